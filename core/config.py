@@ -1,0 +1,150 @@
+"""Configs as dataclasses whose fields carry bounds, so pages build sliders and the CLI builds flags.
+
+Each tunable field is declared with :func:`param`, which records ``lo``, ``hi``, ``help`` and
+(optionally) ``choices`` in the field's metadata. :func:`validate` checks a config against them
+and :func:`with_overrides` applies ``key=value`` strings (from the CLI or a URL) with type coercion.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any
+
+
+def param(default: Any, lo: float | None = None, hi: float | None = None, help: str = "",
+          choices: tuple | None = None, step: float | None = None) -> Any:
+    """A dataclass field with bounds and a help text in its metadata."""
+    meta = {"lo": lo, "hi": hi, "help": help, "choices": choices, "step": step}
+    return field(default=default, metadata=meta)
+
+
+class ConfigError(ValueError):
+    """A config value is out of bounds, of the wrong type, or names no field."""
+
+
+@dataclass(frozen=True)
+class FeatureConfig:
+    """Log-mel extraction parameters (the study's defaults)."""
+
+    sr: int = param(22050, 8000, 48000, "sample rate the audio is resampled to (Hz)")
+    n_fft: int = param(2048, 256, 8192, "FFT window length (samples)")
+    hop_length: int = param(512, 64, 4096, "hop between frames (samples)")
+    n_mels: int = param(128, 16, 256, "number of mel bands")
+
+    @property
+    def frames_per_second(self) -> float:
+        return self.sr / self.hop_length
+
+
+@dataclass(frozen=True)
+class ClassifierConfig:
+    """Everything that defines a classifier run: input framing, model, optimisation, split."""
+
+    # input framing
+    framing: str = param("segments", help="'segments': fixed windows over the whole clip, voted per clip; "
+                         "'first_frames': the study's first N frames, dB re max, no normalisation",
+                         choices=("segments", "first_frames"))
+    first_frames: int = param(174, 16, 2048, "frames kept by the 'first_frames' framing (174 ≈ 4 s)")
+    segment_seconds: float = param(3.0, 0.5, 10.0, "segment length (s)", step=0.5)
+    segment_overlap: float = param(0.5, 0.0, 0.75, "overlap between training segments (fraction)", step=0.25)
+    normalise: bool = param(True, help="standardise each mel band with mean/std fitted on the training split")
+    time_pool: int = param(1, 1, 8, "average-pool this many frames into one LSTM step (shorter sequences train faster)")
+    # model
+    hidden_size: int = param(256, 16, 512, "LSTM hidden units per direction", step=16)
+    num_layers: int = param(2, 1, 4, "stacked LSTM layers")
+    bidirectional: bool = param(False, help="read the sequence both ways")
+    dropout: float = param(0.3, 0.0, 0.8, "dropout between LSTM layers and before the output layer", step=0.05)
+    # optimisation
+    epochs: int = param(120, 1, 500, "maximum training epochs")
+    batch_size: int = param(32, 4, 512, "minibatch size", step=4)
+    lr: float = param(5e-5, 1e-5, 1e-1, "Adam learning rate")
+    weight_decay: float = param(0.0, 0.0, 1e-1, "AdamW weight decay")
+    schedule: str = param("constant", help="learning-rate schedule", choices=("constant", "onecycle"))
+    grad_clip: float = param(1.0, 0.0, 10.0, "gradient-norm clip (0 = off)", step=0.1)
+    patience: int = param(0, 0, 100, "stop after this many epochs without validation gain (0 = never)")
+    select: str = param("last", help="which epoch's weights are tested", choices=("last", "best_val"))
+    spec_augment: bool = param(False, help="mask random time and frequency bands of training inputs")
+    # data
+    split: str = param("paper", help="'paper': seeded 70/20/10 random split; 'stratified': 70/15/15 stratified; "
+                       "'filtered': Kereliuk et al. artist-filtered GTZAN split", choices=("paper", "stratified", "filtered"))
+    seed: int = param(0, 0, 2**31 - 1, "seed for split, initialisation and batching")
+
+
+PRESETS: dict[str, dict[str, Any]] = {
+    "paper": dict(framing="first_frames", normalise=False, hidden_size=256, num_layers=2, bidirectional=False,
+                  dropout=0.3, epochs=120, batch_size=32, lr=5e-5, grad_clip=1.0, select="last", split="paper"),
+}
+
+
+def preset(name: str, **overrides: Any) -> ClassifierConfig:
+    """The named preset (``paper`` or ``recommended``) with ``overrides`` applied and validated."""
+    if name not in PRESETS:
+        raise ConfigError(f"unknown preset {name!r}; choose one of {sorted(PRESETS)}")
+    cfg = dataclasses.replace(ClassifierConfig(), **PRESETS[name])
+    return validate(dataclasses.replace(cfg, **overrides))
+
+
+def fields(cfg_or_cls) -> list[dataclasses.Field]:
+    """The config's fields, in declaration order."""
+    return list(dataclasses.fields(cfg_or_cls))
+
+
+def validate(cfg):
+    """Return ``cfg`` if every field is within its bounds, else raise :class:`ConfigError`."""
+    for f in dataclasses.fields(cfg):
+        value, meta = getattr(cfg, f.name), f.metadata
+        if meta.get("choices") and value not in meta["choices"]:
+            raise ConfigError(f"{f.name}={value!r}: choose one of {list(meta['choices'])}")
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            continue
+        if meta.get("lo") is not None and value < meta["lo"]:
+            raise ConfigError(f"{f.name}={value} is below its minimum {meta['lo']}")
+        if meta.get("hi") is not None and value > meta["hi"]:
+            raise ConfigError(f"{f.name}={value} is above its maximum {meta['hi']}")
+    return cfg
+
+
+def _coerce(f: dataclasses.Field, value: Any) -> Any:
+    kind = type(f.default)
+    if isinstance(value, kind) and not (kind is float and isinstance(value, bool)):
+        return value
+    text = str(value).strip()
+    try:
+        if kind is bool:
+            if text.lower() in ("1", "true", "yes", "on"):
+                return True
+            if text.lower() in ("0", "false", "no", "off"):
+                return False
+            raise ValueError(text)
+        return kind(float(text)) if kind is int and float(text).is_integer() else kind(text)
+    except ValueError:
+        raise ConfigError(f"{f.name}: {value!r} is not a valid {kind.__name__}") from None
+
+
+def with_overrides(cfg, overrides: dict[str, Any] | list[str]):
+    """``cfg`` with fields replaced from a dict or from ``key=value`` strings, coerced and validated."""
+    if isinstance(overrides, list):
+        pairs = {}
+        for item in overrides:
+            if "=" not in item:
+                raise ConfigError(f"{item!r}: expected key=value")
+            key, value = item.split("=", 1)
+            pairs[key.strip()] = value
+        overrides = pairs
+    by_name = {f.name: f for f in dataclasses.fields(cfg)}
+    unknown = sorted(set(overrides) - set(by_name))
+    if unknown:
+        raise ConfigError(f"unknown setting(s) {unknown}; known: {sorted(by_name)}")
+    values = {k: _coerce(by_name[k], v) for k, v in overrides.items()}
+    return validate(dataclasses.replace(cfg, **values))
+
+
+def to_dict(cfg) -> dict[str, Any]:
+    return dataclasses.asdict(cfg)
+
+
+def from_dict(cls, data: dict[str, Any]):
+    """Build ``cls`` from a dict, ignoring keys it does not know (older or newer run folders)."""
+    known = {f.name for f in dataclasses.fields(cls)}
+    return validate(cls(**{k: v for k, v in data.items() if k in known}))
