@@ -1,0 +1,77 @@
+import numpy as np
+import pytest
+import soundfile as sf
+
+from core.audio import AudioError, decode
+from tests.conftest import write_tone
+
+
+def test_decodes_wav_to_mono_float32(tmp_path):
+    y = decode(write_tone(tmp_path / "a.wav", seconds=1.0))
+    assert y.dtype == np.float32 and y.ndim == 1 and y.size == 22050
+    assert 0.4 < np.abs(y).max() < 0.6
+
+
+def test_stereo_is_mixed_down_and_other_rates_resampled(tmp_path):
+    y = decode(write_tone(tmp_path / "s.wav", seconds=1.0, sr=44100, channels=2))
+    assert y.ndim == 1 and abs(y.size - 22050) <= 1
+    y6 = decode(write_tone(tmp_path / "six.wav", seconds=1.0, sr=8000, channels=6))
+    assert y6.ndim == 1 and abs(y6.size - 22050) <= 1
+
+
+@pytest.mark.parametrize("fmt,ext", [("AU", ".au"), ("FLAC", ".flac"), ("OGG", ".ogg"), ("MP3", ".mp3")])
+def test_other_formats(tmp_path, fmt, ext):
+    subtype = {"OGG": "VORBIS", "MP3": "MPEG_LAYER_III", "AU": "PCM_16", "FLAC": "PCM_16"}[fmt]
+    y = decode(write_tone(tmp_path / f"x{ext}", seconds=1.0, subtype=subtype, fmt=fmt))
+    assert abs(y.size - 22050) < 2000 and np.abs(y).max() > 0.3
+
+
+def test_big_endian_au_like_marsyas(tmp_path):
+    path = tmp_path / "blues.00000.au"
+    t = np.arange(22050) / 22050
+    sf.write(path, 0.5 * np.sin(2 * np.pi * 440 * t), 22050, subtype="PCM_16", endian="BIG", format="AU")
+    assert open(path, "rb").read(4) == b".snd"
+    assert np.abs(decode(path)).max() > 0.4
+
+
+def test_bytes_input(tmp_path):
+    data = write_tone(tmp_path / "a.wav").read_bytes()
+    assert decode(data).size == 2 * 22050
+
+
+@pytest.mark.parametrize("content,message", [
+    (b"", "empty"),
+    (b"RIFF\x24\x00\x00\x00WAVEfmt ", "not a readable audio file"),
+    (b"hello, I am a text file pretending to be audio\n" * 10, "not a readable audio file"),
+    (b"\x89PNG\r\n\x1a\n" + bytes(200), "not a readable audio file"),
+])
+def test_bad_files_raise_clear_errors(tmp_path, content, message):
+    path = tmp_path / "bad.wav"
+    path.write_bytes(content)
+    with pytest.raises(AudioError, match=message):
+        decode(path)
+    with pytest.raises(AudioError, match=message):
+        decode(content)
+
+
+def test_nan_silent_and_short_audio_rejected(tmp_path):
+    nan = np.zeros(22050, dtype=np.float32)
+    nan[100] = np.nan
+    sf.write(tmp_path / "nan.wav", nan, 22050, subtype="FLOAT")
+    with pytest.raises(AudioError, match="NaN"):
+        decode(tmp_path / "nan.wav")
+    sf.write(tmp_path / "zero.wav", np.zeros(22050), 22050)
+    with pytest.raises(AudioError, match="silent"):
+        decode(tmp_path / "zero.wav")
+    with pytest.raises(AudioError, match="shorter than the minimum"):
+        decode(write_tone(tmp_path / "short.wav", seconds=0.1), min_seconds=1.0)
+
+
+def test_max_seconds_bounds_what_is_read(tmp_path):
+    y = decode(write_tone(tmp_path / "long.wav", seconds=5.0), max_seconds=1.5)
+    assert y.size == int(1.5 * 22050)
+
+
+def test_real_gtzan_clip(gtzan_mini):
+    y = decode(gtzan_mini / "jazz" / "jazz.00000.wav")
+    assert 29.0 < y.size / 22050 < 31.0 and np.isfinite(y).all()

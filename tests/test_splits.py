@@ -1,0 +1,43 @@
+import numpy as np
+import pytest
+
+from core.splits import filtered_split, kfold_splits, paper_split, stratified_split
+
+
+def _disjoint_cover(s, n):
+    parts = np.concatenate([s.train, s.val, s.test])
+    return len(parts) == n and len(set(parts.tolist())) == n
+
+
+def test_paper_split_has_the_study_counts_and_is_seeded():
+    s = paper_split(999, seed=3)
+    assert (len(s.train), len(s.val), len(s.test)) == (699, 199, 101)
+    assert _disjoint_cover(s, 999)
+    assert np.array_equal(s.test, paper_split(999, seed=3).test)
+    assert not np.array_equal(s.test, paper_split(999, seed=4).test)
+
+
+def test_stratified_split_balances_classes():
+    y = np.repeat(np.arange(10), 20)
+    s = stratified_split(y, seed=0)
+    assert _disjoint_cover(s, 200)
+    assert np.bincount(y[s.test], minlength=10).min() >= 2
+
+
+def test_kfold_tests_every_clip_once():
+    y = np.repeat(np.arange(10), 10)
+    folds = kfold_splits(y, 5, seed=0)
+    tested = np.concatenate([f.test for f in folds])
+    assert sorted(tested.tolist()) == list(range(100))
+    assert all(_disjoint_cover(f, 100) for f in folds)
+    assert all((np.bincount(y[f.test], minlength=10) == 2).all() for f in folds)
+
+
+def test_filtered_split_uses_shipped_lists():
+    keys = [f"{g}/{g}.{i:05d}" for g in ("blues", "classical", "country", "disco", "hiphop", "jazz", "metal",
+                                         "pop", "reggae", "rock") for i in range(100)]
+    s = filtered_split(keys)
+    assert (len(s.train), len(s.val), len(s.test)) == (443, 197, 290)
+    assert not set(s.train) & set(s.test)
+    with pytest.raises(ValueError, match="full GTZAN"):
+        filtered_split(keys[:5])
