@@ -54,6 +54,8 @@ class ClassifierConfig:
     hidden_size: int = param(256, 16, 512, "LSTM hidden units per direction", step=16)
     num_layers: int = param(2, 1, 4, "stacked LSTM layers")
     bidirectional: bool = param(False, help="read the sequence both ways")
+    pooling: str = param("last", help="'last': the final hidden state summarises the clip (the study); "
+                         "'mean': the average of all steps' outputs", choices=("last", "mean"))
     dropout: float = param(0.3, 0.0, 0.8, "dropout between LSTM layers and before the output layer", step=0.05)
     # optimisation
     epochs: int = param(120, 1, 500, "maximum training epochs")
@@ -74,6 +76,10 @@ class ClassifierConfig:
 PRESETS: dict[str, dict[str, Any]] = {
     "paper": dict(framing="first_frames", normalise=False, hidden_size=256, num_layers=2, bidirectional=False,
                   dropout=0.3, epochs=120, batch_size=32, lr=5e-5, grad_clip=1.0, select="last", split="paper"),
+    "recommended": dict(framing="segments", normalise=True, segment_seconds=3.0, segment_overlap=0.5, time_pool=2,
+                        hidden_size=128, num_layers=2, bidirectional=True, pooling="mean", dropout=0.3, epochs=30,
+                        batch_size=64, lr=3e-3, weight_decay=1e-2, schedule="onecycle", grad_clip=1.0, patience=0,
+                        select="best_val", spec_augment=True, split="stratified"),
 }
 
 

@@ -127,3 +127,39 @@ def normalise(x: np.ndarray, mean: np.ndarray, std: np.ndarray) -> np.ndarray:
 def denormalise(x: np.ndarray, mean: np.ndarray, std: np.ndarray) -> np.ndarray:
     """Inverse of :func:`normalise`."""
     return (x * std + mean).astype(np.float32)
+
+
+def model_inputs(mels: list[np.ndarray], cfg, fcfg: FeatureConfig = FeatureConfig(),
+                 train: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """Frame clips' log-mels the way a classifier config says, before normalisation.
+
+    Parameters
+    ----------
+    mels : list of np.ndarray, each (n_mels, frames), dB re 1.0
+    cfg : core.config.ClassifierConfig
+        ``framing``, ``first_frames``, ``segment_seconds``, ``segment_overlap``, ``time_pool``.
+    train : bool
+        Training segments overlap by ``segment_overlap``; evaluation segments overlap by half.
+
+    Returns
+    -------
+    x : np.ndarray, float32, shape (n_inputs, steps, n_mels)
+        ``steps`` is the window length divided by ``time_pool`` (frames averaged in groups).
+    clip : np.ndarray, int64, shape (n_inputs,)
+        Index into ``mels`` of the clip each input came from (for clip-level voting).
+    """
+    if cfg.framing == "first_frames":
+        parts = [first_frames(m, cfg.first_frames)[None] for m in mels]
+    else:
+        seg = seconds_to_frames(cfg.segment_seconds, fcfg)
+        seg -= seg % cfg.time_pool
+        overlap = cfg.segment_overlap if train else 0.5
+        hop = max(1, int(round(seg * (1.0 - overlap))))
+        parts = [segments(m, seg, hop) for m in mels]
+    clip = np.concatenate([np.full(len(p), i, dtype=np.int64) for i, p in enumerate(parts)])
+    x = np.concatenate(parts).astype(np.float32)
+    if cfg.time_pool > 1:
+        n, t, m = x.shape
+        t -= t % cfg.time_pool
+        x = x[:, :t].reshape(n, t // cfg.time_pool, cfg.time_pool, m).mean(axis=2)
+    return x, clip

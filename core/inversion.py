@@ -5,12 +5,14 @@ The app's log-mel convention is ``10 * log10(max(mel_power, 1e-10))`` (dB re 1.0
 zero padding and Slaney mel filters. :func:`mel_db_to_audio` inverts it in two steps:
 
 1. mel power → linear STFT magnitude: the (cached) Moore-Penrose pseudo-inverse of the mel filterbank,
-   negatives clipped to zero, refined by a few alternating projections (mel constraint / non-negativity),
+   negatives clipped to zero, refined by a few accelerated projected-gradient steps (non-negative least
+   squares),
    then a square root (:func:`mel_to_stft_magnitude`). This replaces the L-BFGS-B NNLS solve of
    :func:`librosa.feature.inverse.mel_to_stft`, which takes seconds, and reaches a spectral convergence as
    good or better on real music.
 2. Fast Griffin-Lim (Perraudin, Balazs & Søndergaard, 2013; the same update as :func:`librosa.griffinlim`)
-   with ``torch.stft`` / ``torch.istft`` on a periodic Hann window, batched over clips.
+   in torch (float32, batched over clips), with the ISTFT → STFT round trip done on frames by
+   ``torch.fft`` (see :func:`griffinlim`).
 
 Both steps use librosa's STFT conventions (periodic Hann window, ``center=True``, zero padding), so the
 output length is ``(frames - 1) * hop_length`` exactly like ``librosa.istft`` without ``length``.
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import functools
 import io
+import warnings
 
 import numpy as np
 import torch
@@ -28,18 +31,27 @@ __all__ = ["mel_db_to_audio", "mel_to_stft_magnitude", "mel_pinv", "griffinlim",
            "spectral_convergence", "wav_bytes"]
 
 AMIN = 1e-10            # power floor of the app's log-mels (dB re 1.0 → -100 dB)
-REFINE_ITERS = 30       # projection steps refining the clipped pseudo-inverse (see mel_to_stft_magnitude)
+REFINE_ITERS = 30       # accelerated projection steps refining the clipped pseudo-inverse (mel_to_stft_magnitude)
 PEAK = 0.95             # mel_db_to_audio scales its output down to this peak if it is louder
 _SILENCE = 1.0 / 32768  # wav_bytes: a peak below one 16-bit LSB would play as silence
 
 
 @functools.lru_cache(maxsize=16)
-def _mel_basis_and_pinv(sr: int, n_fft: int, n_mels: int) -> tuple[torch.Tensor, torch.Tensor]:
+def _mel_ops(sr: int, n_fft: int, n_mels: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    """(basis CSR (n_mels, F), basis.T CSR (F, n_mels), pinv(basis @ basis.T) (n_mels, n_mels), pinv dense (F, n_mels)).
+
+    ``pinv(M) == M.T @ pinv(M @ M.T)``, and ``M`` (Slaney triangles) has at most two non-zeros per column, so
+    applying the pseudo-inverse as ``M.T @ (G @ r)`` with sparse ``M`` costs ~1/8 of a dense ``pinv(M) @ r``.
+    """
     import librosa  # heavy import, only needed once per configuration
 
     basis = librosa.filters.mel(sr=sr, n_fft=n_fft, n_mels=n_mels).astype(np.float64)  # (n_mels, 1 + n_fft // 2)
+    gram_pinv = np.linalg.pinv(basis @ basis.T)
     pinv = np.linalg.pinv(basis)
-    return torch.from_numpy(basis.astype(np.float32)), torch.from_numpy(pinv.astype(np.float32))
+    f32 = lambda a: torch.from_numpy(np.ascontiguousarray(a, dtype=np.float32))  # noqa: E731
+    with warnings.catch_warnings():  # "sparse CSR support is in beta"
+        warnings.simplefilter("ignore", UserWarning)
+        return f32(basis).to_sparse_csr(), f32(basis.T).to_sparse_csr(), f32(gram_pinv), f32(pinv)
 
 
 def mel_pinv(sr: int, n_fft: int, n_mels: int) -> torch.Tensor:
@@ -51,7 +63,7 @@ def mel_pinv(sr: int, n_fft: int, n_mels: int) -> torch.Tensor:
         ``P`` such that ``P @ mel_power`` is the minimum-norm least-squares STFT power.
         Shared between callers: treat it as read-only.
     """
-    return _mel_basis_and_pinv(int(sr), int(n_fft), int(n_mels))[1]
+    return _mel_ops(int(sr), int(n_fft), int(n_mels))[3]
 
 
 def _as_mel_power(mel_db: np.ndarray) -> np.ndarray:
@@ -65,16 +77,18 @@ def mel_to_stft_magnitude(mel_power: np.ndarray, sr: int = 22050, n_fft: int = 2
                           n_refine: int = REFINE_ITERS) -> np.ndarray:
     """Approximate linear STFT magnitude from a mel *power* spectrogram.
 
-    Starts from the pseudo-inverse solution clipped at zero, ``x = max(P @ m, 0)``, then refines it with
-    ``n_refine`` alternating projections onto the mel constraint and the non-negative orthant,
-    ``x <- max(x - P @ (M @ x - m), 0)``, which converge to a non-negative power spectrum whose mel
-    projection matches ``m`` (what librosa's NNLS solves for, at a fraction of the cost). Returns its
+    Starts from the pseudo-inverse solution clipped at zero, ``x = max(P @ m, 0)`` (``P = pinv(M)``), then
+    refines it with ``n_refine`` steps of accelerated projected gradient (FISTA, Beck & Teboulle 2009) on
+    ``0.5 * ||M x - m||^2`` in the metric ``pinv(M M^T)``, i.e. ``x <- max(z - P @ (M @ z - m), 0)`` with
+    Nesterov extrapolation ``z``. This heads for a non-negative power spectrum whose mel projection is
+    ``m``, which is what librosa's NNLS (L-BFGS-B) solves for, at a fraction of the cost. Returns its
     square root.
 
     Parameters
     ----------
     mel_power : np.ndarray, shape ``(n_mels, frames)`` or ``(batch, n_mels, frames)``
-        Mel power spectrogram (``power=2.0``), not dB. ``n_mels`` is read from the shape.
+        Mel power spectrogram (``power=2.0``), not dB. ``n_mels`` is read from the shape. NaN/inf and
+        negative values are read as 0.
     sr : int
         Sample rate (Hz) the mel filterbank was built for.
     n_fft : int
@@ -90,55 +104,89 @@ def mel_to_stft_magnitude(mel_power: np.ndarray, sr: int = 22050, n_fft: int = 2
     mel_power = np.asarray(mel_power, dtype=np.float64)
     if mel_power.ndim not in (2, 3):
         raise ValueError(f"mel_power must be (n_mels, frames) or (batch, n_mels, frames), got {mel_power.shape}")
-    mel_power = np.maximum(np.nan_to_num(mel_power, nan=0.0, posinf=0.0), 0.0)
-    basis, pinv = _mel_basis_and_pinv(int(sr), int(n_fft), int(mel_power.shape[-2]))
+    single = mel_power.ndim == 2
+    mel_power = mel_power.reshape((-1,) + mel_power.shape[-2:])
+    n_batch, n_mels, n_frames = mel_power.shape
+    mel_power = np.maximum(np.nan_to_num(mel_power, nan=0.0, posinf=0.0, neginf=0.0), 0.0)
+    basis, basis_t, gram_pinv, _ = _mel_ops(int(sr), int(n_fft), int(n_mels))
     # work at unit peak per clip so float32 never under/overflows; the mapping is scale-equivariant
-    scale = mel_power.max(axis=(-2, -1), keepdims=True)
+    scale = mel_power.max(axis=(1, 2), keepdims=True)
     scale[scale == 0] = 1.0
-    m = torch.from_numpy((mel_power / scale).astype(np.float32))
+    m = (mel_power / scale).transpose(1, 0, 2).reshape(n_mels, n_batch * n_frames)  # all clips side by side
+    m = torch.from_numpy(m.astype(np.float32))
     with torch.inference_mode():
-        x = torch.matmul(pinv, m).clamp_(min=0.0)
+        x = (basis_t @ (gram_pinv @ m)).clamp_(min=0.0)
+        z, t = x, 1.0
         for _ in range(n_refine):
-            x = x.sub_(torch.matmul(pinv, torch.matmul(basis, x).sub_(m))).clamp_(min=0.0)
-        mag = x.sqrt_().numpy()
-    return (mag * np.sqrt(scale)).astype(np.float32)
+            x_new = z.sub(basis_t @ (gram_pinv @ (basis @ z - m))).clamp_(min=0.0)
+            t_new = (1.0 + (1.0 + 4.0 * t * t) ** 0.5) / 2.0
+            z = torch.add(x_new, x_new - x, alpha=(t - 1.0) / t_new)
+            x, t = x_new, t_new
+        mag = x.sqrt_().numpy().reshape(-1, n_batch, n_frames).transpose(1, 0, 2)
+    mag = (mag * np.sqrt(scale)).astype(np.float32)
+    return mag[0] if single else mag
 
 
+@functools.lru_cache(maxsize=16)
 def _window(n_fft: int) -> torch.Tensor:
     # periodic Hann == scipy.signal.get_window("hann", n_fft, fftbins=True), librosa's default window
     return torch.hann_window(n_fft, periodic=True, dtype=torch.float32)
 
 
-def _stft(y: torch.Tensor, n_fft: int, hop_length: int, window: torch.Tensor) -> torch.Tensor:
-    return torch.stft(y, n_fft, hop_length=hop_length, window=window, center=True, pad_mode="constant",
-                      return_complex=True)
+def _overlap_add(frames: torch.Tensor, hop_length: int) -> torch.Tensor:
+    """(batch, frames, n_fft) → (batch, n_fft + (frames - 1) * hop_length), frames summed at their offsets."""
+    n_batch, n_frames, n_fft = frames.shape
+    if n_fft % hop_length == 0:  # the usual case: sum n_fft // hop shifted block views (cheaper than fold)
+        r = n_fft // hop_length
+        blocks = frames.reshape(n_batch, n_frames, r, hop_length)
+        out = frames.new_zeros(n_batch, n_frames + r - 1, hop_length)
+        for k in range(r):
+            out[:, k:k + n_frames] += blocks[:, :, k]
+        return out.reshape(n_batch, -1)
+    length = n_fft + (n_frames - 1) * hop_length
+    out = torch.nn.functional.fold(frames.transpose(1, 2), output_size=(1, length), kernel_size=(1, n_fft),
+                                   stride=(1, hop_length))
+    return out.reshape(n_batch, length)
 
 
-def _istft(spec: torch.Tensor, n_fft: int, hop_length: int, window: torch.Tensor) -> torch.Tensor:
-    return torch.istft(spec, n_fft, hop_length=hop_length, window=window, center=True)
+@functools.lru_cache(maxsize=32)
+def _ola_gain(n_fft: int, hop_length: int, n_frames: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """1 / (overlap-added squared window) over the full padded signal, and the same with the centre padding
+    (first and last ``n_fft // 2`` samples) zeroed, i.e. ISTFT followed by STFT's zero padding."""
+    win_sq = _window(n_fft).square().expand(1, n_frames, n_fft)
+    env = _overlap_add(win_sq, hop_length)[0]
+    gain = torch.where(env > 1e-11, 1.0 / env.clamp(min=1e-11), torch.zeros_like(env))
+    padded = gain.clone()
+    padded[:n_fft // 2] = 0.0
+    padded[n_fft // 2 + (n_frames - 1) * hop_length:] = 0.0
+    return gain, padded
 
 
 def griffinlim(magnitude: np.ndarray, n_fft: int = 2048, hop_length: int = 512, n_iter: int = 32,
                momentum: float = 0.99, seed: int = 0) -> np.ndarray:
     """Fast Griffin-Lim phase reconstruction, batched in torch (float32).
 
-    Same update as :func:`librosa.griffinlim`: ``c = STFT(ISTFT(S * phase))``,
-    ``phase = angle(c - momentum / (1 + momentum) * c_prev)``.
+    The same update as :func:`librosa.griffinlim`: ``c = STFT(ISTFT(S * phase))``,
+    ``phase = angle(c - momentum / (1 + momentum) * c_prev)``, with librosa's STFT conventions (periodic
+    Hann window, ``center=True``, zero padding). The ISTFT → STFT round trip is done on frames directly
+    (inverse FFT, windowed overlap-add, zeroing the centre padding, re-framing, FFT), which is what
+    ``torch.istft`` followed by ``torch.stft`` computes, at about half the cost.
 
     Parameters
     ----------
     magnitude : np.ndarray, shape ``(1 + n_fft // 2, frames)`` or ``(batch, 1 + n_fft // 2, frames)``
-        Non-negative linear STFT magnitude.
+        Non-negative linear STFT magnitude, ``frames >= 2``.
     n_fft, hop_length : int
-        STFT parameters (samples); periodic Hann window of length ``n_fft``, ``center=True``.
+        STFT parameters (samples); ``n_fft`` even, ``0 < hop_length <= n_fft`` (``<= n_fft // 2`` for the
+        Hann overlap-add to cover every sample).
     n_iter : int
         Number of iterations (>= 0).
     momentum : float
-        Fast Griffin-Lim momentum, 0 <= momentum (0 is the classic algorithm; > 1 can be unstable).
+        Fast Griffin-Lim momentum, ``>= 0`` (0 is the classic algorithm; > 1 can be unstable).
     seed : int
-        Seed of the initial phase, which is uniform random (drawn with ``numpy.random.default_rng(seed)``,
-        so the result is deterministic for a seed and the same for a clip alone or inside a batch
-        only if its position in the batch is the same).
+        Seed of the initial phase, which is uniform random, drawn by ``numpy.random.default_rng(seed)`` for
+        the whole batch at once: the result is deterministic for a seed (and a clip's result depends on its
+        position in the batch).
 
     Returns
     -------
@@ -148,37 +196,46 @@ def griffinlim(magnitude: np.ndarray, n_fft: int = 2048, hop_length: int = 512, 
     mag = np.asarray(magnitude)
     if mag.ndim not in (2, 3) or mag.shape[-2] != 1 + n_fft // 2:
         raise ValueError(f"magnitude must be (1 + n_fft // 2 = {1 + n_fft // 2}, frames) or batched, got {mag.shape}")
+    if n_fft % 2 or not 0 < hop_length <= n_fft:
+        raise ValueError(f"need an even n_fft and 0 < hop_length <= n_fft, got n_fft={n_fft}, hop={hop_length}")
     if mag.shape[-1] < 2:
         raise ValueError(f"need at least 2 frames to invert, got {mag.shape[-1]}")
     if n_iter < 0 or momentum < 0:
         raise ValueError(f"n_iter ({n_iter}) and momentum ({momentum}) must be >= 0")
     single = mag.ndim == 2
-    mag = np.nan_to_num(mag.astype(np.float64).reshape((-1,) + mag.shape[-2:]), nan=0.0, posinf=0.0)
-    mag = np.maximum(mag, 0.0)
+    mag = mag.astype(np.float64).reshape((-1,) + mag.shape[-2:])
+    mag = np.maximum(np.nan_to_num(mag, nan=0.0, posinf=0.0, neginf=0.0), 0.0)
+    n_frames = mag.shape[-1]
     # GL is scale-equivariant: run it on unit-peak magnitudes (float32-safe) and scale back at the end
     scale = mag.max(axis=(1, 2), keepdims=True)
     scale[scale == 0] = 1.0
-    S = torch.from_numpy((mag / scale).astype(np.float32))
-    phase = 2 * np.pi * np.random.default_rng(seed).random(S.shape, dtype=np.float32)
-    angles = torch.polar(S, torch.from_numpy(phase))  # S * exp(i * phase)
+    phase = np.random.default_rng(seed).random(mag.shape, dtype=np.float32) * np.float32(2 * np.pi)
+    # frames-major layout (batch, frames, bins) so every FFT runs over contiguous memory
+    S = torch.from_numpy((mag / scale).transpose(0, 2, 1).astype(np.float32))
+    angles = torch.polar(S, torch.from_numpy(np.ascontiguousarray(phase.transpose(0, 2, 1))))
     window = _window(n_fft)
+    gain, padded_gain = _ola_gain(n_fft, hop_length, n_frames)
     alpha = momentum / (1.0 + momentum)
     eps = torch.finfo(torch.float32).tiny
     prev = None
     with torch.inference_mode():
         for _ in range(n_iter):
-            rebuilt = _stft(_istft(angles, n_fft, hop_length, window), n_fft, hop_length, window)
+            signal = _overlap_add(torch.fft.irfft(angles, n=n_fft) * window, hop_length) * padded_gain
+            rebuilt = torch.fft.rfft(signal.unfold(-1, n_fft, hop_length) * window)
             angles = rebuilt if prev is None else rebuilt - alpha * prev
-            angles = angles * (S / (angles.abs() + eps))
+            # angles * S / (|angles| + eps); |z| via real/imag views is ~4x faster than complex abs on CPU
+            re, im = angles.real, angles.imag
+            angles = angles * (S / torch.sqrt(re * re + im * im).add_(eps)).to(angles.dtype)
             prev = rebuilt
-        y = _istft(angles, n_fft, hop_length, window).numpy().astype(np.float64)
-    y = (y * scale[:, 0, :]).astype(np.float32)
+        signal = _overlap_add(torch.fft.irfft(angles, n=n_fft) * window, hop_length) * gain
+        y = signal[:, n_fft // 2: n_fft // 2 + (n_frames - 1) * hop_length].numpy().astype(np.float64)
+    y = np.nan_to_num(y * scale[:, 0, :], nan=0.0, posinf=0.0, neginf=0.0).astype(np.float32)
     return y[0] if single else y
 
 
 def mel_db_to_audio(mel_db: np.ndarray, sr: int = 22050, n_fft: int = 2048, hop_length: int = 512,
                     n_iter: int = 32, momentum: float = 0.99, seed: int = 0) -> np.ndarray:
-    """Invert an app log-mel (dB re 1.0) to audio: mel pseudo-inverse + fast Griffin-Lim.
+    """Invert an app log-mel (dB re 1.0) to audio: refined mel pseudo-inverse + fast Griffin-Lim.
 
     Parameters
     ----------
@@ -222,8 +279,9 @@ def stft_magnitude(y: np.ndarray, n_fft: int = 2048, hop_length: int = 512) -> n
     likewise).
     """
     with torch.inference_mode():
-        return _stft(torch.from_numpy(np.ascontiguousarray(y, dtype=np.float32)), n_fft, hop_length,
-                     _window(n_fft)).abs().numpy()
+        y = torch.from_numpy(np.ascontiguousarray(y, dtype=np.float32))
+        return torch.stft(y, n_fft, hop_length=hop_length, window=_window(n_fft), center=True,
+                          pad_mode="constant", return_complex=True).abs().numpy()
 
 
 def spectral_convergence(y: np.ndarray, target_mag: np.ndarray, n_fft: int = 2048, hop_length: int = 512) -> float:

@@ -1,0 +1,47 @@
+"""The classifiers: ``nn.Module`` definitions only (training lives in :mod:`core.train`)."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+
+class LSTMClassifier(nn.Module):
+    """LSTM over time-major log-mel frames, then ReLU → BatchNorm → Dropout → Linear.
+
+    With ``pooling="last"`` (the study's model) the last layer's final hidden state summarises the
+    sequence; ``"mean"`` averages the last layer's outputs over time instead.
+
+    Input ``(batch, steps, n_mels)``; output logits ``(batch, n_classes)``.
+    """
+
+    def __init__(self, n_mels: int = 128, n_classes: int = 10, hidden_size: int = 256, num_layers: int = 2,
+                 bidirectional: bool = False, dropout: float = 0.3, pooling: str = "last"):
+        super().__init__()
+        self.pooling = pooling
+        self.lstm = nn.LSTM(n_mels, hidden_size, num_layers, batch_first=True, bidirectional=bidirectional,
+                            dropout=dropout if num_layers > 1 else 0.0)
+        width = hidden_size * (2 if bidirectional else 1)
+        self.head = nn.Sequential(nn.ReLU(), nn.BatchNorm1d(width), nn.Dropout(dropout))
+        self.out = nn.Linear(width, n_classes)
+
+    def embed(self, x: torch.Tensor) -> torch.Tensor:
+        """Sequence summary before the head, ``(batch, hidden_size * directions)``."""
+        outputs, (h, _) = self.lstm(x)
+        if self.pooling == "mean":
+            return outputs.mean(dim=1)
+        directions = 2 if self.lstm.bidirectional else 1
+        return h[-directions:].transpose(0, 1).reshape(x.shape[0], -1)
+
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        """Penultimate activations (after the head), used as an embedding for GAN quality measures."""
+        return self.head(self.embed(x))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.out(self.features(x))
+
+
+def build_classifier(cfg, n_mels: int, n_classes: int) -> LSTMClassifier:
+    """The model a :class:`core.config.ClassifierConfig` describes."""
+    return LSTMClassifier(n_mels, n_classes, cfg.hidden_size, cfg.num_layers, cfg.bidirectional, cfg.dropout,
+                          cfg.pooling)

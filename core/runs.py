@@ -1,0 +1,221 @@
+"""Run folders: one per training run, written atomically, listed, renamed, deleted and exported.
+
+A run folder ``<data>/runs/<run id>/`` holds::
+
+    run.json          identity, kind, status, config, dataset fingerprint, split, timings, error
+    history.json      per-epoch metrics (rewritten whole each epoch)
+    checkpoint.pt     last good training state (state_dict + normaliser + epoch)
+    model.pt          the weights that were tested
+    result.json       test predictions, accuracy with its interval, confusion matrix, per-class scores
+    cancel            present when a user asked the run to stop
+
+Every file is written through a temporary file and ``os.replace``, so a kill at any moment leaves
+either the previous or the next version, never a torn one. A run whose ``run.json`` says
+``running`` but whose worker process is gone is reported as ``interrupted``.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import secrets
+import shutil
+import time
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from . import paths
+from .extract import atomic_write_bytes
+
+ACTIVE = ("queued", "running")
+FINAL = ("done", "cancelled", "interrupted", "failed")
+
+
+class RunError(ValueError):
+    """A run that does not exist, or a file that is not one of ours; ``str(err)`` is fit to show a user."""
+
+
+def runs_dir() -> Path:
+    return paths.subdir("runs")
+
+
+def new_run_id(kind: str) -> str:
+    """A unique, sortable, path-safe id such as ``20261124-061502-clf-3fa2``."""
+    return f"{time.strftime('%Y%m%d-%H%M%S')}-{kind}-{secrets.token_hex(2)}"
+
+
+def run_path(run_id: str) -> Path:
+    """The folder of a run; refuses ids that would leave the runs folder."""
+    if not run_id or "/" in run_id or "\\" in run_id or run_id.startswith("."):
+        raise RunError(f"{run_id!r} is not a run id")
+    return runs_dir() / run_id
+
+
+def write_json(path: Path, data: Any) -> None:
+    atomic_write_bytes(path, json.dumps(data, indent=1, default=_jsonable).encode())
+
+
+def _jsonable(x):
+    if hasattr(x, "tolist"):
+        return x.tolist()
+    if isinstance(x, Path):
+        return str(x)
+    raise TypeError(f"{type(x).__name__} is not JSON serialisable")
+
+
+def read_json(path: Path, default: Any = None) -> Any:
+    try:
+        return json.loads(path.read_text())
+    except (FileNotFoundError, ValueError):
+        return default
+
+
+def create(kind: str, name: str, config: dict, **info: Any) -> str:
+    """Create a queued run folder and return its id."""
+    run_id = new_run_id(kind)
+    folder = run_path(run_id)
+    folder.mkdir(parents=True)
+    write_json(folder / "run.json", {"id": run_id, "kind": kind, "name": name, "status": "queued",
+                                     "created": time.time(), "config": config, **info})
+    return run_id
+
+
+def update(run_id: str, **fields: Any) -> dict:
+    """Merge ``fields`` into a run's ``run.json`` (atomically) and return the new record."""
+    folder = run_path(run_id)
+    record = read_json(folder / "run.json")
+    if record is None:
+        raise RunError(f"run {run_id} does not exist")
+    record.update(fields)
+    write_json(folder / "run.json", record)
+    return record
+
+
+def _alive(pid: int | None) -> bool:
+    if not pid:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def load(run_id: str) -> dict:
+    """A run's record with its effective status (a dead worker's run reads ``interrupted``)."""
+    record = read_json(run_path(run_id) / "run.json")
+    if record is None:
+        raise RunError(f"run {run_id} does not exist")
+    if record["status"] == "running" and not _alive(record.get("pid")):
+        record["status"] = "interrupted"
+    return record
+
+
+def list_runs(kind: str | None = None) -> list[dict]:
+    """Every run's record, newest first; folders without a readable ``run.json`` are ignored."""
+    out = []
+    for folder in sorted(runs_dir().iterdir(), reverse=True):
+        if folder.is_dir() and not folder.name.startswith("."):
+            try:
+                record = load(folder.name)
+            except RunError:
+                continue
+            if kind is None or record["kind"] == kind:
+                out.append(record)
+    return out
+
+
+def history(run_id: str) -> list[dict]:
+    return read_json(run_path(run_id) / "history.json", [])
+
+
+def result(run_id: str) -> dict | None:
+    return read_json(run_path(run_id) / "result.json")
+
+
+def save_tensors(run_id: str, name: str, obj: dict) -> None:
+    """Save a dict of tensors / plain values as ``<name>.pt`` atomically."""
+    buf = io.BytesIO()
+    torch.save(obj, buf)
+    atomic_write_bytes(run_path(run_id) / f"{name}.pt", buf.getvalue())
+
+
+def load_tensors(path: Path) -> dict:
+    """Load a ``.pt`` file written by :func:`save_tensors`, never unpickling arbitrary objects."""
+    try:
+        obj = torch.load(path, map_location="cpu", weights_only=True)
+    except FileNotFoundError:
+        raise RunError(f"{path.name} is missing") from None
+    except Exception as err:  # torch raises many types for foreign or corrupt files
+        raise RunError(f"{path.name} is not a GenreLab model file ({type(err).__name__})") from None
+    if not isinstance(obj, dict) or "state_dict" not in obj:
+        raise RunError(f"{path.name} is not a GenreLab model file")
+    return obj
+
+
+def rename(run_id: str, name: str) -> None:
+    name = name.strip()
+    if not name:
+        raise RunError("a run name cannot be empty")
+    update(run_id, name=name[:100])
+
+
+def request_cancel(run_id: str) -> None:
+    """Ask a queued or running run to stop; it keeps what it has done."""
+    atomic_write_bytes(run_path(run_id) / "cancel", b"")
+
+
+def cancel_requested(run_id: str) -> bool:
+    return (run_path(run_id) / "cancel").exists()
+
+
+def delete(run_id: str) -> None:
+    """Remove a finished run. Active runs must be cancelled first."""
+    record = load(run_id)
+    if record["status"] in ACTIVE:
+        raise RunError(f"run {record['name']} is {record['status']}: cancel it before deleting it")
+    trash = runs_dir() / f".deleted-{run_id}-{secrets.token_hex(2)}"
+    os.replace(run_path(run_id), trash)  # atomic: the run vanishes at once, then its files go
+    shutil.rmtree(trash, ignore_errors=True)
+
+
+def export_zip(run_id: str) -> bytes:
+    """A zip with the run's weights, config, history, result and a Markdown report."""
+    record = load(run_id)
+    folder = run_path(run_id)
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name in ("run.json", "history.json", "result.json", "model.pt"):
+            if (folder / name).exists():
+                zf.write(folder / name, f"{run_id}/{name}")
+        zf.writestr(f"{run_id}/REPORT.md", report_markdown(record, result(run_id)))
+    return buf.getvalue()
+
+
+def describe_data(record: dict) -> str:
+    """'demo set (fingerprint 1a2b…), paper 70/20/10 random, seed 0': what a number was measured on."""
+    data = record.get("dataset", {})
+    split = record.get("split_name", "")
+    return f"{data.get('name', '?')} ({data.get('n_clips', '?')} clips, fingerprint {data.get('fingerprint', '?')}), {split}"
+
+
+def report_markdown(record: dict, res: dict | None) -> str:
+    lines = [f"# {record['name']}", "", f"- run id: `{record['id']}`", f"- kind: {record['kind']}",
+             f"- status: {record['status']}", f"- measured on: {describe_data(record)}", "", "## Config", ""]
+    lines += [f"- {k}: {v}" for k, v in record.get("config", {}).items()]
+    if res and "accuracy" in res:
+        acc = res["accuracy"]
+        lines += ["", "## Test result", "",
+                  f"Accuracy {acc['value']:.1%} (95 % interval {acc['lo']:.1%}–{acc['hi']:.1%}), "
+                  f"{acc['correct']} of {acc['n']} test clips."]
+        if res.get("per_class"):
+            lines += ["", "| class | precision | recall | F1 | support |", "|---|---|---|---|---|"]
+            lines += [f"| {r['label']} | {r['precision']:.2f} | {r['recall']:.2f} | {r['f1']:.2f} | {r['support']} |"
+                      for r in res["per_class"]]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,188 @@
+"""The classifier training loop: plain PyTorch, seeded, reporting through a callback.
+
+:func:`prepare` turns a dataset and a split into tensors; :func:`fit` trains and returns the
+chosen weights; :func:`predict_clips` votes segment probabilities into clip probabilities.
+Nothing here touches files: :mod:`core.tasks` saves what the callback hands it.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from .config import ClassifierConfig, FeatureConfig
+from .features import fit_normaliser, model_inputs, normalise
+from .models import LSTMClassifier, build_classifier
+from .splits import Split
+
+
+def device() -> torch.device:
+    """CUDA where a GPU is present, else the CPU."""
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+@dataclass
+class Part:
+    """Framed inputs of one split part: ``x`` (n, steps, n_mels), ``y`` (n,), ``clip`` (n,) into ``clip_y``."""
+
+    x: torch.Tensor
+    y: torch.Tensor
+    clip: torch.Tensor
+    clip_y: np.ndarray
+
+
+@dataclass
+class Prepared:
+    train: Part
+    val: Part
+    test: Part
+    mean: np.ndarray  # (n_mels,) normaliser fitted on the training part; zeros/ones when off
+    std: np.ndarray
+    n_classes: int
+
+
+def make_part(mels: list[np.ndarray], y: np.ndarray, cfg: ClassifierConfig, fcfg: FeatureConfig,
+              mean: np.ndarray, std: np.ndarray, train: bool = False) -> Part:
+    x, clip = model_inputs(mels, cfg, fcfg, train=train)
+    x = normalise(x, mean, std)
+    return Part(torch.from_numpy(x), torch.from_numpy(y[clip]), torch.from_numpy(clip), y)
+
+
+def prepare(mels: list[np.ndarray], y: np.ndarray, split: Split, cfg: ClassifierConfig,
+            fcfg: FeatureConfig = FeatureConfig(), n_classes: int | None = None,
+            extra: tuple[list[np.ndarray], np.ndarray] | None = None) -> Prepared:
+    """Frame and normalise the three parts; ``extra`` (mels, labels) joins the training part only.
+
+    The normaliser is fitted on the real training clips alone, so extra (e.g. generated) data
+    never shifts the statistics the test set is scaled with.
+    """
+    pick = lambda idx: [mels[i] for i in idx]  # noqa: E731
+    n_mels = mels[0].shape[0]
+    if cfg.normalise:
+        x_fit, _ = model_inputs(pick(split.train), cfg, fcfg, train=True)
+        mean, std = fit_normaliser(x_fit)
+    else:
+        mean, std = np.zeros(n_mels, np.float32), np.ones(n_mels, np.float32)
+    train_mels, train_y = pick(split.train), y[split.train]
+    if extra is not None:
+        train_mels, train_y = train_mels + list(extra[0]), np.concatenate([train_y, extra[1]])
+    return Prepared(make_part(train_mels, train_y, cfg, fcfg, mean, std, train=True),
+                    make_part(pick(split.val), y[split.val], cfg, fcfg, mean, std),
+                    make_part(pick(split.test), y[split.test], cfg, fcfg, mean, std),
+                    mean, std, n_classes or int(y.max()) + 1)
+
+
+def spec_augment(x: torch.Tensor, gen: torch.Generator, max_time: float = 0.15, max_freq: float = 0.15) -> torch.Tensor:
+    """Zero one random band of steps and one of mel bins per example (x: (batch, steps, n_mels), normalised)."""
+    b, t, m = x.shape
+    steps = torch.arange(t).view(1, t, 1)
+    bins = torch.arange(m).view(1, 1, m)
+    tw = (torch.rand(b, 1, 1, generator=gen) * max_time * t).long()
+    t0 = (torch.rand(b, 1, 1, generator=gen) * (t - tw)).long()
+    fw = (torch.rand(b, 1, 1, generator=gen) * max_freq * m).long()
+    f0 = (torch.rand(b, 1, 1, generator=gen) * (m - fw)).long()
+    mask = ((steps >= t0) & (steps < t0 + tw)) | ((bins >= f0) & (bins < f0 + fw))
+    return x.masked_fill(mask, 0.0)
+
+
+@torch.no_grad()
+def predict_segments(model: LSTMClassifier, x: torch.Tensor, batch_size: int = 256) -> torch.Tensor:
+    """Softmax probabilities ``(n, n_classes)`` for framed inputs ``x`` (n, steps, n_mels)."""
+    model.eval()
+    dev = next(model.parameters()).device
+    out = [F.softmax(model(x[i:i + batch_size].to(dev)), dim=1).cpu() for i in range(0, len(x), batch_size)]
+    return torch.cat(out) if out else torch.zeros(0, model.out.out_features)
+
+
+def vote(seg_probs: torch.Tensor, clip: torch.Tensor, n_clips: int) -> np.ndarray:
+    """Clip probabilities ``(n_clips, n_classes)``: the mean of each clip's segment probabilities."""
+    sums = torch.zeros(n_clips, seg_probs.shape[1]).index_add_(0, clip, seg_probs)
+    counts = torch.bincount(clip, minlength=n_clips).clamp_min(1).unsqueeze(1)
+    return (sums / counts).numpy()
+
+
+def predict_clips(model: LSTMClassifier, part: Part) -> np.ndarray:
+    """Clip-level probabilities ``(n_clips, n_classes)`` of one part, segments voted per clip."""
+    return vote(predict_segments(model, part.x), part.clip, len(part.clip_y))
+
+
+@torch.no_grad()
+def _val_metrics(model: LSTMClassifier, part: Part) -> dict:
+    if len(part.x) == 0:
+        return {"val_loss": float("nan"), "val_acc": float("nan")}
+    seg = predict_segments(model, part.x)
+    loss = F.nll_loss(seg.clamp_min(1e-9).log(), part.y).item()
+    clip_probs = vote(seg, part.clip, len(part.clip_y))
+    return {"val_loss": loss, "val_acc": float((clip_probs.argmax(1) == part.clip_y).mean())}
+
+
+EpochCallback = Callable[[int, dict, LSTMClassifier, bool], None]
+
+
+def fit(cfg: ClassifierConfig, data: Prepared, on_epoch: EpochCallback | None = None) -> tuple[LSTMClassifier, list[dict]]:
+    """Train a classifier; returns the weights ``cfg.select`` picks and the per-epoch history.
+
+    ``on_epoch(epoch, metrics, model, is_best)`` runs after every epoch (1-based); it may raise to
+    stop training (for instance :class:`core.jobs.Cancelled`), and the caller keeps what it saved.
+    """
+    torch.manual_seed(cfg.seed)
+    gen = torch.Generator().manual_seed(cfg.seed)
+    dev = device()
+    model = build_classifier(cfg, data.train.x.shape[2], data.n_classes).to(dev)
+    opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    n = len(data.train.x)
+    steps_per_epoch = max(1, math.ceil(n / cfg.batch_size))
+    sched = (torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=cfg.lr, total_steps=cfg.epochs * steps_per_epoch)
+             if cfg.schedule == "onecycle" else None)
+    history: list[dict] = []
+    best_state, best_key, since_best = None, None, 0
+    for epoch in range(1, cfg.epochs + 1):
+        start = time.perf_counter()
+        model.train()
+        order = torch.randperm(n, generator=gen)
+        loss_sum, correct = 0.0, 0
+        for i in range(0, n, cfg.batch_size):
+            idx = order[i:i + cfg.batch_size]
+            if len(idx) < 2:  # BatchNorm needs two examples
+                continue
+            xb, yb = data.train.x[idx], data.train.y[idx]
+            if cfg.spec_augment:
+                xb = spec_augment(xb, gen)
+            xb, yb = xb.to(dev), yb.to(dev)
+            logits = model(xb)
+            loss = F.cross_entropy(logits, yb)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            if cfg.grad_clip > 0:
+                torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
+            opt.step()
+            if sched is not None:
+                sched.step()
+            loss_sum += loss.item() * len(idx)
+            correct += (logits.argmax(1) == yb).sum().item()
+        metrics = {"epoch": epoch, "train_loss": loss_sum / n, "train_acc": correct / n,
+                   **_val_metrics(model, data.val), "lr": opt.param_groups[0]["lr"],
+                   "seconds": time.perf_counter() - start}
+        history.append(metrics)
+        key = (metrics["val_acc"], -metrics["val_loss"])
+        is_best = best_key is None or key > best_key
+        if is_best:
+            best_key, since_best = key, 0
+            if cfg.select == "best_val":
+                best_state = copy.deepcopy(model.state_dict())
+        else:
+            since_best += 1
+        if on_epoch is not None:
+            on_epoch(epoch, metrics, model, is_best)
+        if cfg.patience and since_best >= cfg.patience:
+            break
+    if best_state is not None:
+        model.load_state_dict(best_state)
+    return model, history

@@ -1,0 +1,80 @@
+import dataclasses
+
+import numpy as np
+import pytest
+import torch
+
+from core.config import ClassifierConfig, ConfigError, preset, with_overrides
+from core.extract import load_features
+from core.features import model_inputs
+from core.models import LSTMClassifier
+from core.splits import stratified_split
+from core.train import fit, predict_clips, prepare, vote
+
+TINY = dict(hidden_size=16, num_layers=1, epochs=2, batch_size=8, segment_seconds=1.0, first_frames=40)
+
+
+def test_paper_model_shapes_match_the_study():
+    model = LSTMClassifier()
+    assert model.lstm.hidden_size == 256 and model.lstm.num_layers == 2 and model.lstm.dropout == 0.3
+    assert model.head[1].num_features == 256 and model.out.in_features == 256 and model.out.out_features == 10
+    x = torch.randn(4, 174, 128)
+    assert model(x).shape == (4, 10) and model.embed(x).shape == (4, 256)
+    bi = LSTMClassifier(hidden_size=32, bidirectional=True, pooling="mean")
+    assert bi(x).shape == (4, 10) and bi.embed(x).shape == (4, 64)
+
+
+def test_presets_and_bounds():
+    paper = preset("paper")
+    assert (paper.framing, paper.first_frames, paper.lr, paper.epochs, paper.normalise) == ("first_frames", 174, 5e-5, 120, False)
+    assert preset("recommended").normalise
+    with pytest.raises(ConfigError, match="above its maximum"):
+        preset("paper", epochs=10_000)
+    with pytest.raises(ConfigError, match="unknown setting"):
+        with_overrides(paper, ["nope=1"])
+    with pytest.raises(ConfigError, match="choose one of"):
+        with_overrides(paper, {"framing": "sideways"})
+    cfg = with_overrides(paper, ["epochs=3", "bidirectional=true", "lr=0.001"])
+    assert (cfg.epochs, cfg.bidirectional, cfg.lr) == (3, True, 0.001)
+
+
+def test_model_inputs_framings():
+    mels = [np.random.default_rng(0).normal(-40, 10, (128, 300)).astype(np.float16) for _ in range(3)]
+    x, clip = model_inputs(mels, preset("paper"))
+    assert x.shape == (3, 174, 128) and x.max() <= 0 and clip.tolist() == [0, 1, 2]
+    cfg = preset("recommended", time_pool=2, segment_seconds=1.0)
+    x, clip = model_inputs(mels, cfg, train=True)
+    assert x.shape[1:] == (21, 128) and len(x) == len(clip) and set(clip.tolist()) == {0, 1, 2}
+
+
+def test_vote_averages_segments_per_clip():
+    probs = torch.tensor([[0.9, 0.1], [0.2, 0.8], [0.4, 0.6]])
+    assert np.allclose(vote(probs, torch.tensor([0, 0, 1]), 2), [[0.55, 0.45], [0.4, 0.6]])
+
+
+@pytest.mark.parametrize("name", ["paper", "recommended"])
+def test_training_is_deterministic_and_learns(tone_dataset, name):
+    fs = load_features(tone_dataset)
+    split = stratified_split(fs.y, seed=0, val=0.25, test=0.25)
+    cfg = preset(name, **TINY, lr=1e-2, split="stratified")
+    data = prepare(fs.mels, fs.y, split, cfg)
+    seen = []
+    model_a, hist_a = fit(cfg, data, lambda e, m, model, best: seen.append(e))
+    model_b, hist_b = fit(cfg, data)
+    assert seen == [1, 2] and len(hist_a) == 2
+    assert [h["train_loss"] for h in hist_a] == [h["train_loss"] for h in hist_b]
+    probs = predict_clips(model_a, data.test)
+    assert probs.shape == (len(split.test), 3) and np.allclose(probs.sum(1), 1, atol=1e-5)
+    other, _ = fit(dataclasses.replace(cfg, seed=1), data)
+    assert not torch.equal(other.out.weight, model_a.out.weight)
+
+
+def test_normaliser_fitted_on_training_part_only(tone_dataset):
+    fs = load_features(tone_dataset)
+    split = stratified_split(fs.y, seed=0, val=0.25, test=0.25)
+    cfg = preset("recommended", **TINY)
+    data = prepare(fs.mels, fs.y, split, cfg)
+    train_x = model_inputs([fs.mels[i] for i in split.train], cfg, train=True)[0]
+    assert np.allclose(data.mean, train_x.reshape(-1, 128).mean(0), atol=1e-3)
+    all_x = model_inputs(fs.mels, cfg, train=True)[0]
+    assert not np.allclose(data.mean, all_x.reshape(-1, 128).mean(0), atol=1e-3)
