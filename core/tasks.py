@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Callable
 
 import numpy as np
+import torch
 
 from . import evaluate, runs
 from .config import ClassifierConfig, FeatureConfig, from_dict, to_dict
@@ -55,6 +56,10 @@ def classification_result(probs: np.ndarray, y_true: np.ndarray, keys: list[str]
             "per_class": evaluate.per_class_report(y_true, pred, list(labels))}
 
 
+def _normaliser(data) -> dict:
+    return {"mean": torch.from_numpy(data.mean), "std": torch.from_numpy(data.std)}
+
+
 def run_classifier(run_id: str, progress: Status | None = None) -> dict:
     """Train the classifier described by run ``run_id`` and write its folder; returns the result.
 
@@ -77,7 +82,7 @@ def run_classifier(run_id: str, progress: Status | None = None) -> dict:
             history.append(metrics)
             runs.write_json(runs.run_path(run_id) / "history.json", history)
             runs.save_tensors(run_id, "checkpoint", {"state_dict": model.state_dict(), "epoch": epoch,
-                                                      "mean": data.mean, "std": data.std})
+                                                      **_normaliser(data)})
             elapsed = time.perf_counter() - started
             eta = elapsed / epoch * (cfg.epochs - epoch)
             runs.update(run_id, progress={"epoch": epoch, "epochs": cfg.epochs, "eta_seconds": eta})
@@ -95,7 +100,7 @@ def run_classifier(run_id: str, progress: Status | None = None) -> dict:
             model.load_state_dict(ckpt["state_dict"])
             status = "cancelled"
         model = model.cpu()
-        runs.save_tensors(run_id, "model", {"state_dict": model.state_dict(), "mean": data.mean, "std": data.std,
+        runs.save_tensors(run_id, "model", {"state_dict": model.state_dict(), **_normaliser(data),
                                             "labels": list(fs.labels), "config": to_dict(cfg)})
         result = classification_result(predict_clips(model, data.test), data.test.clip_y,
                                        [fs.keys[i] for i in split.test], fs.labels)

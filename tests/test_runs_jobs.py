@@ -1,0 +1,126 @@
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import zipfile
+import io
+
+import pytest
+import torch
+
+from core import jobs, runs, tasks
+from core.config import preset
+
+TINY = dict(hidden_size=16, num_layers=1, epochs=2, batch_size=8, first_frames=40, segment_seconds=1.0,
+            split="stratified")
+
+
+def submit(root, name="paper", **kw):
+    return tasks.submit_classifier(preset(name, **{**TINY, **kw}), root, "tones", preset=name)
+
+
+def test_run_folder_lifecycle(tone_dataset):
+    run_id = submit(tone_dataset)
+    assert runs.load(run_id)["status"] == "queued"
+    result = tasks.run_classifier(run_id)
+    record = runs.load(run_id)
+    assert record["status"] == "done" and record["dataset"]["n_clips"] == 12
+    assert len(runs.history(run_id)) == 2
+    acc = result["accuracy"]
+    assert acc["lo"] <= acc["value"] <= acc["hi"] and acc["n"] == len(record["split"]["test"])
+    assert sum(map(sum, result["confusion"])) == acc["n"]
+    model = runs.load_tensors(runs.run_path(run_id) / "model.pt")
+    assert model["labels"] == ["high", "low", "mid"]
+    runs.rename(run_id, "  my run ")
+    assert runs.load(run_id)["name"] == "my run"
+    with zipfile.ZipFile(io.BytesIO(runs.export_zip(run_id))) as zf:
+        names = zf.namelist()
+        assert f"{run_id}/model.pt" in names and "Accuracy" in zf.read(f"{run_id}/REPORT.md").decode()
+    runs.delete(run_id)
+    assert run_id not in [r["id"] for r in runs.list_runs()]
+    with pytest.raises(runs.RunError):
+        runs.load(run_id)
+
+
+def test_hostile_run_ids_and_foreign_model_files(tmp_path):
+    for bad in ("../etc", "a/b", "", ".hidden"):
+        with pytest.raises(runs.RunError):
+            runs.run_path(bad)
+
+    class Evil:
+        def __reduce__(self):
+            return (os.system, ("echo pwned",))
+
+    path = tmp_path / "evil.pt"
+    torch.save({"state_dict": Evil()}, path)
+    with pytest.raises(runs.RunError, match="not a GenreLab model file"):
+        runs.load_tensors(path)
+    (tmp_path / "junk.pt").write_bytes(b"not a model")
+    with pytest.raises(runs.RunError, match="not a GenreLab model file"):
+        runs.load_tensors(tmp_path / "junk.pt")
+
+
+def test_active_run_cannot_be_deleted(tone_dataset):
+    run_id = submit(tone_dataset)
+    with pytest.raises(runs.RunError, match="cancel it"):
+        runs.delete(run_id)
+
+
+def test_dead_worker_run_reads_interrupted(tone_dataset):
+    run_id = submit(tone_dataset)
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    runs.update(run_id, status="running", pid=proc.pid)
+    assert runs.load(run_id)["status"] == "interrupted"
+
+
+def test_queue_serialises_jobs_from_concurrent_submitters(tone_dataset):
+    ids = []
+    threads = [threading.Thread(target=lambda: ids.append(jobs.enqueue(submit(tone_dataset), "classifier",
+                                                                       start_worker=False).name)) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    queued = jobs.pending()
+    assert len(queued) == 3 and jobs.position(queued[2]) == 2
+    runs.request_cancel(queued[1])
+    jobs.work(idle_exit=0.1)
+    states = [runs.load(r)["status"] for r in queued]
+    assert states == ["done", "cancelled", "done"] and jobs.pending() == []
+    first, third = (runs.load(r) for r in (queued[0], queued[2]))
+    assert first["finished"] <= third["started"]  # one after the other, never both at once
+
+
+def test_killed_worker_leaves_interrupted_run_with_loadable_checkpoint(tone_dataset, data_dir):
+    run_id = submit(tone_dataset, epochs=200)
+    jobs.enqueue(run_id, "classifier", start_worker=False)
+    worker = subprocess.Popen([sys.executable, "-m", "core", "worker"], env=os.environ.copy())
+    deadline = time.time() + 120
+    while time.time() < deadline and len(runs.history(run_id)) < 2:
+        time.sleep(0.2)
+    assert runs.load(run_id)["status"] == "running"
+    worker.send_signal(signal.SIGKILL)
+    worker.wait()
+    assert runs.load(run_id)["status"] == "interrupted"
+    ckpt = runs.load_tensors(runs.run_path(run_id) / "checkpoint.pt")
+    assert ckpt["epoch"] >= 1
+    assert jobs.pending() == []  # the dead job is not shown as waiting
+    jobs.work(idle_exit=0.1)  # a new worker clears the stale queue entry and leaves the run alone
+    assert runs.load(run_id)["status"] == "interrupted" and not any(jobs.queue_dir().iterdir())
+
+
+def test_cancel_running_job_keeps_what_was_done(tone_dataset):
+    run_id = submit(tone_dataset, epochs=50)
+    jobs.enqueue(run_id, "classifier", start_worker=False)
+    seen = []
+
+    def cancel_after_first(p):
+        seen.append(p["epoch"])
+        runs.request_cancel(run_id)
+
+    tasks.run_classifier(run_id, progress=cancel_after_first)
+    record = runs.load(run_id)
+    assert record["status"] == "cancelled" and seen == [1] and runs.result(run_id)["accuracy"]["n"] > 0
