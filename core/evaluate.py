@@ -37,6 +37,7 @@ __all__ = [
     "frechet_distance",
     "nearest_neighbour_distances",
     "fidelity_per_class",
+    "format_accuracy",
 ]
 
 
@@ -510,3 +511,9 @@ def fidelity_per_class(pred, intended, n_classes: int) -> np.ndarray:
     total = np.bincount(intended, minlength=n_classes).astype(np.float64)
     hits = np.bincount(intended[pred == intended], minlength=n_classes).astype(np.float64)
     return np.divide(hits, total, out=np.full(n_classes, np.nan), where=total > 0)
+
+
+def format_accuracy(acc: dict) -> str:
+    """'52.5 % (95 % CI 42.8–61.9 %, 53 of 101 clips)' from a result's ``accuracy`` record."""
+    return (f"{acc['value']:.1%} (95 % CI {acc['lo']:.1%}–{acc['hi']:.1%}, "
+            f"{acc['correct']} of {acc['n']} clips)").replace("%", " %")

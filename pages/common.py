@@ -1,0 +1,156 @@
+"""Widgets and views every page shares: the dataset selector, job progress, run results.
+
+Pages stay thin: this module only lays out what :mod:`core` computes.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+import streamlit as st
+
+from core import catalog, charts, evaluate, jobs, runs
+from core.datasets import DatasetError
+from core.extract import FeatureSet, load_features
+
+
+def query_default(key: str, options: list[str], fallback: str) -> str:
+    """A widget default taken from the URL (shared links) when it names a valid option."""
+    value = st.query_params.get(key)
+    return value if value in options else fallback
+
+
+def dataset_selector() -> tuple[str, Path] | None:
+    """Sidebar choice of dataset, shared by all pages and kept in the URL; the demo set is made on first use."""
+    names = catalog.available()
+    default = st.session_state.get("dataset") or query_default("dataset", names, catalog.DEMO)
+    if default not in names:
+        default = catalog.DEMO
+    name = st.sidebar.selectbox("Dataset", names, index=names.index(default), key="dataset_choice",
+                                help="The embedded demo set, or folders your operator allowed (GENRELAB_DATASETS).")
+    st.session_state["dataset"] = name
+    st.query_params["dataset"] = name
+    try:
+        return name, resolve_dataset(name)
+    except KeyError as err:
+        st.sidebar.error(str(err))
+        return None
+
+
+def resolve_dataset(name: str) -> Path:
+    if name == catalog.DEMO and "demo_root" not in st.session_state:
+        bar = st.sidebar.progress(0.0, text="Generating the demo set…")
+        root = catalog.resolve(name, progress=lambda d, t: bar.progress(d / t, text=f"Demo set: clip {d} of {t}"))
+        bar.empty()
+        st.session_state["demo_root"] = str(root)
+    return Path(st.session_state["demo_root"]) if name == catalog.DEMO else catalog.resolve(name)
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _features(root: str) -> FeatureSet:
+    return load_features(root)
+
+
+def features(name: str, root: Path) -> FeatureSet | None:
+    """The dataset's cached log-mels (extracted with a progress bar the first time)."""
+    try:
+        with st.spinner(f"Reading {name} (first time: computing log-mel spectrograms)…"):
+            return _features(str(root))
+    except DatasetError as err:
+        st.error(f"This dataset cannot be used: {err}")
+        return None
+
+
+def measured_on(record: dict) -> str:
+    """Caption saying what a number was measured on."""
+    return f"Measured on {runs.describe_data(record)}."
+
+
+def accuracy_metric(record: dict, result: dict, label: str = "Test accuracy") -> None:
+    acc = result["accuracy"]
+    st.metric(label, f"{acc['value']:.1%}", help="95 % Wilson interval over the test clips")
+    st.caption(f"{evaluate.format_accuracy(acc)}. {measured_on(record)}")
+
+
+def result_view(record: dict, result: dict, key: str) -> None:
+    """Accuracy with its interval, confusion matrix and per-class scores of a finished run."""
+    accuracy_metric(record, result)
+    labels = result["labels"]
+    left, right = st.columns(2)
+    normalise = left.toggle("Row-normalised", key=f"norm-{key}", help="Each true genre's row sums to 100 %")
+    left.plotly_chart(charts.confusion_heatmap(np.array(result["confusion"]), labels, normalise=normalise),
+                      key=f"cm-{key}")
+    right.dataframe(result["per_class"], hide_index=True, column_config={
+        "precision": st.column_config.NumberColumn(format="%.2f"),
+        "recall": st.column_config.NumberColumn(format="%.2f"),
+        "f1": st.column_config.NumberColumn("F1", format="%.2f")})
+
+
+def status_line(record: dict) -> str:
+    status = record["status"]
+    if status == "queued":
+        pos = jobs.position(record["id"])
+        return f"Waiting in the queue ({pos} job{'s' if pos != 1 else ''} ahead)." if pos else "Starting…"
+    if status == "running":
+        p = record.get("progress")
+        if not p:
+            return "Preparing data…"
+        return f"Epoch {p['epoch']} of {p['epochs']}, about {p['eta_seconds']:.0f} s left."
+    return {"done": "Finished.", "cancelled": "Cancelled: the last finished epoch was kept and tested.",
+            "interrupted": "Interrupted (the worker stopped): the last checkpoint is kept.",
+            "failed": f"Failed: {record.get('error', 'unknown error')}"}[status]
+
+
+def job_progress(run_id: str) -> dict:
+    """Progress bar, status and a cancel button for a queued or running run; returns its record."""
+    record = runs.load(run_id)
+    p = record.get("progress") or {}
+    fraction = p.get("epoch", 0) / max(p.get("epochs", 1), 1)
+    st.progress(fraction if record["status"] != "done" else 1.0, text=status_line(record))
+    if record["status"] in runs.ACTIVE:
+        jobs.ensure_worker()
+        if st.button("Cancel", key=f"cancel-{run_id}"):
+            runs.request_cancel(run_id)
+            st.toast("Cancelling after the current epoch…")
+    return record
+
+
+def run_options(kind: str, status: tuple[str, ...] = ("done", "cancelled", "interrupted")) -> dict[str, dict]:
+    """Label → record of runs of a kind in the given states, newest first."""
+    return {f"{r['name']} · {time.strftime('%d %b %H:%M', time.localtime(r['created']))} · {r['status']}": r
+            for r in runs.list_runs(kind) if r["status"] in status}
+
+
+def _log_grid(lo: float, hi: float, value: float) -> list[float]:
+    grid = {float(f"{v:.1g}") for v in np.geomspace(max(lo, 1e-8), hi, 25)} | {float(value)}
+    return sorted(v for v in grid if lo <= v <= hi)
+
+
+def config_widgets(cfg, key: str, skip: tuple[str, ...] = ("seed",)):
+    """One widget per bounded config field (slider, select box or checkbox); returns the edited config."""
+    from core import config
+
+    values = {}
+    for f in config.fields(cfg):
+        if f.name in skip:
+            continue
+        meta, value, label = f.metadata, getattr(cfg, f.name), f.name.replace("_", " ")
+        wkey = f"{key}-{f.name}"
+        if meta.get("choices"):
+            values[f.name] = st.selectbox(label, meta["choices"], index=meta["choices"].index(value), help=meta["help"],
+                                          key=wkey)
+        elif isinstance(value, bool):
+            values[f.name] = st.checkbox(label, value, help=meta["help"], key=wkey)
+        elif isinstance(value, int):
+            values[f.name] = st.slider(label, int(meta["lo"]), int(meta["hi"]), value, step=int(meta.get("step") or 1),
+                                       help=meta["help"], key=wkey)
+        elif meta["hi"] / max(meta["lo"], 1e-12) >= 100:
+            values[f.name] = st.select_slider(label, _log_grid(meta["lo"], meta["hi"], value), value, help=meta["help"],
+                                              key=wkey, format_func=lambda v: f"{v:g}")
+        else:
+            values[f.name] = st.slider(label, float(meta["lo"]), float(meta["hi"]), float(value),
+                                       step=float(meta.get("step") or (meta["hi"] - meta["lo"]) / 100),
+                                       help=meta["help"], key=wkey)
+    return config.with_overrides(cfg, values)

@@ -1,0 +1,16 @@
+"""GenreLab: a browser lab for music-genre classification and GAN data augmentation.
+
+Run with ``streamlit run streamlit_app.py``. This file only sets up navigation; each page lives
+in ``pages/`` and calls :mod:`core`.
+"""
+
+import streamlit as st
+
+st.set_page_config(page_title="GenreLab", page_icon="🎛️", layout="wide")
+
+PAGES = [
+    st.Page("pages/home.py", title="Home", icon="🏠", default=True, url_path="home"),
+    st.Page("pages/train.py", title="Train", icon="🏋️", url_path="train"),
+]
+
+st.navigation(PAGES).run()
