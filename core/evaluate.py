@@ -515,5 +515,5 @@ def fidelity_per_class(pred, intended, n_classes: int) -> np.ndarray:
 
 def format_accuracy(acc: dict) -> str:
     """'52.5 % (95 % CI 42.8–61.9 %, 53 of 101 clips)' from a result's ``accuracy`` record."""
-    return (f"{acc['value']:.1%} (95 % CI {acc['lo']:.1%}–{acc['hi']:.1%}, "
-            f"{acc['correct']} of {acc['n']} clips)").replace("%", " %")
+    pct = lambda x: f"{100 * x:.1f} %"  # noqa: E731
+    return f"{pct(acc['value'])} (95 % CI {pct(acc['lo'])}–{pct(acc['hi'])}, {acc['correct']} of {acc['n']} clips)"

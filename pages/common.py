@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import streamlit as st
 
-from core import catalog, charts, evaluate, jobs, runs
+from core import catalog, charts, config, evaluate, jobs, runs
 from core.datasets import DatasetError
 from core.extract import FeatureSet, load_features
 
@@ -128,10 +128,28 @@ def _log_grid(lo: float, hi: float, value: float) -> list[float]:
     return sorted(v for v in grid if lo <= v <= hi)
 
 
+def config_from_url(cfg):
+    """``cfg`` with the fields a shared link sets (``?epochs=5&lr=0.001``); a bad value is ignored with a warning."""
+    names = {f.name for f in config.fields(cfg)}
+    shared = {k: v for k, v in st.query_params.items() if k in names}
+    try:
+        return config.with_overrides(cfg, shared)
+    except config.ConfigError as err:
+        st.warning(f"Ignoring the settings in this link: {err}")
+        return cfg
+
+
+def config_to_url(cfg, default) -> None:
+    """Put the fields that differ from ``default`` into the URL, so the link reproduces the settings."""
+    for f in config.fields(cfg):
+        if getattr(cfg, f.name) != getattr(default, f.name):
+            st.query_params[f.name] = str(getattr(cfg, f.name))
+        elif f.name in st.query_params:
+            del st.query_params[f.name]
+
+
 def config_widgets(cfg, key: str, skip: tuple[str, ...] = ("seed",)):
     """One widget per bounded config field (slider, select box or checkbox); returns the edited config."""
-    from core import config
-
     values = {}
     for f in config.fields(cfg):
         if f.name in skip:

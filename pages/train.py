@@ -3,8 +3,8 @@
 import streamlit as st
 
 from core import charts, config, jobs, runs, tasks
-from core.config import ConfigError
-from pages.common import config_widgets, dataset_selector, job_progress, query_default, result_view, run_options
+from pages.common import (config_from_url, config_to_url, config_widgets, dataset_selector, job_progress,
+                          query_default, result_view, run_options)
 
 st.title("Train a genre classifier")
 st.caption("The paper preset is the study's LSTM on the first 4 s of each clip; the recommended preset "
@@ -20,17 +20,19 @@ preset_name = st.radio("Preset", names, horizontal=True, key="train_preset",
                        index=names.index(query_default("preset", names, "recommended")),
                        format_func=lambda n: {"paper": "paper (the study)", "recommended": "recommended"}[n])
 st.query_params["preset"] = preset_name
-base = config.preset(preset_name)
+default = config.preset(preset_name)
 with st.expander("Hyperparameters", expanded=False):
-    cfg = config_widgets(base, key=f"cfg-{preset_name}")
-seed = st.number_input("Seed", 0, 2**31 - 1, 0, help="Same seed, same data and settings: the same result.")
+    cfg = config_widgets(config_from_url(default), key=f"cfg-{preset_name}")
+seed = st.number_input("Seed", 0, 2**31 - 1, int(config_from_url(default).seed), key="train_seed",
+                       help="Same seed, same data and settings: the same result.")
+cfg = config.with_overrides(cfg, {"seed": seed})
+config_to_url(cfg, default)
 
 if st.button("Start training", type="primary"):
     try:
-        run_id = tasks.submit_classifier(config.with_overrides(cfg, {"seed": seed}), data_root, data_name,
-                                         preset=preset_name)
-    except ConfigError as err:
-        st.error(str(err))
+        run_id = tasks.submit_classifier(cfg, data_root, data_name, preset=preset_name)
+    except OSError as err:
+        st.error(f"Could not create the run: {err}")
     else:
         jobs.enqueue(run_id, "classifier")
         st.session_state["train_run"] = run_id

@@ -1,0 +1,56 @@
+"""Foundation figures: demo-set generation, cold feature extraction and cached reload.
+
+Prints one JSON line per figure. Uses a fresh temporary data folder, so nothing is cached before
+it starts. Real-audio figures use ../shared/data/gtzan-mini (100 clips of 30 s) and are skipped
+with a note where it is absent.
+
+    python bench/bench_features.py
+"""
+
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+os.environ["GENRELAB_DATA_DIR"] = tempfile.mkdtemp(prefix="genrelab-bench-")
+
+from core.extract import compute_logmel, load_features  # noqa: E402
+from core.config import FeatureConfig  # noqa: E402
+from core.synth import make_demo_dataset  # noqa: E402
+
+GTZAN_MINI = REPO.parent / "shared" / "data" / "gtzan-mini"
+
+
+def emit(figure: str, value, target: str, **extra) -> None:
+    print(json.dumps({"figure": figure, "value": value, "target": target, **extra}), flush=True)
+
+
+def main() -> None:
+    start = time.perf_counter()
+    demo = make_demo_dataset()
+    emit("demo_generation_seconds", round(time.perf_counter() - start, 2), "<= 30", clips=200, seconds_each=10)
+
+    if not GTZAN_MINI.is_dir():
+        emit("extraction", None, "skipped", note=f"{GTZAN_MINI} not found")
+        return
+    compute_logmel(next(GTZAN_MINI.glob("*/*.wav")), FeatureConfig())  # warm torch and the mel basis
+    start = time.perf_counter()
+    fs = load_features(GTZAN_MINI)
+    cold = time.perf_counter() - start
+    emit("extraction_cold_clips_per_second", round(len(fs.clips) / cold, 1), ">= 50", clips=len(fs.clips),
+         clip_seconds=30, full_gtzan_seconds_estimate=round(1000 / (len(fs.clips) / cold), 1))
+    start = time.perf_counter()
+    fs = load_features(GTZAN_MINI)
+    warm = time.perf_counter() - start
+    emit("cached_reload_clips_per_second", round(len(fs.clips) / warm, 1), ">= 1000", clips=len(fs.clips))
+    start = time.perf_counter()
+    load_features(demo)
+    emit("demo_extraction_cold_seconds", round(time.perf_counter() - start, 2), "", clips=200)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,60 @@
+import time
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from core import runs
+
+APP = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")
+TINY = dict(epochs="1", hidden_size="16", num_layers="1", segment_seconds="1.0", batch_size="8")
+
+
+@pytest.fixture
+def tones_app(tone_dataset, monkeypatch):
+    monkeypatch.setenv("GENRELAB_DATASETS", f"tones={tone_dataset}")
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params.update(dataset="tones", preset="recommended", **TINY)
+    return at
+
+
+def test_train_page_starts_a_run_and_shows_its_result(tones_app):
+    at = tones_app
+    at.switch_page("pages/train.py").run()
+    assert not at.exception
+    assert at.slider(key="cfg-recommended-hidden_size").value == 16  # settings came from the link
+    at.button[0].click().run()
+    deadline = time.time() + 120
+    while time.time() < deadline and not any(m.label == "Test accuracy" for m in at.metric):
+        time.sleep(1)
+        at.run()
+    assert not at.exception
+    (run,) = runs.list_runs("clf")
+    assert run["status"] == "done" and run["config"]["epochs"] == 1 and run["config"]["hidden_size"] == 16
+    metric = next(m for m in at.metric if m.label == "Test accuracy")
+    assert metric.value == f"{runs.result(run['id'])['accuracy']['value']:.1%}"
+    captions = " ".join(c.value for c in at.caption)
+    assert "95 % CI" in captions and "tones" in captions and "seed 0" in captions
+
+
+def test_bad_link_settings_are_ignored_with_a_warning(tones_app):
+    at = tones_app
+    at.query_params["epochs"] = "100000"
+    at.switch_page("pages/train.py").run()
+    assert not at.exception
+    assert any("Ignoring the settings" in w.value for w in at.warning)
+    assert at.slider(key="cfg-recommended-epochs").value == 30
+
+
+def test_reopen_finished_run(tones_app, tone_dataset):
+    from core import tasks
+    from core.config import preset
+
+    run_id = tasks.submit_classifier(preset("paper", epochs=1, hidden_size=16, num_layers=1, first_frames=40,
+                                            split="stratified"), tone_dataset, "tones", preset="paper")
+    tasks.run_classifier(run_id)
+    at = tones_app
+    at.query_params["run"] = run_id
+    at.switch_page("pages/train.py").run()
+    assert not at.exception
+    assert any(m.label == "Test accuracy" for m in at.metric)
