@@ -1,5 +1,6 @@
 """Shared fixtures: every test writes under its own temporary data folder."""
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -46,3 +47,107 @@ def tone_dataset(tmp_path):
         for k in range(4):
             write_tone(root / label / f"{label}.{k:05d}.wav", freq=110.0 * (2 ** i) * (1 + 0.05 * k))
     return root
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+REPO = Path(__file__).resolve().parent.parent
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def browser_env(tmp_path_factory):
+    """Data folder and allow-listed tiny dataset shared by the browser tests' server."""
+    root = tmp_path_factory.mktemp("browser")
+    tones = root / "tones"
+    for i, label in enumerate(("low", "mid", "high")):
+        for k in range(4):
+            write_tone(tones / label / f"{label}.{k:05d}.wav", freq=110.0 * (2 ** i) * (1 + 0.05 * k))
+    env = {"GENRELAB_DATA_DIR": str(root / "data"), "GENRELAB_DATASETS": f"tones={tones}"}
+    if GTZAN_MINI.is_dir():
+        env["GENRELAB_DATASETS"] += f";gtzan-mini={GTZAN_MINI}"
+    return env
+
+
+@pytest.fixture(scope="session")
+def app_url(browser_env):
+    """A real ``streamlit run`` of the app on a free loopback port, stopped after the session."""
+    import os
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    port = _free_port()
+    log = open(Path(browser_env["GENRELAB_DATA_DIR"]).parent / "streamlit.log", "wb")
+    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.port", str(port),
+                             "--server.address", "127.0.0.1", "--server.headless", "true"],
+                            cwd=REPO, env={**os.environ, **browser_env}, stdout=log, stderr=log)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            urllib.request.urlopen(url + "/_stcore/health", timeout=1)
+            break
+        except OSError:
+            time.sleep(0.3)
+    else:
+        proc.kill()
+        pytest.fail("streamlit did not start within 60 s")
+    yield url
+    proc.terminate()
+    proc.wait(10)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not CHROMIUM.exists():
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium); .ci/run installs it")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=str(CHROMIUM), args=[
+            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        yield b
+        b.close()
+
+
+ARTIFACTS = REPO / "test-artifacts"
+STREAMLIT_PROBE = re.compile(r"/[^/]+/_stcore/(health|host-config)$")
+
+
+@pytest.fixture
+def page(browser, app_url, request):
+    """A fresh browser page that fails the test on any console error or Streamlit exception box.
+
+    A screenshot of the last state is saved under ``test-artifacts/`` whatever the outcome.
+    """
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    pg = context.new_page()
+    errors: list[str] = []
+
+    def on_console(msg):  # failed loads are judged by URL below, where Streamlit's own probes can be told apart
+        if msg.type == "error" and not msg.text.startswith("Failed to load resource"):
+            errors.append(msg.text)
+
+    def on_response(response):  # a deep link makes Streamlit probe <page>/_stcore/… first, then the root
+        if response.status >= 400 and not STREAMLIT_PROBE.search(response.url):
+            errors.append(f"HTTP {response.status} {response.url}")
+
+    pg.on("console", on_console)
+    pg.on("pageerror", lambda exc: errors.append(str(exc)))
+    pg.on("response", on_response)
+    pg.app_url = app_url
+    yield pg
+    ARTIFACTS.mkdir(exist_ok=True)
+    pg.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
+    exceptions = pg.locator("[data-testid='stException']").all_inner_texts()
+    context.close()
+    assert not exceptions, f"Streamlit exception shown: {exceptions}"
+    assert not errors, f"browser console errors: {errors}"
