@@ -1,0 +1,38 @@
+import os
+import subprocess
+import sys
+
+from core import runs
+from core.cli import main
+
+
+def test_scan_prints_report(tone_dataset, capsys):
+    (tone_dataset / "low" / "broken.wav").write_bytes(b"RIFF garbage")
+    assert main(["scan", "--data", str(tone_dataset)]) == 0
+    out = capsys.readouterr().out
+    assert "12 usable clips in 3 labels" in out and "low/broken.wav: not a readable audio file" in out
+
+
+def test_bad_dataset_is_a_clear_error(tmp_path, capsys):
+    assert main(["scan", "--data", str(tmp_path / "nowhere")]) == 2
+    assert "is not a folder" in capsys.readouterr().err
+
+
+def test_train_writes_the_same_run_folder_as_the_app(tone_dataset, capsys):
+    assert main(["train", "--preset", "paper", "--data", str(tone_dataset), "--seed", "3", "--set", "epochs=1",
+                 "--set", "hidden_size=16", "--set", "num_layers=1", "--set", "split=stratified"]) == 0
+    out = capsys.readouterr().out
+    (run,) = runs.list_runs("clf")
+    assert run["status"] == "done" and run["config"]["seed"] == 3 and run["preset"] == "paper"
+    assert "test accuracy" in out and run["id"] in out
+
+
+def test_bad_override_is_a_clear_error(tone_dataset, capsys):
+    assert main(["train", "--data", str(tone_dataset), "--set", "epochs=0"]) == 2
+    assert "below its minimum" in capsys.readouterr().err
+
+
+def test_help_runs_as_a_module():
+    out = subprocess.run([sys.executable, "-m", "core", "--help"], capture_output=True, text=True,
+                         env=os.environ.copy(), cwd=os.path.dirname(os.path.dirname(__file__)))
+    assert out.returncode == 0 and "train" in out.stdout and "scan" in out.stdout
