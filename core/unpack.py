@@ -1,0 +1,192 @@
+"""Turn an uploaded zip of folder-per-genre audio into a dataset under the uploads folder, safely.
+
+A zip from a browser is hostile until proven otherwise. Before a byte is written, its table of
+contents is checked for paths escaping the target (``../``, absolute, drive letters), symbolic
+links, encrypted members, too many members, and sizes or compression ratios of a zip bomb. Only
+audio files (:data:`core.audio.AUDIO_EXTENSIONS`) are extracted, under sanitised names, into a
+hidden temporary folder next to the destination; the result is checked with
+:func:`core.datasets.list_clips` and only then renamed into place, so a failure never leaves a
+half-written dataset that :func:`core.catalog.uploaded` would list.
+
+Accepted layouts: any chain of single wrapping folders, then one folder per genre, e.g.
+``mydata/rock/x.wav`` or ``rock/x.wav`` (files may nest further inside a genre folder).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import re
+import shutil
+import stat
+import tempfile
+import zipfile
+import zlib
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from . import catalog
+from .audio import AUDIO_EXTENSIONS
+from .datasets import DatasetError, list_clips
+
+IGNORED_PARTS = ("__MACOSX",)  # macOS resource-fork folders; any dot-name is ignored as well
+
+
+class UnpackError(ValueError):
+    """A zip that cannot become a dataset; ``str(err)`` is fit to show a user."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Bounds on an uploaded zip (bytes are uncompressed sizes as the zip declares and zipfile enforces)."""
+
+    max_total_bytes: int = 2 * 2**30
+    max_member_bytes: int = 512 * 2**20
+    max_members: int = 20_000
+    max_ratio: float = 100.0  # uncompressed / compressed, checked on members above ratio_min_bytes
+    ratio_min_bytes: int = 2**20
+
+
+def safe_name(text: str, fallback: str = "dataset", max_len: int = 40) -> str:
+    """A file-system-safe name: letters (any script), digits, ``_``, ``-`` and inner dots; never empty or a dot-name."""
+    name = re.sub(r"[^\w.-]+", "-", text.strip()).strip(".-_")[:max_len].strip(".-_")
+    return name or fallback
+
+
+def member_parts(filename: str) -> tuple[str, ...]:
+    """Path components of a zip member name; raises :class:`UnpackError` for a path escaping the target."""
+    name = filename.replace("\\", "/")
+    if name.startswith("/") or re.match(r"^[A-Za-z]:", name):
+        raise UnpackError(f"the zip holds an absolute path ({filename!r}); refusing to unpack it")
+    parts = tuple(p for p in PurePosixPath(name).parts if p not in ("", "."))
+    if ".." in parts:
+        raise UnpackError(f"the zip holds a path leaving its folder ({filename!r}); refusing to unpack it")
+    return parts
+
+
+def _ignored(parts: tuple[str, ...]) -> bool:
+    return any(p.startswith(".") or p in IGNORED_PARTS for p in parts)
+
+
+def check_members(infos: list[zipfile.ZipInfo], limits: Limits = Limits()) -> list[tuple[zipfile.ZipInfo, tuple]]:
+    """Vet a zip's table of contents; returns (member, path parts) of the audio files to extract.
+
+    Raises :class:`UnpackError` for too many members, a path escape, a symlink, an encrypted member,
+    a member or total size over the limits, or a compression ratio typical of a zip bomb.
+    """
+    if len(infos) > limits.max_members:
+        raise UnpackError(f"the zip holds {len(infos):,} entries; the limit is {limits.max_members:,}")
+    total = 0
+    audio = []
+    for info in infos:
+        parts = member_parts(info.filename)
+        if stat.S_ISLNK(info.external_attr >> 16):
+            raise UnpackError(f"the zip holds a symbolic link ({info.filename!r}); refusing to unpack it")
+        if info.is_dir() or not parts or _ignored(parts):
+            continue
+        if info.flag_bits & 0x1:
+            raise UnpackError(f"{info.filename!r} is password-protected; upload an unencrypted zip")
+        if info.file_size > limits.max_member_bytes:
+            raise UnpackError(f"{info.filename!r} unpacks to {info.file_size / 2**20:,.0f} MB; "
+                              f"the limit per file is {limits.max_member_bytes / 2**20:,.0f} MB")
+        if (info.file_size > limits.ratio_min_bytes
+                and info.file_size > limits.max_ratio * max(info.compress_size, 1)):
+            raise UnpackError(f"{info.filename!r} is compressed {info.file_size / max(info.compress_size, 1):,.0f}×, "
+                              f"more than {limits.max_ratio:g}×: this looks like a zip bomb")
+        total += info.file_size
+        if total > limits.max_total_bytes:
+            raise UnpackError(f"the zip unpacks to more than {limits.max_total_bytes / 2**30:g} GB")
+        if PurePosixPath(parts[-1]).suffix.lower() in AUDIO_EXTENSIONS:
+            audio.append((info, parts))
+    return audio
+
+
+def label_layout(paths: list[tuple[str, ...]]) -> list[tuple[str, ...]]:
+    """Drop the single wrapping folders all audio shares, leaving ``(label, ..., file)`` per path.
+
+    Raises :class:`UnpackError` for no audio, audio outside a label folder, or fewer than two labels.
+    """
+    if not paths:
+        raise UnpackError("the zip holds no audio files (" + ", ".join(AUDIO_EXTENSIONS) + ")")
+    while all(len(p) > 2 for p in paths) and len({p[0] for p in paths}) == 1:
+        paths = [p[1:] for p in paths]
+    loose = [p for p in paths if len(p) == 1]
+    if loose:
+        raise UnpackError(f"audio files must sit in one folder per genre, but {'/'.join(loose[0])!r} "
+                          f"and {len(loose) - 1} more are not inside a genre folder")
+    labels = {p[0] for p in paths}
+    if len(labels) < 2:
+        raise UnpackError(f"a dataset needs at least two genre folders holding audio; "
+                          f"found only {next(iter(labels))!r}")
+    return paths
+
+
+def unpack_zip(data: bytes, name: str, limits: Limits = Limits()) -> Path:
+    """Unpack an uploaded zip into a new dataset folder and return it.
+
+    Parameters
+    ----------
+    data : bytes
+        The zip file's content.
+    name : str
+        The upload's file name; only a sanitised form of its stem is used, followed by 8 hex digits
+        of the content's hash (so the same upload twice returns the existing folder).
+
+    Returns
+    -------
+    Path
+        ``catalog.uploads_dir() / <generated name>``, listed by :func:`core.catalog.available`
+        as ``"upload: <generated name>"``.
+
+    Raises
+    ------
+    UnpackError
+        With a message fit to show a user; nothing is left behind.
+    """
+    target = catalog.uploads_dir() / f"{safe_name(Path(name).stem)}-{hashlib.blake2b(data, digest_size=4).hexdigest()}"
+    if target.is_dir():
+        return target
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, OSError, ValueError):
+        raise UnpackError(f"{safe_name(name)} is not a zip file") from None
+    with archive:
+        members = check_members(archive.infolist(), limits)
+        paths = label_layout([parts for _, parts in members])
+        tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=".unpack-"))
+        try:
+            _extract(archive, [(info, parts) for (info, _), parts in zip(members, paths)], tmp)
+            try:
+                list_clips(tmp)
+            except DatasetError as err:
+                raise UnpackError(str(err).replace(str(tmp), "the zip")) from None
+            os.replace(tmp, target)
+        except OSError:
+            shutil.rmtree(tmp, ignore_errors=True)
+            if target.is_dir():  # the same upload finished concurrently
+                return target
+            raise
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+    return target
+
+
+def _extract(archive: zipfile.ZipFile, members: list[tuple[zipfile.ZipInfo, tuple[str, ...]]], root: Path) -> None:
+    """Write each member to ``root`` under its sanitised relative path (zipfile bounds sizes and checks CRCs)."""
+    written: set[Path] = set()
+    for info, parts in members:
+        rel = Path(*[safe_name(p, fallback="_", max_len=80) for p in parts[:-1]],
+                    safe_name(PurePosixPath(parts[-1]).stem, fallback="clip", max_len=80)
+                    + PurePosixPath(parts[-1]).suffix.lower())
+        if rel in written:
+            raise UnpackError(f"two files in the zip map to the same name {rel.as_posix()!r}; rename one")
+        written.add(rel)
+        dest = root / rel
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            with archive.open(info) as src, open(dest, "wb") as out:
+                shutil.copyfileobj(src, out, 2**20)
+        except (zipfile.BadZipFile, zlib.error, RuntimeError, NotImplementedError, EOFError) as err:
+            raise UnpackError(f"{info.filename!r} cannot be read from the zip ({err})") from None

@@ -1,0 +1,137 @@
+"""Dataset: what the clips sound and look like, how genres are balanced, what was skipped; add a zip."""
+
+import numpy as np
+import streamlit as st
+
+from core import charts, explore
+from core.audio import AUDIO_EXTENSIONS, AudioError
+from core.extract import FeatureSet
+from core.unpack import UnpackError, unpack_zip
+from pages.common import dataset_selector, features
+
+st.title("Explore a dataset")
+st.caption("Listen before you train: how many clips each genre has, what they sound like, what an average "
+           "clip of each genre looks like, and which genres overlap.")
+
+
+@st.cache_data(max_entries=4, show_spinner="Averaging spectrograms per genre…")
+def mean_spectrograms(fingerprint: str, _fs: FeatureSet) -> np.ndarray:
+    return explore.mean_spectrograms(_fs.mels, _fs.y, len(_fs.labels))
+
+
+@st.cache_data(max_entries=4, show_spinner="Placing the clips on a map…")
+def clip_map(fingerprint: str, _fs: FeatureSet) -> tuple[np.ndarray, np.ndarray]:
+    return explore.pca_map(explore.band_stats(_fs.mels))
+
+
+@st.cache_data(max_entries=16, show_spinner="Decoding the clip…")
+def clip_preview(fingerprint: str, index: int, _fs: FeatureSet) -> explore.ClipPreview:
+    return explore.clip_preview(_fs, index)
+
+
+def unpack_upload() -> None:
+    """File-uploader callback: unpack the zip and select the new dataset before the selector is drawn."""
+    upload = st.session_state.get("zip_upload")
+    if upload is None:
+        return
+    try:
+        with st.spinner(f"Unpacking {upload.name}…"):
+            root = unpack_zip(upload.getvalue(), upload.name)
+    except UnpackError as err:
+        st.session_state["upload_message"] = ("error", f"{upload.name} was not added: {err}.")
+        return
+    name = f"upload: {root.name}"
+    st.session_state["dataset"] = name
+    st.session_state.pop("dataset_choice", None)  # the sidebar selector is redrawn on the new dataset
+    st.session_state["upload_message"] = ("success", f"{upload.name} was added as **{name}** and is now selected.")
+
+
+def show_clip(fs: FeatureSet, index: int, fingerprint: str, key: str) -> None:
+    """Player, waveform and log-mel of one clip."""
+    try:
+        preview = clip_preview(fingerprint, index, fs)
+    except AudioError as err:
+        st.error(f"This clip can no longer be read (was the file changed?): {err}")
+        return
+    seconds = len(preview.audio) / preview.sr
+    st.audio(preview.audio, sample_rate=preview.sr)
+    st.caption(f"**{fs.clips[index].key}** · {seconds:.1f} s"
+               + (f" (the first {seconds:.0f} s of a longer file)" if preview.truncated else ""))
+    st.plotly_chart(charts.waveform(preview.waveform, preview.waveform_rate), key=f"wave-{key}")
+    st.plotly_chart(charts.spectrogram(preview.S_db, fs.cfg.sr, fs.cfg.hop_length, title="log-mel spectrogram"),
+                    key=f"spec-{key}")
+
+
+selected = dataset_selector()
+fs = features(*selected) if selected else None
+
+with st.expander("Add a dataset from a zip", expanded=fs is None):
+    st.markdown(f"One folder per genre, audio files inside ({', '.join(e[1:].upper() for e in AUDIO_EXTENSIONS)}), "
+                "e.g. `mydata/rock/song1.wav`, `mydata/jazz/song2.wav`. At least two genres; only audio files are kept.")
+    st.file_uploader("Zip file", type=["zip"], key="zip_upload", on_change=unpack_upload)
+    if "upload_message" in st.session_state:
+        kind, text = st.session_state.pop("upload_message")
+        (st.success if kind == "success" else st.error)(text)
+
+if fs is None:
+    st.info("Pick another dataset in the sidebar, or add one from a zip above.")
+    st.stop()
+
+data_name = selected[0]
+fingerprint = fs.fingerprint
+n_clips = len(fs.clips)
+where = f"{data_name} ({n_clips} clips)"
+counts = explore.class_counts(fs.labels, fs.y)
+
+st.subheader("Class balance")
+cols = st.columns(4)
+cols[0].metric("Usable clips", n_clips)
+cols[1].metric("Genres", len(fs.labels))
+cols[2].metric("Audio", f"{explore.total_seconds(fs.mels, fs.cfg.frames_per_second) / 60:.1f} min")
+cols[3].metric("Files skipped", len(fs.skipped))
+st.plotly_chart(charts.class_balance(counts), key="balance")
+ratio = explore.imbalance_ratio(counts)
+st.caption(f"Measured on {where}: the largest genre has {ratio:.2f}× the clips of the smallest."
+           + (" With classes this uneven, read per-genre recall, not only accuracy." if ratio > 1.5 else ""))
+
+with st.expander(f"Scan report: {len(fs.skipped)} of {n_clips + len(fs.skipped)} files skipped"):
+    if fs.skipped:
+        st.dataframe([{"reason": r, "files": n} for r, n in explore.skip_reasons(fs.skipped).items()], hide_index=True)
+        st.dataframe([{"file": s.path, "reason": s.reason} for s in fs.skipped], hide_index=True)
+    else:
+        st.success(f"Every file found in {data_name} was usable audio.")
+
+st.subheader("Listen and look")
+genre = st.selectbox("Genre", fs.labels, key="browse_genre")
+members = np.flatnonzero(fs.y == fs.labels.index(genre)).tolist()
+clip = st.selectbox(f"Clip ({len(members)} in {genre})", members, key=f"browse_clip-{genre}",
+                    format_func=lambda i: fs.clips[i].path.name)
+show_clip(fs, clip, fingerprint, key="browse")
+
+st.subheader("Mean spectrogram per genre")
+means = mean_spectrograms(fingerprint, fs)
+mean_genre = st.segmented_control("Genre", fs.labels, default=fs.labels[0], key="mean_genre") or fs.labels[0]
+k = fs.labels.index(mean_genre)
+st.plotly_chart(charts.spectrogram(means[k], fs.cfg.sr, fs.cfg.hop_length, title=f"{mean_genre}: mean of "
+                                   f"{counts[mean_genre]} clips", zmin=float(np.nanmin(means)),
+                                   zmax=float(np.nanmax(means))), key="mean-spec")
+st.plotly_chart(charts.mean_spectra(np.nanmean(means, axis=2), list(fs.labels), fs.cfg.sr,
+                                    title="Mean level per band, all genres"), key="mean-spectra")
+st.caption(f"Measured on {where}: dB averaged frame by frame over each genre's clips, from their start, "
+           f"over at most the first {means.shape[2] / fs.cfg.frames_per_second:.0f} s; "
+           "one colour scale for all genres.")
+
+st.subheader("Map of the clips")
+coords, explained = clip_map(fingerprint, fs)
+event = st.plotly_chart(
+    charts.clip_map(coords, list(fs.labels), fs.y, fs.keys,
+                    axis_titles=(f"PC 1 ({explained[0]:.0%} of variance)", f"PC 2 ({explained[1]:.0%})")),
+    on_select="rerun", selection_mode="points", key="clip_map")
+st.caption(f"Measured on {where}: each point is a clip, placed by PCA of each mel band's mean and spread over "
+           f"time ({2 * fs.cfg.n_mels} numbers, standardised). Clips that sound alike tend to land close; "
+           "genres that mix here are hard to tell apart.")
+picked = explore.selected_clip(event.selection.points, n_clips)
+if picked is None:
+    st.info("Click a point to hear that clip.")
+else:
+    show_clip(fs, picked, fingerprint, key="map")

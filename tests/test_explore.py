@@ -1,0 +1,81 @@
+import numpy as np
+import pytest
+
+from core import explore
+from core.datasets import Skipped
+from core.extract import load_features
+
+
+def test_class_counts_in_label_order_including_empty_classes():
+    counts = explore.class_counts(("a", "b", "c"), np.array([1, 1, 0, 1]))
+    assert counts == {"a": 1, "b": 3, "c": 0}
+    assert list(counts) == ["a", "b", "c"]
+    assert explore.imbalance_ratio(counts) == float("inf")
+    assert explore.imbalance_ratio({"a": 2, "b": 6}) == 3.0
+
+
+def test_skip_reasons_grouped_by_kind_most_common_first():
+    skipped = [Skipped("a/x.txt", "not an audio file (.txt)"), Skipped("a/y.csv", "not an audio file (.csv)"),
+               Skipped("b/z.wav", "empty file (0 bytes)")]
+    assert explore.skip_reasons(skipped) == {"not an audio file": 2, "empty file": 1}
+    assert explore.skip_reasons([]) == {}
+
+
+def test_total_seconds_from_frame_counts():
+    mels = [np.zeros((4, 43)), np.zeros((4, 86))]
+    assert explore.total_seconds(mels, 43.0) == pytest.approx(3.0)
+
+
+def test_mean_spectrograms_average_each_frame_over_the_clips_reaching_it():
+    mels = [np.full((2, 4), 1.0), np.full((2, 2), 3.0), np.full((2, 3), -10.0)]
+    means = explore.mean_spectrograms(mels, np.array([0, 0, 1]), n_labels=3)
+    assert means.shape == (3, 2, 4) and means.dtype == np.float32
+    np.testing.assert_allclose(means[0, 0], [2.0, 2.0, 1.0, 1.0])
+    np.testing.assert_allclose(means[1, 1, :3], -10.0)
+    assert np.isnan(means[1, :, 3]).all() and np.isnan(means[2]).all()
+    assert explore.mean_spectrograms(mels, np.array([0, 0, 1]), 3, max_frames=2).shape == (3, 2, 2)
+
+
+def test_band_stats_are_per_band_mean_then_std():
+    m = np.array([[0.0, 2.0], [5.0, 5.0]], dtype=np.float16)
+    stats = explore.band_stats([m, m + 1])
+    assert stats.shape == (2, 4)
+    np.testing.assert_allclose(stats[0], [1.0, 5.0, 1.0, 0.0])
+    np.testing.assert_allclose(stats[1, :2], [2.0, 6.0])
+
+
+def test_pca_map_separates_distinct_groups():
+    rng = np.random.default_rng(0)
+    stats = np.concatenate([rng.normal(0, 0.1, (10, 6)), rng.normal(3, 0.1, (10, 6))])
+    coords, explained = explore.pca_map(stats)
+    assert coords.shape == (20, 2) and explained.shape == (2,)
+    assert explained[0] > 0.9 and explained.sum() <= 1.0 + 1e-9
+    first = coords[:, 0]
+    assert abs(first[:10].mean() - first[10:].mean()) > 10 * (first[:10].std() + first[10:].std())
+    assert np.isfinite(explore.pca_map(stats[:2])[0]).all()  # the smallest possible dataset
+
+
+def test_clip_preview_plays_and_draws_the_clip(tone_dataset):
+    fs = load_features(tone_dataset)
+    preview = explore.clip_preview(fs, 0)
+    assert preview.sr == fs.cfg.sr and preview.audio.dtype == np.float32
+    assert len(preview.audio) == pytest.approx(2.0 * fs.cfg.sr, abs=1)
+    assert preview.S_db.shape == fs.mels[0].shape and not preview.truncated
+    assert len(preview.waveform) / preview.waveform_rate == pytest.approx(2.0, rel=0.01)
+    assert np.abs(preview.waveform).max() == pytest.approx(np.abs(preview.audio).max())
+    short = explore.clip_preview(fs, 0, seconds=1.0)
+    assert short.truncated and len(short.audio) == fs.cfg.sr
+    assert short.S_db.shape[1] == int(np.ceil(fs.cfg.frames_per_second))
+
+
+@pytest.mark.parametrize("points, expected", [
+    ([], None),
+    ([{"point_index": 3, "customdata": 7}], 7),
+    ([{"point_index": 3, "customdata": [5.0]}], 5),
+    ([{"point_index": 0}, {"customdata": [2, "x"]}], 2),
+    ([{"customdata": 10}], None),  # out of range
+    ([{"customdata": -1}], None),
+    ([{"customdata": ["3"]}, {"customdata": 1.5}, {"customdata": True}, {"customdata": []}], None),  # malformed
+])
+def test_selected_clip_reads_customdata_and_ignores_bad_values(points, expected):
+    assert explore.selected_clip(points, n_clips=10) == expected
