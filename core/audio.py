@@ -52,8 +52,13 @@ def decode(source: str | Path | bytes, sr: int = 22050, min_seconds: float = 0.0
             frames = -1 if max_seconds is None else int(max_seconds * native_sr)
             y = f.read(frames=frames, dtype="float32", always_2d=True)
     except (sf.LibsndfileError, RuntimeError, TypeError) as err:
-        raise AudioError(f"{name}: not a readable audio file ({err})") from None
+        raise AudioError(f"{name}: not a readable audio file ({_reason(err)})") from None
     return _check(y.mean(axis=1), native_sr, sr, min_seconds, name)
+
+
+def _reason(err: Exception) -> str:
+    """libsndfile's reason without the server path it quotes (never shown to a visitor)."""
+    return getattr(err, "error_string", None) or type(err).__name__
 
 
 def _check(y: np.ndarray, native_sr: int, sr: int, min_seconds: float, name: str) -> np.ndarray:
@@ -76,4 +81,4 @@ def duration(path: str | Path) -> float:
     try:
         return sf.info(str(path)).duration
     except (sf.LibsndfileError, RuntimeError) as err:
-        raise AudioError(f"{Path(path).name}: not a readable audio file ({err})") from None
+        raise AudioError(f"{Path(path).name}: not a readable audio file ({_reason(err)})") from None

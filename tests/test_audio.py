@@ -75,3 +75,12 @@ def test_max_seconds_bounds_what_is_read(tmp_path):
 def test_real_gtzan_clip(gtzan_mini):
     y = decode(gtzan_mini / "jazz" / "jazz.00000.wav")
     assert 29.0 < y.size / 22050 < 31.0 and np.isfinite(y).all()
+
+
+def test_error_messages_never_quote_server_paths(tmp_path):
+    path = tmp_path / "secret-folder" / "bad.wav"
+    path.parent.mkdir()
+    path.write_bytes(b"not audio at all" * 20)
+    with pytest.raises(AudioError) as err:
+        decode(path)
+    assert "secret-folder" not in str(err.value) and str(err.value).startswith("bad.wav:")
