@@ -1,0 +1,373 @@
+"""The study's table over N seeds, resumable: does GAN augmentation really help?
+
+The study reported 52.5 % (baseline), 58.4 % (+70 generated clips per genre) and 51.5 % (+150 per
+genre) from one unseeded run each. An experiment reruns that grid properly: every *cell*
+(classifier preset, clips generated per genre, seed) is a child classifier run; each seed draws a
+new split and a new initialisation, and a GAN is trained once per (GAN preset, seed) on that seed's
+training split and reused for every amount of augmentation. The table then gives mean ± std and a
+95 % interval per setting, and the paired difference to the baseline of the same seed (same split,
+so the seed-to-seed variation both share cancels).
+
+An experiment is a run folder of kind ``exp``. Its ``run.json`` holds the plan (``config``), the
+child runs (``cells``: cell key → classifier run id; ``gans``: ``<gan preset>/<seed>`` → GAN run
+id) and grid ``progress``; its ``result.json`` holds the table, rewritten after every cell. Running
+an experiment again skips every cell whose child run is ``done``, so an interrupted or cancelled
+experiment continues where it stopped.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import time
+from pathlib import Path
+from typing import Callable
+
+from . import compare, config, evaluate, runs, tasks
+
+DESIGNS: dict[str, tuple[tuple[str, str], ...]] = {
+    "paper": (("paper", "paper"), ("recommended", "conditional")),
+}
+"""Experiment preset → arms, each (classifier preset, GAN preset that augments it)."""
+
+PER_GENRE = (0, 70, 150)
+STUDY = {0: 0.525, 70: 0.584, 150: 0.515}
+"""The study's single-run test accuracies of the paper arm (53, 59 and 52 of 101 clips)."""
+
+Progress = Callable[[dict], None]
+
+
+class Cancelled(Exception):
+    """The user asked the experiment to stop; finished cells are kept."""
+
+
+# --------------------------------------------------------------------------- the plan
+
+def plan(design: str = "paper", seeds: int = 5, first_seed: int = 0, per_genre: tuple[int, ...] = PER_GENRE,
+         arms: tuple[str, ...] | None = None, overrides: tuple[str, ...] = (),
+         gan_overrides: tuple[str, ...] = ()) -> dict:
+    """A validated experiment plan (stored as the experiment's ``config``).
+
+    ``arms`` keeps only the named classifier presets of the design; ``overrides`` and
+    ``gan_overrides`` are ``key=value`` strings applied to every classifier and GAN config.
+    Raises :class:`core.config.ConfigError` for anything that would fail later.
+    """
+    if design not in DESIGNS:
+        raise config.ConfigError(f"unknown experiment preset {design!r}; choose one of {sorted(DESIGNS)}")
+    chosen = [list(a) for a in DESIGNS[design] if arms is None or a[0] in arms]
+    if not chosen:
+        raise config.ConfigError(f"no arm of {design!r} matches {list(arms or ())}; arms: "
+                                 f"{[a[0] for a in DESIGNS[design]]}")
+    if seeds < 1 or first_seed < 0:
+        raise config.ConfigError("need at least one seed, numbered from 0 or more")
+    amounts = sorted({int(n) for n in per_genre} | {0})
+    if amounts[0] < 0:
+        raise config.ConfigError("clips generated per genre cannot be negative")
+    out = {"design": design, "arms": chosen, "per_genre": amounts, "seeds": list(range(first_seed, first_seed + seeds)),
+           "set": list(overrides), "gan_set": list(gan_overrides)}
+    for cell in cells(out):
+        classifier_config(out, cell)
+        if cell["per_genre"]:
+            gan_config(out, cell)
+    return out
+
+
+def cell_key(preset: str, per_genre: int, seed: int) -> str:
+    return f"{preset}/{per_genre}/{seed}"
+
+
+def cell_label(preset: str, gan: str, per_genre: int) -> str:
+    """'paper LSTM, baseline' or 'paper LSTM + 70/genre from the paper GAN'."""
+    return f"{preset} LSTM, baseline" if not per_genre else f"{preset} LSTM + {per_genre}/genre from the {gan} GAN"
+
+
+def cells(p: dict) -> list[dict]:
+    """Every cell of a plan in the order they are trained: per arm, per seed, baseline first."""
+    return [{"key": cell_key(preset, n, seed), "preset": preset, "gan": gan, "per_genre": n, "seed": seed}
+            for preset, gan in p["arms"] for seed in p["seeds"] for n in p["per_genre"]]
+
+
+def classifier_config(p: dict, cell: dict) -> config.ClassifierConfig:
+    """The classifier config of a cell: its preset, the plan's overrides, the cell's seed."""
+    return config.with_overrides(config.preset(cell["preset"]), [*p["set"], f"seed={cell['seed']}"])
+
+
+def gan_config(p: dict, cell: dict) -> config.GANConfig:
+    """The GAN config of a cell: same split (kind and seed) and input length as the cell's classifier."""
+    clf = classifier_config(p, cell)
+    return config.with_overrides(config.gan_preset(cell["gan"]), [
+        *p["gan_set"], f"split={clf.split}", f"seed={cell['seed']}", f"first_frames={clf.first_frames}",
+        f"segment_seconds={clf.segment_seconds}"])
+
+
+def gan_supported() -> bool:
+    """True once classifier runs can be augmented from a GAN run (:mod:`core.tasks` GAN jobs)."""
+    return hasattr(tasks, "submit_gan") and hasattr(tasks, "run_gan")
+
+
+def submit(p: dict, data_root: str | Path, data_name: str, name: str = "") -> str:
+    """Create a queued experiment run folder for plan ``p``; returns its id."""
+    if any(n for n in p["per_genre"]) and not gan_supported():
+        raise config.ConfigError("GAN augmentation is not available yet: plan with per_genre=(0,) (baseline only)")
+    title = name or (f"{p['design']} experiment on {data_name}: {', '.join(a[0] for a in p['arms'])}, "
+                     f"{len(p['seeds'])} seeds")
+    return runs.create("exp", title, p, dataset={"name": data_name, "root": str(data_root)}, cells={}, gans={})
+
+
+def resume(exp_id: str) -> None:
+    """Mark an interrupted, cancelled or failed experiment as queued again (enqueue it afterwards)."""
+    (runs.run_path(exp_id) / "cancel").unlink(missing_ok=True)
+    runs.update(exp_id, status="queued", error=None)
+
+
+# --------------------------------------------------------------------------- running
+
+def finished(run_id: str | None) -> bool:
+    """True if ``run_id`` names a run that completed (``done``) and can be reused."""
+    if not run_id:
+        return False
+    try:
+        return runs.load(run_id)["status"] == "done"
+    except runs.RunError:
+        return False
+
+
+def eta_seconds(elapsed: float, work_done: float, work_left: float) -> float | None:
+    """Seconds left at the pace so far (``None`` before any work was timed)."""
+    return elapsed / work_done * work_left if work_done > 0 else None
+
+
+def status_text(record: dict) -> str:
+    """One line about an experiment: grid progress, current cell and time left, or how it ended."""
+    p = record.get("progress") or {}
+    grid = f"{p.get('cells_done', 0)} of {p.get('cells_total', '?')} cells done"
+    if record["status"] == "running":
+        eta = p.get("eta_seconds")
+        left = f", about {eta / 60:.1f} min left" if eta is not None else ""
+        return f"{grid}; now: {p.get('current', 'preparing')}{left}."
+    return {"queued": "Waiting for the background worker.", "done": f"Finished: {grid}.",
+            "cancelled": f"Cancelled: {grid}; resume to continue.",
+            "interrupted": f"Interrupted (the worker stopped): {grid}; resume to continue.",
+            "failed": f"Failed: {record.get('error', 'unknown error')} ({grid}); resume to retry."}[record["status"]]
+
+
+def _child_progress(exp_id: str, child: str, report: Callable[[float, str], None], label: str) -> Progress:
+    """A child run's epoch callback: report grid progress and pass a cancel request on to the child."""
+    def on_epoch(p: dict) -> None:
+        report(p["epoch"] / max(p["epochs"], 1), f"{label}, epoch {p['epoch']} of {p['epochs']}")
+        if runs.cancel_requested(exp_id):
+            runs.request_cancel(child)
+    return on_epoch
+
+
+def _run_child(exp_id: str, child: str, run: Callable, report: Callable[[float, str], None], label: str) -> None:
+    run(child, progress=_child_progress(exp_id, child, report, label))
+    if runs.load(child)["status"] != "done":
+        raise Cancelled
+
+
+def _gan_for(exp_id: str, p: dict, cell: dict, report: Callable[[float, str], None]) -> str:
+    """The GAN run of the cell's (GAN preset, seed), trained now unless a finished one is recorded."""
+    key = f"{cell['gan']}/{cell['seed']}"
+    record = runs.load(exp_id)
+    if finished(record["gans"].get(key)):
+        return record["gans"][key]
+    gan_id = tasks.submit_gan(gan_config(p, cell), record["dataset"]["root"], record["dataset"]["name"],
+                              name=f"{record['name']}: {cell['gan']} GAN, seed {cell['seed']}", preset=cell["gan"])
+    runs.update(exp_id, gans={**record["gans"], key: gan_id})
+    label = f"training the {cell['gan']} GAN for seed {cell['seed']}"
+    _run_child(exp_id, gan_id, tasks.run_gan, lambda fraction, text: report(0.0, text), label)
+    return gan_id
+
+
+def _run_cell(exp_id: str, p: dict, cell: dict, report: Callable[[float, str], None]) -> str:
+    """Train one cell as a new child classifier run and record it; returns the child's id."""
+    label = f"{cell_label(cell['preset'], cell['gan'], cell['per_genre'])}, seed {cell['seed']}"
+    extra = {}
+    if cell["per_genre"]:
+        extra["augment"] = {"gan_run": _gan_for(exp_id, p, cell, report), "per_genre": cell["per_genre"]}
+    record = runs.load(exp_id)
+    if cell["per_genre"] and record["cells"].get(cell_key(cell["preset"], 0, cell["seed"])):
+        extra["baseline"] = record["cells"][cell_key(cell["preset"], 0, cell["seed"])]
+    child = tasks.submit_classifier(classifier_config(p, cell), record["dataset"]["root"], record["dataset"]["name"],
+                                    name=f"{record['name']}: {label}", preset=cell["preset"], **extra)
+    runs.update(child, experiment=exp_id, cell=cell["key"])
+    runs.update(exp_id, cells={**record["cells"], cell["key"]: child})
+    _run_child(exp_id, child, tasks.run_classifier, report, label)
+    return child
+
+
+def run_experiment(exp_id: str, progress: Progress | None = None) -> dict:
+    """Train every cell of experiment ``exp_id`` not finished yet, writing the table after each; returns it.
+
+    ``progress`` (and ``run.json``'s ``progress``) receive ``cells_done``, ``cells_total``,
+    ``eta_seconds`` and ``current``. A cancel request stops after the current epoch of the current
+    child run, with status ``cancelled``; finished cells are kept for :func:`resume`.
+    """
+    record = runs.update(exp_id, status="running", started=time.time(), pid=os.getpid(), error=None)
+    p = record["config"]
+    grid = cells(p)
+    reused = {c["key"] for c in grid if finished(record["cells"].get(c["key"]))}
+    state = {"done": len(reused), "trained": 0.0}
+    clock = time.perf_counter()
+
+    def report(fraction: float, current: str) -> None:
+        work_left = len(grid) - state["done"] - fraction
+        info = {"cells_done": state["done"], "cells_total": len(grid), "current": current,
+                "eta_seconds": eta_seconds(time.perf_counter() - clock, state["trained"] + fraction, work_left)}
+        runs.update(exp_id, progress=info)
+        if progress:
+            progress(info)
+
+    try:
+        for cell in grid:
+            if cell["key"] in reused:
+                continue
+            if runs.cancel_requested(exp_id):
+                raise Cancelled
+            report(0.0, f"{cell_label(cell['preset'], cell['gan'], cell['per_genre'])}, seed {cell['seed']}")
+            _run_cell(exp_id, p, cell, report)
+            state["done"] += 1
+            state["trained"] += 1
+            write_table(exp_id)
+        report(0.0, "finished")
+        status = "done"
+    except Cancelled:
+        status = "cancelled"
+    except Exception as err:
+        runs.update(exp_id, status="failed", finished=time.time(), pid=None, error=f"{type(err).__name__}: {err}")
+        write_table(exp_id)
+        raise
+    runs.update(exp_id, status=status, finished=time.time(), pid=None)
+    return write_table(exp_id)
+
+
+# --------------------------------------------------------------------------- the table
+
+def _entry(run_id: str) -> compare.Entry | None:
+    if not finished(run_id):
+        return None
+    res = runs.result(run_id)
+    return compare.Entry(run_id, run_id, runs.load(run_id), res, []) if res else None
+
+
+def per_seed_rows(record: dict) -> list[dict]:
+    """One row per finished cell: accuracy, what it was measured on, and McNemar p vs its seed's baseline."""
+    p = record["config"]
+    entries = {c["key"]: _entry(record.get("cells", {}).get(c["key"])) for c in cells(p)}
+    rows = []
+    for c in cells(p):
+        e = entries[c["key"]]
+        if e is None:
+            continue
+        base = entries.get(cell_key(c["preset"], 0, c["seed"]))
+        verdict = compare.compare_pair(base, e) if base is not None and c["per_genre"] else None
+        acc = e.result["accuracy"]
+        rows.append({"cell": cell_label(c["preset"], c["gan"], c["per_genre"]), "preset": c["preset"],
+                     "gan": c["gan"] if c["per_genre"] else "", "per_genre": c["per_genre"], "seed": c["seed"],
+                     "accuracy": acc["value"], "lo": acc["lo"], "hi": acc["hi"], "correct": acc["correct"],
+                     "n": acc["n"], "split": e.record.get("split_name", ""), "run_id": e.id,
+                     "p_vs_baseline": (verdict["mcnemar"] or {}).get("p_value") if verdict else None})
+    return rows
+
+
+def summarise(per_seed: list[dict]) -> dict:
+    """Mean ± std and 95 % t-interval per setting, and paired differences to the same seeds' baseline.
+
+    Accuracy intervals are clipped to [0, 1] (a t-interval over few seeds can reach past them).
+
+    ``per_seed`` rows need ``cell``, ``preset``, ``per_genre``, ``seed`` and ``accuracy``. Returns
+    ``{"summary": [...], "differences": [...]}``; a difference uses only seeds where both cells finished.
+    """
+    groups: dict[str, list[dict]] = {}
+    for r in per_seed:
+        groups.setdefault(r["cell"], []).append(r)
+    summary = []
+    for cell, rows in groups.items():
+        stats = evaluate.mean_interval([r["accuracy"] for r in rows])
+        summary.append({"cell": cell, "preset": rows[0]["preset"], "per_genre": rows[0]["per_genre"],
+                        "seeds": stats["n"], "mean": stats["mean"], "std": stats["std"], "lo": max(stats["lo"], 0.0),
+                        "hi": min(stats["hi"], 1.0), "min": min(r["accuracy"] for r in rows),
+                        "max": max(r["accuracy"] for r in rows)})
+    differences = []
+    for cell, rows in groups.items():
+        if not rows[0]["per_genre"]:
+            continue
+        base = {r["seed"]: r["accuracy"] for r in per_seed if r["preset"] == rows[0]["preset"] and not r["per_genre"]}
+        pairs = [(base[r["seed"]], r["accuracy"]) for r in rows if r["seed"] in base]
+        if not pairs:
+            continue
+        d = evaluate.paired_differences([a for a, _ in pairs], [b for _, b in pairs])
+        differences.append({"cell": cell, "preset": rows[0]["preset"], "per_genre": rows[0]["per_genre"],
+                            "seeds": d["n"], "mean": d["mean"], "std": d["std"], "lo": d["lo"], "hi": d["hi"],
+                            "differences": d["differences"].tolist(), "verdict": verdict(d)})
+    return {"summary": summary, "differences": differences}
+
+
+def verdict(d: dict) -> str:
+    """A plain sentence about a paired difference's interval."""
+    if d["n"] < 2:
+        return "one seed only: the spread over seeds is unknown, so nothing can be concluded"
+    if d["lo"] <= 0 <= d["hi"]:
+        return f"the 95 % interval contains 0: no difference shown over {d['n']} seeds"
+    return (f"the 95 % interval lies {'above' if d['lo'] > 0 else 'below'} 0: augmentation "
+            f"{'helped' if d['lo'] > 0 else 'hurt'} on this data over {d['n']} seeds")
+
+
+def table(exp_id: str) -> dict:
+    """The experiment's table from its finished child runs: per-seed rows, summary, paired differences."""
+    record = runs.load(exp_id)
+    rows = per_seed_rows(record)
+    return {"per_seed": rows, **summarise(rows), "cells_done": len(rows), "cells_total": len(cells(record["config"])),
+            "measured_on": f"{record['dataset']['name']}; a new split and initialisation per seed "
+                           f"(seeds {record['config']['seeds'][0]}–{record['config']['seeds'][-1]})"}
+
+
+def write_table(exp_id: str) -> dict:
+    """Compute :func:`table` and store it as the experiment's ``result.json``."""
+    result = table(exp_id)
+    runs.write_json(runs.run_path(exp_id) / "result.json", result)
+    return result
+
+
+# --------------------------------------------------------------------------- exports
+
+SUMMARY_COLUMNS = {"cell": "setting", "seeds": "seeds", "mean": "mean", "std": "std", "lo": "95 % low",
+                   "hi": "95 % high", "min": "min", "max": "max"}
+DIFFERENCE_COLUMNS = {"cell": "vs same-seed baseline", "seeds": "seeds", "mean": "mean difference", "std": "std",
+                      "lo": "95 % low", "hi": "95 % high", "verdict": "verdict"}
+PER_SEED_COLUMNS = {"cell": "setting", "seed": "seed", "accuracy": "accuracy", "correct": "correct", "n": "test clips",
+                    "split": "split", "p_vs_baseline": "McNemar p vs baseline", "run_id": "run"}
+PERCENT = ("accuracy", "mean", "std", "lo", "hi", "min", "max")
+CSV_COLUMNS = ("section", "cell", "preset", "per_genre", "seed", "seeds", "accuracy", "mean", "std", "lo", "hi",
+               "min", "max", "correct", "n", "split", "p_vs_baseline", "run_id", "verdict")
+
+
+def table_csv(result: dict) -> str:
+    """An experiment table as one CSV with sections ``summary``, ``difference`` and ``per_seed``."""
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=CSV_COLUMNS, restval="", extrasaction="ignore")
+    writer.writeheader()
+    for section, key in (("summary", "summary"), ("difference", "differences"), ("per_seed", "per_seed")):
+        writer.writerows({"section": section, **r} for r in result[key])
+    return buf.getvalue()
+
+
+def spread_rows(result: dict) -> list[dict]:
+    """Summary rows as interval rows (``name``, ``value``, ``lo``, ``hi``) for :func:`core.compare.svg_intervals`."""
+    return [{"name": r["cell"], "value": r["mean"], "lo": r["lo"], "hi": r["hi"]} for r in result["summary"]]
+
+
+def table_markdown(result: dict, title: str) -> str:
+    """An experiment table as Markdown, with the means and intervals as an inline SVG figure."""
+    study = ", ".join(f"{'baseline' if n == 0 else f'+{n}/genre'} {v:.1%}" for n, v in STUDY.items())
+    return "\n".join([
+        f"# {title}", "", f"Measured on {result['measured_on']}; {result['cells_done']} of {result['cells_total']} "
+        f"cells finished. The study's single runs: {study}.", "", "## Mean over seeds", "",
+        compare.markdown_table(result["summary"], SUMMARY_COLUMNS, PERCENT), "",
+        compare.svg_image(compare.svg_intervals(spread_rows(result), "Mean accuracy over seeds, 95 % t-interval"),
+                          "Mean accuracy over seeds"), "",
+        "## Paired differences (same seed, same split)", "",
+        compare.markdown_table(result["differences"], DIFFERENCE_COLUMNS, PERCENT), "", "## Every seed", "",
+        compare.markdown_table(result["per_seed"], PER_SEED_COLUMNS, PERCENT), ""])

@@ -1,0 +1,206 @@
+"""Compare: what a difference between runs is worth, and the study's table over many seeds."""
+
+import streamlit as st
+
+from core import charts, compare, experiment, jobs, runs
+from core.config import ConfigError
+from pages.common import accuracy_metric, dataset_selector, run_options
+
+PERCENT = st.column_config.NumberColumn(format="percent")
+SCORE = st.column_config.NumberColumn(format="%.2f")
+
+st.title("Compare runs")
+st.caption("The study's conclusion rested on 53 vs 59 correct clips of 101, one unseeded run each. "
+           "Here every accuracy carries its 95 % interval, runs tested on the same clips get a paired test, "
+           "and an experiment repeats the whole table over several seeds.")
+runs_tab, exp_tab = st.tabs(["Runs side by side", "Experiment over seeds"])
+
+
+def pick_runs() -> list[str]:
+    """The selected classifier run ids (two or more to compare), kept in the URL as ``?runs=a,b``."""
+    options = run_options("clf", status=("done", "cancelled"))
+    by_id = {r["id"]: label for label, r in options.items()}
+    wanted = [by_id[i] for i in st.query_params.get("runs", "").split(",") if i in by_id]
+    chosen = st.multiselect("Runs to compare", list(options), default=wanted, key="compare_runs",
+                            placeholder="Choose two or more finished runs…")
+    ids = [options[label]["id"] for label in chosen]
+    st.query_params["runs"] = ",".join(ids)
+    return ids
+
+
+def pair_verdicts(entries: list[compare.Entry]) -> None:
+    """For every pair: McNemar's sentence when they share a test set, otherwise why they cannot be paired."""
+    st.subheader("Are the differences real?")
+    for c in compare.compare_all(entries):
+        if c["paired"]:
+            st.info(c["sentence"])
+            st.caption(f"{c['reason']} Exact McNemar test: {c['mcnemar']['b']} clips only {c['a']} got right, "
+                       f"{c['mcnemar']['c']} only {c['b']} got right.")
+        else:
+            st.warning(c["reason"])
+
+
+def confusions(entries: list[compare.Entry]) -> None:
+    """Confusion matrices on one colour scale, and each run's difference to the first."""
+    st.subheader("Confusion matrices")
+    normalise = st.toggle("Row-normalised", key="compare_norm", help="Each true genre's row sums to 100 %")
+    zmax = compare.count_scale(entries)
+    for start in range(0, len(entries), 3):
+        for col, e in zip(st.columns(3), entries[start:start + 3]):
+            col.plotly_chart(compare.confusion_figure(e, normalise, zmax), key=f"cmp-cm-{e.id}")
+    pairs = compare.differences(entries)
+    if pairs:
+        st.caption("Difference in percentage points of each true genre's clips (blue: more in that cell than "
+                   f"{pairs[0][0].name}, red: fewer).")
+        for start in range(0, len(pairs), 2):
+            for col, (a, b) in zip(st.columns(2), pairs[start:start + 2]):
+                col.plotly_chart(compare.difference_figure(a, b), key=f"cmp-diff-{b.id}")
+
+
+def downloads(entries: list[compare.Entry]) -> None:
+    left, mid, right = st.columns(3)
+    left.download_button("Comparison (CSV)", compare.comparison_csv(entries), "comparison.csv", "text/csv",
+                         on_click="ignore")
+    mid.download_button("Report (HTML, works offline)", lambda: compare.html_report(entries), "comparison.html",
+                        "text/html", on_click="ignore")
+    right.download_button("Report (Markdown)", lambda: compare.markdown_report(entries), "comparison.md",
+                          "text/markdown", on_click="ignore")
+
+
+with runs_tab:
+    ids = pick_runs()
+    entries = compare.load_entries(ids)
+    if len(entries) < 2:
+        st.info("Choose two or more finished classifier runs (train them on the Train page, or start an "
+                "experiment in the next tab).")
+    else:
+        st.subheader("Test accuracy")
+        for start in range(0, len(entries), 3):
+            for col, e in zip(st.columns(3), entries[start:start + 3]):
+                with col:
+                    accuracy_metric(e.record, e.result, label=e.name)
+        st.plotly_chart(compare.accuracy_figure(entries), key="cmp-acc")
+        pair_verdicts(entries)
+        confusions(entries)
+        st.subheader("Per-class scores")
+        st.dataframe(compare.per_class_rows(entries), hide_index=True,
+                     column_config={"precision": SCORE, "recall": SCORE, "f1": st.column_config.NumberColumn(
+                         "F1", format="%.2f")})
+        if any(e.history for e in entries):
+            st.subheader("Learning curves")
+            st.plotly_chart(charts.learning_curves({e.name: e.history for e in entries if e.history}),
+                            key="cmp-curves")
+        downloads(entries)
+
+
+def start_form() -> None:
+    """Plan an experiment and hand it to the background worker."""
+    selected = dataset_selector()
+    if selected is None:
+        return
+    data_name, data_root = selected
+    arms = [a[0] for a in experiment.DESIGNS["paper"]]
+    left, right = st.columns(2)
+    chosen = left.multiselect("Classifiers", arms, default=arms, key="exp_arms",
+                              help="paper LSTM with the paper GAN; recommended LSTM with the conditional GAN")
+    seeds = right.slider("Seeds", 1, 10, 5, key="exp_seeds", help="Each seed: a new split and a new initialisation")
+    can_gan = experiment.gan_supported()
+    amounts = left.multiselect("Generated clips per genre (besides the baseline)", [70, 150],
+                               default=[70, 150] if can_gan else [], disabled=not can_gan, key="exp_amounts",
+                               help=None if can_gan else "GAN augmentation is not available in this version yet")
+    overrides = right.text_input("Classifier settings", key="exp_set", placeholder="e.g. epochs=10, lr=0.001",
+                                 help="key=value pairs, comma separated, applied to every classifier")
+    gan_overrides = right.text_input("GAN settings", key="exp_gan_set", placeholder="e.g. epochs=20",
+                                     disabled=not can_gan, help="key=value pairs applied to every GAN")
+    if st.button("Start experiment", type="primary", key="exp_start"):
+        split = lambda text: tuple(s.strip() for s in text.split(",") if s.strip())  # noqa: E731
+        try:
+            plan = experiment.plan("paper", seeds=seeds, per_genre=(0, *amounts), arms=tuple(chosen),
+                                   overrides=split(overrides), gan_overrides=split(gan_overrides))
+            exp_id = experiment.submit(plan, data_root, data_name)
+        except ConfigError as err:
+            st.error(str(err))
+        else:
+            jobs.enqueue(exp_id, "experiment")
+            st.session_state["experiment"] = exp_id
+            st.query_params["exp"] = exp_id
+
+
+def experiment_table(record: dict, result: dict) -> None:
+    """The summary, the paired differences, the per-seed chart and downloads of an experiment."""
+    st.caption(f"Measured on {result['measured_on']}. {result['cells_done']} of {result['cells_total']} cells "
+               "finished. The study's single runs: "
+               + ", ".join(f"{'baseline' if n == 0 else f'+{n}/genre'} {v:.1%}" for n, v in experiment.STUDY.items()))
+    if not result["per_seed"]:
+        return
+    st.dataframe(result["summary"], hide_index=True, column_order=list(experiment.SUMMARY_COLUMNS),
+                 column_config={k: st.column_config.NumberColumn(v, format="percent")
+                                for k, v in experiment.SUMMARY_COLUMNS.items() if k in experiment.PERCENT})
+    st.plotly_chart(charts.seed_spread(result["per_seed"], result["summary"]), key=f"spread-{record['id']}")
+    if result["differences"]:
+        st.markdown("**Paired differences to the baseline of the same seed (same split)**")
+        st.dataframe(result["differences"], hide_index=True, column_order=list(experiment.DIFFERENCE_COLUMNS),
+                     column_config={k: st.column_config.NumberColumn(v, format="percent")
+                                    for k, v in experiment.DIFFERENCE_COLUMNS.items() if k in experiment.PERCENT})
+    with st.expander("Every seed"):
+        st.dataframe(result["per_seed"], hide_index=True, column_order=list(experiment.PER_SEED_COLUMNS),
+                     column_config={"accuracy": PERCENT, "p_vs_baseline": st.column_config.NumberColumn(
+                         "McNemar p vs baseline", format="%.2g")})
+    left, right = st.columns(2)
+    left.download_button("Table (CSV)", experiment.table_csv(result), "experiment.csv", "text/csv",
+                         key=f"exp-csv-{record['id']}", on_click="ignore")
+    right.download_button("Table (Markdown)", experiment.table_markdown(result, record["name"]), "experiment.md",
+                          "text/markdown", key=f"exp-md-{record['id']}", on_click="ignore")
+
+
+@st.fragment(run_every=1.0)
+def live_experiment(exp_id: str) -> None:
+    """Grid progress, a cancel button and the table so far, refreshed every second while it runs."""
+    record = runs.load(exp_id)
+    p = record.get("progress") or {}
+    st.progress(p.get("cells_done", 0) / max(p.get("cells_total", 1), 1), text=experiment.status_text(record))
+    if record["status"] in runs.ACTIVE:
+        jobs.ensure_worker()
+        if st.button("Cancel", key=f"exp-cancel-{exp_id}"):
+            runs.request_cancel(exp_id)
+            st.toast("Cancelling after the current epoch; finished cells are kept.")
+    result = runs.result(exp_id)
+    if result:
+        experiment_table(record, result)
+    if record["status"] not in runs.ACTIVE:
+        st.rerun()
+
+
+def show_experiment(exp_id: str) -> None:
+    record = runs.load(exp_id)
+    st.subheader(record["name"])
+    if record["status"] in runs.ACTIVE:
+        live_experiment(exp_id)
+        return
+    p = record.get("progress") or {}
+    st.progress(p.get("cells_done", 0) / max(p.get("cells_total", 1), 1), text=experiment.status_text(record))
+    if record["status"] in ("cancelled", "interrupted", "failed") and st.button("Resume", key=f"exp-resume-{exp_id}",
+                                                                                 help="Finished cells are reused"):
+        experiment.resume(exp_id)
+        jobs.enqueue(exp_id, "experiment")
+        st.rerun()
+    result = runs.result(exp_id)
+    if result:
+        experiment_table(record, result)
+
+
+with exp_tab:
+    st.markdown("Baseline, +70 and +150 generated clips per genre, each over several seeds, for the paper LSTM "
+                "with the study's GAN and the recommended LSTM with the conditional GAN.")
+    with st.expander("Start an experiment"):
+        start_form()
+    experiments = run_options("exp", status=runs.ACTIVE + runs.FINAL)
+    if experiments:
+        ids = [r["id"] for r in experiments.values()]
+        current = st.session_state.get("experiment") or st.query_params.get("exp")
+        label = st.selectbox("Experiment", list(experiments), index=ids.index(current) if current in ids else 0)
+        st.session_state["experiment"] = experiments[label]["id"]
+        st.query_params["exp"] = experiments[label]["id"]
+        show_experiment(experiments[label]["id"])
+    else:
+        st.caption("Experiments appear here once started (or from `python -m core experiment`).")

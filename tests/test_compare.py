@@ -1,0 +1,136 @@
+import base64
+import csv
+import io
+import json
+import re
+
+import numpy as np
+
+from core import compare, runs, tasks
+
+LABELS = ("blues", "rock")
+
+
+def fake_run(name: str, correct: np.ndarray, keys: list[str] | None = None, fingerprint: str = "f00d",
+             split_name: str = "paper 70/20/10 random, seed 0", seed: int = 0,
+             history: list[dict] | None = None) -> str:
+    """A finished classifier run folder with a hand-built result: clip i is blues, predicted right where ``correct``."""
+    n = len(correct)
+    y_true = np.arange(n) % 2
+    y_pred = np.where(correct, y_true, 1 - y_true)
+    run_id = runs.create("clf", name, {"seed": seed}, preset="paper",
+                         dataset={"name": "tones", "fingerprint": fingerprint, "n_clips": 3 * n})
+    runs.update(run_id, status="done", split_name=split_name)
+    result = tasks.classification_result(np.eye(2)[y_pred], y_true, keys or [f"g/{i}" for i in range(n)], LABELS)
+    runs.write_json(runs.run_path(run_id) / "result.json", result)
+    runs.write_json(runs.run_path(run_id) / "history.json", history or [])
+    return run_id
+
+
+def study_pair() -> tuple[str, str]:
+    """The study's numbers: 53 vs 59 of 101 on the same clips, 14 only A got right and 20 only B."""
+    a = np.zeros(101, bool)
+    a[:53] = True
+    b = np.zeros(101, bool)
+    b[14:73] = True
+    return fake_run("baseline", a), fake_run("plus 70", b)
+
+
+def test_same_test_set_is_paired_with_mcnemar(data_dir):
+    a, b = compare.load_entries(list(study_pair()))
+    verdict = compare.compare_pair(a, b)
+    assert verdict["paired"] and verdict["mcnemar"]["b"] == 14 and verdict["mcnemar"]["c"] == 20
+    assert round(verdict["mcnemar"]["p_value"], 2) == 0.39
+    assert "59 vs 53 of 101 paired clips" in verdict["sentence"]
+    assert "indistinguishable from noise" in verdict["sentence"]
+
+
+def test_pairing_aligns_clips_by_key(data_dir):
+    correct = np.array([True, False, True, True])
+    keys = ["g/0", "g/1", "g/2", "g/3"]
+    a = fake_run("a", correct, keys)
+    b = fake_run("b", correct, keys)
+    ea, eb = compare.load_entries([a, b])
+    order = [3, 1, 0, 2]  # b lists the same clips in another order
+    res = dict(eb.result, keys=[keys[i] for i in order], y_true=[eb.result["y_true"][i] for i in order],
+               y_pred=[eb.result["y_pred"][i] for i in order])
+    verdict = compare.compare_pair(ea, compare.Entry(eb.id, eb.name, eb.record, res, []))
+    assert verdict["paired"] and verdict["mcnemar"]["b"] == verdict["mcnemar"]["c"] == 0
+
+
+def test_different_split_or_dataset_is_not_paired(data_dir):
+    correct = np.ones(10, bool)
+    base = fake_run("base", correct)
+    other_split = fake_run("other split", correct, keys=[f"g/{i + 5}" for i in range(10)],
+                           split_name="paper 70/20/10 random, seed 1", seed=1)
+    other_data = fake_run("other data", correct, fingerprint="beef")
+    e_base, e_split, e_data = compare.load_entries([base, other_split, other_data])
+    v = compare.compare_pair(e_base, e_split)
+    assert not v["paired"] and v["mcnemar"] is None and v["sentence"] == ""
+    assert "different clips" in v["reason"] and "5 of 10 and 10 test clips in common" in v["reason"]
+    assert "seed 1" in v["reason"]
+    v = compare.compare_pair(e_base, e_data)
+    assert not v["paired"] and "different datasets" in v["reason"]
+
+
+def test_duplicate_names_are_made_unique_and_runs_without_result_left_out(data_dir):
+    a = fake_run("same", np.ones(4, bool))
+    b = fake_run("same", np.ones(4, bool))
+    pending = runs.create("clf", "pending", {})
+    entries = compare.load_entries([a, b, pending])
+    assert [e.id for e in entries] == [a, b] and len({e.name for e in entries}) == 2
+
+
+def test_csv_report_columns_and_sections(data_dir):
+    entries = compare.load_entries(list(study_pair()))
+    rows = list(csv.DictReader(io.StringIO(compare.comparison_csv(entries))))
+    assert tuple(rows[0]) == compare.CSV_COLUMNS
+    sections = [r["section"] for r in rows]
+    assert (sections.count("accuracy"), sections.count("per_class"), sections.count("paired")) == (2, 2 * 2 * 3, 1)
+    acc = next(r for r in rows if r["section"] == "accuracy" and r["run"] == "baseline")
+    assert acc["correct"] == "53" and acc["n"] == "101" and acc["fingerprint"] == "f00d" and acc["seed"] == "0"
+    paired = next(r for r in rows if r["section"] == "paired")
+    assert paired["metric"] == "mcnemar_p" and paired["other_run"] == "plus 70" and "McNemar" in paired["note"]
+
+
+def plotly_array(value) -> np.ndarray:
+    """A trace array from a figure's JSON (plotly writes numeric arrays as base64 ``bdata``)."""
+    if isinstance(value, dict):
+        return np.frombuffer(base64.b64decode(value["bdata"]), dtype=value["dtype"])
+    return np.asarray(value)
+
+
+def test_html_report_is_self_contained_and_holds_the_figures(data_dir):
+    ids = study_pair()
+    runs.write_json(runs.run_path(ids[0]) / "history.json",
+                    [{"epoch": 1, "train_loss": 1.0, "val_loss": 1.1, "train_acc": 0.4, "val_acc": 0.3}])
+    entries = compare.load_entries(list(ids))
+    page = compare.html_report(entries)
+    assert not re.search(r"<script[^>]*src=[\"']?(https?:)?//", page)
+    assert len(re.findall(r"plotly\.js v\d", page)) == 1  # the library is inlined once
+    figure_data = [json.loads(m) for m in re.findall(r"Plotly\.newPlot\(\s*\"[^\"]+\",\s*(\[.*?\]),\s*\{", page)]
+    assert len(figure_data) == len(compare.figures(entries)) == 1 + 2 + 2 + 1 + 1
+    accuracy = figure_data[0][0]
+    assert accuracy["y"] == ["baseline", "plus 70"] and np.allclose(plotly_array(accuracy["x"]), [53 / 101, 59 / 101])
+    assert "indistinguishable from noise" in page and "52.5 %" in page
+
+
+def test_markdown_report_has_tables_and_inline_figures(data_dir):
+    entries = compare.load_entries(list(study_pair()))
+    md = compare.markdown_report(entries)
+    assert "| run | accuracy | 95 % low |" in md and "| baseline | 52.5 % |" in md
+    assert "| genre | run | precision |" in md and "p = 0.39" in md
+    assert md.count("](data:image/svg+xml;base64,") == 1 + 2 * 2 + 1
+    assert "http://" not in md.replace('xmlns="http://www.w3.org/2000/svg"', "")
+
+
+def test_confusions_share_one_colour_scale(data_dir):
+    a = fake_run("a", np.ones(10, bool))
+    b = fake_run("b", np.zeros(4, bool))
+    entries = compare.load_entries([a, b])
+    zmax = compare.count_scale(entries)
+    figs = [compare.confusion_figure(e, False, zmax) for e in entries]
+    assert zmax == 5 and {f.data[0].zmax for f in figs} == {5}
+    assert list(figs[0].data[0].x) == list(LABELS) == list(figs[0].data[0].y)
+    diff = compare.rate_difference(*entries)
+    assert diff.tolist() == [[-100, 100], [100, -100]]

@@ -1,0 +1,75 @@
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from core import experiment, jobs, runs
+from test_compare import fake_run, study_pair
+
+APP = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")
+
+
+@pytest.fixture
+def app(tone_dataset, monkeypatch):
+    monkeypatch.setenv("GENRELAB_DATASETS", f"tones={tone_dataset}")
+    queued = []
+    monkeypatch.setattr(jobs, "enqueue", lambda run_id, kind, start_worker=True: queued.append((run_id, kind)))
+    monkeypatch.setattr(jobs, "ensure_worker", lambda: None)
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["dataset"] = "tones"
+    at.queued = queued
+    return at
+
+
+def test_paired_runs_show_accuracies_and_mcnemar(app):
+    a, b = study_pair()
+    other = fake_run("other split", np.ones(101, bool), keys=[f"h/{i}" for i in range(101)],
+                     split_name="paper 70/20/10 random, seed 7", seed=7)
+    app.query_params["runs"] = f"{a},{b},{other}"
+    app.switch_page("pages/compare.py").run()
+    assert not app.exception
+    metrics = {m.label: m.value for m in app.metric}
+    assert metrics["baseline"] == "52.5%" and metrics["plus 70"] == "58.4%" and metrics["other split"] == "100.0%"
+    captions = " ".join(c.value for c in app.caption)
+    assert "52.5 % (95 % CI" in captions and "seed 0" in captions and "seed 7" in captions
+    (info,) = [i.value for i in app.info]
+    assert "59 vs 53 of 101 paired clips" in info and "indistinguishable from noise" in info
+    warnings = [w.value for w in app.warning]
+    assert len(warnings) == 2 and all("cannot be paired" in w for w in warnings)
+    assert len(app.get("download_button")) == 3
+
+
+def test_one_run_asks_for_more(app):
+    (a, _) = study_pair()
+    app.query_params["runs"] = a
+    app.switch_page("pages/compare.py").run()
+    assert not app.exception and "two or more" in app.info[0].value
+
+
+def test_experiment_section_starts_and_renders_tables(app):
+    app.switch_page("pages/compare.py").run()
+    assert not app.exception
+    app.slider(key="exp_seeds").set_value(3)
+    app.text_input(key="exp_set").input("epochs=2, hidden_size=16")
+    app.multiselect(key="exp_arms").set_value(["paper"])
+    app.button(key="exp_start").click().run()
+    assert not app.exception
+    ((exp_id, kind),) = app.queued
+    record = runs.load(exp_id)
+    assert kind == "experiment" and record["config"]["seeds"] == [0, 1, 2] and record["config"]["arms"] == [
+        ["paper", "paper"]]
+    assert record["config"]["set"] == ["epochs=2", "hidden_size=16"] and record["dataset"]["name"] == "tones"
+
+    rows = [{"cell": experiment.cell_label("paper", "paper", 0), "preset": "paper", "gan": "", "per_genre": 0,
+             "seed": s, "accuracy": acc, "correct": 5, "n": 10, "split": f"seed {s}", "run_id": "x",
+             "p_vs_baseline": None} for s, acc in enumerate([0.5, 0.6, 0.7])]
+    runs.write_json(runs.run_path(exp_id) / "result.json",
+                    {"per_seed": rows, **experiment.summarise(rows), "cells_done": 3, "cells_total": 3,
+                     "measured_on": "tones"})
+    runs.update(exp_id, status="done", progress={"cells_done": 3, "cells_total": 3})
+    app.run()
+    assert not app.exception
+    assert any("3 of 3 cells" in p.proto.text for p in app.get("progress"))
+    summary = app.dataframe[0].value
+    assert list(summary["mean"]) == pytest.approx([0.6]) and summary["seeds"][0] == 3

@@ -1,0 +1,187 @@
+import math
+
+import numpy as np
+import pytest
+
+from core import cli, config, experiment, jobs, runs, tasks
+
+TINY = ("epochs=2", "hidden_size=16", "num_layers=1", "batch_size=8", "first_frames=40", "segment_seconds=1.0",
+        "split=stratified")
+
+
+def row(preset, per_genre, seed, accuracy):
+    return {"cell": experiment.cell_label(preset, "g", per_genre), "preset": preset, "per_genre": per_genre,
+            "seed": seed, "accuracy": accuracy}
+
+
+def test_summary_and_paired_differences_by_seed():
+    rows = [row("paper", 0, s, a) for s, a in enumerate([0.50, 0.55, 0.60])]
+    rows += [row("paper", 70, s, a) for s, a in [(0, 0.52), (1, 0.58), (2, 0.625)]]
+    rows += [row("paper", 150, 1, 0.50)]  # only seed 1 finished
+    out = experiment.summarise(rows)
+    base, plus70, plus150 = out["summary"]
+    assert base["seeds"] == 3 and math.isclose(base["mean"], 0.55) and math.isclose(base["std"], 0.05)
+    assert 0 <= base["lo"] < base["mean"] < base["hi"] <= 1 and base["min"] == 0.50 and base["max"] == 0.60
+    assert plus150["seeds"] == 1 and math.isnan(plus150["std"])
+    d70, d150 = out["differences"]
+    assert np.allclose(d70["differences"], [0.02, 0.03, 0.025]) and d70["lo"] > 0 and "helped" in d70["verdict"]
+    assert d150["differences"] == [pytest.approx(-0.05)] and "one seed" in d150["verdict"]
+
+
+def test_wide_intervals_are_clipped_and_zero_is_no_difference():
+    rows = [row("paper", 0, 0, 0.0), row("paper", 0, 1, 1.0), row("paper", 70, 0, 0.5), row("paper", 70, 1, 0.4)]
+    out = experiment.summarise(rows)
+    assert out["summary"][0]["lo"] == 0.0 and out["summary"][0]["hi"] == 1.0
+    assert "contains 0" in out["differences"][0]["verdict"]
+
+
+def test_plan_validates_and_orders_cells():
+    p = experiment.plan(seeds=2, per_genre=(150, 70), overrides=("epochs=3",), gan_overrides=("epochs=4",))
+    grid = experiment.cells(p)
+    assert len(grid) == 2 * 2 * 3 and [c["key"] for c in grid[:4]] == ["paper/0/0", "paper/70/0", "paper/150/0",
+                                                                       "paper/0/1"]
+    cell = grid[-1]
+    assert experiment.classifier_config(p, cell).epochs == 3 and experiment.classifier_config(p, cell).seed == 1
+    gan = experiment.gan_config(p, cell)
+    assert (gan.model, gan.split, gan.seed, gan.epochs) == ("conditional", "stratified", 1, 4)
+    with pytest.raises(config.ConfigError, match="unknown setting"):
+        experiment.plan(overrides=("nope=1",))
+    with pytest.raises(config.ConfigError, match="no arm"):
+        experiment.plan(arms=("other",))
+
+
+def counting(monkeypatch, fail_on: int | None = None) -> list[str]:
+    """Count (and optionally crash on the n-th) classifier training call."""
+    calls, real = [], tasks.run_classifier
+
+    def run(run_id, progress=None):
+        calls.append(run_id)
+        if len(calls) == fail_on:
+            raise RuntimeError("worker killed")
+        return real(run_id, progress=progress)
+
+    monkeypatch.setattr(tasks, "run_classifier", run)
+    return calls
+
+
+def test_resume_skips_finished_cells(tone_dataset, monkeypatch):
+    p = experiment.plan(seeds=2, per_genre=(0,), arms=("paper",), overrides=TINY)
+    exp_id = experiment.submit(p, tone_dataset, "tones")
+    calls = counting(monkeypatch, fail_on=2)
+    with pytest.raises(RuntimeError):
+        experiment.run_experiment(exp_id)
+    record = runs.load(exp_id)
+    assert record["status"] == "failed" and len(calls) == 2
+    assert runs.result(exp_id)["cells_done"] == 1 and record["progress"]["cells_done"] == 1
+    kept = dict(record["cells"])
+
+    experiment.resume(exp_id)
+    calls = counting(monkeypatch)
+    seen = []
+    result = experiment.run_experiment(exp_id, progress=seen.append)
+    record = runs.load(exp_id)
+    assert len(calls) == 1 and record["status"] == "done"  # only the unfinished cell was trained
+    assert record["cells"]["paper/0/0"] == kept["paper/0/0"] and record["cells"]["paper/0/1"] != kept["paper/0/1"]
+    assert seen[-1]["cells_done"] == seen[-1]["cells_total"] == 2
+    assert [r["seed"] for r in result["per_seed"]] == [0, 1]
+    assert len({r["split"] for r in result["per_seed"]}) == 2  # a new split per seed
+    assert result["summary"][0]["seeds"] == 2 and runs.load(record["cells"]["paper/0/1"])["experiment"] == exp_id
+    assert "| paper LSTM, baseline | 2 |" in experiment.table_markdown(result, "t")
+    assert experiment.table_csv(result).splitlines()[0] == ",".join(experiment.CSV_COLUMNS)
+
+
+def test_cancel_stops_before_training(tone_dataset, monkeypatch):
+    p = experiment.plan(seeds=2, per_genre=(0,), arms=("paper",), overrides=TINY)
+    exp_id = experiment.submit(p, tone_dataset, "tones")
+    runs.request_cancel(exp_id)
+    calls = counting(monkeypatch)
+    experiment.run_experiment(exp_id)
+    assert calls == [] and runs.load(exp_id)["status"] == "cancelled"
+    assert "resume" in experiment.status_text(runs.load(exp_id))
+
+
+def fake_gan_tasks(monkeypatch) -> dict:
+    """Stand-ins for the GAN jobs and augmented classifier runs: they record calls and write tiny results."""
+    log = {"gans": [], "augment": [], "trained": []}
+
+    def submit_gan(cfg, root, data_name, name="", preset=""):
+        log["gans"].append((cfg.model, cfg.split, cfg.seed))
+        return runs.create("gan", name, config.to_dict(cfg), dataset={"name": data_name, "root": str(root)})
+
+    def run_gan(run_id, progress=None):
+        runs.update(run_id, status="done")
+
+    def submit_classifier(cfg, root, data_name, name="", preset="custom", augment=None, baseline=None):
+        log["augment"].append(augment)
+        return runs.create("clf", name, config.to_dict(cfg), preset=preset, augment=augment,
+                           dataset={"name": data_name, "root": str(root)})
+
+    def run_classifier(run_id, progress=None):
+        log["trained"].append(run_id)
+        record = runs.load(run_id)
+        seed = record["config"]["seed"]
+        y = np.arange(10) % 2
+        pred = np.where(np.arange(10) < 5 + len(log["trained"]) % 3, y, 1 - y)
+        res = tasks.classification_result(np.eye(2)[pred], y, [f"c/{seed}-{i}" for i in range(10)], ("a", "b"))
+        runs.write_json(runs.run_path(run_id) / "result.json", res)
+        runs.update(run_id, status="done", split_name=f"split of seed {seed}",
+                    dataset={**record["dataset"], "fingerprint": "f"})
+        if progress:
+            progress({"epoch": 1, "epochs": 1, "eta_seconds": 0.0})
+        return res
+
+    for name, fn in [("submit_gan", submit_gan), ("run_gan", run_gan), ("submit_classifier", submit_classifier),
+                     ("run_classifier", run_classifier)]:
+        monkeypatch.setattr(tasks, name, fn, raising=False)
+    return log
+
+
+def test_one_gan_per_kind_and_seed_reused_across_amounts(tmp_path, monkeypatch):
+    log = fake_gan_tasks(monkeypatch)
+    p = experiment.plan(seeds=2)
+    exp_id = experiment.submit(p, tmp_path, "fake")
+    result = experiment.run_experiment(exp_id)
+    record = runs.load(exp_id)
+    assert sorted(log["gans"]) == [("conditional", "stratified", 0), ("conditional", "stratified", 1),
+                                   ("paper", "paper", 0), ("paper", "paper", 1)]
+    assert len(log["trained"]) == 12 and len(record["gans"]) == 4
+    augmented = [a for a in log["augment"] if a]
+    assert sorted(a["per_genre"] for a in augmented) == [70] * 4 + [150] * 4
+    by_gan = {}
+    for a in augmented:
+        by_gan.setdefault(a["gan_run"], set()).add(a["per_genre"])
+    assert all(v == {70, 150} for v in by_gan.values())
+    assert len(result["summary"]) == 6 and len(result["differences"]) == 4
+    assert all(r["p_vs_baseline"] is not None for r in result["per_seed"] if r["per_genre"])
+
+    experiment.resume(exp_id)
+    experiment.run_experiment(exp_id)
+    assert len(log["trained"]) == 12 and len(log["gans"]) == 4  # nothing redone
+
+
+def test_real_gan_cells_on_tones(tone_dataset):
+    p = experiment.plan(seeds=1, per_genre=(2,), arms=("paper",), overrides=TINY,
+                        gan_overrides=("epochs=1", "ref_epochs=1", "z_dim=8", "width=8", "batch_size=8"))
+    exp_id = experiment.submit(p, tone_dataset, "tones")
+    result = experiment.run_experiment(exp_id)
+    record = runs.load(exp_id)
+    assert record["status"] == "done" and result["cells_done"] == 2 and len(result["differences"]) == 1
+    gan, child = runs.load(record["gans"]["paper/0"]), runs.load(record["cells"]["paper/2/0"])
+    assert gan["split"]["train"] == child["split"]["train"] and child["augment"]["gan_run"] == gan["id"]
+    assert child["baseline"] == record["cells"]["paper/0/0"]
+
+
+def test_baseline_only_when_gan_jobs_are_missing(tmp_path, monkeypatch):
+    monkeypatch.delattr(tasks, "submit_gan", raising=False)
+    with pytest.raises(config.ConfigError, match="not available"):
+        experiment.submit(experiment.plan(seeds=1), tmp_path, "x")
+
+
+def test_cli_experiment_and_worker_handler(tone_dataset, capsys):
+    assert "experiment" in jobs.handlers()
+    code = cli.main(["experiment", "--data", str(tone_dataset), "--seeds", "1", "--per-genre", "0", "--arms", "paper",
+                     *[arg for s in TINY for arg in ("--set", s)]])
+    out = capsys.readouterr().out
+    assert code == 0 and "| paper LSTM, baseline | 1 |" in out
+    (exp,) = runs.list_runs("exp")
+    assert exp["status"] == "done" and len(exp["cells"]) == 1
