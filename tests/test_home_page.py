@@ -1,0 +1,27 @@
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+from core import tasks
+from core.config import preset
+
+APP = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")
+
+
+def test_home_page_shows_dataset_path_and_runs(tone_dataset, monkeypatch):
+    monkeypatch.setenv("GENRELAB_DATASETS", f"tones={tone_dataset}")
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["dataset"] = "tones"
+    at.run()
+    assert not at.exception
+    assert at.title[0].value == "GenreLab"
+    assert any("Active dataset: **tones**" in i.value for i in at.info)
+    assert any("No runs yet" in c.value for c in at.caption)
+
+    run_id = tasks.submit_classifier(preset("paper", epochs=1, hidden_size=16, num_layers=1, first_frames=40,
+                                            split="stratified"), tone_dataset, "tones", name="first run")
+    tasks.run_classifier(run_id)
+    at.run()
+    assert not at.exception
+    table = at.dataframe[0].value
+    assert list(table["run"]) == ["first run"] and list(table["status"]) == ["done"]
