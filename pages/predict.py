@@ -1,0 +1,151 @@
+"""Predict: upload or record a clip, and see which genre a trained model hears in it, when and where."""
+
+import hashlib
+import time
+
+import numpy as np
+import streamlit as st
+
+from core import charts, config, jobs, predict, runs, tasks
+from core.audio import AUDIO_EXTENSIONS, AudioError
+from pages.common import accuracy_metric, dataset_selector, job_progress
+
+st.title("Predict a genre")
+st.caption("Give a trained model any clip, from a file or your microphone: it hears it in segments, as in "
+           "training, and votes. The model can only answer with the genres it was trained on.")
+
+
+@st.cache_data(max_entries=8, show_spinner="Listening to the clip…")
+def analyse(digest: str, run_id: str, _data: bytes) -> predict.Prediction:
+    """The prediction of one clip (bytes with SHA-256 ``digest``) under one run."""
+    return predict.predict(_data, predict.load_model(run_id))
+
+
+@st.cache_data(max_entries=8, show_spinner="Tracing the decision back to the spectrogram…")
+def explain(digest: str, run_id: str, _prediction: predict.Prediction) -> np.ndarray:
+    return predict.saliency(predict.load_model(run_id), _prediction)
+
+
+def model_runs(records: list[dict]) -> dict[str, dict]:
+    """Run id → record of the runs that have a tested model, in the given order."""
+    return {r["id"]: r for r in records if r["status"] in ("done", "cancelled") and runs.result(r["id"])}
+
+
+def run_label(record: dict) -> str:
+    acc = runs.result(record["id"])["accuracy"]["value"]
+    return (f"{record['name']} · trained on {record['dataset']['name']} · {acc * 100:.0f} % test accuracy · "
+            f"{time.strftime('%d %b %H:%M', time.localtime(record['created']))}")
+
+
+@st.fragment(run_every=1.0)
+def training(run_id: str) -> None:
+    """Progress of a model being trained for this page, refreshed every second until it finishes."""
+    try:
+        record = job_progress(run_id)
+    except runs.RunError:
+        st.warning("That run no longer exists.")
+        return
+    if record["status"] not in runs.ACTIVE:
+        st.rerun()
+
+
+def mark_source(source: str) -> None:
+    st.session_state["predict_source"] = source
+
+
+selected = dataset_selector()
+if selected is None:
+    st.stop()
+data_name, data_root = selected
+
+st.subheader("Model")
+classifiers = runs.list_runs("clf")
+models = model_runs(classifiers)
+on_active = [i for i, r in models.items() if r["dataset"]["name"] == data_name]
+pending = [r for r in classifiers if r["status"] in runs.ACTIVE and r["dataset"]["name"] == data_name]
+for record in pending:
+    st.caption(f"A model for {data_name} is training: **{record['name']}**")
+    training(record["id"])
+if not on_active and not pending:
+    st.info(f"No model has been trained on **{data_name}** yet." if models else
+            "No model has been trained yet: train one here (it runs in the background; you may leave the page).")
+    if st.button(f"Train a default model on {data_name}", type="primary"):
+        try:
+            new_id = tasks.submit_classifier(config.preset("recommended"), data_root, data_name, preset="recommended")
+        except OSError as err:
+            st.error(f"Could not create the run: {err}")
+        else:
+            jobs.enqueue(new_id, "classifier")
+            st.rerun()
+if not models:
+    st.stop()
+
+ids = list(models)
+run_id = st.selectbox("Trained classifier", ids, index=ids.index(on_active[0]) if on_active else 0,
+                      format_func=lambda i: run_label(models[i]), key=f"predict_run-{data_name}",
+                      help="Finished classifier runs, newest first; the default is the newest trained on the "
+                           "active dataset.")
+record = models[run_id]
+if record["dataset"]["name"] != data_name:
+    st.caption(f"This model was trained on {record['dataset']['name']}, not on the active dataset {data_name}.")
+
+st.subheader("Clip")
+limit_mb = predict.MAX_UPLOAD_BYTES // 2**20
+left, right = st.columns(2)
+upload = left.file_uploader(
+    "Upload an audio file", type=[e[1:] for e in AUDIO_EXTENSIONS], max_upload_size=limit_mb, key="predict_upload",
+    on_change=mark_source, args=("upload",),
+    help=f"Any sample rate, mono or stereo, up to {limit_mb} MB; only the first "
+         f"{predict.MAX_SECONDS:g} s are analysed.")
+recording = right.audio_input("…or record one", key="predict_record", on_change=mark_source, args=("record",))
+clip = {"upload": upload, "record": recording}.get(st.session_state.get("predict_source")) or upload or recording
+if clip is None:
+    st.info("Upload or record a clip to hear what the model makes of it.")
+    st.stop()
+
+data = clip.getvalue()
+digest = hashlib.sha256(data).hexdigest()
+try:
+    prediction = analyse(digest, run_id, data)
+except (AudioError, runs.RunError) as err:
+    st.error(f"This clip cannot be classified: {err}.")
+    st.stop()
+
+if prediction.notes:
+    st.info("Before the model heard it: " + "; ".join(prediction.notes) + ".")
+st.audio(data, format=clip.type)
+(genre, p), *others = prediction.top(2)
+st.subheader(f"Predicted genre: {genre} ({p:.0%})".replace("%", " %"))
+if others:
+    st.caption(f"Runner-up: {others[0][0]} ({others[0][1]:.0%}). Probabilities are the mean over "
+               f"{len(prediction.segment_starts)} segment{'s' * (len(prediction.segment_starts) != 1)} "
+               f"of {prediction.segment_seconds:.3g} s.".replace("%", " %"))
+
+bars, trust = st.columns([3, 2])
+bars.plotly_chart(charts.probabilities_bar(list(prediction.labels), prediction.probs), key="predict-probs")
+with trust:
+    accuracy_metric(record, runs.result(run_id), label="This model's test accuracy")
+    st.caption("A probability is the model's confidence, not a guarantee; how often its top genre was right on "
+               "clips it never saw in training is the accuracy above.")
+
+if len(prediction.segment_starts) > 1:
+    st.subheader("Over time")
+    st.plotly_chart(charts.segment_timeline(list(prediction.labels), prediction.segment_probs,
+                                            prediction.segment_starts, prediction.segment_seconds, prediction.probs),
+                    key="predict-timeline")
+    st.caption("Each column is one segment the model heard on its own; the last column is their mean, the clip's "
+               "vote. Segments that disagree show where the clip changes character, or where the model is unsure.")
+
+st.subheader("What the model heard")
+fcfg = predict.load_model(run_id).features
+st.plotly_chart(charts.waveform(prediction.waveform, prediction.waveform_sr), key="predict-wave")
+st.plotly_chart(charts.spectrogram(prediction.logmel, fcfg.sr, fcfg.hop_length, title="log-mel spectrogram"),
+                key="predict-spec")
+
+if st.toggle(f"Explain: which parts of the spectrogram pushed the model towards {genre}?", key="predict_explain"):
+    st.plotly_chart(charts.saliency_overlay(prediction.logmel, explain(digest, run_id, prediction), fcfg.sr,
+                                            fcfg.hop_length, title=f"gradient × input saliency for {genre}"),
+                    key="predict-saliency")
+    st.caption(f"Red marks the time-frequency cells whose small changes would most change the {genre} score "
+               "(gradient × input). It shows where the model is sensitive, not why, nor what a person hears as "
+               f"{genre}; maps are noisy and can change between equally accurate models.")
