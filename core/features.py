@@ -129,6 +129,15 @@ def denormalise(x: np.ndarray, mean: np.ndarray, std: np.ndarray) -> np.ndarray:
     return (x * std + mean).astype(np.float32)
 
 
+def segment_window(cfg, fcfg: FeatureConfig = FeatureConfig(), train: bool = False) -> tuple[int, int]:
+    """(length, hop) in frames of a classifier config's segments; training overlaps by ``segment_overlap``,
+    evaluation by half. The length is a multiple of ``time_pool``."""
+    seg = seconds_to_frames(cfg.segment_seconds, fcfg)
+    seg -= seg % cfg.time_pool
+    overlap = cfg.segment_overlap if train else 0.5
+    return seg, max(1, int(round(seg * (1.0 - overlap))))
+
+
 def model_inputs(mels: list[np.ndarray], cfg, fcfg: FeatureConfig = FeatureConfig(),
                  train: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """Frame clips' log-mels the way a classifier config says, before normalisation.
@@ -151,10 +160,7 @@ def model_inputs(mels: list[np.ndarray], cfg, fcfg: FeatureConfig = FeatureConfi
     if cfg.framing == "first_frames":
         parts = [first_frames(m, cfg.first_frames)[None] for m in mels]
     else:
-        seg = seconds_to_frames(cfg.segment_seconds, fcfg)
-        seg -= seg % cfg.time_pool
-        overlap = cfg.segment_overlap if train else 0.5
-        hop = max(1, int(round(seg * (1.0 - overlap))))
+        seg, hop = segment_window(cfg, fcfg, train)
         parts = [segments(m, seg, hop) for m in mels]
     clip = np.concatenate([np.full(len(p), i, dtype=np.int64) for i, p in enumerate(parts)])
     x = np.concatenate(parts).astype(np.float32)

@@ -11,7 +11,7 @@ import copy
 import math
 import time
 from dataclasses import dataclass
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 import torch
@@ -20,7 +20,9 @@ import torch.nn.functional as F
 from .config import ClassifierConfig, FeatureConfig
 from .features import fit_normaliser, model_inputs, normalise
 from .models import LSTMClassifier, build_classifier
-from .splits import Split
+
+if TYPE_CHECKING:
+    from .splits import Split
 
 
 def device() -> torch.device:

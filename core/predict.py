@@ -1,0 +1,342 @@
+"""Any audio file → per-segment and clip genre probabilities from a trained run, and a saliency map.
+
+:func:`load_model` rebuilds a finished run's classifier (cached, so warm predictions do not reload);
+:func:`predict` decodes a file or an upload, frames and normalises it exactly as training did
+(:func:`core.features.model_inputs`, :func:`core.features.normalise` with the run's stored
+statistics) and votes the segment probabilities into clip probabilities
+(:func:`core.train.predict_segments`, :func:`core.train.vote`). Every liberty taken with the input
+(padding, a bounded window, resampling, mixing down) is written into ``Prediction.notes``.
+:func:`saliency` shows which time-frequency cells pushed the model towards a class.
+"""
+
+from __future__ import annotations
+
+import io
+import threading
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+import torch
+
+from . import runs
+from .audio import AudioError, decode
+from .config import ClassifierConfig, ConfigError, FeatureConfig, from_dict
+from .features import logmel, model_inputs, normalise, segment_starts, segment_window
+from .models import LSTMClassifier, build_classifier
+from .train import predict_segments, vote
+
+MAX_UPLOAD_BYTES = 50 * 2**20  # larger files are refused before decoding
+MAX_SECONDS = 60.0  # longer audio is analysed on its first minute
+MIN_SECONDS = 0.25  # shorter audio is refused: a padded segment would be almost all floor
+WAVEFORM_POINTS = 4000  # samples kept for drawing the waveform
+MODEL_KEYS = ("state_dict", "mean", "std", "labels", "config")
+_THREADS = threading.Lock()
+
+
+@dataclass(frozen=True, eq=False)
+class Predictor:
+    """A run's classifier (CPU, eval mode, frozen weights) with what it needs to read new audio.
+
+    ``mean`` and ``std`` are the per-band normaliser (n_mels,) fitted on the run's training part
+    (zeros and ones when the run did not normalise).
+    """
+
+    run_id: str
+    model: LSTMClassifier
+    mean: np.ndarray
+    std: np.ndarray
+    labels: tuple[str, ...]
+    config: ClassifierConfig
+    features: FeatureConfig = FeatureConfig()
+
+
+@dataclass
+class Prediction:
+    """What :func:`predict` found in one file.
+
+    Attributes
+    ----------
+    labels : tuple of str, length n_classes
+    probs : np.ndarray, float32, shape (n_classes,)
+        Clip probabilities: the mean of the segment probabilities; sums to 1.
+    segment_probs : np.ndarray, float32, shape (n_segments, n_classes)
+    segment_starts : np.ndarray, float64, shape (n_segments,)
+        Start of each model input (s); each spans ``segment_seconds``.
+    segment_seconds : float
+    logmel : np.ndarray, float32, shape (n_mels, frames)
+        The analysed audio's log-mel, dB re 1.0, at ``frames_per_second``.
+    frames_per_second : float
+    waveform : np.ndarray, float32, shape (<= WAVEFORM_POINTS,)
+        The analysed audio, decimated for drawing (the largest-magnitude sample of each block).
+    waveform_sr : float
+        Points per second of ``waveform``.
+    duration : float
+        Length of the whole file (s).
+    analysed_seconds : float
+        Length of the part that was analysed (s).
+    notes : list of str
+        Sentences saying what was done to the input before the model saw it.
+    """
+
+    labels: tuple[str, ...]
+    probs: np.ndarray
+    segment_probs: np.ndarray
+    segment_starts: np.ndarray
+    segment_seconds: float
+    logmel: np.ndarray
+    frames_per_second: float
+    waveform: np.ndarray
+    waveform_sr: float
+    duration: float
+    analysed_seconds: float
+    notes: list[str]
+
+    def top(self, k: int = 3) -> list[tuple[str, float]]:
+        """The ``k`` most probable labels with their clip probabilities, most probable first."""
+        order = np.argsort(-self.probs, kind="stable")[:k]
+        return [(self.labels[i], float(self.probs[i])) for i in order]
+
+    def summary(self, k: int = 3) -> dict:
+        """A JSON-ready digest: top labels, every clip probability, segment count, durations, notes."""
+        return {"top": [{"label": label, "prob": round(p, 5)} for label, p in self.top(k)],
+                "probs": {label: round(float(p), 5) for label, p in zip(self.labels, self.probs)},
+                "n_segments": len(self.segment_starts), "segment_seconds": round(self.segment_seconds, 3),
+                "duration": round(self.duration, 3), "analysed_seconds": round(self.analysed_seconds, 3),
+                "notes": self.notes}
+
+
+def latest_run_id() -> str:
+    """The newest classifier run whose status is ``done``; raises :class:`core.runs.RunError` if none."""
+    for record in runs.list_runs("clf"):
+        if record["status"] == "done" and (runs.run_path(record["id"]) / "model.pt").exists():
+            return record["id"]
+    raise runs.RunError("there is no finished classifier run yet: train one first (python -m core train)")
+
+
+def load_model(run_id: str) -> Predictor:
+    """The classifier of run ``run_id``, loaded once per version of its ``model.pt``.
+
+    The file is read with ``weights_only`` (never unpickling code); anything that is not a GenreLab
+    model, or whose weights do not fit its own config, raises :class:`core.runs.RunError`.
+    """
+    path = runs.run_path(run_id) / "model.pt"
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        raise runs.RunError(f"run {run_id} has no model.pt (it does not exist or has not finished)") from None
+    return _load(str(path.resolve()), stat.st_mtime_ns, stat.st_size, run_id)
+
+
+@lru_cache(maxsize=4)
+def _load(path: str, mtime_ns: int, size: int, run_id: str) -> Predictor:
+    obj = runs.load_tensors(Path(path))
+    name = f"run {run_id}: model.pt"
+    missing = [k for k in MODEL_KEYS if k not in obj]
+    if missing:
+        raise runs.RunError(f"{name} is not a GenreLab model file (it lacks {', '.join(missing)})")
+    try:
+        cfg = from_dict(ClassifierConfig, obj["config"])
+        mean, std = obj["mean"].numpy().astype(np.float32), obj["std"].numpy().astype(np.float32)
+        labels = tuple(str(label) for label in obj["labels"])
+        model = build_classifier(cfg, len(mean), len(labels))
+        model.load_state_dict(obj["state_dict"])
+    except (AttributeError, TypeError, ConfigError, RuntimeError) as err:
+        raise runs.RunError(f"{name} does not match its own config ({type(err).__name__})") from None
+    model.eval().requires_grad_(False)
+    return Predictor(run_id, model, mean, std, labels, cfg)
+
+
+def window_starts(cfg: ClassifierConfig, fcfg: FeatureConfig, n_frames: int) -> tuple[np.ndarray, int]:
+    """Start frames and length (frames) of the model inputs :func:`core.features.model_inputs` cuts
+    from a log-mel of ``n_frames`` frames at evaluation (half-overlapping segments, or the first frames).
+
+    Returns
+    -------
+    starts : np.ndarray, int64, shape (n_inputs,)
+    length : int
+        Frames each input spans before time pooling.
+    """
+    if cfg.framing == "first_frames":
+        return np.zeros(1, dtype=np.int64), cfg.first_frames
+    seg, hop = segment_window(cfg, fcfg)
+    return segment_starts(n_frames, seg, hop), seg
+
+
+def framed_inputs(predictor: Predictor, S_db: np.ndarray) -> np.ndarray:
+    """Normalised model inputs of one log-mel, as at training.
+
+    Parameters
+    ----------
+    S_db : np.ndarray, shape (n_mels, frames), dB re 1.0
+
+    Returns
+    -------
+    x : np.ndarray, float32, shape (n_inputs, steps, n_mels)
+    """
+    x, _ = model_inputs([S_db], predictor.config, predictor.features)
+    return normalise(x, predictor.mean, predictor.std)
+
+
+def display_waveform(y: np.ndarray, sr: float, max_points: int = WAVEFORM_POINTS) -> tuple[np.ndarray, float]:
+    """Shorten a waveform for drawing, keeping its peaks.
+
+    Parameters
+    ----------
+    y : np.ndarray, shape (n_samples,)
+    sr : float
+        Sample rate of ``y`` (Hz).
+
+    Returns
+    -------
+    points : np.ndarray, float32, shape (<= max_points,)
+        The largest-magnitude sample (with its sign) of each block of ``ceil(n_samples / max_points)``.
+    rate : float
+        Points per second.
+    """
+    block = max(1, -(-len(y) // max_points))
+    n = len(y) // block * block
+    blocks = y[:n].reshape(-1, block) if n else y[None, :]
+    points = blocks[np.arange(len(blocks)), np.abs(blocks).argmax(axis=1)]
+    return points.astype(np.float32), sr / block
+
+
+@contextmanager
+def one_thread():
+    """Run torch on one intra-op thread inside the block, then restore the previous count.
+
+    One clip's LSTM is a chain of small matrix products, one per step; a second thread gains little
+    and, when another process holds the other core (a training job on a 2-core machine), every step
+    waits for it: measured 0.05 s on one thread against 0.3-4 s on two for a 30 s clip. The count is
+    process-wide, so a lock keeps concurrent callers from restoring each other's value.
+    """
+    with _THREADS:
+        before = torch.get_num_threads()
+        torch.set_num_threads(1)
+        try:
+            yield
+        finally:
+            torch.set_num_threads(before)
+
+
+def _size(source: str | Path | bytes) -> int:
+    return len(source) if isinstance(source, bytes) else Path(source).stat().st_size
+
+
+def _header(source: str | Path | bytes) -> tuple[int, int, float]:
+    """Sample rate (Hz), channel count and duration (s) from a file's header, without decoding."""
+    info = sf.info(io.BytesIO(source) if isinstance(source, bytes) else str(source))
+    return info.samplerate, info.channels, info.duration
+
+
+def _notes(header: tuple[int, int, float], y_seconds: float, max_seconds: float, cfg: ClassifierConfig,
+           fcfg: FeatureConfig) -> list[str]:
+    """Sentences on what was done to the input: a bounded window, resampling, mixing down, padding."""
+    rate, channels, seconds = header
+    notes = []
+    if seconds > max_seconds:
+        notes.append(f"the file is {seconds:.1f} s long: only its first {max_seconds:g} s were analysed")
+    if rate != fcfg.sr:
+        notes.append(f"resampled from {rate} Hz to {fcfg.sr} Hz")
+    if channels > 1:
+        notes.append(f"mixed down from {channels} channels to mono")
+    if cfg.framing == "first_frames":
+        seconds = cfg.first_frames / fcfg.frames_per_second
+        if y_seconds < seconds:
+            notes.append(f"the clip is {y_seconds:.1f} s, shorter than the {seconds:.1f} s the paper framing "
+                         f"reads: it was padded")
+        else:
+            notes.append(f"the paper framing reads only the first {seconds:.1f} s ({cfg.first_frames} frames): "
+                         f"the rest of the clip was not used")
+    elif y_seconds < cfg.segment_seconds:
+        notes.append(f"the clip is {y_seconds:.1f} s, shorter than one {cfg.segment_seconds:g} s segment: "
+                     f"it was padded")
+    return notes
+
+
+def predict(source: str | Path | bytes, predictor: Predictor, max_seconds: float = MAX_SECONDS) -> Prediction:
+    """Genre probabilities of one audio file, per segment and for the whole clip.
+
+    Parameters
+    ----------
+    source : path or bytes
+        Any format :func:`core.audio.decode` reads, at most :data:`MAX_UPLOAD_BYTES`.
+    predictor : Predictor
+        From :func:`load_model`.
+    max_seconds : float
+        Only the first ``max_seconds`` of longer audio are analysed (bounded time and memory).
+
+    Returns
+    -------
+    Prediction
+
+    Raises
+    ------
+    core.audio.AudioError
+        Too large, not audio, corrupt, empty, silent, or shorter than :data:`MIN_SECONDS`.
+    """
+    if max_seconds <= 0:
+        raise ValueError(f"max_seconds must be positive, not {max_seconds}")
+    name = "upload" if isinstance(source, bytes) else Path(source).name
+    size = _size(source)
+    if size > MAX_UPLOAD_BYTES:
+        raise AudioError(f"{name}: {size / 2**20:.1f} MB is over the {MAX_UPLOAD_BYTES / 2**20:g} MB limit "
+                         f"for one file")
+    fcfg, cfg = predictor.features, predictor.config
+    y = decode(source, fcfg.sr, MIN_SECONDS, max_seconds)
+    header = _header(source)
+    with one_thread():
+        # rounded as the training feature cache stores log-mels, so a training file gets its training numbers
+        S_db = logmel(y, fcfg).astype(np.float16).astype(np.float32)
+        x = framed_inputs(predictor, S_db)
+        seg_probs = predict_segments(predictor.model, torch.from_numpy(x))
+    probs = vote(seg_probs, torch.zeros(len(x), dtype=torch.long), 1)[0]
+    starts, length = window_starts(cfg, fcfg, S_db.shape[1])
+    waveform, waveform_sr = display_waveform(y, fcfg.sr)
+    y_seconds = len(y) / fcfg.sr
+    return Prediction(predictor.labels, probs, seg_probs.numpy(), starts / fcfg.frames_per_second,
+                      length / fcfg.frames_per_second, S_db, fcfg.frames_per_second, waveform, waveform_sr,
+                      max(header[2], y_seconds), y_seconds, _notes(header, y_seconds, max_seconds, cfg, fcfg))
+
+
+def saliency(predictor: Predictor, prediction: Prediction, target: int | None = None) -> np.ndarray:
+    """Gradient × input saliency of a class over the prediction's log-mel.
+
+    The gradient of the ``target`` logit with respect to each normalised model input, times that
+    input (its distance from the training mean, in training standard deviations), in absolute
+    value. Pooled steps are repeated ``time_pool`` times, overlapping segments are averaged, frames
+    no input covered are 0, and the map is scaled so its maximum is 1.
+
+    Parameters
+    ----------
+    target : int or None
+        Class index; ``None`` means the predicted class.
+
+    Returns
+    -------
+    s : np.ndarray, float32, shape (n_mels, frames), values in [0, 1], on ``prediction.logmel``'s grid
+    """
+    n_classes = len(predictor.labels)
+    target = int(prediction.probs.argmax()) if target is None else int(target)
+    if not 0 <= target < n_classes:
+        raise ValueError(f"target {target} is not a class index in [0, {n_classes})")
+    cfg, fcfg = predictor.config, predictor.features
+    x = torch.from_numpy(framed_inputs(predictor, prediction.logmel)).requires_grad_(True)
+    # cuDNN's LSTM backward refuses eval mode; with cuDNN off the backward runs in eval mode anywhere
+    with one_thread(), torch.enable_grad(), torch.backends.cudnn.flags(enabled=False):
+        logits = predictor.model(x)
+        (grad,) = torch.autograd.grad(logits[:, target].sum(), x)
+    cells = np.repeat((grad * x).abs().detach().numpy(), cfg.time_pool, axis=1)  # (n, frames, n_mels)
+    n_frames, n_mels = prediction.logmel.shape[1], prediction.logmel.shape[0]
+    starts, length = window_starts(cfg, fcfg, n_frames)
+    total = np.zeros((max(n_frames, int(starts[-1]) + length), n_mels))
+    count = np.zeros(len(total))
+    for start, cell in zip(starts, cells):
+        total[start:start + len(cell)] += cell
+        count[start:start + len(cell)] += 1
+    s = (total / np.maximum(count, 1)[:, None])[:n_frames].T
+    peak = s.max()
+    return (s / peak if peak > 0 else s).astype(np.float32)
