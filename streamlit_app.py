@@ -10,7 +10,11 @@ st.set_page_config(page_title="GenreLab", page_icon="🎛️", layout="wide")
 
 PAGES = [
     st.Page("pages/home.py", title="Home", icon="🏠", default=True, url_path="home"),
+    st.Page("pages/dataset.py", title="Dataset", icon="🎵", url_path="dataset"),
     st.Page("pages/train.py", title="Train", icon="🏋️", url_path="train"),
+    st.Page("pages/gan.py", title="GAN", icon="🧪", url_path="gan"),
+    st.Page("pages/compare.py", title="Compare", icon="⚖️", url_path="compare"),
+    st.Page("pages/predict.py", title="Predict", icon="🔮", url_path="predict"),
 ]
 
 st.navigation(PAGES).run()

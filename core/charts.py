@@ -65,3 +65,219 @@ def probabilities_bar(labels: list[str], probs: np.ndarray) -> go.Figure:
                            text=[f"{p:.0%}" for p in np.asarray(probs)[order]], textposition="auto"))
     fig.update_layout(height=320, margin=dict(l=10, r=10, t=10, b=10), xaxis=dict(range=[0, 1], title="probability"))
     return fig
+
+
+def accuracy_intervals(rows: list[dict], title: str = "") -> go.Figure:
+    """One dot per row at ``value`` with its ``lo``–``hi`` interval as an error bar and the numbers as text.
+
+    ``rows`` are dicts with ``name``, ``value``, ``lo``, ``hi`` and an optional ``note`` (hover text).
+    """
+    names = [r["name"] for r in rows]
+    values = np.array([r["value"] for r in rows], dtype=float)
+    lo = np.array([r["lo"] for r in rows], dtype=float)
+    hi = np.array([r["hi"] for r in rows], dtype=float)
+    text = [f"{v:.1%} ({a:.1%}–{b:.1%})".replace("%", " %") for v, a, b in zip(values, lo, hi)]
+    fig = go.Figure(go.Scatter(x=values, y=names, mode="markers+text", text=text, textposition="top center",
+                               marker=dict(size=11), customdata=[r.get("note", "") for r in rows],
+                               error_x=dict(type="data", symmetric=False, array=hi - values, arrayminus=values - lo,
+                                            thickness=2, width=8),
+                               hovertemplate="%{y}: %{text}<br>%{customdata}<extra></extra>"))
+    fig.update_layout(title=title, height=120 + 60 * len(rows), margin=dict(l=10, r=10, t=40 if title else 10, b=10),
+                      xaxis=dict(range=[0, 1.02], tickformat=".0%", title="test accuracy (95 % interval)"),
+                      yaxis=dict(autorange="reversed", type="category"), showlegend=False)
+    return fig
+
+
+def seed_spread(per_seed: list[dict], summary: list[dict], title: str = "") -> go.Figure:
+    """Each seed's accuracy as a small dot per cell, and the mean over seeds with its 95 % t-interval.
+
+    ``per_seed`` rows need ``cell``, ``seed``, ``accuracy``; ``summary`` rows ``cell``, ``mean``, ``lo``, ``hi``.
+    """
+    fig = go.Figure(go.Scatter(x=[r["accuracy"] for r in per_seed], y=[r["cell"] for r in per_seed], mode="markers",
+                               name="one seed", marker=dict(size=7, opacity=0.5, color="grey"),
+                               text=[f"seed {r['seed']}" for r in per_seed],
+                               hovertemplate="%{y}, %{text}: %{x:.1%}<extra></extra>"))
+    lo = np.array([r["lo"] for r in summary], dtype=float)
+    hi = np.array([r["hi"] for r in summary], dtype=float)
+    mean = np.array([r["mean"] for r in summary], dtype=float)
+    fig.add_trace(go.Scatter(x=mean, y=[r["cell"] for r in summary], mode="markers", name="mean (95 % interval)",
+                             marker=dict(size=12, symbol="diamond"),
+                             error_x=dict(type="data", symmetric=False, array=np.nan_to_num(hi - mean),
+                                          arrayminus=np.nan_to_num(mean - lo), thickness=2, width=8),
+                             hovertemplate="%{y}: mean %{x:.1%}<extra></extra>"))
+    fig.update_layout(title=title, height=140 + 40 * len(summary), margin=dict(l=10, r=10, t=40 if title else 10, b=10),
+                      xaxis=dict(tickformat=".0%", title="test accuracy"),
+                      yaxis=dict(autorange="reversed", type="category"), legend=dict(orientation="h"))
+    return fig
+
+
+def class_balance(counts: dict[str, int], title: str = "") -> go.Figure:
+    """Bars of clips per genre, labelled with the count and its share of the dataset."""
+    total = max(sum(counts.values()), 1)
+    fig = go.Figure(go.Bar(x=list(counts), y=list(counts.values()),
+                           text=[f"{n} ({n / total:.0%})" for n in counts.values()], textposition="auto",
+                           hovertemplate="%{x}: %{y} clips<extra></extra>"))
+    fig.update_layout(title=title, height=300, margin=dict(l=10, r=10, t=40 if title else 10, b=10),
+                      xaxis_title="genre", yaxis_title="clips")
+    return fig
+
+
+def waveform(points: np.ndarray, rate: float, title: str = "") -> go.Figure:
+    """A (decimated) waveform: amplitude against time, ``rate`` points per second."""
+    fig = go.Figure(go.Scatter(x=np.arange(len(points)) / rate, y=points, mode="lines", line=dict(width=1),
+                               hovertemplate="%{x:.2f} s: %{y:.3f}<extra></extra>"))
+    fig.update_layout(title=title, height=200, margin=dict(l=10, r=10, t=40 if title else 10, b=10),
+                      xaxis_title="time (s)", yaxis=dict(title="amplitude", range=[-1, 1]))
+    return fig
+
+
+def clip_map(coords: np.ndarray, labels: list[str], y: np.ndarray, names: list[str],
+             axis_titles: tuple[str, str] = ("PC 1", "PC 2"), title: str = "") -> go.Figure:
+    """2-D scatter of clips, one colour (trace) per genre; each point's ``customdata`` is its clip index."""
+    fig = go.Figure()
+    y = np.asarray(y)
+    for k, label in enumerate(labels):
+        idx = np.flatnonzero(y == k)
+        fig.add_trace(go.Scatter(x=coords[idx, 0], y=coords[idx, 1], mode="markers", name=label,
+                                 customdata=idx, text=[names[i] for i in idx], marker=dict(size=8, opacity=0.8),
+                                 hovertemplate="%{text}<extra>" + label + "</extra>"))
+    fig.update_layout(title=title, height=480, margin=dict(l=10, r=10, t=40 if title else 10, b=10),
+                      xaxis_title=axis_titles[0], yaxis_title=axis_titles[1], clickmode="event+select",
+                      dragmode="pan")
+    return fig
+
+
+def mean_spectra(spectra: np.ndarray, labels: list[str], sr: int = 22050, title: str = "") -> go.Figure:
+    """One line per genre: mean log-mel level (dB) per mel band, against band centre frequency (Hz, log axis)."""
+    import librosa
+
+    freqs = librosa.mel_frequencies(n_mels=spectra.shape[1] + 2, fmax=sr / 2)[1:-1]
+    fig = go.Figure([go.Scatter(x=freqs, y=row, mode="lines", name=label,
+                                hovertemplate="%{x:.0f} Hz: %{y:.1f} dB<extra>" + label + "</extra>")
+                     for label, row in zip(labels, spectra)])
+    fig.update_layout(title=title, height=320, margin=dict(l=10, r=10, t=40 if title else 10, b=10),
+                      xaxis=dict(title="Hz", type="log"), yaxis_title="mean level (dB)")
+    return fig
+
+
+def gan_curves(history: list[dict], model: str) -> go.Figure:
+    """GAN training per epoch: D and G losses, mean discriminator scores on real and fake, genre fidelity.
+
+    ``model`` names what the scores are: probabilities for the ``paper`` GAN, raw hinge scores otherwise.
+    """
+    scores = "D(x): probability 'real'" if model == "paper" else "D(x): hinge score"
+    fig = make_subplots(rows=1, cols=3, subplot_titles=("losses", scores, "genre fidelity of tracked samples"))
+    epochs = [h["epoch"] for h in history]
+    for col, key, name in ((1, "d_loss", "D loss"), (1, "g_loss", "G loss"), (2, "d_real", "D(real)"),
+                           (2, "d_fake", "D(fake)"), (3, "fidelity", "fidelity")):
+        fig.add_trace(go.Scatter(x=epochs, y=[h.get(key) for h in history], mode="lines+markers", name=name),
+                      row=1, col=col)
+    if model == "paper":
+        fig.update_yaxes(range=[0, 1], row=1, col=2)
+    fig.update_yaxes(range=[0, 1], tickformat=".0%", row=1, col=3)
+    fig.update_xaxes(title_text="epoch")
+    fig.update_layout(height=340, margin=dict(l=10, r=10, t=30, b=10), legend=dict(orientation="h", y=-0.3))
+    return fig
+
+
+def sample_grid(images: np.ndarray, titles: list[str], step_seconds: float, zmin: float = -1.0, zmax: float = 1.0,
+                per_row: int = 5) -> go.Figure:
+    """Small heatmaps of time-major samples ``(k, steps, n_mels)`` on one colour scale, ``per_row`` a row."""
+    rows = -(-len(images) // per_row)
+    fig = make_subplots(rows=rows, cols=per_row, subplot_titles=titles, shared_xaxes=True, horizontal_spacing=0.02,
+                        vertical_spacing=0.1 if rows > 1 else 0.0)
+    for k, x in enumerate(images):
+        fig.add_trace(go.Heatmap(z=x.T, x=np.arange(x.shape[0]) * step_seconds, colorscale="Magma", zmin=zmin,
+                                 zmax=zmax, showscale=k == 0, colorbar=dict(title="G output"),
+                                 hovertemplate="%{x:.2f} s, band %{y}: %{z:.2f}<extra></extra>"),
+                      row=k // per_row + 1, col=k % per_row + 1)
+    fig.update_yaxes(showticklabels=False)
+    fig.update_xaxes(title_text="s", row=rows)
+    fig.update_layout(height=40 + 200 * rows, margin=dict(l=10, r=10, t=30, b=10))
+    return fig
+
+
+def genre_fidelity(labels: list[str], fidelity: dict, reference_accuracy: float, title: str = "") -> go.Figure:
+    """Per genre: share of samples the reference classifier puts in their intended genre, and share of all
+    samples it puts in that genre; lines at chance and at the reference's own test accuracy."""
+    total = max(sum(fidelity["predicted_counts"]), 1)
+    fig = go.Figure([go.Bar(x=labels, y=fidelity["per_class"], name="classified as intended",
+                            hovertemplate="%{x}: %{y:.0%} classified as intended<extra></extra>"),
+                     go.Bar(x=labels, y=[c / total for c in fidelity["predicted_counts"]],
+                            name="share of all samples classified as this genre",
+                            hovertemplate="%{x}: %{y:.0%} of all samples<extra></extra>")])
+    fig.add_hline(y=fidelity["chance"], line_dash="dot", annotation_text="chance")
+    fig.add_hline(y=reference_accuracy, line_dash="dash", annotation_text="reference's test accuracy")
+    fig.update_layout(title=title, height=340, margin=dict(l=10, r=10, t=40 if title else 10, b=10),
+                      yaxis=dict(range=[0, 1.05], tickformat=".0%"), legend=dict(orientation="h"))
+    return fig
+
+
+def frechet_per_genre(labels: list[str], frechet: dict, title: str = "") -> go.Figure:
+    """Fréchet distance of each genre's samples to its real training inputs; lines at the overall distance
+    and at the real floor (real training vs real held-out inputs)."""
+    fig = go.Figure(go.Bar(x=labels, y=frechet["per_class"], name="per genre",
+                           hovertemplate="%{x}: %{y:.2f}<extra></extra>"))
+    fig.add_hline(y=frechet["overall"], line_dash="dash", annotation_text="all genres")
+    fig.add_hline(y=frechet["real_floor"], line_dash="dot", annotation_text="real held-out vs real training")
+    fig.update_layout(title=title, height=320, margin=dict(l=10, r=10, t=40 if title else 10, b=10),
+                      yaxis_title="Fréchet distance (lower: closer to real)")
+    return fig
+
+
+def nearest_distances(nearest: dict, title: str = "") -> go.Figure:
+    """Median (dot) and smallest (tick) nearest-neighbour distances on a log axis: sample → training input,
+    sample → other sample, and the yardstick held-out real input → training input."""
+    rows = (("to_train", "generated → nearest training input"), ("to_generated", "generated → nearest other sample"),
+            ("held_out_to_train", "real held-out → nearest training input"))
+    names = [name for _, name in rows]
+    fig = go.Figure([go.Scatter(x=[nearest[k]["median"] for k, _ in rows], y=names, mode="markers", name="median",
+                                marker=dict(size=12), hovertemplate="%{y}: median %{x:.1f}<extra></extra>"),
+                     go.Scatter(x=[nearest[k]["min"] for k, _ in rows], y=names, mode="markers", name="smallest",
+                                marker=dict(symbol="line-ns-open", size=18, line=dict(width=3)),
+                                hovertemplate="%{y}: smallest %{x:.1f}<extra></extra>")])
+    fig.update_layout(title=title, height=260, margin=dict(l=10, r=10, t=40 if title else 30, b=10),
+                      xaxis=dict(title="Euclidean distance in the reference's input space (log scale)", type="log"),
+                      yaxis=dict(autorange="reversed"), legend=dict(orientation="h", y=1.02, yanchor="bottom"))
+    return fig
+
+
+def segment_timeline(labels: list[str], segment_probs: np.ndarray, starts: np.ndarray, segment_seconds: float,
+                     clip_probs: np.ndarray, title: str = "") -> go.Figure:
+    """Per-segment probabilities as a genres × time heatmap, with the clip-level vote as a last column.
+
+    Genres are ordered by clip probability, the most likely on top; each segment is drawn at its centre.
+    """
+    order = np.argsort(-np.asarray(clip_probs), kind="stable")
+    names = [labels[i] for i in order]
+    fig = make_subplots(rows=1, cols=2, shared_yaxes=True, column_widths=[0.9, 0.1], horizontal_spacing=0.02)
+    fig.add_trace(go.Heatmap(z=np.asarray(segment_probs)[:, order].T, x=np.asarray(starts) + segment_seconds / 2,
+                             y=names, coloraxis="coloraxis",
+                             hovertemplate="%{y} around %{x:.1f} s: %{z:.0%}<extra></extra>"), row=1, col=1)
+    clip = np.asarray(clip_probs)[order][:, None]
+    fig.add_trace(go.Heatmap(z=clip, x=["clip vote"], y=names, coloraxis="coloraxis", texttemplate="%{text}",
+                             text=[[f"{p:.0%}"] for p in clip[:, 0]],
+                             hovertemplate="%{y}, whole clip: %{z:.0%}<extra></extra>"), row=1, col=2)
+    fig.update_xaxes(title_text=f"segment centre (s), {segment_seconds:.3g} s each", row=1, col=1)
+    fig.update_yaxes(autorange="reversed", type="category")
+    fig.update_layout(title=title, height=120 + 28 * len(names), margin=dict(l=10, r=10, t=40 if title else 10, b=10),
+                      coloraxis=dict(colorscale="Blues", cmin=0, cmax=1,
+                                     colorbar=dict(title="probability", tickformat=".0%")))
+    return fig
+
+
+def saliency_overlay(S_db: np.ndarray, saliency: np.ndarray, sr: int = 22050, hop_length: int = 512,
+                     title: str = "") -> go.Figure:
+    """The log-mel in light grey with a saliency map (values in [0, 1], same grid) laid over it in red.
+
+    The red's opacity rises steeply up to 0.3, so the weaker cells of a peaky map stay visible.
+    """
+    fig = spectrogram(S_db, sr, hop_length, title=title)
+    fig.update_traces(colorscale=[[0, "rgb(250,250,250)"], [1, "rgb(110,110,110)"]], showscale=False)
+    base = fig.data[0]
+    fig.add_trace(go.Heatmap(z=saliency, x=base.x, y=base.y, zmin=0, zmax=1, customdata=base.customdata,
+                             colorscale=[[0, "rgba(220,38,38,0)"], [0.3, "rgba(220,38,38,0.6)"],
+                                         [1, "rgba(220,38,38,0.95)"]],
+                             colorbar=dict(title="saliency"),
+                             hovertemplate="%{x:.2f} s, %{customdata:.0f} Hz: saliency %{z:.2f}<extra></extra>"))
+    return fig

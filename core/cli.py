@@ -90,6 +90,82 @@ def cmd_train(args) -> int:
     return 0
 
 
+def cmd_gan(args) -> int:
+    from . import config, jobs, runs, tasks
+
+    cfg = config.with_overrides(config.gan_preset(args.preset, seed=args.seed), args.set or [])
+    root = resolve_data(args.data)
+    run_id = tasks.submit_gan(cfg, root, args.data or "demo", preset=args.preset)
+    print(f"run {run_id}")
+    if args.queue:
+        jobs.enqueue(run_id, "gan")
+        print("queued for the background worker")
+        return 0
+    bars = {"reference": TerminalProgress("reference classifier"), "gan": TerminalProgress("GAN")}
+    result = tasks.run_gan(run_id, progress=lambda p: bars[p["phase"]](
+        p["epoch"], p["epochs"], f"d {p['d_loss']:.3f} g {p['g_loss']:.3f} fidelity {p['fidelity']:.0%}"
+        if p["phase"] == "gan" else f"val acc {p['val_acc']:.2f}"))
+    if not result:
+        print(f"cancelled before the first GAN epoch; run folder {runs.run_path(run_id)}")
+        return 1
+    fid = result["fidelity"]
+    print(f"genre fidelity {fid['overall']:.1%} (chance {fid['chance']:.0%}), Fréchet distance "
+          f"{result['frechet']['overall']:.1f} (real held-out: {result['frechet']['real_floor']:.1f}); "
+          f"run folder {runs.run_path(run_id)}")
+    return 0
+
+
+def cmd_predict(args) -> int:
+    import json
+
+    from . import predict, runs
+
+    try:
+        predictor = predict.load_model(args.run or predict.latest_run_id())
+    except runs.RunError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    result = predict.predict(Path(args.file), predictor)
+    if args.json:
+        print(json.dumps({"file": args.file, "run": predictor.run_id, **result.summary(args.top)}))
+        return 0
+    print(f"{args.file} ({result.duration:.1f} s), run {predictor.run_id}:")
+    for label, prob in result.top(args.top):
+        print(f"  {label:<12} {prob:6.1%}")
+    for note in result.notes:
+        print(f"note: {note}")
+    return 0
+
+
+def cmd_experiment(args) -> int:
+    from . import compare, experiment, jobs, runs
+
+    if args.resume:
+        exp_id = args.resume
+        experiment.resume(exp_id)
+    else:
+        plan = experiment.plan(args.preset, seeds=args.seeds, first_seed=args.first_seed,
+                               per_genre=tuple(int(n) for n in args.per_genre.split(",")),
+                               arms=tuple(args.arms.split(",")) if args.arms else None,
+                               overrides=tuple(args.set or ()), gan_overrides=tuple(args.gan_set or ()))
+        exp_id = experiment.submit(plan, resolve_data(args.data), args.data or "demo")
+    print(f"experiment {exp_id}")
+    if args.queue:
+        jobs.enqueue(exp_id, "experiment")
+        print("queued for the background worker")
+        return 0
+    bar = TerminalProgress("grid")
+    result = experiment.run_experiment(exp_id, progress=lambda p: bar(p["cells_done"], p["cells_total"],
+                                                                      p["current"][:60]))
+    print(f"{runs.load(exp_id)['name']}: {result['cells_done']} of {result['cells_total']} cells, "
+          f"measured on {result['measured_on']}")
+    print(compare.markdown_table(result["summary"], experiment.SUMMARY_COLUMNS, experiment.PERCENT))
+    for d in result["differences"]:
+        print(f"{d['cell']} vs baseline: {d['mean']:+.1%} (95 % CI {d['lo']:+.1%} to {d['hi']:+.1%}); {d['verdict']}")
+    print(f"experiment folder {runs.run_path(exp_id)}")
+    return 0 if runs.load(exp_id)["status"] == "done" else 1
+
+
 def cmd_worker(args) -> int:
     from .jobs import work
 
@@ -127,6 +203,38 @@ def build_parser() -> argparse.ArgumentParser:
                    help="override a config field, e.g. --set epochs=10 (repeatable)")
     p.add_argument("--queue", action="store_true", help="hand the run to the background worker and return")
     p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser("gan", help="train a GAN on a dataset's training clips and measure its samples")
+    p.add_argument("--preset", choices=("paper", "conditional"), default="conditional",
+                   help="'paper': the study's GAN, flaws included; 'conditional': genre-conditioned (default)")
+    p.add_argument("--data", help=data_help)
+    p.add_argument("--seed", type=int, default=0, help="seed for split, initialisation, noise and batching")
+    p.add_argument("--set", action="append", metavar="KEY=VALUE",
+                   help="override a GAN config field, e.g. --set epochs=10 (repeatable)")
+    p.add_argument("--queue", action="store_true", help="hand the run to the background worker and return")
+    p.set_defaults(func=cmd_gan)
+
+    p = sub.add_parser("predict", help="print the most probable genres of an audio file under a trained run")
+    p.add_argument("file", help="audio file (WAV, AU, FLAC, OGG, MP3, AIFF)")
+    p.add_argument("--run", help="classifier run id (default: the newest finished one)")
+    p.add_argument("--top", type=int, default=3, help="how many genres to print (default 3)")
+    p.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+    p.set_defaults(func=cmd_predict)
+
+    p = sub.add_parser("experiment", help="the study's table over N seeds (resumable), written to an experiment run")
+    p.add_argument("--preset", choices=("paper",), default="paper",
+                   help="'paper': baseline, +70 and +150 generated clips per genre, for the paper LSTM with the "
+                        "paper GAN and the recommended LSTM with the conditional GAN")
+    p.add_argument("--data", help=data_help)
+    p.add_argument("--seeds", type=int, default=5, help="seeds per cell: a new split and initialisation each (default 5)")
+    p.add_argument("--first-seed", type=int, default=0, help="number of the first seed (default 0)")
+    p.add_argument("--per-genre", default="0,70,150", help="generated clips per genre, comma separated; 0 = baseline")
+    p.add_argument("--arms", help="keep only these classifier presets, e.g. 'paper' (default: all of the preset)")
+    p.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a classifier config field (repeatable)")
+    p.add_argument("--gan-set", action="append", metavar="KEY=VALUE", help="override a GAN config field (repeatable)")
+    p.add_argument("--resume", metavar="EXP_ID", help="continue an interrupted or cancelled experiment")
+    p.add_argument("--queue", action="store_true", help="hand the experiment to the background worker and return")
+    p.set_defaults(func=cmd_experiment)
 
     p = sub.add_parser("worker", help="run queued background jobs until the queue is empty (started by the app)")
     p.set_defaults(func=cmd_worker)

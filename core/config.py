@@ -184,7 +184,8 @@ class GANConfig:
     beta2: float = param(0.999, 0.5, 0.9999, "Adam beta2 of both optimisers")
     ema: float = param(0.0, 0.0, 0.9999, "samples come from a moving average of the generator's weights with this "
                        "decay per step (0 = off, the study)")
-    ref_epochs: int = param(30, 1, 500, "epochs of the reference classifier that judges the samples")
+    ref_epochs: int = param(PRESETS["recommended"]["epochs"], 1, 500, "epochs of the reference classifier that judges "
+                            "the samples (the recommended preset's, so a finished recommended run can serve)")
     split: str = param("paper", help="the classifier split whose training clips the GAN learns from "
                        "(augment a classifier with the same split and seed)",
                        choices=("paper", "stratified", "filtered"))
@@ -195,7 +196,7 @@ GAN_PRESETS: dict[str, dict[str, Any]] = {
     "paper": dict(model="paper", first_frames=174, z_dim=150, epochs=50, batch_size=32, lr_g=8e-5, lr_d=5e-5,
                   beta1=0.9, beta2=0.999, split="paper"),
     "conditional": dict(model="conditional", segment_seconds=3.0, z_dim=64, width=64, scale=3.0, epochs=40,
-                        batch_size=64, lr_g=2e-4, lr_d=2e-4, beta1=0.0, beta2=0.9, ema=0.99, split="stratified"),
+                        batch_size=64, lr_g=1e-4, lr_d=1e-4, beta1=0.0, beta2=0.9, ema=0.995, split="stratified"),
 }
 
 

@@ -84,9 +84,9 @@ def ensure_worker() -> None:
 
 def handlers() -> dict:
     """Job kind → function of a run id (imported lazily: the worker is the only one that trains)."""
-    from . import tasks
+    from . import experiment, tasks
 
-    return {"classifier": tasks.run_classifier}
+    return {"classifier": tasks.run_classifier, "gan": tasks.run_gan, "experiment": experiment.run_experiment}
 
 
 def run_one(path: Path) -> None:

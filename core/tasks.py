@@ -15,12 +15,12 @@ from typing import Callable
 import numpy as np
 import torch
 
-from . import evaluate, runs
-from .config import ClassifierConfig, FeatureConfig, from_dict, to_dict
+from . import evaluate, gan, quality, runs
+from .config import ClassifierConfig, FeatureConfig, GANConfig, from_dict, to_dict
 from .extract import FeatureSet, load_features
 from .models import build_classifier
-from .splits import make_split
-from .train import device, fit, predict_clips, prepare
+from .splits import Split, make_split
+from .train import Part, Prepared, device, fit, predict_clips, prepare
 
 
 class Cancelled(Exception):
@@ -37,11 +37,16 @@ def dataset_info(fs: FeatureSet, name: str) -> dict:
 
 
 def submit_classifier(cfg: ClassifierConfig, data_root: str | Path, data_name: str, name: str = "",
-                      preset: str = "custom") -> str:
-    """Create a queued classifier run (the worker picks it up once :func:`core.jobs.enqueue` is called)."""
+                      preset: str = "custom", augment: dict | None = None, baseline: str | None = None) -> str:
+    """Create a queued classifier run (the worker picks it up once :func:`core.jobs.enqueue` is called).
+
+    ``augment`` (``{"gan_run": id, "per_genre": n}``) adds ``n`` generated samples per genre from a
+    GAN run to the training part (see :func:`prepare_data`); ``baseline`` links the run it is compared with.
+    """
     title = name or f"{preset} LSTM on {data_name}, seed {cfg.seed}"
+    links = {k: v for k, v in (("augment", augment), ("baseline", baseline)) if v is not None}
     return runs.create("clf", title, to_dict(cfg), preset=preset,
-                       dataset={"name": data_name, "root": str(data_root)})
+                       dataset={"name": data_name, "root": str(data_root)}, **links)
 
 
 def classification_result(probs: np.ndarray, y_true: np.ndarray, keys: list[str], labels: tuple[str, ...]) -> dict:
@@ -74,7 +79,8 @@ def run_classifier(run_id: str, progress: Status | None = None) -> dict:
         split = make_split(cfg.split, fs.y, fs.keys, cfg.seed)
         runs.update(run_id, dataset={**dataset_info(fs, record["dataset"]["name"])}, split=split.to_dict(),
                     split_name=split.name)
-        data = prepare(fs.mels, fs.y, split, cfg, fcfg, n_classes=len(fs.labels))
+        data = prepare_data(fs, split, cfg, fcfg, record.get("augment"))
+        runs.update(run_id, train_inputs=len(data.train.x))
         history: list[dict] = []
         started = time.perf_counter()
 
@@ -108,6 +114,180 @@ def run_classifier(run_id: str, progress: Status | None = None) -> dict:
         runs.write_json(runs.run_path(run_id) / "result.json", result)
         runs.update(run_id, status=status, finished=time.time(), pid=None,
                     train_seconds=round(time.perf_counter() - started, 2))
+        return result
+    except Exception as err:
+        runs.update(run_id, status="failed", finished=time.time(), pid=None, error=f"{type(err).__name__}: {err}")
+        raise
+
+
+# --------------------------------------------------------------------------- augmentation
+
+def _append(part: Part, x: np.ndarray, y: np.ndarray) -> Part:
+    """``part`` with inputs ``x`` (n, steps, n_mels) labelled ``y`` added, each as a clip of its own."""
+    first = len(part.clip_y)
+    return Part(torch.cat([part.x, torch.from_numpy(x)]), torch.cat([part.y, torch.from_numpy(y)]),
+                torch.cat([part.clip, torch.arange(first, first + len(y))]), np.concatenate([part.clip_y, y]))
+
+
+def prepare_data(fs: FeatureSet, split: Split, cfg: ClassifierConfig, fcfg: FeatureConfig,
+                 augment: dict | None = None) -> Prepared:
+    """A classifier's three parts; with ``augment`` (``{"gan_run", "per_genre"}``) generated samples join training.
+
+    The GAN must have learnt from exactly this classifier's training clips (same dataset, split and
+    seed), otherwise its samples could carry validation or test clips into training. Conditional
+    samples are dB log-mels and enter :func:`core.train.prepare` like real clips; paper samples are
+    appended as they left the generator, as in the study (see :func:`core.gan.generate`).
+    """
+    if not augment:
+        return prepare(fs.mels, fs.y, split, cfg, fcfg, n_classes=len(fs.labels))
+    source = runs.load(augment["gan_run"])
+    if (source.get("dataset", {}).get("fingerprint") != fs.fingerprint
+            or source.get("split", {}).get("train") != split.train.tolist()):
+        raise ValueError(f"GAN run {source['name']!r} learnt from other training clips than this classifier "
+                         f"({source.get('split_name', '?')} vs {split.name}): "
+                         "train the GAN with the same split and seed")
+    samples = gan.generate(augment["gan_run"], int(augment["per_genre"]), seed=cfg.seed)
+    if samples.mels is not None:
+        return prepare(fs.mels, fs.y, split, cfg, fcfg, n_classes=len(fs.labels), extra=(samples.mels, samples.y))
+    data = prepare(fs.mels, fs.y, split, cfg, fcfg, n_classes=len(fs.labels))
+    if samples.x.shape[1:] != data.train.x.shape[1:]:
+        raise ValueError(f"the paper GAN's samples are {samples.x.shape[1:]} inputs but this classifier reads "
+                         f"{tuple(data.train.x.shape[1:])}: use the paper framing (first_frames, time_pool 1)")
+    data.train = _append(data.train, samples.x, samples.y)
+    return data
+
+
+def submit_augmented(baseline: str, gan_run: str, per_genre: int, name: str = "") -> str:
+    """A queued classifier run like ``baseline`` (config, data, hence split and seed) plus generated samples."""
+    base = runs.load(baseline)
+    source = runs.load(gan_run)
+    title = name or f"{base['name']} + {per_genre}/genre from {source['name']}"
+    return submit_classifier(from_dict(ClassifierConfig, base["config"]), base["dataset"]["root"],
+                             base["dataset"]["name"], title, base.get("preset", "custom"),
+                             augment={"gan_run": gan_run, "per_genre": int(per_genre)}, baseline=baseline)
+
+
+# --------------------------------------------------------------------------- GAN runs
+
+QUALITY_PER_GENRE = 50  # generated samples per genre measured in result.json
+TRACK_PER_GENRE = 10  # fixed-noise samples per genre classified after every epoch (the first is the snapshot)
+
+
+def submit_gan(cfg: GANConfig, data_root: str | Path, data_name: str, name: str = "", preset: str = "custom") -> str:
+    """Create a queued GAN run (kind ``gan``; job kind ``"gan"`` for :func:`core.jobs.enqueue`)."""
+    title = name or f"{preset} GAN on {data_name}, seed {cfg.seed}"
+    return runs.create("gan", title, to_dict(cfg), preset=preset, dataset={"name": data_name, "root": str(data_root)})
+
+
+def _reference(run_id: str, cfg: ClassifierConfig, data: Prepared, fs: FeatureSet, split: Split, on_epoch) -> tuple:
+    """The GAN run's reference classifier and a dict of its test accuracy and source, cached as ``reference.pt``.
+
+    Taken from ``reference.pt`` if present, else from a finished classifier run with the same
+    config, data and split (e.g. an experiment's baseline), else trained on ``data`` now.
+    """
+    path = runs.run_path(run_id) / "reference.pt"
+    model = build_classifier(cfg, data.train.x.shape[2], data.n_classes)
+    if path.exists():
+        saved = runs.load_tensors(path)
+        model.load_state_dict(saved["state_dict"])
+        return model.eval(), saved["reference"]
+    twin = gan.baseline_for(cfg, fs.root, done_only=True)
+    if twin and runs.load(twin)["split"]["train"] != split.train.tolist():  # the folder's content changed since
+        twin = None
+    if twin:
+        model.load_state_dict(runs.load_tensors(runs.run_path(twin) / "model.pt")["state_dict"])
+        accuracy = runs.result(twin)["accuracy"]
+    else:
+        model, _ = fit(cfg, data, on_epoch)
+        model = model.cpu()
+        accuracy = classification_result(predict_clips(model, data.test), data.test.clip_y, [], fs.labels)["accuracy"]
+    info = {"accuracy": accuracy, "run": twin or run_id}
+    runs.save_tensors(run_id, "reference", {"state_dict": model.state_dict(), **_normaliser(data),
+                                            "config": to_dict(cfg), "reference": info})
+    return model.eval(), info
+
+
+def run_gan(run_id: str, progress: Status | None = None) -> dict:
+    """Train the GAN described by run ``run_id`` and measure its samples; returns ``result.json``.
+
+    First a reference classifier (the judge of the samples, see :mod:`core.quality`) is trained on
+    the same training clips, or reloaded from ``reference.pt``; then the GAN, writing after every
+    epoch ``history.json`` (losses, mean scores and ``fidelity`` of fixed-noise samples),
+    ``checkpoint.pt`` (generator, discriminator, normaliser) and ``samples/<epoch>.pt`` (one
+    fixed-noise sample per genre). ``model.pt`` is the last epoch's checkpoint. Progress carries
+    ``phase`` (``"reference"`` or ``"gan"``), ``epoch`` and ``epochs``; a cancel request stops
+    after the current epoch with status ``cancelled``, measuring the last finished GAN epoch.
+    """
+    record = runs.update(run_id, status="running", started=time.time(), pid=os.getpid(), device=str(device()))
+    cfg = from_dict(GANConfig, record["config"])
+    ref_cfg = gan.data_config(cfg)
+    fcfg = FeatureConfig()
+    folder = runs.run_path(run_id)
+    try:
+        fs = load_features(record["dataset"]["root"], fcfg)
+        split = make_split(ref_cfg.split, fs.y, fs.keys, cfg.seed)
+        runs.update(run_id, dataset=dataset_info(fs, record["dataset"]["name"]), split=split.to_dict(),
+                    split_name=split.name)
+        data = prepare(fs.mels, fs.y, split, ref_cfg, fcfg, n_classes=len(fs.labels))
+        n_classes = data.n_classes
+
+        def report(phase: str, epoch: int, epochs: int, started: float, metrics: dict) -> None:
+            eta = (time.perf_counter() - started) / epoch * (epochs - epoch)
+            info = {"phase": phase, "epoch": epoch, "epochs": epochs, "eta_seconds": eta}
+            runs.update(run_id, progress=info)
+            if progress:
+                progress({**info, **metrics})
+            if runs.cancel_requested(run_id):
+                raise Cancelled
+
+        status = "done"
+        try:
+            started = time.perf_counter()
+            reference, ref_info = _reference(run_id, ref_cfg, data, fs, split, lambda epoch, metrics, *_: report(
+                "reference", epoch, ref_cfg.epochs, started, metrics))
+            runs.update(run_id, reference_seconds=round(time.perf_counter() - started, 2))
+            if cfg.model == "paper":
+                x, y = gan.paper_inputs([fs.mels[i] for i in split.train], cfg), fs.y[split.train]
+            else:
+                x, y = gan.to_unit(data.train.x.numpy(), cfg.scale), data.train.y.numpy()
+            tracked = gan.assigned_labels(n_classes, TRACK_PER_GENRE)
+            history: list[dict] = []
+            started = time.perf_counter()
+
+            def on_epoch(epoch: int, metrics: dict, G, D) -> None:
+                snap = gan.Samples(gan.sample(G, tracked, cfg.z_dim, cfg.seed), tracked, None, cfg.model)
+                pred = quality.predictions(reference, quality.reference_inputs(snap, data.mean, data.std, cfg.scale))
+                history.append({**metrics, "fidelity": float(np.mean(pred == tracked))})
+                runs.write_json(folder / "history.json", history)
+                gan.save_snapshot(run_id, epoch, snap.x[::TRACK_PER_GENRE])
+                runs.save_tensors(run_id, "checkpoint", {
+                    "state_dict": G.state_dict(), "discriminator": D.state_dict(), "epoch": epoch,
+                    "config": to_dict(cfg), "labels": list(fs.labels), "steps": x.shape[1], "n_mels": x.shape[2],
+                    **_normaliser(data)})
+                report("gan", epoch, cfg.epochs, started, history[-1])
+
+            gan.fit(cfg, x, y, n_classes, on_epoch)
+        except Cancelled:
+            status = "cancelled"
+        train_seconds = round(time.perf_counter() - started, 2)
+        if not (folder / "checkpoint.pt").exists():
+            runs.update(run_id, status=status, finished=time.time(), pid=None)
+            return {}
+        G, saved = gan.load_generator(run_id, "checkpoint")
+        runs.save_tensors(run_id, "model", saved)
+        samples = gan.samples_from(G, saved, QUALITY_PER_GENRE, cfg.seed)
+        gen = quality.reference_inputs(samples, data.mean, data.std, cfg.scale)
+        result = {"model": cfg.model, "labels": list(fs.labels), "epoch": saved["epoch"],
+                  "per_genre": QUALITY_PER_GENRE, "reference": ref_info,
+                  "ranges": {"real": [float(x.min()), float(x.max())],
+                             "generated": [float(samples.x.min()), float(samples.x.max())]},
+                  **quality.report(reference, gen, samples.y, data.train, data.val, n_classes)}
+        if cfg.model == "paper":
+            rescaled = quality.reference_inputs(samples, data.mean, data.std, cfg.scale, rescale=True)
+            result["fidelity_rescaled"] = quality.fidelity(quality.predictions(reference, rescaled), samples.y,
+                                                           n_classes)
+        runs.write_json(folder / "result.json", result)
+        runs.update(run_id, status=status, finished=time.time(), pid=None, train_seconds=train_seconds)
         return result
     except Exception as err:
         runs.update(run_id, status="failed", finished=time.time(), pid=None, error=f"{type(err).__name__}: {err}")

@@ -21,3 +21,63 @@ def test_train_a_tiny_run_in_the_browser(page):
     expect(page.get_by_text("Test accuracy")).to_be_visible(timeout=120_000)
     expect(page.get_by_text(re.compile(r"95 % CI .* clips\)"))).to_be_visible()
     expect(page.get_by_text(re.compile(r"Measured on tones"))).to_be_visible()
+
+
+def test_predict_the_genre_of_an_uploaded_gtzan_clip(page, browser_env, gtzan_mini, monkeypatch):
+    from core import predict, tasks
+    from core.config import preset
+
+    monkeypatch.setenv("GENRELAB_DATA_DIR", browser_env["GENRELAB_DATA_DIR"])  # the server's data folder
+    run_id = tasks.submit_classifier(preset("recommended", epochs=1, hidden_size=16, num_layers=1), gtzan_mini,
+                                     "gtzan-mini", preset="recommended")
+    tasks.run_classifier(run_id)
+    clip = gtzan_mini / "rock" / "rock.00000.wav"
+    genre, p = predict.predict(clip, predict.load_model(run_id)).top(1)[0]
+
+    page.goto(f"{page.app_url}/predict?dataset=gtzan-mini")
+    expect(page.get_by_text("Upload or record a clip")).to_be_visible(timeout=60_000)
+    expect(page.get_by_role("combobox", name="Trained classifier")).to_have_value(
+        re.compile(r"trained on gtzan-mini · \d+ % test accuracy"))
+    page.locator("[data-testid='stFileUploader'] input[type='file']").set_input_files(str(clip))
+    headline = f"Predicted genre: {genre} ({p:.0%})".replace("%", " %")
+    expect(page.get_by_role("heading", name=headline)).to_be_visible(timeout=60_000)
+    expect(page.get_by_text("This model's test accuracy")).to_be_visible()
+    expect(page.get_by_text(re.compile(r"Measured on gtzan-mini"))).to_be_visible()
+    page.get_by_text("Explain: which parts of the spectrogram").click()
+    expect(page.get_by_text(re.compile(r"gradient × input\)"))).to_be_visible(timeout=30_000)
+
+
+def test_gan_gallery_plays_a_generated_sample(page, browser_env):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    tiny = ["epochs=2", "batch_size=8", "ref_epochs=1", "z_dim=16", "width=8", "segment_seconds=1.0",
+            "split=stratified"]
+    tones = dict(kv.split("=", 1) for kv in browser_env["GENRELAB_DATASETS"].split(";"))["tones"]
+    done = subprocess.run([sys.executable, "-m", "core", "gan", "--data", tones, "--preset", "conditional",
+                           *[arg for kv in tiny for arg in ("--set", kv)]], cwd=Path(__file__).resolve().parent.parent,
+                          env={**os.environ, **browser_env}, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    run_id = re.search(r"^run (\S+)$", done.stdout, re.M).group(1)
+
+    page.goto(page.app_url)  # a server's first deep link would run pages/gan.py without streamlit_app.py's navigation
+    expect(page.get_by_role("heading", name="GenreLab")).to_be_visible(timeout=30_000)
+    page.goto(f"{page.app_url}/gan?dataset=tones&run={run_id}")
+    page.get_by_role("tab", name="Gallery").click(timeout=60_000)
+    expect(page.get_by_text(re.compile(r"^Generated “"))).to_be_visible(timeout=60_000)
+    audio = page.locator("[data-testid='stAudio']").first
+    expect(audio).to_be_visible(timeout=60_000)
+    state = audio.evaluate("""async (el) => {
+        if (el.readyState < 1) await new Promise((ok, fail) => {
+            el.addEventListener('loadedmetadata', ok, {once: true});
+            el.addEventListener('error', () => fail(new Error('audio error ' + el.error.code)), {once: true});
+        });
+        el.muted = true;
+        await el.play();
+        await new Promise((ok) => setTimeout(ok, 300));
+        return {src: el.currentSrc, error: el.error, duration: el.duration, time: el.currentTime, paused: el.paused};
+    }""")
+    assert "/media/" in state["src"] and state["error"] is None
+    assert state["duration"] > 0.5 and state["time"] > 0 and not state["paused"]

@@ -1,0 +1,445 @@
+"""The study's GAN and the recommended conditional GAN: modules, training loop, sampling, scaling.
+
+Both generators return time-major inputs ``(batch, steps, n_mels)`` in the tanh range [-1, 1], the
+layout a classifier reads. What the numbers mean differs, and that difference is the lesson:
+
+``paper`` (faithful to the study, flaws included)
+    Unconditional and fully connected, trained on the study's framing (first 174 frames ≈ 4 s, dB
+    re the clip's maximum, in [-80, 0]). The generator takes no genre, so "genre" labels are
+    assigned to its samples afterwards by position alone; and its tanh output in [-1, 1] never
+    lives on the scale of the dB data it is judged against, nor of the classifier input it is
+    added to.
+
+``conditional`` (recommended)
+    Conditioned on genre (a label embedding in the generator, a projection discriminator), trained
+    on train-normalised log-mel segments divided by ``cfg.scale`` and clipped to [-1, 1]
+    (:func:`to_unit`); :func:`to_mels` undoes that exactly, back to dB log-mels that enter
+    :func:`core.train.prepare` like real clips. Hinge loss and spectral normalisation keep it stable.
+
+Nothing here touches files except :func:`generate` and :func:`load_snapshots`, which read a GAN run
+folder written by :func:`core.tasks.run_gan`, and :func:`baseline_for`, which lists classifier runs.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+from torch.nn.utils.parametrizations import spectral_norm
+
+from . import runs
+from .config import ClassifierConfig, FeatureConfig, GANConfig, from_dict, preset, to_dict
+from .features import denormalise, model_inputs, seconds_to_frames
+from .train import device
+
+TOP_DB = 80.0  # the study's first-frames framing spans [-TOP_DB, 0] dB re the clip maximum
+UNUSED_FIELDS = {"paper": ("segment_seconds", "width", "scale", "ema"), "conditional": ("first_frames",)}
+"""GANConfig fields that do not affect a GAN of each model."""
+
+
+# --------------------------------------------------------------------------- the study's GAN
+
+class PaperGenerator(nn.Module):
+    """The study's generator: z (150) → 256 → 512 → 1024 → n_mels·frames, ReLU + BatchNorm1d, tanh.
+
+    ``forward(z, y)`` ignores ``y``: the study's GAN took no genre input (its first flaw). The study
+    reshaped the output to a 1 × 128 × 174 image; we return the same numbers time-major,
+    ``(batch, frames, n_mels)``, in [-1, 1], never rescaled to the dB range of the real data (its
+    second flaw).
+    """
+
+    def __init__(self, n_mels: int = 128, frames: int = 174, z_dim: int = 150):
+        super().__init__()
+        self.n_mels, self.frames = n_mels, frames
+        widths = (z_dim, 256, 512, 1024)
+        layers: list[nn.Module] = []
+        for a, b in zip(widths, widths[1:]):
+            layers += [nn.Linear(a, b), nn.ReLU(), nn.BatchNorm1d(b)]
+        self.net = nn.Sequential(*layers, nn.Linear(widths[-1], n_mels * frames), nn.Tanh())
+
+    def forward(self, z: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
+        return self.net(z).view(-1, self.n_mels, self.frames).transpose(1, 2)
+
+
+class PaperDiscriminator(nn.Module):
+    """The study's discriminator: flatten → 512 → 256 → 1, LeakyReLU(0.2) and Dropout(0.3).
+
+    Returns logits ``(batch,)``; the study's sigmoid is folded into the loss
+    (``binary_cross_entropy_with_logits``, the same function, numerically stable). ``y`` is ignored.
+    """
+
+    def __init__(self, n_mels: int = 128, frames: int = 174):
+        super().__init__()
+        self.net = nn.Sequential(nn.Flatten(), nn.Linear(n_mels * frames, 512), nn.LeakyReLU(0.2), nn.Dropout(0.3),
+                                 nn.Linear(512, 256), nn.LeakyReLU(0.2), nn.Dropout(0.3), nn.Linear(256, 1))
+
+    def forward(self, x: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
+        return self.net(x).squeeze(1)
+
+
+# --------------------------------------------------------------------------- the conditional GAN
+
+class ConditionalGenerator(nn.Module):
+    """Genre-conditioned convolutional generator of log-mel segments in [-1, 1].
+
+    Mel bands are channels and time is the convolved axis: the noise and a learned genre embedding
+    are projected to ``4·width`` channels over ``ceil(steps / 8)`` steps, then three blocks of
+    (upsample ×2 → Conv1d(k=5) → BatchNorm → ReLU) and a final Conv1d to ``n_mels`` channels with
+    tanh. A spectrogram has no translation symmetry along frequency, so every mel band gets its
+    own weights while rhythm and onsets share them across time; this is also ~10× cheaper on a CPU
+    than 2-D convolutions over the mel × time image.
+
+    Input ``z (batch, z_dim)``, ``y (batch,)`` genre indices; output ``(batch, steps, n_mels)``.
+    """
+
+    def __init__(self, n_mels: int, steps: int, n_classes: int, z_dim: int = 64, width: int = 64):
+        super().__init__()
+        self.steps, self.start = steps, math.ceil(steps / 8)
+        self.embed = nn.Embedding(n_classes, z_dim)
+        self.project = nn.Linear(2 * z_dim, 4 * width * self.start)
+        blocks: list[nn.Module] = []
+        for a, b in ((4 * width, 2 * width), (2 * width, width), (width, width)):
+            blocks += [nn.Upsample(scale_factor=2), nn.Conv1d(a, b, 5, padding=2), nn.BatchNorm1d(b), nn.ReLU()]
+        self.net = nn.Sequential(nn.BatchNorm1d(4 * width), nn.ReLU(), *blocks,
+                                 nn.Conv1d(width, n_mels, 5, padding=2), nn.Tanh())
+
+    def forward(self, z: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        h = self.project(torch.cat([z, self.embed(y)], dim=1)).view(len(z), -1, self.start)
+        return self.net(h)[:, :, :self.steps].transpose(1, 2)
+
+
+class ProjectionDiscriminator(nn.Module):
+    """Spectrally normalised Conv1d discriminator with a projection of the genre (Miyato & Koyama, 2018).
+
+    Strided convolutions over time (mel bands as input channels) and a mean over time give a
+    summary ``h``; the score is ``linear(h) + <embed(y), h>``, so the discriminator judges whether a
+    segment is real *for that genre*. Input ``(batch, steps, n_mels)``; output scores ``(batch,)``.
+    """
+
+    def __init__(self, n_mels: int, n_classes: int, width: int = 64):
+        super().__init__()
+        layers: list[nn.Module] = [spectral_norm(nn.Conv1d(n_mels, width, 5, padding=2)), nn.LeakyReLU(0.2)]
+        for a, b in ((width, 2 * width), (2 * width, 4 * width), (4 * width, 4 * width)):
+            layers += [spectral_norm(nn.Conv1d(a, b, 4, stride=2, padding=1)), nn.LeakyReLU(0.2)]
+        self.net = nn.Sequential(*layers)
+        self.linear = spectral_norm(nn.Linear(4 * width, 1))
+        self.embed = spectral_norm(nn.Embedding(n_classes, 4 * width))
+
+    def forward(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        h = self.net(x.transpose(1, 2)).mean(dim=2)
+        return self.linear(h).squeeze(1) + (self.embed(y) * h).sum(dim=1)
+
+
+def build_gan(cfg: GANConfig, steps: int, n_mels: int, n_classes: int) -> tuple[nn.Module, nn.Module]:
+    """The generator and discriminator ``cfg.model`` describes, for inputs ``(steps, n_mels)``."""
+    if cfg.model == "paper":
+        return PaperGenerator(n_mels, steps, cfg.z_dim), PaperDiscriminator(n_mels, steps)
+    return (ConditionalGenerator(n_mels, steps, n_classes, cfg.z_dim, cfg.width),
+            ProjectionDiscriminator(n_mels, n_classes, cfg.width))
+
+
+# --------------------------------------------------------------------------- data framing and scales
+
+def data_config(cfg: GANConfig) -> ClassifierConfig:
+    """The classifier config whose framing the GAN learns and whose recipe trains its reference classifier.
+
+    The recommended classifier recipe either way, so the judge of the samples is a good classifier:
+    with the study's first-frames framing (un-pooled) for the paper GAN, with ``cfg.segment_seconds``
+    segments for the conditional one; same split and seed as the GAN.
+    """
+    common = dict(split=cfg.split, seed=cfg.seed, epochs=cfg.ref_epochs)
+    if cfg.model == "paper":
+        return preset("recommended", framing="first_frames", first_frames=cfg.first_frames, time_pool=1, **common)
+    return preset("recommended", segment_seconds=cfg.segment_seconds, **common)
+
+
+def paper_inputs(mels: list[np.ndarray], cfg: GANConfig) -> np.ndarray:
+    """The study's GAN training data: the first ``cfg.first_frames`` frames in dB re max.
+
+    Returns
+    -------
+    x : np.ndarray, float32, shape (n, frames, n_mels), values in [-80, 0]
+    """
+    return model_inputs(mels, preset("paper", first_frames=cfg.first_frames))[0]
+
+
+def to_unit(x: np.ndarray, scale: float) -> np.ndarray:
+    """Normalised inputs → the generator's range: ``clip(x / scale, -1, 1)`` (float32, any shape)."""
+    return np.clip(x / scale, -1.0, 1.0).astype(np.float32)
+
+
+def from_unit(u: np.ndarray, scale: float) -> np.ndarray:
+    """Inverse of :func:`to_unit` (exact for values that were not clipped): ``u * scale``."""
+    return (u * scale).astype(np.float32)
+
+
+def to_mels(u: np.ndarray, mean: np.ndarray, std: np.ndarray, scale: float, time_pool: int) -> list[np.ndarray]:
+    """Conditional GAN output → dB log-mels that :func:`core.features.model_inputs` frames back into ``u · scale``.
+
+    Parameters
+    ----------
+    u : np.ndarray, shape (n, steps, n_mels), in [-1, 1]
+    mean, std : np.ndarray, shape (n_mels,)
+        The normaliser (dB) fitted on the GAN's training clips.
+    scale : float
+        ``GANConfig.scale``.
+    time_pool : int
+        Frames per step of the framing; each step is repeated this many times, so pooling gives it back.
+
+    Returns
+    -------
+    mels : list of n np.ndarray, float32, shape (n_mels, steps · time_pool), dB re 1.0
+    """
+    db = denormalise(from_unit(u, scale), mean, std)
+    return list(np.repeat(db, time_pool, axis=1).transpose(0, 2, 1))
+
+
+def paper_to_db(x: np.ndarray) -> np.ndarray:
+    """Paper GAN output [-1, 1] mapped linearly onto its training range [-80, 0] dB re max: ``40 · (x − 1)``.
+
+    The study never did this (its classifier read the raw values); it shows what the samples would
+    have been on the right scale.
+    """
+    return ((x - 1.0) * (TOP_DB / 2)).astype(np.float32)
+
+
+def assigned_labels(n_classes: int, per_genre: int) -> np.ndarray:
+    """Blocks of ``per_genre`` labels per genre: ``[0]*per_genre + [1]*per_genre + …`` (int64)."""
+    return np.repeat(np.arange(n_classes, dtype=np.int64), per_genre)
+
+
+# --------------------------------------------------------------------------- training
+
+def _losses(model: str, real: torch.Tensor, fake: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Discriminator loss and the mean real / fake scores (probabilities for BCE, raw scores for hinge)."""
+    if model == "paper":
+        d_loss = 0.5 * (F.binary_cross_entropy_with_logits(real, torch.ones_like(real))
+                        + F.binary_cross_entropy_with_logits(fake, torch.zeros_like(fake)))
+        return d_loss, torch.sigmoid(real).mean(), torch.sigmoid(fake).mean()
+    return F.relu(1.0 - real).mean() + F.relu(1.0 + fake).mean(), real.mean(), fake.mean()
+
+
+def _g_loss(model: str, fake: torch.Tensor) -> torch.Tensor:
+    if model == "paper":
+        return F.binary_cross_entropy_with_logits(fake, torch.ones_like(fake))
+    return -fake.mean()
+
+
+@torch.no_grad()
+def ema_update(average: nn.Module, model: nn.Module, decay: float) -> None:
+    """``average ← decay · average + (1 − decay) · model`` for parameters; buffers (BatchNorm stats) copied."""
+    for a, p in zip(average.parameters(), model.parameters()):
+        a.lerp_(p, 1.0 - decay)
+    for a, b in zip(average.buffers(), model.buffers()):
+        a.copy_(b)
+
+
+EpochCallback = Callable[[int, dict, nn.Module, nn.Module], None]
+
+
+def fit(cfg: GANConfig, x: np.ndarray, y: np.ndarray, n_classes: int,
+        on_epoch: EpochCallback | None = None) -> tuple[nn.Module, nn.Module, list[dict]]:
+    """Train a GAN on inputs ``x`` (n, steps, n_mels) with genres ``y`` (n,); returns G, D and the history.
+
+    One discriminator step then one generator step per minibatch; the fakes of both steps are asked
+    for the real batch's genres (the paper generator ignores them). With ``cfg.ema > 0`` the
+    returned (and per-epoch) generator is an exponential moving average of the trained one's
+    weights, which smooths the epoch-to-epoch swings of GAN training. The history holds per epoch
+    ``d_loss``, ``g_loss``, ``d_real``, ``d_fake`` (batch means: probabilities for the paper GAN, hinge
+    scores for the conditional one) and ``seconds``. ``on_epoch(epoch, metrics, G, D)`` runs after
+    every epoch and may raise to stop training.
+    """
+    torch.manual_seed(cfg.seed)
+    gen = torch.Generator().manual_seed(cfg.seed)
+    dev = device()
+    G, D = build_gan(cfg, x.shape[1], x.shape[2], n_classes)
+    G, D = G.to(dev), D.to(dev)
+    G_avg = copy.deepcopy(G).eval() if cfg.ema > 0 else G
+    opt_g = torch.optim.Adam(G.parameters(), lr=cfg.lr_g, betas=(cfg.beta1, cfg.beta2))
+    opt_d = torch.optim.Adam(D.parameters(), lr=cfg.lr_d, betas=(cfg.beta1, cfg.beta2))
+    xs, ys = torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32)), torch.from_numpy(y.astype(np.int64))
+    n = len(xs)
+    history: list[dict] = []
+    for epoch in range(1, cfg.epochs + 1):
+        start = time.perf_counter()
+        G.train()
+        D.train()
+        sums = {"d_loss": 0.0, "g_loss": 0.0, "d_real": 0.0, "d_fake": 0.0}
+        batches = 0
+        order = torch.randperm(n, generator=gen)
+        for i in range(0, n, cfg.batch_size):
+            idx = order[i:i + cfg.batch_size]
+            if len(idx) < 2:  # BatchNorm needs two examples
+                continue
+            real, yb = xs[idx].to(dev), ys[idx].to(dev)
+            z = torch.randn(len(idx), cfg.z_dim, generator=gen).to(dev)
+            d_loss, d_real, d_fake = _losses(cfg.model, D(real, yb), D(G(z, yb).detach(), yb))
+            opt_d.zero_grad(set_to_none=True)
+            d_loss.backward()
+            opt_d.step()
+            z = torch.randn(len(idx), cfg.z_dim, generator=gen).to(dev)
+            g_loss = _g_loss(cfg.model, D(G(z, yb), yb))
+            opt_g.zero_grad(set_to_none=True)
+            g_loss.backward()
+            opt_g.step()
+            if cfg.ema > 0:
+                ema_update(G_avg, G, cfg.ema)
+            for key, value in (("d_loss", d_loss), ("g_loss", g_loss), ("d_real", d_real), ("d_fake", d_fake)):
+                sums[key] += value.item()
+            batches += 1
+        metrics = {"epoch": epoch, **{k: v / max(batches, 1) for k, v in sums.items()},
+                   "seconds": time.perf_counter() - start}
+        history.append(metrics)
+        if on_epoch is not None:
+            on_epoch(epoch, metrics, G_avg, D)
+    return G_avg, D, history
+
+
+@torch.no_grad()
+def sample(G: nn.Module, y: np.ndarray, z_dim: int, seed: int = 0, batch_size: int = 256) -> np.ndarray:
+    """Generator output for genres ``y`` (n,) from seeded noise: ``(n, steps, n_mels)`` float32 in [-1, 1].
+
+    The generator runs in eval mode (BatchNorm uses its running statistics) and is left in it.
+    """
+    G.eval()
+    dev = next(G.parameters()).device
+    z = torch.randn(len(y), z_dim, generator=torch.Generator().manual_seed(seed))
+    labels = torch.from_numpy(np.asarray(y, dtype=np.int64))
+    out = [G(z[i:i + batch_size].to(dev), labels[i:i + batch_size].to(dev)).cpu()
+           for i in range(0, len(y), batch_size)]
+    return torch.cat(out).numpy()
+
+
+# --------------------------------------------------------------------------- a trained GAN run
+
+@dataclass
+class Samples:
+    """Generated samples of a GAN run, with their genres.
+
+    ``x`` is the generator's output ``(n, steps, n_mels)`` in [-1, 1]; ``y`` the genre each sample
+    was asked for (conditional) or merely given (paper). ``mels`` (conditional only) are the
+    samples de-scaled to dB log-mels ``(n_mels, frames)`` for :func:`core.train.prepare`'s ``extra``.
+    """
+
+    x: np.ndarray
+    y: np.ndarray
+    mels: list[np.ndarray] | None
+    model: str
+
+
+def load_generator(run_id: str, name: str = "model") -> tuple[nn.Module, dict]:
+    """The generator saved as ``<name>.pt`` in a GAN run folder, in eval mode, and that file's contents."""
+    saved = runs.load_tensors(runs.run_path(run_id) / f"{name}.pt")
+    cfg = from_dict(GANConfig, saved["config"])
+    G, _ = build_gan(cfg, saved["steps"], saved["n_mels"], len(saved["labels"]))
+    G.load_state_dict(saved["state_dict"])
+    return G.eval(), saved
+
+
+def samples_from(G: nn.Module, saved: dict, per_genre: int, seed: int = 0) -> Samples:
+    """``per_genre`` samples per genre from a loaded generator (see :func:`generate`)."""
+    cfg = from_dict(GANConfig, saved["config"])
+    y = assigned_labels(len(saved["labels"]), per_genre)
+    x = sample(G, y, cfg.z_dim, seed)
+    if cfg.model == "paper":
+        return Samples(x, y, None, cfg.model)
+    mels = to_mels(x, saved["mean"].numpy(), saved["std"].numpy(), cfg.scale, data_config(cfg).time_pool)
+    return Samples(x, y, mels, cfg.model)
+
+
+def generate(run_id: str, per_genre: int, seed: int = 0) -> Samples:
+    """``per_genre`` samples per genre from GAN run ``run_id``, ready to join a classifier's training data.
+
+    Conditional GAN: ``mels`` are dB log-mels that go through :func:`core.train.prepare`
+    (``extra=(mels, y)``) exactly like real clips: framed, then normalised with the classifier's own
+    training statistics.
+
+    Paper GAN: as in the study, the samples are added as they come out of the generator, ``x`` in
+    [-1, 1], next to real inputs in dB re max in [-80, 0]; their labels are blocks of ``per_genre``
+    per genre assigned by position, since the generator never saw a genre. To a classifier they
+    are all near-0 dB, i.e. near-maximal loudness in every band for 4 s, labelled at random: they
+    add label noise, not genre examples.
+    """
+    G, saved = load_generator(run_id)
+    return samples_from(G, saved, per_genre, seed)
+
+
+def save_snapshot(run_id: str, epoch: int, x: np.ndarray) -> None:
+    """Store one epoch's fixed-noise samples ``(n_classes, steps, n_mels)`` as float16 in ``samples/<epoch>.pt``."""
+    runs.save_tensors(run_id, f"samples/{epoch:04d}", {"epoch": epoch, "x": torch.from_numpy(x).half()})
+
+
+def load_snapshots(run_id: str) -> tuple[list[int], np.ndarray]:
+    """The epochs with a snapshot and their samples stacked: ``(n_epochs, n_classes, steps, n_mels)`` float32."""
+    files = sorted((runs.run_path(run_id) / "samples").glob("*.pt"))
+    if not files:
+        return [], np.zeros((0, 0, 0, 0), np.float32)
+    saved = [torch.load(f, map_location="cpu", weights_only=True) for f in files]
+    return [s["epoch"] for s in saved], torch.stack([s["x"] for s in saved]).float().numpy()
+
+
+# --------------------------------------------------------------------------- for pages: views and links
+
+def to_db(samples: Samples) -> list[np.ndarray]:
+    """Samples as dB log-mels ``(n_mels, frames)`` to show or play: the conditional GAN's de-scaled
+    ``mels`` (dB re 1.0), or the paper GAN's output through :func:`paper_to_db` (dB re max)."""
+    if samples.mels is not None:
+        return samples.mels
+    return list(paper_to_db(samples.x).transpose(0, 2, 1))
+
+
+def real_examples(mels: list[np.ndarray], y: np.ndarray, train: list[int], cfg: GANConfig, genre: int,
+                  n: int) -> list[np.ndarray]:
+    """Up to ``n`` training clips of ``genre`` framed as the GAN saw them, as dB log-mels ``(n_mels, frames)``.
+
+    Paper GAN: the first ``cfg.first_frames`` frames in dB re max. Conditional GAN: the middle
+    ``cfg.segment_seconds`` of the clip in dB re 1.0, averaged over ``time_pool`` frames and
+    repeated, so it has the time resolution of the generated samples.
+    """
+    clips = [mels[i] for i in train if y[i] == genre][:n]
+    if cfg.model == "paper":
+        return list(paper_inputs(clips, cfg).transpose(0, 2, 1)) if clips else []
+    framing = data_config(cfg)
+    seg = seconds_to_frames(cfg.segment_seconds, FeatureConfig())
+    seg -= seg % framing.time_pool
+    out = []
+    for m in clips:
+        start = max(0, (m.shape[1] - seg) // 2)
+        x, _ = model_inputs([m[:, start:start + seg]], framing)
+        out.append(np.repeat(x[0], framing.time_pool, axis=0).T)
+    return out
+
+
+def augment_settings(cfg: GANConfig) -> dict:
+    """ClassifierConfig fields a classifier augmented by this GAN must share with it.
+
+    Split and seed, so the GAN learnt only from the classifier's training clips; for the paper
+    GAN also the study's framing (first ``cfg.first_frames`` frames, unpooled), the only input
+    shape its samples fit.
+    """
+    fixed = {"split": cfg.split, "seed": cfg.seed}
+    if cfg.model == "paper":
+        fixed.update(framing="first_frames", first_frames=cfg.first_frames, time_pool=1)
+    return fixed
+
+
+def baseline_for(cfg: ClassifierConfig, root: str | Path, done_only: bool = False) -> str | None:
+    """The newest unaugmented classifier run with exactly config ``cfg`` on dataset folder ``root``.
+
+    Runs that failed, were cancelled or were interrupted do not count; with ``done_only`` neither do
+    queued or running ones.
+    """
+    ok = ("done",) if done_only else ("done",) + runs.ACTIVE
+    for r in runs.list_runs("clf"):
+        if (r["status"] in ok and not r.get("augment") and r["config"] == to_dict(cfg)
+                and str(r.get("dataset", {}).get("root")) == str(root)):
+            return r["id"]
+    return None

@@ -1,0 +1,173 @@
+import numpy as np
+import pytest
+import torch
+
+from core import gan, quality, runs, tasks
+from core.config import FeatureConfig, gan_preset, preset
+from core.extract import load_features
+from core.features import fit_normaliser, model_inputs, normalise
+from core.splits import make_split
+from core.train import fit, prepare
+
+TINY = dict(epochs=2, batch_size=8, ref_epochs=1, z_dim=16, width=8, segment_seconds=1.0, first_frames=40,
+            split="stratified")
+CLF = dict(hidden_size=16, num_layers=1, epochs=1, batch_size=8, segment_seconds=1.0, first_frames=40,
+           split="stratified")
+
+
+def gan_run(root, name="conditional", **kw):
+    run_id = tasks.submit_gan(gan_preset(name, **{**TINY, **kw}), root, "tones", preset=name)
+    return run_id, tasks.run_gan(run_id)
+
+
+def test_paper_gan_is_the_study_and_its_output_lives_on_another_scale(tone_dataset):
+    G, D = gan.build_gan(gan_preset("paper"), 174, 128, 10)
+    widths = [m.out_features for m in G.net if isinstance(m, torch.nn.Linear)]
+    assert widths == [256, 512, 1024, 128 * 174] and G.net[0].in_features == 150
+    assert [m.out_features for m in D.net if isinstance(m, torch.nn.Linear)] == [512, 256, 1]
+    G.eval()
+    z = torch.randn(4, 150)
+    fake = G(z, torch.zeros(4, dtype=torch.long))
+    assert fake.shape == (4, 174, 128) and D(fake).shape == (4,)
+    assert torch.equal(fake, G(z, torch.full((4,), 7)))  # no genre input: the label changes nothing
+    fs = load_features(tone_dataset)
+    real = gan.paper_inputs(fs.mels, gan_preset("paper", first_frames=40))
+    assert real.shape == (12, 40, 128) and real.max() == 0.0 and -80.0 <= real.min() < -20.0
+    assert fake.abs().max() <= 1.0  # tanh output in [-1, 1] against real inputs in [-80, 0]: the flaw
+
+
+def test_conditional_gan_shapes_labels_and_exact_descaling():
+    cfg = gan_preset("conditional", **TINY)
+    framing = gan.data_config(cfg)
+    steps = 40 // framing.time_pool  # 1 s = 43 frames, cut to a multiple of the pooling
+    G, D = gan.build_gan(cfg, steps, 128, 3)
+    G.eval()
+    z = torch.randn(6, cfg.z_dim)
+    y = torch.tensor([0, 0, 1, 1, 2, 2])
+    x = G(z, y)
+    assert x.shape == (6, steps, 128) and x.abs().max() <= 1.0 and D(x, y).shape == (6,)
+    assert not torch.allclose(G(z, y), G(z, (y + 1) % 3))  # the genre steers the generator
+    samples = gan.sample(G, gan.assigned_labels(3, 4), cfg.z_dim, seed=1)
+    assert samples.shape == (12, steps, 128) and np.array_equal(gan.assigned_labels(3, 2), [0, 0, 1, 1, 2, 2])
+
+    rng = np.random.default_rng(0)
+    mels = [rng.normal(-40, 12, (128, 300)).astype(np.float32) for _ in range(4)]
+    seg, _ = model_inputs(mels, framing, train=True)
+    mean, std = fit_normaliser(seg)
+    u = gan.to_unit(normalise(seg, mean, std), cfg.scale)
+    back = gan.to_mels(u, mean, std, cfg.scale, framing.time_pool)
+    assert back[0].shape == (128, framing.time_pool * steps)
+    again, clip = model_inputs(back, framing)
+    assert np.array_equal(clip, np.arange(len(u)))  # one segment per generated log-mel
+    assert np.allclose(gan.to_unit(normalise(again, mean, std), cfg.scale), u, atol=1e-5)
+    assert np.allclose(gan.from_unit(gan.to_unit(np.array([0.3, -2.9]), 3.0), 3.0), [0.3, -2.9])
+
+
+def test_conditional_run_writes_history_checkpoint_samples_and_result(tone_dataset):
+    run_id, result = gan_run(tone_dataset)
+    record, folder = runs.load(run_id), runs.run_path(run_id)
+    assert record["status"] == "done" and record["kind"] == "gan" and record["split"]["train"]
+    history = runs.history(run_id)
+    assert [h["epoch"] for h in history] == [1, 2]
+    assert {"d_loss", "g_loss", "d_real", "d_fake", "fidelity"} <= set(history[0])
+    for name in ("checkpoint.pt", "model.pt", "reference.pt"):
+        assert runs.load_tensors(folder / name)["state_dict"]
+    epochs, snaps = gan.load_snapshots(run_id)
+    steps = 40 // gan.data_config(gan_preset("conditional", **TINY)).time_pool
+    assert epochs == [1, 2] and snaps.shape == (2, 3, steps, 128)
+    assert result == runs.result(run_id)
+    fid = result["fidelity"]
+    assert 0 <= fid["overall"] <= 1 and len(fid["per_class"]) == 3 and sum(fid["predicted_counts"]) == 3 * 50
+    assert result["frechet"]["overall"] >= 0 and len(result["frechet"]["per_class"]) == 3
+    assert result["nearest"]["to_train"]["median"] > 0 and "held_out_to_train" in result["nearest"]
+    assert len(result["real_fidelity"]["per_class"]) == 3
+    assert -1 <= result["ranges"]["generated"][0] and result["ranges"]["generated"][1] <= 1
+
+    samples = gan.generate(run_id, per_genre=5)
+    assert np.array_equal(samples.y, np.repeat([0, 1, 2], 5)) and len(samples.mels) == 15
+    assert samples.mels[0].shape == (128, 40) and samples.mels[0].min() < -20  # back in dB
+
+
+def test_cancel_keeps_the_finished_epoch_and_measures_it(tone_dataset):
+    run_id = tasks.submit_gan(gan_preset("conditional", **{**TINY, "epochs": 50}), tone_dataset, "tones")
+    seen = []
+
+    def cancel_in_first_gan_epoch(p):
+        seen.append((p["phase"], p["epoch"]))
+        if p["phase"] == "gan":
+            runs.request_cancel(run_id)
+
+    result = tasks.run_gan(run_id, progress=cancel_in_first_gan_epoch)
+    assert runs.load(run_id)["status"] == "cancelled" and seen == [("reference", 1), ("gan", 1)]
+    assert len(runs.history(run_id)) == 1 and result["epoch"] == 1 and runs.result(run_id)
+
+
+def test_fidelity_on_known_cases(tone_dataset):
+    fs = load_features(tone_dataset)
+    cfg = preset("recommended", **{**CLF, "epochs": 8}, lr=1e-2, spec_augment=False)
+    data = prepare(fs.mels, fs.y, make_split("stratified", fs.y, fs.keys, 0), cfg)
+    model, _ = fit(cfg, data)
+    x, y = data.train.x.numpy(), data.train.y.numpy()
+    pred = quality.predictions(model, x)
+    assert quality.fidelity(pred, y, 3)["overall"] >= 0.9  # real samples as "generated": recognised
+    assert quality.fidelity(pred, (y + 1) % 3, 3)["overall"] <= 0.1  # wrong labels: not
+    shuffled = quality.fidelity(pred, np.random.default_rng(0).permutation(y), 3)
+    assert shuffled["overall"] < 0.7 and shuffled["chance"] == pytest.approx(1 / 3)
+    report = quality.report(model, x, y, data.train, data.val, 3)
+    assert report["frechet"]["overall"] == pytest.approx(0.0, abs=1e-3)  # the training set against itself
+    assert report["nearest"]["to_train"]["median"] == pytest.approx(0.0, abs=1e-5)
+
+
+def test_paper_gan_run_reports_chance_level_labels(tone_dataset):
+    run_id, result = gan_run(tone_dataset, "paper", epochs=1, split="paper")
+    assert result["model"] == "paper" and "fidelity_rescaled" in result
+    assert result["ranges"]["real"][0] < -20 and result["ranges"]["real"][1] == 0.0
+    assert -1 <= result["ranges"]["generated"][0] and result["ranges"]["generated"][1] <= 1
+    samples = gan.generate(run_id, per_genre=2)
+    assert samples.mels is None and samples.x.shape == (6, 40, 128) and samples.y.tolist() == [0, 0, 1, 1, 2, 2]
+
+
+def test_augmented_run_links_its_baseline_and_trains_on_more(tone_dataset):
+    gan_id, _ = gan_run(tone_dataset, epochs=1)
+    baseline = tasks.submit_classifier(preset("recommended", **CLF), tone_dataset, "tones", preset="recommended")
+    tasks.run_classifier(baseline)
+    augmented = tasks.submit_augmented(baseline, gan_id, per_genre=4)
+    tasks.run_classifier(augmented)
+    base, aug = runs.load(baseline), runs.load(augmented)
+    assert aug["status"] == "done" and aug["baseline"] == baseline
+    assert aug["augment"] == {"gan_run": gan_id, "per_genre": 4}
+    assert aug["split"]["test"] == base["split"]["test"]  # paired test set
+    assert aug["train_inputs"] == base["train_inputs"] + 3 * 4
+
+    other_seed = tasks.submit_classifier(preset("recommended", **CLF, seed=1), tone_dataset, "tones",
+                                         augment={"gan_run": gan_id, "per_genre": 4})
+    with pytest.raises(ValueError, match="other training clips"):
+        tasks.run_classifier(other_seed)
+    assert runs.load(other_seed)["status"] == "failed"
+
+
+def test_paper_samples_join_as_is_on_their_own_scale(tone_dataset):
+    gan_id, _ = gan_run(tone_dataset, "paper", epochs=1, split="paper")
+    fs = load_features(tone_dataset)
+    cfg = preset("paper", **{**CLF, "split": "paper"})
+    split = make_split("paper", fs.y, fs.keys, 0)
+    data = tasks.prepare_data(fs, split, cfg, FeatureConfig(), {"gan_run": gan_id, "per_genre": 2})
+    real, fake = data.train.x[:-6], data.train.x[-6:]
+    assert len(real) == len(split.train) and data.train.y[-6:].tolist() == [0, 0, 1, 1, 2, 2]
+    assert real.min() < -20 and real.max() == 0.0 and fake.abs().max() <= 1.0  # the study's mismatch, reproduced
+    assert data.train.clip_y.shape == (len(split.train) + 6,)
+    with pytest.raises(ValueError, match="paper framing"):
+        tasks.prepare_data(fs, split, preset("recommended", **{**CLF, "split": "paper"}), FeatureConfig(),
+                           {"gan_run": gan_id, "per_genre": 2})
+
+
+def test_ema_averages_weights_and_copies_batchnorm_statistics():
+    average, model = torch.nn.BatchNorm1d(2), torch.nn.BatchNorm1d(2)
+    with torch.no_grad():
+        model.weight.fill_(3.0)
+        model.running_mean.fill_(5.0)
+    gan.ema_update(average, model, decay=0.75)
+    assert torch.allclose(average.weight, torch.full((2,), 1.5))  # 0.75 · 1 + 0.25 · 3
+    assert torch.equal(average.running_mean, model.running_mean)
+    assert gan.augment_settings(gan_preset("paper", seed=3)) == {"split": "paper", "seed": 3, "framing": "first_frames",
+                                                                 "first_frames": 174, "time_pool": 1}

@@ -1,0 +1,107 @@
+from pathlib import Path
+from urllib.parse import parse_qs
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from core import jobs, runs, tasks
+from core.config import gan_preset
+
+APP = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")
+TINY = dict(epochs=2, batch_size=8, ref_epochs=1, z_dim=16, width=8, segment_seconds=1.0, first_frames=40,
+            split="stratified")
+
+
+@pytest.fixture
+def no_worker(monkeypatch):
+    """Queue jobs without starting the background worker (the page runs in this process)."""
+    monkeypatch.setattr(jobs, "ensure_worker", lambda: None)
+
+
+@pytest.fixture
+def tones_app(tone_dataset, monkeypatch):
+    monkeypatch.setenv("GENRELAB_DATASETS", f"tones={tone_dataset}")
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params["dataset"] = "tones"
+    return at
+
+
+def finished_gan(root, preset: str, **kw) -> str:
+    run_id = tasks.submit_gan(gan_preset(preset, **{**TINY, **kw}), root, "tones", preset=preset)
+    tasks.run_gan(run_id)
+    return run_id
+
+
+def open_run(at: AppTest, run_id: str, preset: str) -> AppTest:
+    at.query_params.update(run=run_id, preset=preset)
+    return at.switch_page("pages/gan.py").run()
+
+
+def test_finished_conditional_run_shows_curves_gallery_quality_and_augments(tones_app, tone_dataset, no_worker):
+    run_id = finished_gan(tone_dataset, "conditional")
+    at = open_run(tones_app, run_id, "conditional")
+    assert not at.exception
+    assert [t.label for t in at.tabs] == ["Training", "Gallery", "Quality", "Augment a classifier"]
+    assert len(at.get("plotly_chart")) >= 2 + 4 + 3  # curves, sample grid; 4 spectrograms; 3 quality figures
+    assert at.select_slider(key=f"gan-epoch-{run_id}").value == 2
+    assert len(at.get("audio")) == 4  # 2 generated and 2 real examples of the chosen genre
+    metrics = {m.label: m.value for m in at.metric}
+    result = runs.result(run_id)
+    assert metrics["Genre fidelity"] == f"{result['fidelity']['overall']:.0%}"
+    assert metrics["Chance"] == "33%" and "Fréchet distance, all genres" in metrics
+    captions = " ".join(c.value for c in at.caption)
+    assert "Measured on tones" in captions and "50 generated samples per genre" in captions
+
+    at.selectbox(key=f"gal-genre-{run_id}").select(2).run()
+    assert not at.exception and len(at.get("audio")) == 4
+
+    at.button(key=f"aug-start-{run_id}").click().run()
+    assert not at.exception
+    clfs = {r["id"]: r for r in runs.list_runs("clf")}
+    (augmented,) = [r for r in clfs.values() if "augment" in r]
+    baseline = clfs[augmented["baseline"]]
+    assert augmented["augment"] == {"gan_run": run_id, "per_genre": 70} and "augment" not in baseline
+    assert baseline["config"]["split"] == "stratified" and baseline["config"]["seed"] == 0
+    assert augmented["config"] == baseline["config"]
+    assert set(jobs.pending()) == {baseline["id"], augmented["id"]}
+    (link,) = at.get("page_link")
+    assert link.proto.page == "compare"
+    assert parse_qs(link.proto.query_string) == {"runs": [f"{baseline['id']},{augmented['id']}"]}
+
+    at.button(key=f"aug-start-{run_id}").click().run()  # a second augmented run reuses the baseline
+    assert len([r for r in runs.list_runs("clf") if "augment" not in r]) == 1
+
+
+def test_paper_run_is_heard_on_the_mapped_scale(tones_app, tone_dataset):
+    run_id = finished_gan(tone_dataset, "paper", epochs=1)
+    at = open_run(tones_app, run_id, "paper")
+    assert not at.exception
+    assert len(at.get("audio")) == 4
+    captions = " ".join(c.value for c in at.caption)
+    assert "dB = 40 · (x − 1)" in captions and "With the scale fixed" in captions
+    assert at.radio(key=f"aug-preset-{run_id}").value == "paper"
+
+
+def test_paper_preset_states_its_flaws(tones_app):
+    at = tones_app
+    at.query_params["preset"] = "paper"
+    at.switch_page("pages/gan.py").run()
+    assert not at.exception
+    warning = " ".join(w.value for w in at.warning)
+    assert "no genre input" in warning and "[-1, 1]" in warning and "[-80, 0]" in warning and "4 s" in warning
+    assert any("No GAN run open" in i.value for i in at.info)
+    at.radio(key="gan_preset").set_value("conditional").run()
+    assert not at.exception and not at.warning
+
+
+def test_start_queues_a_gan_job(tones_app, no_worker):
+    at = tones_app
+    at.query_params.update(preset="conditional", **{k: str(v) for k, v in TINY.items()})
+    at.switch_page("pages/gan.py").run()
+    assert at.slider(key="gan-conditional-z_dim").value == 16  # settings came from the link
+    at.button[0].click().run()
+    assert not at.exception
+    (run,) = runs.list_runs("gan")
+    assert run["status"] == "queued" and run["config"]["epochs"] == 2 and run["config"]["model"] == "conditional"
+    assert jobs.pending() == [run["id"]]
+    assert any("Waiting" in str(p.proto.text) or "Starting" in str(p.proto.text) for p in at.get("progress"))
