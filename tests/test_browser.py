@@ -62,8 +62,6 @@ def test_gan_gallery_plays_a_generated_sample(page, browser_env):
     assert done.returncode == 0, done.stderr
     run_id = re.search(r"^run (\S+)$", done.stdout, re.M).group(1)
 
-    page.goto(page.app_url)  # a server's first deep link would run pages/gan.py without streamlit_app.py's navigation
-    expect(page.get_by_role("heading", name="GenreLab")).to_be_visible(timeout=30_000)
     page.goto(f"{page.app_url}/gan?dataset=tones&run={run_id}")
     page.get_by_role("tab", name="Gallery").click(timeout=60_000)
     expect(page.get_by_text(re.compile(r"^Generated “"))).to_be_visible(timeout=60_000)

@@ -27,7 +27,7 @@ def test_paired_runs_show_accuracies_and_mcnemar(app):
     other = fake_run("other split", np.ones(101, bool), keys=[f"h/{i}" for i in range(101)],
                      split_name="paper 70/20/10 random, seed 7", seed=7)
     app.query_params["runs"] = f"{a},{b},{other}"
-    app.switch_page("pages/compare.py").run()
+    app.switch_page("app_pages/compare.py").run()
     assert not app.exception
     metrics = {m.label: m.value for m in app.metric}
     assert metrics["baseline"] == "52.5%" and metrics["plus 70"] == "58.4%" and metrics["other split"] == "100.0%"
@@ -43,12 +43,12 @@ def test_paired_runs_show_accuracies_and_mcnemar(app):
 def test_one_run_asks_for_more(app):
     (a, _) = study_pair()
     app.query_params["runs"] = a
-    app.switch_page("pages/compare.py").run()
+    app.switch_page("app_pages/compare.py").run()
     assert not app.exception and "two or more" in app.info[0].value
 
 
 def test_experiment_section_starts_and_renders_tables(app):
-    app.switch_page("pages/compare.py").run()
+    app.switch_page("app_pages/compare.py").run()
     assert not app.exception
     app.slider(key="exp_seeds").set_value(3)
     app.text_input(key="exp_set").input("epochs=2, hidden_size=16")

@@ -20,7 +20,7 @@ def dataset_app(monkeypatch, datasets: str, name: str) -> AppTest:
     monkeypatch.setenv("GENRELAB_DATASETS", datasets)
     at = AppTest.from_file(APP, default_timeout=60)
     at.query_params["dataset"] = name
-    return at.switch_page("pages/dataset.py").run()
+    return at.switch_page("app_pages/dataset.py").run()
 
 
 def captions(at: AppTest) -> str:

@@ -34,7 +34,7 @@ def finished_gan(root, preset: str, **kw) -> str:
 
 def open_run(at: AppTest, run_id: str, preset: str) -> AppTest:
     at.query_params.update(run=run_id, preset=preset)
-    return at.switch_page("pages/gan.py").run()
+    return at.switch_page("app_pages/gan.py").run()
 
 
 def test_finished_conditional_run_shows_curves_gallery_quality_and_augments(tones_app, tone_dataset, no_worker):
@@ -85,7 +85,7 @@ def test_paper_run_is_heard_on_the_mapped_scale(tones_app, tone_dataset):
 def test_paper_preset_states_its_flaws(tones_app):
     at = tones_app
     at.query_params["preset"] = "paper"
-    at.switch_page("pages/gan.py").run()
+    at.switch_page("app_pages/gan.py").run()
     assert not at.exception
     warning = " ".join(w.value for w in at.warning)
     assert "no genre input" in warning and "[-1, 1]" in warning and "[-80, 0]" in warning and "4 s" in warning
@@ -97,7 +97,7 @@ def test_paper_preset_states_its_flaws(tones_app):
 def test_start_queues_a_gan_job(tones_app, no_worker):
     at = tones_app
     at.query_params.update(preset="conditional", **{k: str(v) for k, v in TINY.items()})
-    at.switch_page("pages/gan.py").run()
+    at.switch_page("app_pages/gan.py").run()
     assert at.slider(key="gan-conditional-z_dim").value == 16  # settings came from the link
     at.button[0].click().run()
     assert not at.exception

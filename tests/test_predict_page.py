@@ -42,7 +42,7 @@ def app(tone_dataset, monkeypatch):
     monkeypatch.setattr(jobs, "ensure_worker", lambda: None)
     at = AppTest.from_file(APP, default_timeout=60)
     at.query_params["dataset"] = "tones"
-    return at.switch_page("pages/predict.py")
+    return at.switch_page("app_pages/predict.py")
 
 
 @pytest.fixture

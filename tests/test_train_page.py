@@ -20,7 +20,7 @@ def tones_app(tone_dataset, monkeypatch):
 
 def test_train_page_starts_a_run_and_shows_its_result(tones_app):
     at = tones_app
-    at.switch_page("pages/train.py").run()
+    at.switch_page("app_pages/train.py").run()
     assert not at.exception
     assert at.slider(key="cfg-recommended-hidden_size").value == 16  # settings came from the link
     at.button[0].click().run()
@@ -40,7 +40,7 @@ def test_train_page_starts_a_run_and_shows_its_result(tones_app):
 def test_bad_link_settings_are_ignored_with_a_warning(tones_app):
     at = tones_app
     at.query_params["epochs"] = "100000"
-    at.switch_page("pages/train.py").run()
+    at.switch_page("app_pages/train.py").run()
     assert not at.exception
     assert any("Ignoring the settings" in w.value for w in at.warning)
     assert at.slider(key="cfg-recommended-epochs").value == preset("recommended").epochs
@@ -55,6 +55,6 @@ def test_reopen_finished_run(tones_app, tone_dataset):
     tasks.run_classifier(run_id)
     at = tones_app
     at.query_params["run"] = run_id
-    at.switch_page("pages/train.py").run()
+    at.switch_page("app_pages/train.py").run()
     assert not at.exception
     assert any(m.label == "Test accuracy" for m in at.metric)

@@ -7,7 +7,7 @@ import streamlit as st
 
 from core import charts, config, evaluate, gan, inversion, jobs, predict, runs, tasks
 from core.config import FeatureConfig, GANConfig
-from pages.common import (config_from_url, config_to_url, config_widgets, dataset_selector, features, job_progress,
+from app_pages.common import (config_from_url, config_to_url, config_widgets, dataset_selector, features, job_progress,
                           measured_on, query_default, run_options)
 
 PRESET_LABELS = {"paper": "paper (the study's GAN)", "conditional": "conditional (recommended)"}
@@ -258,7 +258,7 @@ def augment_view(record: dict, cfg: GANConfig) -> None:
     pair = st.session_state.get(f"augment-{record['id']}")
     if pair:
         augment_progress(pair)
-        st.page_link("pages/compare.py", label="Compare baseline and augmented", icon="⚖️",
+        st.page_link("app_pages/compare.py", label="Compare baseline and augmented", icon="⚖️",
                      query_params={"runs": ",".join(pair)})
         st.caption("A baseline with exactly these settings is reused when one exists. Compare lists runs once "
                    "they have finished.")

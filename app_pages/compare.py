@@ -4,7 +4,7 @@ import streamlit as st
 
 from core import charts, compare, experiment, jobs, runs
 from core.config import ConfigError
-from pages.common import accuracy_metric, dataset_selector, run_options
+from app_pages.common import accuracy_metric, dataset_selector, run_options
 
 PERCENT = st.column_config.NumberColumn(format="percent")
 SCORE = st.column_config.NumberColumn(format="%.2f")

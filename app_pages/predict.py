@@ -8,7 +8,7 @@ import streamlit as st
 
 from core import charts, config, jobs, predict, runs, tasks
 from core.audio import AUDIO_EXTENSIONS, AudioError
-from pages.common import accuracy_metric, dataset_selector, job_progress
+from app_pages.common import accuracy_metric, dataset_selector, job_progress
 
 st.title("Predict a genre")
 st.caption("Give a trained model any clip, from a file or your microphone: it hears it in segments, as in "

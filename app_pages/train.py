@@ -3,7 +3,7 @@
 import streamlit as st
 
 from core import charts, config, jobs, runs, tasks
-from pages.common import (config_from_url, config_to_url, config_widgets, dataset_selector, job_progress,
+from app_pages.common import (config_from_url, config_to_url, config_widgets, dataset_selector, job_progress,
                           query_default, result_view, run_options)
 
 st.title("Train a genre classifier")

@@ -7,7 +7,7 @@ from core import charts, explore
 from core.audio import AUDIO_EXTENSIONS, AudioError
 from core.extract import FeatureSet
 from core.unpack import UnpackError, unpack_zip
-from pages.common import dataset_selector, features
+from app_pages.common import dataset_selector, features
 
 st.title("Explore a dataset")
 st.caption("Listen before you train: how many clips each genre has, what they sound like, what an average "
