@@ -5,6 +5,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from core import runs
+from core.config import preset
 
 APP = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")
 TINY = dict(epochs="1", hidden_size="16", num_layers="1", segment_seconds="1.0", batch_size="8")
@@ -48,7 +49,6 @@ def test_bad_link_settings_are_ignored_with_a_warning(tones_app):
 
 def test_reopen_finished_run(tones_app, tone_dataset):
     from core import tasks
-    from core.config import preset
 
     run_id = tasks.submit_classifier(preset("paper", epochs=1, hidden_size=16, num_layers=1, first_frames=40,
                                             split="stratified"), tone_dataset, "tones", preset="paper")
