@@ -172,3 +172,32 @@ def config_widgets(cfg, key: str, skip: tuple[str, ...] = ("seed",)):
                                        step=float(meta.get("step") or (meta["hi"] - meta["lo"]) / 100),
                                        help=meta["help"], key=wkey)
     return config.with_overrides(cfg, values)
+
+
+def settings_form(default, key: str, skip: tuple[str, ...] = ()):
+    """Hyperparameter widgets and a seed, starting from a shared link and written back into it."""
+    shared = config_from_url(default)
+    with st.expander("Hyperparameters", expanded=False):
+        cfg = config_widgets(shared, key=key, skip=("seed", *skip))
+    seed = st.number_input("Seed", 0, 2**31 - 1, int(shared.seed), key=f"{key}-seed",
+                           help="Same seed, same data and settings: the same result.")
+    cfg = config.with_overrides(cfg, {"seed": seed})
+    config_to_url(cfg, default)
+    return cfg
+
+
+def start_button(label: str, submit, kind: str, state_key: str) -> str | None:
+    """A primary button that creates a run with ``submit()`` and queues it as a ``kind`` job.
+
+    Returns the run this page is following: the one just started, or one named in the session or URL.
+    """
+    if st.button(label, type="primary"):
+        try:
+            run_id = submit()
+        except OSError as err:
+            st.error(f"Could not create the run: {err}")
+        else:
+            jobs.enqueue(run_id, kind)
+            st.session_state[state_key] = run_id
+            st.query_params["run"] = run_id
+    return st.session_state.get(state_key) or st.query_params.get("run")

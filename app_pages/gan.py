@@ -7,8 +7,8 @@ import streamlit as st
 
 from core import charts, config, evaluate, gan, inversion, jobs, predict, runs, tasks
 from core.config import FeatureConfig, GANConfig
-from app_pages.common import (config_from_url, config_to_url, config_widgets, dataset_selector, features, job_progress,
-                          measured_on, query_default, run_options)
+from app_pages.common import (config_widgets, dataset_selector, features, job_progress, measured_on, query_default,
+                              run_options, settings_form, start_button)
 
 PRESET_LABELS = {"paper": "paper (the study's GAN)", "conditional": "conditional (recommended)"}
 CLASSIFIER_LABELS = {"paper": "paper LSTM (the study)", "recommended": "recommended LSTM"}
@@ -40,25 +40,9 @@ else:
             "it learns train-normalised log-mel segments from the whole clip, scaled into [-1, 1], and its samples "
             "are scaled back to dB exactly before they join a classifier's training data.")
 default = config.gan_preset(preset_name)
-with st.expander("Hyperparameters", expanded=False):
-    cfg = config_widgets(config_from_url(default), key=f"gan-{preset_name}",
-                         skip=("seed", "model") + gan.UNUSED_FIELDS[preset_name])
-seed = st.number_input("Seed", 0, 2**31 - 1, int(config_from_url(default).seed), key="gan_seed",
-                       help="Same seed, same data and settings: the same GAN.")
-cfg = config.with_overrides(cfg, {"seed": seed})
-config_to_url(cfg, default)
-
-if st.button("Start GAN training", type="primary"):
-    try:
-        run_id = tasks.submit_gan(cfg, data_root, data_name, preset=preset_name)
-    except OSError as err:
-        st.error(f"Could not create the run: {err}")
-    else:
-        jobs.enqueue(run_id, "gan")
-        st.session_state["gan_run"] = run_id
-        st.query_params["run"] = run_id
-
-run_id = st.session_state.get("gan_run") or st.query_params.get("run")
+cfg = settings_form(default, key=f"gan-{preset_name}", skip=("model",) + gan.UNUSED_FIELDS[preset_name])
+run_id = start_button("Start GAN training", lambda: tasks.submit_gan(cfg, data_root, data_name, preset=preset_name),
+                      "gan", "gan_run")
 
 
 def step_seconds(cfg: GANConfig) -> float:

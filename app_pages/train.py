@@ -2,9 +2,9 @@
 
 import streamlit as st
 
-from core import charts, config, jobs, runs, tasks
-from app_pages.common import (config_from_url, config_to_url, config_widgets, dataset_selector, job_progress,
-                          query_default, result_view, run_options)
+from app_pages.common import (dataset_selector, job_progress, query_default, result_view, run_options, settings_form,
+                              start_button)
+from core import charts, config, runs, tasks
 
 st.title("Train a genre classifier")
 st.caption("The paper preset is the study's LSTM on the first 4 s of each clip; the recommended preset "
@@ -21,25 +21,9 @@ preset_name = st.radio("Preset", names, horizontal=True, key="train_preset",
                        format_func=lambda n: {"paper": "paper (the study)", "recommended": "recommended"}[n])
 st.query_params["preset"] = preset_name
 default = config.preset(preset_name)
-with st.expander("Hyperparameters", expanded=False):
-    cfg = config_widgets(config_from_url(default), key=f"cfg-{preset_name}")
-seed = st.number_input("Seed", 0, 2**31 - 1, int(config_from_url(default).seed), key="train_seed",
-                       help="Same seed, same data and settings: the same result.")
-cfg = config.with_overrides(cfg, {"seed": seed})
-config_to_url(cfg, default)
-
-if st.button("Start training", type="primary"):
-    try:
-        run_id = tasks.submit_classifier(cfg, data_root, data_name, preset=preset_name)
-    except OSError as err:
-        st.error(f"Could not create the run: {err}")
-    else:
-        jobs.enqueue(run_id, "classifier")
-        st.session_state["train_run"] = run_id
-        st.query_params["run"] = run_id
-
-run_id = st.session_state.get("train_run") or st.query_params.get("run")
-
+cfg = settings_form(default, key=f"cfg-{preset_name}")
+run_id = start_button("Start training", lambda: tasks.submit_classifier(cfg, data_root, data_name, preset=preset_name),
+                      "classifier", "train_run")
 
 @st.fragment(run_every=1.0)
 def live(run_id: str) -> None:
