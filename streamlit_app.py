@@ -7,15 +7,15 @@ auto-discovered navigation for a fresh server's first deep link) and calls :mod:
 
 import streamlit as st
 
-st.set_page_config(page_title="GenreLab", page_icon="🎛️", layout="wide")
+st.set_page_config(page_title="GenreLab", page_icon=":material/equalizer:", layout="wide")
 
 PAGES = [
-    st.Page("app_pages/home.py", title="Home", icon="🏠", default=True, url_path="home"),
-    st.Page("app_pages/dataset.py", title="Dataset", icon="🎵", url_path="dataset"),
-    st.Page("app_pages/train.py", title="Train", icon="🏋️", url_path="train"),
-    st.Page("app_pages/gan.py", title="GAN", icon="🧪", url_path="gan"),
-    st.Page("app_pages/compare.py", title="Compare", icon="⚖️", url_path="compare"),
-    st.Page("app_pages/predict.py", title="Predict", icon="🔮", url_path="predict"),
+    st.Page("app_pages/home.py", title="Home", icon=":material/home:", default=True, url_path="home"),
+    st.Page("app_pages/dataset.py", title="Dataset", icon=":material/library_music:", url_path="dataset"),
+    st.Page("app_pages/train.py", title="Train", icon=":material/model_training:", url_path="train"),
+    st.Page("app_pages/gan.py", title="GAN", icon=":material/science:", url_path="gan"),
+    st.Page("app_pages/compare.py", title="Compare", icon=":material/compare:", url_path="compare"),
+    st.Page("app_pages/predict.py", title="Predict", icon=":material/graphic_eq:", url_path="predict"),
 ]
 
 st.navigation(PAGES).run()

@@ -118,8 +118,9 @@ def job_progress(run_id: str) -> dict:
 
 
 def run_options(kind: str, status: tuple[str, ...] = ("done", "cancelled", "interrupted")) -> dict[str, dict]:
-    """Label → record of runs of a kind in the given states, newest first."""
-    return {f"{r['name']} · {time.strftime('%d %b %H:%M', time.localtime(r['created']))} · {r['status']}": r
+    """Label → record of runs of a kind in the given states, newest first (the id's tail keeps labels unique)."""
+    return {f"{r['name']} · {time.strftime('%d %b %H:%M', time.localtime(r['created']))} · {r['status']} · "
+            f"{r['id'][-4:]}": r
             for r in runs.list_runs(kind) if r["status"] in status}
 
 

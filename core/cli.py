@@ -36,6 +36,11 @@ def resolve_data(arg: str | None) -> Path:
     return make_demo_dataset(progress=TerminalProgress("demo set"))
 
 
+def data_name(arg: str | None) -> str:
+    """How a run names its dataset: the folder's name, or ``demo``."""
+    return Path(arg).name if arg and arg != "demo" else "demo"
+
+
 def cmd_demo(args) -> int:
     from .synth import make_demo_dataset
 
@@ -75,7 +80,7 @@ def cmd_train(args) -> int:
 
     cfg = config.with_overrides(config.preset(args.preset, seed=args.seed), args.set or [])
     root = resolve_data(args.data)
-    run_id = tasks.submit_classifier(cfg, root, args.data or "demo", preset=args.preset)
+    run_id = tasks.submit_classifier(cfg, root, data_name(args.data), preset=args.preset)
     print(f"run {run_id}")
     bar = TerminalProgress("train")
     if args.queue:
@@ -95,7 +100,7 @@ def cmd_gan(args) -> int:
 
     cfg = config.with_overrides(config.gan_preset(args.preset, seed=args.seed), args.set or [])
     root = resolve_data(args.data)
-    run_id = tasks.submit_gan(cfg, root, args.data or "demo", preset=args.preset)
+    run_id = tasks.submit_gan(cfg, root, data_name(args.data), preset=args.preset)
     print(f"run {run_id}")
     if args.queue:
         jobs.enqueue(run_id, "gan")
@@ -148,7 +153,7 @@ def cmd_experiment(args) -> int:
                                per_genre=tuple(int(n) for n in args.per_genre.split(",")),
                                arms=tuple(args.arms.split(",")) if args.arms else None,
                                overrides=tuple(args.set or ()), gan_overrides=tuple(args.gan_set or ()))
-        exp_id = experiment.submit(plan, resolve_data(args.data), args.data or "demo")
+        exp_id = experiment.submit(plan, resolve_data(args.data), data_name(args.data))
     print(f"experiment {exp_id}")
     if args.queue:
         jobs.enqueue(exp_id, "experiment")

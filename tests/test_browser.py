@@ -79,3 +79,29 @@ def test_gan_gallery_plays_a_generated_sample(page, browser_env):
     }""")
     assert "/media/" in state["src"] and state["error"] is None
     assert state["duration"] > 0.5 and state["time"] > 0 and not state["paused"]
+
+
+def train_in_server_data(browser_env, *settings: str) -> str:
+    """Train a tiny classifier on the tones set inside the browser server's data folder; returns its run id."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    tones = dict(kv.split("=", 1) for kv in browser_env["GENRELAB_DATASETS"].split(";"))["tones"]
+    done = subprocess.run([sys.executable, "-m", "core", "train", "--data", tones, "--preset", "recommended",
+                           *[arg for kv in settings for arg in ("--set", kv)]], cwd=Path(__file__).resolve().parent.parent,
+                          env={**os.environ, **browser_env}, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    return re.search(r"^run (\S+)$", done.stdout, re.M).group(1)
+
+
+def test_compare_two_runs_side_by_side(page, browser_env):
+    tiny = ["epochs=1", "num_layers=1", "segment_seconds=1.0", "batch_size=8"]
+    a = train_in_server_data(browser_env, *tiny, "hidden_size=16")
+    b = train_in_server_data(browser_env, *tiny, "hidden_size=32")
+    page.goto(f"{page.app_url}/compare?dataset=tones&runs={a},{b}")
+    expect(page.get_by_text(re.compile(r"McNemar test gives p ="))).to_be_visible(timeout=60_000)
+    expect(page.get_by_text(re.compile(r"(in)?distinguishable from noise"))).to_be_visible()
+    expect(page.locator("[data-testid='stPlotlyChart']").first).to_be_visible()
+    expect(page.get_by_role("button", name=re.compile("HTML"))).to_be_visible()
