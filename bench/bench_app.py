@@ -1,0 +1,65 @@
+"""App figures: cold start to an interactive home page, and page switch time, in Debian's chromium.
+
+Starts ``streamlit run`` on a free loopback port with a fresh data folder (the demo set is
+generated beforehand so it is not counted), then times with Playwright:
+cold start = process start → home page heading and dataset line visible;
+page switch = click in the sidebar → the next page's title visible (mean over the pages).
+
+    python bench/bench_app.py
+"""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from playwright.sync_api import expect, sync_playwright
+
+REPO = Path(__file__).resolve().parent.parent
+PAGES = [("Dataset", "Dataset"), ("Train", "Train a genre classifier"), ("GAN", "GAN"), ("Compare", "Compare runs"),
+         ("Predict", "Predict"), ("Home", "GenreLab")]
+
+
+def main() -> None:
+    env = {**os.environ, "GENRELAB_DATA_DIR": tempfile.mkdtemp(prefix="genrelab-bench-")}
+    subprocess.run([sys.executable, "-m", "core", "demo"], cwd=REPO, env=env, check=True, capture_output=True)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=[
+            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        page = browser.new_page()
+        start = time.perf_counter()
+        server = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.port",
+                                   str(port), "--server.headless", "true"], cwd=REPO, env=env,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            while True:
+                try:
+                    page.goto(f"http://127.0.0.1:{port}/", timeout=2000)
+                    break
+                except Exception:
+                    time.sleep(0.1)
+            expect(page.get_by_text("Active dataset")).to_be_visible(timeout=60_000)
+            cold = time.perf_counter() - start
+            switches = {}
+            for link, heading in PAGES:
+                t = time.perf_counter()
+                page.get_by_role("link", name=link, exact=True).first.click()
+                expect(page.get_by_role("heading", name=heading).first).to_be_visible(timeout=30_000)
+                switches[link] = round(time.perf_counter() - t, 2)
+        finally:
+            server.terminate()
+            browser.close()
+    print(json.dumps({"figure": "app_cold_start_seconds", "value": round(cold, 2), "target": "<= 5"}))
+    print(json.dumps({"figure": "page_switch_seconds_mean", "value": round(sum(switches.values()) / len(switches), 2),
+                      "target": "<= 1", "per_page": switches}))
+
+
+if __name__ == "__main__":
+    main()
