@@ -103,9 +103,16 @@ def status_line(record: dict) -> str:
             "failed": f"Failed: {record.get('error', 'unknown error')}"}[status]
 
 
-def job_progress(run_id: str) -> dict:
-    """Progress bar, status and a cancel button for a queued or running run; returns its record."""
-    record = runs.load(run_id)
+def job_progress(run_id: str) -> dict | None:
+    """Progress bar, status and a cancel button for a queued or running run; returns its record.
+
+    A run deleted meanwhile (in another tab) gets a warning and ``None``.
+    """
+    try:
+        record = runs.load(run_id)
+    except runs.RunError:
+        st.warning("That run no longer exists.")
+        return None
     p = record.get("progress") or {}
     fraction = p.get("epoch", 0) / max(p.get("epochs", 1), 1)
     st.progress(fraction if record["status"] != "done" else 1.0, text=status_line(record))
@@ -202,3 +209,12 @@ def start_button(label: str, submit, kind: str, state_key: str) -> str | None:
             st.session_state[state_key] = run_id
             st.query_params["run"] = run_id
     return st.session_state.get(state_key) or st.query_params.get("run")
+
+
+def preset_picker(presets: dict, labels: dict[str, str], default: str, key: str) -> str:
+    """A horizontal preset choice, defaulting to the link's ``?preset=`` and written back into it."""
+    names = list(presets)
+    name = st.radio("Preset", names, horizontal=True, key=key, format_func=labels.get,
+                    index=names.index(query_default("preset", names, default)))
+    st.query_params["preset"] = name
+    return name

@@ -7,7 +7,7 @@ import streamlit as st
 
 from core import charts, config, evaluate, gan, inversion, jobs, predict, runs, tasks
 from core.config import FeatureConfig, GANConfig
-from app_pages.common import (config_widgets, dataset_selector, features, job_progress, measured_on, query_default,
+from app_pages.common import (config_widgets, dataset_selector, features, job_progress, measured_on, preset_picker,
                               run_options, settings_form, start_button)
 
 PRESET_LABELS = {"paper": "paper (the study's GAN)", "conditional": "conditional (recommended)"}
@@ -25,10 +25,7 @@ if selected is None:
     st.stop()
 data_name, data_root = selected
 
-names = list(config.GAN_PRESETS)
-preset_name = st.radio("Preset", names, horizontal=True, key="gan_preset", format_func=PRESET_LABELS.get,
-                       index=names.index(query_default("preset", names, "conditional")))
-st.query_params["preset"] = preset_name
+preset_name = preset_picker(config.GAN_PRESETS, PRESET_LABELS, "conditional", key="gan_preset")
 if preset_name == "paper":
     st.warning("**The study's GAN, flaws included.** (1) It takes no genre input: its samples get genre labels by "
                "position alone, so its 70 “rock” samples are no more rock than its 70 “jazz” ones. (2) Its tanh "
@@ -52,10 +49,8 @@ def step_seconds(cfg: GANConfig) -> float:
 @st.fragment(run_every=1.0)
 def live(run_id: str) -> None:
     """Progress, live curves and the latest samples, refreshed every second while the run is active."""
-    try:
-        record = job_progress(run_id)
-    except runs.RunError:
-        st.warning("That run no longer exists.")
+    record = job_progress(run_id)
+    if record is None:
         return
     if (record.get("progress") or {}).get("phase") == "reference":
         st.caption("First a reference classifier, the judge of the samples, learns the real training clips; "

@@ -40,10 +40,8 @@ def run_label(record: dict) -> str:
 @st.fragment(run_every=1.0)
 def training(run_id: str) -> None:
     """Progress of a model being trained for this page, refreshed every second until it finishes."""
-    try:
-        record = job_progress(run_id)
-    except runs.RunError:
-        st.warning("That run no longer exists.")
+    record = job_progress(run_id)
+    if record is None:
         return
     if record["status"] not in runs.ACTIVE:
         st.rerun()

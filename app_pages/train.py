@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from app_pages.common import (dataset_selector, job_progress, query_default, result_view, run_options, settings_form,
-                              start_button)
+from app_pages.common import (dataset_selector, job_progress, preset_picker, result_view, run_options,
+                              settings_form, start_button)
 from core import charts, config, runs, tasks
 
 st.title("Train a genre classifier")
@@ -15,11 +15,8 @@ if selected is None:
     st.stop()
 data_name, data_root = selected
 
-names = list(config.PRESETS)
-preset_name = st.radio("Preset", names, horizontal=True, key="train_preset",
-                       index=names.index(query_default("preset", names, "recommended")),
-                       format_func=lambda n: {"paper": "paper (the study)", "recommended": "recommended"}[n])
-st.query_params["preset"] = preset_name
+preset_name = preset_picker(config.PRESETS, {"paper": "paper (the study)", "recommended": "recommended"},
+                            "recommended", key="train_preset")
 default = config.preset(preset_name)
 cfg = settings_form(default, key=f"cfg-{preset_name}")
 run_id = start_button("Start training", lambda: tasks.submit_classifier(cfg, data_root, data_name, preset=preset_name),
@@ -28,10 +25,8 @@ run_id = start_button("Start training", lambda: tasks.submit_classifier(cfg, dat
 @st.fragment(run_every=1.0)
 def live(run_id: str) -> None:
     """Progress and live curves, refreshed every second while the run is active."""
-    try:
-        record = job_progress(run_id)
-    except runs.RunError:
-        st.warning("That run no longer exists.")
+    record = job_progress(run_id)
+    if record is None:
         return
     history = runs.history(run_id)
     if history:

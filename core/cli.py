@@ -178,6 +178,19 @@ def cmd_worker(args) -> int:
     return 0
 
 
+def training_command(sub, name: str, func, help: str, presets: tuple[str, str], preset_help: str,
+                     data_help: str) -> None:
+    """A subcommand that trains a run: preset (the second is the default), data, seed, overrides, queue."""
+    p = sub.add_parser(name, help=help)
+    p.add_argument("--preset", choices=presets, default=presets[1], help=preset_help)
+    p.add_argument("--data", help=data_help)
+    p.add_argument("--seed", type=int, default=0, help="seed for split, initialisation and batching")
+    p.add_argument("--set", action="append", metavar="KEY=VALUE",
+                   help="override a config field, e.g. --set epochs=10 (repeatable)")
+    p.add_argument("--queue", action="store_true", help="hand the run to the background worker and return")
+    p.set_defaults(func=func)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m core", description=(
         "GenreLab from the command line. Everything it writes goes under the data folder "
@@ -199,25 +212,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data", help=data_help)
     p.set_defaults(func=cmd_extract)
 
-    p = sub.add_parser("train", help="train an LSTM genre classifier and write a run folder")
-    p.add_argument("--preset", choices=("paper", "recommended"), default="recommended",
-                   help="'paper': the study, faithfully; 'recommended': done right (default)")
-    p.add_argument("--data", help=data_help)
-    p.add_argument("--seed", type=int, default=0, help="seed for split, initialisation and batching")
-    p.add_argument("--set", action="append", metavar="KEY=VALUE",
-                   help="override a config field, e.g. --set epochs=10 (repeatable)")
-    p.add_argument("--queue", action="store_true", help="hand the run to the background worker and return")
-    p.set_defaults(func=cmd_train)
-
-    p = sub.add_parser("gan", help="train a GAN on a dataset's training clips and measure its samples")
-    p.add_argument("--preset", choices=("paper", "conditional"), default="conditional",
-                   help="'paper': the study's GAN, flaws included; 'conditional': genre-conditioned (default)")
-    p.add_argument("--data", help=data_help)
-    p.add_argument("--seed", type=int, default=0, help="seed for split, initialisation, noise and batching")
-    p.add_argument("--set", action="append", metavar="KEY=VALUE",
-                   help="override a GAN config field, e.g. --set epochs=10 (repeatable)")
-    p.add_argument("--queue", action="store_true", help="hand the run to the background worker and return")
-    p.set_defaults(func=cmd_gan)
+    training_command(sub, "train", cmd_train, "train an LSTM genre classifier and write a run folder",
+                     ("paper", "recommended"), "'paper': the study, faithfully; 'recommended': done right (default)",
+                     data_help)
+    training_command(sub, "gan", cmd_gan, "train a GAN on a dataset's training clips and measure its samples",
+                     ("paper", "conditional"),
+                     "'paper': the study's GAN, flaws included; 'conditional': genre-conditioned (default)", data_help)
 
     p = sub.add_parser("predict", help="print the most probable genres of an audio file under a trained run")
     p.add_argument("file", help="audio file (WAV, AU, FLAC, OGG, MP3, AIFF)")
