@@ -6,7 +6,11 @@ presets' own epochs, GAN augmentation) takes hours on two CPU cores; ``--epochs`
 :mod:`core.tasks` offers GAN jobs; otherwise the grid is baseline-only and says so.
 
     python bench/bench_experiment.py --seeds 3 --epochs 5            # reduced, demo set only
-    python bench/bench_experiment.py --gtzan                         # full, demo set and gtzan-mini
+    python bench/bench_experiment.py --data both                     # full, demo set and gtzan-mini
+    python bench/bench_experiment.py --data gtzan-mini --threads 1 --set split=fold5   # 5-fold CV as seeds
+
+Two grids can run side by side with ``--threads 1`` each (torch's two threads collapse when
+another process holds a core).
 """
 
 import argparse
@@ -20,6 +24,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 os.environ["GENRELAB_DATA_DIR"] = tempfile.mkdtemp(prefix="genrelab-bench-")
+
+import torch  # noqa: E402
 
 from core import experiment  # noqa: E402
 from core.extract import load_features  # noqa: E402
@@ -56,7 +62,7 @@ def run_grid(name: str, root: Path, args) -> None:
     reduced = {"seeds": args.seeds, "epochs": args.epochs or "preset", "gan_epochs": args.gan_epochs or "preset",
                "per_genre": list(plan["per_genre"]), "gan": experiment.gan_supported()}
     emit(f"{name}_grid_wall_seconds", round(wall, 1), "", cells=cells, seconds_per_cell=round(wall / cells, 2),
-         **reduced)
+         threads=torch.get_num_threads(), overrides=list(plan["set"]), **reduced)
     emit(f"{name}_table", compact(result), "", **reduced)
 
 
@@ -69,17 +75,20 @@ def main() -> None:
     parser.add_argument("--arms", help="e.g. 'paper' to run one classifier preset only")
     parser.add_argument("--set", action="append", help="extra classifier override key=value")
     parser.add_argument("--gan-set", action="append", help="extra GAN override key=value")
-    parser.add_argument("--gtzan", action="store_true", help="also run on ../shared/data/gtzan-mini")
+    parser.add_argument("--data", choices=("demo", "gtzan-mini", "both"), default="demo")
+    parser.add_argument("--threads", type=int, help="torch threads (default: torch's own choice)")
     args = parser.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
     if not experiment.gan_supported():
         emit("gan_cells", None, "skipped", note="core.tasks has no GAN jobs yet: baseline cells only")
-    run_grid("demo", make_demo_dataset(), args)
-    if not args.gtzan:
-        emit("gtzan_mini", None, "skipped", note="pass --gtzan to run it")
-    elif not GTZAN_MINI.is_dir():
-        emit("gtzan_mini", None, "skipped", note=f"{GTZAN_MINI} not found")
-    else:
-        run_grid("gtzan-mini", GTZAN_MINI, args)
+    if args.data in ("demo", "both"):
+        run_grid("demo", make_demo_dataset(), args)
+    if args.data in ("gtzan-mini", "both"):
+        if GTZAN_MINI.is_dir():
+            run_grid("gtzan-mini", GTZAN_MINI, args)
+        else:
+            emit("gtzan_mini", None, "skipped", note=f"{GTZAN_MINI} not found")
 
 
 if __name__ == "__main__":

@@ -37,6 +37,10 @@ class FeatureConfig:
         return self.sr / self.hop_length
 
 
+SPLITS = ("paper", "stratified", "fold5", "filtered")
+"""Split kinds (:func:`core.splits.make_split`)."""
+
+
 @dataclass(frozen=True)
 class ClassifierConfig:
     """Everything that defines a classifier run: input framing, model, optimisation, split."""
@@ -69,7 +73,8 @@ class ClassifierConfig:
     spec_augment: bool = param(False, help="mask random time and frequency bands of training inputs")
     # data
     split: str = param("paper", help="'paper': seeded 70/20/10 random split; 'stratified': 70/15/15 stratified; "
-                       "'filtered': Kereliuk et al. artist-filtered GTZAN split", choices=("paper", "stratified", "filtered"))
+                       "'fold5': stratified 5-fold, the seed picks the fold (seeds 0-4 test every clip once); "
+                       "'filtered': Kereliuk et al. artist-filtered GTZAN split", choices=SPLITS)
     seed: int = param(0, 0, 2**31 - 1, "seed for split, initialisation and batching")
 
 
@@ -190,7 +195,7 @@ class GANConfig:
                             "the samples (the recommended preset's, so a finished recommended run can serve)")
     split: str = param("paper", help="the classifier split whose training clips the GAN learns from "
                        "(augment a classifier with the same split and seed)",
-                       choices=("paper", "stratified", "filtered"))
+                       choices=SPLITS)
     seed: int = param(0, 0, 2**31 - 1, "seed for split, initialisation, noise and batching")
 
 

@@ -80,6 +80,15 @@ def kfold_splits(y: np.ndarray, k: int, seed: int, val: float = 0.15) -> list[Sp
     return out
 
 
+def fold_split(y: np.ndarray, seed: int, k: int = 5) -> Split:
+    """Fold ``seed % k`` of the stratified k-fold partition shuffled with ``seed // k``.
+
+    Seeds 0 to k-1 together test every clip exactly once, so an experiment over k seeds is a
+    cross-validation; seeds k to 2k-1 repeat it with a new partition.
+    """
+    return kfold_splits(y, k, seed // k)[seed % k]
+
+
 def filtered_split(keys: list[str], lists: Path = SPLIT_LISTS) -> Split:
     """Kereliuk, Sturm & Larsen's artist-filtered GTZAN split (443/197/290 clips of the full set).
 
@@ -103,6 +112,8 @@ def make_split(kind: str, y: np.ndarray, keys: list[str], seed: int) -> Split:
         return paper_split(len(y), seed)
     if kind == "stratified":
         return stratified_split(y, seed)
+    if kind == "fold5":
+        return fold_split(y, seed)
     if kind == "filtered":
         return filtered_split(keys)
     raise ValueError(f"unknown split {kind!r}")

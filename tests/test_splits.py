@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from core.splits import filtered_split, kfold_splits, paper_split, stratified_split
+from core.splits import filtered_split, kfold_splits, make_split, paper_split, stratified_split
 
 
 def _disjoint_cover(s, n):
@@ -31,6 +31,17 @@ def test_kfold_tests_every_clip_once():
     assert sorted(tested.tolist()) == list(range(100))
     assert all(_disjoint_cover(f, 100) for f in folds)
     assert all((np.bincount(y[f.test], minlength=10) == 2).all() for f in folds)
+
+
+def test_fold5_seeds_0_to_4_are_a_cross_validation_and_5_to_9_a_new_one():
+    y = np.repeat(np.arange(10), 10)
+    first = [make_split("fold5", y, [], seed) for seed in range(5)]
+    assert sorted(np.concatenate([s.test for s in first]).tolist()) == list(range(100))
+    assert all(_disjoint_cover(s, 100) and len(s.test) == 20 for s in first)
+    assert "fold 3/5" in first[2].name
+    second = [make_split("fold5", y, [], seed) for seed in range(5, 10)]
+    assert sorted(np.concatenate([s.test for s in second]).tolist()) == list(range(100))
+    assert not np.array_equal(first[0].test, second[0].test)
 
 
 def test_filtered_split_uses_shipped_lists():
