@@ -124,11 +124,31 @@ def job_progress(run_id: str) -> dict | None:
     return record
 
 
-def run_options(kind: str, status: tuple[str, ...] = ("done", "cancelled", "interrupted")) -> dict[str, dict]:
-    """Label → record of runs of a kind in the given states, newest first (the id's tail keeps labels unique)."""
+def run_options(kind: str, status: tuple[str, ...] = ("done", "cancelled", "interrupted"),
+                experiments: bool = True) -> dict[str, dict]:
+    """Label → record of runs of a kind in the given states, newest first (the id's tail keeps labels unique).
+
+    ``experiments=False`` leaves out the child runs of experiments (they are reached from the Compare page).
+    """
     return {f"{r['name']} · {time.strftime('%d %b %H:%M', time.localtime(r['created']))} · {r['status']} · "
             f"{r['id'][-4:]}": r
-            for r in runs.list_runs(kind) if r["status"] in status}
+            for r in runs.list_runs(kind) if r["status"] in status and (experiments or not r.get("experiment"))}
+
+
+def reopen_picker(kind: str, state_key: str, open_id: str | None, what: str) -> None:
+    """A picker of finished runs of ``kind`` (experiments' children left out); choosing one opens it.
+
+    The chosen id goes to ``st.session_state[state_key]`` and the URL's ``run``, so the link reopens it.
+    """
+    options = run_options(kind, experiments=False)
+    if not options:
+        st.caption(f"Finished {what} appear here; those of experiments are on the Compare page.")
+        return
+    label = st.selectbox("Run", list(options), index=None, placeholder="Choose a run…", key=f"{state_key}_reopen")
+    if label and options[label]["id"] != open_id:
+        st.session_state[state_key] = options[label]["id"]
+        st.query_params["run"] = options[label]["id"]
+        st.rerun()
 
 
 def _log_grid(lo: float, hi: float, value: float) -> list[float]:

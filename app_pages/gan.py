@@ -8,7 +8,7 @@ import streamlit as st
 from core import charts, config, evaluate, gan, inversion, jobs, predict, runs, tasks
 from core.config import FeatureConfig, GANConfig
 from app_pages.common import (config_widgets, dataset_selector, features, job_progress, measured_on, preset_picker,
-                              run_options, settings_form, start_button)
+                              reopen_picker, settings_form, start_button)
 
 PRESET_LABELS = {"paper": "paper (the study's GAN)", "conditional": "conditional (recommended)"}
 CLASSIFIER_LABELS = {"paper": "paper LSTM (the study)", "recommended": "recommended LSTM"}
@@ -285,12 +285,4 @@ else:
 
 st.divider()
 st.subheader("Reopen a GAN run")
-options = run_options("gan")
-if options:
-    label = st.selectbox("Run", list(options), index=None, placeholder="Choose a run…", key="gan_reopen")
-    if label and options[label]["id"] != run_id:
-        st.session_state["gan_run"] = options[label]["id"]
-        st.query_params["run"] = options[label]["id"]
-        st.rerun()
-else:
-    st.caption("Finished GAN runs appear here.")
+reopen_picker("gan", "gan_run", run_id, "GAN runs")

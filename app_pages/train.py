@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from app_pages.common import (dataset_selector, job_progress, preset_picker, result_view, run_options,
+from app_pages.common import (dataset_selector, job_progress, preset_picker, reopen_picker, result_view,
                               settings_form, start_button)
 from core import charts, config, runs, tasks
 
@@ -56,12 +56,4 @@ if run_id:
 
 st.divider()
 st.subheader("Reopen a finished run")
-options = run_options("clf")
-if options:
-    label = st.selectbox("Run", list(options), index=None, placeholder="Choose a run…")
-    if label and options[label]["id"] != run_id:
-        st.session_state["train_run"] = options[label]["id"]
-        st.query_params["run"] = options[label]["id"]
-        st.rerun()
-else:
-    st.caption("Finished runs appear here.")
+reopen_picker("clf", "train_run", run_id, "runs")

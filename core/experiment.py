@@ -117,7 +117,7 @@ def submit(p: dict, data_root: str | Path, data_name: str, name: str = "") -> st
 
 def resume(exp_id: str) -> None:
     """Mark an interrupted, cancelled or failed experiment as queued again (enqueue it afterwards)."""
-    (runs.run_path(exp_id) / "cancel").unlink(missing_ok=True)
+    runs.clear_cancel(exp_id)
     runs.update(exp_id, status="queued", error=None)
 
 
@@ -175,6 +175,7 @@ def _gan_for(exp_id: str, p: dict, cell: dict, report: Callable[[float, str], No
         return record["gans"][key]
     gan_id = tasks.submit_gan(gan_config(p, cell), record["dataset"]["root"], record["dataset"]["name"],
                               name=f"{record['name']}: {cell['gan']} GAN, seed {cell['seed']}", preset=cell["gan"])
+    runs.update(gan_id, experiment=exp_id)
     runs.update(exp_id, gans={**record["gans"], key: gan_id})
     label = f"training the {cell['gan']} GAN for seed {cell['seed']}"
     _run_child(exp_id, gan_id, tasks.run_gan, lambda fraction, text: report(0.0, text), label)

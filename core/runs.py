@@ -175,6 +175,11 @@ def cancel_requested(run_id: str) -> bool:
     return (run_path(run_id) / "cancel").exists()
 
 
+def clear_cancel(run_id: str) -> None:
+    """Withdraw a cancel request (before resuming a run)."""
+    (run_path(run_id) / "cancel").unlink(missing_ok=True)
+
+
 def delete(run_id: str) -> None:
     """Remove a finished run. Active runs must be cancelled first."""
     record = load(run_id)

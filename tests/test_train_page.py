@@ -58,3 +58,16 @@ def test_reopen_finished_run(tones_app, tone_dataset):
     at.switch_page("app_pages/train.py").run()
     assert not at.exception
     assert any(m.label == "Test accuracy" for m in at.metric)
+
+
+def test_reopen_list_leaves_out_experiment_children(tones_app, tone_dataset):
+    own = runs.create("clf", "my own run", {}, dataset={"name": "tones", "root": str(tone_dataset)})
+    child = runs.create("clf", "experiment cell", {}, dataset={"name": "tones", "root": str(tone_dataset)})
+    runs.update(child, experiment="exp-x", cell="paper/0/0")
+    for run_id in (own, child):
+        runs.update(run_id, status="done")
+    at = tones_app
+    at.switch_page("app_pages/train.py").run()
+    assert not at.exception
+    options = at.selectbox(key="train_run_reopen").options
+    assert any("my own run" in o for o in options) and not any("experiment cell" in o for o in options)
