@@ -104,14 +104,13 @@ def start_form() -> None:
     chosen = left.multiselect("Classifiers", arms, default=arms, key="exp_arms",
                               help="paper LSTM with the paper GAN; recommended LSTM with the conditional GAN")
     seeds = right.slider("Seeds", 1, 10, 5, key="exp_seeds", help="Each seed: a new split and a new initialisation")
-    can_gan = experiment.gan_supported()
-    amounts = left.multiselect("Generated clips per genre (besides the baseline)", [70, 150],
-                               default=[70, 150] if can_gan else [], disabled=not can_gan, key="exp_amounts",
-                               help=None if can_gan else "GAN augmentation is not available in this version yet")
-    overrides = right.text_input("Classifier settings", key="exp_set", placeholder="e.g. epochs=10, lr=0.001",
-                                 help="key=value pairs, comma separated, applied to every classifier")
+    amounts = left.multiselect("Generated clips per genre (besides the baseline)", [70, 150], default=[70, 150],
+                               key="exp_amounts")
+    overrides = right.text_input("Classifier settings", key="exp_set", placeholder="e.g. epochs=10, split=fold5",
+                                 help="key=value pairs, comma separated, applied to every classifier; "
+                                      "split=fold5 makes seeds 0-4 a stratified 5-fold cross-validation")
     gan_overrides = right.text_input("GAN settings", key="exp_gan_set", placeholder="e.g. epochs=20",
-                                     disabled=not can_gan, help="key=value pairs applied to every GAN")
+                                     help="key=value pairs applied to every GAN")
     if st.button("Start experiment", type="primary", key="exp_start"):
         split = lambda text: tuple(s.strip() for s in text.split(",") if s.strip())  # noqa: E731
         try:

@@ -2,8 +2,7 @@
 
 Prints one JSON line per figure. Uses a fresh temporary data folder. The full grid (5 seeds, the
 presets' own epochs, GAN augmentation) takes hours on two CPU cores; ``--epochs``, ``--seeds`` and
-``--gan-epochs`` run a reduced form. GAN cells (+70, +150 per genre) are included only when
-:mod:`core.tasks` offers GAN jobs; otherwise the grid is baseline-only and says so.
+``--gan-epochs`` run a reduced form.
 
     python bench/bench_experiment.py --seeds 3 --epochs 5            # reduced, demo set only
     python bench/bench_experiment.py --data both                     # full, demo set and gtzan-mini
@@ -48,7 +47,7 @@ def compact(result: dict) -> dict:
 
 def run_grid(name: str, root: Path, args) -> None:
     load_features(root)  # extraction is not part of the grid's time
-    per_genre = tuple(int(n) for n in args.per_genre.split(",")) if experiment.gan_supported() else (0,)
+    per_genre = tuple(int(n) for n in args.per_genre.split(","))
     overrides = tuple(args.set or ()) + ((f"epochs={args.epochs}",) if args.epochs else ())
     gan_overrides = tuple(args.gan_set or ()) + ((f"epochs={args.gan_epochs}",) if args.gan_epochs else ())
     plan = experiment.plan("paper", seeds=args.seeds, per_genre=per_genre,
@@ -60,7 +59,7 @@ def run_grid(name: str, root: Path, args) -> None:
     wall = time.perf_counter() - start
     cells = len(experiment.cells(plan))
     reduced = {"seeds": args.seeds, "epochs": args.epochs or "preset", "gan_epochs": args.gan_epochs or "preset",
-               "per_genre": list(plan["per_genre"]), "gan": experiment.gan_supported()}
+               "per_genre": list(plan["per_genre"])}
     emit(f"{name}_grid_wall_seconds", round(wall, 1), "", cells=cells, seconds_per_cell=round(wall / cells, 2),
          threads=torch.get_num_threads(), overrides=list(plan["set"]), **reduced)
     emit(f"{name}_table", compact(result), "", **reduced)
@@ -80,8 +79,6 @@ def main() -> None:
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
-    if not experiment.gan_supported():
-        emit("gan_cells", None, "skipped", note="core.tasks has no GAN jobs yet: baseline cells only")
     if args.data in ("demo", "both"):
         run_grid("demo", make_demo_dataset(), args)
     if args.data in ("gtzan-mini", "both"):

@@ -101,15 +101,8 @@ def gan_config(p: dict, cell: dict) -> config.GANConfig:
         f"segment_seconds={clf.segment_seconds}"])
 
 
-def gan_supported() -> bool:
-    """True once classifier runs can be augmented from a GAN run (:mod:`core.tasks` GAN jobs)."""
-    return hasattr(tasks, "submit_gan") and hasattr(tasks, "run_gan")
-
-
 def submit(p: dict, data_root: str | Path, data_name: str, name: str = "") -> str:
     """Create a queued experiment run folder for plan ``p``; returns its id."""
-    if any(n for n in p["per_genre"]) and not gan_supported():
-        raise config.ConfigError("GAN augmentation is not available yet: plan with per_genre=(0,) (baseline only)")
     title = name or (f"{p['design']} experiment on {data_name}: {', '.join(a[0] for a in p['arms'])}, "
                      f"{len(p['seeds'])} seeds")
     return runs.create("exp", title, p, dataset={"name": data_name, "root": str(data_root)}, cells={}, gans={})

@@ -831,7 +831,7 @@ def _country(ctx: _Ctx) -> None:
 
 
 def _disco(ctx: _Ctx) -> None:
-    g, rng = ctx.grid, ctx.rng
+    rng = ctx.rng
     _drums(ctx, [0, 4, 8, 12], [4, 12], list(range(0, 16, 1 if ctx.keep(0.5) else 2)), level_db=0,
            open_steps=[2, 6, 10, 14], snare_kind="clap" if ctx.keep(0.4) else "snare", hat_level=0.35,
            crash=ctx.keep(0.4))
@@ -910,7 +910,7 @@ def _metal(ctx: _Ctx) -> None:
 
 
 def _pop(ctx: _Ctx) -> None:
-    g, rng = ctx.grid, ctx.rng
+    rng = ctx.rng
     if ctx.keep(0.5):
         _drums(ctx, [0, 4, 8, 12], [4, 12], list(range(0, 16, 2)), level_db=-1,
                snare_kind="clap" if ctx.keep(0.5) else "snare")
@@ -955,7 +955,7 @@ def _reggae(ctx: _Ctx) -> None:
 
 
 def _rock(ctx: _Ctx) -> None:
-    g, rng = ctx.grid, ctx.rng
+    rng = ctx.rng
     _drums(ctx, [0, 8] if ctx.keep(0.5) else [0, 8, 10], [4, 12], list(range(0, 16, 2)), level_db=0,
            crash=ctx.keep(0.5))
     r = rng.random()
