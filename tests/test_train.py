@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from core.config import ClassifierConfig, ConfigError, preset, with_overrides
+from core.config import ConfigError, preset, with_overrides
 from core.extract import load_features
 from core.features import model_inputs
 from core.models import LSTMClassifier
@@ -22,6 +22,18 @@ def test_paper_model_shapes_match_the_study():
     assert model(x).shape == (4, 10) and model.embed(x).shape == (4, 256)
     bi = LSTMClassifier(hidden_size=32, bidirectional=True, pooling="mean")
     assert bi(x).shape == (4, 10) and bi.embed(x).shape == (4, 64)
+    assert isinstance(model.front, torch.nn.Identity)
+
+
+def test_conv_front_end_keeps_time_steps_and_sees_neighbouring_frames():
+    model = LSTMClassifier(hidden_size=16, conv_channels=4).eval()
+    assert model.lstm.input_size == 4 * 128 // 8
+    x = torch.zeros(1, 10, 128)
+    x[0, 5, 40] = 1.0
+    y = model.front(x) - model.front(torch.zeros_like(x))
+    changed = y.abs().sum(dim=2)[0].nonzero().flatten().tolist()
+    assert changed == [4, 5, 6]  # a 3x3 kernel: the frame and its two neighbours, nothing else
+    assert model(torch.randn(3, 10, 128)).shape == (3, 10)
 
 
 def test_presets_and_bounds():
