@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 from typing import Callable
 
-from . import compare, config, evaluate, runs, tasks
+from . import compare, config, evaluate, runs, splits, tasks
 
 DESIGNS: dict[str, tuple[tuple[str, str], ...]] = {
     "paper": (("paper", "paper"), ("recommended", "conditional")),
@@ -103,7 +103,7 @@ def gan_config(p: dict, cell: dict) -> config.GANConfig:
 
 def submit(p: dict, data_root: str | Path, data_name: str, name: str = "") -> str:
     """Create a queued experiment run folder for plan ``p``; returns its id."""
-    title = name or (f"{p['design']} experiment on {data_name}: {', '.join(a[0] for a in p['arms'])}, "
+    title = name or (f"The study's table on {data_name}: {', '.join(a[0] for a in p['arms'])}, "
                      f"{len(p['seeds'])} seeds")
     return runs.create("exp", title, p, dataset={"name": data_name, "root": str(data_root)}, cells={}, gans={})
 
@@ -314,8 +314,16 @@ def table(exp_id: str) -> dict:
     record = runs.load(exp_id)
     rows = per_seed_rows(record)
     return {"per_seed": rows, **summarise(rows), "cells_done": len(rows), "cells_total": len(cells(record["config"])),
-            "measured_on": f"{record['dataset']['name']}; a new split and initialisation per seed "
-                           f"(seeds {record['config']['seeds'][0]}–{record['config']['seeds'][-1]})"}
+            "measured_on": measured_on(record)}
+
+
+def measured_on(record: dict) -> str:
+    """Dataset, how each arm splits it, and the seeds: 'demo; paper LSTM: the study's random 70/20/10 split, …'."""
+    p = record["config"]
+    arms = "; ".join(f"{preset} LSTM: {splits.KINDS[classifier_config(p, cells(p)[0] | {'preset': preset}).split]}"
+                     for preset, _ in p["arms"])
+    return (f"{record['dataset']['name']}; {arms}; a new split and initialisation per seed "
+            f"(seeds {p['seeds'][0]}–{p['seeds'][-1]})")
 
 
 def write_table(exp_id: str) -> dict:

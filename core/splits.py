@@ -17,6 +17,12 @@ from .paths import REPO_ROOT
 SPLIT_LISTS = REPO_ROOT / "assets" / "gtzan-splits"
 
 
+KINDS = {"paper": "the study's random 70/20/10 split", "stratified": "a stratified 70/15/15 split",
+         "fold5": "a fold of a stratified 5-fold partition (seeds 0-4 test every clip once)",
+         "filtered": "the artist-filtered GTZAN split"}
+"""Split kind (a config's ``split``) → a phrase saying how the clips were divided."""
+
+
 @dataclass(frozen=True)
 class Split:
     """Indices of the clips in each part; ``name`` says how it was drawn (shown next to results)."""

@@ -50,6 +50,15 @@ def test_plan_validates_and_orders_cells():
         experiment.plan(arms=("other",))
 
 
+def test_measured_on_names_each_arms_split():
+    record = {"dataset": {"name": "gtzan-mini"}, "config": experiment.plan(seeds=5)}
+    text = experiment.measured_on(record)
+    assert text.startswith("gtzan-mini; paper LSTM: the study's random 70/20/10 split; recommended LSTM: a stratified")
+    assert text.endswith("(seeds 0–4)")
+    folds = {"dataset": {"name": "x"}, "config": experiment.plan(seeds=5, overrides=("split=fold5",))}
+    assert experiment.measured_on(folds).count("5-fold") == 2
+
+
 def counting(monkeypatch, fail_on: int | None = None) -> list[str]:
     """Count (and optionally crash on the n-th) classifier training call."""
     calls, real = [], tasks.run_classifier
