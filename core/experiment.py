@@ -320,7 +320,7 @@ def table(exp_id: str) -> dict:
 def measured_on(record: dict) -> str:
     """Dataset, how each arm splits it, and the seeds: 'demo; paper LSTM: the study's random 70/20/10 split, …'."""
     p = record["config"]
-    arms = "; ".join(f"{preset} LSTM: {splits.KINDS[classifier_config(p, cells(p)[0] | {'preset': preset}).split]}"
+    arms = "; ".join(f"{preset} LSTM: {splits.KINDS[classifier_config(p, {'preset': preset, 'seed': p['seeds'][0]}).split]}"
                      for preset, _ in p["arms"])
     return (f"{record['dataset']['name']}; {arms}; a new split and initialisation per seed "
             f"(seeds {p['seeds'][0]}–{p['seeds'][-1]})")

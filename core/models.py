@@ -18,6 +18,10 @@ class ConvFrontEnd(nn.Module):
         self.conv = nn.Sequential(nn.Conv2d(1, channels, 3, padding=1), nn.BatchNorm2d(channels), nn.ReLU(),
                                   nn.MaxPool2d((1, pool)))
 
+    def width(self, n_mels: int) -> int:
+        """Features per step of the output for ``n_mels`` input bands."""
+        return self.conv[0].out_channels * (n_mels // self.conv[3].kernel_size[1])
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         y = self.conv(x.unsqueeze(1))  # (batch, channels, steps, n_mels // pool)
         return y.permute(0, 2, 1, 3).flatten(2)
@@ -38,7 +42,7 @@ class LSTMClassifier(nn.Module):
         super().__init__()
         self.pooling = pooling
         self.front = ConvFrontEnd(conv_channels) if conv_channels else nn.Identity()
-        width_in = conv_channels * (n_mels // 8) if conv_channels else n_mels
+        width_in = self.front.width(n_mels) if conv_channels else n_mels
         self.lstm = nn.LSTM(width_in, hidden_size, num_layers, batch_first=True, bidirectional=bidirectional,
                             dropout=dropout if num_layers > 1 else 0.0)
         width = hidden_size * (2 if bidirectional else 1)
