@@ -22,6 +22,13 @@ KINDS = {"paper": "the study's random 70/20/10 split", "stratified": "a stratifi
          "filtered": "the artist-filtered GTZAN split"}
 """Split kind (a config's ``split``) → a phrase saying how the clips were divided."""
 
+SELECT_PARTITION = 0
+"""Shuffle seed of the k-fold partition that presets are chosen on (``kfold_splits(y, 5, SELECT_PARTITION)``,
+i.e. ``fold5`` seeds 0-4). Figures reported in README never come from it."""
+REPORT_PARTITION = 1
+"""Shuffle seed of the k-fold partition that reported figures come from (``fold5`` seeds 5-9); nothing is
+chosen on it."""
+
 
 @dataclass(frozen=True)
 class Split:
