@@ -1,5 +1,6 @@
 """Tests for core.synth: the embedded synthetic 10-genre demo dataset (short clips, so the file runs fast)."""
 
+import hashlib
 import json
 import os
 
@@ -132,3 +133,24 @@ def test_tempo_ranges_differ():
             rates.append(float(librosa.feature.tempo(onset_envelope=env, sr=SR, start_bpm=100)[0]))
         return np.median(rates)
     assert onset_rate("disco") > onset_rate("reggae") * 0.9
+
+
+# SHA-256 prefixes of float32 clips rendered by SYNTH_VERSION 1 (seed 11, 2 s at 22050 Hz, and one
+# 16 kHz clip): a refactor of the synthesiser must keep the audio bit-identical or bump SYNTH_VERSION.
+GOLDEN = {"blues": "84ec5f23d8a97d7b", "classical": "5a5f44d6d81d3a3f", "country": "c94aaa364d5c4d21",
+          "disco": "5e3bb0ec6b730c02", "hiphop": "27414ad6c5e0f25f", "jazz": "c56e18bf16c6a1a3",
+          "metal": "7106f9eeeb782065", "pop": "215fa8a580a81300", "reggae": "d7c01af16a2e580b",
+          "rock": "62a87d7afe9a989a"}
+
+
+def _digest(y: np.ndarray) -> str:
+    return hashlib.sha256(y.tobytes()).hexdigest()[:16]
+
+
+@pytest.mark.parametrize("genre", GENRES)
+def test_clip_bit_identical_to_version_1(genre):
+    assert _digest(synth_clip(genre, 11, seconds=2.0, sr=SR)) == GOLDEN[genre]
+
+
+def test_clip_bit_identical_at_16k():
+    assert _digest(synth_clip("jazz", 3, seconds=1.3, sr=16000)) == "c62ffcbe66fc2c13"
