@@ -25,7 +25,7 @@ from core import evaluate  # noqa: E402
 from core.config import preset  # noqa: E402
 from core.extract import load_features  # noqa: E402
 from core.splits import kfold_splits, stratified_split  # noqa: E402
-from core.synth import make_demo_dataset  # noqa: E402
+from core.demo import make_demo_dataset  # noqa: E402
 from core.train import fit, predict_clips, prepare  # noqa: E402
 
 GTZAN_MINI = REPO.parent / "shared" / "data" / "gtzan-mini"

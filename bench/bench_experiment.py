@@ -28,7 +28,7 @@ import torch  # noqa: E402
 
 from core import experiment  # noqa: E402
 from core.extract import load_features  # noqa: E402
-from core.synth import make_demo_dataset  # noqa: E402
+from core.demo import make_demo_dataset  # noqa: E402
 
 GTZAN_MINI = REPO.parent / "shared" / "data" / "gtzan-mini"
 

@@ -20,7 +20,7 @@ os.environ["GENRELAB_DATA_DIR"] = tempfile.mkdtemp(prefix="genrelab-bench-")
 
 from core.extract import compute_logmel, load_features  # noqa: E402
 from core.config import FeatureConfig  # noqa: E402
-from core.synth import make_demo_dataset  # noqa: E402
+from core.demo import make_demo_dataset  # noqa: E402
 
 GTZAN_MINI = REPO.parent / "shared" / "data" / "gtzan-mini"
 

@@ -40,7 +40,7 @@ def emit(figure: str, value, **info) -> None:
 def bench(preset: str, overrides: list[str]) -> dict:
     """Train one GAN run on the demo set through :mod:`core.tasks`; returns its record and result."""
     from core import config, runs, tasks
-    from core.synth import make_demo_dataset
+    from core.demo import make_demo_dataset
 
     cfg = config.with_overrides(config.gan_preset(preset), overrides)
     run_id = tasks.submit_gan(cfg, make_demo_dataset(), "demo", preset=preset)

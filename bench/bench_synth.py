@@ -37,7 +37,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="genrelab-bench-") as tmp:
         os.environ["GENRELAB_DATA_DIR"] = tmp
         from core import GENRES
-        from core.synth import make_demo_dataset
+        from core.demo import make_demo_dataset
 
         load = os.getloadavg()[0]
         cpu0 = _cpu_seconds()

@@ -49,7 +49,7 @@ def resolve(name: str, progress=None) -> Path:
     an arbitrary folder.
     """
     if name == DEMO:
-        from .synth import make_demo_dataset
+        from .demo import make_demo_dataset
 
         return make_demo_dataset(progress=progress)
     known = {**allow_listed(), **uploaded()}

@@ -31,7 +31,7 @@ def resolve_data(arg: str | None) -> Path:
     """A dataset folder from ``--data``; ``demo`` or nothing means the embedded demo set (made if needed)."""
     if arg and arg != "demo":
         return Path(arg)
-    from .synth import make_demo_dataset
+    from .demo import make_demo_dataset
 
     return make_demo_dataset(progress=TerminalProgress("demo set"))
 
@@ -42,7 +42,7 @@ def data_name(arg: str | None) -> str:
 
 
 def cmd_demo(args) -> int:
-    from .synth import make_demo_dataset
+    from .demo import make_demo_dataset
 
     root = make_demo_dataset(clips_per_genre=args.clips, seconds=args.seconds, seed=args.seed,
                              progress=TerminalProgress("demo set"))

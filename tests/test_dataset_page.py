@@ -13,7 +13,7 @@ APP = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")
 @pytest.fixture(autouse=True)
 def _no_demo(monkeypatch):
     """The demo set is never generated here: every test selects a small dataset through the URL."""
-    monkeypatch.setattr("core.synth.make_demo_dataset", lambda **_: pytest.fail("the demo set was generated"))
+    monkeypatch.setattr("core.demo.make_demo_dataset", lambda **_: pytest.fail("the demo set was generated"))
 
 
 def dataset_app(monkeypatch, datasets: str, name: str) -> AppTest:

@@ -1,4 +1,4 @@
-"""Tests for core.synth: the embedded synthetic 10-genre demo dataset (short clips, so the file runs fast)."""
+"""Tests for core.demo: the embedded synthetic 10-genre demo dataset (short clips, so the file runs fast)."""
 
 import hashlib
 import json
@@ -10,7 +10,8 @@ import pytest
 import soundfile as sf
 
 from core import GENRES
-from core.synth import MANIFEST, clip_seed, default_root, make_demo_dataset, synth_clip
+from core.demo import MANIFEST, clip_seed, default_root, make_demo_dataset, synth_clip
+from core.demo.styles import STYLES
 
 SR = 22050
 
@@ -55,7 +56,7 @@ def test_clip_seeds_differ():
 
 
 def test_make_demo_dataset_layout_progress_and_idempotency(data_dir, monkeypatch):
-    monkeypatch.setattr("core.synth.PARALLEL_MIN_SECONDS", 0.0)  # exercise the worker pool
+    monkeypatch.setattr("core.demo.dataset.PARALLEL_MIN_SECONDS", 0.0)  # exercise the worker pool
     calls = []
     root = make_demo_dataset(clips_per_genre=2, seconds=1.0, sr=SR, seed=5,
                              progress=lambda done, total: calls.append((done, total)))
@@ -154,3 +155,10 @@ def test_clip_bit_identical_to_version_1(genre):
 
 def test_clip_bit_identical_at_16k():
     assert _digest(synth_clip("jazz", 3, seconds=1.3, sr=16000)) == "c62ffcbe66fc2c13"
+
+
+def test_one_style_per_genre_with_known_neighbours():
+    assert tuple(STYLES) == GENRES
+    for name, style in STYLES.items():
+        assert style.name == name and style.tempo[0] < style.tempo[1] and style.progressions
+        assert set(style.neighbours) <= set(GENRES) - {name}
