@@ -24,7 +24,7 @@ import numpy as np
 import torch
 from scipy import linalg
 
-from . import evaluate
+from . import gan_metrics
 from .features import normalise
 from .gan import Samples, from_unit, paper_to_db
 from .models import LSTMClassifier
@@ -70,7 +70,7 @@ def fidelity(pred: np.ndarray, intended: np.ndarray, n_classes: int) -> dict:
         samples), ``chance`` (``1 / n_classes``) and ``predicted_counts`` (samples assigned to each
         genre: one tall bar means the samples all sound alike to the judge).
     """
-    per_class = evaluate.fidelity_per_class(pred, intended, n_classes)
+    per_class = gan_metrics.fidelity_per_class(pred, intended, n_classes)
     return {"overall": float(np.mean(pred == intended)),
             "per_class": [None if np.isnan(v) else float(v) for v in per_class],
             "chance": 1.0 / n_classes,
@@ -78,15 +78,15 @@ def fidelity(pred: np.ndarray, intended: np.ndarray, n_classes: int) -> dict:
 
 
 def frechet_distance(a: np.ndarray, b: np.ndarray) -> float:
-    """:func:`core.evaluate.frechet_distance`, quiet about singular covariances.
+    """:func:`core.gan_metrics.frechet_distance`, quiet about singular covariances.
 
     With fewer samples than embedding dimensions (typical per genre) the covariances are singular
-    by construction; the distance is still defined and evaluate handles it, so SciPy's warning is
+    by construction; the distance is still defined and gan_metrics handles it, so SciPy's warning is
     noise here.
     """
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", linalg.LinAlgWarning)
-        return evaluate.frechet_distance(a, b)
+        return gan_metrics.frechet_distance(a, b)
 
 
 def frechet(real: np.ndarray, real_y: np.ndarray, gen: np.ndarray, gen_y: np.ndarray, n_classes: int) -> dict:
@@ -119,9 +119,9 @@ def nearest(gen: np.ndarray, train: np.ndarray, held_out: np.ndarray) -> dict:
         ``to_generated``: each sample to its nearest other sample (near 0: mode collapse);
         ``held_out_to_train``: real held-out inputs to their nearest training input, the yardstick.
     """
-    return {"to_train": _summary(evaluate.nearest_neighbour_distances(gen, train)),
-            "to_generated": _summary(evaluate.nearest_neighbour_distances(gen, gen, exclude_self=True)),
-            "held_out_to_train": _summary(evaluate.nearest_neighbour_distances(held_out, train))}
+    return {"to_train": _summary(gan_metrics.nearest_neighbour_distances(gen, train)),
+            "to_generated": _summary(gan_metrics.nearest_neighbour_distances(gen, gen, exclude_self=True)),
+            "held_out_to_train": _summary(gan_metrics.nearest_neighbour_distances(held_out, train))}
 
 
 def report(model: LSTMClassifier, gen: np.ndarray, gen_y: np.ndarray, train: Part, held_out: Part,

@@ -12,15 +12,13 @@ from core.evaluate import (
     accuracy_interval,
     confusion,
     describe_difference,
-    fidelity_per_class,
-    frechet_distance,
     mcnemar_exact,
     mean_interval,
-    nearest_neighbour_distances,
     paired_differences,
     per_class_report,
     row_normalise,
 )
+from core.gan_metrics import fidelity_per_class, frechet_distance, nearest_neighbour_distances
 
 Z95 = 1.959963984540054  # standard normal 97.5 % quantile
 
@@ -363,7 +361,7 @@ def test_nearest_neighbour_exclude_self_within_one_set():
     np.testing.assert_allclose(nearest_neighbour_distances(dup, dup, exclude_self=True), [0.0, 0.0, 5.0])
 
 
-def test_nearest_neighbour_chunking_matches_brute_force():
+def test_nearest_neighbour_matches_brute_force_on_a_large_reference():
     rng = np.random.default_rng(4)
     q, r = rng.standard_normal((300, 7)), rng.standard_normal((20000, 7))
     brute = np.sqrt(((q[:, None, :] - r[None, :, :]) ** 2).sum(-1)).min(axis=1)
