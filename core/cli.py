@@ -7,24 +7,29 @@ import sys
 import time
 from pathlib import Path
 
+from tqdm import tqdm
+
 from . import paths
 
 
 class TerminalProgress:
-    """A one-line progress bar on stderr: ``label [#####.....] 12/40  3.1 s``."""
+    """GenreLab's ``progress(done, total, note)`` callbacks drawn as a :mod:`tqdm` bar on stderr."""
 
     def __init__(self, label: str):
-        self.label, self.start = label, time.perf_counter()
+        self.label = label
+        self.bar: tqdm | None = None
 
     def __call__(self, done: int, total: int, note: str = "") -> None:
-        width = 30
-        filled = int(width * done / max(total, 1))
-        elapsed = time.perf_counter() - self.start
-        sys.stderr.write(f"\r{self.label} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}  "
-                         f"{elapsed:.1f} s {note}   ")
+        if self.bar is None or self.bar.total != total:
+            if self.bar is not None:
+                self.bar.close()
+            self.bar = tqdm(total=total, desc=self.label, file=sys.stderr, dynamic_ncols=True)
+        self.bar.n = done
+        self.bar.set_postfix_str(note, refresh=False)
+        self.bar.refresh()
         if done >= total:
-            sys.stderr.write("\n")
-        sys.stderr.flush()
+            self.bar.close()
+            self.bar = None
 
 
 def resolve_data(arg: str | None) -> Path:

@@ -3,7 +3,7 @@ import subprocess
 import sys
 
 from core import runs
-from core.cli import main
+from core.cli import TerminalProgress, main
 
 
 def test_scan_prints_report(tone_dataset, capsys):
@@ -36,3 +36,12 @@ def test_help_runs_as_a_module():
     out = subprocess.run([sys.executable, "-m", "core", "--help"], capture_output=True, text=True,
                          env=os.environ.copy(), cwd=os.path.dirname(os.path.dirname(__file__)))
     assert out.returncode == 0 and "train" in out.stdout and "scan" in out.stdout
+
+
+def test_terminal_progress_draws_a_bar_on_stderr(capsys):
+    bar = TerminalProgress("grid")
+    bar(1, 4, "cell a")
+    bar(4, 4, "cell d")
+    err = capsys.readouterr().err
+    assert "grid" in err and "1/4" in err and "4/4" in err and "cell d" in err
+    assert bar.bar is None  # closed at the end, so the next phase starts a fresh bar
