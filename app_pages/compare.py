@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from core import charts, compare, experiment, jobs, runs
+from core import charts, compare, experiment, jobs, reports, runs
 from core.config import ConfigError
 from app_pages.common import accuracy_metric, dataset_selector, run_options
 
@@ -59,11 +59,11 @@ def confusions(entries: list[compare.Entry]) -> None:
 
 def downloads(entries: list[compare.Entry]) -> None:
     left, mid, right = st.columns(3)
-    left.download_button("Comparison (CSV)", compare.comparison_csv(entries), "comparison.csv", "text/csv",
+    left.download_button("Comparison (CSV)", reports.comparison_csv(entries), "comparison.csv", "text/csv",
                          on_click="ignore")
-    mid.download_button("Report (HTML, works offline)", lambda: compare.html_report(entries), "comparison.html",
+    mid.download_button("Report (HTML, works offline)", lambda: reports.html_report(entries), "comparison.html",
                         "text/html", on_click="ignore")
-    right.download_button("Report (Markdown)", lambda: compare.markdown_report(entries), "comparison.md",
+    right.download_button("Report (Markdown)", lambda: reports.markdown_report(entries), "comparison.md",
                           "text/markdown", on_click="ignore")
 
 

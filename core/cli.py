@@ -148,7 +148,7 @@ def cmd_predict(args) -> int:
 
 
 def cmd_experiment(args) -> int:
-    from . import compare, experiment, jobs, runs
+    from . import experiment, jobs, reports, runs
 
     if args.resume:
         exp_id = args.resume
@@ -169,7 +169,7 @@ def cmd_experiment(args) -> int:
                                                                       p["current"][:60]))
     print(f"{runs.load(exp_id)['name']}: {result['cells_done']} of {result['cells_total']} cells, "
           f"measured on {result['measured_on']}")
-    print(compare.markdown_table(result["summary"], experiment.SUMMARY_COLUMNS, experiment.PERCENT))
+    print(reports.markdown_table(result["summary"], experiment.SUMMARY_COLUMNS, experiment.PERCENT))
     for d in result["differences"]:
         print(f"{d['cell']} vs baseline: {d['mean']:+.1%} (95 % CI {d['lo']:+.1%} to {d['hi']:+.1%}); {d['verdict']}")
     print(f"experiment folder {runs.run_path(exp_id)}")

@@ -17,14 +17,12 @@ experiment continues where it stopped.
 
 from __future__ import annotations
 
-import csv
-import io
 import os
 import time
 from pathlib import Path
 from typing import Callable
 
-from . import compare, config, evaluate, runs, splits, tasks
+from . import compare, config, evaluate, reports, runs, splits, tasks
 
 DESIGNS: dict[str, tuple[tuple[str, str], ...]] = {
     "paper": (("paper", "paper"), ("recommended", "conditional")),
@@ -348,16 +346,13 @@ CSV_COLUMNS = ("section", "cell", "preset", "per_genre", "seed", "seeds", "accur
 
 def table_csv(result: dict) -> str:
     """An experiment table as one CSV with sections ``summary``, ``difference`` and ``per_seed``."""
-    buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=CSV_COLUMNS, restval="", extrasaction="ignore")
-    writer.writeheader()
-    for section, key in (("summary", "summary"), ("difference", "differences"), ("per_seed", "per_seed")):
-        writer.writerows({"section": section, **r} for r in result[key])
-    return buf.getvalue()
+    return reports.csv_table([{"section": section, **r} for section, key in
+                              (("summary", "summary"), ("difference", "differences"), ("per_seed", "per_seed"))
+                              for r in result[key]], CSV_COLUMNS)
 
 
 def spread_rows(result: dict) -> list[dict]:
-    """Summary rows as interval rows (``name``, ``value``, ``lo``, ``hi``) for :func:`core.compare.svg_intervals`."""
+    """Summary rows as interval rows (``name``, ``value``, ``lo``, ``hi``) for :func:`core.reports.svg_intervals`."""
     return [{"name": r["cell"], "value": r["mean"], "lo": r["lo"], "hi": r["hi"]} for r in result["summary"]]
 
 
@@ -367,9 +362,9 @@ def table_markdown(result: dict, title: str) -> str:
     return "\n".join([
         f"# {title}", "", f"Measured on {result['measured_on']}; {result['cells_done']} of {result['cells_total']} "
         f"cells finished. The study's single runs: {study}.", "", "## Mean over seeds", "",
-        compare.markdown_table(result["summary"], SUMMARY_COLUMNS, PERCENT), "",
-        compare.svg_image(compare.svg_intervals(spread_rows(result), "Mean accuracy over seeds, 95 % t-interval"),
+        reports.markdown_table(result["summary"], SUMMARY_COLUMNS, PERCENT), "",
+        reports.svg_image(reports.svg_intervals(spread_rows(result), "Mean accuracy over seeds, 95 % t-interval"),
                           "Mean accuracy over seeds"), "",
         "## Paired differences (same seed, same split)", "",
-        compare.markdown_table(result["differences"], DIFFERENCE_COLUMNS, PERCENT), "", "## Every seed", "",
-        compare.markdown_table(result["per_seed"], PER_SEED_COLUMNS, PERCENT), ""])
+        reports.markdown_table(result["differences"], DIFFERENCE_COLUMNS, PERCENT), "", "## Every seed", "",
+        reports.markdown_table(result["per_seed"], PER_SEED_COLUMNS, PERCENT), ""])
