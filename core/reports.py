@@ -37,7 +37,8 @@ def markdown_table(rows: list[dict], columns: dict[str, str], percent: tuple[str
     text = df.select_dtypes("string").columns
     df[text] = df[text].apply(lambda col: col.str.replace("|", "\\|", regex=False))
     cells = df.astype(object).where(df.notna(), None).rename(columns=columns)
-    return cells.to_markdown(index=False, missingval="–", floatfmt=[".1%" if k in percent else ".3g" for k in columns])
+    floatfmt = [".1%" if k in percent else ".3g" for k in columns]
+    return cells.to_markdown(index=False, missingval="–", floatfmt=floatfmt)
 
 
 def html_table(rows: list[dict], columns: dict[str, str], percent: tuple[str, ...] = ()) -> str:
