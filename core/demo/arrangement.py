@@ -205,6 +205,7 @@ def strum(ctx: Arrangement, hits, stem: str, level_db: float, decay: float = 0.9
 
 
 def keys(ctx: Arrangement, hits, stem: str, level_db: float, bright: float = 0.5, tine: bool = False) -> None:
+    """Piano (or, with ``tine``, electric piano) chords at ``hits`` (:func:`chord_hits`), each cut at its duration."""
     out = ctx.stem(stem, level_db)
     for t, dur, notes in hits:
         v = ctx.rng.uniform(0.6, 1.0)
@@ -268,6 +269,8 @@ def melody(ctx: Arrangement, scale, stem: str, level_db: float, wave: str = "squ
 
 def bass(ctx: Arrangement, style: str, level_db: float, wave: str = "saw", cutoff: float = 900.0,
           octave: int = 36, per_bar: int = 1, glide: float = 0.0, drive: float = 0.0) -> None:
+    """A :func:`bass_line` of ``style`` on oscillator ``wave`` (with a sine sub unless sine), low-passed at
+    ``cutoff`` Hz and optionally tanh-driven by ``drive``, into stem ``'bass'``."""
     notes = bass_line(ctx, style, octave, per_bar)
     y = render_track(notes, ctx.n, ctx.sr, wave, attack=0.005, decay=0.25, sustain=0.6, release=0.04,
                      glide=glide)
