@@ -59,7 +59,7 @@ def live(run_id: str) -> None:
     if history:
         cfg = config.from_dict(GANConfig, record["config"])
         st.plotly_chart(charts.gan_curves(history, cfg.model), key=f"gan-curves-live-{run_id}")
-        epochs, snaps = gan.load_snapshots(run_id)
+        epochs, snaps = runs.load_snapshots(run_id)
         if epochs:
             st.caption(f"One sample per genre at epoch {epochs[-1]} (the same noise every epoch).")
             st.plotly_chart(charts.sample_grid(snaps[-1], record["dataset"]["labels"], step_seconds(cfg)),
@@ -70,7 +70,7 @@ def live(run_id: str) -> None:
 
 @st.cache_data(max_entries=8, show_spinner=False)
 def snapshots(run_id: str) -> tuple[list[int], np.ndarray]:
-    return gan.load_snapshots(run_id)
+    return runs.load_snapshots(run_id)
 
 
 def listenable(mels: list[np.ndarray]) -> list[bytes | None]:
@@ -93,7 +93,7 @@ def listenable(mels: list[np.ndarray]) -> list[bytes | None]:
 
 @st.cache_data(max_entries=64, show_spinner="Generating and inverting samples…")
 def generated(run_id: str, genre: int, n: int, seed: int) -> list[tuple[np.ndarray, bytes | None]]:
-    samples = gan.generate(run_id, n, seed=seed)
+    samples = gan.samples_from(*runs.load_generator(run_id), n, seed=seed)
     mels = [m for m, y in zip(gan.to_db(samples), samples.y) if y == genre]
     return list(zip(mels, listenable(mels)))
 
@@ -224,7 +224,7 @@ def augment_view(record: dict, cfg: GANConfig) -> None:
     if st.button("Train baseline and augmented classifier", key=f"aug-start-{record['id']}"):
         root, name = record["dataset"]["root"], record["dataset"]["name"]
         try:
-            baseline = gan.baseline_for(clf_cfg, root)
+            baseline = runs.baseline_for(clf_cfg, root)
             if baseline is None:
                 baseline = tasks.submit_classifier(clf_cfg, root, name, preset=clf_preset)
                 jobs.enqueue(baseline, "classifier")

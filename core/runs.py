@@ -9,7 +9,11 @@ A run folder ``<data>/runs/<run id>/`` holds::
     result.json       test predictions, accuracy with its interval, confusion matrix, per-class scores
     cancel            present when a user asked the run to stop
 
-Every file is written through a temporary file and ``os.replace``, so a kill at any moment leaves
+A GAN run also holds ``reference.pt`` (its judge classifier) and ``samples/<epoch>.pt`` (one
+fixed-noise sample per genre and epoch). This module hands back loaded objects
+(:func:`load_generator`, :func:`load_snapshots`), so computation never opens a run folder.
+
+Every file is written through a temporary file and ``os.replace`` (:mod:`core.store`), so a kill at any moment leaves
 either the previous or the next version, never a torn one. A run whose ``run.json`` says
 ``running`` but whose worker process is gone is reported as ``interrupted``.
 """
@@ -17,7 +21,6 @@ either the previous or the next version, never a torn one. A run whose ``run.jso
 from __future__ import annotations
 
 import io
-import json
 import os
 import secrets
 import shutil
@@ -26,10 +29,13 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
+from torch import nn
 
-from . import paths
-from .extract import atomic_write_bytes
+from . import gan, paths
+from .config import ClassifierConfig, to_dict
+from .store import atomic_write_bytes, read_json, write_json
 
 ACTIVE = ("queued", "running")
 FINAL = ("done", "cancelled", "interrupted", "failed")
@@ -53,25 +59,6 @@ def run_path(run_id: str) -> Path:
     if not run_id or "/" in run_id or "\\" in run_id or run_id.startswith("."):
         raise RunError(f"{run_id!r} is not a run id")
     return runs_dir() / run_id
-
-
-def write_json(path: Path, data: Any) -> None:
-    atomic_write_bytes(path, json.dumps(data, indent=1, default=_jsonable).encode())
-
-
-def _jsonable(x):
-    if hasattr(x, "tolist"):
-        return x.tolist()
-    if isinstance(x, Path):
-        return str(x)
-    raise TypeError(f"{type(x).__name__} is not JSON serialisable")
-
-
-def read_json(path: Path, default: Any = None) -> Any:
-    try:
-        return json.loads(path.read_text())
-    except (FileNotFoundError, ValueError):
-        return default
 
 
 def create(kind: str, name: str, config: dict, **info: Any) -> str:
@@ -131,6 +118,20 @@ def list_runs(kind: str | None = None) -> list[dict]:
     return out
 
 
+def baseline_for(cfg: ClassifierConfig, root: str | Path, done_only: bool = False) -> str | None:
+    """The newest unaugmented classifier run with exactly config ``cfg`` on dataset folder ``root``.
+
+    Runs that failed, were cancelled or were interrupted do not count; with ``done_only`` neither do
+    queued or running ones.
+    """
+    ok = ("done",) if done_only else ("done",) + ACTIVE
+    for r in list_runs("clf"):
+        if (r["status"] in ok and not r.get("augment") and r["config"] == to_dict(cfg)
+                and str(r.get("dataset", {}).get("root")) == str(root)):
+            return r["id"]
+    return None
+
+
 def history(run_id: str) -> list[dict]:
     return read_json(run_path(run_id) / "history.json", [])
 
@@ -157,6 +158,26 @@ def load_tensors(path: Path) -> dict:
     if not isinstance(obj, dict) or "state_dict" not in obj:
         raise RunError(f"{path.name} is not a GenreLab model file")
     return obj
+
+
+def load_generator(run_id: str, name: str = "model") -> tuple[nn.Module, dict]:
+    """The generator saved as ``<name>.pt`` in a GAN run folder, in eval mode, and that file's contents."""
+    saved = load_tensors(run_path(run_id) / f"{name}.pt")
+    return gan.generator_from(saved), saved
+
+
+def save_snapshot(run_id: str, epoch: int, x: np.ndarray) -> None:
+    """Store one epoch's fixed-noise samples ``(n_classes, steps, n_mels)`` as float16 in ``samples/<epoch>.pt``."""
+    save_tensors(run_id, f"samples/{epoch:04d}", {"epoch": epoch, "x": torch.from_numpy(x).half()})
+
+
+def load_snapshots(run_id: str) -> tuple[list[int], np.ndarray]:
+    """The epochs with a snapshot and their samples stacked: ``(n_epochs, n_classes, steps, n_mels)`` float32."""
+    files = sorted((run_path(run_id) / "samples").glob("*.pt"))
+    if not files:
+        return [], np.zeros((0, 0, 0, 0), np.float32)
+    saved = [torch.load(f, map_location="cpu", weights_only=True) for f in files]
+    return [s["epoch"] for s in saved], torch.stack([s["x"] for s in saved]).float().numpy()
 
 
 def rename(run_id: str, name: str) -> None:

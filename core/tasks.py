@@ -17,10 +17,11 @@ import torch
 
 from . import evaluate, gan, quality, runs
 from .config import ClassifierConfig, FeatureConfig, GANConfig, from_dict, to_dict
+from .device import device
 from .extract import FeatureSet, load_features
 from .models import build_classifier
 from .splits import Split, make_split
-from .train import Part, Prepared, device, fit, predict_clips, prepare
+from .train import Part, Prepared, fit, predict_clips, prepare
 
 
 class Cancelled(Exception):
@@ -136,7 +137,7 @@ def prepare_data(fs: FeatureSet, split: Split, cfg: ClassifierConfig, fcfg: Feat
     The GAN must have learnt from exactly this classifier's training clips (same dataset, split and
     seed), otherwise its samples could carry validation or test clips into training. Conditional
     samples are dB log-mels and enter :func:`core.train.prepare` like real clips; paper samples are
-    appended as they left the generator, as in the study (see :func:`core.gan.generate`).
+    appended as they left the generator, as in the study (see :func:`core.gan.samples_from`).
     """
     if not augment:
         return prepare(fs.mels, fs.y, split, cfg, fcfg, n_classes=len(fs.labels))
@@ -146,7 +147,7 @@ def prepare_data(fs: FeatureSet, split: Split, cfg: ClassifierConfig, fcfg: Feat
         raise ValueError(f"GAN run {source['name']!r} learnt from other training clips than this classifier "
                          f"({source.get('split_name', '?')} vs {split.name}): "
                          "train the GAN with the same split and seed")
-    samples = gan.generate(augment["gan_run"], int(augment["per_genre"]), seed=cfg.seed)
+    samples = gan.samples_from(*runs.load_generator(augment["gan_run"]), int(augment["per_genre"]), seed=cfg.seed)
     if samples.mels is not None:
         return prepare(fs.mels, fs.y, split, cfg, fcfg, n_classes=len(fs.labels), extra=(samples.mels, samples.y))
     data = prepare(fs.mels, fs.y, split, cfg, fcfg, n_classes=len(fs.labels))
@@ -191,7 +192,7 @@ def _reference(run_id: str, cfg: ClassifierConfig, data: Prepared, fs: FeatureSe
         saved = runs.load_tensors(path)
         model.load_state_dict(saved["state_dict"])
         return model.eval(), saved["reference"]
-    twin = gan.baseline_for(cfg, fs.root, done_only=True)
+    twin = runs.baseline_for(cfg, fs.root, done_only=True)
     if twin and runs.load(twin)["split"]["train"] != split.train.tolist():  # the folder's content changed since
         twin = None
     if twin:
@@ -259,7 +260,7 @@ def run_gan(run_id: str, progress: Status | None = None) -> dict:
                 pred = quality.predictions(reference, quality.reference_inputs(snap, data.mean, data.std, cfg.scale))
                 history.append({**metrics, "fidelity": float(np.mean(pred == tracked))})
                 runs.write_json(folder / "history.json", history)
-                gan.save_snapshot(run_id, epoch, snap.x[::TRACK_PER_GENRE])
+                runs.save_snapshot(run_id, epoch, snap.x[::TRACK_PER_GENRE])
                 runs.save_tensors(run_id, "checkpoint", {
                     "state_dict": G.state_dict(), "discriminator": D.state_dict(), "epoch": epoch,
                     "config": to_dict(cfg), "labels": list(fs.labels), "steps": x.shape[1], "n_mels": x.shape[2],
@@ -273,7 +274,7 @@ def run_gan(run_id: str, progress: Status | None = None) -> dict:
         if not (folder / "checkpoint.pt").exists():
             runs.update(run_id, status=status, finished=time.time(), pid=None)
             return {}
-        G, saved = gan.load_generator(run_id, "checkpoint")
+        G, saved = runs.load_generator(run_id, "checkpoint")
         runs.save_tensors(run_id, "model", saved)
         samples = gan.samples_from(G, saved, QUALITY_PER_GENRE, cfg.seed)
         gen = quality.reference_inputs(samples, data.mean, data.std, cfg.scale)
