@@ -5,7 +5,7 @@ from pathlib import Path
 import numpy as np
 import streamlit as st
 
-from core import charts, config, evaluate, gan, inversion, jobs, predict, runs, tasks
+from core import charts, config, evaluate, gan, inversion, predict, runs, tasks
 from core.config import FeatureConfig, GANConfig
 from app_pages.common import (config_widgets, dataset_selector, features, job_progress, measured_on, preset_picker,
                               reopen_picker, settings_form, start_button)
@@ -38,8 +38,8 @@ else:
             "are scaled back to dB exactly before they join a classifier's training data.")
 default = config.gan_preset(preset_name)
 cfg = settings_form(default, key=f"gan-{preset_name}", skip=("model",) + gan.UNUSED_FIELDS[preset_name])
-run_id = start_button("Start GAN training", lambda: tasks.submit_gan(cfg, data_root, data_name, preset=preset_name),
-                      "gan", "gan_run")
+run_id = start_button("Start GAN training",
+                      lambda: tasks.submit_gan(cfg, data_root, data_name, preset=preset_name, enqueue=True), "gan_run")
 
 
 def step_seconds(cfg: GANConfig) -> float:
@@ -222,18 +222,12 @@ def augment_view(record: dict, cfg: GANConfig) -> None:
     per_genre = st.select_slider("Generated samples per genre", PER_GENRE, 70, key=f"aug-n-{record['id']}",
                                  help="The study used 70 (its 58.4 %) and 150 (51.5 %).")
     if st.button("Train baseline and augmented classifier", key=f"aug-start-{record['id']}"):
-        root, name = record["dataset"]["root"], record["dataset"]["name"]
         try:
-            baseline = runs.baseline_for(clf_cfg, root)
-            if baseline is None:
-                baseline = tasks.submit_classifier(clf_cfg, root, name, preset=clf_preset)
-                jobs.enqueue(baseline, "classifier")
-            augmented = tasks.submit_augmented(baseline, record["id"], per_genre)
+            pair = tasks.submit_augmentation(clf_cfg, record["id"], per_genre, preset=clf_preset, enqueue=True)
         except OSError as err:
             st.error(f"Could not create the runs: {err}")
         else:
-            jobs.enqueue(augmented, "classifier")
-            st.session_state[f"augment-{record['id']}"] = [baseline, augmented]
+            st.session_state[f"augment-{record['id']}"] = list(pair)
     pair = st.session_state.get(f"augment-{record['id']}")
     if pair:
         augment_progress(pair)

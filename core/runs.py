@@ -26,8 +26,10 @@ import secrets
 import shutil
 import time
 import zipfile
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import numpy as np
 import torch
@@ -43,6 +45,10 @@ FINAL = ("done", "cancelled", "interrupted", "failed")
 
 class RunError(ValueError):
     """A run that does not exist, or a file that is not one of ours; ``str(err)`` is fit to show a user."""
+
+
+class Cancelled(Exception):
+    """Raised inside a run when its user asked it to stop; the run ends ``cancelled`` and keeps what it saved."""
 
 
 def runs_dir() -> Path:
@@ -80,6 +86,51 @@ def update(run_id: str, **fields: Any) -> dict:
     record.update(fields)
     write_json(folder / "run.json", record)
     return record
+
+
+@dataclass
+class Running:
+    """A run inside :func:`running`: its record as it started, and how it is to end.
+
+    Set ``status`` to ``"cancelled"`` when the block handled a :class:`Cancelled` itself (e.g. it
+    tested the last saved epoch), and put fields to record with the final status in ``final``.
+    """
+
+    id: str
+    record: dict
+    status: str = "done"
+    final: dict = field(default_factory=dict)
+
+    def check_cancel(self) -> None:
+        """Raise :class:`Cancelled` if a user asked this run to stop."""
+        if cancel_requested(self.id):
+            raise Cancelled
+
+
+@contextmanager
+def running(run_id: str, **fields: Any) -> Iterator[Running]:
+    """The lifecycle of every run: ``running`` with this process's pid inside the block, then how it ended.
+
+    On entry the record gets ``status="running"``, ``started``, ``pid`` and ``fields``. On leaving,
+    ``pid`` is cleared, ``finished`` set and the status becomes:
+
+    - ``run.status`` (``"done"`` unless the block said otherwise), with ``run.final``, when the block ends;
+    - ``"cancelled"`` when a :class:`Cancelled` leaves the block (it is not raised further);
+    - ``"failed"`` with ``error`` (the exception's type and message) for any other exception, re-raised;
+    - ``"interrupted"`` when the process is being stopped (``KeyboardInterrupt``, ``SystemExit``), re-raised.
+    """
+    run = Running(run_id, update(run_id, status="running", started=time.time(), pid=os.getpid(), **fields))
+    try:
+        yield run
+    except Cancelled:
+        run.status = "cancelled"
+    except Exception as err:
+        update(run_id, status="failed", finished=time.time(), pid=None, error=f"{type(err).__name__}: {err}")
+        raise
+    except BaseException:
+        update(run_id, status="interrupted", finished=time.time(), pid=None)
+        raise
+    update(run_id, status=run.status, finished=time.time(), pid=None, **run.final)
 
 
 def _alive(pid: int | None) -> bool:
