@@ -214,8 +214,8 @@ def settings_form(default, key: str, skip: tuple[str, ...] = ()):
     return cfg
 
 
-def start_button(label: str, submit, kind: str, state_key: str) -> str | None:
-    """A primary button that creates a run with ``submit()`` and queues it as a ``kind`` job.
+def start_button(label: str, submit, state_key: str) -> str | None:
+    """A primary button that creates and queues a run with ``submit()``.
 
     Returns the run this page is following: the one just started, or one named in the session or URL.
     """
@@ -225,7 +225,6 @@ def start_button(label: str, submit, kind: str, state_key: str) -> str | None:
         except OSError as err:
             st.error(f"Could not create the run: {err}")
         else:
-            jobs.enqueue(run_id, kind)
             st.session_state[state_key] = run_id
             st.query_params["run"] = run_id
     return st.session_state.get(state_key) or st.query_params.get("run")

@@ -116,11 +116,10 @@ def start_form() -> None:
         try:
             plan = experiment.plan("paper", seeds=seeds, per_genre=(0, *amounts), arms=tuple(chosen),
                                    overrides=split(overrides), gan_overrides=split(gan_overrides))
-            exp_id = experiment.submit(plan, data_root, data_name)
+            exp_id = experiment.submit(plan, data_root, data_name, enqueue=True)
         except ConfigError as err:
             st.error(str(err))
         else:
-            jobs.enqueue(exp_id, "experiment")
             st.session_state["experiment"] = exp_id
             st.query_params["exp"] = exp_id
 

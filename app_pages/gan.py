@@ -5,7 +5,7 @@ from pathlib import Path
 import numpy as np
 import streamlit as st
 
-from core import charts, config, evaluate, gan, inversion, jobs, predict, runs, tasks
+from core import charts, config, evaluate, gan, inversion, predict, runs, tasks
 from core.config import FeatureConfig, GANConfig
 from app_pages.common import (config_widgets, dataset_selector, features, job_progress, measured_on, preset_picker,
                               reopen_picker, settings_form, start_button)
@@ -38,8 +38,8 @@ else:
             "are scaled back to dB exactly before they join a classifier's training data.")
 default = config.gan_preset(preset_name)
 cfg = settings_form(default, key=f"gan-{preset_name}", skip=("model",) + gan.UNUSED_FIELDS[preset_name])
-run_id = start_button("Start GAN training", lambda: tasks.submit_gan(cfg, data_root, data_name, preset=preset_name),
-                      "gan", "gan_run")
+run_id = start_button("Start GAN training",
+                      lambda: tasks.submit_gan(cfg, data_root, data_name, preset=preset_name, enqueue=True), "gan_run")
 
 
 def step_seconds(cfg: GANConfig) -> float:
@@ -59,7 +59,7 @@ def live(run_id: str) -> None:
     if history:
         cfg = config.from_dict(GANConfig, record["config"])
         st.plotly_chart(charts.gan_curves(history, cfg.model), key=f"gan-curves-live-{run_id}")
-        epochs, snaps = gan.load_snapshots(run_id)
+        epochs, snaps = runs.load_snapshots(run_id)
         if epochs:
             st.caption(f"One sample per genre at epoch {epochs[-1]} (the same noise every epoch).")
             st.plotly_chart(charts.sample_grid(snaps[-1], record["dataset"]["labels"], step_seconds(cfg)),
@@ -70,7 +70,7 @@ def live(run_id: str) -> None:
 
 @st.cache_data(max_entries=8, show_spinner=False)
 def snapshots(run_id: str) -> tuple[list[int], np.ndarray]:
-    return gan.load_snapshots(run_id)
+    return runs.load_snapshots(run_id)
 
 
 def listenable(mels: list[np.ndarray]) -> list[bytes | None]:
@@ -93,7 +93,7 @@ def listenable(mels: list[np.ndarray]) -> list[bytes | None]:
 
 @st.cache_data(max_entries=64, show_spinner="Generating and inverting samples…")
 def generated(run_id: str, genre: int, n: int, seed: int) -> list[tuple[np.ndarray, bytes | None]]:
-    samples = gan.generate(run_id, n, seed=seed)
+    samples = gan.samples_from(*runs.load_generator(run_id), n, seed=seed)
     mels = [m for m, y in zip(gan.to_db(samples), samples.y) if y == genre]
     return list(zip(mels, listenable(mels)))
 
@@ -222,18 +222,12 @@ def augment_view(record: dict, cfg: GANConfig) -> None:
     per_genre = st.select_slider("Generated samples per genre", PER_GENRE, 70, key=f"aug-n-{record['id']}",
                                  help="The study used 70 (its 58.4 %) and 150 (51.5 %).")
     if st.button("Train baseline and augmented classifier", key=f"aug-start-{record['id']}"):
-        root, name = record["dataset"]["root"], record["dataset"]["name"]
         try:
-            baseline = gan.baseline_for(clf_cfg, root)
-            if baseline is None:
-                baseline = tasks.submit_classifier(clf_cfg, root, name, preset=clf_preset)
-                jobs.enqueue(baseline, "classifier")
-            augmented = tasks.submit_augmented(baseline, record["id"], per_genre)
+            pair = tasks.submit_augmentation(clf_cfg, record["id"], per_genre, preset=clf_preset, enqueue=True)
         except OSError as err:
             st.error(f"Could not create the runs: {err}")
         else:
-            jobs.enqueue(augmented, "classifier")
-            st.session_state[f"augment-{record['id']}"] = [baseline, augmented]
+            st.session_state[f"augment-{record['id']}"] = list(pair)
     pair = st.session_state.get(f"augment-{record['id']}")
     if pair:
         augment_progress(pair)

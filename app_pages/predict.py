@@ -6,7 +6,7 @@ import time
 import numpy as np
 import streamlit as st
 
-from core import charts, config, jobs, predict, runs, tasks
+from core import charts, config, predict, runs, tasks
 from core.audio import AUDIO_EXTENSIONS, AudioError
 from app_pages.common import accuracy_metric, dataset_selector, job_progress
 
@@ -69,11 +69,11 @@ if not on_active and not pending:
             "No model has been trained yet: train one here (it runs in the background; you may leave the page).")
     if st.button(f"Train a default model on {data_name}", type="primary"):
         try:
-            new_id = tasks.submit_classifier(config.preset("recommended"), data_root, data_name, preset="recommended")
+            tasks.submit_classifier(config.preset("recommended"), data_root, data_name, preset="recommended",
+                                    enqueue=True)
         except OSError as err:
             st.error(f"Could not create the run: {err}")
         else:
-            jobs.enqueue(new_id, "classifier")
             st.rerun()
 if not models:
     st.stop()

@@ -19,8 +19,8 @@ preset_name = preset_picker(config.PRESETS, {"paper": "paper (the study)", "reco
                             "recommended", key="train_preset")
 default = config.preset(preset_name)
 cfg = settings_form(default, key=f"cfg-{preset_name}")
-run_id = start_button("Start training", lambda: tasks.submit_classifier(cfg, data_root, data_name, preset=preset_name),
-                      "classifier", "train_run")
+run_id = start_button("Start training", lambda: tasks.submit_classifier(cfg, data_root, data_name, preset=preset_name,
+                                                                        enqueue=True), "train_run")
 
 @st.fragment(run_every=1.0)
 def live(run_id: str) -> None:

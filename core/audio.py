@@ -10,6 +10,7 @@ import soundfile as sf
 import soxr
 
 AUDIO_EXTENSIONS = (".wav", ".au", ".flac", ".ogg", ".mp3", ".aiff", ".aif")
+WAVEFORM_POINTS = 4000  # samples kept for drawing a waveform
 SILENCE_PEAK = 1e-4  # -80 dBFS: a clip whose peak stays below this is treated as silent
 
 
@@ -82,3 +83,26 @@ def duration(path: str | Path) -> float:
         return sf.info(str(path)).duration
     except (sf.LibsndfileError, RuntimeError) as err:
         raise AudioError(f"{Path(path).name}: not a readable audio file ({_reason(err)})") from None
+
+
+def display_waveform(y: np.ndarray, sr: float, max_points: int = WAVEFORM_POINTS) -> tuple[np.ndarray, float]:
+    """Shorten a waveform for drawing, keeping its peaks.
+
+    Parameters
+    ----------
+    y : np.ndarray, shape (n_samples,)
+    sr : float
+        Sample rate of ``y`` (Hz).
+
+    Returns
+    -------
+    points : np.ndarray, float32, shape (<= max_points,)
+        The largest-magnitude sample (with its sign) of each block of ``ceil(n_samples / max_points)``.
+    rate : float
+        Points per second.
+    """
+    block = max(1, -(-len(y) // max_points))
+    n = len(y) // block * block
+    blocks = y[:n].reshape(-1, block) if n else y[None, :]
+    points = blocks[np.arange(len(blocks)), np.abs(blocks).argmax(axis=1)]
+    return points.astype(np.float32), sr / block

@@ -81,15 +81,14 @@ def cmd_extract(args) -> int:
 
 
 def cmd_train(args) -> int:
-    from . import config, jobs, runs, tasks
+    from . import config, runs, tasks
 
     cfg = config.with_overrides(config.preset(args.preset, seed=args.seed), args.set or [])
     root = resolve_data(args.data)
-    run_id = tasks.submit_classifier(cfg, root, data_name(args.data), preset=args.preset)
+    run_id = tasks.submit_classifier(cfg, root, data_name(args.data), preset=args.preset, enqueue=args.queue)
     print(f"run {run_id}")
     bar = TerminalProgress("train")
     if args.queue:
-        jobs.enqueue(run_id, "classifier")
         print("queued for the background worker")
         return 0
     result = tasks.run_classifier(run_id, progress=lambda p: bar(
@@ -101,14 +100,13 @@ def cmd_train(args) -> int:
 
 
 def cmd_gan(args) -> int:
-    from . import config, jobs, runs, tasks
+    from . import config, runs, tasks
 
     cfg = config.with_overrides(config.gan_preset(args.preset, seed=args.seed), args.set or [])
     root = resolve_data(args.data)
-    run_id = tasks.submit_gan(cfg, root, data_name(args.data), preset=args.preset)
+    run_id = tasks.submit_gan(cfg, root, data_name(args.data), preset=args.preset, enqueue=args.queue)
     print(f"run {run_id}")
     if args.queue:
-        jobs.enqueue(run_id, "gan")
         print("queued for the background worker")
         return 0
     bars = {"reference": TerminalProgress("reference classifier"), "gan": TerminalProgress("GAN")}

@@ -17,12 +17,11 @@ experiment continues where it stopped.
 
 from __future__ import annotations
 
-import os
 import time
 from pathlib import Path
 from typing import Callable
 
-from . import compare, config, evaluate, reports, runs, splits, tasks
+from . import compare, config, evaluate, jobs, reports, runs, splits, tasks
 
 DESIGNS: dict[str, tuple[tuple[str, str], ...]] = {
     "paper": (("paper", "paper"), ("recommended", "conditional")),
@@ -34,10 +33,6 @@ STUDY = {0: 0.525, 70: 0.584, 150: 0.515}
 """The study's single-run test accuracies of the paper arm (53, 59 and 52 of 101 clips)."""
 
 Progress = Callable[[dict], None]
-
-
-class Cancelled(Exception):
-    """The user asked the experiment to stop; finished cells are kept."""
 
 
 # --------------------------------------------------------------------------- the plan
@@ -99,11 +94,14 @@ def gan_config(p: dict, cell: dict) -> config.GANConfig:
         f"segment_seconds={clf.segment_seconds}"])
 
 
-def submit(p: dict, data_root: str | Path, data_name: str, name: str = "") -> str:
-    """Create a queued experiment run folder for plan ``p``; returns its id."""
+def submit(p: dict, data_root: str | Path, data_name: str, name: str = "", enqueue: bool = False) -> str:
+    """Create a queued experiment run folder for plan ``p``; with ``enqueue`` hand it to the worker. Returns its id."""
     title = name or (f"The study's table on {data_name}: {', '.join(a[0] for a in p['arms'])}, "
                      f"{len(p['seeds'])} seeds")
-    return runs.create("exp", title, p, dataset={"name": data_name, "root": str(data_root)}, cells={}, gans={})
+    exp_id = runs.create("exp", title, p, dataset={"name": data_name, "root": str(data_root)}, cells={}, gans={})
+    if enqueue:
+        jobs.enqueue(exp_id, "experiment")
+    return exp_id
 
 
 def resume(exp_id: str) -> None:
@@ -155,7 +153,7 @@ def _child_progress(exp_id: str, child: str, report: Callable[[float, str], None
 def _run_child(exp_id: str, child: str, run: Callable, report: Callable[[float, str], None], label: str) -> None:
     run(child, progress=_child_progress(exp_id, child, report, label))
     if runs.load(child)["status"] != "done":
-        raise Cancelled
+        raise runs.Cancelled
 
 
 def _gan_for(exp_id: str, p: dict, cell: dict, report: Callable[[float, str], None]) -> str:
@@ -197,42 +195,36 @@ def run_experiment(exp_id: str, progress: Progress | None = None) -> dict:
     ``eta_seconds`` and ``current``. A cancel request stops after the current epoch of the current
     child run, with status ``cancelled``; finished cells are kept for :func:`resume`.
     """
-    record = runs.update(exp_id, status="running", started=time.time(), pid=os.getpid(), error=None)
-    p = record["config"]
-    grid = cells(p)
-    reused = {c["key"] for c in grid if finished(record["cells"].get(c["key"]))}
-    state = {"done": len(reused), "trained": 0.0}
-    clock = time.perf_counter()
-
-    def report(fraction: float, current: str) -> None:
-        work_left = len(grid) - state["done"] - fraction
-        info = {"cells_done": state["done"], "cells_total": len(grid), "current": current,
-                "eta_seconds": eta_seconds(time.perf_counter() - clock, state["trained"] + fraction, work_left)}
-        runs.update(exp_id, progress=info)
-        if progress:
-            progress(info)
-
     try:
-        for cell in grid:
-            if cell["key"] in reused:
-                continue
-            if runs.cancel_requested(exp_id):
-                raise Cancelled
-            report(0.0, f"{cell_label(cell['preset'], cell['gan'], cell['per_genre'])}, seed {cell['seed']}")
-            _run_cell(exp_id, p, cell, report)
-            state["done"] += 1
-            state["trained"] += 1
-            write_table(exp_id)
-        report(0.0, "finished")
-        status = "done"
-    except Cancelled:
-        status = "cancelled"
-    except Exception as err:
-        runs.update(exp_id, status="failed", finished=time.time(), pid=None, error=f"{type(err).__name__}: {err}")
-        write_table(exp_id)
-        raise
-    runs.update(exp_id, status=status, finished=time.time(), pid=None)
-    return write_table(exp_id)
+        with runs.running(exp_id, error=None) as run:
+            p = run.record["config"]
+            grid = cells(p)
+            reused = {c["key"] for c in grid if finished(run.record["cells"].get(c["key"]))}
+            state = {"done": len(reused), "trained": 0.0}
+            clock = time.perf_counter()
+
+            def report(fraction: float, current: str) -> None:
+                work_left = len(grid) - state["done"] - fraction
+                info = {"cells_done": state["done"], "cells_total": len(grid), "current": current,
+                        "eta_seconds": eta_seconds(time.perf_counter() - clock, state["trained"] + fraction,
+                                                   work_left)}
+                runs.update(exp_id, progress=info)
+                if progress:
+                    progress(info)
+
+            for cell in grid:
+                if cell["key"] in reused:
+                    continue
+                run.check_cancel()
+                report(0.0, f"{cell_label(cell['preset'], cell['gan'], cell['per_genre'])}, seed {cell['seed']}")
+                _run_cell(exp_id, p, cell, report)
+                state["done"] += 1
+                state["trained"] += 1
+                write_table(exp_id)
+            report(0.0, "finished")
+    finally:
+        result = write_table(exp_id)
+    return result
 
 
 # --------------------------------------------------------------------------- the table

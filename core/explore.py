@@ -14,10 +14,9 @@ import numpy as np
 from sklearn.decomposition import PCA
 from sklearn.preprocessing import StandardScaler
 
-from .audio import decode
+from .audio import decode, display_waveform
 from .datasets import Skipped
 from .extract import FeatureSet
-from .predict import display_waveform
 
 PREVIEW_SECONDS = 60.0  # longer clips are played and drawn on their first minute
 MEAN_MAX_FRAMES = 1300  # mean spectrograms cover at most this many frames (30.2 s at 22050 Hz, hop 512)

@@ -17,8 +17,6 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import os
-import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +29,7 @@ from .audio import AudioError, decode
 from .config import FeatureConfig
 from .datasets import Clip, DatasetError, Listing, Skipped, list_clips
 from .features import logmel
+from .store import atomic_write_bytes
 
 MIN_SECONDS = 1.0
 MAX_SECONDS = 600.0  # longer files are analysed on their first ten minutes
@@ -70,19 +69,6 @@ class FeatureSet:
 
 def params_key(cfg: FeatureConfig) -> str:
     return f"sr{cfg.sr}-fft{cfg.n_fft}-hop{cfg.hop_length}-mel{cfg.n_mels}"
-
-
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file in the same folder and a rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _npy_bytes(x: np.ndarray) -> bytes:

@@ -16,8 +16,7 @@ layout a classifier reads. What the numbers mean differs, and that difference is
     (:func:`to_unit`); :func:`to_mels` undoes that exactly, back to dB log-mels that enter
     :func:`core.train.prepare` like real clips. Hinge loss and spectral normalisation keep it stable.
 
-Nothing here touches files except :func:`generate` and :func:`load_snapshots`, which read a GAN run
-folder written by :func:`core.tasks.run_gan`, and :func:`baseline_for`, which lists classifier runs.
+Nothing here touches files: :mod:`core.runs` saves and loads GAN runs (:func:`core.runs.load_generator`).
 """
 
 from __future__ import annotations
@@ -26,7 +25,6 @@ import copy
 import math
 import time
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Callable
 
 import numpy as np
@@ -35,10 +33,9 @@ import torch.nn.functional as F
 from torch import nn
 from torch.nn.utils.parametrizations import spectral_norm
 
-from . import runs
-from .config import ClassifierConfig, FeatureConfig, GANConfig, from_dict, preset, to_dict
+from .config import ClassifierConfig, FeatureConfig, GANConfig, from_dict, preset
+from .device import device
 from .features import denormalise, model_inputs, seconds_to_frames
-from .train import device
 
 TOP_DB = 80.0  # the study's first-frames framing spans [-TOP_DB, 0] dB re the clip maximum
 UNUSED_FIELDS = {"paper": ("segment_seconds", "width", "scale", "ema"), "conditional": ("first_frames",)}
@@ -335,28 +332,19 @@ class Samples:
     model: str
 
 
-def load_generator(run_id: str, name: str = "model") -> tuple[nn.Module, dict]:
-    """The generator saved as ``<name>.pt`` in a GAN run folder, in eval mode, and that file's contents."""
-    saved = runs.load_tensors(runs.run_path(run_id) / f"{name}.pt")
+def generator_from(saved: dict) -> nn.Module:
+    """The generator a saved GAN checkpoint describes (``config``, ``steps``, ``n_mels``, ``labels``,
+    ``state_dict``), with its weights loaded, in eval mode."""
     cfg = from_dict(GANConfig, saved["config"])
     G, _ = build_gan(cfg, saved["steps"], saved["n_mels"], len(saved["labels"]))
     G.load_state_dict(saved["state_dict"])
-    return G.eval(), saved
+    return G.eval()
 
 
 def samples_from(G: nn.Module, saved: dict, per_genre: int, seed: int = 0) -> Samples:
-    """``per_genre`` samples per genre from a loaded generator (see :func:`generate`)."""
-    cfg = from_dict(GANConfig, saved["config"])
-    y = assigned_labels(len(saved["labels"]), per_genre)
-    x = sample(G, y, cfg.z_dim, seed)
-    if cfg.model == "paper":
-        return Samples(x, y, None, cfg.model)
-    mels = to_mels(x, saved["mean"].numpy(), saved["std"].numpy(), cfg.scale, data_config(cfg).time_pool)
-    return Samples(x, y, mels, cfg.model)
+    """``per_genre`` samples per genre from a loaded generator, ready to join a classifier's training data.
 
-
-def generate(run_id: str, per_genre: int, seed: int = 0) -> Samples:
-    """``per_genre`` samples per genre from GAN run ``run_id``, ready to join a classifier's training data.
+    ``G`` and ``saved`` are what :func:`core.runs.load_generator` returns for a GAN run.
 
     Conditional GAN: ``mels`` are dB log-mels that go through :func:`core.train.prepare`
     (``extra=(mels, y)``) exactly like real clips: framed, then normalised with the classifier's own
@@ -368,22 +356,13 @@ def generate(run_id: str, per_genre: int, seed: int = 0) -> Samples:
     are all near-0 dB, i.e. near-maximal loudness in every band for 4 s, labelled at random: they
     add label noise, not genre examples.
     """
-    G, saved = load_generator(run_id)
-    return samples_from(G, saved, per_genre, seed)
-
-
-def save_snapshot(run_id: str, epoch: int, x: np.ndarray) -> None:
-    """Store one epoch's fixed-noise samples ``(n_classes, steps, n_mels)`` as float16 in ``samples/<epoch>.pt``."""
-    runs.save_tensors(run_id, f"samples/{epoch:04d}", {"epoch": epoch, "x": torch.from_numpy(x).half()})
-
-
-def load_snapshots(run_id: str) -> tuple[list[int], np.ndarray]:
-    """The epochs with a snapshot and their samples stacked: ``(n_epochs, n_classes, steps, n_mels)`` float32."""
-    files = sorted((runs.run_path(run_id) / "samples").glob("*.pt"))
-    if not files:
-        return [], np.zeros((0, 0, 0, 0), np.float32)
-    saved = [torch.load(f, map_location="cpu", weights_only=True) for f in files]
-    return [s["epoch"] for s in saved], torch.stack([s["x"] for s in saved]).float().numpy()
+    cfg = from_dict(GANConfig, saved["config"])
+    y = assigned_labels(len(saved["labels"]), per_genre)
+    x = sample(G, y, cfg.z_dim, seed)
+    if cfg.model == "paper":
+        return Samples(x, y, None, cfg.model)
+    mels = to_mels(x, saved["mean"].numpy(), saved["std"].numpy(), cfg.scale, data_config(cfg).time_pool)
+    return Samples(x, y, mels, cfg.model)
 
 
 # --------------------------------------------------------------------------- for pages: views and links
@@ -429,17 +408,3 @@ def augment_settings(cfg: GANConfig) -> dict:
     if cfg.model == "paper":
         fixed.update(framing="first_frames", first_frames=cfg.first_frames, time_pool=1)
     return fixed
-
-
-def baseline_for(cfg: ClassifierConfig, root: str | Path, done_only: bool = False) -> str | None:
-    """The newest unaugmented classifier run with exactly config ``cfg`` on dataset folder ``root``.
-
-    Runs that failed, were cancelled or were interrupted do not count; with ``done_only`` neither do
-    queued or running ones.
-    """
-    ok = ("done",) if done_only else ("done",) + runs.ACTIVE
-    for r in runs.list_runs("clf"):
-        if (r["status"] in ok and not r.get("augment") and r["config"] == to_dict(cfg)
-                and str(r.get("dataset", {}).get("root")) == str(root)):
-            return r["id"]
-    return None

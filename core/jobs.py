@@ -19,7 +19,7 @@ import traceback
 from pathlib import Path
 
 from . import paths, runs
-from .extract import atomic_write_bytes
+from .store import atomic_write_bytes
 
 IDLE_EXIT_SECONDS = 3.0
 

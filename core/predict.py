@@ -23,7 +23,7 @@ import soundfile as sf
 import torch
 
 from . import runs
-from .audio import AudioError, decode
+from .audio import AudioError, decode, display_waveform
 from .config import ClassifierConfig, ConfigError, FeatureConfig, from_dict
 from .features import logmel, model_inputs, normalise, segment_starts, segment_window
 from .models import LSTMClassifier, build_classifier
@@ -32,7 +32,6 @@ from .train import predict_segments, vote
 MAX_UPLOAD_BYTES = 50 * 2**20  # larger files are refused before decoding
 MAX_SECONDS = 60.0  # longer audio is analysed on its first minute
 MIN_SECONDS = 0.25  # shorter audio is refused: a padded segment would be almost all floor
-WAVEFORM_POINTS = 4000  # samples kept for drawing the waveform
 MODEL_KEYS = ("state_dict", "mean", "std", "labels", "config")
 _THREADS = threading.Lock()
 
@@ -70,7 +69,7 @@ class Prediction:
     logmel : np.ndarray, float32, shape (n_mels, frames)
         The analysed audio's log-mel, dB re 1.0, at ``frames_per_second``.
     frames_per_second : float
-    waveform : np.ndarray, float32, shape (<= WAVEFORM_POINTS,)
+    waveform : np.ndarray, float32, shape (<= core.audio.WAVEFORM_POINTS,)
         The analysed audio, decimated for drawing (the largest-magnitude sample of each block).
     waveform_sr : float
         Points per second of ``waveform``.
@@ -179,29 +178,6 @@ def framed_inputs(predictor: Predictor, S_db: np.ndarray) -> np.ndarray:
     """
     x, _ = model_inputs([S_db], predictor.config, predictor.features)
     return normalise(x, predictor.mean, predictor.std)
-
-
-def display_waveform(y: np.ndarray, sr: float, max_points: int = WAVEFORM_POINTS) -> tuple[np.ndarray, float]:
-    """Shorten a waveform for drawing, keeping its peaks.
-
-    Parameters
-    ----------
-    y : np.ndarray, shape (n_samples,)
-    sr : float
-        Sample rate of ``y`` (Hz).
-
-    Returns
-    -------
-    points : np.ndarray, float32, shape (<= max_points,)
-        The largest-magnitude sample (with its sign) of each block of ``ceil(n_samples / max_points)``.
-    rate : float
-        Points per second.
-    """
-    block = max(1, -(-len(y) // max_points))
-    n = len(y) // block * block
-    blocks = y[:n].reshape(-1, block) if n else y[None, :]
-    points = blocks[np.arange(len(blocks)), np.abs(blocks).argmax(axis=1)]
-    return points.astype(np.float32), sr / block
 
 
 @contextmanager

@@ -9,7 +9,11 @@ A run folder ``<data>/runs/<run id>/`` holds::
     result.json       test predictions, accuracy with its interval, confusion matrix, per-class scores
     cancel            present when a user asked the run to stop
 
-Every file is written through a temporary file and ``os.replace``, so a kill at any moment leaves
+A GAN run also holds ``reference.pt`` (its judge classifier) and ``samples/<epoch>.pt`` (one
+fixed-noise sample per genre and epoch). This module hands back loaded objects
+(:func:`load_generator`, :func:`load_snapshots`), so computation never opens a run folder.
+
+Every file is written through a temporary file and ``os.replace`` (:mod:`core.store`), so a kill at any moment leaves
 either the previous or the next version, never a torn one. A run whose ``run.json`` says
 ``running`` but whose worker process is gone is reported as ``interrupted``.
 """
@@ -17,19 +21,23 @@ either the previous or the next version, never a torn one. A run whose ``run.jso
 from __future__ import annotations
 
 import io
-import json
 import os
 import secrets
 import shutil
 import time
 import zipfile
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
+import numpy as np
 import torch
+from torch import nn
 
-from . import paths
-from .extract import atomic_write_bytes
+from . import gan, paths
+from .config import ClassifierConfig, to_dict
+from .store import atomic_write_bytes, read_json, write_json
 
 ACTIVE = ("queued", "running")
 FINAL = ("done", "cancelled", "interrupted", "failed")
@@ -37,6 +45,10 @@ FINAL = ("done", "cancelled", "interrupted", "failed")
 
 class RunError(ValueError):
     """A run that does not exist, or a file that is not one of ours; ``str(err)`` is fit to show a user."""
+
+
+class Cancelled(Exception):
+    """Raised inside a run when its user asked it to stop; the run ends ``cancelled`` and keeps what it saved."""
 
 
 def runs_dir() -> Path:
@@ -53,25 +65,6 @@ def run_path(run_id: str) -> Path:
     if not run_id or "/" in run_id or "\\" in run_id or run_id.startswith("."):
         raise RunError(f"{run_id!r} is not a run id")
     return runs_dir() / run_id
-
-
-def write_json(path: Path, data: Any) -> None:
-    atomic_write_bytes(path, json.dumps(data, indent=1, default=_jsonable).encode())
-
-
-def _jsonable(x):
-    if hasattr(x, "tolist"):
-        return x.tolist()
-    if isinstance(x, Path):
-        return str(x)
-    raise TypeError(f"{type(x).__name__} is not JSON serialisable")
-
-
-def read_json(path: Path, default: Any = None) -> Any:
-    try:
-        return json.loads(path.read_text())
-    except (FileNotFoundError, ValueError):
-        return default
 
 
 def create(kind: str, name: str, config: dict, **info: Any) -> str:
@@ -93,6 +86,51 @@ def update(run_id: str, **fields: Any) -> dict:
     record.update(fields)
     write_json(folder / "run.json", record)
     return record
+
+
+@dataclass
+class Running:
+    """A run inside :func:`running`: its record as it started, and how it is to end.
+
+    Set ``status`` to ``"cancelled"`` when the block handled a :class:`Cancelled` itself (e.g. it
+    tested the last saved epoch), and put fields to record with the final status in ``final``.
+    """
+
+    id: str
+    record: dict
+    status: str = "done"
+    final: dict = field(default_factory=dict)
+
+    def check_cancel(self) -> None:
+        """Raise :class:`Cancelled` if a user asked this run to stop."""
+        if cancel_requested(self.id):
+            raise Cancelled
+
+
+@contextmanager
+def running(run_id: str, **fields: Any) -> Iterator[Running]:
+    """The lifecycle of every run: ``running`` with this process's pid inside the block, then how it ended.
+
+    On entry the record gets ``status="running"``, ``started``, ``pid`` and ``fields``. On leaving,
+    ``pid`` is cleared, ``finished`` set and the status becomes:
+
+    - ``run.status`` (``"done"`` unless the block said otherwise), with ``run.final``, when the block ends;
+    - ``"cancelled"`` when a :class:`Cancelled` leaves the block (it is not raised further);
+    - ``"failed"`` with ``error`` (the exception's type and message) for any other exception, re-raised;
+    - ``"interrupted"`` when the process is being stopped (``KeyboardInterrupt``, ``SystemExit``), re-raised.
+    """
+    run = Running(run_id, update(run_id, status="running", started=time.time(), pid=os.getpid(), **fields))
+    try:
+        yield run
+    except Cancelled:
+        run.status = "cancelled"
+    except Exception as err:
+        update(run_id, status="failed", finished=time.time(), pid=None, error=f"{type(err).__name__}: {err}")
+        raise
+    except BaseException:
+        update(run_id, status="interrupted", finished=time.time(), pid=None)
+        raise
+    update(run_id, status=run.status, finished=time.time(), pid=None, **run.final)
 
 
 def _alive(pid: int | None) -> bool:
@@ -131,6 +169,20 @@ def list_runs(kind: str | None = None) -> list[dict]:
     return out
 
 
+def baseline_for(cfg: ClassifierConfig, root: str | Path, done_only: bool = False) -> str | None:
+    """The newest unaugmented classifier run with exactly config ``cfg`` on dataset folder ``root``.
+
+    Runs that failed, were cancelled or were interrupted do not count; with ``done_only`` neither do
+    queued or running ones.
+    """
+    ok = ("done",) if done_only else ("done",) + ACTIVE
+    for r in list_runs("clf"):
+        if (r["status"] in ok and not r.get("augment") and r["config"] == to_dict(cfg)
+                and str(r.get("dataset", {}).get("root")) == str(root)):
+            return r["id"]
+    return None
+
+
 def history(run_id: str) -> list[dict]:
     return read_json(run_path(run_id) / "history.json", [])
 
@@ -157,6 +209,26 @@ def load_tensors(path: Path) -> dict:
     if not isinstance(obj, dict) or "state_dict" not in obj:
         raise RunError(f"{path.name} is not a GenreLab model file")
     return obj
+
+
+def load_generator(run_id: str, name: str = "model") -> tuple[nn.Module, dict]:
+    """The generator saved as ``<name>.pt`` in a GAN run folder, in eval mode, and that file's contents."""
+    saved = load_tensors(run_path(run_id) / f"{name}.pt")
+    return gan.generator_from(saved), saved
+
+
+def save_snapshot(run_id: str, epoch: int, x: np.ndarray) -> None:
+    """Store one epoch's fixed-noise samples ``(n_classes, steps, n_mels)`` as float16 in ``samples/<epoch>.pt``."""
+    save_tensors(run_id, f"samples/{epoch:04d}", {"epoch": epoch, "x": torch.from_numpy(x).half()})
+
+
+def load_snapshots(run_id: str) -> tuple[list[int], np.ndarray]:
+    """The epochs with a snapshot and their samples stacked: ``(n_epochs, n_classes, steps, n_mels)`` float32."""
+    files = sorted((run_path(run_id) / "samples").glob("*.pt"))
+    if not files:
+        return [], np.zeros((0, 0, 0, 0), np.float32)
+    saved = [torch.load(f, map_location="cpu", weights_only=True) for f in files]
+    return [s["epoch"] for s in saved], torch.stack([s["x"] for s in saved]).float().numpy()
 
 
 def rename(run_id: str, name: str) -> None:

@@ -7,7 +7,6 @@ and, in the foreground, by the CLI.
 
 from __future__ import annotations
 
-import os
 import time
 from pathlib import Path
 from typing import Callable
@@ -15,16 +14,13 @@ from typing import Callable
 import numpy as np
 import torch
 
-from . import evaluate, gan, quality, runs
+from . import evaluate, gan, jobs, quality, runs
 from .config import ClassifierConfig, FeatureConfig, GANConfig, from_dict, to_dict
+from .device import device
 from .extract import FeatureSet, load_features
 from .models import build_classifier
 from .splits import Split, make_split
-from .train import Part, Prepared, device, fit, predict_clips, prepare
-
-
-class Cancelled(Exception):
-    """Raised inside a job when its user asked it to stop."""
+from .train import Part, Prepared, fit, predict_clips, prepare
 
 
 Status = Callable[[dict], None]
@@ -37,16 +33,20 @@ def dataset_info(fs: FeatureSet, name: str) -> dict:
 
 
 def submit_classifier(cfg: ClassifierConfig, data_root: str | Path, data_name: str, name: str = "",
-                      preset: str = "custom", augment: dict | None = None, baseline: str | None = None) -> str:
-    """Create a queued classifier run (the worker picks it up once :func:`core.jobs.enqueue` is called).
+                      preset: str = "custom", augment: dict | None = None, baseline: str | None = None,
+                      enqueue: bool = False) -> str:
+    """Create a queued classifier run; with ``enqueue`` also hand it to the background worker (:mod:`core.jobs`).
 
     ``augment`` (``{"gan_run": id, "per_genre": n}``) adds ``n`` generated samples per genre from a
     GAN run to the training part (see :func:`prepare_data`); ``baseline`` links the run it is compared with.
     """
     title = name or f"{preset} LSTM on {data_name}, seed {cfg.seed}"
     links = {k: v for k, v in (("augment", augment), ("baseline", baseline)) if v is not None}
-    return runs.create("clf", title, to_dict(cfg), preset=preset,
-                       dataset={"name": data_name, "root": str(data_root)}, **links)
+    run_id = runs.create("clf", title, to_dict(cfg), preset=preset,
+                         dataset={"name": data_name, "root": str(data_root)}, **links)
+    if enqueue:
+        jobs.enqueue(run_id, "classifier")
+    return run_id
 
 
 def classification_result(probs: np.ndarray, y_true: np.ndarray, keys: list[str], labels: tuple[str, ...]) -> dict:
@@ -71,15 +71,14 @@ def run_classifier(run_id: str, progress: Status | None = None) -> dict:
     Writes ``history.json`` and ``checkpoint.pt`` after every epoch, so a kill leaves the last good
     epoch; a cancel request stops after the current epoch with status ``cancelled``.
     """
-    record = runs.update(run_id, status="running", started=time.time(), pid=os.getpid(), device=str(device()))
-    cfg = from_dict(ClassifierConfig, record["config"])
-    fcfg = FeatureConfig()
-    try:
-        fs = load_features(record["dataset"]["root"], fcfg)
+    with runs.running(run_id, device=str(device())) as run:
+        cfg = from_dict(ClassifierConfig, run.record["config"])
+        fcfg = FeatureConfig()
+        fs = load_features(run.record["dataset"]["root"], fcfg)
         split = make_split(cfg.split, fs.y, fs.keys, cfg.seed)
-        runs.update(run_id, dataset={**dataset_info(fs, record["dataset"]["name"])}, split=split.to_dict(),
+        runs.update(run_id, dataset={**dataset_info(fs, run.record["dataset"]["name"])}, split=split.to_dict(),
                     split_name=split.name)
-        data = prepare_data(fs, split, cfg, fcfg, record.get("augment"))
+        data = prepare_data(fs, split, cfg, fcfg, run.record.get("augment"))
         runs.update(run_id, train_inputs=len(data.train.x))
         history: list[dict] = []
         started = time.perf_counter()
@@ -94,17 +93,15 @@ def run_classifier(run_id: str, progress: Status | None = None) -> dict:
             runs.update(run_id, progress={"epoch": epoch, "epochs": cfg.epochs, "eta_seconds": eta})
             if progress:
                 progress({"epoch": epoch, "epochs": cfg.epochs, "eta_seconds": eta, **metrics})
-            if runs.cancel_requested(run_id):
-                raise Cancelled
+            run.check_cancel()
 
         try:
             model, history = fit(cfg, data, on_epoch)
-            status = "done"
-        except Cancelled:
+        except runs.Cancelled:
             ckpt = runs.load_tensors(runs.run_path(run_id) / "checkpoint.pt")
             model = build_classifier(cfg, data.train.x.shape[2], data.n_classes)
             model.load_state_dict(ckpt["state_dict"])
-            status = "cancelled"
+            run.status = "cancelled"
         model = model.cpu()
         runs.save_tensors(run_id, "model", {"state_dict": model.state_dict(), **_normaliser(data),
                                             "labels": list(fs.labels), "config": to_dict(cfg)})
@@ -112,12 +109,8 @@ def run_classifier(run_id: str, progress: Status | None = None) -> dict:
                                        [fs.keys[i] for i in split.test], fs.labels)
         result["embedding_dim"] = model.out.in_features
         runs.write_json(runs.run_path(run_id) / "result.json", result)
-        runs.update(run_id, status=status, finished=time.time(), pid=None,
-                    train_seconds=round(time.perf_counter() - started, 2))
+        run.final["train_seconds"] = round(time.perf_counter() - started, 2)
         return result
-    except Exception as err:
-        runs.update(run_id, status="failed", finished=time.time(), pid=None, error=f"{type(err).__name__}: {err}")
-        raise
 
 
 # --------------------------------------------------------------------------- augmentation
@@ -136,7 +129,7 @@ def prepare_data(fs: FeatureSet, split: Split, cfg: ClassifierConfig, fcfg: Feat
     The GAN must have learnt from exactly this classifier's training clips (same dataset, split and
     seed), otherwise its samples could carry validation or test clips into training. Conditional
     samples are dB log-mels and enter :func:`core.train.prepare` like real clips; paper samples are
-    appended as they left the generator, as in the study (see :func:`core.gan.generate`).
+    appended as they left the generator, as in the study (see :func:`core.gan.samples_from`).
     """
     if not augment:
         return prepare(fs.mels, fs.y, split, cfg, fcfg, n_classes=len(fs.labels))
@@ -146,7 +139,7 @@ def prepare_data(fs: FeatureSet, split: Split, cfg: ClassifierConfig, fcfg: Feat
         raise ValueError(f"GAN run {source['name']!r} learnt from other training clips than this classifier "
                          f"({source.get('split_name', '?')} vs {split.name}): "
                          "train the GAN with the same split and seed")
-    samples = gan.generate(augment["gan_run"], int(augment["per_genre"]), seed=cfg.seed)
+    samples = gan.samples_from(*runs.load_generator(augment["gan_run"]), int(augment["per_genre"]), seed=cfg.seed)
     if samples.mels is not None:
         return prepare(fs.mels, fs.y, split, cfg, fcfg, n_classes=len(fs.labels), extra=(samples.mels, samples.y))
     data = prepare(fs.mels, fs.y, split, cfg, fcfg, n_classes=len(fs.labels))
@@ -157,14 +150,32 @@ def prepare_data(fs: FeatureSet, split: Split, cfg: ClassifierConfig, fcfg: Feat
     return data
 
 
-def submit_augmented(baseline: str, gan_run: str, per_genre: int, name: str = "") -> str:
+def submit_augmented(baseline: str, gan_run: str, per_genre: int, name: str = "", enqueue: bool = False) -> str:
     """A queued classifier run like ``baseline`` (config, data, hence split and seed) plus generated samples."""
     base = runs.load(baseline)
     source = runs.load(gan_run)
     title = name or f"{base['name']} + {per_genre}/genre from {source['name']}"
     return submit_classifier(from_dict(ClassifierConfig, base["config"]), base["dataset"]["root"],
                              base["dataset"]["name"], title, base.get("preset", "custom"),
-                             augment={"gan_run": gan_run, "per_genre": int(per_genre)}, baseline=baseline)
+                             augment={"gan_run": gan_run, "per_genre": int(per_genre)}, baseline=baseline,
+                             enqueue=enqueue)
+
+
+def submit_augmentation(cfg: ClassifierConfig, gan_run: str, per_genre: int, preset: str = "custom",
+                        enqueue: bool = False) -> tuple[str, str]:
+    """A baseline classifier with config ``cfg`` on GAN run ``gan_run``'s data, and the same classifier augmented.
+
+    The baseline is the newest unaugmented run with exactly ``cfg`` on that dataset
+    (:func:`core.runs.baseline_for`, queued and running ones included), or a new one. The augmented
+    run adds ``per_genre`` samples per genre from ``gan_run`` (see :func:`submit_augmented`); ``cfg``
+    must share the GAN's split and seed (:func:`core.gan.augment_settings`). Returns the ids
+    ``(baseline, augmented)``; with ``enqueue`` the new runs are handed to the background worker.
+    """
+    data = runs.load(gan_run)["dataset"]
+    baseline = runs.baseline_for(cfg, data["root"])
+    if baseline is None:
+        baseline = submit_classifier(cfg, data["root"], data["name"], preset=preset, enqueue=enqueue)
+    return baseline, submit_augmented(baseline, gan_run, per_genre, enqueue=enqueue)
 
 
 # --------------------------------------------------------------------------- GAN runs
@@ -173,10 +184,15 @@ QUALITY_PER_GENRE = 50  # generated samples per genre measured in result.json
 TRACK_PER_GENRE = 10  # fixed-noise samples per genre classified after every epoch (the first is the snapshot)
 
 
-def submit_gan(cfg: GANConfig, data_root: str | Path, data_name: str, name: str = "", preset: str = "custom") -> str:
-    """Create a queued GAN run (kind ``gan``; job kind ``"gan"`` for :func:`core.jobs.enqueue`)."""
+def submit_gan(cfg: GANConfig, data_root: str | Path, data_name: str, name: str = "", preset: str = "custom",
+               enqueue: bool = False) -> str:
+    """Create a queued GAN run (kind ``gan``); with ``enqueue`` also hand it to the background worker."""
     title = name or f"{preset} GAN on {data_name}, seed {cfg.seed}"
-    return runs.create("gan", title, to_dict(cfg), preset=preset, dataset={"name": data_name, "root": str(data_root)})
+    run_id = runs.create("gan", title, to_dict(cfg), preset=preset,
+                         dataset={"name": data_name, "root": str(data_root)})
+    if enqueue:
+        jobs.enqueue(run_id, "gan")
+    return run_id
 
 
 def _reference(run_id: str, cfg: ClassifierConfig, data: Prepared, fs: FeatureSet, split: Split, on_epoch) -> tuple:
@@ -191,7 +207,7 @@ def _reference(run_id: str, cfg: ClassifierConfig, data: Prepared, fs: FeatureSe
         saved = runs.load_tensors(path)
         model.load_state_dict(saved["state_dict"])
         return model.eval(), saved["reference"]
-    twin = gan.baseline_for(cfg, fs.root, done_only=True)
+    twin = runs.baseline_for(cfg, fs.root, done_only=True)
     if twin and runs.load(twin)["split"]["train"] != split.train.tolist():  # the folder's content changed since
         twin = None
     if twin:
@@ -218,15 +234,14 @@ def run_gan(run_id: str, progress: Status | None = None) -> dict:
     ``phase`` (``"reference"`` or ``"gan"``), ``epoch`` and ``epochs``; a cancel request stops
     after the current epoch with status ``cancelled``, measuring the last finished GAN epoch.
     """
-    record = runs.update(run_id, status="running", started=time.time(), pid=os.getpid(), device=str(device()))
-    cfg = from_dict(GANConfig, record["config"])
-    ref_cfg = gan.data_config(cfg)
-    fcfg = FeatureConfig()
-    folder = runs.run_path(run_id)
-    try:
-        fs = load_features(record["dataset"]["root"], fcfg)
+    with runs.running(run_id, device=str(device())) as run:
+        cfg = from_dict(GANConfig, run.record["config"])
+        ref_cfg = gan.data_config(cfg)
+        fcfg = FeatureConfig()
+        folder = runs.run_path(run_id)
+        fs = load_features(run.record["dataset"]["root"], fcfg)
         split = make_split(ref_cfg.split, fs.y, fs.keys, cfg.seed)
-        runs.update(run_id, dataset=dataset_info(fs, record["dataset"]["name"]), split=split.to_dict(),
+        runs.update(run_id, dataset=dataset_info(fs, run.record["dataset"]["name"]), split=split.to_dict(),
                     split_name=split.name)
         data = prepare(fs.mels, fs.y, split, ref_cfg, fcfg, n_classes=len(fs.labels))
         n_classes = data.n_classes
@@ -237,10 +252,8 @@ def run_gan(run_id: str, progress: Status | None = None) -> dict:
             runs.update(run_id, progress=info)
             if progress:
                 progress({**info, **metrics})
-            if runs.cancel_requested(run_id):
-                raise Cancelled
+            run.check_cancel()
 
-        status = "done"
         try:
             started = time.perf_counter()
             reference, ref_info = _reference(run_id, ref_cfg, data, fs, split, lambda epoch, metrics, *_: report(
@@ -259,7 +272,7 @@ def run_gan(run_id: str, progress: Status | None = None) -> dict:
                 pred = quality.predictions(reference, quality.reference_inputs(snap, data.mean, data.std, cfg.scale))
                 history.append({**metrics, "fidelity": float(np.mean(pred == tracked))})
                 runs.write_json(folder / "history.json", history)
-                gan.save_snapshot(run_id, epoch, snap.x[::TRACK_PER_GENRE])
+                runs.save_snapshot(run_id, epoch, snap.x[::TRACK_PER_GENRE])
                 runs.save_tensors(run_id, "checkpoint", {
                     "state_dict": G.state_dict(), "discriminator": D.state_dict(), "epoch": epoch,
                     "config": to_dict(cfg), "labels": list(fs.labels), "steps": x.shape[1], "n_mels": x.shape[2],
@@ -267,13 +280,12 @@ def run_gan(run_id: str, progress: Status | None = None) -> dict:
                 report("gan", epoch, cfg.epochs, started, history[-1])
 
             gan.fit(cfg, x, y, n_classes, on_epoch)
-        except Cancelled:
-            status = "cancelled"
+        except runs.Cancelled:
+            run.status = "cancelled"
         train_seconds = round(time.perf_counter() - started, 2)
         if not (folder / "checkpoint.pt").exists():
-            runs.update(run_id, status=status, finished=time.time(), pid=None)
             return {}
-        G, saved = gan.load_generator(run_id, "checkpoint")
+        G, saved = runs.load_generator(run_id, "checkpoint")
         runs.save_tensors(run_id, "model", saved)
         samples = gan.samples_from(G, saved, QUALITY_PER_GENRE, cfg.seed)
         gen = quality.reference_inputs(samples, data.mean, data.std, cfg.scale)
@@ -287,8 +299,5 @@ def run_gan(run_id: str, progress: Status | None = None) -> dict:
             result["fidelity_rescaled"] = quality.fidelity(quality.predictions(reference, rescaled), samples.y,
                                                            n_classes)
         runs.write_json(folder / "result.json", result)
-        runs.update(run_id, status=status, finished=time.time(), pid=None, train_seconds=train_seconds)
+        run.final["train_seconds"] = train_seconds
         return result
-    except Exception as err:
-        runs.update(run_id, status="failed", finished=time.time(), pid=None, error=f"{type(err).__name__}: {err}")
-        raise

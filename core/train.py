@@ -18,16 +18,12 @@ import torch
 import torch.nn.functional as F
 
 from .config import ClassifierConfig, FeatureConfig
+from .device import device
 from .features import fit_normaliser, model_inputs, normalise
 from .models import LSTMClassifier, build_classifier
 
 if TYPE_CHECKING:
     from .splits import Split
-
-
-def device() -> torch.device:
-    """CUDA where a GPU is present, else the CPU."""
-    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
 
 @dataclass
@@ -132,7 +128,7 @@ def fit(cfg: ClassifierConfig, data: Prepared, on_epoch: EpochCallback | None = 
     """Train a classifier; returns the weights ``cfg.select`` picks and the per-epoch history.
 
     ``on_epoch(epoch, metrics, model, is_best)`` runs after every epoch (1-based); it may raise to
-    stop training (for instance :class:`core.jobs.Cancelled`), and the caller keeps what it saved.
+    stop training (for instance :class:`core.runs.Cancelled`), and the caller keeps what it saved.
     """
     torch.manual_seed(cfg.seed)
     gen = torch.Generator().manual_seed(cfg.seed)

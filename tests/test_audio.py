@@ -2,6 +2,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
+from core import audio
 from core.audio import AudioError, decode
 from tests.conftest import write_tone
 
@@ -84,3 +85,12 @@ def test_error_messages_never_quote_server_paths(tmp_path):
     with pytest.raises(AudioError) as err:
         decode(path)
     assert "secret-folder" not in str(err.value) and str(err.value).startswith("bad.wav:")
+
+
+def test_display_waveform_keeps_peaks():
+    y = np.zeros(100_000, np.float32)
+    y[12_345] = -0.9
+    points, rate = audio.display_waveform(y, 22050.0, max_points=1000)
+    assert len(points) == 1000 and points.min() == np.float32(-0.9) and np.isclose(rate, 220.5)
+    few, same_rate = audio.display_waveform(y[:10], 22050.0, max_points=1000)
+    assert len(few) == 10 and same_rate == 22050.0

@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from core import extract, runs, tasks
+from core import runs, store, tasks
 from core.config import preset
 
 TINY = dict(hidden_size=16, num_layers=1, epochs=2, batch_size=8, first_frames=40, segment_seconds=1.0,
@@ -45,9 +45,9 @@ def test_failed_rename_keeps_the_old_file_and_no_temp_file(tmp_path, monkeypatch
     def broken_replace(src, dst):
         raise OSError(errno.EIO, "I/O error")
 
-    monkeypatch.setattr(extract.os, "replace", broken_replace)
+    monkeypatch.setattr(store.os, "replace", broken_replace)
     with pytest.raises(OSError):
-        extract.atomic_write_bytes(target, b'{"ok": 2}')
+        store.atomic_write_bytes(target, b'{"ok": 2}')
     assert json.loads(target.read_text()) == {"ok": 1}
     assert list(tmp_path.iterdir()) == [target]
 

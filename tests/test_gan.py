@@ -72,7 +72,7 @@ def test_conditional_run_writes_history_checkpoint_samples_and_result(tone_datas
     assert {"d_loss", "g_loss", "d_real", "d_fake", "fidelity"} <= set(history[0])
     for name in ("checkpoint.pt", "model.pt", "reference.pt"):
         assert runs.load_tensors(folder / name)["state_dict"]
-    epochs, snaps = gan.load_snapshots(run_id)
+    epochs, snaps = runs.load_snapshots(run_id)
     steps = 40 // gan.data_config(gan_preset("conditional", **TINY)).time_pool
     assert epochs == [1, 2] and snaps.shape == (2, 3, steps, 128)
     assert result == runs.result(run_id)
@@ -83,7 +83,7 @@ def test_conditional_run_writes_history_checkpoint_samples_and_result(tone_datas
     assert len(result["real_fidelity"]["per_class"]) == 3
     assert -1 <= result["ranges"]["generated"][0] and result["ranges"]["generated"][1] <= 1
 
-    samples = gan.generate(run_id, per_genre=5)
+    samples = gan.samples_from(*runs.load_generator(run_id), per_genre=5)
     assert np.array_equal(samples.y, np.repeat([0, 1, 2], 5)) and len(samples.mels) == 15
     assert samples.mels[0].shape == (128, 40) and samples.mels[0].min() < -20  # back in dB
 
@@ -123,7 +123,7 @@ def test_paper_gan_run_reports_chance_level_labels(tone_dataset):
     assert result["model"] == "paper" and "fidelity_rescaled" in result
     assert result["ranges"]["real"][0] < -20 and result["ranges"]["real"][1] == 0.0
     assert -1 <= result["ranges"]["generated"][0] and result["ranges"]["generated"][1] <= 1
-    samples = gan.generate(run_id, per_genre=2)
+    samples = gan.samples_from(*runs.load_generator(run_id), per_genre=2)
     assert samples.mels is None and samples.x.shape == (6, 40, 128) and samples.y.tolist() == [0, 0, 1, 1, 2, 2]
 
 

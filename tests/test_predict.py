@@ -7,7 +7,7 @@ import pytest
 import soundfile as sf
 import torch
 
-from core import cli, predict, runs, tasks
+from core import audio, cli, predict, runs, tasks
 from core.audio import AudioError
 from core.config import FeatureConfig, preset
 from core.features import model_inputs
@@ -64,7 +64,7 @@ def test_probabilities_sum_to_one_and_segments_cover_the_clip(predictor, tmp_pat
     assert len(p.segment_probs) == len(p.segment_starts) == 10
     assert p.segment_starts[0] == 0 and np.isclose(p.segment_starts[-1] + p.segment_seconds, 216 / FPS)
     assert p.logmel.shape == (128, 216) and np.isclose(p.duration, 5.0) and np.isclose(p.analysed_seconds, 5.0)
-    assert len(p.waveform) <= predict.WAVEFORM_POINTS and np.isclose(len(p.waveform) / p.waveform_sr, 5.0, atol=0.01)
+    assert len(p.waveform) <= audio.WAVEFORM_POINTS and np.isclose(len(p.waveform) / p.waveform_sr, 5.0, atol=0.01)
     assert p.top(2)[0] == (p.labels[int(p.probs.argmax())], float(p.probs.max()))
     summary = json.loads(json.dumps(p.summary()))
     assert summary["n_segments"] == 10 and len(summary["top"]) == 3
@@ -234,12 +234,3 @@ def test_cli_predict(run_id, tmp_path, capsys):
 def test_cli_predict_without_a_finished_run(tmp_path, capsys):
     assert cli.main(["predict", str(write_tone(tmp_path / "a.wav"))]) == 2
     assert "no finished classifier run" in capsys.readouterr().err
-
-
-def test_display_waveform_keeps_peaks():
-    y = np.zeros(100_000, np.float32)
-    y[12_345] = -0.9
-    points, rate = predict.display_waveform(y, 22050.0, max_points=1000)
-    assert len(points) == 1000 and points.min() == np.float32(-0.9) and np.isclose(rate, 220.5)
-    few, same_rate = predict.display_waveform(y[:10], 22050.0, max_points=1000)
-    assert len(few) == 10 and same_rate == 22050.0

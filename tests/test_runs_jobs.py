@@ -11,7 +11,7 @@ import pytest
 import torch
 
 from core import jobs, runs, tasks
-from core.config import preset
+from core.config import gan_preset, preset
 
 TINY = dict(hidden_size=16, num_layers=1, epochs=2, batch_size=8, first_frames=40, segment_seconds=1.0,
             split="stratified")
@@ -124,3 +124,59 @@ def test_cancel_running_job_keeps_what_was_done(tone_dataset):
     tasks.run_classifier(run_id, progress=cancel_after_first)
     record = runs.load(run_id)
     assert record["status"] == "cancelled" and seen == [1] and runs.result(run_id)["accuracy"]["n"] > 0
+
+
+def test_running_marks_each_ending_and_never_leaves_a_run_running(tmp_path):
+    ids = [runs.create("clf", name, {}) for name in ("ok", "stopped", "handled", "broken", "killed")]
+    with runs.running(ids[0], device="cpu") as run:
+        inside = runs.load(ids[0])
+        run.final["train_seconds"] = 1.5
+    assert inside["status"] == "running" and inside["pid"] == os.getpid() and inside["device"] == "cpu"
+    done = runs.load(ids[0])
+    assert done["status"] == "done" and done["pid"] is None and done["train_seconds"] == 1.5 and done["finished"]
+    with runs.running(ids[1]):
+        raise runs.Cancelled  # leaves the block quietly
+    with runs.running(ids[2]) as run:
+        run.status = "cancelled"
+    with pytest.raises(ZeroDivisionError), runs.running(ids[3]):
+        1 / 0
+    with pytest.raises(KeyboardInterrupt), runs.running(ids[4]):
+        raise KeyboardInterrupt
+    records = [runs.load(i) for i in ids[1:]]
+    assert [r["status"] for r in records] == ["cancelled", "cancelled", "failed", "interrupted"]
+    assert records[2]["error"] == "ZeroDivisionError: division by zero"
+    assert all(r["pid"] is None for r in records)
+
+
+def test_check_cancel_raises_only_once_asked(tmp_path):
+    run_id = runs.create("clf", "x", {})
+    with runs.running(run_id) as run:
+        run.check_cancel()
+        runs.request_cancel(run_id)
+        with pytest.raises(runs.Cancelled):
+            run.check_cancel()
+
+
+def test_submit_can_enqueue(tone_dataset, monkeypatch):
+    queued = []
+    monkeypatch.setattr(jobs, "enqueue", lambda run_id, kind: queued.append((run_id, kind)))
+    kept = submit(tone_dataset)
+    clf = tasks.submit_classifier(preset("paper", **TINY), tone_dataset, "tones", enqueue=True)
+    gan_id = tasks.submit_gan(gan_preset("conditional", epochs=1), tone_dataset, "tones", enqueue=True)
+    assert queued == [(clf, "classifier"), (gan_id, "gan")] and kept not in dict(queued)
+
+
+def test_submit_augmentation_reuses_a_matching_baseline(tone_dataset, monkeypatch):
+    queued = []
+    monkeypatch.setattr(jobs, "enqueue", lambda run_id, kind: queued.append(run_id))
+    gan_id = tasks.submit_gan(gan_preset("conditional", epochs=1), tone_dataset, "tones")
+    cfg = preset("recommended", **TINY)
+    baseline, augmented = tasks.submit_augmentation(cfg, gan_id, 5, preset="recommended", enqueue=True)
+    assert queued == [baseline, augmented]
+    record = runs.load(augmented)
+    assert record["augment"] == {"gan_run": gan_id, "per_genre": 5} and record["baseline"] == baseline
+    assert runs.load(baseline)["dataset"] == {"name": "tones", "root": str(tone_dataset)}
+    again, second = tasks.submit_augmentation(cfg, gan_id, 10)
+    assert again == baseline and second not in (baseline, augmented) and queued == [baseline, augmented]
+    other, _ = tasks.submit_augmentation(preset("recommended", **{**TINY, "seed": 1}), gan_id, 5)
+    assert other not in (baseline, augmented, second)

@@ -1,0 +1,48 @@
+"""Atomic file writes: every file GenreLab keeps (run records, weights, feature cache, job queue) goes through here.
+
+A file is written to a temporary file in the same folder and renamed over the target with
+``os.replace``, so a kill at any moment leaves either the previous or the next version, never a
+torn one.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file in the same folder and a rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_json(path: Path, data: Any) -> None:
+    """Write ``data`` as indented JSON, atomically; numpy arrays and paths become lists and strings."""
+    atomic_write_bytes(path, json.dumps(data, indent=1, default=_jsonable).encode())
+
+
+def _jsonable(x):
+    if hasattr(x, "tolist"):
+        return x.tolist()
+    if isinstance(x, Path):
+        return str(x)
+    raise TypeError(f"{type(x).__name__} is not JSON serialisable")
+
+
+def read_json(path: Path, default: Any = None) -> Any:
+    """The JSON in ``path``, or ``default`` when it is missing or unreadable."""
+    try:
+        return json.loads(path.read_text())
+    except (FileNotFoundError, ValueError):
+        return default
