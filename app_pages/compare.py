@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from core import charts, compare, experiment, jobs, reports, runs
+from core import charts, compare, config, experiment, jobs, reports, runs
 from core.config import ConfigError
 from app_pages.common import accuracy_metric, dataset_selector, run_options
 
@@ -112,10 +112,10 @@ def start_form() -> None:
     gan_overrides = right.text_input("GAN settings", key="exp_gan_set", placeholder="e.g. epochs=20",
                                      help="key=value pairs applied to every GAN")
     if st.button("Start experiment", type="primary", key="exp_start"):
-        split = lambda text: tuple(s.strip() for s in text.split(",") if s.strip())  # noqa: E731
         try:
             plan = experiment.plan("paper", seeds=seeds, per_genre=(0, *amounts), arms=tuple(chosen),
-                                   overrides=split(overrides), gan_overrides=split(gan_overrides))
+                                   overrides=config.parse_overrides(overrides),
+                                   gan_overrides=config.parse_overrides(gan_overrides))
             exp_id = experiment.submit(plan, data_root, data_name, enqueue=True)
         except ConfigError as err:
             st.error(str(err))

@@ -112,10 +112,10 @@ st.subheader("Mean spectrogram per genre")
 means = mean_spectrograms(fingerprint, fs)
 mean_genre = st.segmented_control("Genre", fs.labels, default=fs.labels[0], key="mean_genre") or fs.labels[0]
 k = fs.labels.index(mean_genre)
+zmin, zmax = explore.level_range(means)
 st.plotly_chart(charts.spectrogram(means[k], fs.cfg.sr, fs.cfg.hop_length, title=f"{mean_genre}: mean of "
-                                   f"{counts[mean_genre]} clips", zmin=float(np.nanmin(means)),
-                                   zmax=float(np.nanmax(means))), key="mean-spec")
-st.plotly_chart(charts.mean_spectra(np.nanmean(means, axis=2), list(fs.labels), fs.cfg.sr,
+                                   f"{counts[mean_genre]} clips", zmin=zmin, zmax=zmax), key="mean-spec")
+st.plotly_chart(charts.mean_spectra(explore.band_levels(means), list(fs.labels), fs.cfg.sr,
                                     title="Mean level per band, all genres"), key="mean-spectra")
 st.caption(f"Measured on {where}: dB averaged frame by frame over each genre's clips, from their start, "
            f"over at most the first {means.shape[2] / fs.cfg.frames_per_second:.0f} s; "

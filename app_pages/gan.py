@@ -5,7 +5,7 @@ from pathlib import Path
 import numpy as np
 import streamlit as st
 
-from core import charts, config, evaluate, gan, inversion, predict, runs, tasks
+from core import charts, config, evaluate, gan, inversion, runs, tasks
 from core.config import FeatureConfig, GANConfig
 from app_pages.common import (config_widgets, dataset_selector, features, job_progress, measured_on, preset_picker,
                               reopen_picker, settings_form, start_button)
@@ -73,36 +73,18 @@ def snapshots(run_id: str) -> tuple[list[int], np.ndarray]:
     return runs.load_snapshots(run_id)
 
 
-def listenable(mels: list[np.ndarray]) -> list[bytes | None]:
-    """WAV bytes of each dB log-mel through the same Griffin-Lim inversion; None for one that comes out silent.
-
-    On one torch thread: beside a training job on the other core, two threads make it ~20x slower.
-    """
-    if not mels:
-        return []
-    with predict.one_thread():
-        audio = inversion.mel_db_to_audio(np.stack(mels), sr=SR)
-    out = []
-    for y in audio:
-        try:
-            out.append(inversion.wav_bytes(y, SR))
-        except ValueError:
-            out.append(None)
-    return out
-
-
 @st.cache_data(max_entries=64, show_spinner="Generating and inverting samples…")
 def generated(run_id: str, genre: int, n: int, seed: int) -> list[tuple[np.ndarray, bytes | None]]:
     samples = gan.samples_from(*runs.load_generator(run_id), n, seed=seed)
     mels = [m for m, y in zip(gan.to_db(samples), samples.y) if y == genre]
-    return list(zip(mels, listenable(mels)))
+    return list(zip(mels, inversion.listenable(mels, SR)))
 
 
 @st.cache_data(max_entries=64, show_spinner="Inverting real clips…")
 def real(run_id: str, genre: int, n: int, _fs, _train: tuple[int, ...],
          _cfg: GANConfig) -> list[tuple[np.ndarray, bytes | None]]:
     mels = gan.real_examples(_fs.mels, _fs.y, list(_train), _cfg, genre, n)
-    return list(zip(mels, listenable(mels)))
+    return list(zip(mels, inversion.listenable(mels, SR)))
 
 
 def show_examples(column, title: str, examples: list, bounds: tuple[float, float], key: str) -> None:

@@ -26,11 +26,6 @@ def explain(digest: str, run_id: str, _prediction: predict.Prediction) -> np.nda
     return predict.saliency(predict.load_model(run_id), _prediction)
 
 
-def model_runs(records: list[dict]) -> dict[str, dict]:
-    """Run id → record of the runs that have a tested model, in the given order."""
-    return {r["id"]: r for r in records if r["status"] in ("done", "cancelled") and runs.result(r["id"])}
-
-
 def run_label(record: dict) -> str:
     acc = runs.result(record["id"])["accuracy"]["value"]
     return (f"{record['name']} · trained on {record['dataset']['name']} · {acc * 100:.0f} % test accuracy · "
@@ -58,7 +53,7 @@ data_name, data_root = selected
 
 st.subheader("Model")
 classifiers = runs.list_runs("clf")
-models = model_runs(classifiers)
+models = predict.model_runs(classifiers)
 on_active = [i for i, r in models.items() if r["dataset"]["name"] == data_name]
 pending = [r for r in classifiers if r["status"] in runs.ACTIVE and r["dataset"]["name"] == data_name]
 for record in pending:

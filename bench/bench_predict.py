@@ -98,6 +98,7 @@ def bench(args, data: str) -> None:
     from core import predict, tasks
     from core.audio import decode
     from core.config import preset
+    from core.device import one_thread
     from core.features import logmel
     from core.train import predict_segments
 
@@ -126,7 +127,7 @@ def bench(args, data: str) -> None:
     x = torch.from_numpy(predict.framed_inputs(predictor, S))
     emit("warm_decode_30s_seconds", median_time(lambda: decode(clip, predictor.features.sr), args.repeats))
     threads = torch.get_num_threads()
-    with predict.one_thread():
+    with one_thread():
         emit("warm_logmel_30s_seconds", median_time(lambda: logmel(y, predictor.features), args.repeats),
              note="one torch thread (as predict runs it)")
         emit("warm_model_30s_seconds", median_time(lambda: predict_segments(predictor.model, x), args.repeats),

@@ -159,6 +159,15 @@ def with_overrides(cfg, overrides: dict[str, Any] | list[str]):
     return validate(dataclasses.replace(cfg, **values))
 
 
+def parse_overrides(text: str) -> tuple[str, ...]:
+    """Comma-separated ``key=value`` settings typed in a form, as :func:`with_overrides` strings.
+
+    ``" epochs=10, split=fold5,"`` → ``("epochs=10", "split=fold5")``; blanks are dropped, and the
+    pairs are checked when applied.
+    """
+    return tuple(s.strip() for s in text.split(",") if s.strip())
+
+
 def to_dict(cfg) -> dict[str, Any]:
     return dataclasses.asdict(cfg)
 

@@ -7,6 +7,7 @@ are dB re 1.0, shape ``(n_mels, frames)``.
 
 from __future__ import annotations
 
+import warnings
 from collections import Counter
 from dataclasses import dataclass
 
@@ -73,6 +74,27 @@ def mean_spectrograms(mels: list[np.ndarray], y: np.ndarray, n_labels: int,
         count[k, :, :f] += 1
     with np.errstate(invalid="ignore"):
         return (total / count).astype(np.float32)
+
+
+def level_range(means: np.ndarray) -> tuple[float, float]:
+    """Lowest and highest level (dB) in :func:`mean_spectrograms`' output, NaN ignored: one colour scale for all."""
+    return float(np.nanmin(means)), float(np.nanmax(means))
+
+
+def band_levels(means: np.ndarray) -> np.ndarray:
+    """Mean level per label and mel band over the frames :func:`mean_spectrograms` covered.
+
+    Parameters
+    ----------
+    means : np.ndarray, shape (n_labels, n_mels, frames), dB, NaN where no clip reaches a frame
+
+    Returns
+    -------
+    levels : np.ndarray, shape (n_labels, n_mels), dB; NaN for a label without clips
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a label without clips is all NaN
+        return np.nanmean(means, axis=2)
 
 
 def band_stats(mels: list[np.ndarray]) -> np.ndarray:

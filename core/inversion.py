@@ -31,8 +31,10 @@ import warnings
 import numpy as np
 import torch
 
+from .device import one_thread
+
 __all__ = ["mel_db_to_audio", "mel_to_stft_magnitude", "mel_pinv", "griffinlim", "stft_magnitude",
-           "spectral_convergence", "wav_bytes"]
+           "spectral_convergence", "wav_bytes", "listenable"]
 
 AMIN = 1e-10            # power floor of the app's log-mels (dB re 1.0 → -100 dB)
 REFINE_ITERS = 50       # accelerated projection steps refining the clipped pseudo-inverse (mel_to_stft_magnitude)
@@ -355,3 +357,32 @@ def wav_bytes(y: np.ndarray, sr: int) -> bytes:
     buf = io.BytesIO()
     sf.write(buf, y.astype(np.float32), int(sr), format="WAV", subtype="PCM_16")
     return buf.getvalue()
+
+
+def listenable(mels: list[np.ndarray], sr: int = 22050) -> list[bytes | None]:
+    """WAV bytes of each dB log-mel through one batched :func:`mel_db_to_audio`; None for one that comes out silent.
+
+    Parameters
+    ----------
+    mels : list of np.ndarray, each shape ``(n_mels, frames)``, dB re 1.0, all the same shape
+    sr : int
+        Sample rate (Hz) of the mel filterbank and of the WAVs.
+
+    Returns
+    -------
+    list of bytes or None, one per log-mel, in order (see :func:`wav_bytes`)
+
+    Runs on one torch thread (:func:`core.device.one_thread`): beside a training job on the other
+    core, two threads make it ~20x slower.
+    """
+    if not mels:
+        return []
+    with one_thread():
+        audio = mel_db_to_audio(np.stack(mels), sr=sr)
+    out = []
+    for y in audio:
+        try:
+            out.append(wav_bytes(y, sr))
+        except ValueError:
+            out.append(None)
+    return out

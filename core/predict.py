@@ -12,8 +12,6 @@ statistics) and votes the segment probabilities into clip probabilities
 from __future__ import annotations
 
 import io
-import threading
-from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -25,6 +23,7 @@ import torch
 from . import runs
 from .audio import AudioError, decode, display_waveform
 from .config import ClassifierConfig, ConfigError, FeatureConfig, from_dict
+from .device import one_thread
 from .features import logmel, model_inputs, normalise, segment_starts, segment_window
 from .models import LSTMClassifier, build_classifier
 from .train import predict_segments, vote
@@ -33,7 +32,6 @@ MAX_UPLOAD_BYTES = 50 * 2**20  # larger files are refused before decoding
 MAX_SECONDS = 60.0  # longer audio is analysed on its first minute
 MIN_SECONDS = 0.25  # shorter audio is refused: a padded segment would be almost all floor
 MODEL_KEYS = ("state_dict", "mean", "std", "labels", "config")
-_THREADS = threading.Lock()
 
 
 @dataclass(frozen=True, eq=False)
@@ -108,11 +106,23 @@ class Prediction:
                 "notes": self.notes}
 
 
+def model_runs(records: list[dict] | None = None) -> dict[str, dict]:
+    """Run id → record of the classifier runs that have a tested model, in the order of ``records``.
+
+    A tested model is a ``done`` run's, or a ``cancelled`` run's last saved epoch, which it tested
+    before stopping; either has ``model.pt`` and ``result.json``. ``records`` defaults to every
+    classifier run, newest first (:func:`core.runs.list_runs`).
+    """
+    records = runs.list_runs("clf") if records is None else records
+    return {r["id"]: r for r in records if r["status"] in ("done", "cancelled")
+            and (runs.run_path(r["id"]) / "model.pt").exists() and runs.result(r["id"])}
+
+
 def latest_run_id() -> str:
-    """The newest classifier run whose status is ``done``; raises :class:`core.runs.RunError` if none."""
-    for record in runs.list_runs("clf"):
-        if record["status"] == "done" and (runs.run_path(record["id"]) / "model.pt").exists():
-            return record["id"]
+    """The newest ``done`` run of :func:`model_runs`; raises :class:`core.runs.RunError` if there is none."""
+    for run_id, record in model_runs().items():
+        if record["status"] == "done":
+            return run_id
     raise runs.RunError("there is no finished classifier run yet: train one first (python -m core train)")
 
 
@@ -178,24 +188,6 @@ def framed_inputs(predictor: Predictor, S_db: np.ndarray) -> np.ndarray:
     """
     x, _ = model_inputs([S_db], predictor.config, predictor.features)
     return normalise(x, predictor.mean, predictor.std)
-
-
-@contextmanager
-def one_thread():
-    """Run torch on one intra-op thread inside the block, then restore the previous count.
-
-    One clip's LSTM is a chain of small matrix products, one per step; a second thread gains little
-    and, when another process holds the other core (a training job on a 2-core machine), every step
-    waits for it: measured 0.05 s on one thread against 0.3-4 s on two for a 30 s clip. The count is
-    process-wide, so a lock keeps concurrent callers from restoring each other's value.
-    """
-    with _THREADS:
-        before = torch.get_num_threads()
-        torch.set_num_threads(1)
-        try:
-            yield
-        finally:
-            torch.set_num_threads(before)
 
 
 def _size(source: str | Path | bytes) -> int:

@@ -36,6 +36,16 @@ def test_mean_spectrograms_average_each_frame_over_the_clips_reaching_it():
     assert explore.mean_spectrograms(mels, np.array([0, 0, 1]), 3, max_frames=2).shape == (3, 2, 2)
 
 
+
+def test_level_range_and_band_levels_ignore_frames_no_clip_reached():
+    mels = [np.array([[1.0, 3.0], [-4.0, -4.0]]), np.array([[5.0], [0.0]])]
+    means = explore.mean_spectrograms(mels, np.array([0, 1]), n_labels=3)  # label 2 has no clip
+    assert explore.level_range(means) == (-4.0, 5.0)
+    levels = explore.band_levels(means)
+    assert levels.shape == (3, 2)
+    np.testing.assert_allclose(levels[:2], [[2.0, -4.0], [5.0, 0.0]])  # label 1 over its one frame only
+    assert np.isnan(levels[2]).all()
+
 def test_band_stats_are_per_band_mean_then_std():
     m = np.array([[0.0, 2.0], [5.0, 5.0]], dtype=np.float16)
     stats = explore.band_stats([m, m + 1])

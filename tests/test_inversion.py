@@ -248,3 +248,18 @@ def test_wav_bytes_rejects_bad_input():
         inversion.wav_bytes(np.ones((2, 100)), SR)
     with pytest.raises(ValueError):
         inversion.wav_bytes(np.ones(100), 0)
+
+
+def test_listenable_gives_wav_bytes_or_none_for_silence_and_restores_threads():
+    fcfg = FeatureConfig()
+    t = np.arange(fcfg.sr) / fcfg.sr
+    tone = librosa.power_to_db(librosa.feature.melspectrogram(y=0.5 * np.sin(2 * np.pi * 440 * t), sr=fcfg.sr,
+                                                              n_fft=fcfg.n_fft, hop_length=fcfg.hop_length,
+                                                              n_mels=fcfg.n_mels), ref=1.0, amin=1e-10, top_db=None)
+    silent = np.full_like(tone, -100.0)
+    threads = torch.get_num_threads()
+    wavs = inversion.listenable([tone, silent], fcfg.sr)
+    assert torch.get_num_threads() == threads and wavs[1] is None
+    y, sr = sf.read(io.BytesIO(wavs[0]))
+    assert sr == fcfg.sr and abs(len(y) - fcfg.sr) <= fcfg.hop_length and np.abs(y).max() > 0.1
+    assert inversion.listenable([], fcfg.sr) == []

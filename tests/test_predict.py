@@ -234,3 +234,21 @@ def test_cli_predict(run_id, tmp_path, capsys):
 def test_cli_predict_without_a_finished_run(tmp_path, capsys):
     assert cli.main(["predict", str(write_tone(tmp_path / "a.wav"))]) == 2
     assert "no finished classifier run" in capsys.readouterr().err
+
+
+def test_model_runs_are_tested_models_and_latest_is_the_newest_done():
+    def made(name, status, files):
+        run_id = runs.create("clf", name, {})
+        for f in files:
+            (runs.run_path(run_id) / f).write_text('{"labels": []}')
+        runs.update(run_id, status=status)
+        return run_id
+
+    done = made("done", "done", ("model.pt", "result.json"))
+    cancelled = made("cancelled", "cancelled", ("model.pt", "result.json"))
+    made("failed", "failed", ("model.pt", "result.json"))
+    made("untested", "done", ("model.pt",))
+    found = predict.model_runs()
+    assert set(found) == {done, cancelled}
+    assert predict.latest_run_id() == done
+    assert list(predict.model_runs([runs.load(cancelled)])) == [cancelled]

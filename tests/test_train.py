@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from core.config import ConfigError, preset, with_overrides
+from core.config import ConfigError, parse_overrides, preset, with_overrides
 from core.extract import load_features
 from core.features import model_inputs
 from core.models import LSTMClassifier
@@ -90,3 +90,9 @@ def test_normaliser_fitted_on_training_part_only(tone_dataset):
     assert np.allclose(data.mean, train_x.reshape(-1, 128).mean(0), atol=1e-3)
     all_x = model_inputs(fs.mels, cfg, train=True)[0]
     assert not np.allclose(data.mean, all_x.reshape(-1, 128).mean(0), atol=1e-3)
+
+
+def test_parse_overrides_splits_a_typed_line_into_settings():
+    assert parse_overrides(" epochs=10, split=fold5,, ") == ("epochs=10", "split=fold5")
+    assert parse_overrides("") == ()
+    assert with_overrides(preset("paper"), list(parse_overrides("epochs=3, seed=2"))).epochs == 3

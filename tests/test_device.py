@@ -1,0 +1,39 @@
+import threading
+
+import torch
+
+from core.device import device, one_thread
+
+
+def test_device_is_cpu_without_a_gpu():
+    assert device().type == ("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def test_one_thread_pins_torch_and_restores_even_on_error():
+    before = torch.get_num_threads()
+    seen = []
+    try:
+        with one_thread():
+            seen.append(torch.get_num_threads())
+            raise RuntimeError("boom")
+    except RuntimeError:
+        pass
+    assert seen == [1] and torch.get_num_threads() == before
+
+
+def test_one_thread_callers_do_not_overlap():
+    inside, overlap = [], []
+
+    def work():
+        with one_thread():
+            overlap.append(len(inside))
+            inside.append(1)
+            threading.Event().wait(0.05)
+            inside.pop()
+
+    threads = [threading.Thread(target=work) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert overlap == [0, 0, 0]
