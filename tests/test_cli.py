@@ -2,6 +2,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from core import runs
 from core.cli import TerminalProgress, main
 
@@ -18,6 +20,7 @@ def test_bad_dataset_is_a_clear_error(tmp_path, capsys):
     assert "is not a folder" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_train_writes_the_same_run_folder_as_the_app(tone_dataset, capsys):
     assert main(["train", "--preset", "paper", "--data", str(tone_dataset), "--seed", "3", "--set", "epochs=1",
                  "--set", "hidden_size=16", "--set", "num_layers=1", "--set", "split=stratified"]) == 0
@@ -32,6 +35,7 @@ def test_bad_override_is_a_clear_error(tone_dataset, capsys):
     assert "below its minimum" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_help_runs_as_a_module():
     out = subprocess.run([sys.executable, "-m", "core", "--help"], capture_output=True, text=True,
                          env=os.environ.copy(), cwd=os.path.dirname(os.path.dirname(__file__)))

@@ -5,6 +5,7 @@ import json
 import re
 
 import numpy as np
+import pytest
 
 from core import compare, reports, runs, tasks
 
@@ -100,6 +101,7 @@ def plotly_array(value) -> np.ndarray:
     return np.asarray(value)
 
 
+@pytest.mark.slow
 def test_html_report_is_self_contained_and_holds_the_figures(data_dir):
     ids = study_pair()
     runs.write_json(runs.run_path(ids[0]) / "history.json",

@@ -7,6 +7,8 @@ from streamlit.testing.v1 import AppTest
 from core import experiment, jobs, runs
 from test_compare import fake_run, study_pair
 
+pytestmark = pytest.mark.slow  # drives the page (AppTest), seconds per test
+
 APP = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")
 
 

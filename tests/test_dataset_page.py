@@ -27,6 +27,7 @@ def captions(at: AppTest) -> str:
     return " ".join(c.value for c in at.caption)
 
 
+@pytest.mark.slow
 def test_dataset_page_shows_balance_scan_report_and_clips(tone_dataset, monkeypatch):
     (tone_dataset / "low" / "broken.wav").write_bytes(b"this is not audio" * 20)
     (tone_dataset / "mid" / "notes.txt").write_text("liner notes")
@@ -64,6 +65,7 @@ def test_unusable_dataset_gets_a_helpful_empty_state(tmp_path, monkeypatch):
     assert at.expander[0].label == "Add a dataset from a zip" and not at.metric
 
 
+@pytest.mark.slow
 def test_uploaded_zip_is_offered_and_opens(tmp_path, monkeypatch):
     archive = tmp_path / "upload.zip"
     with zipfile.ZipFile(archive, "w") as z:

@@ -66,6 +66,7 @@ def test_accuracy_interval_rejects_bad_input(k, n, conf):
         accuracy_interval(k, n, conf)
 
 
+@pytest.mark.slow
 def test_wilson_interval_coverage_by_simulation():
     rng = np.random.default_rng(0)
     p, n = 0.6, 101
@@ -76,6 +77,7 @@ def test_wilson_interval_coverage_by_simulation():
     assert 0.93 <= hits / 2000 <= 0.97
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None)
 @given(n=st.integers(1, 2000), frac=st.floats(0, 1), conf=st.floats(0.5, 0.999))
 def test_accuracy_interval_contains_estimate_and_stays_in_unit_interval(n, frac, conf):
@@ -84,6 +86,7 @@ def test_accuracy_interval_contains_estimate_and_stays_in_unit_interval(n, frac,
     assert 0.0 <= lo <= acc <= hi <= 1.0
 
 
+@pytest.mark.slow
 @settings(max_examples=100, deadline=None)
 @given(n=st.integers(2, 500), frac=st.floats(0, 1))
 def test_wider_confidence_gives_wider_interval(n, frac):
@@ -115,6 +118,7 @@ def test_row_normalise_small_case_keeps_empty_rows_zero():
         row_normalise(np.ones(3))
 
 
+@pytest.mark.slow
 @settings(max_examples=50, deadline=None)
 @given(st.lists(st.tuples(st.integers(0, 4), st.integers(0, 4)), min_size=1, max_size=60))
 def test_row_normalise_rows_sum_to_one_or_zero(pairs):
@@ -256,6 +260,7 @@ def test_mean_interval_single_value_has_unknown_spread_and_empty_raises():
         mean_interval([1.0, np.nan])
 
 
+@pytest.mark.slow
 def test_t_interval_coverage_by_simulation():
     rng = np.random.default_rng(1)
     mu, sigma, n = 0.55, 0.03, 5
@@ -361,6 +366,7 @@ def test_nearest_neighbour_exclude_self_within_one_set():
     np.testing.assert_allclose(nearest_neighbour_distances(dup, dup, exclude_self=True), [0.0, 0.0, 5.0])
 
 
+@pytest.mark.slow
 def test_nearest_neighbour_matches_brute_force_on_a_large_reference():
     rng = np.random.default_rng(4)
     q, r = rng.standard_normal((300, 7)), rng.standard_normal((20000, 7))

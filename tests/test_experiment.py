@@ -74,6 +74,7 @@ def counting(monkeypatch, fail_on: int | None = None) -> list[str]:
     return calls
 
 
+@pytest.mark.slow
 def test_resume_skips_finished_cells(tone_dataset, monkeypatch):
     p = experiment.plan(seeds=2, per_genre=(0,), arms=("paper",), overrides=TINY)
     exp_id = experiment.submit(p, tone_dataset, "tones")
@@ -146,6 +147,7 @@ def fake_gan_tasks(monkeypatch) -> dict:
     return log
 
 
+@pytest.mark.slow
 def test_one_gan_per_kind_and_seed_reused_across_amounts(tmp_path, monkeypatch):
     log = fake_gan_tasks(monkeypatch)
     p = experiment.plan(seeds=2)
@@ -169,6 +171,7 @@ def test_one_gan_per_kind_and_seed_reused_across_amounts(tmp_path, monkeypatch):
     assert len(log["trained"]) == 12 and len(log["gans"]) == 4  # nothing redone
 
 
+@pytest.mark.slow
 def test_real_gan_cells_on_tones(tone_dataset):
     p = experiment.plan(seeds=1, per_genre=(2,), arms=("paper",), overrides=TINY,
                         gan_overrides=("epochs=1", "ref_epochs=1", "z_dim=8", "width=8", "batch_size=8"))
@@ -181,6 +184,7 @@ def test_real_gan_cells_on_tones(tone_dataset):
     assert child["baseline"] == record["cells"]["paper/0/0"]
 
 
+@pytest.mark.slow
 def test_cli_experiment_and_worker_handler(tone_dataset, capsys):
     assert "experiment" in jobs.handlers()
     code = cli.main(["experiment", "--data", str(tone_dataset), "--seeds", "1", "--per-genre", "0", "--arms", "paper",

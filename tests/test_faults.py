@@ -17,6 +17,7 @@ def submit(root, **kw):
     return tasks.submit_classifier(preset("paper", **{**TINY, **kw}), root, "tones", preset="paper")
 
 
+@pytest.mark.slow
 def test_disk_full_while_saving_model_leaves_a_failed_run_not_a_corrupt_one(tone_dataset, monkeypatch):
     real = runs.atomic_write_bytes
 
@@ -60,6 +61,7 @@ def test_torn_run_json_is_ignored_not_fatal(tone_dataset):
     assert [r["id"] for r in runs.list_runs()] == [good]
 
 
+@pytest.mark.slow
 def test_two_tabs_train_and_delete_at_the_same_time(tone_dataset):
     finished = [submit(tone_dataset, epochs=1) for _ in range(3)]
     for run_id in finished:

@@ -2,6 +2,7 @@ import time
 
 import librosa
 import numpy as np
+import pytest
 
 from core.config import FeatureConfig
 from core.extract import load_features
@@ -9,6 +10,7 @@ from core.features import (denormalise, first_frames, fit_normaliser, logmel, no
                            segment_starts, segments)
 
 
+@pytest.mark.slow
 def test_logmel_matches_librosa():
     y = np.random.default_rng(0).standard_normal(22050 * 2).astype(np.float32) * 0.1
     ours = logmel(y)
@@ -23,6 +25,7 @@ def test_logmel_of_very_short_input_is_finite():
     assert S.shape[0] == 128 and np.isfinite(S).all()
 
 
+@pytest.mark.slow
 def test_first_frames_is_the_study_framing():
     S = np.random.default_rng(1).uniform(-60, 10, size=(128, 300)).astype(np.float32)
     x = first_frames(S, 174)

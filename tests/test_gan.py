@@ -20,6 +20,7 @@ def gan_run(root, name="conditional", **kw):
     return run_id, tasks.run_gan(run_id)
 
 
+@pytest.mark.slow
 def test_paper_gan_is_the_study_and_its_output_lives_on_another_scale(tone_dataset):
     G, D = gan.build_gan(gan_preset("paper"), 174, 128, 10)
     widths = [m.out_features for m in G.net if isinstance(m, torch.nn.Linear)]
@@ -36,6 +37,7 @@ def test_paper_gan_is_the_study_and_its_output_lives_on_another_scale(tone_datas
     assert fake.abs().max() <= 1.0  # tanh output in [-1, 1] against real inputs in [-80, 0]: the flaw
 
 
+@pytest.mark.slow
 def test_conditional_gan_shapes_labels_and_exact_descaling():
     cfg = gan_preset("conditional", **TINY)
     framing = gan.data_config(cfg)
@@ -63,6 +65,7 @@ def test_conditional_gan_shapes_labels_and_exact_descaling():
     assert np.allclose(gan.from_unit(gan.to_unit(np.array([0.3, -2.9]), 3.0), 3.0), [0.3, -2.9])
 
 
+@pytest.mark.slow
 def test_conditional_run_writes_history_checkpoint_samples_and_result(tone_dataset):
     run_id, result = gan_run(tone_dataset)
     record, folder = runs.load(run_id), runs.run_path(run_id)
@@ -88,6 +91,7 @@ def test_conditional_run_writes_history_checkpoint_samples_and_result(tone_datas
     assert samples.mels[0].shape == (128, 40) and samples.mels[0].min() < -20  # back in dB
 
 
+@pytest.mark.slow
 def test_cancel_keeps_the_finished_epoch_and_measures_it(tone_dataset):
     run_id = tasks.submit_gan(gan_preset("conditional", **{**TINY, "epochs": 50}), tone_dataset, "tones")
     seen = []
@@ -102,6 +106,7 @@ def test_cancel_keeps_the_finished_epoch_and_measures_it(tone_dataset):
     assert len(runs.history(run_id)) == 1 and result["epoch"] == 1 and runs.result(run_id)
 
 
+@pytest.mark.slow
 def test_fidelity_on_known_cases(tone_dataset):
     fs = load_features(tone_dataset)
     cfg = preset("recommended", **{**CLF, "epochs": 8}, lr=1e-2, spec_augment=False)
@@ -118,6 +123,7 @@ def test_fidelity_on_known_cases(tone_dataset):
     assert report["nearest"]["to_train"]["median"] == pytest.approx(0.0, abs=1e-5)
 
 
+@pytest.mark.slow
 def test_paper_gan_run_reports_chance_level_labels(tone_dataset):
     run_id, result = gan_run(tone_dataset, "paper", epochs=1, split="paper")
     assert result["model"] == "paper" and "fidelity_rescaled" in result
@@ -127,6 +133,7 @@ def test_paper_gan_run_reports_chance_level_labels(tone_dataset):
     assert samples.mels is None and samples.x.shape == (6, 40, 128) and samples.y.tolist() == [0, 0, 1, 1, 2, 2]
 
 
+@pytest.mark.slow
 def test_augmented_run_links_its_baseline_and_trains_on_more(tone_dataset):
     gan_id, _ = gan_run(tone_dataset, epochs=1)
     baseline = tasks.submit_classifier(preset("recommended", **CLF), tone_dataset, "tones", preset="recommended")
@@ -146,6 +153,7 @@ def test_augmented_run_links_its_baseline_and_trains_on_more(tone_dataset):
     assert runs.load(other_seed)["status"] == "failed"
 
 
+@pytest.mark.slow
 def test_paper_samples_join_as_is_on_their_own_scale(tone_dataset):
     gan_id, _ = gan_run(tone_dataset, "paper", epochs=1, split="paper")
     fs = load_features(tone_dataset)

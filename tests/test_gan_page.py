@@ -7,6 +7,8 @@ from streamlit.testing.v1 import AppTest
 from core import jobs, runs, tasks
 from core.config import gan_preset
 
+pytestmark = pytest.mark.slow  # trains a GAN and drives the page (AppTest)
+
 APP = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")
 TINY = dict(epochs=2, batch_size=8, ref_epochs=1, z_dim=16, width=8, segment_seconds=1.0, first_frames=40,
             split="stratified")

@@ -1,9 +1,12 @@
 from pathlib import Path
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from core import tasks
 from core.config import preset
+
+pytestmark = pytest.mark.slow  # trains a classifier and drives the page (AppTest)
 
 APP = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")
 

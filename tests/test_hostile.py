@@ -47,6 +47,7 @@ def test_unusual_rates(tmp_path, rate):
     assert abs(y.size - 22050) <= 2
 
 
+@pytest.mark.slow
 def test_genre_with_one_clip_still_trains(tone_dataset):
     for extra in list((tone_dataset / "high").glob("*.wav"))[1:]:
         extra.unlink()
@@ -68,6 +69,7 @@ def test_arbitrary_bytes_never_crash_the_decoder(data):
         assert y.dtype == np.float32 and np.isfinite(y).all()
 
 
+@pytest.mark.slow
 @settings(max_examples=30, deadline=None)
 @given(samples=st.lists(st.floats(-1, 1, allow_nan=False, width=32), min_size=1, max_size=5000),
        rate=st.sampled_from([8000, 16000, 22050, 44100]))

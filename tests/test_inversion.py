@@ -48,6 +48,7 @@ def sc_ours_and_librosa(y: np.ndarray, n_iter: int) -> tuple[float, float]:
 # ---------------------------------------------------------------- shapes, lengths, dtype, finiteness
 
 
+@pytest.mark.slow
 def test_single_output_shape_length_dtype_finite_and_peak():
     mel_db = log_mel(harmonic(1.0))
     frames = mel_db.shape[1]
@@ -58,6 +59,7 @@ def test_single_output_shape_length_dtype_finite_and_peak():
     assert 0 < np.abs(y).max() <= 0.95 + 1e-6
 
 
+@pytest.mark.slow
 def test_batched_output_shape_and_each_clip_sensible():
     mels = np.stack([log_mel(harmonic(1.0, f0)) for f0 in (110.0, 220.0, 440.0)])
     y = inversion.mel_db_to_audio(mels, n_iter=4)
@@ -87,6 +89,7 @@ def test_other_stft_settings_give_librosa_istft_length(n_fft, hop, n_mels):
                              n_fft=n_fft)) == len(out)
 
 
+@pytest.mark.slow
 def test_nan_and_inf_in_the_mel_give_finite_audio():
     mel_db = log_mel(harmonic(0.5))
     mel_db[5:9, 3:7] = np.nan
@@ -156,6 +159,7 @@ def test_refinement_fits_the_mel_better_than_the_clipped_pseudo_inverse():
     assert sc < 0.3  # measured 0.23 (clipped pseudo-inverse alone: 0.61)
 
 
+@pytest.mark.slow
 def test_griffinlim_on_a_true_magnitude_matches_librosa_griffinlim():
     y = harmonic(1.5)
     target = np.abs(librosa.stft(y, n_fft=N_FFT, hop_length=HOP))
@@ -170,12 +174,14 @@ def test_griffinlim_on_a_true_magnitude_matches_librosa_griffinlim():
 # ---------------------------------------------------------------- round trips vs librosa's mel_to_audio
 
 
+@pytest.mark.slow
 def test_round_trip_synthetic_harmonic_comparable_to_librosa():
     ours, ref = sc_ours_and_librosa(harmonic(1.5), n_iter=8)
     assert ours < 0.35  # measured 0.265 (librosa 0.30)
     assert ours <= 1.1 * ref
 
 
+@pytest.mark.slow
 def test_round_trip_real_gtzan_comparable_to_librosa(gtzan_mini):
     scs = []
     for genre in ("blues", "metal", "pop"):
@@ -189,6 +195,7 @@ def test_round_trip_real_gtzan_comparable_to_librosa(gtzan_mini):
 # ---------------------------------------------------------------- determinism
 
 
+@pytest.mark.slow
 def test_deterministic_for_a_seed_and_seed_matters():
     mel_db = log_mel(harmonic(0.75))
     a = inversion.mel_db_to_audio(mel_db, n_iter=6, seed=3)

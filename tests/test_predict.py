@@ -14,6 +14,8 @@ from core.features import model_inputs
 from core.models import build_classifier
 from tests.conftest import write_tone
 
+pytestmark = pytest.mark.slow  # the module's fixture trains a classifier
+
 LABELS = ("low", "mid", "high")
 FPS = FeatureConfig().frames_per_second
 

@@ -11,6 +11,8 @@ from streamlit.testing.v1 import AppTest
 from core import charts, config, jobs, predict, runs, tasks
 from tests.conftest import write_tone
 
+pytestmark = pytest.mark.slow  # trains a classifier and drives the page (AppTest)
+
 APP = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")
 TINY = dict(hidden_size=16, num_layers=1, epochs=1, segment_seconds=1.0)
 LABELS = ("low", "mid", "high")

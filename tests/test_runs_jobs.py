@@ -21,6 +21,7 @@ def submit(root, name="paper", **kw):
     return tasks.submit_classifier(preset(name, **{**TINY, **kw}), root, "tones", preset=name)
 
 
+@pytest.mark.slow
 def test_run_folder_lifecycle(tone_dataset):
     run_id = submit(tone_dataset)
     assert runs.load(run_id)["status"] == "queued"
@@ -68,6 +69,7 @@ def test_active_run_cannot_be_deleted(tone_dataset):
         runs.delete(run_id)
 
 
+@pytest.mark.slow
 def test_dead_worker_run_reads_interrupted(tone_dataset):
     run_id = submit(tone_dataset)
     proc = subprocess.Popen([sys.executable, "-c", "pass"])
@@ -76,6 +78,7 @@ def test_dead_worker_run_reads_interrupted(tone_dataset):
     assert runs.load(run_id)["status"] == "interrupted"
 
 
+@pytest.mark.slow
 def test_queue_serialises_jobs_from_concurrent_submitters(tone_dataset):
     ids = []
     threads = [threading.Thread(target=lambda: ids.append(jobs.enqueue(submit(tone_dataset), "classifier",
@@ -94,6 +97,7 @@ def test_queue_serialises_jobs_from_concurrent_submitters(tone_dataset):
     assert first["finished"] <= third["started"]  # one after the other, never both at once
 
 
+@pytest.mark.slow
 def test_killed_worker_leaves_interrupted_run_with_loadable_checkpoint(tone_dataset, data_dir):
     run_id = submit(tone_dataset, epochs=200)
     jobs.enqueue(run_id, "classifier", start_worker=False)
@@ -112,6 +116,7 @@ def test_killed_worker_leaves_interrupted_run_with_loadable_checkpoint(tone_data
     assert runs.load(run_id)["status"] == "interrupted" and not any(jobs.queue_dir().iterdir())
 
 
+@pytest.mark.slow
 def test_cancel_running_job_keeps_what_was_done(tone_dataset):
     run_id = submit(tone_dataset, epochs=50)
     jobs.enqueue(run_id, "classifier", start_worker=False)

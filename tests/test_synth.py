@@ -105,6 +105,7 @@ def _features(y: np.ndarray) -> np.ndarray:
     return np.concatenate([S.mean(axis=1), S.std(axis=1)])
 
 
+@pytest.mark.slow
 def test_genres_distinguishable_but_not_trivially():
     """Nearest-centroid on mean/std log-mel of held-out clips beats chance (10 %) by far, but is not perfect."""
     n_train, n_test = 4, 3

@@ -14,6 +14,7 @@ from core.train import fit, predict_clips, prepare, vote
 TINY = dict(hidden_size=16, num_layers=1, epochs=2, batch_size=8, segment_seconds=1.0, first_frames=40)
 
 
+@pytest.mark.slow
 def test_paper_model_shapes_match_the_study():
     model = LSTMClassifier()
     assert model.lstm.hidden_size == 256 and model.lstm.num_layers == 2 and model.lstm.dropout == 0.3
@@ -64,6 +65,7 @@ def test_vote_averages_segments_per_clip():
     assert np.allclose(vote(probs, torch.tensor([0, 0, 1]), 2), [[0.55, 0.45], [0.4, 0.6]])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["paper", "recommended"])
 def test_training_is_deterministic_and_learns(tone_dataset, name):
     fs = load_features(tone_dataset)

@@ -7,6 +7,8 @@ from streamlit.testing.v1 import AppTest
 from core import runs
 from core.config import preset
 
+pytestmark = pytest.mark.slow  # trains classifiers from the page (AppTest)
+
 APP = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")
 TINY = dict(epochs="1", hidden_size="16", num_layers="1", segment_seconds="1.0", batch_size="8")
 
