@@ -71,6 +71,7 @@ def test_batched_output_shape_and_each_clip_sensible():
     assert peaks[0] < peaks[1] < peaks[2]
 
 
+@pytest.mark.slow
 def test_loud_input_is_limited_quiet_input_keeps_its_level():
     mel_db = log_mel(harmonic(1.0))
     loud = inversion.mel_db_to_audio(mel_db + 40.0, n_iter=4)  # 100x the amplitude
@@ -79,6 +80,7 @@ def test_loud_input_is_limited_quiet_input_keeps_its_level():
     assert 1e-4 < np.abs(quiet).max() < 0.05
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("n_fft,hop,n_mels", [(1024, 256, 64), (2048, 300, 128), (512, 128, 40)])
 def test_other_stft_settings_give_librosa_istft_length(n_fft, hop, n_mels):
     y = harmonic(0.5)
@@ -99,6 +101,7 @@ def test_nan_and_inf_in_the_mel_give_finite_audio():
     assert np.isfinite(y).all() and np.abs(y).max() > 0
 
 
+@pytest.mark.slow
 def test_floor_only_mel_is_finite_and_quiet():
     y = inversion.mel_db_to_audio(np.full((N_MELS, 20), -100.0, np.float32), n_iter=4)
     assert np.isfinite(y).all() and np.abs(y).max() < 1e-3
@@ -142,6 +145,7 @@ def test_mel_pinv_is_cached_and_inverts_the_filterbank():
     np.testing.assert_allclose(basis @ p1.numpy(), np.eye(N_MELS), atol=1e-3)
 
 
+@pytest.mark.slow
 def test_refinement_fits_the_mel_better_than_the_clipped_pseudo_inverse():
     y = harmonic(1.0)
     mel = librosa.feature.melspectrogram(y=y, sr=SR, n_fft=N_FFT, hop_length=HOP, n_mels=N_MELS, power=2.0)
