@@ -145,6 +145,40 @@ def cmd_predict(args) -> int:
     return 0
 
 
+def cmd_evaluate(args) -> int:
+    import json
+
+    from . import generalise, runs
+
+    try:
+        mapping = generalise.parse_mapping(args.map or [])
+        result = generalise.check(args.run, resolve_data(args.data), data_name(args.data), mapping,
+                                  progress=None if args.json else TerminalProgress("listen"))
+    except (runs.RunError, generalise.LabelError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    generalise.save(result)
+    if args.json:
+        print(json.dumps(result, allow_nan=False))
+        return 0
+    print(result["sentence"])
+    print(f"measured on {result['dataset']['name']} ({result['n']} clips, fingerprint "
+          f"{result['dataset']['fingerprint']}); checked in {result['seconds']:.1f} s")
+    for genre, g in result["per_genre"].items():
+        print(f"  {genre:<12} recall {g['recall']:6.1%} of {g['n']}")
+    cm = result["confusion"]
+    print("confusion (rows: true genre, columns: predicted):")
+    print(" " * 13 + " ".join(f"{c[:6]:>6}" for c in cm["columns"]))
+    for row, counts in zip(cm["rows"], cm["counts"]):
+        print(f"  {row:<11}" + " ".join(f"{n:>6}" for n in counts))
+    if result["labels_skipped"]:
+        print(f"genres the model does not know, left out: {', '.join(result['labels_skipped'])}")
+    print(f"{len(result['skipped'])} files skipped")
+    for s in result["skipped"]:
+        print(f"  {s['path']}: {s['reason']}")
+    return 0
+
+
 def cmd_experiment(args) -> int:
     from . import experiment, jobs, reports, runs
 
@@ -228,6 +262,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--top", type=int, default=3, help="how many genres to print (default 3)")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of text")
     p.set_defaults(func=cmd_predict)
+
+    p = sub.add_parser("evaluate", help="check a finished classifier run on another dataset: does it generalise?")
+    p.add_argument("--run", required=True, help="classifier run id")
+    p.add_argument("--data", required=True, help="dataset folder (any layout scan reads) or demo; genres match the "
+                                                 "model's by name, case and punctuation aside")
+    p.add_argument("--map", action="append", metavar="GENRE=genre",
+                   help="score the dataset's GENRE as the model's genre, e.g. --map 'R&B=pop' (repeatable)")
+    p.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+    p.set_defaults(func=cmd_evaluate)
 
     p = sub.add_parser("experiment", help="the study's table over N seeds (resumable), written to an experiment run")
     p.add_argument("--preset", choices=("paper",), default="paper",

@@ -57,14 +57,20 @@ class FeatureSet:
     @property
     def fingerprint(self) -> str:
         """Identity of this dataset's content and labels (16 hex digits)."""
-        h = hashlib.blake2b(digest_size=8)
-        for clip, digest in sorted(zip((c.key for c in self.clips), self.hashes)):
-            h.update(f"{clip}:{digest}\n".encode())
-        return h.hexdigest()
+        return fingerprint(self.keys, self.hashes)
 
     @property
     def keys(self) -> list[str]:
         return [c.key for c in self.clips]
+
+
+def fingerprint(keys: list[str], hashes: list[str]) -> str:
+    """Identity of a set of clips (16 hex digits) from their keys (``<label>/<stem>``) and content hashes,
+    whatever their order."""
+    h = hashlib.blake2b(digest_size=8)
+    for key, digest in sorted(zip(keys, hashes)):
+        h.update(f"{key}:{digest}\n".encode())
+    return h.hexdigest()
 
 
 def params_key(cfg: FeatureConfig) -> str:

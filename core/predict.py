@@ -225,6 +225,61 @@ def _notes(header: tuple[int, int, float], y_seconds: float, max_seconds: float,
     return notes
 
 
+def listen(source: str | Path | bytes, fcfg: FeatureConfig, max_seconds: float = MAX_SECONDS) -> tuple[np.ndarray, np.ndarray]:
+    """Decode one file and compute the log-mel a model reads, as every prediction does.
+
+    Parameters
+    ----------
+    source : path or bytes
+        Any format :func:`core.audio.decode` reads, at most :data:`MAX_UPLOAD_BYTES`.
+    fcfg : FeatureConfig
+        The run's feature settings (sample rate, STFT, mel bands).
+    max_seconds : float
+        Only the first ``max_seconds`` of longer audio are read.
+
+    Returns
+    -------
+    y : np.ndarray, float32, shape (n_samples,)
+        The decoded mono waveform at ``fcfg.sr``.
+    S_db : np.ndarray, float32, shape (n_mels, frames)
+        Its log-mel, dB re 1.0, rounded through float16 as the training feature cache stores log-mels,
+        so a training file gets its training numbers.
+
+    Raises
+    ------
+    core.audio.AudioError
+        Too large, not audio, corrupt, empty, silent, or shorter than :data:`MIN_SECONDS`.
+    """
+    if max_seconds <= 0:
+        raise ValueError(f"max_seconds must be positive, not {max_seconds}")
+    name = "upload" if isinstance(source, bytes) else Path(source).name
+    size = _size(source)
+    if size > MAX_UPLOAD_BYTES:
+        raise AudioError(f"{name}: {size / 2**20:.1f} MB is over the {MAX_UPLOAD_BYTES / 2**20:g} MB limit "
+                         f"for one file")
+    y = decode(source, fcfg.sr, MIN_SECONDS, max_seconds)
+    return y, logmel(y, fcfg).astype(np.float16).astype(np.float32)
+
+
+def classify(predictor: Predictor, mels: list[np.ndarray]) -> tuple[torch.Tensor, np.ndarray]:
+    """Segment and clip probabilities of several log-mels under one model, in batched model calls.
+
+    Parameters
+    ----------
+    mels : list of np.ndarray, each (n_mels, frames), dB re 1.0, from :func:`listen`
+
+    Returns
+    -------
+    seg_probs : torch.Tensor, float32, shape (n_inputs, n_classes)
+        Every model input's probabilities, clip after clip in ``mels`` order.
+    probs : np.ndarray, float32, shape (len(mels), n_classes)
+        Each clip's probabilities: the mean of its segments'.
+    """
+    x, clip = model_inputs(mels, predictor.config, predictor.features)
+    seg_probs = predict_segments(predictor.model, torch.from_numpy(normalise(x, predictor.mean, predictor.std)))
+    return seg_probs, vote(seg_probs, torch.from_numpy(clip), len(mels))
+
+
 def predict(source: str | Path | bytes, predictor: Predictor, max_seconds: float = MAX_SECONDS) -> Prediction:
     """Genre probabilities of one audio file, per segment and for the whole clip.
 
@@ -246,22 +301,12 @@ def predict(source: str | Path | bytes, predictor: Predictor, max_seconds: float
     core.audio.AudioError
         Too large, not audio, corrupt, empty, silent, or shorter than :data:`MIN_SECONDS`.
     """
-    if max_seconds <= 0:
-        raise ValueError(f"max_seconds must be positive, not {max_seconds}")
-    name = "upload" if isinstance(source, bytes) else Path(source).name
-    size = _size(source)
-    if size > MAX_UPLOAD_BYTES:
-        raise AudioError(f"{name}: {size / 2**20:.1f} MB is over the {MAX_UPLOAD_BYTES / 2**20:g} MB limit "
-                         f"for one file")
     fcfg, cfg = predictor.features, predictor.config
-    y = decode(source, fcfg.sr, MIN_SECONDS, max_seconds)
-    header = _header(source)
     with one_thread():
-        # rounded as the training feature cache stores log-mels, so a training file gets its training numbers
-        S_db = logmel(y, fcfg).astype(np.float16).astype(np.float32)
-        x = framed_inputs(predictor, S_db)
-        seg_probs = predict_segments(predictor.model, torch.from_numpy(x))
-    probs = vote(seg_probs, torch.zeros(len(x), dtype=torch.long), 1)[0]
+        y, S_db = listen(source, fcfg, max_seconds)
+        seg_probs, probs = classify(predictor, [S_db])
+    header = _header(source)
+    probs = probs[0]
     starts, length = window_starts(cfg, fcfg, S_db.shape[1])
     waveform, waveform_sr = display_waveform(y, fcfg.sr)
     y_seconds = len(y) / fcfg.sr

@@ -1,0 +1,268 @@
+"""Does a trained classifier carry over to music it never met? A finished run scored on another collection.
+
+A model that learnt a dataset's artists or recording levels instead of its genres looks fine on its own
+test clips and fails on anyone else's. :func:`check` plays every clip of another dataset through exactly
+the path a prediction takes (:func:`core.predict.listen`, then :func:`core.predict.classify` in batches)
+and scores the answers against the folder names:
+
+- Genres are matched by name with case and punctuation ignored (:func:`label_key`: ``Hip-hop`` is
+  ``hiphop``); an explicit mapping (``R&B=pop``) overrides that. Genres the model does not know are
+  listed and left out; a dataset sharing no genre raises :class:`LabelError`.
+- Files that cannot be decoded are skipped with their reason, like the scan report's
+  (:class:`core.datasets.Skipped`).
+- The result holds the accuracy with its Wilson interval, per-genre recall and the confusion matrix
+  (rows: the shared true genres; columns: every genre the model knows), from :mod:`core.evaluate`,
+  and a sentence setting it against the run's own test accuracy.
+
+Results are kept in the run's folder, one per dataset fingerprint: ``checks/<fingerprint>.json``.
+"""
+
+from __future__ import annotations
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterable
+
+import numpy as np
+
+from . import evaluate, predict, runs
+from .audio import AudioError
+from .datasets import Clip, Skipped, list_clips
+from .extract import file_digest, fingerprint
+
+Progress = Callable[[int, int], None]
+CHECKS = "checks"  # sub-folder of a run folder holding one result per dataset fingerprint
+
+
+class LabelError(ValueError):
+    """Genre names that cannot be matched to a model's; ``str(err)`` is fit to show a user."""
+
+
+def label_key(name: str) -> str:
+    """A genre name with case, spaces and punctuation ignored: ``'Hip-hop'`` → ``'hiphop'``, ``'R&B'`` → ``'rb'``."""
+    return "".join(ch for ch in name.casefold() if ch.isalnum())
+
+
+def parse_mapping(pairs: Iterable[str]) -> dict[str, str]:
+    """``["R&B=pop", ...]`` → ``{"R&B": "pop", ...}`` (dataset genre → model genre).
+
+    Raises
+    ------
+    LabelError
+        For a pair without ``=`` or with an empty side.
+    """
+    out = {}
+    for pair in pairs:
+        source, sep, target = pair.partition("=")
+        if not sep or not source.strip() or not target.strip():
+            raise LabelError(f"{pair!r} is not a genre mapping: write DATASET_GENRE=model_genre, e.g. R&B=pop")
+        out[source.strip()] = target.strip()
+    return out
+
+
+@dataclass(frozen=True)
+class LabelMatch:
+    """Which dataset genres a model is scored on.
+
+    ``used`` maps each dataset genre the model knows to the model's name for it; ``skipped`` lists the
+    dataset genres the model does not know (their clips are left out).
+    """
+
+    used: dict[str, str]
+    skipped: tuple[str, ...]
+
+
+def _find(name: str, labels: Iterable[str]) -> str | None:
+    """``name`` itself if in ``labels``, else the label with the same :func:`label_key`, else None."""
+    labels = list(labels)
+    if name in labels:
+        return name
+    return next((label for label in labels if label_key(label) == label_key(name)), None)
+
+
+def match_labels(dataset_labels: Iterable[str], model_labels: Iterable[str],
+                 mapping: dict[str, str] | None = None) -> LabelMatch:
+    """Pair a dataset's genres with a model's: by :func:`label_key`, or as ``mapping`` says.
+
+    Parameters
+    ----------
+    dataset_labels, model_labels : iterable of str
+    mapping : dict, optional
+        Dataset genre → model genre, each matched by :func:`label_key` too; it overrides the names.
+
+    Raises
+    ------
+    LabelError
+        When ``mapping`` names a genre the dataset or the model does not have, or no genre is shared.
+    """
+    dataset_labels, model_labels = list(dataset_labels), list(model_labels)
+    explicit = {}
+    for source, target in (mapping or {}).items():
+        found, known = _find(source, dataset_labels), _find(target, model_labels)
+        if found is None:
+            raise LabelError(f"the mapping {source}={target} names {source!r}, which is not a genre of this "
+                             f"dataset (its genres: {', '.join(dataset_labels)})")
+        if known is None:
+            raise LabelError(f"the mapping {source}={target} names {target!r}, which the model does not know "
+                             f"(it knows: {', '.join(model_labels)})")
+        explicit[found] = known
+    used, skipped = {}, []
+    for label in dataset_labels:
+        known = explicit.get(label) or _find(label, model_labels)
+        if known is None:
+            skipped.append(label)
+        else:
+            used[label] = known
+    if not used:
+        raise LabelError(f"this dataset shares no genre with the model: its genres are {', '.join(dataset_labels)}; "
+                         f"the model knows {', '.join(model_labels)}. Map a genre onto one the model knows "
+                         f"(e.g. {dataset_labels[0]}={model_labels[0]}) to check it anyway.")
+    return LabelMatch(used, tuple(skipped))
+
+
+def listen_all(clips: list[Clip], root: Path, predictor: predict.Predictor, progress: Progress | None = None,
+               workers: int = 2) -> tuple[list[np.ndarray], list[int], list[Skipped]]:
+    """Log-mels of clips as a prediction hears them (:func:`core.predict.listen`), decoded in parallel threads.
+
+    Returns
+    -------
+    mels : list of np.ndarray, each (n_mels, frames), dB re 1.0
+        One per usable clip.
+    kept : list of int
+        Index into ``clips`` of each of ``mels``.
+    skipped : list of Skipped
+        Clips that could not be used, with the reason (path relative to ``root``).
+    """
+    def hear(clip: Clip) -> np.ndarray | str:
+        try:
+            return predict.listen(clip.path, predictor.features)[1]
+        except AudioError as err:
+            return str(err).split(": ", 1)[-1]
+
+    mels, kept, skipped = [], [], []
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        for i, (clip, heard) in enumerate(zip(clips, pool.map(hear, clips))):
+            if isinstance(heard, str):
+                skipped.append(Skipped(str(clip.path.relative_to(root)), heard))
+            else:
+                mels.append(heard)
+                kept.append(i)
+            if progress:
+                progress(i + 1, len(clips))
+    return mels, kept, skipped
+
+
+def scores(y_true: np.ndarray, y_pred: np.ndarray, model_labels: tuple[str, ...]) -> dict:
+    """Accuracy with its 95 % Wilson interval, per-genre recall and the confusion matrix of one check.
+
+    Parameters
+    ----------
+    y_true, y_pred : np.ndarray, int, shape (n,)
+        True and predicted class indices into ``model_labels``.
+
+    Returns
+    -------
+    dict
+        ``accuracy``, ``n``, ``correct``, ``ci95`` ([lo, hi]); ``per_genre`` ({genre: {"recall", "n"}}, for
+        the genres present in ``y_true``); ``confusion`` (``rows``: those genres, ``columns``: every model
+        genre, ``counts``: rows × columns).
+    """
+    acc, lo, hi = evaluate.accuracy_interval(int((y_true == y_pred).sum()), len(y_true))
+    report = evaluate.per_class_report(y_true, y_pred, list(model_labels))
+    rows = sorted(set(y_true.tolist()))
+    cm = evaluate.confusion(y_true, y_pred, len(model_labels))
+    return {"accuracy": acc, "n": int(len(y_true)), "correct": int((y_true == y_pred).sum()), "ci95": [lo, hi],
+            "per_genre": {model_labels[i]: {"recall": report[i]["recall"], "n": report[i]["support"]} for i in rows},
+            "confusion": {"rows": [model_labels[i] for i in rows], "columns": list(model_labels),
+                          "counts": cm[rows].tolist()}}
+
+
+def sentence(result: dict) -> str:
+    """The check set against the run's own test accuracy, in words.
+
+    E.g. "Right on 80 % of its own test clips (gtzan-mini) and on 19 % of 147 clips from another collection
+    (musifeast-7; 95 % CI 14–26 %), where always answering its most common genre would score 14 %."
+    """
+    pct = lambda x: f"{100 * x:.0f} %"  # noqa: E731
+    lo, hi = result["ci95"]
+    own = result.get("test_accuracy")
+    head = (f"Right on {pct(own['value'])} of its own test clips ({result['trained_on']}) and on" if own
+            else "Right on")
+    common = max(g["n"] for g in result["per_genre"].values()) / result["n"]
+    return (f"{head} {pct(result['accuracy'])} of {result['n']} clips from another collection "
+            f"({result['dataset']['name']}; 95 % CI {100 * lo:.0f}–{pct(hi)}), where always answering its most "
+            f"common genre would score {pct(common)}.")
+
+
+def check(run_id: str, root: str | Path, name: str, mapping: dict[str, str] | None = None,
+          progress: Progress | None = None, workers: int = 2) -> dict:
+    """Score finished classifier run ``run_id`` on every clip of the dataset in ``root``.
+
+    Parameters
+    ----------
+    root : path
+        A dataset folder in any layout :func:`core.datasets.list_clips` knows.
+    name : str
+        The dataset's display name.
+    mapping : dict, optional
+        Dataset genre → model genre, overriding name matching (see :func:`match_labels`).
+    progress : callable(done, total), optional
+        Called as clips are decoded.
+
+    Returns
+    -------
+    dict
+        The keys of :func:`scores`, plus ``run``, ``dataset`` (``name``, ``fingerprint``, ``n_clips``),
+        ``labels_used`` (dataset genre → model genre), ``labels_skipped``, ``skipped`` (files, with reasons),
+        ``test_accuracy`` (the run's own, or None), ``trained_on``, ``seconds``, ``checked`` (a timestamp)
+        and ``sentence``.
+
+    Raises
+    ------
+    core.datasets.DatasetError, LabelError, core.runs.RunError
+    """
+    started = time.perf_counter()
+    predictor = predict.load_model(run_id)
+    listing = list_clips(root)
+    match = match_labels(listing.labels, predictor.labels, mapping)
+    clips = [c for c in listing.clips if c.label in match.used]
+    mels, kept, unusable = listen_all(clips, listing.root, predictor, progress, workers)
+    if not mels:
+        raise LabelError(f"none of the {len(clips)} clips of the shared genres could be decoded "
+                         f"({unusable[0].reason})")
+    with predict.one_thread():
+        _, probs = predict.classify(predictor, mels)
+    y_true = np.array([predictor.labels.index(match.used[clips[i].label]) for i in kept])
+    record, own = runs.load(run_id), runs.result(run_id)
+    result = {"run": run_id,
+              "dataset": {"name": name, "n_clips": len(listing.clips), "fingerprint": fingerprint(
+                  [c.key for c in listing.clips], [file_digest(c.path) for c in listing.clips])},
+              **scores(y_true, probs.argmax(1), predictor.labels),
+              "labels_used": match.used, "labels_skipped": list(match.skipped),
+              "skipped": [{"path": s.path, "reason": s.reason} for s in [*listing.skipped, *unusable]],
+              "test_accuracy": own["accuracy"] if own else None,
+              "trained_on": record.get("dataset", {}).get("name", "?")}
+    result["sentence"] = sentence(result)
+    result["seconds"] = round(time.perf_counter() - started, 2)
+    result["checked"] = time.time()
+    return result
+
+
+def check_path(run_id: str, fingerprint_: str) -> Path:
+    return runs.run_path(run_id) / CHECKS / f"{fingerprint_}.json"
+
+
+def save(result: dict) -> Path:
+    """Keep a :func:`check` result in its run's folder, replacing an earlier check of the same dataset content."""
+    path = check_path(result["run"], result["dataset"]["fingerprint"])
+    runs.write_json(path, result)
+    return path
+
+
+def checks(run_id: str) -> list[dict]:
+    """Every saved check of a run, newest first (unreadable files are left out)."""
+    folder = runs.run_path(run_id) / CHECKS
+    found = [runs.read_json(p) for p in folder.glob("*.json")] if folder.is_dir() else []
+    return sorted((r for r in found if isinstance(r, dict) and "accuracy" in r), key=lambda r: -r.get("checked", 0))

@@ -1,0 +1,186 @@
+"""The generalisation check: label matching, scores, the predict path on another collection, the CLI's JSON."""
+
+import json
+import shutil
+
+import numpy as np
+import pytest
+
+from core import evaluate, generalise, predict, runs, tasks
+from core.cli import main
+from core.config import preset
+from core.datasets import DatasetError
+from tests.conftest import write_tone
+
+LABELS = ("low", "mid", "high")
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    """One tiny 'recommended' run (1 s segments) on 3 tone labels, trained once for the module."""
+    base = tmp_path_factory.mktemp("generalise")
+    root = base / "tones"
+    for i, label in enumerate(LABELS):
+        for k in range(4):
+            write_tone(root / label / f"{label}.{k:05d}.wav", freq=110.0 * (2 ** i) * (1 + 0.05 * k))
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("GENRELAB_DATA_DIR", str(base / "data"))
+        cfg = preset("recommended", hidden_size=16, num_layers=1, epochs=1, segment_seconds=1.0)
+        run_id = tasks.submit_classifier(cfg, root, "tones", preset="recommended")
+        result = tasks.run_classifier(run_id)
+    return base / "data" / "runs" / run_id, result
+
+
+@pytest.fixture
+def run_id(trained, data_dir):
+    folder = trained[0]
+    shutil.copytree(folder, data_dir / "runs" / folder.name)
+    return folder.name
+
+
+@pytest.fixture
+def other(tmp_path):
+    """Another collection: its own names for two genres, one the model lacks, one unusable file, a non-audio file."""
+    root = tmp_path / "other"
+    for k, (label, freq) in enumerate([("LOW", 118.0), ("LOW", 104.0), ("Mi-d", 231.0), ("Mi-d", 208.0),
+                                       ("Treble", 470.0), ("Treble", 425.0), ("Noise", 3000.0)]):
+        write_tone(root / label / f"{label}_{k}.wav", seconds=2.5, freq=freq, sr=44100, channels=2)
+    (root / "Mi-d" / "broken.wav").write_bytes(b"RIFF not really a wave file")
+    (root / "notes.txt").write_text("where these came from")
+    return root
+
+
+# ------------------------------------------------------------------ label matching
+
+@pytest.mark.parametrize("name, key", [("Hip-hop", "hiphop"), ("hip hop", "hiphop"), ("HipHop", "hiphop"),
+                                       ("R&B", "rb"), ("Drum & Bass", "drumbass"), ("rock", "rock")])
+def test_label_key_ignores_case_spaces_hyphens_and_ampersands(name, key):
+    assert generalise.label_key(name) == key
+
+
+def test_names_match_across_spelling_and_unknown_genres_are_listed():
+    match = generalise.match_labels(["Classical", "Hip-hop", "Rock", "Polka"], ["classical", "hiphop", "rock", "jazz"])
+    assert match.used == {"Classical": "classical", "Hip-hop": "hiphop", "Rock": "rock"}
+    assert match.skipped == ("Polka",)
+
+
+def test_an_explicit_mapping_overrides_the_names():
+    match = generalise.match_labels(["R&B", "Pop", "Rock"], ["pop", "rock", "blues"], {"r&b": "Pop", "Rock": "blues"})
+    assert match.used == {"R&B": "pop", "Pop": "pop", "Rock": "blues"} and match.skipped == ()
+
+
+def test_no_shared_genre_is_a_clear_error():
+    with pytest.raises(generalise.LabelError, match="shares no genre with the model: its genres are Polka, Tango"):
+        generalise.match_labels(["Polka", "Tango"], ["rock", "jazz"])
+
+
+@pytest.mark.parametrize("mapping, message", [({"Salsa": "rock"}, "'Salsa', which is not a genre of this dataset"),
+                                              ({"Polka": "salsa"}, "'salsa', which the model does not know")])
+def test_a_mapping_naming_unknown_genres_is_a_clear_error(mapping, message):
+    with pytest.raises(generalise.LabelError, match=message):
+        generalise.match_labels(["Polka", "Rock"], ["rock", "jazz"], mapping)
+
+
+def test_mapping_pairs_are_parsed_and_malformed_ones_refused():
+    assert generalise.parse_mapping(["R&B=pop", " Hip Hop = hiphop "]) == {"R&B": "pop", "Hip Hop": "hiphop"}
+    for bad in ("R&B", "=pop", "R&B="):
+        with pytest.raises(generalise.LabelError, match="DATASET_GENRE=model_genre"):
+            generalise.parse_mapping([bad])
+
+
+# ------------------------------------------------------------------ scores
+
+def test_scores_of_known_answers():
+    labels = ("blues", "jazz", "metal", "rock")
+    y_true = np.array([0, 0, 0, 0, 3, 3, 3, 3, 3, 3])  # 4 blues, 6 rock; the model also knows jazz and metal
+    y_pred = np.array([0, 0, 0, 1, 3, 3, 2, 2, 2, 0])  # blues 3/4, rock 2/6
+    s = generalise.scores(y_true, y_pred, labels)
+    assert s["n"] == 10 and s["correct"] == 5 and s["accuracy"] == 0.5
+    assert s["ci95"] == list(evaluate.accuracy_interval(5, 10)[1:])
+    assert s["per_genre"] == {"blues": {"recall": 0.75, "n": 4}, "rock": {"recall": 2 / 6, "n": 6}}
+    assert s["confusion"] == {"rows": ["blues", "rock"], "columns": list(labels),
+                              "counts": [[3, 1, 0, 0], [1, 0, 3, 2]]}
+
+
+def test_sentence_sets_the_check_against_the_runs_own_test_accuracy():
+    result = {"accuracy": 28 / 147, "n": 147, "ci95": [0.135, 0.262], "test_accuracy": {"value": 0.8},
+              "trained_on": "gtzan-mini", "dataset": {"name": "musifeast-7"},
+              "per_genre": {g: {"recall": 0.2, "n": 21} for g in "abcdefg"}}
+    assert generalise.sentence(result) == (
+        "Right on 80 % of its own test clips (gtzan-mini) and on 19 % of 147 clips from another collection "
+        "(musifeast-7; 95 % CI 14–26 %), where always answering its most common genre would score 14 %.")
+
+
+# ------------------------------------------------------------------ a run checked on another collection
+
+def test_check_scores_every_clip_as_predict_hears_it(run_id, other):
+    result = generalise.check(run_id, other, "other", {"Treble": "high"})
+    predictor = predict.load_model(run_id)
+    expected = {"low": [], "mid": [], "high": []}
+    for folder, label in (("LOW", "low"), ("Mi-d", "mid"), ("Treble", "high")):
+        for path in sorted((other / folder).glob("*_*.wav")):
+            expected[label].append(predict.predict(path, predictor).top(1)[0][0])
+    hits = {g: sum(p == g for p in preds) for g, preds in expected.items()}
+    assert result["n"] == 6 and result["correct"] == sum(hits.values())
+    assert result["accuracy"] == pytest.approx(sum(hits.values()) / 6)
+    assert result["per_genre"] == {g: {"recall": pytest.approx(hits[g] / 2), "n": 2} for g in ("low", "mid", "high")}
+    cm = result["confusion"]
+    assert cm["rows"] == ["high", "low", "mid"] and cm["columns"] == list(predictor.labels)
+    for row, counts in zip(cm["rows"], cm["counts"]):
+        assert counts == [expected[row].count(c) for c in cm["columns"]]
+    assert result["labels_used"] == {"LOW": "low", "Mi-d": "mid", "Treble": "high"}
+    assert result["labels_skipped"] == ["Noise"]
+    reasons = {s["path"]: s["reason"] for s in result["skipped"]}
+    assert reasons["notes.txt"] == "not inside a label folder"
+    assert reasons["Mi-d/broken.wav"].startswith("not a readable audio file")
+    assert result["dataset"]["name"] == "other" and len(result["dataset"]["fingerprint"]) == 16
+    assert result["test_accuracy"] == runs.result(run_id)["accuracy"]
+    assert "of its own test clips (tones)" in result["sentence"]
+
+
+def test_without_the_mapping_the_unmatched_genre_is_left_out(run_id, other):
+    result = generalise.check(run_id, other, "other")
+    assert result["n"] == 4 and set(result["per_genre"]) == {"low", "mid"}
+    assert result["labels_skipped"] == ["Noise", "Treble"]
+
+
+def test_checks_are_kept_one_per_dataset_content(run_id, other):
+    first = generalise.check(run_id, other, "other")
+    generalise.save(first)
+    generalise.save(generalise.check(run_id, other, "other", {"Treble": "high"}))
+    (kept,) = generalise.checks(run_id)
+    assert kept["n"] == 6 and kept["dataset"]["fingerprint"] == first["dataset"]["fingerprint"]
+    write_tone(other / "LOW" / "LOW_new.wav", seconds=2.5, freq=120.0)
+    generalise.save(generalise.check(run_id, other, "other"))
+    assert [c["n"] for c in generalise.checks(run_id)] == [5, 6]
+
+
+def test_a_dataset_sharing_no_genre_and_a_bad_folder_are_clear_errors(run_id, tmp_path):
+    for label in ("Polka", "Tango"):
+        write_tone(tmp_path / "dances" / label / "a.wav")
+    with pytest.raises(generalise.LabelError, match="shares no genre"):
+        generalise.check(run_id, tmp_path / "dances", "dances")
+    with pytest.raises(DatasetError, match="is not a folder"):
+        generalise.check(run_id, tmp_path / "nowhere", "nowhere")
+
+
+# ------------------------------------------------------------------ the CLI
+
+def test_cli_prints_valid_json_with_the_documented_keys(run_id, other, capsys):
+    assert main(["evaluate", "--run", run_id, "--data", str(other), "--map", "Treble=high", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert {"accuracy", "n", "ci95", "per_genre", "confusion", "labels_used", "labels_skipped"} <= set(out)
+    assert out["n"] == 6 and 0 <= out["ci95"][0] <= out["accuracy"] <= out["ci95"][1] <= 1
+    assert set(out["per_genre"]["mid"]) == {"recall", "n"} and out["labels_skipped"] == ["Noise"]
+    assert generalise.checks(run_id)[0]["accuracy"] == out["accuracy"]
+
+
+def test_cli_text_report_and_clear_errors(run_id, other, capsys):
+    assert main(["evaluate", "--run", run_id, "--data", str(other)]) == 0
+    out = capsys.readouterr().out
+    assert "of its own test clips (tones)" in out and "left out: Noise, Treble" in out
+    assert "Mi-d/broken.wav: not a readable audio file" in out
+    assert main(["evaluate", "--run", run_id, "--data", str(other), "--map", "Treble"]) == 2
+    assert "DATASET_GENRE=model_genre" in capsys.readouterr().err
+    assert main(["evaluate", "--run", "20990101-000000-clf-beef", "--data", str(other)]) == 2
+    assert "has no model.pt" in capsys.readouterr().err
