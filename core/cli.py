@@ -162,8 +162,7 @@ def cmd_evaluate(args) -> int:
         print(json.dumps(result, allow_nan=False))
         return 0
     print(result["sentence"])
-    print(f"measured on {result['dataset']['name']} ({result['n']} clips, fingerprint "
-          f"{result['dataset']['fingerprint']}); checked in {result['seconds']:.1f} s")
+    print(f"{generalise.describe(result)} Checked in {result['seconds']:.1f} s.")
     for genre, g in result["per_genre"].items():
         print(f"  {genre:<12} recall {g['recall']:6.1%} of {g['n']}")
     cm = result["confusion"]

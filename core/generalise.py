@@ -19,6 +19,7 @@ Results are kept in the run's folder, one per dataset fingerprint: ``checks/<fin
 
 from __future__ import annotations
 
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -33,6 +34,7 @@ from .datasets import Clip, Skipped, list_clips
 from .extract import file_digest, fingerprint
 
 Progress = Callable[[int, int], None]
+CHUNK = 16  # clips decoded and then classified together by one thread
 CHECKS = "checks"  # sub-folder of a run folder holding one result per dataset fingerprint
 
 
@@ -122,36 +124,48 @@ def match_labels(dataset_labels: Iterable[str], model_labels: Iterable[str],
     return LabelMatch(used, tuple(skipped))
 
 
-def listen_all(clips: list[Clip], root: Path, predictor: predict.Predictor, progress: Progress | None = None,
-               workers: int = 2) -> tuple[list[np.ndarray], list[int], list[Skipped]]:
-    """Log-mels of clips as a prediction hears them (:func:`core.predict.listen`), decoded in parallel threads.
+def hear_and_classify(clips: list[Clip], root: Path, predictor: predict.Predictor, progress: Progress | None = None,
+                      workers: int = 2, chunk: int = CHUNK) -> tuple[np.ndarray, list[int], list[Skipped]]:
+    """Clip probabilities of every usable clip, each heard as a prediction hears it.
+
+    Clips go in chunks of ``chunk`` to ``workers`` threads; each thread decodes its clips
+    (:func:`core.predict.listen`) and runs the model once over the chunk (:func:`core.predict.classify`),
+    with torch on one intra-op thread, so decoding and the model overlap on separate cores.
 
     Returns
     -------
-    mels : list of np.ndarray, each (n_mels, frames), dB re 1.0
-        One per usable clip.
+    probs : np.ndarray, float32, shape (n_usable, n_classes)
     kept : list of int
-        Index into ``clips`` of each of ``mels``.
+        Index into ``clips`` of each row of ``probs``.
     skipped : list of Skipped
         Clips that could not be used, with the reason (path relative to ``root``).
     """
+    lock, done = threading.Lock(), [0]
+
     def hear(clip: Clip) -> np.ndarray | str:
         try:
-            return predict.listen(clip.path, predictor.features)[1]
+            heard = predict.listen(clip.path, predictor.features)[1]
         except AudioError as err:
-            return str(err).split(": ", 1)[-1]
-
-    mels, kept, skipped = [], [], []
-    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        for i, (clip, heard) in enumerate(zip(clips, pool.map(hear, clips))):
-            if isinstance(heard, str):
-                skipped.append(Skipped(str(clip.path.relative_to(root)), heard))
-            else:
-                mels.append(heard)
-                kept.append(i)
+            heard = str(err).split(": ", 1)[-1]
+        with lock:
+            done[0] += 1
             if progress:
-                progress(i + 1, len(clips))
-    return mels, kept, skipped
+                progress(done[0], len(clips))
+        return heard
+
+    def run(part: list[Clip]) -> list[np.ndarray | str]:
+        heard = [hear(clip) for clip in part]
+        mels = [h for h in heard if not isinstance(h, str)]
+        probs = iter(predict.classify(predictor, mels)[1] if mels else ())
+        return [h if isinstance(h, str) else next(probs) for h in heard]
+
+    parts = [clips[i:i + chunk] for i in range(0, len(clips), chunk)]
+    with predict.one_thread(), ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        outcomes = [o for part in pool.map(run, parts) for o in part]
+    kept = [i for i, o in enumerate(outcomes) if not isinstance(o, str)]
+    skipped = [Skipped(str(clips[i].path.relative_to(root)), o) for i, o in enumerate(outcomes) if isinstance(o, str)]
+    probs = np.stack([outcomes[i] for i in kept]) if kept else np.zeros((0, len(predictor.labels)), np.float32)
+    return probs, kept, skipped
 
 
 def scores(y_true: np.ndarray, y_pred: np.ndarray, model_labels: tuple[str, ...]) -> dict:
@@ -196,6 +210,20 @@ def sentence(result: dict) -> str:
             f"common genre would score {pct(common)}.")
 
 
+def describe(result: dict) -> str:
+    """What a check's accuracy was measured on, with its interval.
+
+    E.g. "19.0 % (95 % CI 13.5–26.2 %, 28 of 147 clips) on musifeast-7 (fingerprint 1a2b3c4d5e6f7a8b): every
+    clip of its 7 genres the model knows, 0 left out."
+    """
+    lo, hi = result["ci95"]
+    acc = evaluate.format_accuracy({"value": result["accuracy"], "lo": lo, "hi": hi, "correct": result["correct"],
+                                    "n": result["n"]})
+    used, skipped = len(result["labels_used"]), len(result["labels_skipped"])
+    return (f"{acc} on {result['dataset']['name']} (fingerprint {result['dataset']['fingerprint']}): every clip of "
+            f"its {used} genre{'s' * (used != 1)} the model knows, {skipped} left out.")
+
+
 def check(run_id: str, root: str | Path, name: str, mapping: dict[str, str] | None = None,
           progress: Progress | None = None, workers: int = 2) -> dict:
     """Score finished classifier run ``run_id`` on every clip of the dataset in ``root``.
@@ -228,12 +256,10 @@ def check(run_id: str, root: str | Path, name: str, mapping: dict[str, str] | No
     listing = list_clips(root)
     match = match_labels(listing.labels, predictor.labels, mapping)
     clips = [c for c in listing.clips if c.label in match.used]
-    mels, kept, unusable = listen_all(clips, listing.root, predictor, progress, workers)
-    if not mels:
+    probs, kept, unusable = hear_and_classify(clips, listing.root, predictor, progress, workers)
+    if not kept:
         raise LabelError(f"none of the {len(clips)} clips of the shared genres could be decoded "
                          f"({unusable[0].reason})")
-    with predict.one_thread():
-        _, probs = predict.classify(predictor, mels)
     y_true = np.array([predictor.labels.index(match.used[clips[i].label]) for i in kept])
     record, own = runs.load(run_id), runs.result(run_id)
     result = {"run": run_id,

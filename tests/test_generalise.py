@@ -1,6 +1,7 @@
 """The generalisation check: label matching, scores, the predict path on another collection, the CLI's JSON."""
 
 import json
+import re
 import shutil
 
 import numpy as np
@@ -138,6 +139,26 @@ def test_check_scores_every_clip_as_predict_hears_it(run_id, other):
     assert "of its own test clips (tones)" in result["sentence"]
 
 
+def test_chunks_and_threads_do_not_change_the_answers(run_id, other):
+    from core.datasets import list_clips
+
+    listing = list_clips(other)
+    predictor = predict.load_model(run_id)
+    calls = []
+    one = generalise.hear_and_classify(listing.clips, other, predictor, workers=1, chunk=100)
+    two = generalise.hear_and_classify(listing.clips, other, predictor, lambda d, t: calls.append((d, t)), 2, chunk=3)
+    assert one[1] == two[1] == [0, 1, 2, 3, 5, 6, 7] and np.allclose(one[0], two[0], atol=1e-6)
+    assert [s.path for s in two[2]] == ["Mi-d/broken.wav"] and sorted(calls) == [(d, 8) for d in range(1, 9)]
+
+
+def test_a_check_with_no_usable_clip_is_a_clear_error(run_id, tmp_path):
+    for label in ("low", "mid"):
+        (tmp_path / "bad" / label).mkdir(parents=True)
+        (tmp_path / "bad" / label / "a.wav").write_bytes(b"RIFF garbage")
+    with pytest.raises(generalise.LabelError, match="none of the 2 clips of the shared genres could be decoded"):
+        generalise.check(run_id, tmp_path / "bad", "bad")
+
+
 def test_without_the_mapping_the_unmatched_genre_is_left_out(run_id, other):
     result = generalise.check(run_id, other, "other")
     assert result["n"] == 4 and set(result["per_genre"]) == {"low", "mid"}
@@ -180,6 +201,8 @@ def test_cli_text_report_and_clear_errors(run_id, other, capsys):
     out = capsys.readouterr().out
     assert "of its own test clips (tones)" in out and "left out: Noise, Treble" in out
     assert "Mi-d/broken.wav: not a readable audio file" in out
+    assert re.search(r"\d+\.\d % \(95 % CI .*, \d of 4 clips\) on other \(fingerprint \w{16}\): every clip of its 2 "
+                     r"genres the model knows, 2 left out\.", out)
     assert main(["evaluate", "--run", run_id, "--data", str(other), "--map", "Treble"]) == 2
     assert "DATASET_GENRE=model_genre" in capsys.readouterr().err
     assert main(["evaluate", "--run", "20990101-000000-clf-beef", "--data", str(other)]) == 2
