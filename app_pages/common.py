@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import streamlit as st
 
-from core import catalog, charts, config, evaluate, jobs, runs
+from core import catalog, charts, config, evaluate, generalise, jobs, runs, tasks
 from core.datasets import DatasetError
 from core.extract import FeatureSet, load_features
 
@@ -237,3 +237,73 @@ def preset_picker(presets: dict, labels: dict[str, str], default: str, key: str)
                     index=names.index(query_default("preset", names, default)))
     st.query_params["preset"] = name
     return name
+
+
+def check_view(check: dict, key: str) -> None:
+    """A finished run checked on another dataset: accuracy with its interval, the sentence, per-genre recall,
+    the confusion matrix (rows: the shared genres; columns: every genre the model knows) and what was left out."""
+    st.metric(f"On {check['dataset']['name']}", f"{check['accuracy']:.1%}",
+              help="95 % Wilson interval over every checked clip")
+    st.caption(generalise.describe(check))
+    st.info(check["sentence"])
+    cm = check["confusion"]
+    left, right = st.columns(2)
+    normalise = left.toggle("Row-normalised", key=f"check-norm-{key}", help="Each true genre's row sums to 100 %")
+    left.plotly_chart(charts.confusion_heatmap(np.array(cm["counts"]), cm["columns"], normalise=normalise,
+                                               rows=cm["rows"]), key=f"check-cm-{key}")
+    right.dataframe([{"genre": genre, "recall": g["recall"], "clips": g["n"]} for genre, g in check["per_genre"].items()],
+                    hide_index=True, column_config={"recall": st.column_config.NumberColumn(format="percent")})
+    if check["labels_skipped"]:
+        right.caption(f"Genres the model does not know, left out: {', '.join(check['labels_skipped'])}.")
+    if check["skipped"]:
+        with right.expander(f"{len(check['skipped'])} files skipped"):
+            st.dataframe(check["skipped"], hide_index=True)
+
+
+@st.fragment(run_every=1.0)
+def check_progress(check_id: str) -> None:
+    """A queued or running check's progress and a cancel button, refreshed every second until it ends."""
+    try:
+        record = runs.load(check_id)
+    except runs.RunError:
+        return
+    p = record.get("progress") or {}
+    if record["status"] in runs.ACTIVE:
+        jobs.ensure_worker()
+        text = (f"Listening: clip {p['clips']} of {p['total']}." if p else status_line(record))
+        st.progress(p.get("clips", 0) / max(p.get("total", 1), 1), text=text)
+        if st.button("Cancel", key=f"cancel-{check_id}"):
+            runs.request_cancel(check_id)
+        return
+    if record["status"] == "failed":
+        st.error(f"The check failed: {record.get('error', 'unknown error')}")
+    elif record["status"] != "done":
+        st.caption(f"The check was {record['status']}.")
+    if st.session_state.pop(f"following-{check_id}", False):
+        st.rerun()
+
+
+def check_form(record: dict, key: str) -> None:
+    """'Check on another dataset': a dataset picker and a button that queues the check; its progress; saved checks."""
+    st.markdown("**Does it generalise?** Play every clip of another collection through this model, as the "
+                "Predict page would, and score it against the folder names.")
+    names = catalog.available()
+    left, right = st.columns(2)
+    name = left.selectbox("Dataset to check on", names, key=f"check-data-{key}",
+                          help="Genres match the model's by name, case and punctuation aside (Hip-hop is hiphop).")
+    pairs = right.text_input("Genre mapping (optional)", key=f"check-map-{key}", placeholder="e.g. R&B=pop",
+                             help="DATASET_GENRE=model_genre pairs, comma separated, for genres named differently")
+    if st.button("Check on another dataset", key=f"check-{key}"):
+        try:
+            mapping = generalise.parse_mapping(s for s in pairs.split(",") if s.strip())
+            check_id = tasks.submit_check(record["id"], resolve_dataset(name), name, mapping, enqueue=True)
+        except (generalise.LabelError, DatasetError, KeyError, OSError) as err:
+            st.error(f"Cannot check on {name}: {err}")
+        else:
+            st.session_state[f"check-run-{key}"] = check_id
+            st.session_state[f"following-{check_id}"] = True
+    check_id = st.session_state.get(f"check-run-{key}")
+    if check_id:
+        check_progress(check_id)
+    for i, check in enumerate(generalise.checks(record["id"])):
+        check_view(check, key=f"{key}-{i}")

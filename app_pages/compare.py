@@ -4,7 +4,7 @@ import streamlit as st
 
 from core import charts, compare, config, experiment, jobs, reports, runs
 from core.config import ConfigError
-from app_pages.common import accuracy_metric, dataset_selector, run_options
+from app_pages.common import accuracy_metric, check_form, dataset_selector, run_options
 
 PERCENT = st.column_config.NumberColumn(format="percent")
 SCORE = st.column_config.NumberColumn(format="%.2f")
@@ -91,6 +91,13 @@ with runs_tab:
             st.plotly_chart(charts.learning_curves({e.name: e.history for e in entries if e.history}),
                             key="cmp-curves")
         downloads(entries)
+    if entries:
+        st.subheader("On other datasets")
+        st.caption("A model that learnt its dataset's artists or recording levels instead of its genres does well on "
+                   "its own test clips and badly on another collection.")
+        for e in entries:
+            st.markdown(f"#### {e.name}")
+            check_form(e.record, key=f"cmp-{e.id}")
 
 
 def start_form() -> None:

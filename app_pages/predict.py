@@ -6,7 +6,7 @@ import time
 import numpy as np
 import streamlit as st
 
-from core import charts, config, predict, runs, tasks
+from core import charts, config, generalise, predict, runs, tasks
 from core.audio import AUDIO_EXTENSIONS, AudioError
 from app_pages.common import accuracy_metric, dataset_selector, job_progress
 
@@ -28,7 +28,8 @@ def explain(digest: str, run_id: str, _prediction: predict.Prediction) -> np.nda
 
 def run_label(record: dict) -> str:
     acc = runs.result(record["id"])["accuracy"]["value"]
-    return (f"{record['name']} · trained on {record['dataset']['name']} · {acc * 100:.0f} % test accuracy · "
+    checked = "".join(f" · {c['accuracy'] * 100:.0f} % on {c['dataset']['name']}" for c in generalise.checks(record["id"]))
+    return (f"{record['name']} · trained on {record['dataset']['name']} · {acc * 100:.0f} % test accuracy{checked} · "
             f"{time.strftime('%d %b %H:%M', time.localtime(record['created']))}")
 
 
@@ -118,6 +119,14 @@ bars, trust = st.columns([3, 2])
 bars.plotly_chart(charts.probabilities_bar(list(prediction.labels), prediction.probs), key="predict-probs")
 with trust:
     accuracy_metric(record, runs.result(run_id), label="This model's test accuracy")
+    checks = generalise.checks(run_id)
+    for check in checks:
+        st.metric(f"On another collection: {check['dataset']['name']}", f"{check['accuracy']:.1%}",
+                  help="95 % Wilson interval over every checked clip")
+        st.caption(generalise.describe(check))
+    if not checks:
+        st.caption("Not checked on another collection yet: 'Check on another dataset' on the Train or Compare page "
+                   "shows how it does on music from elsewhere.")
     st.caption("A probability is the model's confidence, not a guarantee; how often its top genre was right on "
                "clips it never saw in training is the accuracy above.")
 

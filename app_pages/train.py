@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from app_pages.common import (dataset_selector, job_progress, preset_picker, reopen_picker, result_view,
-                              settings_form, start_button)
+from app_pages.common import (check_form, dataset_selector, job_progress, preset_picker, reopen_picker,
+                              result_view, settings_form, start_button)
 from core import charts, config, runs, tasks
 
 st.title("Train a genre classifier")
@@ -51,6 +51,8 @@ if run_id:
         if result:
             st.plotly_chart(charts.learning_curves({record["name"]: runs.history(run_id)}), key="curves-final")
             result_view(record, result, key=run_id)
+            st.subheader("Check on another dataset")
+            check_form(record, key=run_id)
         elif record.get("error"):
             st.error(record["error"])
 

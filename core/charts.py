@@ -25,13 +25,17 @@ def learning_curves(histories: dict[str, list[dict]]) -> go.Figure:
 
 
 def confusion_heatmap(cm: np.ndarray, labels: list[str], normalise: bool = False, title: str = "",
-                      zmax: float | None = None, diverging: bool = False) -> go.Figure:
-    """Heatmap of a confusion matrix (rows: true genre, columns: predicted), counts or row fractions."""
+                      zmax: float | None = None, diverging: bool = False, rows: list[str] | None = None) -> go.Figure:
+    """Heatmap of a confusion matrix (rows: true genre, columns: predicted), counts or row fractions.
+
+    ``labels`` names the columns, and the rows too unless ``rows`` names them (a check on another
+    dataset has rows only for the genres it shares with the model).
+    """
     cm = np.asarray(cm, dtype=float)
     z = cm / np.maximum(cm.sum(axis=1, keepdims=True), 1) if normalise else cm
     text = [[f"{v:.0%}" if normalise else f"{v:g}" for v in row] for row in z]
     bound = zmax if zmax is not None else (float(np.abs(z).max()) or 1.0)
-    fig = go.Figure(go.Heatmap(z=z, x=labels, y=labels, text=text, texttemplate="%{text}",
+    fig = go.Figure(go.Heatmap(z=z, x=labels, y=rows or labels, text=text, texttemplate="%{text}",
                                colorscale="RdBu" if diverging else "Blues", zmin=-bound if diverging else 0,
                                zmax=bound, hovertemplate="true %{y}<br>predicted %{x}<br>%{text}<extra></extra>"))
     fig.update_layout(title=title, height=420, margin=dict(l=10, r=10, t=40 if title else 10, b=10),

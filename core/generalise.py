@@ -160,8 +160,12 @@ def hear_and_classify(clips: list[Clip], root: Path, predictor: predict.Predicto
         return [h if isinstance(h, str) else next(probs) for h in heard]
 
     parts = [clips[i:i + chunk] for i in range(0, len(clips), chunk)]
-    with predict.one_thread(), ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        outcomes = [o for part in pool.map(run, parts) for o in part]
+    pool = ThreadPoolExecutor(max_workers=max(1, workers))
+    try:
+        with predict.one_thread():
+            outcomes = [o for part in pool.map(run, parts) for o in part]
+    finally:
+        pool.shutdown(cancel_futures=True)  # a progress callback that raises (a cancel) stops the waiting chunks
     kept = [i for i, o in enumerate(outcomes) if not isinstance(o, str)]
     skipped = [Skipped(str(clips[i].path.relative_to(root)), o) for i, o in enumerate(outcomes) if isinstance(o, str)]
     probs = np.stack([outcomes[i] for i in kept]) if kept else np.zeros((0, len(predictor.labels)), np.float32)

@@ -86,7 +86,8 @@ def handlers() -> dict:
     """Job kind → function of a run id (imported lazily: the worker is the only one that trains)."""
     from . import experiment, tasks
 
-    return {"classifier": tasks.run_classifier, "gan": tasks.run_gan, "experiment": experiment.run_experiment}
+    return {"classifier": tasks.run_classifier, "gan": tasks.run_gan, "experiment": experiment.run_experiment,
+            "check": tasks.run_check}
 
 
 def run_one(path: Path) -> None:

@@ -14,8 +14,9 @@ from typing import Callable
 import numpy as np
 import torch
 
-from . import evaluate, gan, jobs, quality, runs
+from . import evaluate, gan, generalise, jobs, predict, quality, runs
 from .config import ClassifierConfig, FeatureConfig, GANConfig, from_dict, to_dict
+from .datasets import list_clips
 from .device import device
 from .extract import FeatureSet, load_features
 from .models import build_classifier
@@ -301,3 +302,44 @@ def run_gan(run_id: str, progress: Status | None = None) -> dict:
         runs.write_json(folder / "result.json", result)
         run.final["train_seconds"] = train_seconds
         return result
+
+
+# --------------------------------------------------------------------------- checks on other datasets
+
+def submit_check(run_id: str, data_root: str | Path, data_name: str, mapping: dict[str, str] | None = None,
+                 enqueue: bool = False) -> str:
+    """Create a queued check of classifier run ``run_id`` on another dataset (kind ``chk``, job kind ``"check"``);
+    with ``enqueue`` also hand it to the background worker.
+
+    The genres are matched first, so a dataset that is not one, or shares no genre with the model, raises
+    :class:`core.datasets.DatasetError` or :class:`core.generalise.LabelError` before anything is queued.
+    """
+    source = runs.load(run_id)
+    labels = generalise.match_labels(list_clips(data_root).labels, predict.load_model(run_id).labels, mapping)
+    check_id = runs.create("chk", f"{source['name']}, checked on {data_name}", {"run": run_id, "map": mapping or {}},
+                           dataset={"name": data_name, "root": str(data_root)}, labels_used=labels.used)
+    if enqueue:
+        jobs.enqueue(check_id, "check")
+    return check_id
+
+
+def run_check(check_id: str, progress: Callable[[int, int], None] | None = None) -> dict:
+    """Run the check ``check_id`` describes and keep its result in the classifier's run folder
+    (:func:`core.generalise.save`); returns it, or ``{}`` when cancelled. Progress is
+    ``{"clips": done, "total": total}`` in ``run.json``; a cancel request stops before the next clip.
+    """
+    result: dict = {}
+    with runs.running(check_id) as run:
+        cfg = run.record["config"]
+
+        def report(done: int, total: int) -> None:
+            runs.update(check_id, progress={"clips": done, "total": total})
+            if progress:
+                progress(done, total)
+            run.check_cancel()
+
+        result = generalise.check(cfg["run"], run.record["dataset"]["root"], run.record["dataset"]["name"],
+                                  cfg["map"], report)
+        generalise.save(result)
+        run.final.update(fingerprint=result["dataset"]["fingerprint"], train_seconds=result["seconds"])
+    return result

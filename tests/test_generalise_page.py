@@ -1,0 +1,129 @@
+"""AppTests of 'Check on another dataset': queued from Train, run by the job, shown on Train, Compare and Predict."""
+
+import io
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+import torch
+from streamlit.testing.v1 import AppTest
+
+from core import generalise, jobs, runs, tasks
+from core.config import preset, to_dict
+from core.models import build_classifier
+from tests.conftest import write_tone
+
+APP = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")
+LABELS = ("high", "low", "mid")
+
+
+def tiny_run(root: Path) -> str:
+    """A finished classifier run on the tone labels, built by hand (untrained weights: the check does not care)."""
+    cfg = preset("recommended", hidden_size=16, num_layers=1, segment_seconds=1.0)
+    run_id = runs.create("clf", "tiny tones model", to_dict(cfg), preset="recommended",
+                         dataset={"name": "tones", "root": str(root), "fingerprint": "f00d", "n_clips": 12})
+    torch.manual_seed(0)
+    runs.save_tensors(run_id, "model", {"state_dict": build_classifier(cfg, 128, 3).state_dict(),
+                                        "mean": torch.full((128,), -40.0), "std": torch.full((128,), 20.0),
+                                        "labels": list(LABELS), "config": to_dict(cfg)})
+    result = tasks.classification_result(np.eye(3)[[0, 1, 2, 2]], np.array([0, 1, 2, 0]),
+                                         ["high/0", "low/0", "mid/0", "high/1"], LABELS)
+    runs.write_json(runs.run_path(run_id) / "result.json", result)
+    runs.update(run_id, status="done", split_name="stratified 70%/15%/15%, seed 0")
+    return run_id
+
+
+@pytest.fixture
+def datasets(tone_dataset, tmp_path):
+    other = tmp_path / "other"
+    for label, freq in (("HIGH", 450.0), ("Low", 115.0), ("Mid", 225.0), ("Polka", 900.0)):
+        for k in range(2):
+            write_tone(other / label / f"{label}-{k}.wav", seconds=2.0, freq=freq * (1 + 0.03 * k))
+    dances = tmp_path / "dances"
+    for label in ("Polka", "Tango"):
+        write_tone(dances / label / "a.wav")
+    return {"tones": tone_dataset, "other": other, "dances": dances}
+
+
+@pytest.fixture
+def app(datasets, monkeypatch):
+    """The app with three datasets allowed; jobs are recorded, not run, and no worker starts."""
+    monkeypatch.setenv("GENRELAB_DATASETS", ";".join(f"{k}={v}" for k, v in datasets.items()))
+    queued = []
+    monkeypatch.setattr(jobs, "enqueue", lambda run_id, kind, start_worker=True: queued.append((run_id, kind)))
+    monkeypatch.setattr(jobs, "ensure_worker", lambda: None)
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["dataset"] = "tones"
+    at.queued = queued
+    return at
+
+
+def texts(elements) -> str:
+    return " ".join(e.value for e in elements)
+
+
+def test_a_finished_run_is_checked_on_another_dataset_from_the_train_page(app, datasets):
+    run_id = tiny_run(datasets["tones"])
+    app.query_params["run"] = run_id
+    at = app.switch_page("app_pages/train.py").run()
+    assert not at.exception and "Check on another dataset" in texts(at.subheader)
+    at.selectbox(key=f"check-data-{run_id}").set_value("other")
+    next(b for b in at.button if b.label == "Check on another dataset").click().run()
+    assert not at.exception and not at.error
+    ((check_id, kind),) = at.queued
+    assert kind == "check" and runs.load(check_id)["status"] == "queued"
+    assert runs.load(check_id)["labels_used"] == {"HIGH": "high", "Low": "low", "Mid": "mid"}
+
+    result = tasks.run_check(check_id)
+    assert runs.load(check_id)["status"] == "done"
+    at.run()
+    assert not at.exception
+    metric = next(m for m in at.metric if m.label == "On other")
+    assert metric.value == f"{result['accuracy']:.1%}" and result["n"] == 6
+    assert generalise.describe(result) in texts(at.caption)
+    assert "Genres the model does not know, left out: Polka." in texts(at.caption)
+    assert "of its own test clips (tones) and on" in texts(at.info) and "of 6 clips from another collection" in texts(at.info)
+    assert len(at.get("plotly_chart")) == 3  # learning curves, the run's confusion, the check's confusion
+
+
+def test_a_dataset_sharing_no_genre_is_refused_before_anything_is_queued(app, datasets):
+    run_id = tiny_run(datasets["tones"])
+    app.query_params["run"] = run_id
+    at = app.switch_page("app_pages/train.py").run()
+    at.selectbox(key=f"check-data-{run_id}").set_value("dances")
+    next(b for b in at.button if b.label == "Check on another dataset").click().run()
+    assert not at.exception and at.queued == []
+    assert "Cannot check on dances: this dataset shares no genre with the model" in texts(at.error)
+    at.selectbox(key=f"check-data-{run_id}").set_value("other")
+    at.text_input(key=f"check-map-{run_id}").set_value("Polka")
+    next(b for b in at.button if b.label == "Check on another dataset").click().run()
+    assert at.queued == [] and "DATASET_GENRE=model_genre" in texts(at.error)
+    at.text_input(key=f"check-map-{run_id}").set_value("Polka=high")
+    next(b for b in at.button if b.label == "Check on another dataset").click().run()
+    ((check_id, _),) = at.queued
+    assert runs.load(check_id)["config"]["map"] == {"Polka": "high"}
+
+
+def test_compare_and_predict_show_the_check(app, datasets):
+    run_id = tiny_run(datasets["tones"])
+    result = generalise.check(run_id, datasets["other"], "other")
+    generalise.save(result)
+    app.query_params["runs"] = run_id
+    at = app.switch_page("app_pages/compare.py").run()
+    assert not at.exception and "On other datasets" in texts(at.subheader)
+    assert next(m for m in at.metric if m.label == "On other").value == f"{result['accuracy']:.1%}"
+    assert generalise.describe(result) in texts(at.caption)
+
+    at = app.switch_page("app_pages/predict.py").run()
+    assert not at.exception
+    picker = at.selectbox(key="predict_run-tones")
+    assert f"% test accuracy · {result['accuracy'] * 100:.0f} % on other ·" in picker.options[0]
+    buf = io.BytesIO()
+    sf.write(buf, 0.5 * np.sin(2 * np.pi * 220 * np.arange(44100) / 22050), 22050, format="WAV")
+    at.file_uploader(key="predict_upload").set_value(("song.wav", buf.getvalue(), "audio/wav"))
+    at.run()
+    assert not at.exception
+    labels = [m.label for m in at.metric]
+    assert labels == ["This model's test accuracy", "On another collection: other"]
+    assert generalise.describe(result) in texts(at.caption)
