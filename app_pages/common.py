@@ -287,10 +287,11 @@ def check_form(record: dict, key: str) -> None:
     """'Check on another dataset': a dataset picker and a button that queues the check; its progress; saved checks."""
     st.markdown("**Does it generalise?** Play every clip of another collection through this model, as the "
                 "Predict page would, and score it against the folder names.")
-    names = catalog.available()
+    names = [n for n in catalog.available() if n != record.get("dataset", {}).get("name")]
     left, right = st.columns(2)
     name = left.selectbox("Dataset to check on", names, key=f"check-data-{key}",
-                          help="Genres match the model's by name, case and punctuation aside (Hip-hop is hiphop).")
+                          help="Any dataset but the one it was trained on. Genres match the model's by name, case "
+                               "and punctuation aside (Hip-hop is hiphop).")
     pairs = right.text_input("Genre mapping (optional)", key=f"check-map-{key}", placeholder="e.g. R&B=pop",
                              help="DATASET_GENRE=model_genre pairs, comma separated, for genres named differently")
     if st.button("Check on another dataset", key=f"check-{key}"):

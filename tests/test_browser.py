@@ -105,3 +105,26 @@ def test_compare_two_runs_side_by_side(page, browser_env):
     expect(page.get_by_text(re.compile(r"(in)?distinguishable from noise"))).to_be_visible()
     expect(page.locator("[data-testid='stPlotlyChart']").first).to_be_visible()
     expect(page.get_by_role("button", name=re.compile("HTML"))).to_be_visible()
+
+
+def test_check_a_tiny_run_on_another_dataset(page, browser_env, monkeypatch):
+    from core import generalise
+
+    page.goto(f"{page.app_url}/train?dataset=tones&preset=recommended&{TINY}")
+    page.get_by_role("button", name="Start training").click(timeout=90_000)
+    expect(page.get_by_text("Test accuracy")).to_be_visible(timeout=120_000)
+    run_id = re.search(r"[?&]run=([^&]+)", page.url).group(1)
+    picker = page.get_by_role("combobox", name="Dataset to check on")
+    picker.click()
+    page.keyboard.type("tones-other")
+    page.keyboard.press("Enter")
+    expect(picker).to_have_value("tones-other")
+    page.get_by_role("button", name="Check on another dataset").click()
+    metric = page.locator("[data-testid='stMetric']").filter(has_text="On tones-other")
+    expect(metric).to_be_visible(timeout=120_000)
+
+    monkeypatch.setenv("GENRELAB_DATA_DIR", browser_env["GENRELAB_DATA_DIR"])  # the server's data folder
+    (check,) = generalise.checks(run_id)
+    assert check["n"] == 6 and check["labels_skipped"] == ["Noise"]
+    expect(metric.locator("[data-testid='stMetricValue']")).to_have_text(f"{check['accuracy']:.1%}")
+    expect(page.get_by_text(re.compile(r"of its own test clips \(tones\) and on \d+ % of 6 clips"))).to_be_visible()
