@@ -306,5 +306,5 @@ def check_form(record: dict, key: str) -> None:
     check_id = st.session_state.get(f"check-run-{key}")
     if check_id:
         check_progress(check_id)
-    for i, check in enumerate(generalise.checks(record["id"])):
+    for i, check in enumerate(runs.checks(record["id"])):
         check_view(check, key=f"{key}-{i}")

@@ -28,7 +28,7 @@ def explain(digest: str, run_id: str, _prediction: predict.Prediction) -> np.nda
 
 def run_label(record: dict) -> str:
     acc = runs.result(record["id"])["accuracy"]["value"]
-    checked = "".join(f" · {c['accuracy'] * 100:.0f} % on {c['dataset']['name']}" for c in generalise.checks(record["id"]))
+    checked = "".join(f" · {c['accuracy'] * 100:.0f} % on {c['dataset']['name']}" for c in runs.checks(record["id"]))
     return (f"{record['name']} · trained on {record['dataset']['name']} · {acc * 100:.0f} % test accuracy{checked} · "
             f"{time.strftime('%d %b %H:%M', time.localtime(record['created']))}")
 
@@ -119,7 +119,7 @@ bars, trust = st.columns([3, 2])
 bars.plotly_chart(charts.probabilities_bar(list(prediction.labels), prediction.probs), key="predict-probs")
 with trust:
     accuracy_metric(record, runs.result(run_id), label="This model's test accuracy")
-    checks = generalise.checks(run_id)
+    checks = runs.checks(run_id)
     for check in checks:
         st.metric(f"On another collection: {check['dataset']['name']}", f"{check['accuracy']:.1%}",
                   help="95 % Wilson interval over every checked clip")

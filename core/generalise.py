@@ -14,7 +14,7 @@ and scores the answers against the folder names:
   (rows: the shared true genres; columns: every genre the model knows), from :mod:`core.evaluate`,
   and a sentence setting it against the run's own test accuracy.
 
-Results are kept in the run's folder, one per dataset fingerprint: ``checks/<fingerprint>.json``.
+Results are kept in the run's folder, one per dataset fingerprint (:func:`core.runs.save_check`).
 """
 
 from __future__ import annotations
@@ -35,7 +35,6 @@ from .extract import file_digest, fingerprint
 
 Progress = Callable[[int, int], None]
 CHUNK = 16  # clips decoded and then classified together by one thread
-CHECKS = "checks"  # sub-folder of a run folder holding one result per dataset fingerprint
 
 
 class LabelError(ValueError):
@@ -280,19 +279,6 @@ def check(run_id: str, root: str | Path, name: str, mapping: dict[str, str] | No
     return result
 
 
-def check_path(run_id: str, fingerprint_: str) -> Path:
-    return runs.run_path(run_id) / CHECKS / f"{fingerprint_}.json"
-
-
-def save(result: dict) -> Path:
+def save(result: dict) -> None:
     """Keep a :func:`check` result in its run's folder, replacing an earlier check of the same dataset content."""
-    path = check_path(result["run"], result["dataset"]["fingerprint"])
-    runs.write_json(path, result)
-    return path
-
-
-def checks(run_id: str) -> list[dict]:
-    """Every saved check of a run, newest first (unreadable files are left out)."""
-    folder = runs.run_path(run_id) / CHECKS
-    found = [runs.read_json(p) for p in folder.glob("*.json")] if folder.is_dir() else []
-    return sorted((r for r in found if isinstance(r, dict) and "accuracy" in r), key=lambda r: -r.get("checked", 0))
+    runs.save_check(result["run"], result["dataset"]["fingerprint"], result)

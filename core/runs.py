@@ -7,6 +7,7 @@ A run folder ``<data>/runs/<run id>/`` holds::
     checkpoint.pt     last good training state (state_dict + normaliser + epoch)
     model.pt          the weights that were tested
     result.json       test predictions, accuracy with its interval, confusion matrix, per-class scores
+    checks/<fp>.json  a classifier checked on another dataset, one per dataset fingerprint (core.generalise)
     cancel            present when a user asked the run to stop
 
 A GAN run also holds ``reference.pt`` (its judge classifier) and ``samples/<epoch>.pt`` (one
@@ -189,6 +190,19 @@ def history(run_id: str) -> list[dict]:
 
 def result(run_id: str) -> dict | None:
     return read_json(run_path(run_id) / "result.json")
+
+
+def save_check(run_id: str, fingerprint: str, check: dict) -> None:
+    """Keep a check of run ``run_id`` on another dataset, replacing an earlier check of the same dataset content."""
+    if not fingerprint.isalnum():
+        raise RunError(f"{fingerprint!r} is not a dataset fingerprint")
+    write_json(run_path(run_id) / "checks" / f"{fingerprint}.json", check)
+
+
+def checks(run_id: str) -> list[dict]:
+    """Every saved check of a run, newest first; unreadable files are left out."""
+    found = [read_json(p) for p in (run_path(run_id) / "checks").glob("*.json")]
+    return sorted((c for c in found if isinstance(c, dict) and "accuracy" in c), key=lambda c: -c.get("checked", 0))
 
 
 def save_tensors(run_id: str, name: str, obj: dict) -> None:

@@ -108,7 +108,7 @@ def test_compare_two_runs_side_by_side(page, browser_env):
 
 
 def test_check_a_tiny_run_on_another_dataset(page, browser_env, monkeypatch):
-    from core import generalise
+    from core import runs
 
     page.goto(f"{page.app_url}/train?dataset=tones&preset=recommended&{TINY}")
     page.get_by_role("button", name="Start training").click(timeout=90_000)
@@ -124,7 +124,7 @@ def test_check_a_tiny_run_on_another_dataset(page, browser_env, monkeypatch):
     expect(metric).to_be_visible(timeout=120_000)
 
     monkeypatch.setenv("GENRELAB_DATA_DIR", browser_env["GENRELAB_DATA_DIR"])  # the server's data folder
-    (check,) = generalise.checks(run_id)
+    (check,) = runs.checks(run_id)
     assert check["n"] == 6 and check["labels_skipped"] == ["Noise"]
     expect(metric.locator("[data-testid='stMetricValue']")).to_have_text(f"{check['accuracy']:.1%}")
     expect(page.get_by_text(re.compile(r"of its own test clips \(tones\) and on \d+ % of 6 clips"))).to_be_visible()

@@ -7,7 +7,7 @@ import shutil
 import numpy as np
 import pytest
 
-from core import evaluate, generalise, predict, runs, tasks
+from core import evaluate, generalise, jobs, predict, runs, tasks
 from core.cli import main
 from core.config import preset
 from core.datasets import DatasetError
@@ -169,11 +169,11 @@ def test_checks_are_kept_one_per_dataset_content(run_id, other):
     first = generalise.check(run_id, other, "other")
     generalise.save(first)
     generalise.save(generalise.check(run_id, other, "other", {"Treble": "high"}))
-    (kept,) = generalise.checks(run_id)
+    (kept,) = runs.checks(run_id)
     assert kept["n"] == 6 and kept["dataset"]["fingerprint"] == first["dataset"]["fingerprint"]
     write_tone(other / "LOW" / "LOW_new.wav", seconds=2.5, freq=120.0)
     generalise.save(generalise.check(run_id, other, "other"))
-    assert [c["n"] for c in generalise.checks(run_id)] == [5, 6]
+    assert [c["n"] for c in runs.checks(run_id)] == [5, 6]
 
 
 def test_a_dataset_sharing_no_genre_and_a_bad_folder_are_clear_errors(run_id, tmp_path):
@@ -185,6 +185,23 @@ def test_a_dataset_sharing_no_genre_and_a_bad_folder_are_clear_errors(run_id, tm
         generalise.check(run_id, tmp_path / "nowhere", "nowhere")
 
 
+def test_a_check_job_runs_through_the_run_lifecycle(run_id, other):
+    check_id = tasks.submit_check(run_id, other, "other", {"Treble": "high"})
+    assert runs.load(check_id)["status"] == "queued" and runs.checks(run_id) == []
+    jobs.run_one(jobs.enqueue(check_id, "check", start_worker=False))
+    record = runs.load(check_id)
+    assert record["status"] == "done" and record["progress"] == {"clips": 7, "total": 7} and record["pid"] is None
+    (saved,) = runs.checks(run_id)
+    assert saved["n"] == 6 and record["fingerprint"] == saved["dataset"]["fingerprint"]
+
+
+def test_a_cancelled_check_keeps_nothing(run_id, other):
+    check_id = tasks.submit_check(run_id, other, "other")
+    runs.request_cancel(check_id)
+    assert tasks.run_check(check_id) == {}
+    assert runs.load(check_id)["status"] == "cancelled" and runs.checks(run_id) == []
+
+
 # ------------------------------------------------------------------ the CLI
 
 def test_cli_prints_valid_json_with_the_documented_keys(run_id, other, capsys):
@@ -193,7 +210,7 @@ def test_cli_prints_valid_json_with_the_documented_keys(run_id, other, capsys):
     assert {"accuracy", "n", "ci95", "per_genre", "confusion", "labels_used", "labels_skipped"} <= set(out)
     assert out["n"] == 6 and 0 <= out["ci95"][0] <= out["accuracy"] <= out["ci95"][1] <= 1
     assert set(out["per_genre"]["mid"]) == {"recall", "n"} and out["labels_skipped"] == ["Noise"]
-    assert generalise.checks(run_id)[0]["accuracy"] == out["accuracy"]
+    assert runs.checks(run_id)[0]["accuracy"] == out["accuracy"]
 
 
 def test_cli_text_report_and_clear_errors(run_id, other, capsys):
