@@ -49,6 +49,36 @@ def tone_dataset(tmp_path):
     return root
 
 
+def finished_run(root: Path, labels: tuple[str, ...] = ("high", "low", "mid"), answer: str | None = None) -> str:
+    """A finished 'recommended' classifier run on ``root`` built without training (tiny, 1 s segments).
+
+    Its weights are random, or, with ``answer``, rigged so that every clip gets that label. Its
+    result says it was right on 3 of its 4 test clips.
+    """
+    import torch
+
+    from core import runs, tasks
+    from core.config import preset, to_dict
+    from core.models import build_classifier
+
+    cfg = preset("recommended", hidden_size=16, num_layers=1, segment_seconds=1.0)
+    torch.manual_seed(0)
+    model = build_classifier(cfg, 128, len(labels))
+    if answer is not None:
+        with torch.no_grad():
+            model.out.weight.zero_()
+            model.out.bias.copy_(10.0 * torch.eye(len(labels))[labels.index(answer)])
+    run_id = runs.create("clf", f"tiny model on {root.name}", to_dict(cfg), preset="recommended",
+                         dataset={"name": root.name, "root": str(root), "fingerprint": "f00d", "n_clips": 12})
+    runs.save_tensors(run_id, "model", {"state_dict": model.state_dict(), "mean": torch.full((128,), -40.0),
+                                        "std": torch.full((128,), 20.0), "labels": list(labels), "config": to_dict(cfg)})
+    result = tasks.classification_result(np.eye(len(labels))[[0, 1, 2, 2]], np.array([0, 1, 2, 0]),
+                                         [f"{label}/0" for label in labels] + [f"{labels[0]}/1"], labels)
+    runs.write_json(runs.run_path(run_id) / "result.json", result)
+    runs.update(run_id, status="done", split_name="stratified 70%/15%/15%, seed 0")
+    return run_id
+
+
 CHROMIUM = Path("/usr/bin/chromium")
 REPO = Path(__file__).resolve().parent.parent
 

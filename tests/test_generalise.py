@@ -2,41 +2,26 @@
 
 import json
 import re
-import shutil
 
 import numpy as np
 import pytest
 
 from core import evaluate, generalise, jobs, predict, runs, tasks
 from core.cli import main
-from core.config import preset
 from core.datasets import DatasetError
-from tests.conftest import write_tone
+from tests.conftest import finished_run, write_tone
 
-LABELS = ("low", "mid", "high")
-
-
-@pytest.fixture(scope="module")
-def trained(tmp_path_factory):
-    """One tiny 'recommended' run (1 s segments) on 3 tone labels, trained once for the module."""
-    base = tmp_path_factory.mktemp("generalise")
-    root = base / "tones"
-    for i, label in enumerate(LABELS):
-        for k in range(4):
-            write_tone(root / label / f"{label}.{k:05d}.wav", freq=110.0 * (2 ** i) * (1 + 0.05 * k))
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("GENRELAB_DATA_DIR", str(base / "data"))
-        cfg = preset("recommended", hidden_size=16, num_layers=1, epochs=1, segment_seconds=1.0)
-        run_id = tasks.submit_classifier(cfg, root, "tones", preset="recommended")
-        result = tasks.run_classifier(run_id)
-    return base / "data" / "runs" / run_id, result
+@pytest.fixture
+def tones(tmp_path):
+    root = tmp_path / "tones"
+    root.mkdir()
+    return root
 
 
 @pytest.fixture
-def run_id(trained, data_dir):
-    folder = trained[0]
-    shutil.copytree(folder, data_dir / "runs" / folder.name)
-    return folder.name
+def run_id(tones):
+    """A finished run on the tone labels (random weights: the check must agree with Predict whatever they are)."""
+    return finished_run(tones)
 
 
 @pytest.fixture
@@ -137,6 +122,20 @@ def test_check_scores_every_clip_as_predict_hears_it(run_id, other):
     assert result["dataset"]["name"] == "other" and len(result["dataset"]["fingerprint"]) == 16
     assert result["test_accuracy"] == runs.result(run_id)["accuracy"]
     assert "of its own test clips (tones)" in result["sentence"]
+
+
+def test_a_model_that_always_answers_mid_gets_known_scores(tones, other):
+    run_id = finished_run(tones, answer="mid")
+    result = generalise.check(run_id, other, "other", {"Treble": "high"})
+    assert result["n"] == 6 and result["correct"] == 2 and result["accuracy"] == pytest.approx(1 / 3)
+    assert result["ci95"] == pytest.approx(list(evaluate.accuracy_interval(2, 6)[1:]))
+    assert result["per_genre"] == {"high": {"recall": 0.0, "n": 2}, "low": {"recall": 0.0, "n": 2},
+                                   "mid": {"recall": 1.0, "n": 2}}
+    assert result["confusion"] == {"rows": ["high", "low", "mid"], "columns": ["high", "low", "mid"],
+                                   "counts": [[0, 0, 2], [0, 0, 2], [0, 0, 2]]}
+    assert result["sentence"] == ("Right on 75 % of its own test clips (tones) and on 33 % of 6 clips from another "
+                                  "collection (other; 95 % CI 10–70 %), where always answering its most common "
+                                  "genre would score 33 %.")
 
 
 def test_chunks_and_threads_do_not_change_the_answers(run_id, other):

@@ -6,32 +6,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soundfile as sf
-import torch
 from streamlit.testing.v1 import AppTest
 
-from core import generalise, jobs, runs, tasks
-from core.config import preset, to_dict
-from core.models import build_classifier
-from tests.conftest import write_tone
+from core import generalise, jobs, runs
+from tests.conftest import finished_run, write_tone
 
 APP = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")
-LABELS = ("high", "low", "mid")
-
-
-def tiny_run(root: Path) -> str:
-    """A finished classifier run on the tone labels, built by hand (untrained weights: the check does not care)."""
-    cfg = preset("recommended", hidden_size=16, num_layers=1, segment_seconds=1.0)
-    run_id = runs.create("clf", "tiny tones model", to_dict(cfg), preset="recommended",
-                         dataset={"name": "tones", "root": str(root), "fingerprint": "f00d", "n_clips": 12})
-    torch.manual_seed(0)
-    runs.save_tensors(run_id, "model", {"state_dict": build_classifier(cfg, 128, 3).state_dict(),
-                                        "mean": torch.full((128,), -40.0), "std": torch.full((128,), 20.0),
-                                        "labels": list(LABELS), "config": to_dict(cfg)})
-    result = tasks.classification_result(np.eye(3)[[0, 1, 2, 2]], np.array([0, 1, 2, 0]),
-                                         ["high/0", "low/0", "mid/0", "high/1"], LABELS)
-    runs.write_json(runs.run_path(run_id) / "result.json", result)
-    runs.update(run_id, status="done", split_name="stratified 70%/15%/15%, seed 0")
-    return run_id
 
 
 @pytest.fixture
@@ -48,15 +28,10 @@ def datasets(tone_dataset, tmp_path):
 
 @pytest.fixture
 def app(datasets, monkeypatch):
-    """The app with three datasets allowed; jobs are recorded, not run, and no worker starts."""
+    """The app with three datasets allowed; jobs wait in the queue (no worker starts), the test runs them."""
     monkeypatch.setenv("GENRELAB_DATASETS", ";".join(f"{k}={v}" for k, v in datasets.items()))
-    queued = []
-    monkeypatch.setattr(jobs, "enqueue", lambda run_id, kind, start_worker=True: queued.append((run_id, kind)))
     monkeypatch.setattr(jobs, "ensure_worker", lambda: None)
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.query_params["dataset"] = "tones"
-    at.queued = queued
-    return at
+    return AppTest.from_file(APP, default_timeout=60)
 
 
 def texts(elements) -> str:
@@ -64,19 +39,20 @@ def texts(elements) -> str:
 
 
 def test_a_finished_run_is_checked_on_another_dataset_from_the_train_page(app, datasets):
-    run_id = tiny_run(datasets["tones"])
-    app.query_params["run"] = run_id
+    run_id = finished_run(datasets["tones"])
+    app.query_params.update(dataset="tones", run=run_id)
     at = app.switch_page("app_pages/train.py").run()
     assert not at.exception and "Check on another dataset" in texts(at.subheader)
     at.selectbox(key=f"check-data-{run_id}").set_value("other")
     next(b for b in at.button if b.label == "Check on another dataset").click().run()
     assert not at.exception and not at.error
-    ((check_id, kind),) = at.queued
-    assert kind == "check" and runs.load(check_id)["status"] == "queued"
+    (check_id,) = jobs.pending()
+    assert runs.load(check_id)["kind"] == "chk" and runs.load(check_id)["status"] == "queued"
     assert runs.load(check_id)["labels_used"] == {"HIGH": "high", "Low": "low", "Mid": "mid"}
 
-    result = tasks.run_check(check_id)
-    assert runs.load(check_id)["status"] == "done"
+    jobs.work(idle_exit=0.5)  # what the background worker does
+    assert runs.load(check_id)["status"] == "done" and jobs.pending() == []
+    (result,) = runs.checks(run_id)
     at.run()
     assert not at.exception
     metric = next(m for m in at.metric if m.label == "On other")
@@ -88,28 +64,28 @@ def test_a_finished_run_is_checked_on_another_dataset_from_the_train_page(app, d
 
 
 def test_a_dataset_sharing_no_genre_is_refused_before_anything_is_queued(app, datasets):
-    run_id = tiny_run(datasets["tones"])
-    app.query_params["run"] = run_id
+    run_id = finished_run(datasets["tones"])
+    app.query_params.update(dataset="tones", run=run_id)
     at = app.switch_page("app_pages/train.py").run()
     at.selectbox(key=f"check-data-{run_id}").set_value("dances")
     next(b for b in at.button if b.label == "Check on another dataset").click().run()
-    assert not at.exception and at.queued == []
+    assert not at.exception and jobs.pending() == []
     assert "Cannot check on dances: this dataset shares no genre with the model" in texts(at.error)
     at.selectbox(key=f"check-data-{run_id}").set_value("other")
     at.text_input(key=f"check-map-{run_id}").set_value("Polka")
     next(b for b in at.button if b.label == "Check on another dataset").click().run()
-    assert at.queued == [] and "DATASET_GENRE=model_genre" in texts(at.error)
+    assert jobs.pending() == [] and "DATASET_GENRE=model_genre" in texts(at.error)
     at.text_input(key=f"check-map-{run_id}").set_value("Polka=high")
     next(b for b in at.button if b.label == "Check on another dataset").click().run()
-    ((check_id, _),) = at.queued
+    (check_id,) = jobs.pending()
     assert runs.load(check_id)["config"]["map"] == {"Polka": "high"}
 
 
 def test_compare_and_predict_show_the_check(app, datasets):
-    run_id = tiny_run(datasets["tones"])
+    run_id = finished_run(datasets["tones"])
     result = generalise.check(run_id, datasets["other"], "other")
     generalise.save(result)
-    app.query_params["runs"] = run_id
+    app.query_params.update(dataset="tones", runs=run_id)
     at = app.switch_page("app_pages/compare.py").run()
     assert not at.exception and "On other datasets" in texts(at.subheader)
     assert next(m for m in at.metric if m.label == "On other").value == f"{result['accuracy']:.1%}"
