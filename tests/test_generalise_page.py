@@ -11,6 +11,7 @@ from streamlit.testing.v1 import AppTest
 from core import generalise, jobs, runs
 from tests.conftest import finished_run, write_tone
 
+pytestmark = pytest.mark.slow  # drives the pages (AppTest), seconds per test
 APP = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")
 
 
