@@ -208,9 +208,13 @@ def sentence(result: dict) -> str:
     head = (f"Right on {pct(own['value'])} of its own test clips ({result['trained_on']}) and on" if own
             else "Right on")
     common = max(g["n"] for g in result["per_genre"].values()) / result["n"]
-    return (f"{head} {pct(result['accuracy'])} of {result['n']} clips from another collection "
+    text = (f"{head} {pct(result['accuracy'])} of {result['n']} clips from another collection "
             f"({result['dataset']['name']}; 95 % CI {100 * lo:.0f}–{pct(hi)}), where always answering its most "
             f"common genre would score {pct(common)}.")
+    if result.get("same_as_training"):
+        text += (" But this is the very dataset the run was trained on: its training clips are among these, so "
+                 "this is no check on music it never met.")
+    return text
 
 
 def describe(result: dict) -> str:
@@ -247,7 +251,8 @@ def check(run_id: str, root: str | Path, name: str, mapping: dict[str, str] | No
     dict
         The keys of :func:`scores`, plus ``run``, ``dataset`` (``name``, ``fingerprint``, ``n_clips``),
         ``labels_used`` (dataset genre → model genre), ``labels_skipped``, ``skipped`` (files, with reasons),
-        ``test_accuracy`` (the run's own, or None), ``trained_on``, ``seconds``, ``checked`` (a timestamp)
+        ``test_accuracy`` (the run's own, or None), ``trained_on``, ``same_as_training`` (the dataset's content
+        is the one the run was trained on), ``seconds``, ``checked`` (a timestamp)
         and ``sentence``.
 
     Raises
@@ -273,6 +278,7 @@ def check(run_id: str, root: str | Path, name: str, mapping: dict[str, str] | No
               "skipped": [{"path": s.path, "reason": s.reason} for s in [*listing.skipped, *unusable]],
               "test_accuracy": own["accuracy"] if own else None,
               "trained_on": record.get("dataset", {}).get("name", "?")}
+    result["same_as_training"] = result["dataset"]["fingerprint"] == record.get("dataset", {}).get("fingerprint")
     result["sentence"] = sentence(result)
     result["seconds"] = round(time.perf_counter() - started, 2)
     result["checked"] = time.time()

@@ -158,6 +158,14 @@ def test_a_check_with_no_usable_clip_is_a_clear_error(run_id, tmp_path):
         generalise.check(run_id, tmp_path / "bad", "bad")
 
 
+def test_a_check_on_the_runs_own_training_data_says_so(run_id, other):
+    first = generalise.check(run_id, other, "other")
+    assert not first["same_as_training"] and "no check on music it never met" not in first["sentence"]
+    runs.update(run_id, dataset={**runs.load(run_id)["dataset"], "fingerprint": first["dataset"]["fingerprint"]})
+    again = generalise.check(run_id, other, "other")
+    assert again["same_as_training"] and again["sentence"].endswith("this is no check on music it never met.")
+
+
 def test_without_the_mapping_the_unmatched_genre_is_left_out(run_id, other):
     result = generalise.check(run_id, other, "other")
     assert result["n"] == 4 and set(result["per_genre"]) == {"low", "mid"}
