@@ -110,7 +110,12 @@ if prediction.notes:
 st.audio(data, format=clip.type)
 (genre, p), *others = prediction.top(2)
 st.subheader(f"Predicted genre: {genre} ({p:.0%})".replace("%", " %"))
-if others:
+if others and prediction.clip_level:
+    st.caption(f"Runner-up: {others[0][0]} ({others[0][1]:.0%}). This classic model reads one summary of the whole "
+               f"{prediction.analysed_seconds:.3g} s (the mean and spread of its MFCCs, chroma, spectral contrast "
+               "and more, and its tempo), so there is one answer for the clip, not one per "
+               "segment.".replace("%", " %"))
+elif others:
     st.caption(f"Runner-up: {others[0][0]} ({others[0][1]:.0%}). Probabilities are the mean over "
                f"{len(prediction.segment_starts)} segment{'s' * (len(prediction.segment_starts) != 1)} "
                f"of {prediction.segment_seconds:.3g} s.".replace("%", " %"))
@@ -144,7 +149,10 @@ st.plotly_chart(charts.waveform(prediction.waveform, prediction.waveform_sr), ke
 st.plotly_chart(charts.spectrogram(prediction.logmel, fcfg.sr, fcfg.hop_length, title="log-mel spectrogram"),
                 key="predict-spec")
 
-if st.toggle(f"Explain: which parts of the spectrogram pushed the model towards {genre}?", key="predict_explain"):
+if prediction.clip_level:
+    st.caption("No saliency map for a classic model: it never reads the spectrogram cell by cell, only averages "
+               "and spreads of features over the whole clip.")
+elif st.toggle(f"Explain: which parts of the spectrogram pushed the model towards {genre}?", key="predict_explain"):
     st.plotly_chart(charts.saliency_overlay(prediction.logmel, explain(digest, run_id, prediction), fcfg.sr,
                                             fcfg.hop_length, title=f"gradient × input saliency for {genre}"),
                     key="predict-saliency")

@@ -214,7 +214,7 @@ def cmd_worker(args) -> int:
     return 0
 
 
-def training_command(sub, name: str, func, help: str, presets: tuple[str, str], preset_help: str,
+def training_command(sub, name: str, func, help: str, presets: tuple[str, ...], preset_help: str,
                      data_help: str) -> None:
     """A subcommand that trains a run: preset (the second is the default), data, seed, overrides, queue."""
     p = sub.add_parser(name, help=help)
@@ -248,9 +248,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data", help=data_help)
     p.set_defaults(func=cmd_extract)
 
-    training_command(sub, "train", cmd_train, "train an LSTM genre classifier and write a run folder",
-                     ("paper", "recommended"), "'paper': the study, faithfully; 'recommended': done right (default)",
-                     data_help)
+    training_command(sub, "train", cmd_train, "train a genre classifier and write a run folder",
+                     ("paper", "recommended", "classic"),
+                     "'paper': the study's LSTM, faithfully; 'recommended': an LSTM done right (default); 'classic': "
+                     "summary features (MFCC, chroma, spectral contrast, tempo) in a logistic regression", data_help)
     training_command(sub, "gan", cmd_gan, "train a GAN on a dataset's training clips and measure its samples",
                      ("paper", "conditional"),
                      "'paper': the study's GAN, flaws included; 'conditional': genre-conditioned (default)", data_help)

@@ -1,9 +1,10 @@
-"""Turn a dataset folder into cached log-mels: decode once, keep forever, reload near-instantly.
+"""Turn a dataset folder into cached log-mels or summary vectors: decode once, keep forever, reload near-instantly.
 
 Cache layout under ``<data>/cache``::
 
     features/<params>/<hh>/<hash>.npy      float16 log-mel (n_mels, frames), dB re 1.0
-    features/<params>/<hh>/<hash>.bad      reason the file could not be used (text)
+    features/summary-<params>/<hh>/<hash>.npy   float32 summary vector (core.summary.feature_names())
+    features/<...>/<hh>/<hash>.bad         reason the file could not be used (text)
     index/<root-hash>.json                 {relative path: [size, mtime_ns, content hash]}
 
 ``<hash>`` is a BLAKE2b digest of the file's bytes, so a renamed or copied file is not decoded
@@ -29,6 +30,7 @@ from .audio import AudioError, decode
 from .config import FeatureConfig
 from .datasets import Clip, DatasetError, Listing, Skipped, list_clips
 from .features import logmel
+from .summary import N_MFCC, summary_features
 from .store import atomic_write_bytes
 
 MIN_SECONDS = 1.0
@@ -64,6 +66,34 @@ class FeatureSet:
         return [c.key for c in self.clips]
 
 
+@dataclass
+class SummarySet:
+    """A dataset's usable clips with their summary vectors (:func:`core.summary.summary_features`).
+
+    ``x[i]`` (float32, ``len(core.summary.feature_names())``) belongs to ``clips[i]``, whose label index
+    is ``y[i]`` into ``labels``; ``skipped`` lists every file left out, with its reason.
+    """
+
+    root: Path
+    layout: str
+    labels: tuple[str, ...]
+    clips: list[Clip]
+    y: np.ndarray
+    x: np.ndarray
+    hashes: list[str]
+    cfg: FeatureConfig
+    skipped: list[Skipped] = field(default_factory=list)
+
+    @property
+    def fingerprint(self) -> str:
+        """Identity of this dataset's content and labels (16 hex digits), as :attr:`FeatureSet.fingerprint`."""
+        return fingerprint(self.keys, self.hashes)
+
+    @property
+    def keys(self) -> list[str]:
+        return [c.key for c in self.clips]
+
+
 def fingerprint(keys: list[str], hashes: list[str]) -> str:
     """Identity of a set of clips (16 hex digits) from their keys (``<label>/<stem>``) and content hashes,
     whatever their order."""
@@ -77,6 +107,10 @@ def params_key(cfg: FeatureConfig) -> str:
     return f"sr{cfg.sr}-fft{cfg.n_fft}-hop{cfg.hop_length}-mel{cfg.n_mels}"
 
 
+def summary_key(cfg: FeatureConfig) -> str:
+    return f"summary-{params_key(cfg)}-mfcc{N_MFCC}"
+
+
 def _npy_bytes(x: np.ndarray) -> bytes:
     buf = io.BytesIO()
     np.save(buf, x)
@@ -84,15 +118,14 @@ def _npy_bytes(x: np.ndarray) -> bytes:
 
 
 class _Cache:
-    def __init__(self, cfg: FeatureConfig):
-        self.cfg = cfg
-        self.dir = paths.subdir("cache") / "features" / params_key(cfg)
+    def __init__(self, name: str):
+        self.dir = paths.subdir("cache") / "features" / name
 
     def _stem(self, digest: str) -> Path:
         return self.dir / digest[:2] / digest
 
     def get(self, digest: str) -> np.ndarray | str | None:
-        """The cached log-mel, the reason the file was rejected, or None if never seen."""
+        """The cached array, the reason the file was rejected, or None if never seen."""
         stem = self._stem(digest)
         try:
             return np.load(stem.with_suffix(".npy"))
@@ -135,6 +168,11 @@ def compute_logmel(source: Path | bytes, cfg: FeatureConfig) -> np.ndarray:
     return logmel(y, cfg)
 
 
+def compute_summary(source: Path | bytes, cfg: FeatureConfig) -> np.ndarray:
+    """Decode one file and summarise it (:func:`core.summary.summary_features`); raises :class:`AudioError`."""
+    return summary_features(decode(source, sr=cfg.sr, min_seconds=MIN_SECONDS, max_seconds=MAX_SECONDS), cfg)
+
+
 def load_features(root: str | Path, cfg: FeatureConfig = FeatureConfig(), progress: Progress | None = None,
                   workers: int = 2) -> FeatureSet:
     """Log-mels of every usable clip under ``root``, computing only what the cache lacks.
@@ -153,8 +191,30 @@ def load_features(root: str | Path, cfg: FeatureConfig = FeatureConfig(), progre
     core.datasets.DatasetError
         If the folder is not a dataset, or fewer than two labels keep usable clips.
     """
+    listing, clips, mels, hashes, skipped, labels, y = _load(
+        root, params_key(cfg), lambda path: compute_logmel(path, cfg).astype(np.float16), progress, workers)
+    return FeatureSet(listing.root, listing.layout, labels, clips, y, mels, hashes, cfg, skipped)
+
+
+def load_summaries(root: str | Path, cfg: FeatureConfig = FeatureConfig(), progress: Progress | None = None,
+                   workers: int = 2) -> SummarySet:
+    """Summary vectors of every usable clip under ``root`` (:func:`core.summary.summary_features`), computing
+    only what the cache lacks; parameters and errors as :func:`load_features`."""
+    listing, clips, x, hashes, skipped, labels, y = _load(
+        root, summary_key(cfg), lambda path: compute_summary(path, cfg), progress, workers)
+    return SummarySet(listing.root, listing.layout, labels, clips, y, np.stack(x), hashes, cfg, skipped)
+
+
+def _load(root: str | Path, cache_name: str, compute: Callable[[Path], np.ndarray], progress: Progress | None,
+          workers: int) -> tuple[Listing, list[Clip], list[np.ndarray], list[str], list[Skipped], tuple[str, ...],
+                                 np.ndarray]:
+    """Every clip under ``root`` through ``compute`` (or the cache ``features/<cache_name>``), in listing order.
+
+    Returns the listing, the usable clips, their arrays, content hashes, the skipped files, the sorted
+    labels and each usable clip's label index.
+    """
     listing: Listing = list_clips(root)
-    cache = _Cache(cfg)
+    cache = _Cache(cache_name)
     index = _read_index(listing.root)
     new_index: dict = {}
     total = len(listing.clips)
@@ -172,7 +232,7 @@ def load_features(root: str | Path, cfg: FeatureConfig = FeatureConfig(), progre
         result = cache.get(digest)
         if result is None:
             try:
-                result = compute_logmel(clip.path, cfg).astype(np.float16)
+                result = compute(clip.path)
             except AudioError as err:
                 result = str(err).split(": ", 1)[-1]
             cache.put(digest, result)
@@ -188,17 +248,17 @@ def load_features(root: str | Path, cfg: FeatureConfig = FeatureConfig(), progre
     if new_index != index:
         atomic_write_bytes(_index_path(listing.root), json.dumps(new_index).encode())
 
-    clips, mels, hashes = [], [], []
+    clips, arrays, hashes = [], [], []
     skipped = list(listing.skipped)
     for clip, (digest, result) in zip(listing.clips, results):
         if isinstance(result, str):
             skipped.append(Skipped(str(clip.path.relative_to(listing.root)), result))
         else:
             clips.append(clip)
-            mels.append(result)
+            arrays.append(result)
             hashes.append(digest)
     labels = tuple(sorted({c.label for c in clips}))
     if len(labels) < 2:
         raise DatasetError(f"{root}: fewer than two labels keep usable audio ({len(skipped)} files skipped)")
     y = np.array([labels.index(c.label) for c in clips], dtype=np.int64)
-    return FeatureSet(listing.root, listing.layout, labels, clips, y, mels, hashes, cfg, skipped)
+    return listing, clips, arrays, hashes, skipped, labels, y

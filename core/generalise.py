@@ -143,7 +143,7 @@ def hear_and_classify(clips: list[Clip], root: Path, predictor: predict.Predicto
 
     def hear(clip: Clip) -> np.ndarray | str:
         try:
-            heard = predict.listen(clip.path, predictor.features)[1]
+            heard = predict.listen(clip.path, predictor)[1]
         except AudioError as err:
             heard = str(err).split(": ", 1)[-1]
         with lock:
@@ -154,8 +154,8 @@ def hear_and_classify(clips: list[Clip], root: Path, predictor: predict.Predicto
 
     def run(part: list[Clip]) -> list[np.ndarray | str]:
         heard = [hear(clip) for clip in part]
-        mels = [h for h in heard if not isinstance(h, str)]
-        probs = iter(predict.classify(predictor, mels)[1] if mels else ())
+        inputs = [h for h in heard if not isinstance(h, str)]
+        probs = iter(predict.classify(predictor, inputs)[1] if inputs else ())
         return [h if isinstance(h, str) else next(probs) for h in heard]
 
     parts = [clips[i:i + chunk] for i in range(0, len(clips), chunk)]

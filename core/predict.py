@@ -1,12 +1,15 @@
 """Any audio file → per-segment and clip genre probabilities from a trained run, and a saliency map.
 
-:func:`load_model` rebuilds a finished run's classifier (cached, so warm predictions do not reload);
-:func:`predict` decodes a file or an upload, frames and normalises it exactly as training did
-(:func:`core.features.model_inputs`, :func:`core.features.normalise` with the run's stored
-statistics) and votes the segment probabilities into clip probabilities
-(:func:`core.train.predict_segments`, :func:`core.train.vote`). Every liberty taken with the input
+:func:`load_model` rebuilds a finished run's classifier (cached, so warm predictions do not reload):
+an LSTM, or a classic summary-feature model (:mod:`core.classic`). Callers need not tell them apart:
+:func:`listen` decodes a file and computes what the model reads (a log-mel, or a summary vector),
+:func:`classify` turns those into clip probabilities, and :func:`predict` does both for one file.
+An LSTM's input is framed and normalised exactly as training did (:func:`core.features.model_inputs`,
+:func:`core.features.normalise` with the run's stored statistics) and its segment probabilities are
+voted into clip probabilities (:func:`core.train.predict_segments`, :func:`core.train.vote`); a classic
+model hears the clip as a whole, one "segment" spanning it. Every liberty taken with the input
 (padding, a bounded window, resampling, mixing down) is written into ``Prediction.notes``.
-:func:`saliency` shows which time-frequency cells pushed the model towards a class.
+:func:`saliency` shows which time-frequency cells pushed an LSTM towards a class.
 """
 
 from __future__ import annotations
@@ -20,35 +23,43 @@ import numpy as np
 import soundfile as sf
 import torch
 
-from . import runs
+from . import classic, runs
 from .audio import AudioError, decode, display_waveform
-from .config import ClassifierConfig, ConfigError, FeatureConfig, from_dict
+from .config import ClassicConfig, ClassifierConfig, ConfigError, FeatureConfig, classifier_config, from_dict
 from .device import one_thread
 from .features import logmel, model_inputs, normalise, segment_starts, segment_window
 from .models import LSTMClassifier, build_classifier
+from .summary import summary_features
 from .train import predict_segments, vote
 
 MAX_UPLOAD_BYTES = 50 * 2**20  # larger files are refused before decoding
 MAX_SECONDS = 60.0  # longer audio is analysed on its first minute
 MIN_SECONDS = 0.25  # shorter audio is refused: a padded segment would be almost all floor
 MODEL_KEYS = ("state_dict", "mean", "std", "labels", "config")
+CLASSIC_KEYS = ("state_dict", "features", "labels", "config")
 
 
 @dataclass(frozen=True, eq=False)
 class Predictor:
     """A run's classifier (CPU, eval mode, frozen weights) with what it needs to read new audio.
 
-    ``mean`` and ``std`` are the per-band normaliser (n_mels,) fitted on the run's training part
-    (zeros and ones when the run did not normalise).
+    For an LSTM, ``mean`` and ``std`` are the per-band normaliser (n_mels,) fitted on the run's training
+    part (zeros and ones when the run did not normalise). A classic model (``config`` a
+    :class:`core.config.ClassicConfig`) carries its own standardiser, and ``mean`` and ``std`` are None.
     """
 
     run_id: str
-    model: LSTMClassifier
-    mean: np.ndarray
-    std: np.ndarray
+    model: LSTMClassifier | classic.ClassicModel
+    mean: np.ndarray | None
+    std: np.ndarray | None
     labels: tuple[str, ...]
-    config: ClassifierConfig
+    config: ClassifierConfig | ClassicConfig
     features: FeatureConfig = FeatureConfig()
+
+    @property
+    def clip_level(self) -> bool:
+        """True when the model hears each clip as a whole (a classic model): no segments, no saliency."""
+        return isinstance(self.config, ClassicConfig)
 
 
 @dataclass
@@ -77,6 +88,8 @@ class Prediction:
         Length of the part that was analysed (s).
     notes : list of str
         Sentences saying what was done to the input before the model saw it.
+    clip_level : bool
+        The model heard the clip as a whole (a classic model): one "segment" spans the analysed audio.
     """
 
     labels: tuple[str, ...]
@@ -91,6 +104,7 @@ class Prediction:
     duration: float
     analysed_seconds: float
     notes: list[str]
+    clip_level: bool = False
 
     def top(self, k: int = 3) -> list[tuple[str, float]]:
         """The ``k`` most probable labels with their clip probabilities, most probable first."""
@@ -103,7 +117,7 @@ class Prediction:
                 "probs": {label: round(float(p), 5) for label, p in zip(self.labels, self.probs)},
                 "n_segments": len(self.segment_starts), "segment_seconds": round(self.segment_seconds, 3),
                 "duration": round(self.duration, 3), "analysed_seconds": round(self.analysed_seconds, 3),
-                "notes": self.notes}
+                "clip_level": self.clip_level, "notes": self.notes}
 
 
 def model_runs(records: list[dict] | None = None) -> dict[str, dict]:
@@ -144,9 +158,12 @@ def load_model(run_id: str) -> Predictor:
 def _load(path: str, mtime_ns: int, size: int, run_id: str) -> Predictor:
     obj = runs.load_tensors(Path(path))
     name = f"run {run_id}: model.pt"
-    missing = [k for k in MODEL_KEYS if k not in obj]
+    is_classic = isinstance(obj.get("config"), dict) and "model" in obj["config"]
+    missing = [k for k in (CLASSIC_KEYS if is_classic else MODEL_KEYS) if k not in obj]
     if missing:
         raise runs.RunError(f"{name} is not a GenreLab model file (it lacks {', '.join(missing)})")
+    if is_classic:
+        return _load_classic(obj, name, run_id)
     try:
         cfg = from_dict(ClassifierConfig, obj["config"])
         mean, std = obj["mean"].numpy().astype(np.float32), obj["std"].numpy().astype(np.float32)
@@ -157,6 +174,18 @@ def _load(path: str, mtime_ns: int, size: int, run_id: str) -> Predictor:
         raise runs.RunError(f"{name} does not match its own config ({type(err).__name__})") from None
     model.eval().requires_grad_(False)
     return Predictor(run_id, model, mean, std, labels, cfg)
+
+
+def _load_classic(obj: dict, name: str, run_id: str) -> Predictor:
+    try:
+        cfg = classifier_config(obj["config"])
+        model = classic.from_tensors(obj)
+        labels = tuple(str(label) for label in obj["labels"])
+        if len(labels) != len(model.intercept):
+            raise ValueError("labels")
+    except (AttributeError, TypeError, KeyError, ValueError) as err:
+        raise runs.RunError(f"{name} does not match its own config ({type(err).__name__})") from None
+    return Predictor(run_id, model, None, None, labels, cfg)
 
 
 def window_starts(cfg: ClassifierConfig, fcfg: FeatureConfig, n_frames: int) -> tuple[np.ndarray, int]:
@@ -200,9 +229,9 @@ def _header(source: str | Path | bytes) -> tuple[int, int, float]:
     return info.samplerate, info.channels, info.duration
 
 
-def _notes(header: tuple[int, int, float], y_seconds: float, max_seconds: float, cfg: ClassifierConfig,
-           fcfg: FeatureConfig) -> list[str]:
-    """Sentences on what was done to the input: a bounded window, resampling, mixing down, padding."""
+def _notes(header: tuple[int, int, float], y_seconds: float, max_seconds: float,
+           cfg: ClassifierConfig | ClassicConfig, fcfg: FeatureConfig) -> list[str]:
+    """Sentences on what was done to the input: a bounded window, resampling, mixing down, padding, summarising."""
     rate, channels, seconds = header
     notes = []
     if seconds > max_seconds:
@@ -211,7 +240,10 @@ def _notes(header: tuple[int, int, float], y_seconds: float, max_seconds: float,
         notes.append(f"resampled from {rate} Hz to {fcfg.sr} Hz")
     if channels > 1:
         notes.append(f"mixed down from {channels} channels to mono")
-    if cfg.framing == "first_frames":
+    if isinstance(cfg, ClassicConfig):
+        notes.append(f"the classic model hears the {y_seconds:.1f} s as a whole: the mean and spread of its features "
+                     f"over the clip, not segments")
+    elif cfg.framing == "first_frames":
         seconds = cfg.first_frames / fcfg.frames_per_second
         if y_seconds < seconds:
             notes.append(f"the clip is {y_seconds:.1f} s, shorter than the {seconds:.1f} s the paper framing "
@@ -225,25 +257,43 @@ def _notes(header: tuple[int, int, float], y_seconds: float, max_seconds: float,
     return notes
 
 
-def listen(source: str | Path | bytes, fcfg: FeatureConfig, max_seconds: float = MAX_SECONDS) -> tuple[np.ndarray, np.ndarray]:
-    """Decode one file and compute the log-mel a model reads, as every prediction does.
+def heard(predictor: Predictor, y: np.ndarray) -> np.ndarray:
+    """What a run's model reads of one decoded clip, computed as for its training cache (:mod:`core.extract`).
+
+    Parameters
+    ----------
+    y : np.ndarray, float32, shape (n_samples,)
+        Mono audio at ``predictor.features.sr`` Hz.
+
+    Returns
+    -------
+    np.ndarray, float32
+        An LSTM's log-mel (n_mels, frames), dB re 1.0, rounded through float16 as the cache stores it, so a
+        training file gets its training numbers; or a classic model's summary vector
+        (len(core.summary.feature_names()),).
+    """
+    if predictor.clip_level:
+        return summary_features(y, predictor.features)
+    return logmel(y, predictor.features).astype(np.float16).astype(np.float32)
+
+
+def listen(source: str | Path | bytes, predictor: Predictor,
+           max_seconds: float = MAX_SECONDS) -> tuple[np.ndarray, np.ndarray]:
+    """Decode one file and compute what the run's model reads (:func:`heard`), as every prediction does.
 
     Parameters
     ----------
     source : path or bytes
         Any format :func:`core.audio.decode` reads, at most :data:`MAX_UPLOAD_BYTES`.
-    fcfg : FeatureConfig
-        The run's feature settings (sample rate, STFT, mel bands).
     max_seconds : float
         Only the first ``max_seconds`` of longer audio are read.
 
     Returns
     -------
     y : np.ndarray, float32, shape (n_samples,)
-        The decoded mono waveform at ``fcfg.sr``.
-    S_db : np.ndarray, float32, shape (n_mels, frames)
-        Its log-mel, dB re 1.0, rounded through float16 as the training feature cache stores log-mels,
-        so a training file gets its training numbers.
+        The decoded mono waveform at ``predictor.features.sr``.
+    x : np.ndarray, float32
+        :func:`heard` of ``y``.
 
     Raises
     ------
@@ -257,27 +307,31 @@ def listen(source: str | Path | bytes, fcfg: FeatureConfig, max_seconds: float =
     if size > MAX_UPLOAD_BYTES:
         raise AudioError(f"{name}: {size / 2**20:.1f} MB is over the {MAX_UPLOAD_BYTES / 2**20:g} MB limit "
                          f"for one file")
-    y = decode(source, fcfg.sr, MIN_SECONDS, max_seconds)
-    return y, logmel(y, fcfg).astype(np.float16).astype(np.float32)
+    y = decode(source, predictor.features.sr, MIN_SECONDS, max_seconds)
+    return y, heard(predictor, y)
 
 
-def classify(predictor: Predictor, mels: list[np.ndarray]) -> tuple[torch.Tensor, np.ndarray]:
-    """Segment and clip probabilities of several log-mels under one model, in batched model calls.
+def classify(predictor: Predictor, inputs: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Segment and clip probabilities of several clips under one model, in one batched model call.
 
     Parameters
     ----------
-    mels : list of np.ndarray, each (n_mels, frames), dB re 1.0, from :func:`listen`
+    inputs : list of np.ndarray
+        Each clip's :func:`heard`.
 
     Returns
     -------
-    seg_probs : torch.Tensor, float32, shape (n_inputs, n_classes)
-        Every model input's probabilities, clip after clip in ``mels`` order.
-    probs : np.ndarray, float32, shape (len(mels), n_classes)
+    seg_probs : np.ndarray, float32, shape (n_inputs, n_classes)
+        Every model input's probabilities, clip after clip in ``inputs`` order (a classic model: one per clip).
+    probs : np.ndarray, float32, shape (len(inputs), n_classes)
         Each clip's probabilities: the mean of its segments'.
     """
-    x, clip = model_inputs(mels, predictor.config, predictor.features)
+    if predictor.clip_level:
+        probs = classic.probabilities(predictor.model, np.stack(inputs))
+        return probs, probs
+    x, clip = model_inputs(inputs, predictor.config, predictor.features)
     seg_probs = predict_segments(predictor.model, torch.from_numpy(normalise(x, predictor.mean, predictor.std)))
-    return seg_probs, vote(seg_probs, torch.from_numpy(clip), len(mels))
+    return seg_probs.numpy(), vote(seg_probs, torch.from_numpy(clip), len(inputs))
 
 
 def predict(source: str | Path | bytes, predictor: Predictor, max_seconds: float = MAX_SECONDS) -> Prediction:
@@ -295,6 +349,7 @@ def predict(source: str | Path | bytes, predictor: Predictor, max_seconds: float
     Returns
     -------
     Prediction
+        For a model that hears clips whole (``predictor.clip_level``), one "segment" spans the analysed audio.
 
     Raises
     ------
@@ -303,16 +358,20 @@ def predict(source: str | Path | bytes, predictor: Predictor, max_seconds: float
     """
     fcfg, cfg = predictor.features, predictor.config
     with one_thread():
-        y, S_db = listen(source, fcfg, max_seconds)
-        seg_probs, probs = classify(predictor, [S_db])
+        y, x = listen(source, predictor, max_seconds)
+        seg_probs, probs = classify(predictor, [x])
+        S_db = logmel(y, fcfg) if predictor.clip_level else x
     header = _header(source)
-    probs = probs[0]
-    starts, length = window_starts(cfg, fcfg, S_db.shape[1])
-    waveform, waveform_sr = display_waveform(y, fcfg.sr)
     y_seconds = len(y) / fcfg.sr
-    return Prediction(predictor.labels, probs, seg_probs.numpy(), starts / fcfg.frames_per_second,
-                      length / fcfg.frames_per_second, S_db, fcfg.frames_per_second, waveform, waveform_sr,
-                      max(header[2], y_seconds), y_seconds, _notes(header, y_seconds, max_seconds, cfg, fcfg))
+    if predictor.clip_level:
+        starts, seconds = np.zeros(1), y_seconds
+    else:
+        frames, length = window_starts(cfg, fcfg, S_db.shape[1])
+        starts, seconds = frames / fcfg.frames_per_second, length / fcfg.frames_per_second
+    waveform, waveform_sr = display_waveform(y, fcfg.sr)
+    return Prediction(predictor.labels, probs[0], seg_probs, starts, seconds, S_db, fcfg.frames_per_second, waveform,
+                      waveform_sr, max(header[2], y_seconds), y_seconds,
+                      _notes(header, y_seconds, max_seconds, cfg, fcfg), predictor.clip_level)
 
 
 def saliency(predictor: Predictor, prediction: Prediction, target: int | None = None) -> np.ndarray:
@@ -331,7 +390,15 @@ def saliency(predictor: Predictor, prediction: Prediction, target: int | None = 
     Returns
     -------
     s : np.ndarray, float32, shape (n_mels, frames), values in [0, 1], on ``prediction.logmel``'s grid
+
+    Raises
+    ------
+    ValueError
+        For a model that hears clips whole (a classic model has no time-frequency input to trace).
     """
+    if predictor.clip_level:
+        raise ValueError("a classic model reads summary features of the whole clip, not the spectrogram: "
+                         "there is no saliency map")
     n_classes = len(predictor.labels)
     target = int(prediction.probs.argmax()) if target is None else int(target)
     if not 0 <= target < n_classes:

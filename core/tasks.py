@@ -14,11 +14,11 @@ from typing import Callable
 import numpy as np
 import torch
 
-from . import evaluate, gan, generalise, jobs, predict, quality, runs
-from .config import ClassifierConfig, FeatureConfig, GANConfig, from_dict, to_dict
+from . import classic, evaluate, gan, generalise, jobs, predict, quality, runs
+from .config import ClassicConfig, ClassifierConfig, FeatureConfig, GANConfig, classifier_config, from_dict, to_dict
 from .datasets import list_clips
 from .device import device
-from .extract import FeatureSet, load_features
+from .extract import FeatureSet, SummarySet, load_features, load_summaries
 from .models import build_classifier
 from .splits import Split, make_split
 from .train import Part, Prepared, fit, predict_clips, prepare
@@ -27,13 +27,13 @@ from .train import Part, Prepared, fit, predict_clips, prepare
 Status = Callable[[dict], None]
 
 
-def dataset_info(fs: FeatureSet, name: str) -> dict:
+def dataset_info(fs: FeatureSet | SummarySet, name: str) -> dict:
     """What a run records about the data it was trained on."""
     return {"name": name, "root": str(fs.root), "fingerprint": fs.fingerprint, "layout": fs.layout,
             "labels": list(fs.labels), "n_clips": len(fs.clips)}
 
 
-def submit_classifier(cfg: ClassifierConfig, data_root: str | Path, data_name: str, name: str = "",
+def submit_classifier(cfg: ClassifierConfig | ClassicConfig, data_root: str | Path, data_name: str, name: str = "",
                       preset: str = "custom", augment: dict | None = None, baseline: str | None = None,
                       enqueue: bool = False) -> str:
     """Create a queued classifier run; with ``enqueue`` also hand it to the background worker (:mod:`core.jobs`).
@@ -41,7 +41,8 @@ def submit_classifier(cfg: ClassifierConfig, data_root: str | Path, data_name: s
     ``augment`` (``{"gan_run": id, "per_genre": n}``) adds ``n`` generated samples per genre from a
     GAN run to the training part (see :func:`prepare_data`); ``baseline`` links the run it is compared with.
     """
-    title = name or f"{preset} LSTM on {data_name}, seed {cfg.seed}"
+    model = "summary features + logistic regression" if isinstance(cfg, ClassicConfig) else "LSTM"
+    title = name or f"{preset} {model} on {data_name}, seed {cfg.seed}"
     links = {k: v for k, v in (("augment", augment), ("baseline", baseline)) if v is not None}
     run_id = runs.create("clf", title, to_dict(cfg), preset=preset,
                          dataset={"name": data_name, "root": str(data_root)}, **links)
@@ -70,8 +71,11 @@ def run_classifier(run_id: str, progress: Status | None = None) -> dict:
     """Train the classifier described by run ``run_id`` and write its folder; returns the result.
 
     Writes ``history.json`` and ``checkpoint.pt`` after every epoch, so a kill leaves the last good
-    epoch; a cancel request stops after the current epoch with status ``cancelled``.
+    epoch; a cancel request stops after the current epoch with status ``cancelled``. A classic run
+    goes to :func:`run_classic`.
     """
+    if isinstance(classifier_config(runs.load(run_id)["config"]), ClassicConfig):
+        return run_classic(run_id, progress)
     with runs.running(run_id, device=str(device())) as run:
         cfg = from_dict(ClassifierConfig, run.record["config"])
         fcfg = FeatureConfig()
@@ -109,6 +113,37 @@ def run_classifier(run_id: str, progress: Status | None = None) -> dict:
         result = classification_result(predict_clips(model, data.test), data.test.clip_y,
                                        [fs.keys[i] for i in split.test], fs.labels)
         result["embedding_dim"] = model.out.in_features
+        runs.write_json(runs.run_path(run_id) / "result.json", result)
+        run.final["train_seconds"] = round(time.perf_counter() - started, 2)
+        return result
+
+
+def run_classic(run_id: str, progress: Status | None = None) -> dict:
+    """Fit the classic classifier of run ``run_id`` (:mod:`core.classic`) and write its folder like an LSTM run's.
+
+    Summary vectors come from the cache (:func:`core.extract.load_summaries`). The fit is one step, so
+    ``history.json`` holds one "epoch" (training and validation loss and accuracy) and there is no
+    checkpoint; ``model.pt`` holds :func:`core.classic.to_tensors` with the labels and config.
+    """
+    with runs.running(run_id, device="cpu") as run:
+        cfg = from_dict(ClassicConfig, run.record["config"])
+        ss = load_summaries(run.record["dataset"]["root"])
+        started = time.perf_counter()
+        split = make_split(cfg.split, ss.y, ss.keys, cfg.seed)
+        runs.update(run_id, dataset=dataset_info(ss, run.record["dataset"]["name"]), split=split.to_dict(),
+                    split_name=split.name, train_inputs=len(split.train))
+        run.check_cancel()
+        model = classic.fit(cfg, ss.x[split.train], ss.y[split.train], len(ss.labels))
+        metrics = {"epoch": 1, **classic.metrics(model, ss.x[split.train], ss.y[split.train], "train"),
+                   **classic.metrics(model, ss.x[split.val], ss.y[split.val], "val")}
+        runs.write_json(runs.run_path(run_id) / "history.json", [metrics])
+        runs.update(run_id, progress={"epoch": 1, "epochs": 1, "eta_seconds": 0.0})
+        if progress:
+            progress({"epoch": 1, "epochs": 1, "eta_seconds": 0.0, **metrics})
+        runs.save_tensors(run_id, "model", {**classic.to_tensors(model), "labels": list(ss.labels),
+                                            "config": to_dict(cfg)})
+        result = classification_result(classic.probabilities(model, ss.x[split.test]), ss.y[split.test],
+                                       [ss.keys[i] for i in split.test], ss.labels)
         runs.write_json(runs.run_path(run_id) / "result.json", result)
         run.final["train_seconds"] = round(time.perf_counter() - started, 2)
         return result

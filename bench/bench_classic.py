@@ -1,0 +1,114 @@
+"""Classic preset figures: summary-feature extraction, 5-fold CV on gtzan-mini, a run's training time, and the
+check on musifeast-7 through the prediction path.
+
+Prints one JSON line per figure, each with the load average (the machine is shared). ``--select`` first prints
+the hyperparameter grid scored on ``SELECT_PARTITION`` (the one the preset was chosen on); the reported CV uses
+``REPORT_PARTITION``; musifeast-7 is a check only, never used to choose.
+
+    python bench/bench_classic.py [--data DIR] [--check DIR] [--select]
+"""
+
+import argparse
+import itertools
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+os.environ.setdefault("GENRELAB_DATA_DIR", tempfile.mkdtemp(prefix="genrelab-bench-"))
+
+import numpy as np  # noqa: E402
+
+from core import classic, evaluate, predict, runs, tasks  # noqa: E402
+from core.config import preset  # noqa: E402
+from core.datasets import list_clips  # noqa: E402
+from core.extract import load_summaries  # noqa: E402
+from core.splits import REPORT_PARTITION, SELECT_PARTITION, kfold_splits  # noqa: E402
+
+DATA = REPO.parent / "shared" / "data"
+
+
+def emit(figure: str, value, target: str = "", **extra) -> None:
+    print(json.dumps({"figure": figure, "value": value, "target": target, **extra,
+                      "load_average": round(os.getloadavg()[0], 1)}), flush=True)
+
+
+def cv(ss, partition: int, **overrides) -> list[float]:
+    """Clip accuracy of each fold of ``kfold_splits(y, 5, partition)``, training on each fold's training part."""
+    cfg = preset("classic", **overrides)
+    accs = []
+    for split in kfold_splits(ss.y, 5, partition):
+        model = classic.fit(cfg, ss.x[split.train], ss.y[split.train], len(ss.labels))
+        accs.append(round(float((classic.probabilities(model, ss.x[split.test]).argmax(1) == ss.y[split.test]).mean()),
+                          3))
+    return accs
+
+
+def label_key(name: str) -> str:
+    return "".join(ch for ch in name.casefold() if ch.isalnum())
+
+
+def check(run_id: str, root: Path) -> dict:
+    """Every clip of ``root`` whose genre the run knows (matched by :func:`label_key`) through the prediction path."""
+    predictor = predict.load_model(run_id)
+    known = {label_key(label): i for i, label in enumerate(predictor.labels)}
+    clips = [c for c in list_clips(root).clips if label_key(c.label) in known]
+    started = time.perf_counter()
+    with predict.one_thread():
+        inputs = [predict.listen(c.path, predictor)[1] for c in clips]
+        probs = predict.classify(predictor, inputs)[1]
+    seconds = time.perf_counter() - started
+    y_true = np.array([known[label_key(c.label)] for c in clips])
+    y_pred = probs.argmax(1)
+    acc, lo, hi = evaluate.accuracy_interval(int((y_true == y_pred).sum()), len(y_true))
+    recall = {predictor.labels[k]: round(float((y_pred[y_true == k] == k).mean()), 3) for k in sorted(set(y_true))}
+    return {"accuracy": round(acc, 3), "ci95": [round(lo, 3), round(hi, 3)], "n": len(y_true), "recall": recall,
+            "seconds": round(seconds, 1)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data", type=Path, default=DATA / "gtzan-mini")
+    parser.add_argument("--check", type=Path, default=DATA / "musifeast-7")
+    parser.add_argument("--select", action="store_true", help="print the grid the preset was chosen on first")
+    args = parser.parse_args()
+
+    for name, root in (("train", args.data), ("check", args.check)):
+        started = time.perf_counter()
+        ss = load_summaries(root)
+        emit(f"classic_summaries_{name}_seconds", round(time.perf_counter() - started, 2), "report",
+             dataset=root.name, clips=len(ss.clips), note="cold if the cache under GENRELAB_DATA_DIR was empty")
+    started = time.perf_counter()
+    ss = load_summaries(args.data)
+    emit("classic_summaries_cached_seconds", round(time.perf_counter() - started, 3), "report", dataset=args.data.name)
+
+    if args.select:
+        for C, deltas, level in itertools.product((0.01, 0.1, 1.0, 10.0), (True, False), ("absolute", "clip")):
+            accs = cv(ss, SELECT_PARTITION, C=C, deltas=deltas, level=level)
+            emit("classic_select_cv", round(float(np.mean(accs)), 3), "choose", C=C, deltas=deltas, level=level,
+                 folds=accs, partition=f"kfold_splits(y, 5, SELECT_PARTITION={SELECT_PARTITION})")
+
+    accs = cv(ss, REPORT_PARTITION)
+    emit("classic_cv_gtzan_mini", {"mean": round(float(np.mean(accs)), 3), "std": round(float(np.std(accs, ddof=1)), 3),
+                                   "folds": accs}, ">= 0.85",
+         partition=f"kfold_splits(y, 5, REPORT_PARTITION={REPORT_PARTITION})", train_part="each fold's training part")
+
+    started = time.perf_counter()
+    run_id = tasks.submit_classifier(preset("classic", seed=0), args.data, args.data.name, preset="classic")
+    result = tasks.run_classifier(run_id)
+    acc = result["accuracy"]
+    emit("classic_run_seconds", round(time.perf_counter() - started, 2), "<= 60", fit_seconds=runs.load(run_id)[
+        "train_seconds"], test_accuracy=[round(acc["value"], 3), round(acc["lo"], 3), round(acc["hi"], 3)],
+         split="stratified 70/15/15, seed 0", note="summaries cached; whole run: split, fit, test, files")
+
+    found = check(run_id, args.check)
+    emit("classic_check_musifeast", found.pop("accuracy"), ">= 0.40, every recall >= 0.20",
+         trained_on=f"{args.data.name}, stratified 70/15/15 split, seed 0", checked_on=args.check.name, **found)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,178 @@
+"""The classic preset: summary features, the tensor-stored logistic regression, a run, prediction, the Train page."""
+
+import io
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from streamlit.testing.v1 import AppTest
+
+from core import classic, cli, extract, predict, runs, summary, tasks
+from core.config import ClassicConfig, FeatureConfig, classifier_config, preset, to_dict
+from tests.conftest import write_tone
+
+SR = FeatureConfig().sr
+APP = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")
+
+
+def sine(freq: float, seconds: float = 3.0, amp: float = 0.5) -> np.ndarray:
+    t = np.arange(int(seconds * SR)) / SR
+    return (amp * np.sin(2 * np.pi * freq * t)).astype(np.float32)
+
+
+def clicks(bpm: float, seconds: float = 10.0) -> np.ndarray:
+    y = np.zeros(int(seconds * SR), np.float32)
+    for start in np.arange(0, seconds, 60.0 / bpm):
+        i = int(start * SR)
+        y[i:i + 200] = np.hanning(200) * np.random.default_rng(i).standard_normal(200)
+    return y
+
+
+def column(v: np.ndarray, name: str) -> float:
+    return float(v[summary.feature_names().index(name)])
+
+
+def test_summary_features_have_one_named_column_each_in_their_units():
+    v = summary.summary_features(sine(440.0))
+    assert v.shape == (len(summary.feature_names()),) == (2 * len(summary.frame_names()) + 1,) and v.dtype == np.float32
+    assert abs(column(v, "centroid_hz_mean") - 440) < 40  # Hz
+    assert column(v, "centroid_hz_std") < 40
+    assert abs(column(v, "zcr_mean") - 2 * 440 / SR) < 0.005  # two crossings a period, per sample
+    chroma = [column(v, f"chroma{i}_mean") for i in range(summary.N_CHROMA)]
+    assert int(np.argmax(chroma)) == 9 and max(chroma) == pytest.approx(1.0, abs=0.05)  # A, per-frame maximum 1
+
+
+def test_tempo_of_a_click_track_in_beats_per_minute():
+    v = summary.summary_features(clicks(120.0))
+    assert column(v, "tempo_bpm") == pytest.approx(120, rel=0.05)
+
+
+def test_a_gain_moves_only_the_level_column_and_select_drops_it():
+    y = sine(330.0) + 0.05 * np.random.default_rng(0).standard_normal(3 * SR).astype(np.float32)
+    loud, quiet = summary.summary_features(y), summary.summary_features(y * 10 ** (-12 / 20))
+    names = summary.feature_names()
+    moved = {n for n, a, b in zip(names, loud, quiet) if not np.isclose(a, b, rtol=1e-3, atol=1e-3)}
+    assert moved == {summary.LEVEL_COLUMN}
+    # ortho DCT of a constant 12 dB drop over the mel bands: 12 * sqrt(n_mels) in MFCC 0
+    assert column(loud, summary.LEVEL_COLUMN) - column(quiet, summary.LEVEL_COLUMN) == pytest.approx(
+        12 * np.sqrt(FeatureConfig().n_mels), rel=0.02)
+    kept, kept_names = summary.select(np.stack([loud, quiet]), deltas=False, level="clip")
+    assert summary.LEVEL_COLUMN not in kept_names and not any(n.startswith("dmfcc") for n in kept_names)
+    np.testing.assert_allclose(kept[0], kept[1], rtol=1e-3, atol=1e-3)
+    assert summary.select(loud[None], deltas=True, level="absolute")[0].shape == (1, len(names))
+
+
+@pytest.mark.parametrize("n_classes", [2, 4])
+def test_the_model_round_trips_through_weights_only_tensors_and_matches_sklearn(n_classes):
+    rng = np.random.default_rng(0)
+    y = np.arange(60) % n_classes
+    X = rng.standard_normal((60, len(summary.feature_names()))) + y[:, None] * 0.3
+    cfg = ClassicConfig(deltas=True, level="absolute", C=0.5)
+    model = classic.fit(cfg, X, y, n_classes)
+    buf = io.BytesIO()
+    torch.save(classic.to_tensors(model), buf)
+    buf.seek(0)
+    back = classic.from_tensors(torch.load(buf, weights_only=True))
+    np.testing.assert_array_equal(classic.probabilities(back, X), classic.probabilities(model, X))
+    reference = make_pipeline(StandardScaler(), LogisticRegression(C=0.5, max_iter=5000, random_state=0)).fit(X, y)
+    np.testing.assert_allclose(classic.probabilities(back, X), reference.predict_proba(X), atol=1e-5)
+
+
+def test_a_class_missing_from_training_is_never_predicted():
+    rng = np.random.default_rng(1)
+    X, y = rng.standard_normal((20, len(summary.feature_names()))), np.arange(20) % 2
+    probs = classic.probabilities(classic.fit(ClassicConfig(), X, y, 3), X)
+    assert probs.shape == (20, 3) and np.all(probs[:, 2] == 0) and np.allclose(probs.sum(1), 1)
+
+
+def test_from_tensors_refuses_arrays_that_do_not_fit():
+    obj = classic.to_tensors(classic.fit(ClassicConfig(), np.random.default_rng(2).standard_normal(
+        (12, len(summary.feature_names()))), np.arange(12) % 3, 3))
+    obj["features"] = obj["features"][:-1]
+    with pytest.raises(ValueError):
+        classic.from_tensors(obj)
+
+
+def test_classic_preset_is_its_own_config_and_round_trips_through_a_run_record():
+    cfg = preset("classic", seed=3)
+    assert isinstance(cfg, ClassicConfig) and cfg.level == "clip" and cfg.seed == 3
+    assert classifier_config(to_dict(cfg)) == cfg
+    assert not isinstance(classifier_config(to_dict(preset("recommended"))), ClassicConfig)
+
+
+@pytest.fixture
+def classic_run(tone_dataset):
+    run_id = tasks.submit_classifier(preset("classic"), tone_dataset, "tones", preset="classic")
+    return run_id, tasks.run_classifier(run_id)
+
+
+def test_a_classic_run_writes_model_result_and_history_and_caches_its_features(classic_run, tone_dataset,
+                                                                               monkeypatch):
+    run_id, result = classic_run
+    record = runs.load(run_id)
+    assert record["status"] == "done" and record["name"].startswith("classic summary features")
+    assert record["dataset"]["n_clips"] == 12 and record["split_name"].startswith("stratified")
+    assert result["accuracy"]["n"] == len(record["split"]["test"]) and 0 <= result["accuracy"]["lo"]
+    assert len(result["confusion"]) == 3 and result["per_class"]
+    (epoch,) = runs.history(run_id)
+    assert epoch["epoch"] == 1 and 0 <= epoch["train_acc"] <= 1 and "val_loss" in epoch
+    torch.load(runs.run_path(run_id) / "model.pt", weights_only=True)  # no pickle needed
+
+    def no_decoding(*args):
+        raise AssertionError("the second read must come from the cache")
+
+    monkeypatch.setattr(extract, "compute_summary", no_decoding)
+    again = tasks.run_classifier(tasks.submit_classifier(preset("classic"), tone_dataset, "tones", preset="classic"))
+    assert again["y_pred"] == result["y_pred"]
+
+
+def test_predict_on_a_classic_run_answers_for_the_whole_clip(classic_run, tmp_path, capsys):
+    run_id, _ = classic_run
+    predictor = predict.load_model(run_id)
+    assert predictor.clip_level and predictor.labels == ("high", "low", "mid")
+    p = predict.predict(write_tone(tmp_path / "low.wav", seconds=4.0, freq=112.0), predictor)
+    assert p.clip_level and p.top(1)[0][0] == "low" and np.isclose(p.probs.sum(), 1.0, atol=1e-5)
+    assert p.segment_probs.shape == (1, 3) and p.segment_seconds == pytest.approx(4.0)
+    assert any("as a whole" in note for note in p.notes)
+    with pytest.raises(ValueError, match="no saliency"):
+        predict.saliency(predictor, p)
+    heard = [predict.listen(write_tone(tmp_path / f"{f}.wav", freq=f), predictor)[1] for f in (112.0, 450.0)]
+    seg_probs, probs = predict.classify(predictor, heard)
+    assert probs.shape == seg_probs.shape == (2, 3)
+    assert cli.main(["predict", str(tmp_path / "low.wav"), "--run", run_id, "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["top"][0]["label"] == "low" and out["clip_level"] is True and out["n_segments"] == 1
+
+
+def test_a_classic_model_file_that_does_not_fit_is_a_clear_error(classic_run):
+    run_id, _ = classic_run
+    path = runs.run_path(run_id) / "model.pt"
+    obj = torch.load(path, weights_only=True)
+    obj["labels"] = obj["labels"][:2]
+    torch.save(obj, path)
+    with pytest.raises(runs.RunError, match="does not match"):
+        predict.load_model(run_id)
+
+
+def test_train_page_offers_the_classic_preset_and_starts_it(tone_dataset, monkeypatch):
+    monkeypatch.setenv("GENRELAB_DATASETS", f"tones={tone_dataset}")
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params.update(dataset="tones")
+    at.switch_page("app_pages/train.py").run()
+    assert "classic" in at.radio(key="train_preset").options
+    at.radio(key="train_preset").set_value("classic").run()
+    assert at.select_slider(key="cfg-classic-C").value == 1.0 and not at.exception
+    at.button[0].click().run()
+    deadline = time.time() + 120
+    while time.time() < deadline and not any(m.label == "Test accuracy" for m in at.metric):
+        time.sleep(1)
+        at.run()
+    assert not at.exception
+    (run,) = runs.list_runs("clf")
+    assert run["status"] == "done" and run["preset"] == "classic" and run["config"]["model"] == "logistic"
