@@ -176,3 +176,17 @@ def test_train_page_offers_the_classic_preset_and_starts_it(tone_dataset, monkey
     assert not at.exception
     (run,) = runs.list_runs("clf")
     assert run["status"] == "done" and run["preset"] == "classic" and run["config"]["model"] == "logistic"
+
+
+def test_compare_pairs_a_classic_run_with_an_lstm_run_on_the_same_split(classic_run, tone_dataset, monkeypatch):
+    lstm = tasks.submit_classifier(preset("recommended", epochs=1, hidden_size=16, num_layers=1, segment_seconds=1.0),
+                                   tone_dataset, "tones", preset="recommended")
+    tasks.run_classifier(lstm)
+    monkeypatch.setenv("GENRELAB_DATASETS", f"tones={tone_dataset}")
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params.update(dataset="tones", runs=f"{classic_run[0]},{lstm}")
+    at.switch_page("app_pages/compare.py").run()
+    assert not at.exception
+    assert {m.label for m in at.metric} == {runs.load(classic_run[0])["name"], runs.load(lstm)["name"]}
+    (info,) = [i.value for i in at.info]
+    assert "paired clips" in info
