@@ -3,9 +3,11 @@ check on musifeast-7 through the prediction path.
 
 Prints one JSON line per figure, each with the load average (the machine is shared). ``--select`` first prints
 the hyperparameter grid scored on ``SELECT_PARTITION`` (the one the preset was chosen on); the reported CV uses
-``REPORT_PARTITION``; musifeast-7 is a check only, never used to choose.
+``REPORT_PARTITION``; musifeast-7 is a check only, never used to choose. ``--levers`` also checks the preset with
+one setting changed at a time on musifeast-7, from cached summaries (the same numbers the prediction path
+computes for clips of at most a minute), to say what each lever does, not to choose.
 
-    python bench/bench_classic.py [--data DIR] [--check DIR] [--select]
+    python bench/bench_classic.py [--data DIR] [--check DIR] [--select] [--levers]
 """
 
 import argparse
@@ -27,7 +29,7 @@ from core import classic, evaluate, predict, runs, tasks  # noqa: E402
 from core.config import preset  # noqa: E402
 from core.datasets import list_clips  # noqa: E402
 from core.extract import load_summaries  # noqa: E402
-from core.splits import REPORT_PARTITION, SELECT_PARTITION, kfold_splits  # noqa: E402
+from core.splits import REPORT_PARTITION, SELECT_PARTITION, kfold_splits, make_split  # noqa: E402
 
 DATA = REPO.parent / "shared" / "data"
 
@@ -46,6 +48,9 @@ def cv(ss, partition: int, **overrides) -> list[float]:
         accs.append(round(float((classic.probabilities(model, ss.x[split.test]).argmax(1) == ss.y[split.test]).mean()),
                           3))
     return accs
+
+
+LEVERS = ({}, {"level": "absolute"}, {"deltas": False}, {"C": 0.1}, {"C": 10.0})
 
 
 def label_key(name: str) -> str:
@@ -70,11 +75,28 @@ def check(run_id: str, root: Path) -> dict:
             "seconds": round(seconds, 1)}
 
 
+def levers(train, check_set) -> None:
+    """The preset and each lever of :data:`LEVERS`, trained on the stratified seed-0 training part, on ``check_set``."""
+    split = make_split("stratified", train.y, train.keys, 0)
+    known = {label_key(label): i for i, label in enumerate(train.labels)}
+    rows = [i for i, c in enumerate(check_set.clips) if label_key(c.label) in known]
+    y_true = np.array([known[label_key(check_set.clips[i].label)] for i in rows])
+    for lever in LEVERS:
+        model = classic.fit(preset("classic", **lever), train.x[split.train], train.y[split.train], len(train.labels))
+        y_pred = classic.probabilities(model, check_set.x[rows]).argmax(1)
+        acc, lo, hi = evaluate.accuracy_interval(int((y_pred == y_true).sum()), len(y_true))
+        recall = {train.labels[k]: round(float((y_pred[y_true == k] == k).mean()), 3) for k in sorted(set(y_true))}
+        emit("classic_lever_musifeast", round(acc, 3), "report", lever=lever or "the preset",
+             ci95=[round(lo, 3), round(hi, 3)], n=len(y_true), recall=recall,
+             trained_on=f"{train.root.name}, stratified 70/15/15 split, seed 0")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", type=Path, default=DATA / "gtzan-mini")
     parser.add_argument("--check", type=Path, default=DATA / "musifeast-7")
     parser.add_argument("--select", action="store_true", help="print the grid the preset was chosen on first")
+    parser.add_argument("--levers", action="store_true", help="check each lever on the check set (cached summaries)")
     args = parser.parse_args()
 
     started = time.perf_counter()
@@ -104,6 +126,8 @@ def main() -> None:
         "train_seconds"], test_accuracy=[round(acc["value"], 3), round(acc["lo"], 3), round(acc["hi"], 3)],
          split="stratified 70/15/15, seed 0", note="summaries cached; whole run: split, fit, test, files")
 
+    if args.levers:
+        levers(ss, load_summaries(args.check))
     found = check(run_id, args.check)
     emit("classic_check_musifeast", found.pop("accuracy"), ">= 0.40, every recall >= 0.20",
          trained_on=f"{args.data.name}, stratified 70/15/15 split, seed 0", checked_on=args.check.name, **found)
