@@ -138,10 +138,6 @@ def classifier_config(data: dict[str, Any]) -> ClassifierConfig | ClassicConfig:
     return from_dict(ClassicConfig if "model" in data else ClassifierConfig, data)
 
 
-def is_classic(cfg) -> bool:
-    return isinstance(cfg, ClassicConfig)
-
-
 def fields(cfg_or_cls) -> list[dataclasses.Field]:
     """The config's fields, in declaration order."""
     return list(dataclasses.fields(cfg_or_cls))

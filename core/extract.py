@@ -38,8 +38,24 @@ MAX_SECONDS = 600.0  # longer files are analysed on their first ten minutes
 Progress = Callable[[int, int], None]
 
 
+class _Identified:
+    """The identity of a set of clips with ``clips`` and content ``hashes`` (a :class:`FeatureSet` or :class:`SummarySet`)."""
+
+    clips: list[Clip]
+    hashes: list[str]
+
+    @property
+    def fingerprint(self) -> str:
+        """Identity of this dataset's content and labels (16 hex digits)."""
+        return fingerprint(self.keys, self.hashes)
+
+    @property
+    def keys(self) -> list[str]:
+        return [c.key for c in self.clips]
+
+
 @dataclass
-class FeatureSet:
+class FeatureSet(_Identified):
     """A dataset's usable clips with their log-mels.
 
     ``mels[i]`` is a float16 array (n_mels, frames) for ``clips[i]``, whose label index is ``y[i]``
@@ -56,18 +72,9 @@ class FeatureSet:
     cfg: FeatureConfig
     skipped: list[Skipped] = field(default_factory=list)
 
-    @property
-    def fingerprint(self) -> str:
-        """Identity of this dataset's content and labels (16 hex digits)."""
-        return fingerprint(self.keys, self.hashes)
-
-    @property
-    def keys(self) -> list[str]:
-        return [c.key for c in self.clips]
-
 
 @dataclass
-class SummarySet:
+class SummarySet(_Identified):
     """A dataset's usable clips with their summary vectors (:func:`core.summary.summary_features`).
 
     ``x[i]`` (float32, ``len(core.summary.feature_names())``) belongs to ``clips[i]``, whose label index
@@ -83,15 +90,6 @@ class SummarySet:
     hashes: list[str]
     cfg: FeatureConfig
     skipped: list[Skipped] = field(default_factory=list)
-
-    @property
-    def fingerprint(self) -> str:
-        """Identity of this dataset's content and labels (16 hex digits), as :attr:`FeatureSet.fingerprint`."""
-        return fingerprint(self.keys, self.hashes)
-
-    @property
-    def keys(self) -> list[str]:
-        return [c.key for c in self.clips]
 
 
 def fingerprint(keys: list[str], hashes: list[str]) -> str:

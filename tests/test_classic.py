@@ -2,7 +2,6 @@
 
 import io
 import json
-import time
 from pathlib import Path
 
 import numpy as np
@@ -158,24 +157,6 @@ def test_a_classic_model_file_that_does_not_fit_is_a_clear_error(classic_run):
     torch.save(obj, path)
     with pytest.raises(runs.RunError, match="does not match"):
         predict.load_model(run_id)
-
-
-def test_train_page_offers_the_classic_preset_and_starts_it(tone_dataset, monkeypatch):
-    monkeypatch.setenv("GENRELAB_DATASETS", f"tones={tone_dataset}")
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.query_params.update(dataset="tones")
-    at.switch_page("app_pages/train.py").run()
-    assert "classic" in at.radio(key="train_preset").options
-    at.radio(key="train_preset").set_value("classic").run()
-    assert at.select_slider(key="cfg-classic-C").value == 1.0 and not at.exception
-    at.button[0].click().run()
-    deadline = time.time() + 120
-    while time.time() < deadline and not any(m.label == "Test accuracy" for m in at.metric):
-        time.sleep(1)
-        at.run()
-    assert not at.exception
-    (run,) = runs.list_runs("clf")
-    assert run["status"] == "done" and run["preset"] == "classic" and run["config"]["model"] == "logistic"
 
 
 def test_compare_pairs_a_classic_run_with_an_lstm_run_on_the_same_split(classic_run, tone_dataset, monkeypatch):

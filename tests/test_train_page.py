@@ -21,11 +21,8 @@ def tones_app(tone_dataset, monkeypatch):
     return at
 
 
-def test_train_page_starts_a_run_and_shows_its_result(tones_app):
-    at = tones_app
-    at.switch_page("app_pages/train.py").run()
-    assert not at.exception
-    assert at.slider(key="cfg-recommended-hidden_size").value == 16  # settings came from the link
+def start_and_wait(at: AppTest) -> dict:
+    """Click the Train page's start button and rerun until the test accuracy shows; returns the one run's record."""
     at.button[0].click().run()
     deadline = time.time() + 120
     while time.time() < deadline and not any(m.label == "Test accuracy" for m in at.metric):
@@ -33,6 +30,26 @@ def test_train_page_starts_a_run_and_shows_its_result(tones_app):
         at.run()
     assert not at.exception
     (run,) = runs.list_runs("clf")
+    return run
+
+
+def test_train_page_offers_the_classic_preset_and_starts_it(tones_app):
+    at = tones_app
+    at.query_params["preset"] = "classic"
+    at.switch_page("app_pages/train.py").run()
+    assert at.radio(key="train_preset").options == ["paper (the study)", "recommended", "classic"]
+    assert at.radio(key="train_preset").value == "classic" and not at.exception
+    assert at.select_slider(key="cfg-classic-C").value == 1.0
+    run = start_and_wait(at)
+    assert run["status"] == "done" and run["preset"] == "classic" and run["config"]["model"] == "logistic"
+
+
+def test_train_page_starts_a_run_and_shows_its_result(tones_app):
+    at = tones_app
+    at.switch_page("app_pages/train.py").run()
+    assert not at.exception
+    assert at.slider(key="cfg-recommended-hidden_size").value == 16  # settings came from the link
+    run = start_and_wait(at)
     assert run["status"] == "done" and run["config"]["epochs"] == 1 and run["config"]["hidden_size"] == 16
     metric = next(m for m in at.metric if m.label == "Test accuracy")
     assert metric.value == f"{runs.result(run['id'])['accuracy']['value']:.1%}"
