@@ -1,4 +1,6 @@
-"""The classic preset: summary features, the tensor-stored logistic regression, a run, prediction, the Train page."""
+"""The classic preset: summary features, the tensor-stored logistic regression, a run, prediction, Compare.
+
+The first librosa feature call of a process compiles numba kernels (about 10 s), so feature tests are slow."""
 
 import io
 import json
@@ -37,6 +39,7 @@ def column(v: np.ndarray, name: str) -> float:
     return float(v[summary.feature_names().index(name)])
 
 
+@pytest.mark.slow
 def test_summary_features_have_one_named_column_each_in_their_units():
     v = summary.summary_features(sine(440.0))
     assert v.shape == (len(summary.feature_names()),) == (2 * len(summary.frame_names()) + 1,) and v.dtype == np.float32
@@ -47,11 +50,13 @@ def test_summary_features_have_one_named_column_each_in_their_units():
     assert int(np.argmax(chroma)) == 9 and max(chroma) == pytest.approx(1.0, abs=0.05)  # A, per-frame maximum 1
 
 
+@pytest.mark.slow
 def test_tempo_of_a_click_track_in_beats_per_minute():
     v = summary.summary_features(clicks(120.0))
     assert column(v, "tempo_bpm") == pytest.approx(120, rel=0.05)
 
 
+@pytest.mark.slow
 def test_a_gain_moves_only_the_level_column_and_select_drops_it():
     y = sine(330.0) + 0.05 * np.random.default_rng(0).standard_normal(3 * SR).astype(np.float32)
     loud, quiet = summary.summary_features(y), summary.summary_features(y * 10 ** (-12 / 20))
@@ -67,6 +72,7 @@ def test_a_gain_moves_only_the_level_column_and_select_drops_it():
     assert summary.select(loud[None], deltas=True, level="absolute")[0].shape == (1, len(names))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("n_classes", [2, 4])
 def test_the_model_round_trips_through_weights_only_tensors_and_matches_sklearn(n_classes):
     rng = np.random.default_rng(0)
@@ -111,6 +117,7 @@ def classic_run(tone_dataset):
     return run_id, tasks.run_classifier(run_id)
 
 
+@pytest.mark.slow
 def test_a_classic_run_writes_model_result_and_history_and_caches_its_features(classic_run, tone_dataset,
                                                                                monkeypatch):
     run_id, result = classic_run
@@ -131,6 +138,7 @@ def test_a_classic_run_writes_model_result_and_history_and_caches_its_features(c
     assert again["y_pred"] == result["y_pred"]
 
 
+@pytest.mark.slow
 def test_predict_on_a_classic_run_answers_for_the_whole_clip(classic_run, tmp_path, capsys):
     run_id, _ = classic_run
     predictor = predict.load_model(run_id)
@@ -149,6 +157,7 @@ def test_predict_on_a_classic_run_answers_for_the_whole_clip(classic_run, tmp_pa
     assert out["top"][0]["label"] == "low" and out["clip_level"] is True and out["n_segments"] == 1
 
 
+@pytest.mark.slow
 def test_a_classic_model_file_that_does_not_fit_is_a_clear_error(classic_run):
     run_id, _ = classic_run
     path = runs.run_path(run_id) / "model.pt"
@@ -159,6 +168,7 @@ def test_a_classic_model_file_that_does_not_fit_is_a_clear_error(classic_run):
         predict.load_model(run_id)
 
 
+@pytest.mark.slow
 def test_compare_pairs_a_classic_run_with_an_lstm_run_on_the_same_split(classic_run, tone_dataset, monkeypatch):
     lstm = tasks.submit_classifier(preset("recommended", epochs=1, hidden_size=16, num_layers=1, segment_seconds=1.0),
                                    tone_dataset, "tones", preset="recommended")
