@@ -7,7 +7,10 @@ the hyperparameter grid scored on ``SELECT_PARTITION`` (the one the preset was c
 one setting changed at a time on musifeast-7, from cached summaries (the same numbers the prediction path
 computes for clips of at most a minute), to say what each lever does, not to choose.
 
-    python bench/bench_classic.py [--data DIR] [--check DIR] [--select] [--levers]
+``--against recommended`` also trains that LSTM preset on the same split, checks it the same way and compares
+the two on the same clips (exact McNemar test).
+
+    python bench/bench_classic.py [--data DIR] [--check DIR] [--select] [--levers] [--against PRESET]
 """
 
 import argparse
@@ -58,7 +61,8 @@ def label_key(name: str) -> str:
 
 
 def check(run_id: str, root: Path) -> dict:
-    """Every clip of ``root`` whose genre the run knows (matched by :func:`label_key`) through the prediction path."""
+    """Every clip of ``root`` whose genre the run knows (matched by :func:`label_key`) through the prediction path;
+    ``correct`` says which were right, in listing order."""
     predictor = predict.load_model(run_id)
     known = {label_key(label): i for i, label in enumerate(predictor.labels)}
     clips = [c for c in list_clips(root).clips if label_key(c.label) in known]
@@ -72,7 +76,7 @@ def check(run_id: str, root: Path) -> dict:
     acc, lo, hi = evaluate.accuracy_interval(int((y_true == y_pred).sum()), len(y_true))
     recall = {predictor.labels[k]: round(float((y_pred[y_true == k] == k).mean()), 3) for k in sorted(set(y_true))}
     return {"accuracy": round(acc, 3), "ci95": [round(lo, 3), round(hi, 3)], "n": len(y_true), "recall": recall,
-            "seconds": round(seconds, 1)}
+            "seconds": round(seconds, 1), "correct": y_true == y_pred}
 
 
 def levers(train, check_set) -> None:
@@ -97,6 +101,7 @@ def main() -> None:
     parser.add_argument("--check", type=Path, default=DATA / "musifeast-7")
     parser.add_argument("--select", action="store_true", help="print the grid the preset was chosen on first")
     parser.add_argument("--levers", action="store_true", help="check each lever on the check set (cached summaries)")
+    parser.add_argument("--against", choices=("paper", "recommended"), help="also check this LSTM preset, paired")
     args = parser.parse_args()
 
     started = time.perf_counter()
@@ -129,8 +134,22 @@ def main() -> None:
     if args.levers:
         levers(ss, load_summaries(args.check))
     found = check(run_id, args.check)
+    correct = found.pop("correct")
     emit("classic_check_musifeast", found.pop("accuracy"), ">= 0.40, every recall >= 0.20",
          trained_on=f"{args.data.name}, stratified 70/15/15 split, seed 0", checked_on=args.check.name, **found)
+    if args.against:
+        started = time.perf_counter()
+        lstm = tasks.submit_classifier(preset(args.against, split="stratified", seed=0), args.data, args.data.name,
+                                       preset=args.against)
+        tasks.run_classifier(lstm)
+        other = check(lstm, args.check)
+        other_correct = other.pop("correct")
+        test = evaluate.mcnemar_exact(correct, other_correct)
+        emit(f"{args.against}_check_musifeast", other.pop("accuracy"), "report", run_seconds=round(
+            time.perf_counter() - started, 1), trained_on=f"{args.data.name}, stratified 70/15/15 split, seed 0",
+             checked_on=args.check.name, **other)
+        emit(f"classic_vs_{args.against}_musifeast", evaluate.describe_difference(test, "classic", args.against),
+             "report", mcnemar=test)
 
 
 if __name__ == "__main__":
