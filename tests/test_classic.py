@@ -119,7 +119,7 @@ def classic_run(tone_dataset):
 
 @pytest.mark.slow
 def test_a_classic_run_writes_model_result_and_history_and_caches_its_features(classic_run, tone_dataset,
-                                                                               monkeypatch):
+                                                                               monkeypatch, capsys):
     run_id, result = classic_run
     record = runs.load(run_id)
     assert record["status"] == "done" and record["name"].startswith("classic summary features")
@@ -136,6 +136,9 @@ def test_a_classic_run_writes_model_result_and_history_and_caches_its_features(c
     monkeypatch.setattr(extract, "compute_summary", no_decoding)
     again = tasks.run_classifier(tasks.submit_classifier(preset("classic"), tone_dataset, "tones", preset="classic"))
     assert again["y_pred"] == result["y_pred"]
+    assert cli.main(["train", "--preset", "classic", "--data", str(tone_dataset), "--set", "C=0.5"]) == 0
+    assert "test accuracy" in capsys.readouterr().out
+    assert sorted(r["config"]["C"] for r in runs.list_runs("clf")) == [0.5, 1.0, 1.0]
 
 
 @pytest.mark.slow
