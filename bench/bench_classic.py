@@ -1,5 +1,5 @@
 """Classic preset figures: summary-feature extraction, 5-fold CV on gtzan-mini, a run's training time, and the
-check on musifeast-7 through the prediction path.
+check on musifeast-7 through the prediction path (as core.generalise hears clips).
 
 Prints one JSON line per figure, each with the load average (the machine is shared). ``--select`` first prints
 the hyperparameter grid scored on ``SELECT_PARTITION`` (the one the preset was chosen on); the reported CV uses
@@ -28,7 +28,7 @@ os.environ.setdefault("GENRELAB_DATA_DIR", tempfile.mkdtemp(prefix="genrelab-ben
 
 import numpy as np  # noqa: E402
 
-from core import classic, evaluate, predict, runs, tasks  # noqa: E402
+from core import classic, evaluate, generalise, predict, runs, tasks  # noqa: E402
 from core.config import preset  # noqa: E402
 from core.datasets import list_clips  # noqa: E402
 from core.extract import load_summaries  # noqa: E402
@@ -56,35 +56,29 @@ def cv(ss, partition: int, **overrides) -> list[float]:
 LEVERS = ({}, {"level": "absolute"}, {"deltas": False}, {"C": 0.1}, {"C": 10.0})
 
 
-def label_key(name: str) -> str:
-    return "".join(ch for ch in name.casefold() if ch.isalnum())
-
-
 def check(run_id: str, root: Path) -> dict:
-    """Every clip of ``root`` whose genre the run knows (matched by :func:`label_key`) through the prediction path;
-    ``correct`` says which were right, in listing order."""
-    predictor = predict.load_model(run_id)
-    known = {label_key(label): i for i, label in enumerate(predictor.labels)}
-    clips = [c for c in list_clips(root).clips if label_key(c.label) in known]
+    """Run ``run_id`` on every clip of ``root`` whose genre it knows, as ``python -m core evaluate`` hears them
+    (:func:`core.generalise.hear_and_classify`: the prediction path, two threads); ``correct`` says which clips
+    were right, in listing order, for a paired comparison."""
     started = time.perf_counter()
-    with predict.one_thread():
-        inputs = [predict.listen(c.path, predictor)[1] for c in clips]
-        probs = predict.classify(predictor, inputs)[1]
-    seconds = time.perf_counter() - started
-    y_true = np.array([known[label_key(c.label)] for c in clips])
-    y_pred = probs.argmax(1)
-    acc, lo, hi = evaluate.accuracy_interval(int((y_true == y_pred).sum()), len(y_true))
-    recall = {predictor.labels[k]: round(float((y_pred[y_true == k] == k).mean()), 3) for k in sorted(set(y_true))}
-    return {"accuracy": round(acc, 3), "ci95": [round(lo, 3), round(hi, 3)], "n": len(y_true), "recall": recall,
-            "seconds": round(seconds, 1), "correct": y_true == y_pred}
+    predictor = predict.load_model(run_id)
+    listing = list_clips(root)
+    match = generalise.match_labels(listing.labels, predictor.labels)
+    clips = [c for c in listing.clips if c.label in match.used]
+    probs, kept, _ = generalise.hear_and_classify(clips, listing.root, predictor)
+    y_true = np.array([predictor.labels.index(match.used[clips[i].label]) for i in kept])
+    found = generalise.scores(y_true, probs.argmax(1), predictor.labels)
+    return {"accuracy": round(found["accuracy"], 3), "ci95": [round(v, 3) for v in found["ci95"]], "n": found["n"],
+            "recall": {g: round(r["recall"], 3) for g, r in found["per_genre"].items()},
+            "seconds": round(time.perf_counter() - started, 1), "correct": y_true == probs.argmax(1)}
 
 
 def levers(train, check_set) -> None:
     """The preset and each lever of :data:`LEVERS`, trained on the stratified seed-0 training part, on ``check_set``."""
     split = make_split("stratified", train.y, train.keys, 0)
-    known = {label_key(label): i for i, label in enumerate(train.labels)}
-    rows = [i for i, c in enumerate(check_set.clips) if label_key(c.label) in known]
-    y_true = np.array([known[label_key(check_set.clips[i].label)] for i in rows])
+    used = generalise.match_labels(check_set.labels, train.labels).used
+    rows = [i for i, c in enumerate(check_set.clips) if c.label in used]
+    y_true = np.array([train.labels.index(used[check_set.clips[i].label]) for i in rows])
     for lever in LEVERS:
         model = classic.fit(preset("classic", **lever), train.x[split.train], train.y[split.train], len(train.labels))
         y_pred = classic.probabilities(model, check_set.x[rows]).argmax(1)

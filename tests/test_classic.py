@@ -14,7 +14,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from streamlit.testing.v1 import AppTest
 
-from core import classic, cli, extract, predict, runs, summary, tasks
+from core import classic, cli, extract, generalise, predict, runs, summary, tasks
 from core.config import ClassicConfig, FeatureConfig, classifier_config, preset, to_dict
 from tests.conftest import write_tone
 
@@ -184,3 +184,15 @@ def test_compare_pairs_a_classic_run_with_an_lstm_run_on_the_same_split(classic_
     assert {m.label for m in at.metric} == {runs.load(classic_run[0])["name"], runs.load(lstm)["name"]}
     (info,) = [i.value for i in at.info]
     assert "paired clips" in info
+
+
+@pytest.mark.slow
+def test_the_generalisation_check_scores_a_classic_run(classic_run, tmp_path):
+    other = tmp_path / "other"
+    for label, freq in (("Low", 115.0), ("High", 470.0), ("Noise-Pop", 1000.0)):
+        for k in range(2):
+            write_tone(other / label / f"{k}.wav", seconds=3.0, freq=freq * (1 + 0.03 * k))
+    result = generalise.check(classic_run[0], other, "other tones")
+    assert result["labels_used"] == {"High": "high", "Low": "low"} and result["labels_skipped"] == ["Noise-Pop"]
+    assert result["n"] == 4 and result["per_genre"]["low"]["n"] == 2 and len(result["confusion"]["columns"]) == 3
+    assert result["accuracy"] == pytest.approx(result["correct"] / 4)
