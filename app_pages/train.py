@@ -11,6 +11,12 @@ st.caption("The paper preset is the study's LSTM on the first 4 s of each clip; 
            "covers whole clips in 3 s segments, normalises with training statistics and votes per clip; the classic "
            "preset is the reference recipe behind the usual GTZAN feature tables: MFCCs, chroma, spectral contrast, "
            "tempo and more, averaged over each clip, in a logistic regression (seconds to train, no epochs).")
+st.caption("On real music the simple recipe carries over at least as well: trained on gtzan-mini (stratified split, "
+           "seed 0) and checked on 147 recordings of musifeast-7, the classic preset named 27 % of the clips "
+           "correctly (95 % CI 21–35 %), the recommended LSTM 18 % (13–25 %), where always answering one genre "
+           "scores 14 %; on the same clips an exact McNemar test gives p = 0.053. Neither comes near its own test "
+           "accuracy: ten clips per genre teach a model its collection more than its genres "
+           "(bench/bench_classic.py).")
 
 selected = dataset_selector()
 if selected is None:
