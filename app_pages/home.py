@@ -12,7 +12,9 @@ st.markdown(
     "700 GAN-generated spectrograms lifted it to 58.4 %, and it shows what that study got wrong: a GAN "
     "that never knew which genre it was drawing, generated and real data on different scales, only the "
     "first 4 s of each clip, and one unseeded split with no error bars. The **paper** preset reproduces "
-    "the study; the **recommended** preset does it right.")
+    "the study; the **recommended** preset does it right; the **classic** preset is the feature-table "
+    "recipe behind many GTZAN tutorials (clip-wide MFCC, chroma and tempo statistics in a logistic regression), "
+    "the baseline a deep model has to beat.")
 
 selected = dataset_selector()
 if selected:
@@ -22,7 +24,7 @@ st.subheader("Start here")
 cols = st.columns(5)
 for col, (page, text) in zip(cols, [
         ("app_pages/dataset.py", "Listen to the clips and look at their spectrograms."),
-        ("app_pages/train.py", "Train the paper's LSTM and the recommended one."),
+        ("app_pages/train.py", "Train the paper's LSTM, the recommended one, or the classic recipe."),
         ("app_pages/gan.py", "Train a GAN, hear its samples, augment the training set."),
         ("app_pages/compare.py", "Put runs side by side, with honest statistics."),
         ("app_pages/predict.py", "Upload or record a clip and see what the model hears.")]):
