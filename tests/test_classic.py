@@ -196,3 +196,22 @@ def test_the_generalisation_check_scores_a_classic_run(classic_run, tmp_path):
     assert result["labels_used"] == {"High": "high", "Low": "low"} and result["labels_skipped"] == ["Noise-Pop"]
     assert result["n"] == 4 and result["per_genre"]["low"]["n"] == 2 and len(result["confusion"]["columns"]) == 3
     assert result["accuracy"] == pytest.approx(result["correct"] / 4)
+
+
+@pytest.mark.slow
+def test_the_predict_page_gives_a_classic_run_one_answer_for_the_clip_and_says_so(classic_run, tone_dataset,
+                                                                                    monkeypatch, tmp_path):
+    monkeypatch.setenv("GENRELAB_DATASETS", f"tones={tone_dataset}")
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["dataset"] = "tones"
+    at.switch_page("app_pages/predict.py").run()
+    assert at.selectbox(key="predict_run-tones").value == classic_run[0]
+    data = write_tone(tmp_path / "song.wav", seconds=4.0, freq=112.0).read_bytes()
+    at.file_uploader(key="predict_upload").set_value(("song.wav", data, "audio/wav"))
+    at.run()
+    assert not at.exception and not at.error
+    assert any(s.value.startswith("Predicted genre: low") for s in at.subheader)
+    captions = " ".join(c.value for c in at.caption)
+    assert "one answer for the clip, not one per segment" in captions and "No saliency map" in captions
+    assert "Over time" not in [s.value for s in at.subheader] and not at.get("toggle")
+    assert "hears the 4.0 s as a whole" in " ".join(i.value for i in at.info)
