@@ -124,6 +124,21 @@ def job_progress(run_id: str) -> dict | None:
     return record
 
 
+def resume_button(record: dict) -> None:
+    """For an interrupted, cancelled or failed run: one click queues it again, from its last checkpoint."""
+    if record["status"] not in runs.RESUMABLE:
+        return
+    epochs = len(runs.history(record["id"]))
+    where = f"from its last checkpoint (epoch {epochs})" if epochs else "from the start (no epoch had finished)"
+    if st.button(f"Resume training {where}", key=f"resume-{record['id']}", type="primary"):
+        try:
+            jobs.resume(record["id"])
+        except runs.RunError as err:
+            st.error(str(err))
+        else:
+            st.rerun()
+
+
 def run_options(kind: str, status: tuple[str, ...] = ("done", "cancelled", "interrupted"),
                 experiments: bool = True) -> dict[str, dict]:
     """Label → record of runs of a kind in the given states, newest first (the id's tail keeps labels unique).

@@ -33,7 +33,11 @@ for col, (page, text) in zip(cols, [
         st.caption(text)
 
 st.subheader("Runs")
-all_runs = runs.list_runs()
+all_runs, damaged = runs.scan()
+if damaged:
+    shown = "; ".join(f"`{d.folder}`: {d.reason}" for d in damaged[:5])
+    st.warning(f"{len(damaged)} damaged run folder{'s' * (len(damaged) != 1)} skipped: {shown}"
+               f"{' …' if len(damaged) > 5 else ''}. List them all with `python -m core runs --check`.")
 active = [r for r in all_runs if r["status"] in runs.ACTIVE]
 if not all_runs:
     st.caption("No runs yet. Train one on the Train page: the demo set trains in about a minute.")

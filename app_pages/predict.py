@@ -94,7 +94,8 @@ upload = left.file_uploader(
 recording = right.audio_input("…or record one", key="predict_record", on_change=mark_source, args=("record",))
 clip = {"upload": upload, "record": recording}.get(st.session_state.get("predict_source")) or upload or recording
 if clip is None:
-    st.info("Upload or record a clip to hear what the model makes of it.")
+    st.info(f"Upload or record a clip to hear what the model makes of it. A file over {limit_mb} MB is refused by "
+            "the browser before it is sent (its name turns red above): cut it shorter or compress it.")
     st.stop()
 
 data = clip.getvalue()

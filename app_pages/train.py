@@ -3,7 +3,7 @@
 import streamlit as st
 
 from app_pages.common import (check_form, dataset_selector, job_progress, preset_picker, reopen_picker,
-                              result_view, settings_form, start_button)
+                              result_view, resume_button, settings_form, start_button)
 from core import charts, config, runs, tasks
 
 st.title("Train a genre classifier")
@@ -56,6 +56,7 @@ if run_id:
         st.session_state["train_run"] = run_id
         st.subheader(record["name"])
         st.progress(1.0, text={"done": "Finished."}.get(record["status"], record["status"].capitalize() + "."))
+        resume_button(record)
         result = runs.result(run_id)
         if result:
             st.plotly_chart(charts.learning_curves({record["name"]: runs.history(run_id)}), key="curves-final")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import os
+import stat
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +18,39 @@ SILENCE_PEAK = 1e-4  # -80 dBFS: a clip whose peak stays below this is treated a
 
 class AudioError(ValueError):
     """A file that is not usable audio; ``str(err)`` is a sentence fit to show a user."""
+
+
+SPECIAL_FILES = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a named pipe (FIFO)"),
+                 (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+                 (stat.S_ISSOCK, "a socket"))
+
+
+def file_problem(path: str | Path) -> str | None:
+    """Why ``path`` cannot be read as an audio file (a special file, a symlink loop, …), or None.
+
+    The reason never quotes the path (a server path must not reach a visitor).
+    """
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as err:
+        if os.path.islink(path):
+            return "a symbolic link that loops or points nowhere"
+        return f"cannot be read ({err.strerror or type(err).__name__})"
+    for test, kind in SPECIAL_FILES:
+        if test(mode):
+            return f"{kind}, not a regular file"
+    return None
+
+
+def file_size(path: str | Path) -> int:
+    """Size in bytes of a regular file; raises :class:`AudioError` naming only the file otherwise."""
+    problem = file_problem(path)
+    if problem is None:
+        try:
+            return os.stat(path).st_size
+        except OSError as err:
+            problem = f"cannot be read ({err.strerror or type(err).__name__})"
+    raise AudioError(f"{Path(path).name}: {problem}")
 
 
 def decode(source: str | Path | bytes, sr: int = 22050, min_seconds: float = 0.0,
@@ -44,7 +79,7 @@ def decode(source: str | Path | bytes, sr: int = 22050, min_seconds: float = 0.0
             raise AudioError(f"{name}: the file is empty (0 bytes)")
         handle = io.BytesIO(source)
     else:
-        if Path(source).stat().st_size == 0:
+        if file_size(source) == 0:
             raise AudioError(f"{name}: the file is empty (0 bytes)")
         handle = source
     try:
@@ -54,12 +89,14 @@ def decode(source: str | Path | bytes, sr: int = 22050, min_seconds: float = 0.0
             y = f.read(frames=frames, dtype="float32", always_2d=True)
     except (sf.LibsndfileError, RuntimeError, TypeError) as err:
         raise AudioError(f"{name}: not a readable audio file ({_reason(err)})") from None
+    except OSError as err:
+        raise AudioError(f"{name}: cannot be read ({err.strerror or type(err).__name__})") from None
     return _check(y.mean(axis=1), native_sr, sr, min_seconds, name)
 
 
 def _reason(err: Exception) -> str:
     """libsndfile's reason without the server path it quotes (never shown to a visitor)."""
-    return getattr(err, "error_string", None) or type(err).__name__
+    return getattr(err, "error_string", None) or getattr(err, "strerror", None) or type(err).__name__
 
 
 def _check(y: np.ndarray, native_sr: int, sr: int, min_seconds: float, name: str) -> np.ndarray:
@@ -74,6 +111,8 @@ def _check(y: np.ndarray, native_sr: int, sr: int, min_seconds: float, name: str
         raise AudioError(f"{name}: {seconds:.2f} s of audio is shorter than the minimum {min_seconds:g} s")
     if native_sr != sr:
         y = soxr.resample(y, native_sr, sr, quality="HQ")
+        if not np.isfinite(y).all():
+            raise AudioError(f"{name}: the samples are too large to resample (they overflow float32)")
     return np.ascontiguousarray(y, dtype=np.float32)
 
 
@@ -81,7 +120,7 @@ def duration(path: str | Path) -> float:
     """Length of an audio file in seconds, read from its header (no decoding)."""
     try:
         return sf.info(str(path)).duration
-    except (sf.LibsndfileError, RuntimeError) as err:
+    except (sf.LibsndfileError, RuntimeError, OSError) as err:
         raise AudioError(f"{Path(path).name}: not a readable audio file ({_reason(err)})") from None
 
 

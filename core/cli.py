@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 import time
 from pathlib import Path
@@ -10,6 +11,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from . import paths
+from .config import MAX_PER_GENRE, MAX_SEEDS
 
 
 class TerminalProgress:
@@ -30,6 +32,35 @@ class TerminalProgress:
         if done >= total:
             self.bar.close()
             self.bar = None
+
+
+MAX_SEED = 2**31 - 1
+
+
+def bounded(kind: type, lo: float, hi: float):
+    """An argparse type: text parsed as ``kind`` within ``[lo, hi]``, else a usage error (no traceback)."""
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a valid {kind.__name__}") from None
+        if not math.isfinite(value) or not lo <= value <= hi:
+            raise argparse.ArgumentTypeError(f"{text} is outside the allowed range {lo:g} to {hi:g}")
+        return value
+
+    parse.__name__ = kind.__name__
+    return parse
+
+
+def bounded_list(kind: type, lo: float, hi: float):
+    """An argparse type: comma-separated values, each as :func:`bounded` checks it; returns a tuple."""
+    one = bounded(kind, lo, hi)
+
+    def parse(text: str) -> tuple:
+        return tuple(one(item.strip()) for item in text.split(","))
+
+    parse.__name__ = f"comma-separated {kind.__name__} list"
+    return parse
 
 
 def resolve_data(arg: str | None) -> Path:
@@ -135,7 +166,7 @@ def cmd_predict(args) -> int:
         return 2
     result = predict.predict(Path(args.file), predictor)
     if args.json:
-        print(json.dumps({"file": args.file, "run": predictor.run_id, **result.summary(args.top)}))
+        print(json.dumps({"file": args.file, "run": predictor.run_id, **result.summary(args.top)}, allow_nan=False))
         return 0
     print(f"{args.file} ({result.duration:.1f} s), run {predictor.run_id}:")
     for label, prob in result.top(args.top):
@@ -185,8 +216,7 @@ def cmd_experiment(args) -> int:
         exp_id = args.resume
         experiment.resume(exp_id)
     else:
-        plan = experiment.plan(args.preset, seeds=args.seeds, first_seed=args.first_seed,
-                               per_genre=tuple(int(n) for n in args.per_genre.split(",")),
+        plan = experiment.plan(args.preset, seeds=args.seeds, first_seed=args.first_seed, per_genre=args.per_genre,
                                arms=tuple(args.arms.split(",")) if args.arms else None,
                                overrides=tuple(args.set or ()), gan_overrides=tuple(args.gan_set or ()))
         exp_id = experiment.submit(plan, resolve_data(args.data), data_name(args.data))
@@ -207,6 +237,35 @@ def cmd_experiment(args) -> int:
     return 0 if runs.load(exp_id)["status"] == "done" else 1
 
 
+def cmd_resume(args) -> int:
+    from . import jobs, runs
+
+    if args.queue:
+        jobs.resume(args.run)
+        print(f"run {args.run} queued again for the background worker")
+        return 0
+    record = runs.reopen(args.run)
+    print(f"resuming run {args.run} ({record['name']})")
+    jobs.handlers()[jobs.JOB_KINDS[record["kind"]]](args.run)
+    record = runs.load(args.run)
+    print(f"run {args.run}: {record['status']}; run folder {runs.run_path(args.run)}")
+    return 0 if record["status"] == "done" else 1
+
+
+def cmd_runs(args) -> int:
+    from . import runs
+
+    records, damaged = runs.scan()
+    if not args.check:
+        for r in records:
+            print(f"{r['id']}  {r['status']:<11} {r['name']}")
+    for d in damaged:
+        print(f"damaged: {d.folder}: {d.reason}")
+    if args.check:
+        print(f"{len(records)} runs readable, {len(damaged)} damaged")
+    return 1 if args.check and damaged else 0
+
+
 def cmd_worker(args) -> int:
     from .jobs import work
 
@@ -220,7 +279,7 @@ def training_command(sub, name: str, func, help: str, presets: tuple[str, ...], 
     p = sub.add_parser(name, help=help)
     p.add_argument("--preset", choices=presets, default=presets[1], help=preset_help)
     p.add_argument("--data", help=data_help)
-    p.add_argument("--seed", type=int, default=0, help="seed for split, initialisation and batching")
+    p.add_argument("--seed", type=bounded(int, 0, MAX_SEED), default=0, help="seed for split, initialisation and batching")
     p.add_argument("--set", action="append", metavar="KEY=VALUE",
                    help="override a config field, e.g. --set epochs=10 (repeatable)")
     p.add_argument("--queue", action="store_true", help="hand the run to the background worker and return")
@@ -234,9 +293,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("demo", help="generate the embedded synthetic 10-genre demo set")
-    p.add_argument("--clips", type=int, default=20, help="clips per genre (default 20)")
-    p.add_argument("--seconds", type=float, default=10.0, help="seconds per clip (default 10)")
-    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.add_argument("--clips", type=bounded(int, 2, 1000), default=20, help="clips per genre, 2-1000 (default 20)")
+    p.add_argument("--seconds", type=bounded(float, 1.0, 120.0), default=10.0,
+                   help="seconds per clip, 1-120 (default 10)")
+    p.add_argument("--seed", type=bounded(int, 0, MAX_SEED), default=0, help="random seed (default 0)")
     p.set_defaults(func=cmd_demo)
 
     data_help = "dataset folder (Kaggle or Marsyas GTZAN, or any folder per label); default: the demo set"
@@ -259,7 +319,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("predict", help="print the most probable genres of an audio file under a trained run")
     p.add_argument("file", help="audio file (WAV, AU, FLAC, OGG, MP3, AIFF)")
     p.add_argument("--run", help="classifier run id (default: the newest finished one)")
-    p.add_argument("--top", type=int, default=3, help="how many genres to print (default 3)")
+    p.add_argument("--top", type=bounded(int, 1, 1000), default=3,
+                   help="how many genres to print, at least 1 (default 3; more than the run's genres prints all)")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of text")
     p.set_defaults(func=cmd_predict)
 
@@ -277,15 +338,29 @@ def build_parser() -> argparse.ArgumentParser:
                    help="'paper': baseline, +70 and +150 generated clips per genre, for the paper LSTM with the "
                         "paper GAN and the recommended LSTM with the conditional GAN")
     p.add_argument("--data", help=data_help)
-    p.add_argument("--seeds", type=int, default=5, help="seeds per cell: a new split and initialisation each (default 5)")
-    p.add_argument("--first-seed", type=int, default=0, help="number of the first seed (default 0)")
-    p.add_argument("--per-genre", default="0,70,150", help="generated clips per genre, comma separated; 0 = baseline")
+    p.add_argument("--seeds", type=bounded(int, 1, MAX_SEEDS), default=5,
+                   help=f"seeds per cell, 1-{MAX_SEEDS}: a new split and initialisation each (default 5)")
+    p.add_argument("--first-seed", type=bounded(int, 0, MAX_SEED - MAX_SEEDS), default=0,
+                   help="number of the first seed (default 0)")
+    p.add_argument("--per-genre", type=bounded_list(int, 0, MAX_PER_GENRE), default=(0, 70, 150),
+                   help=f"generated clips per genre, comma separated, 0-{MAX_PER_GENRE}; 0 = baseline (default 0,70,150)")
     p.add_argument("--arms", help="keep only these classifier presets, e.g. 'paper' (default: all of the preset)")
     p.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a classifier config field (repeatable)")
     p.add_argument("--gan-set", action="append", metavar="KEY=VALUE", help="override a GAN config field (repeatable)")
     p.add_argument("--resume", metavar="EXP_ID", help="continue an interrupted or cancelled experiment")
     p.add_argument("--queue", action="store_true", help="hand the experiment to the background worker and return")
     p.set_defaults(func=cmd_experiment)
+
+    p = sub.add_parser("resume", help="carry on an interrupted, cancelled or failed run (a classifier from its "
+                                      "last checkpoint)")
+    p.add_argument("run", help="run id (see python -m core runs)")
+    p.add_argument("--queue", action="store_true", help="hand the run to the background worker and return")
+    p.set_defaults(func=cmd_resume)
+
+    p = sub.add_parser("runs", help="list the runs (id, status, name), newest first, and any damaged run folder")
+    p.add_argument("--check", action="store_true",
+                   help="only report damaged run folders (missing or malformed run.json); exit 1 if there is one")
+    p.set_defaults(func=cmd_runs)
 
     p = sub.add_parser("worker", help="run queued background jobs until the queue is empty (started by the app)")
     p.set_defaults(func=cmd_worker)
@@ -296,13 +371,21 @@ def main(argv: list[str] | None = None) -> int:
     from .audio import AudioError
     from .config import ConfigError
     from .datasets import DatasetError
+    from .runs import RunError
 
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (DatasetError, ConfigError, AudioError, FileNotFoundError) as err:
+    except (DatasetError, ConfigError, AudioError, RunError, FileNotFoundError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("\ninterrupted", file=sys.stderr)
         return 130
+    except ArithmeticError as err:
+        from .train import Diverged  # imported here only: it loads torch, which most commands do not need
+
+        if not isinstance(err, Diverged):
+            raise
+        print(f"error: training failed: {err}", file=sys.stderr)
+        return 1

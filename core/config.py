@@ -8,6 +8,8 @@ and :func:`with_overrides` applies ``key=value`` strings (from the CLI or a URL)
 from __future__ import annotations
 
 import dataclasses
+import math
+import numbers
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,6 +38,9 @@ class FeatureConfig:
     def frames_per_second(self) -> float:
         return self.sr / self.hop_length
 
+
+MAX_SEEDS = 100  # seeds per experiment cell
+MAX_PER_GENRE = 5000  # generated samples per genre added to a training set (the study added 70)
 
 SPLITS = ("paper", "stratified", "fold5", "filtered")
 """Split kinds (:func:`core.splits.make_split`)."""
@@ -143,14 +148,22 @@ def fields(cfg_or_cls) -> list[dataclasses.Field]:
     return list(dataclasses.fields(cfg_or_cls))
 
 
+NUMBER_TYPES = {int: numbers.Integral, float: numbers.Real}
+
+
 def validate(cfg):
-    """Return ``cfg`` if every field is within its bounds, else raise :class:`ConfigError`."""
+    """Return ``cfg`` if every field has its type, is finite and within its bounds, else raise :class:`ConfigError`."""
     for f in dataclasses.fields(cfg):
         value, meta = getattr(cfg, f.name), f.metadata
         if meta.get("choices") and value not in meta["choices"]:
             raise ConfigError(f"{f.name}={value!r}: choose one of {list(meta['choices'])}")
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
+        kind = NUMBER_TYPES.get(type(f.default))
+        if kind is None:
             continue
+        if isinstance(value, bool) or not isinstance(value, kind):
+            raise ConfigError(f"{f.name}={value!r} is not a valid {type(f.default).__name__}")
+        if not math.isfinite(value):
+            raise ConfigError(f"{f.name}={value} is not a finite number")
         if meta.get("lo") is not None and value < meta["lo"]:
             raise ConfigError(f"{f.name}={value} is below its minimum {meta['lo']}")
         if meta.get("hi") is not None and value > meta["hi"]:
@@ -171,7 +184,7 @@ def _coerce(f: dataclasses.Field, value: Any) -> Any:
                 return False
             raise ValueError(text)
         return kind(float(text)) if kind is int and float(text).is_integer() else kind(text)
-    except ValueError:
+    except (ValueError, OverflowError):
         raise ConfigError(f"{f.name}: {value!r} is not a valid {kind.__name__}") from None
 
 
@@ -209,7 +222,7 @@ def to_dict(cfg) -> dict[str, Any]:
 def from_dict(cls, data: dict[str, Any]):
     """Build ``cls`` from a dict, ignoring keys it does not know (older or newer run folders)."""
     known = {f.name for f in dataclasses.fields(cls)}
-    return validate(cls(**{k: v for k, v in data.items() if k in known}))
+    return with_overrides(cls(), {k: v for k, v in data.items() if k in known})
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .audio import AUDIO_EXTENSIONS
+from .audio import AUDIO_EXTENSIONS, file_problem, file_size
 
 NESTED_LAYOUTS = (("kaggle", ("Data", "genres_original")), ("kaggle", ("genres_original",)),
                   ("marsyas", ("genres",)))
@@ -70,31 +70,37 @@ def detect_layout(root: Path) -> tuple[str, Path]:
 def list_clips(root: str | Path) -> Listing:
     """List every audio file under ``<label>/`` folders; other files are reported, never fatal.
 
-    Zero-byte files and unreadable folders are skipped with a reason. Raises :class:`DatasetError`
-    when fewer than two labels hold audio, since no classifier can be trained on that.
+    Zero-byte files, special files (FIFOs, devices, sockets, looping symlinks) and unreadable folders
+    are skipped with a reason. Raises :class:`DatasetError` when fewer than two labels hold audio,
+    since no classifier can be trained on that.
     """
     layout, label_root = detect_layout(Path(root))
     clips: list[Clip] = []
     skipped: list[Skipped] = []
     try:
         entries = sorted(label_root.iterdir())
-    except PermissionError:
-        raise DatasetError(f"{label_root}: permission denied") from None
+    except OSError as err:
+        raise DatasetError(f"{label_root}: cannot be read ({err.strerror or type(err).__name__})") from None
     for folder in entries:
-        if folder.name.startswith(".") or not folder.is_dir():
-            if folder.is_file():
-                skipped.append(Skipped(folder.name, "not inside a label folder"))
+        if folder.name.startswith("."):
+            continue
+        if not folder.is_dir():
+            problem = file_problem(folder)
+            skipped.append(Skipped(folder.name, problem or "not inside a label folder"))
             continue
         try:
-            files = sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith("."))
-        except PermissionError:
-            skipped.append(Skipped(folder.name + "/", "folder not readable (permission denied)"))
+            files = sorted(p for p in folder.rglob("*") if not p.is_dir() and not p.name.startswith("."))
+        except OSError as err:
+            skipped.append(Skipped(folder.name + "/", f"folder not readable ({err.strerror or type(err).__name__})"))
             continue
         for path in files:
             rel = str(path.relative_to(label_root))
-            if path.suffix.lower() not in AUDIO_EXTENSIONS:
+            problem = file_problem(path)
+            if problem:
+                skipped.append(Skipped(rel, problem))
+            elif path.suffix.lower() not in AUDIO_EXTENSIONS:
                 skipped.append(Skipped(rel, f"not an audio file ({path.suffix or 'no extension'})"))
-            elif path.stat().st_size == 0:
+            elif file_size(path) == 0:
                 skipped.append(Skipped(rel, "empty file (0 bytes)"))
             else:
                 clips.append(Clip(path, folder.name))

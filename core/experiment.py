@@ -52,11 +52,11 @@ def plan(design: str = "paper", seeds: int = 5, first_seed: int = 0, per_genre: 
     if not chosen:
         raise config.ConfigError(f"no arm of {design!r} matches {list(arms or ())}; arms: "
                                  f"{[a[0] for a in DESIGNS[design]]}")
-    if seeds < 1 or first_seed < 0:
-        raise config.ConfigError("need at least one seed, numbered from 0 or more")
+    if not 1 <= seeds <= config.MAX_SEEDS or first_seed < 0:
+        raise config.ConfigError(f"need 1 to {config.MAX_SEEDS} seeds, numbered from 0 or more")
     amounts = sorted({int(n) for n in per_genre} | {0})
-    if amounts[0] < 0:
-        raise config.ConfigError("clips generated per genre cannot be negative")
+    if amounts[0] < 0 or amounts[-1] > config.MAX_PER_GENRE:
+        raise config.ConfigError(f"clips generated per genre must lie between 0 and {config.MAX_PER_GENRE}")
     out = {"design": design, "arms": chosen, "per_genre": amounts, "seeds": list(range(first_seed, first_seed + seeds)),
            "set": list(overrides), "gan_set": list(gan_overrides)}
     for cell in cells(out):
@@ -105,9 +105,8 @@ def submit(p: dict, data_root: str | Path, data_name: str, name: str = "", enque
 
 
 def resume(exp_id: str) -> None:
-    """Mark an interrupted, cancelled or failed experiment as queued again (enqueue it afterwards)."""
-    runs.clear_cancel(exp_id)
-    runs.update(exp_id, status="queued", error=None)
+    """Mark a finished, interrupted, cancelled or failed experiment as queued again (enqueue it afterwards)."""
+    runs.reopen(exp_id, statuses=("done", *runs.RESUMABLE))
 
 
 # --------------------------------------------------------------------------- running

@@ -29,7 +29,7 @@ from . import paths
 from .audio import AudioError, decode
 from .config import FeatureConfig
 from .datasets import Clip, DatasetError, Listing, Skipped, list_clips
-from .features import logmel
+from .features import FeatureError, logmel, require_finite
 from .summary import N_MFCC, summary_features
 from .store import atomic_write_bytes
 
@@ -219,18 +219,23 @@ def _load(root: str | Path, cache_name: str, compute: Callable[[Path], np.ndarra
     done = 0
 
     def work(clip: Clip) -> tuple[str, np.ndarray | str]:
-        stat = clip.path.stat()
         rel = str(clip.path.relative_to(listing.root))
-        entry = index.get(rel)
-        if entry and entry[:2] == [stat.st_size, stat.st_mtime_ns]:
-            digest = entry[2]
-        else:
-            digest = file_digest(clip.path)
+        try:
+            stat = clip.path.stat()
+            entry = index.get(rel)
+            if entry and entry[:2] == [stat.st_size, stat.st_mtime_ns]:
+                digest = entry[2]
+            else:
+                digest = file_digest(clip.path)
+        except OSError as err:  # vanished, unreadable or a special file since it was listed
+            return "", f"cannot be read ({err.strerror or type(err).__name__})"
         new_index[rel] = [stat.st_size, stat.st_mtime_ns, digest]
         result = cache.get(digest)
-        if result is None:
+        if result is None or (isinstance(result, np.ndarray) and not np.isfinite(result).all()):
             try:
-                result = compute(clip.path)
+                result = require_finite(compute(clip.path), "the features")
+            except FeatureError as err:
+                result = str(err)
             except AudioError as err:
                 result = str(err).split(": ", 1)[-1]
             cache.put(digest, result)

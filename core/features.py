@@ -15,9 +15,21 @@ import librosa
 import numpy as np
 import torch
 
+from .audio import AudioError
 from .config import FeatureConfig
 
 AMIN_DB = -100.0  # 10 log10(1e-10): the floor of every log-mel
+
+
+class FeatureError(AudioError):
+    """Features that came out NaN or infinite (float samples so large that their power overflows)."""
+
+
+def require_finite(x: np.ndarray, what: str) -> np.ndarray:
+    """``x`` unchanged if every value is finite, else :class:`FeatureError` saying ``what`` overflowed."""
+    if not np.isfinite(x).all():
+        raise FeatureError(f"{what} holds NaN or infinite values (the audio's samples are too large to analyse)")
+    return x
 
 
 @lru_cache(maxsize=8)
@@ -42,6 +54,11 @@ def logmel(y: np.ndarray, cfg: FeatureConfig = FeatureConfig()) -> np.ndarray:
     -------
     S_db : np.ndarray, float32, shape (cfg.n_mels, 1 + n_samples // cfg.hop_length)
         Mel power in dB re 1.0, floored at -100 dB.
+
+    Raises
+    ------
+    FeatureError
+        If the power overflows float32 (samples around 1e19 or more), so ``S_db`` would not be finite.
     """
     x = torch.from_numpy(np.ascontiguousarray(y, dtype=np.float32))
     if x.numel() < cfg.n_fft // 2 + 1:  # constant padding needs at least half a window
@@ -50,7 +67,7 @@ def logmel(y: np.ndarray, cfg: FeatureConfig = FeatureConfig()) -> np.ndarray:
                       pad_mode="constant", return_complex=True)
     power = spec.real.square() + spec.imag.square()
     mel = _mel_basis(cfg.sr, cfg.n_fft, cfg.n_mels) @ power
-    return (10.0 * torch.log10(mel.clamp_min(1e-10))).numpy()
+    return require_finite((10.0 * torch.log10(mel.clamp_min(1e-10))).numpy(), "the log-mel spectrogram")
 
 
 def first_frames(S_db: np.ndarray, n_frames: int = 174, top_db: float = 80.0) -> np.ndarray:
@@ -115,13 +132,13 @@ def fit_normaliser(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     -------
     mean, std : np.ndarray, float32, shape (n_mels,); std is at least 1e-3 dB
     """
-    flat = x.reshape(-1, x.shape[-1]).astype(np.float64)
+    flat = require_finite(x.reshape(-1, x.shape[-1]).astype(np.float64), "the training inputs")
     return flat.mean(axis=0).astype(np.float32), np.maximum(flat.std(axis=0), 1e-3).astype(np.float32)
 
 
 def normalise(x: np.ndarray, mean: np.ndarray, std: np.ndarray) -> np.ndarray:
-    """``(x - mean) / std`` broadcast over the last (mel) axis."""
-    return ((x - mean) / std).astype(np.float32)
+    """``(x - mean) / std`` broadcast over the last (mel) axis; raises :class:`FeatureError` if not finite."""
+    return require_finite(((x - mean) / std).astype(np.float32), "the normalised inputs")
 
 
 def denormalise(x: np.ndarray, mean: np.ndarray, std: np.ndarray) -> np.ndarray:
@@ -168,4 +185,4 @@ def model_inputs(mels: list[np.ndarray], cfg, fcfg: FeatureConfig = FeatureConfi
         n, t, m = x.shape
         t -= t % cfg.time_pool
         x = x[:, :t].reshape(n, t // cfg.time_pool, cfg.time_pool, m).mean(axis=2)
-    return x, clip
+    return require_finite(x, "the framed inputs"), clip

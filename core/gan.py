@@ -36,6 +36,7 @@ from torch.nn.utils.parametrizations import spectral_norm
 from .config import ClassifierConfig, FeatureConfig, GANConfig, from_dict, preset
 from .device import device
 from .features import denormalise, model_inputs, seconds_to_frames
+from .train import check_losses
 
 TOP_DB = 80.0  # the study's first-frames framing spans [-TOP_DB, 0] dB re the clip maximum
 UNUSED_FIELDS = {"paper": ("segment_seconds", "width", "scale", "ema"), "conditional": ("first_frames",)}
@@ -252,7 +253,8 @@ def fit(cfg: GANConfig, x: np.ndarray, y: np.ndarray, n_classes: int,
     weights, which smooths the epoch-to-epoch swings of GAN training. The history holds per epoch
     ``d_loss``, ``g_loss``, ``d_real``, ``d_fake`` (batch means: probabilities for the paper GAN, hinge
     scores for the conditional one) and ``seconds``. ``on_epoch(epoch, metrics, G, D)`` runs after
-    every epoch and may raise to stop training.
+    every epoch and may raise to stop training; an epoch whose loss is NaN or infinite raises
+    :class:`core.train.Diverged` first.
     """
     torch.manual_seed(cfg.seed)
     gen = torch.Generator().manual_seed(cfg.seed)
@@ -294,6 +296,7 @@ def fit(cfg: GANConfig, x: np.ndarray, y: np.ndarray, n_classes: int,
             batches += 1
         metrics = {"epoch": epoch, **{k: v / max(batches, 1) for k, v in sums.items()},
                    "seconds": time.perf_counter() - start}
+        check_losses(epoch, metrics, ("d_loss", "g_loss"))
         history.append(metrics)
         if on_epoch is not None:
             on_epoch(epoch, metrics, G_avg, D)

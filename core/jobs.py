@@ -10,10 +10,12 @@ run at half speed. Progress and results live in the run folders (:mod:`core.runs
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import json
 import os
 import subprocess
 import sys
+import tempfile
 import time
 import traceback
 from pathlib import Path
@@ -58,8 +60,15 @@ def position(run_id: str) -> int | None:
     return ids.index(run_id) if run_id in ids else None
 
 
+def lock_path() -> Path:
+    """The worker's lock file: outside the data folder, so deleting that folder cannot free the lock
+    while a worker still runs (a second worker would then train beside the first), one per data folder."""
+    digest = hashlib.blake2b(str(paths.data_dir()).encode(), digest_size=8).hexdigest()
+    return Path(tempfile.gettempdir()) / f"genrelab-worker-{digest}.lock"
+
+
 def _lock_file():
-    return open(paths.subdir("jobs") / "worker.lock", "a+")
+    return open(lock_path(), "a+")
 
 
 def worker_alive() -> bool:
@@ -80,6 +89,18 @@ def ensure_worker() -> None:
     log = open(paths.subdir("jobs") / "worker.log", "ab")
     subprocess.Popen([sys.executable, "-m", "core", "worker"], cwd=paths.REPO_ROOT, stdout=log, stderr=log,
                      stdin=subprocess.DEVNULL, start_new_session=True, env=os.environ.copy())
+
+
+JOB_KINDS = {"clf": "classifier", "gan": "gan", "exp": "experiment"}  # run kind → job kind
+
+
+def resume(run_id: str, start_worker: bool = True) -> None:
+    """Queue an interrupted, cancelled or failed run again; a classifier carries on from its last checkpoint.
+
+    Raises :class:`core.runs.RunError` for a run that is active, done or does not exist.
+    """
+    record = runs.reopen(run_id)
+    enqueue(run_id, JOB_KINDS[record["kind"]], start_worker=start_worker)
 
 
 def handlers() -> dict:

@@ -24,7 +24,7 @@ import soundfile as sf
 import torch
 
 from . import classic, runs
-from .audio import AudioError, decode, display_waveform
+from .audio import AudioError, decode, display_waveform, file_size
 from .config import ClassicConfig, ClassifierConfig, ConfigError, FeatureConfig, classifier_config, from_dict
 from .device import one_thread
 from .features import logmel, model_inputs, normalise, segment_starts, segment_window
@@ -107,7 +107,9 @@ class Prediction:
     clip_level: bool = False
 
     def top(self, k: int = 3) -> list[tuple[str, float]]:
-        """The ``k`` most probable labels with their clip probabilities, most probable first."""
+        """The ``k`` most probable labels (``k`` >= 1) with their clip probabilities, most probable first."""
+        if k < 1:
+            raise ValueError(f"top needs k >= 1, not {k}")
         order = np.argsort(-self.probs, kind="stable")[:k]
         return [(self.labels[i], float(self.probs[i])) for i in order]
 
@@ -133,10 +135,19 @@ def model_runs(records: list[dict] | None = None) -> dict[str, dict]:
 
 
 def latest_run_id() -> str:
-    """The newest ``done`` run of :func:`model_runs`; raises :class:`core.runs.RunError` if there is none."""
+    """The newest ``done`` run of :func:`model_runs` whose model loads; raises :class:`core.runs.RunError` if none.
+
+    Runs whose ``model.pt`` is corrupt or not finite are passed over; the error names them.
+    """
+    unusable = []
     for run_id, record in model_runs().items():
         if record["status"] == "done":
-            return run_id
+            try:
+                return load_model(run_id).run_id
+            except runs.RunError as err:
+                unusable.append(str(err))
+    if unusable:
+        raise runs.RunError("no finished classifier run has a usable model: " + "; ".join(unusable))
     raise runs.RunError("there is no finished classifier run yet: train one first (python -m core train)")
 
 
@@ -156,8 +167,11 @@ def load_model(run_id: str) -> Predictor:
 
 @lru_cache(maxsize=4)
 def _load(path: str, mtime_ns: int, size: int, run_id: str) -> Predictor:
-    obj = runs.load_tensors(Path(path))
     name = f"run {run_id}: model.pt"
+    try:
+        obj = runs.load_tensors(Path(path))
+    except runs.RunError as err:
+        raise runs.RunError(f"run {run_id}: {err}") from None
     is_classic = isinstance(obj.get("config"), dict) and "model" in obj["config"]
     missing = [k for k in (CLASSIC_KEYS if is_classic else MODEL_KEYS) if k not in obj]
     if missing:
@@ -172,6 +186,9 @@ def _load(path: str, mtime_ns: int, size: int, run_id: str) -> Predictor:
         model.load_state_dict(obj["state_dict"])
     except (AttributeError, TypeError, ConfigError, RuntimeError) as err:
         raise runs.RunError(f"{name} does not match its own config ({type(err).__name__})") from None
+    if not all(np.isfinite(a).all() for a in (mean, std)) or not all(
+            torch.isfinite(t).all() for t in model.state_dict().values() if t.is_floating_point()):
+        raise runs.RunError(f"{name} holds NaN or infinite weights (its training diverged)")
     model.eval().requires_grad_(False)
     return Predictor(run_id, model, mean, std, labels, cfg)
 
@@ -220,7 +237,7 @@ def framed_inputs(predictor: Predictor, S_db: np.ndarray) -> np.ndarray:
 
 
 def _size(source: str | Path | bytes) -> int:
-    return len(source) if isinstance(source, bytes) else Path(source).stat().st_size
+    return len(source) if isinstance(source, bytes) else file_size(source)
 
 
 def _header(source: str | Path | bytes) -> tuple[int, int, float]:
@@ -354,7 +371,10 @@ def predict(source: str | Path | bytes, predictor: Predictor, max_seconds: float
     Raises
     ------
     core.audio.AudioError
-        Too large, not audio, corrupt, empty, silent, or shorter than :data:`MIN_SECONDS`.
+        Too large, not audio, corrupt, empty, silent, shorter than :data:`MIN_SECONDS`, or so loud
+        that its features overflow.
+    core.runs.RunError
+        If the model's probabilities are not finite (never printed as NaN).
     """
     fcfg, cfg = predictor.features, predictor.config
     with one_thread():
@@ -362,6 +382,8 @@ def predict(source: str | Path | bytes, predictor: Predictor, max_seconds: float
         seg_probs, probs = classify(predictor, [x])
         S_db = logmel(y, fcfg) if predictor.clip_level else x
     header = _header(source)
+    if not np.isfinite(probs).all():
+        raise runs.RunError(f"run {predictor.run_id}: the model's output is not finite for this clip")
     y_seconds = len(y) / fcfg.sr
     if predictor.clip_level:
         starts, seconds = np.zeros(1), y_seconds

@@ -22,6 +22,9 @@ either the previous or the next version, never a torn one. A run whose ``run.jso
 from __future__ import annotations
 
 import io
+import json
+import math
+import numbers
 import os
 import secrets
 import shutil
@@ -30,7 +33,7 @@ import zipfile
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterator, TypedDict
 
 import numpy as np
 import torch
@@ -38,10 +41,11 @@ from torch import nn
 
 from . import gan, paths
 from .config import ClassifierConfig, to_dict
-from .store import atomic_write_bytes, read_json, write_json
+from .store import atomic_write_bytes, json_bytes, read_json
 
 ACTIVE = ("queued", "running")
 FINAL = ("done", "cancelled", "interrupted", "failed")
+KINDS = ("clf", "gan", "exp")
 
 
 class RunError(ValueError):
@@ -50,6 +54,93 @@ class RunError(ValueError):
 
 class Cancelled(Exception):
     """Raised inside a run when its user asked it to stop; the run ends ``cancelled`` and keeps what it saved."""
+
+
+class DamagedRun(RunError):
+    """A run folder whose ``run.json`` is missing, unreadable or not of the shape :class:`RunRecord` says."""
+
+
+class RunRecord(TypedDict, total=False):
+    """What ``run.json`` holds; :func:`parse_record` checks every field a page or the CLI reads.
+
+    Always present: ``id`` (the folder's name), ``kind`` (one of :data:`KINDS`), ``name``, ``status``
+    (:data:`ACTIVE` or :data:`FINAL`), ``created`` (Unix time, s), ``config`` and ``dataset``
+    (``name``, and the folder ``root`` once submitted). Experiments also hold ``cells`` and ``gans``.
+    """
+
+    id: str
+    kind: str
+    name: str
+    status: str
+    created: float
+    config: dict
+    dataset: dict
+    preset: str
+    pid: int | None
+    started: float
+    finished: float | None
+    progress: dict
+    error: str | None
+    split: dict
+    split_name: str
+    cells: dict
+    gans: dict
+
+
+@dataclass(frozen=True)
+class Damage:
+    """A run folder :func:`list_runs` passed over, and why (``folder`` is a name, never a server path)."""
+
+    folder: str
+    reason: str
+
+
+_REQUIRED = {"id": str, "kind": str, "name": str, "status": str, "created": numbers.Real, "config": dict,
+             "dataset": dict}
+_OPTIONAL = {"preset": str, "pid": (int, type(None)), "started": numbers.Real, "finished": (numbers.Real, type(None)),
+             "progress": (dict, type(None)), "error": (str, type(None)), "split": dict, "split_name": str,
+             "cells": dict, "gans": dict, "train_seconds": numbers.Real}
+
+
+def _shape_problem(obj: Any, run_id: str) -> str | None:
+    """Why ``obj`` is not a valid :class:`RunRecord` of run ``run_id``, or None."""
+    if not isinstance(obj, dict):
+        return f"run.json holds {type(obj).__name__}, not a run record"
+    for key, kind in _REQUIRED.items():
+        if key not in obj:
+            return f"run.json lacks {key!r}"
+    for key, kind in {**_REQUIRED, **_OPTIONAL}.items():
+        if key in obj and (not isinstance(obj[key], kind) or isinstance(obj[key], bool)):
+            return f"run.json's {key!r} is {type(obj[key]).__name__}, not what a run record holds"
+    if obj["id"] != run_id:
+        return f"run.json names another run ({str(obj['id'])[:40]!r})"
+    if obj["kind"] not in KINDS:
+        return f"run.json's kind {obj['kind'][:20]!r} is not one of {list(KINDS)}"
+    if obj["status"] not in ACTIVE + FINAL:
+        return f"run.json's status {obj['status'][:20]!r} is not one of {list(ACTIVE + FINAL)}"
+    if not all(math.isfinite(obj[k]) for k in ("created", "started", "finished", "train_seconds")
+               if obj.get(k) is not None):
+        return "run.json holds a time that is not a finite number"
+    if obj.get("pid") is not None and not 0 < obj["pid"] < 2**31:
+        return "run.json's pid is not a process id"
+    if not isinstance(obj["dataset"].get("name"), str) or not isinstance(obj["dataset"].get("root", ""), str):
+        return "run.json's dataset lacks its name"
+    progress = obj.get("progress")
+    need = ("cells_done", "cells_total") if obj["kind"] == "exp" else ("epoch", "epochs", "eta_seconds")
+    if progress and not (all(isinstance(progress.get(k), numbers.Real) and math.isfinite(progress[k]) for k in need)
+                         and isinstance(progress.get("eta_seconds"), (numbers.Real, type(None)))):
+        return f"run.json's progress lacks {', '.join(need)}"
+    if obj["kind"] == "exp" and not all(isinstance(obj.get(k), dict) for k in ("cells", "gans")):
+        return "run.json of an experiment lacks its cells"
+    return None
+
+
+def parse_record(obj: Any, run_id: str) -> RunRecord:
+    """``obj`` (parsed ``run.json``) as a :class:`RunRecord`, or :class:`DamagedRun` saying what is wrong."""
+    problem = _shape_problem(obj, run_id)
+    if problem:
+        raise DamagedRun(f"run {run_id}: {problem}")
+    return obj
 
 
 def runs_dir() -> Path:
@@ -68,24 +159,70 @@ def run_path(run_id: str) -> Path:
     return runs_dir() / run_id
 
 
+def write_file(path: Path, data: bytes) -> None:
+    """Atomically write a file inside a run folder, never making again a run folder deleted meanwhile.
+
+    A sub-folder of the run (``samples/``) is made if needed; a run folder that is gone (its run was
+    deleted, or the whole data folder was) raises :class:`RunError` rather than leaving an orphan
+    folder without ``run.json``.
+    """
+    folder = runs_dir() / path.relative_to(runs_dir()).parts[0]
+    try:
+        if path.parent != folder:
+            path.parent.mkdir(exist_ok=True)
+        atomic_write_bytes(path, data, make_parents=False)
+    except FileNotFoundError:
+        raise RunError(f"run {folder.name} no longer exists (its folder was deleted)") from None
+
+
+def write_json(path: Path, data: Any) -> None:
+    """Write ``data`` as JSON to a file inside a run folder (see :func:`write_file`)."""
+    write_file(path, json_bytes(data))
+
+
 def create(kind: str, name: str, config: dict, **info: Any) -> str:
-    """Create a queued run folder and return its id."""
+    """Create a queued run folder and return its id.
+
+    The folder appears whole: it is made hidden with its ``run.json``, then renamed into place, so no
+    reader ever sees a run folder without a record.
+    """
     run_id = new_run_id(kind)
-    folder = run_path(run_id)
-    folder.mkdir(parents=True)
-    write_json(folder / "run.json", {"id": run_id, "kind": kind, "name": name, "status": "queued",
-                                     "created": time.time(), "config": config, **info})
+    record = parse_record({"id": run_id, "kind": kind, "name": name, "status": "queued", "created": time.time(),
+                           "config": config, **info}, run_id)
+    staging = runs_dir() / f".new-{run_id}"
+    staging.mkdir()
+    try:
+        write_json(staging / "run.json", record)
+        os.rename(staging, run_path(run_id))
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
     return run_id
+
+
+def _read_record(run_id: str) -> RunRecord:
+    """The stored ``run.json`` of ``run_id``, validated; :class:`RunError` if absent, :class:`DamagedRun` if bad."""
+    folder = run_path(run_id)
+    try:
+        text = (folder / "run.json").read_bytes()
+    except FileNotFoundError:
+        if folder.is_dir():
+            raise DamagedRun(f"run {run_id}: run.json is missing") from None
+        raise RunError(f"run {run_id} does not exist") from None
+    except OSError as err:
+        raise DamagedRun(f"run {run_id}: run.json cannot be read ({err.strerror or type(err).__name__})") from None
+    try:
+        obj = json.loads(text)
+    except ValueError:
+        raise DamagedRun(f"run {run_id}: run.json is not valid JSON") from None
+    return parse_record(obj, run_id)
 
 
 def update(run_id: str, **fields: Any) -> dict:
     """Merge ``fields`` into a run's ``run.json`` (atomically) and return the new record."""
-    folder = run_path(run_id)
-    record = read_json(folder / "run.json")
-    if record is None:
-        raise RunError(f"run {run_id} does not exist")
+    record = _read_record(run_id)
     record.update(fields)
-    write_json(folder / "run.json", record)
+    write_json(run_path(run_id) / "run.json", record)
     return record
 
 
@@ -109,7 +246,7 @@ class Running:
 
 
 @contextmanager
-def running(run_id: str, **fields: Any) -> Iterator[Running]:
+def running(run_id: str, plain_errors: tuple[type[Exception], ...] = (), **fields: Any) -> Iterator[Running]:
     """The lifecycle of every run: ``running`` with this process's pid inside the block, then how it ended.
 
     On entry the record gets ``status="running"``, ``started``, ``pid`` and ``fields``. On leaving,
@@ -117,7 +254,8 @@ def running(run_id: str, **fields: Any) -> Iterator[Running]:
 
     - ``run.status`` (``"done"`` unless the block said otherwise), with ``run.final``, when the block ends;
     - ``"cancelled"`` when a :class:`Cancelled` leaves the block (it is not raised further);
-    - ``"failed"`` with ``error`` (the exception's type and message) for any other exception, re-raised;
+    - ``"failed"`` with ``error`` (the exception's type and message; the message alone for ``plain_errors``,
+      expected failures such as a diverged loss) for any other exception, re-raised;
     - ``"interrupted"`` when the process is being stopped (``KeyboardInterrupt``, ``SystemExit``), re-raised.
     """
     run = Running(run_id, update(run_id, status="running", started=time.time(), pid=os.getpid(), **fields))
@@ -126,7 +264,8 @@ def running(run_id: str, **fields: Any) -> Iterator[Running]:
     except Cancelled:
         run.status = "cancelled"
     except Exception as err:
-        update(run_id, status="failed", finished=time.time(), pid=None, error=f"{type(err).__name__}: {err}")
+        reason = str(err) if isinstance(err, plain_errors) else f"{type(err).__name__}: {err}"
+        update(run_id, status="failed", finished=time.time(), pid=None, error=reason)
         raise
     except BaseException:
         update(run_id, status="interrupted", finished=time.time(), pid=None)
@@ -135,39 +274,58 @@ def running(run_id: str, **fields: Any) -> Iterator[Running]:
 
 
 def _alive(pid: int | None) -> bool:
-    if not pid:
+    if not pid or pid <= 0:
         return False
     try:
         os.kill(pid, 0)
-    except ProcessLookupError:
+    except (ProcessLookupError, OverflowError):
         return False
     except PermissionError:
         return True
     return True
 
 
-def load(run_id: str) -> dict:
-    """A run's record with its effective status (a dead worker's run reads ``interrupted``)."""
-    record = read_json(run_path(run_id) / "run.json")
-    if record is None:
-        raise RunError(f"run {run_id} does not exist")
+def load(run_id: str) -> RunRecord:
+    """A run's validated record with its effective status (a dead worker's run reads ``interrupted``).
+
+    Raises :class:`RunError` if the run does not exist, :class:`DamagedRun` if its record is bad.
+    """
+    record = _read_record(run_id)
     if record["status"] == "running" and not _alive(record.get("pid")):
         record["status"] = "interrupted"
     return record
 
 
-def list_runs(kind: str | None = None) -> list[dict]:
-    """Every run's record, newest first; folders without a readable ``run.json`` are ignored."""
-    out = []
-    for folder in sorted(runs_dir().iterdir(), reverse=True):
-        if folder.is_dir() and not folder.name.startswith("."):
-            try:
-                record = load(folder.name)
-            except RunError:
-                continue
-            if kind is None or record["kind"] == kind:
-                out.append(record)
-    return out
+def scan(kind: str | None = None) -> tuple[list[RunRecord], list[Damage]]:
+    """Every valid run record (newest first) and every damaged run folder with its reason; never raises."""
+    records, damaged = [], []
+    try:
+        folders = sorted(runs_dir().iterdir(), reverse=True)
+    except OSError as err:
+        return [], [Damage("runs/", f"the runs folder cannot be read ({err.strerror or type(err).__name__})")]
+    for folder in folders:
+        if folder.name.startswith(".") or not folder.is_dir():
+            continue
+        try:
+            record = load(folder.name)
+        except DamagedRun as err:
+            damaged.append(Damage(folder.name, str(err).removeprefix(f"run {folder.name}: ")))
+            continue
+        except RunError:  # deleted meanwhile, or a folder name that is not a run id
+            continue
+        if kind is None or record["kind"] == kind:
+            records.append(record)
+    return records, damaged
+
+
+def list_runs(kind: str | None = None) -> list[RunRecord]:
+    """Every valid run's record, newest first; damaged folders are left out (see :func:`damaged`)."""
+    return scan(kind)[0]
+
+
+def damaged() -> list[Damage]:
+    """Run folders whose ``run.json`` is missing, unreadable or malformed, with the reason for each."""
+    return scan()[1]
 
 
 def baseline_for(cfg: ClassifierConfig, root: str | Path, done_only: bool = False) -> str | None:
@@ -209,7 +367,7 @@ def save_tensors(run_id: str, name: str, obj: dict) -> None:
     """Save a dict of tensors / plain values as ``<name>.pt`` atomically."""
     buf = io.BytesIO()
     torch.save(obj, buf)
-    atomic_write_bytes(run_path(run_id) / f"{name}.pt", buf.getvalue())
+    write_file(run_path(run_id) / f"{name}.pt", buf.getvalue())
 
 
 def load_tensors(path: Path) -> dict:
@@ -254,7 +412,7 @@ def rename(run_id: str, name: str) -> None:
 
 def request_cancel(run_id: str) -> None:
     """Ask a queued or running run to stop; it keeps what it has done."""
-    atomic_write_bytes(run_path(run_id) / "cancel", b"")
+    write_file(run_path(run_id) / "cancel", b"")
 
 
 def cancel_requested(run_id: str) -> bool:
@@ -264,6 +422,20 @@ def cancel_requested(run_id: str) -> bool:
 def clear_cancel(run_id: str) -> None:
     """Withdraw a cancel request (before resuming a run)."""
     (run_path(run_id) / "cancel").unlink(missing_ok=True)
+
+
+RESUMABLE = ("interrupted", "cancelled", "failed")
+
+
+def reopen(run_id: str, statuses: tuple[str, ...] = RESUMABLE) -> RunRecord:
+    """Mark a run in one of ``statuses`` (by default interrupted, cancelled or failed) as queued again;
+    enqueue it afterwards. Returns its record; :class:`RunError` for a run in another state."""
+    record = load(run_id)
+    if record["status"] not in statuses:
+        raise RunError(f"run {record['name']} is {record['status']}: only a run that is {', '.join(statuses)} "
+                       "can be resumed")
+    clear_cancel(run_id)
+    return update(run_id, status="queued", error=None, pid=None, progress=None, finished=None)
 
 
 def delete(run_id: str) -> None:

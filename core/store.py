@@ -14,9 +14,13 @@ from pathlib import Path
 from typing import Any
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file in the same folder and a rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+def atomic_write_bytes(path: Path, data: bytes, make_parents: bool = True) -> None:
+    """Write ``data`` to ``path`` through a temporary file in the same folder and a rename.
+
+    With ``make_parents=False`` a missing folder raises :class:`FileNotFoundError` instead of being made.
+    """
+    if make_parents:
+        path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as f:
@@ -27,9 +31,14 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
         raise
 
 
+def json_bytes(data: Any) -> bytes:
+    """``data`` as indented JSON; numpy arrays and paths become lists and strings."""
+    return json.dumps(data, indent=1, default=_jsonable).encode()
+
+
 def write_json(path: Path, data: Any) -> None:
-    """Write ``data`` as indented JSON, atomically; numpy arrays and paths become lists and strings."""
-    atomic_write_bytes(path, json.dumps(data, indent=1, default=_jsonable).encode())
+    """Write ``data`` as indented JSON (:func:`json_bytes`), atomically."""
+    atomic_write_bytes(path, json_bytes(data))
 
 
 def _jsonable(x):

@@ -15,13 +15,14 @@ import numpy as np
 import torch
 
 from . import classic, evaluate, gan, generalise, jobs, predict, quality, runs
-from .config import ClassicConfig, ClassifierConfig, FeatureConfig, GANConfig, classifier_config, from_dict, to_dict
+from .config import (MAX_PER_GENRE, ClassicConfig, ClassifierConfig, ConfigError, FeatureConfig, GANConfig,
+                     classifier_config, from_dict, to_dict)
 from .datasets import list_clips
 from .device import device
 from .extract import FeatureSet, SummarySet, load_features, load_summaries
 from .models import build_classifier
 from .splits import Split, make_split
-from .train import Part, Prepared, fit, predict_clips, prepare
+from .train import Diverged, Part, Prepared, fit, predict_clips, prepare
 
 
 Status = Callable[[dict], None]
@@ -67,41 +68,57 @@ def _normaliser(data) -> dict:
     return {"mean": torch.from_numpy(data.mean), "std": torch.from_numpy(data.std)}
 
 
+def resume_state(run_id: str) -> dict | None:
+    """The training state in a run's ``checkpoint.pt`` to carry on from, or None to start at epoch 1.
+
+    Checkpoints written before they held the optimiser's state cannot be continued exactly, so
+    those runs start again.
+    """
+    path = runs.run_path(run_id) / "checkpoint.pt"
+    if not path.exists():
+        return None
+    saved = runs.load_tensors(path)
+    return saved if "optimizer" in saved else None
+
+
 def run_classifier(run_id: str, progress: Status | None = None) -> dict:
     """Train the classifier described by run ``run_id`` and write its folder; returns the result.
 
     Writes ``history.json`` and ``checkpoint.pt`` after every epoch, so a kill leaves the last good
-    epoch; a cancel request stops after the current epoch with status ``cancelled``. A classic run
-    goes to :func:`run_classic`.
+    epoch, and a resumed run (:func:`core.jobs.resume`) carries on after it; a cancel request stops
+    after the current epoch with status ``cancelled``. A classic run goes to :func:`run_classic`.
     """
     if isinstance(classifier_config(runs.load(run_id)["config"]), ClassicConfig):
         return run_classic(run_id, progress)
-    with runs.running(run_id, device=str(device())) as run:
+    with runs.running(run_id, plain_errors=(Diverged,), device=str(device())) as run:
         cfg = from_dict(ClassifierConfig, run.record["config"])
         fcfg = FeatureConfig()
+        saved = resume_state(run_id)
         fs = load_features(run.record["dataset"]["root"], fcfg)
         split = make_split(cfg.split, fs.y, fs.keys, cfg.seed)
         runs.update(run_id, dataset={**dataset_info(fs, run.record["dataset"]["name"])}, split=split.to_dict(),
                     split_name=split.name)
         data = prepare_data(fs, split, cfg, fcfg, run.record.get("augment"))
         runs.update(run_id, train_inputs=len(data.train.x))
-        history: list[dict] = []
+        history: list[dict] = list(saved["history"]) if saved else []
+        first = len(history)
         started = time.perf_counter()
+
+        def save(state: dict) -> None:
+            runs.save_tensors(run_id, "checkpoint", {**state, **_normaliser(data)})
 
         def on_epoch(epoch: int, metrics: dict, model, is_best: bool) -> None:
             history.append(metrics)
             runs.write_json(runs.run_path(run_id) / "history.json", history)
-            runs.save_tensors(run_id, "checkpoint", {"state_dict": model.state_dict(), "epoch": epoch,
-                                                      **_normaliser(data)})
             elapsed = time.perf_counter() - started
-            eta = elapsed / epoch * (cfg.epochs - epoch)
+            eta = elapsed / (epoch - first) * (cfg.epochs - epoch)
             runs.update(run_id, progress={"epoch": epoch, "epochs": cfg.epochs, "eta_seconds": eta})
             if progress:
                 progress({"epoch": epoch, "epochs": cfg.epochs, "eta_seconds": eta, **metrics})
             run.check_cancel()
 
         try:
-            model, history = fit(cfg, data, on_epoch)
+            model, history = fit(cfg, data, on_epoch, checkpoint=save, resume=saved)
         except runs.Cancelled:
             ckpt = runs.load_tensors(runs.run_path(run_id) / "checkpoint.pt")
             model = build_classifier(cfg, data.train.x.shape[2], data.n_classes)
@@ -188,6 +205,8 @@ def prepare_data(fs: FeatureSet, split: Split, cfg: ClassifierConfig, fcfg: Feat
 
 def submit_augmented(baseline: str, gan_run: str, per_genre: int, name: str = "", enqueue: bool = False) -> str:
     """A queued classifier run like ``baseline`` (config, data, hence split and seed) plus generated samples."""
+    if not 1 <= per_genre <= MAX_PER_GENRE:
+        raise ConfigError(f"generated samples per genre must lie between 1 and {MAX_PER_GENRE}, not {per_genre}")
     base = runs.load(baseline)
     source = runs.load(gan_run)
     title = name or f"{base['name']} + {per_genre}/genre from {source['name']}"
@@ -270,7 +289,7 @@ def run_gan(run_id: str, progress: Status | None = None) -> dict:
     ``phase`` (``"reference"`` or ``"gan"``), ``epoch`` and ``epochs``; a cancel request stops
     after the current epoch with status ``cancelled``, measuring the last finished GAN epoch.
     """
-    with runs.running(run_id, device=str(device())) as run:
+    with runs.running(run_id, plain_errors=(Diverged,), device=str(device())) as run:
         cfg = from_dict(GANConfig, run.record["config"])
         ref_cfg = gan.data_config(cfg)
         fcfg = FeatureConfig()

@@ -121,14 +121,33 @@ def _val_metrics(model: LSTMClassifier, part: Part) -> dict:
     return {"val_loss": loss, "val_acc": float((clip_probs.argmax(1) == part.clip_y).mean())}
 
 
+class Diverged(ArithmeticError):
+    """Training whose loss became NaN or infinite; ``str(err)`` ("loss became NaN at epoch 3") is fit to show."""
+
+
+def check_losses(epoch: int, metrics: dict, keys: tuple[str, ...]) -> None:
+    """Raise :class:`Diverged` if any of ``metrics[keys]`` (an epoch's mean losses) is NaN or infinite."""
+    for key in keys:
+        if not math.isfinite(metrics[key]):
+            what = "NaN" if math.isnan(metrics[key]) else "infinite"
+            raise Diverged(f"loss became {what} at epoch {epoch}" + (f" ({key})" if len(keys) > 1 else ""))
+
+
 EpochCallback = Callable[[int, dict, LSTMClassifier, bool], None]
+CheckpointCallback = Callable[[dict], None]
 
 
-def fit(cfg: ClassifierConfig, data: Prepared, on_epoch: EpochCallback | None = None) -> tuple[LSTMClassifier, list[dict]]:
+def fit(cfg: ClassifierConfig, data: Prepared, on_epoch: EpochCallback | None = None,
+        checkpoint: CheckpointCallback | None = None, resume: dict | None = None) -> tuple[LSTMClassifier, list[dict]]:
     """Train a classifier; returns the weights ``cfg.select`` picks and the per-epoch history.
 
     ``on_epoch(epoch, metrics, model, is_best)`` runs after every epoch (1-based); it may raise to
     stop training (for instance :class:`core.runs.Cancelled`), and the caller keeps what it saved.
+    An epoch whose training loss is NaN or infinite raises :class:`Diverged` before ``on_epoch``
+    sees its weights. ``checkpoint(state)`` runs just before ``on_epoch`` with everything needed to
+    carry on (weights, optimiser, schedule, random states, best epoch so far, history: tensors and
+    plain values only); passing such a ``state`` back as ``resume`` continues after its epoch as if
+    training had never stopped.
     """
     torch.manual_seed(cfg.seed)
     gen = torch.Generator().manual_seed(cfg.seed)
@@ -141,7 +160,16 @@ def fit(cfg: ClassifierConfig, data: Prepared, on_epoch: EpochCallback | None = 
              if cfg.schedule == "onecycle" else None)
     history: list[dict] = []
     best_state, best_key, since_best = None, None, 0
-    for epoch in range(1, cfg.epochs + 1):
+    if resume is not None:
+        model.load_state_dict(resume["state_dict"])
+        opt.load_state_dict(resume["optimizer"])
+        if sched is not None:
+            sched.load_state_dict(resume["scheduler"])
+        torch.set_rng_state(resume["rng"])
+        gen.set_state(resume["generator"])
+        history, since_best = list(resume["history"]), resume["since_best"]
+        best_state, best_key = resume["best_state"] or None, tuple(resume["best_key"]) or None
+    for epoch in range(len(history) + 1, cfg.epochs + 1):
         start = time.perf_counter()
         model.train()
         order = torch.randperm(n, generator=gen)
@@ -168,6 +196,7 @@ def fit(cfg: ClassifierConfig, data: Prepared, on_epoch: EpochCallback | None = 
         metrics = {"epoch": epoch, "train_loss": loss_sum / n, "train_acc": correct / n,
                    **_val_metrics(model, data.val), "lr": opt.param_groups[0]["lr"],
                    "seconds": time.perf_counter() - start}
+        check_losses(epoch, metrics, ("train_loss",))
         history.append(metrics)
         key = (metrics["val_acc"], -metrics["val_loss"])
         is_best = best_key is None or key > best_key
@@ -177,6 +206,11 @@ def fit(cfg: ClassifierConfig, data: Prepared, on_epoch: EpochCallback | None = 
                 best_state = copy.deepcopy(model.state_dict())
         else:
             since_best += 1
+        if checkpoint is not None:
+            checkpoint({"state_dict": model.state_dict(), "epoch": epoch, "optimizer": opt.state_dict(),
+                        "scheduler": sched.state_dict() if sched is not None else {}, "rng": torch.get_rng_state(),
+                        "generator": gen.get_state(), "history": history, "since_best": since_best,
+                        "best_state": best_state or {}, "best_key": list(best_key)})
         if on_epoch is not None:
             on_epoch(epoch, metrics, model, is_best)
         if cfg.patience and since_best >= cfg.patience:

@@ -46,12 +46,26 @@ class Limits:
     max_members: int = 20_000
     max_ratio: float = 100.0  # uncompressed / compressed, checked on members above ratio_min_bytes
     ratio_min_bytes: int = 2**20
+    max_depth: int = 16  # path components of a member (folders and file)
+    max_path_bytes: int = 1024  # UTF-8 bytes of a member's sanitised path below the dataset folder
 
 
-def safe_name(text: str, fallback: str = "dataset", max_len: int = 40) -> str:
-    """A file-system-safe name: letters (any script), digits, ``_``, ``-`` and inner dots; never empty or a dot-name."""
-    name = re.sub(r"[^\w.-]+", "-", text.strip()).strip(".-_")[:max_len].strip(".-_")
+MEMBER_NAME_BYTES = 100  # a sanitised folder or file name (file systems allow 255 bytes)
+
+
+def safe_name(text: str, fallback: str = "dataset", max_bytes: int = 40) -> str:
+    """A file-system-safe name: letters (any script), digits, ``_``, ``-`` and inner dots; never empty or a dot-name.
+
+    At most ``max_bytes`` bytes in UTF-8 (file systems count bytes, and a letter may take four).
+    """
+    name = re.sub(r"[^\w.-]+", "-", text.strip()).strip(".-_")
+    name = name.encode()[:max_bytes].decode(errors="ignore").strip(".-_")
     return name or fallback
+
+
+def shown(filename: str, limit: int = 60) -> str:
+    """A member name quoted for a message, shortened to ``limit`` characters."""
+    return repr(filename if len(filename) <= limit else filename[:limit] + "…")
 
 
 def member_parts(filename: str) -> tuple[str, ...]:
@@ -81,6 +95,9 @@ def check_members(infos: list[zipfile.ZipInfo], limits: Limits = Limits()) -> li
     audio = []
     for info in infos:
         parts = member_parts(info.filename)
+        if len(parts) > limits.max_depth:
+            raise UnpackError(f"{shown(info.filename)} is nested {len(parts) - 1} folders deep; "
+                              f"the limit is {limits.max_depth - 1}")
         if stat.S_ISLNK(info.external_attr >> 16):
             raise UnpackError(f"the zip holds a symbolic link ({info.filename!r}); refusing to unpack it")
         if info.is_dir() or not parts or _ignored(parts):
@@ -145,48 +162,84 @@ def unpack_zip(data: bytes, name: str, limits: Limits = Limits()) -> Path:
         With a message fit to show a user; nothing is left behind.
     """
     target = catalog.uploads_dir() / f"{safe_name(Path(name).stem)}-{hashlib.blake2b(data, digest_size=4).hexdigest()}"
+    display = safe_name(name, fallback="upload", max_bytes=80)
     if target.is_dir():
         return target
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, OSError, ValueError):
-        raise UnpackError(f"{safe_name(name)} is not a zip file") from None
+        raise UnpackError(f"{display} is not a zip file") from None
     with archive:
         members = check_members(archive.infolist(), limits)
         paths = label_layout([parts for _, parts in members])
-        tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=".unpack-"))
         try:
-            _extract(archive, [(info, parts) for (info, _), parts in zip(members, paths)], tmp)
+            tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=".unpack-"))
+        except OSError as err:
+            raise UnpackError(f"{display} cannot be stored on the server ({_reason(err)})") from None
+        try:
+            _extract(archive, [(info, parts) for (info, _), parts in zip(members, paths)], tmp, limits)
             try:
                 list_clips(tmp)
             except DatasetError as err:
                 raise UnpackError(str(err).replace(str(tmp), "the zip")) from None
             os.replace(tmp, target)
-        except OSError:
+        except OSError as err:
             shutil.rmtree(tmp, ignore_errors=True)
             if target.is_dir():  # the same upload finished concurrently
                 return target
-            raise
+            raise UnpackError(f"{display} cannot be stored on the server ({_reason(err)})") from None
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
     return target
 
 
-def _extract(archive: zipfile.ZipFile, members: list[tuple[zipfile.ZipInfo, tuple[str, ...]]], root: Path) -> None:
-    """Write each member to ``root`` under its sanitised relative path (zipfile bounds sizes and checks CRCs)."""
-    written: set[Path] = set()
-    for info, parts in members:
-        rel = Path(*[safe_name(p, fallback="_", max_len=80) for p in parts[:-1]],
-                    safe_name(PurePosixPath(parts[-1]).stem, fallback="clip", max_len=80)
-                    + PurePosixPath(parts[-1]).suffix.lower())
-        if rel in written:
-            raise UnpackError(f"two files in the zip map to the same name {rel.as_posix()!r}; rename one")
-        written.add(rel)
+def _reason(err: OSError) -> str:
+    """An OSError's reason without the server path it quotes."""
+    return err.strerror or type(err).__name__
+
+
+def sanitised_path(parts: tuple[str, ...]) -> PurePosixPath:
+    """The relative path a member is written to: each folder and the file's stem through :func:`safe_name`."""
+    stem, suffix = PurePosixPath(parts[-1]).stem, PurePosixPath(parts[-1]).suffix.lower()
+    return PurePosixPath(*[safe_name(p, fallback="_", max_bytes=MEMBER_NAME_BYTES) for p in parts[:-1]],
+                         safe_name(stem, fallback="clip", max_bytes=MEMBER_NAME_BYTES - len(suffix.encode())) + suffix)
+
+
+def check_collisions(paths: list[tuple[str, ...]]) -> list[PurePosixPath]:
+    """Sanitised paths of members' path parts; raises :class:`UnpackError` when two folders or files
+    that differ in the zip (``rock & roll/`` and ``rock-roll/``) would merge into one, naming both."""
+    seen: dict[PurePosixPath, str] = {}
+    out = []
+    for parts in paths:
+        rel = sanitised_path(parts)
+        for depth in range(1, len(parts) + 1):
+            key, original = PurePosixPath(*rel.parts[:depth]), "/".join(parts[:depth])
+            if seen.setdefault(key, original) != original:
+                what = "files" if depth == len(parts) else ("genre folders" if depth == 1 else "folders")
+                raise UnpackError(f"the {what} {shown(seen[key])} and {shown(original)} would both become "
+                                  f"{shown(key.as_posix())}; rename one of them")
+        out.append(rel)
+    return out
+
+
+def _extract(archive: zipfile.ZipFile, members: list[tuple[zipfile.ZipInfo, tuple[str, ...]]], root: Path,
+             limits: Limits) -> None:
+    """Write each member to ``root`` under its sanitised relative path (zipfile bounds sizes and checks CRCs).
+
+    Every failure, of the zip or of the file system, is an :class:`UnpackError` naming the member.
+    """
+    rels = check_collisions([parts for _, parts in members])
+    for (info, _), rel in zip(members, rels):
+        if len(rel.as_posix().encode()) > limits.max_path_bytes:
+            raise UnpackError(f"{shown(info.filename)} makes a path of {len(rel.as_posix().encode()):,} bytes; "
+                              f"the limit is {limits.max_path_bytes:,}")
         dest = root / rel
-        dest.parent.mkdir(parents=True, exist_ok=True)
         try:
+            dest.parent.mkdir(parents=True, exist_ok=True)
             with archive.open(info) as src, open(dest, "wb") as out:
                 shutil.copyfileobj(src, out, 2**20)
         except (zipfile.BadZipFile, zlib.error, RuntimeError, NotImplementedError, EOFError) as err:
-            raise UnpackError(f"{info.filename!r} cannot be read from the zip ({err})") from None
+            raise UnpackError(f"{shown(info.filename)} cannot be read from the zip ({err})") from None
+        except OSError as err:
+            raise UnpackError(f"{shown(info.filename)} cannot be written on the server ({_reason(err)})") from None

@@ -128,3 +128,21 @@ def test_check_a_tiny_run_on_another_dataset(page, browser_env, monkeypatch):
     assert check["n"] == 6 and check["labels_skipped"] == ["Noise"]
     expect(metric.locator("[data-testid='stMetricValue']")).to_have_text(f"{check['accuracy']:.1%}")
     expect(page.get_by_text(re.compile(r"of its own test clips \(tones\) and on \d+ % of 6 clips"))).to_be_visible()
+
+
+def test_an_oversized_upload_on_predict_is_named_on_the_page(page, browser_env, monkeypatch, tmp_path):
+    from core import predict, tasks
+    from core.config import preset
+
+    monkeypatch.setenv("GENRELAB_DATA_DIR", browser_env["GENRELAB_DATA_DIR"])
+    tones = dict(kv.split("=", 1) for kv in browser_env["GENRELAB_DATASETS"].split(";"))["tones"]
+    tasks.run_classifier(tasks.submit_classifier(preset("recommended", epochs=1, hidden_size=16, num_layers=1,
+                                                        segment_seconds=1.0), tones, "tones"))
+    big = tmp_path / "big.wav"
+    with open(big, "wb") as f:
+        f.truncate(predict.MAX_UPLOAD_BYTES + 2**20)
+    page.goto(f"{page.app_url}/predict?dataset=tones")
+    expect(page.get_by_text("Upload or record a clip")).to_be_visible(timeout=60_000)
+    page.locator("[data-testid='stFileUploader'] input[type='file']").set_input_files(str(big))
+    expect(page.get_by_text(re.compile(r"File must be 50(\.0)?MB or smaller", re.I))).to_be_visible(timeout=30_000)
+    expect(page.get_by_text("A file over 50 MB is refused by the browser before it is sent")).to_be_visible()

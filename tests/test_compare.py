@@ -77,7 +77,7 @@ def test_different_split_or_dataset_is_not_paired(data_dir):
 def test_duplicate_names_are_made_unique_and_runs_without_result_left_out(data_dir):
     a = fake_run("same", np.ones(4, bool))
     b = fake_run("same", np.ones(4, bool))
-    pending = runs.create("clf", "pending", {})
+    pending = runs.create("clf", "pending", {}, dataset={"name": "tones"})
     entries = compare.load_entries([a, b, pending])
     assert [e.id for e in entries] == [a, b] and len({e.name for e in entries}) == 2
 

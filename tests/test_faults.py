@@ -21,10 +21,10 @@ def submit(root, **kw):
 def test_disk_full_while_saving_model_leaves_a_failed_run_not_a_corrupt_one(tone_dataset, monkeypatch):
     real = runs.atomic_write_bytes
 
-    def full_disk(path, data):
+    def full_disk(path, data, **kw):
         if path.name == "model.pt":
             raise OSError(errno.ENOSPC, "No space left on device")
-        return real(path, data)
+        return real(path, data, **kw)
 
     monkeypatch.setattr(runs, "atomic_write_bytes", full_disk)
     run_id = submit(tone_dataset)

@@ -61,6 +61,14 @@ def wav_bytes(seconds: float, freq: float = 440.0, amplitude: float = 0.5, sr: i
     return buf.getvalue()
 
 
+def huge_float_wav(seconds: float = 2.0, sr: int = 22050) -> bytes:
+    """A valid float WAV whose samples reach 2.9e38: finite, but its log-mel overflows."""
+    buf = io.BytesIO()
+    y = np.sin(2 * np.pi * 440 * np.arange(int(seconds * sr)) / sr) * 1e38 / 0.35
+    sf.write(buf, y.astype(np.float32), sr, format="WAV", subtype="FLOAT")
+    return buf.getvalue()
+
+
 def upload(at: AppTest, name: str, data: bytes) -> AppTest:
     at.file_uploader(key="predict_upload").set_value((name, data, "audio/wav"))
     return at.run()
@@ -93,7 +101,9 @@ def test_without_a_model_the_page_trains_a_default_one(app):
 def test_run_picker_defaults_to_the_newest_run_on_the_active_dataset(app, run_id, data_dir):
     newer = "29990101-000000-clf-beef"
     shutil.copytree(data_dir / "runs" / run_id, data_dir / "runs" / newer)
-    runs.update(newer, id=newer, dataset={**runs.load(newer)["dataset"], "name": "elsewhere"})
+    copied = runs.read_json(data_dir / "runs" / newer / "run.json")  # names the run it was copied from
+    runs.write_json(data_dir / "runs" / newer / "run.json",
+                    {**copied, "id": newer, "dataset": {**copied["dataset"], "name": "elsewhere"}})
     at = app.run()
     assert not at.exception
     picker = at.selectbox(key="predict_run-tones")
@@ -141,6 +151,7 @@ def test_a_recording_is_classified(app, run_id):
     ("silence.wav", wav_bytes(3.0, amplitude=0.0), "silent"),
     ("click.wav", wav_bytes(0.05), "short"),
     ("huge.wav", b"\0" * (predict.MAX_UPLOAD_BYTES + 1), "over the 50 MB limit"),
+    ("loud.wav", huge_float_wav(), "too large to analyse"),
 ])
 def test_bad_uploads_give_a_clear_error_not_a_traceback(app, run_id, name, data, message):
     at = upload(app.run(), name, data)
