@@ -53,9 +53,9 @@ def test_scan_reports_the_overflowing_clip(tone_dataset, capsys):
 def test_diverging_training_fails_with_the_epoch_and_is_never_done(tone_dataset, monkeypatch):
     from core import train
 
-    def poisoned_fit(cfg, data, on_epoch=None):
+    def poisoned_fit(cfg, data, on_epoch=None, **kw):
         data.train.x[:] = float("nan")  # what a NaN normaliser used to feed the model
-        return train.fit(cfg, data, on_epoch)
+        return train.fit(cfg, data, on_epoch, **kw)
 
     monkeypatch.setattr(tasks, "fit", poisoned_fit)
     run_id = tasks.submit_classifier(preset("recommended", **TINY), tone_dataset, "tones")
@@ -69,7 +69,7 @@ def test_diverging_training_fails_with_the_epoch_and_is_never_done(tone_dataset,
 def test_cli_train_prints_a_clear_failure(tone_dataset, capsys, monkeypatch):
     from core import train
 
-    def diverge(cfg, data, on_epoch=None):
+    def diverge(cfg, data, on_epoch=None, **kw):
         train.check_losses(1, {"train_loss": float("nan")}, ("train_loss",))
 
     monkeypatch.setattr(tasks, "fit", diverge)

@@ -132,7 +132,8 @@ def test_cancel_running_job_keeps_what_was_done(tone_dataset):
 
 
 def test_running_marks_each_ending_and_never_leaves_a_run_running(tmp_path):
-    ids = [runs.create("clf", name, {}) for name in ("ok", "stopped", "handled", "broken", "killed")]
+    ids = [runs.create("clf", name, {}, dataset={"name": "tones"})
+           for name in ("ok", "stopped", "handled", "broken", "killed")]
     with runs.running(ids[0], device="cpu") as run:
         inside = runs.load(ids[0])
         run.final["train_seconds"] = 1.5
@@ -154,7 +155,7 @@ def test_running_marks_each_ending_and_never_leaves_a_run_running(tmp_path):
 
 
 def test_check_cancel_raises_only_once_asked(tmp_path):
-    run_id = runs.create("clf", "x", {})
+    run_id = runs.create("clf", "x", {}, dataset={"name": "tones"})
     with runs.running(run_id) as run:
         run.check_cancel()
         runs.request_cancel(run_id)
