@@ -243,8 +243,9 @@ def ema_update(average: nn.Module, model: nn.Module, decay: float) -> None:
 EpochCallback = Callable[[int, dict, nn.Module, nn.Module], None]
 
 
-def fit(cfg: GANConfig, x: np.ndarray, y: np.ndarray, n_classes: int,
-        on_epoch: EpochCallback | None = None) -> tuple[nn.Module, nn.Module, list[dict]]:
+def fit(cfg: GANConfig, x: np.ndarray, y: np.ndarray, n_classes: int, on_epoch: EpochCallback | None = None,
+        checkpoint: Callable[[dict], None] | None = None,
+        resume: dict | None = None) -> tuple[nn.Module, nn.Module, list[dict]]:
     """Train a GAN on inputs ``x`` (n, steps, n_mels) with genres ``y`` (n,); returns G, D and the history.
 
     One discriminator step then one generator step per minibatch; the fakes of both steps are asked
@@ -254,7 +255,9 @@ def fit(cfg: GANConfig, x: np.ndarray, y: np.ndarray, n_classes: int,
     ``d_loss``, ``g_loss``, ``d_real``, ``d_fake`` (batch means: probabilities for the paper GAN, hinge
     scores for the conditional one) and ``seconds``. ``on_epoch(epoch, metrics, G, D)`` runs after
     every epoch and may raise to stop training; an epoch whose loss is NaN or infinite raises
-    :class:`core.train.Diverged` first.
+    :class:`core.train.Diverged` first. ``checkpoint(state)`` runs just before ``on_epoch`` with
+    everything needed to carry on (both networks, the averaged generator, both optimisers, random
+    states, history); passing such a ``state`` back as ``resume`` continues after its epoch.
     """
     torch.manual_seed(cfg.seed)
     gen = torch.Generator().manual_seed(cfg.seed)
@@ -267,7 +270,16 @@ def fit(cfg: GANConfig, x: np.ndarray, y: np.ndarray, n_classes: int,
     xs, ys = torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32)), torch.from_numpy(y.astype(np.int64))
     n = len(xs)
     history: list[dict] = []
-    for epoch in range(1, cfg.epochs + 1):
+    if resume is not None:
+        G.load_state_dict(resume["generator"])
+        G_avg.load_state_dict(resume["averaged"])
+        D.load_state_dict(resume["discriminator"])
+        opt_g.load_state_dict(resume["opt_g"])
+        opt_d.load_state_dict(resume["opt_d"])
+        torch.set_rng_state(resume["rng"])
+        gen.set_state(resume["batches"])
+        history = list(resume["history"])
+    for epoch in range(len(history) + 1, cfg.epochs + 1):
         start = time.perf_counter()
         G.train()
         D.train()
@@ -298,6 +310,10 @@ def fit(cfg: GANConfig, x: np.ndarray, y: np.ndarray, n_classes: int,
                    "seconds": time.perf_counter() - start}
         check_losses(epoch, metrics, ("d_loss", "g_loss"))
         history.append(metrics)
+        if checkpoint is not None:
+            checkpoint({"generator": G.state_dict(), "averaged": G_avg.state_dict(), "discriminator": D.state_dict(),
+                        "opt_g": opt_g.state_dict(), "opt_d": opt_d.state_dict(), "rng": torch.get_rng_state(),
+                        "batches": gen.get_state(), "history": history})
         if on_epoch is not None:
             on_epoch(epoch, metrics, G_avg, D)
     return G_avg, D, history

@@ -69,16 +69,17 @@ def _normaliser(data) -> dict:
 
 
 def resume_state(run_id: str) -> dict | None:
-    """The training state in a run's ``checkpoint.pt`` to carry on from, or None to start at epoch 1.
+    """A run's ``checkpoint.pt`` if training can carry on from it, else None (start at epoch 1).
 
-    Checkpoints written before they held the optimiser's state cannot be continued exactly, so
-    those runs start again.
+    A classifier's checkpoint is its training state (with ``optimizer``); a GAN's holds it under
+    ``train_state``. Checkpoints written before they held the optimisers' state cannot be continued
+    exactly, so those runs start again.
     """
     path = runs.run_path(run_id) / "checkpoint.pt"
     if not path.exists():
         return None
     saved = runs.load_tensors(path)
-    return saved if "optimizer" in saved else None
+    return saved if "optimizer" in saved or "train_state" in saved else None
 
 
 def run_classifier(run_id: str, progress: Status | None = None) -> dict:
@@ -301,8 +302,8 @@ def run_gan(run_id: str, progress: Status | None = None) -> dict:
         data = prepare(fs.mels, fs.y, split, ref_cfg, fcfg, n_classes=len(fs.labels))
         n_classes = data.n_classes
 
-        def report(phase: str, epoch: int, epochs: int, started: float, metrics: dict) -> None:
-            eta = (time.perf_counter() - started) / epoch * (epochs - epoch)
+        def report(phase: str, epoch: int, epochs: int, started: float, metrics: dict, first: int = 0) -> None:
+            eta = (time.perf_counter() - started) / (epoch - first) * (epochs - epoch)
             info = {"phase": phase, "epoch": epoch, "epochs": epochs, "eta_seconds": eta}
             runs.update(run_id, progress=info)
             if progress:
@@ -319,7 +320,10 @@ def run_gan(run_id: str, progress: Status | None = None) -> dict:
             else:
                 x, y = gan.to_unit(data.train.x.numpy(), cfg.scale), data.train.y.numpy()
             tracked = gan.assigned_labels(n_classes, TRACK_PER_GENRE)
-            history: list[dict] = []
+            saved = (resume_state(run_id) or {}).get("train_state")
+            history: list[dict] = runs.history(run_id)[:len(saved["history"])] if saved else []
+            first = len(history)
+            state: dict = {}
             started = time.perf_counter()
 
             def on_epoch(epoch: int, metrics: dict, G, D) -> None:
@@ -331,16 +335,17 @@ def run_gan(run_id: str, progress: Status | None = None) -> dict:
                 runs.save_tensors(run_id, "checkpoint", {
                     "state_dict": G.state_dict(), "discriminator": D.state_dict(), "epoch": epoch,
                     "config": to_dict(cfg), "labels": list(fs.labels), "steps": x.shape[1], "n_mels": x.shape[2],
-                    **_normaliser(data)})
-                report("gan", epoch, cfg.epochs, started, history[-1])
+                    **_normaliser(data), "train_state": state})
+                report("gan", epoch, cfg.epochs, started, history[-1], first)
 
-            gan.fit(cfg, x, y, n_classes, on_epoch)
+            gan.fit(cfg, x, y, n_classes, on_epoch, checkpoint=state.update, resume=saved)
         except runs.Cancelled:
             run.status = "cancelled"
         train_seconds = round(time.perf_counter() - started, 2)
         if not (folder / "checkpoint.pt").exists():
             return {}
         G, saved = runs.load_generator(run_id, "checkpoint")
+        saved.pop("train_state", None)
         runs.save_tensors(run_id, "model", saved)
         samples = gan.samples_from(G, saved, QUALITY_PER_GENRE, cfg.seed)
         gen = quality.reference_inputs(samples, data.mean, data.std, cfg.scale)

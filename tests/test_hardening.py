@@ -408,3 +408,28 @@ def test_a_nan_in_a_shared_link_is_ignored_with_a_warning(tone_dataset, monkeypa
     at.switch_page(f"app_pages/{page}").run()
     assert not at.exception
     assert any(f"{field}=nan is not a finite number" in w.value for w in at.warning)
+
+
+def test_gan_run_resumes_from_its_last_checkpoint(tone_dataset):
+    from core import jobs
+    from core.config import gan_preset
+
+    cfg = gan_preset("conditional", epochs=3, batch_size=8, ref_epochs=1, z_dim=16, width=8, segment_seconds=1.0,
+                     split="stratified")
+    whole = tasks.submit_gan(cfg, tone_dataset, "tones")
+    tasks.run_gan(whole)
+    cut = tasks.submit_gan(cfg, tone_dataset, "tones")
+
+    def die_after_first_gan_epoch(p):
+        if p["phase"] == "gan" and p["epoch"] == 1:
+            raise SystemExit("killed")
+
+    with pytest.raises(SystemExit):
+        tasks.run_gan(cut, progress=die_after_first_gan_epoch)
+    assert runs.load(cut)["status"] == "interrupted"
+    jobs.resume(cut, start_worker=False)
+    jobs.work(idle_exit=0.1)
+    assert runs.load(cut)["status"] == "done"
+    assert [h["epoch"] for h in runs.history(cut)] == [1, 2, 3]
+    assert [h["g_loss"] for h in runs.history(cut)] == pytest.approx([h["g_loss"] for h in runs.history(whole)])
+    assert "train_state" not in runs.load_tensors(runs.run_path(cut) / "model.pt")
