@@ -35,6 +35,7 @@ def test_overflowing_log_mel_raises_instead_of_returning_inf(tmp_path):
         logmel(y)
 
 
+@pytest.mark.slow
 def test_overflowing_clip_is_skipped_with_its_reason(tone_dataset):
     write_huge(tone_dataset / "low" / "huge.wav")
     fs = load_features(tone_dataset)
@@ -43,6 +44,7 @@ def test_overflowing_clip_is_skipped_with_its_reason(tone_dataset):
     assert "too large to analyse" in reasons["low/huge.wav"]
 
 
+@pytest.mark.slow
 def test_scan_reports_the_overflowing_clip(tone_dataset, capsys):
     write_huge(tone_dataset / "mid" / "huge.wav")
     assert cli.main(["scan", "--data", str(tone_dataset)]) == 0
@@ -50,6 +52,7 @@ def test_scan_reports_the_overflowing_clip(tone_dataset, capsys):
     assert "1 files skipped" in out and "mid/huge.wav: the log-mel spectrogram holds NaN" in out
 
 
+@pytest.mark.slow
 def test_diverging_training_fails_with_the_epoch_and_is_never_done(tone_dataset, monkeypatch):
     from core import train
 
@@ -66,6 +69,7 @@ def test_diverging_training_fails_with_the_epoch_and_is_never_done(tone_dataset,
     assert not (runs.run_path(run_id) / "model.pt").exists()
 
 
+@pytest.mark.slow
 def test_cli_train_prints_a_clear_failure(tone_dataset, capsys, monkeypatch):
     from core import train
 
@@ -90,6 +94,7 @@ def nan_model_run(tone_dataset):
     return run_id
 
 
+@pytest.mark.slow
 def test_prediction_never_prints_nan(tone_dataset, tmp_path, capsys):
     run_id = nan_model_run(tone_dataset)
     clip = write_tone(tmp_path / "x.wav")
@@ -100,6 +105,7 @@ def test_prediction_never_prints_nan(tone_dataset, tmp_path, capsys):
         predict.load_model(run_id)
 
 
+@pytest.mark.slow
 def test_predict_json_is_valid_json(tone_dataset, tmp_path, capsys):
     run_id = tasks.submit_classifier(preset("recommended", **TINY), tone_dataset, "tones")
     tasks.run_classifier(run_id)
@@ -108,6 +114,7 @@ def test_predict_json_is_valid_json(tone_dataset, tmp_path, capsys):
     assert len(out["top"]) == 3 and all(math.isfinite(t["prob"]) for t in out["top"])
 
 
+@pytest.mark.slow
 def test_predict_without_run_skips_a_corrupt_newest_model(tone_dataset, tmp_path, capsys):
     good = tasks.submit_classifier(preset("recommended", **TINY), tone_dataset, "tones")
     tasks.run_classifier(good)
@@ -186,6 +193,7 @@ def test_fifo_and_device_get_the_right_reason(tmp_path):
         predict.predict(fifo, None)
 
 
+@pytest.mark.slow
 def test_special_files_in_a_dataset_are_listed_as_skipped(tone_dataset):
     os.mkfifo(tone_dataset / "low" / "pipe.wav")
     os.symlink(tone_dataset / "mid" / "loop.wav", tone_dataset / "mid" / "loop.wav")
@@ -307,6 +315,7 @@ def kill_worker_state(run_id):
     runs.update(run_id, status="running", pid=proc.pid)
 
 
+@pytest.mark.slow
 def test_run_killed_before_epoch_one_resumes_with_one_command(tone_dataset, capsys):
     from core import jobs
 
@@ -320,6 +329,7 @@ def test_run_killed_before_epoch_one_resumes_with_one_command(tone_dataset, caps
     assert f"run {run_id}: done" in capsys.readouterr().out
 
 
+@pytest.mark.slow
 def test_resume_carries_on_from_the_last_checkpoint_as_if_never_stopped(tone_dataset):
     import torch
 
@@ -356,6 +366,7 @@ def test_resume_refuses_active_and_done_runs(tone_dataset):
         jobs.resume(run_id, start_worker=False)
 
 
+@pytest.mark.slow
 def test_train_page_resumes_an_interrupted_run_with_one_click(tone_dataset, monkeypatch):
     from streamlit.testing.v1 import AppTest
 
@@ -374,6 +385,7 @@ def test_train_page_resumes_an_interrupted_run_with_one_click(tone_dataset, monk
     assert not at.exception and runs.load(run_id)["status"] == "queued" and jobs.pending() == [run_id]
 
 
+@pytest.mark.slow
 def test_deleting_the_data_folder_mid_training_leaves_no_orphan_and_no_second_worker(tone_dataset, data_dir):
     import shutil
     import subprocess
@@ -398,6 +410,7 @@ def test_deleting_the_data_folder_mid_training_leaves_no_orphan_and_no_second_wo
     assert not jobs.worker_alive()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("page, field", [("train.py", "lr"), ("train.py", "grad_clip"), ("gan.py", "lr_g")])
 def test_a_nan_in_a_shared_link_is_ignored_with_a_warning(tone_dataset, monkeypatch, page, field):
     from streamlit.testing.v1 import AppTest
@@ -410,6 +423,7 @@ def test_a_nan_in_a_shared_link_is_ignored_with_a_warning(tone_dataset, monkeypa
     assert any(f"{field}=nan is not a finite number" in w.value for w in at.warning)
 
 
+@pytest.mark.slow
 def test_gan_run_resumes_from_its_last_checkpoint(tone_dataset):
     from core import jobs
     from core.config import gan_preset

@@ -15,6 +15,8 @@ from core.audio import AudioError, decode
 from core.extract import compute_logmel
 from core.unpack import UnpackError, unpack_zip
 
+pytestmark = pytest.mark.slow  # hundreds of hypothesis examples, some unpacking zips or decoding audio
+
 CLASSIFIER_FIELDS = [f.name for f in config.fields(config.ClassifierConfig)]
 GAN_FIELDS = [f.name for f in config.fields(config.GANConfig)]
 

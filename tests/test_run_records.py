@@ -69,6 +69,7 @@ def test_unreadable_and_missing_records_are_reported(tone_dataset):
                        gone: "run.json is missing"}
 
 
+@pytest.mark.slow
 def test_runs_check_lists_damaged_folders(tone_dataset, done_run, capsys):
     bad = tasks.submit_classifier(preset("recommended", **TINY), tone_dataset, "tones")
     damage(bad, [])
@@ -82,6 +83,7 @@ def test_runs_check_lists_damaged_folders(tone_dataset, done_run, capsys):
     assert cli.main(["runs", "--check"]) == 0
 
 
+@pytest.mark.slow
 def test_cli_predict_survives_a_malformed_newest_record(tone_dataset, done_run, tmp_path, capsys):
     from tests.conftest import write_tone
 
@@ -91,6 +93,7 @@ def test_cli_predict_survives_a_malformed_newest_record(tone_dataset, done_run, 
     assert f"run {done_run}" in capsys.readouterr().out
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("page", ["home.py", "train.py", "compare.py", "predict.py", "gan.py"])
 def test_pages_render_beside_malformed_records(tone_dataset, done_run, monkeypatch, page):
     for i, how in enumerate(([], {}, {"status": "done"}, "drop:created")):
@@ -106,6 +109,7 @@ def test_pages_render_beside_malformed_records(tone_dataset, done_run, monkeypat
         assert "4 damaged run folders skipped" in warning and "python -m core runs --check" in warning
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(obj=st.recursive(st.none() | st.booleans() | st.floats() | st.integers() | st.text(max_size=8),
                         lambda inner: st.lists(inner, max_size=4) | st.dictionaries(
