@@ -23,6 +23,7 @@ import soundfile as sf
 from playwright.sync_api import expect, sync_playwright
 
 REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
 TINY = "epochs=1&hidden_size=16&num_layers=1&segment_seconds=1.0&batch_size=8"
 
 
@@ -41,7 +42,7 @@ def hold_sessions(browser, app_url: str, sessions: int, dataset: str = "tones") 
     for i, page in enumerate(pages):
         page.goto(f"{app_url}/train?dataset={dataset}&preset=recommended&{TINY}&seed={i}", wait_until="commit")
     for page in pages:
-        expect(page.get_by_role("button", name="Start training")).to_be_visible(timeout=120_000)
+        expect(page.get_by_role("button", name="Start training")).to_be_visible(timeout=60_000 * sessions)
     render_seconds = time.perf_counter() - start
     for page in pages:
         page.get_by_role("button", name="Start training").click()
