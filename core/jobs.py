@@ -91,7 +91,7 @@ def ensure_worker() -> None:
                      stdin=subprocess.DEVNULL, start_new_session=True, env=os.environ.copy())
 
 
-JOB_KINDS = {"clf": "classifier", "gan": "gan", "exp": "experiment"}  # run kind → job kind
+JOB_KINDS = {"clf": "classifier", "gan": "gan", "exp": "experiment", "chk": "check"}  # run kind → job kind
 
 
 def resume(run_id: str, start_worker: bool = True) -> None:

@@ -45,7 +45,9 @@ from .store import atomic_write_bytes, json_bytes, read_json
 
 ACTIVE = ("queued", "running")
 FINAL = ("done", "cancelled", "interrupted", "failed")
-KINDS = ("clf", "gan", "exp")
+KINDS = ("clf", "gan", "exp", "chk")
+PROGRESS_KEYS = {"clf": ("epoch", "epochs", "eta_seconds"), "gan": ("epoch", "epochs", "eta_seconds"),
+                 "exp": ("cells_done", "cells_total"), "chk": ("clips", "total")}  # what each kind's progress holds
 
 
 class RunError(ValueError):
@@ -126,7 +128,7 @@ def _shape_problem(obj: Any, run_id: str) -> str | None:
     if not isinstance(obj["dataset"].get("name"), str) or not isinstance(obj["dataset"].get("root", ""), str):
         return "run.json's dataset lacks its name"
     progress = obj.get("progress")
-    need = ("cells_done", "cells_total") if obj["kind"] == "exp" else ("epoch", "epochs", "eta_seconds")
+    need = PROGRESS_KEYS[obj["kind"]]
     if progress and not (all(isinstance(progress.get(k), numbers.Real) and math.isfinite(progress[k]) for k in need)
                          and isinstance(progress.get("eta_seconds"), (numbers.Real, type(None)))):
         return f"run.json's progress lacks {', '.join(need)}"
