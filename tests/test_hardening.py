@@ -190,7 +190,7 @@ def test_fifo_and_device_get_the_right_reason(tmp_path):
     with pytest.raises(AudioError, match="character device"):
         decode("/dev/urandom")
     with pytest.raises(AudioError, match="named pipe"):
-        predict.predict(fifo, None)
+        predict.listen(fifo, predict.FeatureConfig())
 
 
 @pytest.mark.slow
