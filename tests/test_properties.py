@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from core import catalog, config
-from core.audio import AudioError, decode
+from core.audio import AudioError
 from core.extract import compute_logmel
 from core.unpack import UnpackError, unpack_zip
 
