@@ -33,6 +33,10 @@ __all__ = [
     "describe_difference",
     "mean_interval",
     "paired_differences",
+    "paired_p_value",
+    "pooled_accuracy",
+    "pooled_mcnemar",
+    "holm",
     "format_accuracy",
 ]
 
@@ -384,6 +388,124 @@ def paired_differences(a, b, confidence: float = 0.95) -> dict:
         raise ValueError(f"a and b differ in length: {a.size} vs {b.size} (need one value per seed each)")
     d = b - a
     return {"differences": d, **mean_interval(d, confidence)}
+
+
+def paired_p_value(differences) -> float:
+    """Two-sided p-value of a paired t-test that the mean of per-seed ``differences`` is 0.
+
+    Only for differences over *independent* splits (seeds that each draw a new split); folds of one
+    cross-validation share training clips, so pool them with :func:`pooled_mcnemar` instead.
+
+    Parameters
+    ----------
+    differences : np.ndarray [shape=(n,)], finite
+        ``b - a`` per seed (e.g. :func:`paired_differences`'s ``'differences'``), as fractions.
+
+    Returns
+    -------
+    p : float in [0, 1]
+        :func:`scipy.stats.ttest_1samp` against 0; NaN for a single seed (no spread to test against);
+        1.0 when every difference is 0 and 0.0 when all differences are equal and non-zero.
+    """
+    d = np.asarray(differences, dtype=np.float64).ravel()
+    if d.size == 0 or not np.all(np.isfinite(d)):
+        raise ValueError("differences must be a non-empty array of finite values")
+    if d.size < 2:
+        return math.nan
+    if np.all(d == d[0]):
+        return 1.0 if d[0] == 0 else 0.0
+    return float(stats.ttest_1samp(d, 0.0).pvalue)
+
+
+def pooled_accuracy(correct, totals, confidence: float = 0.95) -> dict:
+    """Accuracy of one cross-validation, pooled over its folds, with a Wilson interval over all clips.
+
+    In a k-fold cross-validation every clip is tested exactly once, so the folds' test sets together
+    are one test set of all the clips. Fold accuracies are not independent (each pair of folds shares
+    most of its training clips; Bengio & Grandvalet, 2004), so a t-interval over folds is too narrow.
+    The pooled count and its Wilson interval (:func:`accuracy_interval`) are what one CV supports.
+
+    Parameters
+    ----------
+    correct : np.ndarray [shape=(k,)], int
+        Clips classified correctly in each fold's test set.
+    totals : np.ndarray [shape=(k,)], int > 0
+        Test clips in each fold.
+    confidence : float in (0, 1)
+
+    Returns
+    -------
+    result : dict
+        ``'value'``, ``'lo'``, ``'hi'`` (floats, as :func:`accuracy_interval`), ``'correct'`` and ``'n'``
+        (ints, summed over folds) and ``'folds'`` (int k). Example: 14, 15, 16, 13, 18 of 20 each ->
+        76 of 100 clips, 0.76 (0.668-0.833).
+    """
+    correct = np.asarray(correct).ravel()
+    totals = np.asarray(totals).ravel()
+    if correct.size == 0 or correct.shape != totals.shape:
+        raise ValueError(f"need one count of correct and of test clips per fold, got {correct.size} and {totals.size}")
+    k, n = int(correct.sum()), int(totals.sum())
+    acc, lo, hi = accuracy_interval(k, n, confidence)
+    return {"value": acc, "lo": lo, "hi": hi, "correct": k, "n": n, "folds": int(correct.size)}
+
+
+def pooled_mcnemar(results: list[dict]) -> dict:
+    """One exact McNemar test over all the clips of a cross-validation, from per-fold :func:`mcnemar_exact` results.
+
+    Each clip is tested once, in its own fold, so concatenating the folds' paired correctness gives
+    one paired test set of every clip; summing the folds' discordant counts ``b`` and ``c`` is the
+    same thing.
+
+    Parameters
+    ----------
+    results : list of dict [length=k]
+        :func:`mcnemar_exact` outputs of A vs B on each fold (needs ``'b'``, ``'c'``, ``'n'``; sums
+        ``'correct_a'``/``'correct_b'`` when every fold has them).
+
+    Returns
+    -------
+    result : dict
+        The keys of :func:`mcnemar_exact` over the pooled clips, plus ``'folds'`` (int k).
+        Example: folds with (b, c) = (3, 0), (2, 1), (2, 0), (2, 1), (1, 0) -> b = 10, c = 2, p = 0.039.
+    """
+    if not results:
+        raise ValueError("no folds to pool")
+    b, c, n = (sum(int(r[key]) for r in results) for key in ("b", "c", "n"))
+    p = 1.0 if b + c == 0 else float(stats.binomtest(b, b + c, p=0.5).pvalue)
+    out = {"b": b, "c": c, "p_value": min(p, 1.0), "n": n, "folds": len(results)}
+    if all("correct_a" in r and "correct_b" in r for r in results):
+        out.update(correct_a=sum(int(r["correct_a"]) for r in results),
+                   correct_b=sum(int(r["correct_b"]) for r in results))
+    return out
+
+
+def holm(p_values) -> np.ndarray:
+    """Holm–Bonferroni adjusted p-values for several comparisons made together (e.g. one table).
+
+    With ``m`` p-values sorted ascending, the ``i``-th smallest (from 0) is multiplied by ``m - i``,
+    the running maximum is taken so that the order is kept, and the result is capped at 1. Calling a
+    comparison significant when its adjusted value is below ``alpha`` keeps the chance of *any* false
+    call in the table at most ``alpha`` (Holm, 1979). NaN entries (comparisons that could not be
+    tested) stay NaN and do not count towards ``m``.
+
+    Parameters
+    ----------
+    p_values : np.ndarray [shape=(m,)], values in [0, 1] or NaN
+
+    Returns
+    -------
+    adjusted : np.ndarray [shape=(m,), dtype=float64]
+        In the input order. Example (Wikipedia): 0.01, 0.04, 0.03, 0.005 -> 0.03, 0.06, 0.06, 0.02.
+    """
+    p = np.asarray(p_values, dtype=np.float64).ravel()
+    if np.any((p < 0) | (p > 1)):
+        raise ValueError("p-values must lie in [0, 1]")
+    out = np.full(p.shape, np.nan)
+    tested = np.flatnonzero(~np.isnan(p))
+    order = tested[np.argsort(p[tested], kind="stable")]
+    m = order.size
+    out[order] = np.minimum(np.maximum.accumulate(p[order] * (m - np.arange(m))), 1.0)
+    return out
 
 
 def format_accuracy(acc: dict) -> str:

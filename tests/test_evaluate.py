@@ -12,10 +12,14 @@ from core.evaluate import (
     accuracy_interval,
     confusion,
     describe_difference,
+    holm,
     mcnemar_exact,
     mean_interval,
     paired_differences,
+    paired_p_value,
     per_class_report,
+    pooled_accuracy,
+    pooled_mcnemar,
     row_normalise,
 )
 from core.gan_metrics import fidelity_per_class, frechet_distance, nearest_neighbour_distances
@@ -398,3 +402,51 @@ def test_fidelity_per_class():
         fidelity_per_class([], [], 2)
     with pytest.raises(ValueError):
         fidelity_per_class([0, 2], [0, 1], 2)
+
+
+# --------------------------------------------------------------------------- pooled cross-validation, Holm
+
+def test_pooled_accuracy_is_wilson_over_all_clips_of_the_folds():
+    r = pooled_accuracy([14, 15, 16, 13, 18], [20] * 5)
+    assert (r["correct"], r["n"], r["folds"]) == (76, 100, 5) and r["value"] == pytest.approx(0.76)
+    assert (r["lo"], r["hi"]) == pytest.approx(wilson_by_hand(76, 100), abs=1e-12)
+    assert (r["lo"], r["hi"]) == pytest.approx((0.6677, 0.8331), abs=1e-4)
+    # unequal folds weigh by their clips
+    assert pooled_accuracy([10, 1], [10, 10])["value"] == pytest.approx(11 / 20)
+    with pytest.raises(ValueError):
+        pooled_accuracy([1, 2], [3])
+
+
+def test_pooled_mcnemar_sums_discordant_clips_over_folds():
+    folds = [paired_correctness(15, b, c, 5 - b - c) for b, c in ((3, 0), (2, 1), (2, 0), (2, 1), (1, 0))]
+    r = pooled_mcnemar([mcnemar_exact(a, b) for a, b in folds])
+    assert (r["b"], r["c"], r["n"], r["folds"]) == (10, 2, 100, 5)
+    # exact two-sided binomial: 2 * P(X <= 2 | 12, 1/2) = 2 * (1 + 12 + 66) / 4096
+    assert r["p_value"] == pytest.approx(158 / 4096)
+    assert r["p_value"] == pytest.approx(mcnemar_exact(np.concatenate([a for a, _ in folds]),
+                                                       np.concatenate([b for _, b in folds]))["p_value"])
+    assert (r["correct_a"], r["correct_b"]) == (75 + 10, 75 + 2)
+    # no single fold shows anything (best fold: 3 vs 0, p = 0.25)
+    assert min(mcnemar_exact(a, b)["p_value"] for a, b in folds) == pytest.approx(0.25)
+    assert pooled_mcnemar([{"b": 0, "c": 0, "n": 20}])["p_value"] == 1.0
+    with pytest.raises(ValueError):
+        pooled_mcnemar([])
+
+
+def test_holm_textbook_example():
+    # Wikipedia, Holm-Bonferroni method: four hypotheses, alpha 0.05: H1 and H4 rejected, H2 and H3 not
+    adjusted = holm([0.01, 0.04, 0.03, 0.005])
+    np.testing.assert_allclose(adjusted, [0.03, 0.06, 0.06, 0.02])
+    assert list(adjusted < 0.05) == [True, False, False, True]
+    np.testing.assert_allclose(holm([0.2, math.nan, 0.01]), [0.2, math.nan, 0.02])
+    np.testing.assert_allclose(holm([0.9, 0.8]), [0.9, 0.9])  # monotone, capped at 1 only when needed
+    assert holm([0.6, 0.7])[0] == 1.0
+    with pytest.raises(ValueError):
+        holm([1.5])
+
+
+def test_paired_p_value_matches_scipy_and_edge_cases():
+    d = [0.02, 0.03, 0.025]
+    assert paired_p_value(d) == pytest.approx(stats.ttest_rel([0.5, 0.5, 0.5], np.add(0.5, d)).pvalue)
+    assert math.isnan(paired_p_value([0.1]))
+    assert paired_p_value([0.0, 0.0]) == 1.0 and paired_p_value([0.05, 0.05]) == 0.0
