@@ -439,8 +439,8 @@ def test_holm_textbook_example():
     np.testing.assert_allclose(adjusted, [0.03, 0.06, 0.06, 0.02])
     assert list(adjusted < 0.05) == [True, False, False, True]
     np.testing.assert_allclose(holm([0.2, math.nan, 0.01]), [0.2, math.nan, 0.02])
-    np.testing.assert_allclose(holm([0.9, 0.8]), [0.9, 0.9])  # monotone, capped at 1 only when needed
-    assert holm([0.6, 0.7])[0] == 1.0
+    np.testing.assert_allclose(holm([0.3, 0.01, 0.2]), [0.4, 0.03, 0.4])  # 0.3 x 1 < 0.2 x 2: order kept
+    np.testing.assert_allclose(holm([0.9, 0.8]), [1.0, 1.0])  # capped at 1
     with pytest.raises(ValueError):
         holm([1.5])
 
