@@ -131,6 +131,13 @@ def start_form() -> None:
             st.query_params["exp"] = exp_id
 
 
+def table_columns(columns: dict[str, str]) -> dict:
+    """Column headers of an experiment table: percentages, p-values to two digits, text as it is."""
+    return {k: st.column_config.NumberColumn(v, format="percent") if k in experiment.PERCENT
+            else st.column_config.NumberColumn(v, format="%.2g") if k.startswith("p_")
+            else st.column_config.Column(v) for k, v in columns.items()}
+
+
 def experiment_table(record: dict, result: dict) -> None:
     """The summary, the paired differences, the per-seed chart and downloads of an experiment."""
     st.caption(f"Measured on {result['measured_on']}. {result['cells_done']} of {result['cells_total']} cells "
@@ -138,15 +145,16 @@ def experiment_table(record: dict, result: dict) -> None:
                + ", ".join(f"{'baseline' if n == 0 else f'+{n}/genre'} {v:.1%}" for n, v in experiment.STUDY.items()))
     if not result["per_seed"]:
         return
+    st.caption(experiment.units_caption(result))
     st.dataframe(result["summary"], hide_index=True, column_order=list(experiment.SUMMARY_COLUMNS),
-                 column_config={k: st.column_config.NumberColumn(v, format="percent")
-                                for k, v in experiment.SUMMARY_COLUMNS.items() if k in experiment.PERCENT})
-    st.plotly_chart(charts.seed_spread(result["per_seed"], result["summary"]), key=f"spread-{record['id']}")
+                 column_config=table_columns(experiment.SUMMARY_COLUMNS))
+    st.plotly_chart(charts.seed_spread(result["per_seed"], result["summary"], "Each seed or fold (dots) and the "
+                                       "accuracy with its 95 % interval over clips or seeds (diamonds)"),
+                    key=f"spread-{record['id']}")
     if result["differences"]:
-        st.markdown("**Paired differences to the baseline of the same seed (same split)**")
+        st.markdown("**Paired differences to the baseline of the same seed (same split), Holm-adjusted**")
         st.dataframe(result["differences"], hide_index=True, column_order=list(experiment.DIFFERENCE_COLUMNS),
-                     column_config={k: st.column_config.NumberColumn(v, format="percent")
-                                    for k, v in experiment.DIFFERENCE_COLUMNS.items() if k in experiment.PERCENT})
+                     column_config=table_columns(experiment.DIFFERENCE_COLUMNS))
     with st.expander("Every seed"):
         st.dataframe(result["per_seed"], hide_index=True, column_order=list(experiment.PER_SEED_COLUMNS),
                      column_config={"accuracy": PERCENT, "p_vs_baseline": st.column_config.NumberColumn(

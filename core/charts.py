@@ -93,7 +93,7 @@ def accuracy_intervals(rows: list[dict], title: str = "") -> go.Figure:
 
 
 def seed_spread(per_seed: list[dict], summary: list[dict], title: str = "") -> go.Figure:
-    """Each seed's accuracy as a small dot per cell, and the mean over seeds with its 95 % t-interval.
+    """Each seed's (or fold's) accuracy as a small dot per cell, and the summary accuracy with its 95 % interval.
 
     ``per_seed`` rows need ``cell``, ``seed``, ``accuracy``; ``summary`` rows ``cell``, ``mean``, ``lo``, ``hi``.
     """
@@ -104,11 +104,11 @@ def seed_spread(per_seed: list[dict], summary: list[dict], title: str = "") -> g
     lo = np.array([r["lo"] for r in summary], dtype=float)
     hi = np.array([r["hi"] for r in summary], dtype=float)
     mean = np.array([r["mean"] for r in summary], dtype=float)
-    fig.add_trace(go.Scatter(x=mean, y=[r["cell"] for r in summary], mode="markers", name="mean (95 % interval)",
+    fig.add_trace(go.Scatter(x=mean, y=[r["cell"] for r in summary], mode="markers", name="accuracy (95 % interval)",
                              marker=dict(size=12, symbol="diamond"),
                              error_x=dict(type="data", symmetric=False, array=np.nan_to_num(hi - mean),
                                           arrayminus=np.nan_to_num(mean - lo), thickness=2, width=8),
-                             hovertemplate="%{y}: mean %{x:.1%}<extra></extra>"))
+                             hovertemplate="%{y}: %{x:.1%}<extra></extra>"))
     fig.update_layout(title=title, height=140 + 40 * len(summary), margin=dict(l=10, r=10, t=40 if title else 10, b=10),
                       xaxis=dict(tickformat=".0%", title="test accuracy"),
                       yaxis=dict(autorange="reversed", type="category"), legend=dict(orientation="h"))

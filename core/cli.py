@@ -232,7 +232,9 @@ def cmd_experiment(args) -> int:
           f"measured on {result['measured_on']}")
     print(reports.markdown_table(result["summary"], experiment.SUMMARY_COLUMNS, experiment.PERCENT))
     for d in result["differences"]:
-        print(f"{d['cell']} vs baseline: {d['mean']:+.1%} (95 % CI {d['lo']:+.1%} to {d['hi']:+.1%}); {d['verdict']}")
+        interval = f" (95 % CI {d['lo']:+.1%} to {d['hi']:+.1%})" if d["lo"] is not None else ""
+        print(f"{d['cell']} vs baseline: {d['mean']:+.1%}{interval}; {d['verdict']}")
+    print(experiment.units_caption(result))
     print(f"experiment folder {runs.run_path(exp_id)}")
     return 0 if runs.load(exp_id)["status"] == "done" else 1
 

@@ -17,6 +17,7 @@ experiment continues where it stopped.
 
 from __future__ import annotations
 
+import math
 import time
 from pathlib import Path
 from typing import Callable
@@ -236,7 +237,11 @@ def _entry(run_id: str) -> compare.Entry | None:
 
 
 def per_seed_rows(record: dict) -> list[dict]:
-    """One row per finished cell: accuracy, what it was measured on, and McNemar p vs its seed's baseline."""
+    """One row per finished cell: accuracy, what it was measured on, and McNemar vs its seed's baseline.
+
+    ``split_kind`` is the cell's split (``fold5`` rows of one partition are pooled by :func:`summarise`);
+    ``only_baseline`` / ``only_this`` count the test clips only the baseline / only this cell got right.
+    """
     p = record["config"]
     entries = {c["key"]: _entry(record.get("cells", {}).get(c["key"])) for c in cells(p)}
     rows = []
@@ -245,57 +250,115 @@ def per_seed_rows(record: dict) -> list[dict]:
         if e is None:
             continue
         base = entries.get(cell_key(c["preset"], 0, c["seed"]))
-        verdict = compare.compare_pair(base, e) if base is not None and c["per_genre"] else None
+        m = (compare.compare_pair(base, e)["mcnemar"] if base is not None and c["per_genre"] else None) or {}
         acc = e.result["accuracy"]
         rows.append({"cell": cell_label(c["preset"], c["gan"], c["per_genre"]), "preset": c["preset"],
                      "gan": c["gan"] if c["per_genre"] else "", "per_genre": c["per_genre"], "seed": c["seed"],
                      "accuracy": acc["value"], "lo": acc["lo"], "hi": acc["hi"], "correct": acc["correct"],
-                     "n": acc["n"], "split": e.record.get("split_name", ""), "run_id": e.id,
-                     "p_vs_baseline": (verdict["mcnemar"] or {}).get("p_value") if verdict else None})
+                     "n": acc["n"], "split": e.record.get("split_name", ""),
+                     "split_kind": classifier_config(p, c).split, "run_id": e.id, "p_vs_baseline": m.get("p_value"), "only_baseline": m.get("b"),
+                     "only_this": m.get("c")})
     return rows
 
 
-def summarise(per_seed: list[dict]) -> dict:
-    """Mean ± std and 95 % t-interval per setting, and paired differences to the same seeds' baseline.
+def one_cross_validation(rows: list[dict]) -> bool:
+    """True when ``rows`` are folds of one k-fold partition (``fold5`` seeds of one partition, e.g. 5-9).
 
-    Accuracy intervals are clipped to [0, 1] (a t-interval over few seeds can reach past them).
+    Their test sets are disjoint, so their clips pool into one test set; their accuracies are not
+    independent (the folds share training clips), so they are never treated as independent seeds.
+    """
+    return bool(rows) and all(r.get("split_kind") == "fold5" and "correct" in r for r in rows) and len(
+        {splits.partition_of(r["seed"]) for r in rows}) == 1
 
-    ``per_seed`` rows need ``cell``, ``preset``, ``per_genre``, ``seed`` and ``accuracy``. Returns
-    ``{"summary": [...], "differences": [...]}``; a difference uses only seeds where both cells finished.
+
+def _summary_row(rows: list[dict]) -> dict:
+    accs = [r["accuracy"] for r in rows]
+    out = {"cell": rows[0]["cell"], "preset": rows[0]["preset"], "per_genre": rows[0]["per_genre"],
+           "seeds": len(rows), "min": min(accs), "max": max(accs)}
+    if one_cross_validation(rows):
+        acc = evaluate.pooled_accuracy([r["correct"] for r in rows], [r["n"] for r in rows])
+        return {**out, "unit": "clips", "clips": acc["n"], "mean": acc["value"],
+                "std": evaluate.mean_interval(accs)["std"], "lo": acc["lo"], "hi": acc["hi"],
+                "interval": f"Wilson over {acc['n']} clips ({len(rows)} folds of one cross-validation, pooled)"}
+    stats = evaluate.mean_interval(accs)
+    return {**out, "unit": "seeds", "clips": None, "mean": stats["mean"], "std": stats["std"],
+            "lo": max(stats["lo"], 0.0), "hi": min(stats["hi"], 1.0), "interval": f"t over {stats['n']} seed{'s' if stats['n'] != 1 else ''}"}
+
+
+def _difference_row(rows: list[dict], base: dict[int, dict]) -> dict | None:
+    """Paired difference of one augmented setting to its baseline over the seeds where both finished."""
+    rows = [r for r in rows if r["seed"] in base]
+    if not rows:
+        return None
+    out = {"cell": rows[0]["cell"], "preset": rows[0]["preset"], "per_genre": rows[0]["per_genre"], "seeds": len(rows),
+           "differences": [r["accuracy"] - base[r["seed"]]["accuracy"] for r in rows]}
+    if one_cross_validation(rows + [base[r["seed"]] for r in rows]) and all(r.get("only_this") is not None
+                                                                             for r in rows):
+        m = evaluate.pooled_mcnemar([{"b": r["only_baseline"], "c": r["only_this"], "n": r["n"]} for r in rows])
+        return {**out, "unit": "clips", "clips": m["n"], "mean": (m["c"] - m["b"]) / m["n"], "std": None, "lo": None,
+                "hi": None, "p_value": m["p_value"], "test": f"exact McNemar over {m['n']} clips ({m['b']} only the "
+                f"baseline got right, {m['c']} only this one; {len(rows)} folds pooled)"}
+    d = evaluate.paired_differences([base[r["seed"]]["accuracy"] for r in rows], [r["accuracy"] for r in rows])
+    return {**out, "unit": "seeds", "clips": None, "mean": d["mean"], "std": d["std"], "lo": d["lo"], "hi": d["hi"],
+            "p_value": evaluate.paired_p_value(d["differences"]), "test": f"paired t over {d['n']} seeds"}
+
+
+def summarise(per_seed: list[dict], alpha: float = 0.05) -> dict:
+    """Accuracy per setting with its interval, and paired differences to the same seeds' baseline, Holm-adjusted.
+
+    Cells whose seeds are the folds of one cross-validation (:func:`one_cross_validation`) are pooled:
+    accuracy with a Wilson interval over all their clips, and one exact McNemar test over all clips
+    against the baseline. Cells over independent splits (other seeds) keep a Student-t interval over
+    seeds (clipped to [0, 1]) and a paired t-test. The p-values of every difference in the table are
+    then adjusted together (Holm–Bonferroni, ``p_holm``), and each ``verdict`` follows the adjusted value.
+
+    ``per_seed`` rows need ``cell``, ``preset``, ``per_genre``, ``seed`` and ``accuracy`` (pooling also
+    ``split_kind``, ``correct``, ``n``, ``only_baseline``, ``only_this``). Returns ``{"summary": [...],
+    "differences": [...], "comparisons": m}``; a difference uses only seeds where both cells finished.
     """
     groups: dict[str, list[dict]] = {}
     for r in per_seed:
         groups.setdefault(r["cell"], []).append(r)
-    summary = []
-    for cell, rows in groups.items():
-        stats = evaluate.mean_interval([r["accuracy"] for r in rows])
-        summary.append({"cell": cell, "preset": rows[0]["preset"], "per_genre": rows[0]["per_genre"],
-                        "seeds": stats["n"], "mean": stats["mean"], "std": stats["std"], "lo": max(stats["lo"], 0.0),
-                        "hi": min(stats["hi"], 1.0), "min": min(r["accuracy"] for r in rows),
-                        "max": max(r["accuracy"] for r in rows)})
+    summary = [_summary_row(rows) for rows in groups.values()]
     differences = []
-    for cell, rows in groups.items():
-        if not rows[0]["per_genre"]:
-            continue
-        base = {r["seed"]: r["accuracy"] for r in per_seed if r["preset"] == rows[0]["preset"] and not r["per_genre"]}
-        pairs = [(base[r["seed"]], r["accuracy"]) for r in rows if r["seed"] in base]
-        if not pairs:
-            continue
-        d = evaluate.paired_differences([a for a, _ in pairs], [b for _, b in pairs])
-        differences.append({"cell": cell, "preset": rows[0]["preset"], "per_genre": rows[0]["per_genre"],
-                            "seeds": d["n"], "mean": d["mean"], "std": d["std"], "lo": d["lo"], "hi": d["hi"],
-                            "differences": d["differences"].tolist(), "verdict": verdict(d)})
-    return {"summary": summary, "differences": differences}
+    for rows in groups.values():
+        if rows[0]["per_genre"]:
+            base = {r["seed"]: r for r in per_seed if r["preset"] == rows[0]["preset"] and not r["per_genre"]}
+            d = _difference_row(rows, base)
+            if d is not None:
+                differences.append(d)
+    adjusted = evaluate.holm([d["p_value"] for d in differences]) if differences else []
+    comparisons = sum(1 for d in differences if not math.isnan(d["p_value"]))
+    for d, p_holm in zip(differences, adjusted):
+        d["p_holm"] = None if math.isnan(p_holm) else float(p_holm)
+        d["p_value"] = None if math.isnan(d["p_value"]) else d["p_value"]
+        d["verdict"] = verdict(d, comparisons, alpha)
+    return {"summary": summary, "differences": differences, "comparisons": comparisons}
 
 
-def verdict(d: dict) -> str:
-    """A plain sentence about a paired difference's interval."""
-    if d["n"] < 2:
+def verdict(d: dict, comparisons: int, alpha: float = 0.05) -> str:
+    """A plain sentence about a paired difference, following its Holm-adjusted p-value ``d['p_holm']``."""
+    if d["p_holm"] is None:
         return "one seed only: the spread over seeds is unknown, so nothing can be concluded"
-    if d["lo"] <= 0 <= d["hi"]:
-        return f"the 95 % interval contains 0: no difference shown over {d['n']} seeds"
-    return (f"the 95 % interval lies {'above' if d['lo'] > 0 else 'below'} 0: augmentation "
-            f"{'helped' if d['lo'] > 0 else 'hurt'} on this data over {d['n']} seeds")
+    tested = (f"{d['test']}: p = {d['p_value']:.2g}, {d['p_holm']:.2g} after Holm's adjustment for "
+              f"{comparisons} comparison{'s' if comparisons != 1 else ''} in this table")
+    if d["p_holm"] >= alpha or d["mean"] == 0:
+        return f"no difference shown ({tested})"
+    return f"augmentation {'helped' if d['mean'] > 0 else 'hurt'} on this data ({tested})"
+
+
+def units_caption(result: dict) -> str:
+    """What each interval and test of an experiment table is over: clips, folds or seeds."""
+    kinds = {r["interval"] for r in result["summary"]}
+    parts = [f"Accuracy intervals (95 %): {'; '.join(sorted(kinds))}."] if kinds else []
+    if any(r["unit"] == "clips" for r in result["summary"]):
+        parts.append("Folds of one cross-validation test every clip once and share training clips, so they are "
+                     "pooled over clips rather than treated as independent seeds.")
+    if result["differences"]:
+        parts.append(f"Differences: exact McNemar over pooled clips or paired t over seeds, p-values adjusted "
+                     f"together (Holm) over the {result['comparisons']} comparisons of the table; a verdict follows "
+                     "the adjusted value.")
+    return " ".join(parts)
 
 
 def table(exp_id: str) -> dict:
@@ -324,15 +387,16 @@ def write_table(exp_id: str) -> dict:
 
 # --------------------------------------------------------------------------- exports
 
-SUMMARY_COLUMNS = {"cell": "setting", "seeds": "seeds", "mean": "mean", "std": "std", "lo": "95 % low",
-                   "hi": "95 % high", "min": "min", "max": "max"}
-DIFFERENCE_COLUMNS = {"cell": "vs same-seed baseline", "seeds": "seeds", "mean": "mean difference", "std": "std",
-                      "lo": "95 % low", "hi": "95 % high", "verdict": "verdict"}
+SUMMARY_COLUMNS = {"cell": "setting", "mean": "accuracy", "lo": "95 % low", "hi": "95 % high",
+                   "interval": "interval over", "std": "std over seeds or folds", "min": "min", "max": "max"}
+DIFFERENCE_COLUMNS = {"cell": "vs same-seed baseline", "mean": "difference", "lo": "95 % low", "hi": "95 % high",
+                      "p_value": "p", "p_holm": "p, Holm-adjusted", "verdict": "verdict"}
 PER_SEED_COLUMNS = {"cell": "setting", "seed": "seed", "accuracy": "accuracy", "correct": "correct", "n": "test clips",
-                    "split": "split", "p_vs_baseline": "McNemar p vs baseline", "run_id": "run"}
+                    "split": "split", "p_vs_baseline": "McNemar p vs baseline (this seed)", "run_id": "run"}
 PERCENT = ("accuracy", "mean", "std", "lo", "hi", "min", "max")
-CSV_COLUMNS = ("section", "cell", "preset", "per_genre", "seed", "seeds", "accuracy", "mean", "std", "lo", "hi",
-               "min", "max", "correct", "n", "split", "p_vs_baseline", "run_id", "verdict")
+CSV_COLUMNS = ("section", "cell", "preset", "per_genre", "seed", "seeds", "unit", "clips", "accuracy", "mean", "std",
+               "lo", "hi", "min", "max", "correct", "n", "split", "p_vs_baseline", "p_value", "p_holm", "interval",
+               "test", "run_id", "verdict")
 
 
 def table_csv(result: dict) -> str:
@@ -352,10 +416,10 @@ def table_markdown(result: dict, title: str) -> str:
     study = ", ".join(f"{'baseline' if n == 0 else f'+{n}/genre'} {v:.1%}" for n, v in STUDY.items())
     return "\n".join([
         f"# {title}", "", f"Measured on {result['measured_on']}; {result['cells_done']} of {result['cells_total']} "
-        f"cells finished. The study's single runs: {study}.", "", "## Mean over seeds", "",
+        f"cells finished. The study's single runs: {study}.", "", units_caption(result), "", "## Accuracy", "",
         reports.markdown_table(result["summary"], SUMMARY_COLUMNS, PERCENT), "",
-        reports.svg_image(reports.svg_intervals(spread_rows(result), "Mean accuracy over seeds, 95 % t-interval"),
-                          "Mean accuracy over seeds"), "",
+        reports.svg_image(reports.svg_intervals(spread_rows(result), "Accuracy, 95 % interval over clips or seeds"),
+                          "Accuracy per setting"), "",
         "## Paired differences (same seed, same split)", "",
         reports.markdown_table(result["differences"], DIFFERENCE_COLUMNS, PERCENT), "", "## Every seed", "",
         reports.markdown_table(result["per_seed"], PER_SEED_COLUMNS, PERCENT), ""])

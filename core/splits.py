@@ -99,7 +99,12 @@ def fold_split(y: np.ndarray, seed: int, k: int = 5) -> Split:
     Seeds 0 to k-1 together test every clip exactly once, so an experiment over k seeds is a
     cross-validation; seeds k to 2k-1 repeat it with a new partition.
     """
-    return kfold_splits(y, k, seed // k)[seed % k]
+    return kfold_splits(y, k, partition_of(seed, k))[seed % k]
+
+
+def partition_of(seed: int, k: int = 5) -> int:
+    """The shuffle seed of the k-fold partition that :func:`fold_split` seed ``seed`` is a fold of."""
+    return seed // k
 
 
 def filtered_split(keys: list[str], lists: Path = SPLIT_LISTS) -> Split:

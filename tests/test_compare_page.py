@@ -75,3 +75,4 @@ def test_experiment_section_starts_and_renders_tables(app):
     assert any("3 of 3 cells" in p.proto.text for p in app.get("progress"))
     summary = app.dataframe[0].value
     assert list(summary["mean"]) == pytest.approx([0.6]) and summary["seeds"][0] == 3
+    assert any("t over 3 seeds" in c.value for c in app.caption)  # the caption names the interval's unit

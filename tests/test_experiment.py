@@ -33,7 +33,46 @@ def test_wide_intervals_are_clipped_and_zero_is_no_difference():
     rows = [row("paper", 0, 0, 0.0), row("paper", 0, 1, 1.0), row("paper", 70, 0, 0.5), row("paper", 70, 1, 0.4)]
     out = experiment.summarise(rows)
     assert out["summary"][0]["lo"] == 0.0 and out["summary"][0]["hi"] == 1.0
-    assert "contains 0" in out["differences"][0]["verdict"]
+    assert out["differences"][0]["verdict"].startswith("no difference shown (paired t over 2 seeds")
+
+
+def fold(preset, per_genre, seed, correct, only_baseline=None, only_this=None, n=20):
+    return {**row(preset, per_genre, seed, correct / n), "split_kind": "fold5", "correct": correct, "n": n,
+            "only_baseline": only_baseline, "only_this": only_this}
+
+
+def test_folds_of_one_cross_validation_are_pooled_over_clips():
+    rows = [fold("paper", 0, s, k) for s, k in zip(range(5, 10), (14, 15, 16, 13, 18))]
+    rows += [fold("paper", 70, s, k, b, c) for s, k, b, c in zip(range(5, 10), (11, 14, 14, 12, 17),
+                                                                 (3, 2, 2, 2, 1), (0, 1, 0, 1, 0))]
+    out = experiment.summarise(rows)
+    base, plus70 = out["summary"]
+    assert base["unit"] == "clips" and base["clips"] == 100 and base["mean"] == pytest.approx(0.76)
+    assert (base["lo"], base["hi"]) == pytest.approx((0.6677, 0.8331), abs=1e-4)
+    assert "Wilson over 100 clips (5 folds of one cross-validation" in base["interval"]
+    (d,) = out["differences"]
+    assert d["unit"] == "clips" and d["p_value"] == pytest.approx(158 / 4096) and d["mean"] == pytest.approx(-0.08)
+    assert d["lo"] is None and "exact McNemar over 100 clips" in d["verdict"] and "hurt" in d["verdict"]
+    assert "Wilson over 100 clips" in experiment.units_caption(out) and "Holm" in experiment.units_caption(out)
+    # folds of two partitions are not one cross-validation: back to seeds
+    assert experiment.summarise(rows[:4] + [fold("paper", 0, 0, 10)])["summary"][0]["unit"] == "seeds"
+
+
+def test_verdicts_follow_holm_adjusted_p_values():
+    rows = [row("paper", 0, s, 0.5) for s in range(3)]
+    rows += [row("paper", 70, s, a) for s, a in enumerate([0.52, 0.53, 0.525])]  # p = 0.013 alone
+    rows += [row("paper", 150, s, a) for s, a in enumerate([0.51, 0.4, 0.55])]
+    out = experiment.summarise(rows)
+    d70, d150 = out["differences"]
+    assert out["comparisons"] == 2 and d70["p_value"] == pytest.approx(0.0131, abs=1e-4)
+    assert d70["p_holm"] == pytest.approx(2 * d70["p_value"]) and "helped" in d70["verdict"]
+    alone = experiment.summarise(rows[:6])["differences"][0]
+    assert alone["p_holm"] == pytest.approx(alone["p_value"])
+    rows += [row("recommended", 0, s, 0.5) for s in range(3)]
+    rows += [row("recommended", n, s, 0.5 + 0.01 * (s - 1)) for n in (70, 150) for s in range(3)]
+    out = experiment.summarise(rows)
+    assert out["comparisons"] == 4 and out["differences"][0]["p_holm"] == pytest.approx(4 * 0.0131, abs=1e-3)
+    assert out["differences"][0]["verdict"].startswith("no difference shown")
 
 
 def test_plan_validates_and_orders_cells():
@@ -97,7 +136,8 @@ def test_resume_skips_finished_cells(tone_dataset, monkeypatch):
     assert [r["seed"] for r in result["per_seed"]] == [0, 1]
     assert len({r["split"] for r in result["per_seed"]}) == 2  # a new split per seed
     assert result["summary"][0]["seeds"] == 2 and runs.load(record["cells"]["paper/0/1"])["experiment"] == exp_id
-    assert re.search(r"\| paper LSTM, baseline \| +2 \|", experiment.table_markdown(result, "t"))
+    markdown = experiment.table_markdown(result, "t")
+    assert re.search(r"\| paper LSTM, baseline +\|", markdown) and re.search(r"\| t over 2 seeds +\|", markdown)
     assert experiment.table_csv(result).splitlines()[0] == ",".join(experiment.CSV_COLUMNS)
 
 
@@ -190,6 +230,6 @@ def test_cli_experiment_and_worker_handler(tone_dataset, capsys):
     code = cli.main(["experiment", "--data", str(tone_dataset), "--seeds", "1", "--per-genre", "0", "--arms", "paper",
                      *[arg for s in TINY for arg in ("--set", s)]])
     out = capsys.readouterr().out
-    assert code == 0 and re.search(r"\| paper LSTM, baseline \| +1 \|", out)
+    assert code == 0 and re.search(r"\| paper LSTM, baseline +\|", out) and re.search(r"\| t over 1 seeds? +\|", out)
     (exp,) = runs.list_runs("exp")
     assert exp["status"] == "done" and len(exp["cells"]) == 1
