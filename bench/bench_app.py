@@ -8,7 +8,6 @@ page switch = click in the sidebar → the next page's title visible (mean over 
     python bench/bench_app.py
 """
 
-import json
 import os
 import socket
 import subprocess
@@ -18,6 +17,8 @@ import time
 from pathlib import Path
 
 from playwright.sync_api import expect, sync_playwright
+
+from common import emit
 
 REPO = Path(__file__).resolve().parent.parent
 PAGES = [("Dataset", "Dataset"), ("Train", "Train a genre classifier"), ("GAN", "GAN"), ("Compare", "Compare runs"),
@@ -56,9 +57,8 @@ def main() -> None:
         finally:
             server.terminate()
             browser.close()
-    print(json.dumps({"figure": "app_cold_start_seconds", "value": round(cold, 2), "target": "<= 5"}))
-    print(json.dumps({"figure": "page_switch_seconds_mean", "value": round(sum(switches.values()) / len(switches), 2),
-                      "target": "<= 1", "per_page": switches}))
+    emit("app_cold_start_seconds", round(cold, 2), "<= 5")
+    emit("page_switch_seconds_mean", round(sum(switches.values()) / len(switches), 2), "<= 1", per_page=switches)
 
 
 if __name__ == "__main__":

@@ -7,7 +7,6 @@ paper preset is 120 epochs a fold); what was shrunk is printed with the figure.
 """
 
 import argparse
-import json
 import os
 import sys
 import tempfile
@@ -27,12 +26,9 @@ from core.extract import load_features  # noqa: E402
 from core.splits import kfold_splits, stratified_split  # noqa: E402
 from core.demo import make_demo_dataset  # noqa: E402
 from core.train import fit, predict_clips, prepare  # noqa: E402
+from common import emit  # noqa: E402
 
 GTZAN_MINI = REPO.parent / "shared" / "data" / "gtzan-mini"
-
-
-def emit(figure: str, value, target: str = "", **extra) -> None:
-    print(json.dumps({"figure": figure, "value": value, "target": target, **extra}), flush=True)
 
 
 def paper_epoch_seconds() -> float:
@@ -67,15 +63,14 @@ def main() -> None:
     parser.add_argument("--paper-epochs", type=int, default=120)
     parser.add_argument("--skip-paper-cv", action="store_true")
     args = parser.parse_args()
-    load = os.getloadavg()[0]
-    emit("paper_seconds_per_epoch_699_clips", round(paper_epoch_seconds(), 2), "report", load_average=load)
+    emit("paper_seconds_per_epoch_699_clips", round(paper_epoch_seconds(), 2), "report")
 
     if GTZAN_MINI.is_dir():
         fs = load_features(GTZAN_MINI)
         accs, secs = cv(fs, "recommended", args.folds)
         emit("recommended_cv_gtzan_mini", {"mean": round(np.mean(accs), 3), "std": round(np.std(accs, ddof=1), 3)
                                            if len(accs) > 1 else None, "folds": accs}, ">= 0.85",
-             seconds_per_fold=round(float(np.mean(secs)), 1), seconds_target="<= 60", load_average=os.getloadavg()[0])
+             seconds_per_fold=round(float(np.mean(secs)), 1), seconds_target="<= 60")
         if not args.skip_paper_cv:
             paccs, psecs = cv(fs, "paper", args.folds, epochs=args.paper_epochs, split="stratified")
             emit("paper_cv_gtzan_mini", {"mean": round(np.mean(paccs), 3), "folds": paccs}, "recommended - 0.30",

@@ -6,14 +6,14 @@ presets' own epochs, GAN augmentation) takes hours on two CPU cores; ``--epochs`
 
     python bench/bench_experiment.py --seeds 3 --epochs 5            # reduced, demo set only
     python bench/bench_experiment.py --data both                     # full, demo set and gtzan-mini
-    python bench/bench_experiment.py --data gtzan-mini --threads 1 --set split=fold5   # 5-fold CV as seeds
+    python bench/bench_experiment.py --data gtzan-mini --threads 1 --set split=fold5 --first-seed 5  # one 5-fold CV
 
 Two grids can run side by side with ``--threads 1`` each (torch's two threads collapse when
 another process holds a core).
 """
 
 import argparse
-import json
+import math
 import os
 import sys
 import tempfile
@@ -26,23 +26,25 @@ os.environ["GENRELAB_DATA_DIR"] = tempfile.mkdtemp(prefix="genrelab-bench-")
 
 import torch  # noqa: E402
 
-from core import experiment  # noqa: E402
+from core import experiment, splits  # noqa: E402
 from core.extract import load_features  # noqa: E402
 from core.demo import make_demo_dataset  # noqa: E402
+from common import emit  # noqa: E402
 
 GTZAN_MINI = REPO.parent / "shared" / "data" / "gtzan-mini"
 
 
-def emit(figure: str, value, target: str = "", **extra) -> None:
-    print(json.dumps({"figure": figure, "value": value, "target": target, **extra}), flush=True)
-
-
 def compact(result: dict) -> dict:
-    """The table's summary and differences, rounded for one JSON line."""
-    keep = lambda rows, keys: [{k: (round(r[k], 4) if isinstance(r[k], float) else r[k]) for k in keys}  # noqa: E731
-                               for r in rows]
-    return {"summary": keep(result["summary"], ("cell", "seeds", "mean", "std", "lo", "hi")),
-            "differences": keep(result["differences"], ("cell", "seeds", "mean", "lo", "hi", "verdict"))}
+    """The table's summary and differences, rounded for one JSON line (NaN as null); what README's study table shows."""
+    def value(x):
+        return None if isinstance(x, float) and math.isnan(x) else round(x, 4) if isinstance(x, float) else x
+
+    keep = lambda rows, keys: [{k: value(r.get(k)) for k in keys} for r in rows]  # noqa: E731
+    return {"measured_on": result["measured_on"], "comparisons": result["comparisons"],
+            "summary": keep(result["summary"], ("cell", "seeds", "unit", "clips", "mean", "std", "lo", "hi",
+                                                "interval")),
+            "differences": keep(result["differences"], ("cell", "seeds", "unit", "clips", "mean", "lo", "hi", "p_value",
+                                                        "p_holm", "test", "verdict"))}
 
 
 def run_grid(name: str, root: Path, args) -> None:
@@ -50,7 +52,7 @@ def run_grid(name: str, root: Path, args) -> None:
     per_genre = tuple(int(n) for n in args.per_genre.split(","))
     overrides = tuple(args.set or ()) + ((f"epochs={args.epochs}",) if args.epochs else ())
     gan_overrides = tuple(args.gan_set or ()) + ((f"epochs={args.gan_epochs}",) if args.gan_epochs else ())
-    plan = experiment.plan("paper", seeds=args.seeds, per_genre=per_genre,
+    plan = experiment.plan("paper", seeds=args.seeds, first_seed=args.first_seed, per_genre=per_genre,
                            arms=tuple(args.arms.split(",")) if args.arms else None,
                            overrides=overrides, gan_overrides=gan_overrides)
     exp_id = experiment.submit(plan, root, name)
@@ -58,7 +60,7 @@ def run_grid(name: str, root: Path, args) -> None:
     result = experiment.run_experiment(exp_id)
     wall = time.perf_counter() - start
     cells = len(experiment.cells(plan))
-    reduced = {"seeds": args.seeds, "epochs": args.epochs or "preset", "gan_epochs": args.gan_epochs or "preset",
+    reduced = {"seeds": plan["seeds"], "epochs": args.epochs or "preset", "gan_epochs": args.gan_epochs or "preset",
                "per_genre": list(plan["per_genre"])}
     emit(f"{name}_grid_wall_seconds", round(wall, 1), "", cells=cells, seconds_per_cell=round(wall / cells, 2),
          threads=torch.get_num_threads(), overrides=list(plan["set"]), **reduced)
@@ -68,6 +70,9 @@ def run_grid(name: str, root: Path, args) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=5)
+    parser.add_argument("--first-seed", type=int, default=0,
+                        help=f"with --set split=fold5, {5 * splits.REPORT_PARTITION} reports on the partition nothing "
+                             f"was chosen on (seeds {5 * splits.REPORT_PARTITION}-{5 * splits.REPORT_PARTITION + 4})")
     parser.add_argument("--epochs", type=int, help="classifier epochs (default: each preset's own)")
     parser.add_argument("--gan-epochs", type=int, help="GAN epochs (default: each GAN preset's own)")
     parser.add_argument("--per-genre", default="0,70,150")

@@ -7,7 +7,6 @@ with a note where it is absent.
     python bench/bench_features.py
 """
 
-import json
 import os
 import sys
 import tempfile
@@ -21,12 +20,9 @@ os.environ["GENRELAB_DATA_DIR"] = tempfile.mkdtemp(prefix="genrelab-bench-")
 from core.extract import compute_logmel, load_features  # noqa: E402
 from core.config import FeatureConfig  # noqa: E402
 from core.demo import make_demo_dataset  # noqa: E402
+from common import emit  # noqa: E402
 
 GTZAN_MINI = REPO.parent / "shared" / "data" / "gtzan-mini"
-
-
-def emit(figure: str, value, target: str, **extra) -> None:
-    print(json.dumps({"figure": figure, "value": value, "target": target, **extra}), flush=True)
 
 
 def main() -> None:

@@ -21,7 +21,6 @@ names one to reuse (its demo set and feature cache are then kept).
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import tempfile
@@ -29,12 +28,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-
-def emit(figure: str, value, **info) -> None:
-    import torch
-
-    print(json.dumps({"figure": figure, "value": value, **info, "load_avg_1min": round(os.getloadavg()[0], 2),
-                      "torch_threads": torch.get_num_threads()}), flush=True)
+from common import emit  # noqa: E402
 
 
 def bench(preset: str, overrides: list[str]) -> dict:
@@ -51,7 +45,7 @@ def bench(preset: str, overrides: list[str]) -> dict:
 def report(preset: str, out: dict) -> None:
     record, result, cfg = out["record"], out["result"], out["cfg"]
     ref = result["reference"]["accuracy"]
-    emit("reference_classifier_seconds", record["reference_seconds"], gan=preset,
+    emit(f"{preset}_gan_reference_classifier_seconds", record["reference_seconds"],
          reference_test_accuracy=round(ref["value"], 3), reference_test_n=ref["n"])
     fid = result["fidelity"]
     best = max(out["history"], key=lambda h: h["fidelity"])
@@ -63,8 +57,8 @@ def report(preset: str, out: dict) -> None:
                   best_tracked_epoch=best["epoch"], best_tracked_fidelity=best["fidelity"],
                   reference_real_held_out_fidelity=round(result["real_fidelity"]["overall"], 3))
     if preset == "conditional":
-        emit("conditional_gan_train_seconds", record["train_seconds"], target="<= 300", epochs=cfg.epochs)
-        emit("conditional_gan_fidelity", round(fid["overall"], 3), target=">= 0.80",
+        emit("conditional_gan_train_seconds", record["train_seconds"], "<= 300", epochs=cfg.epochs)
+        emit("conditional_gan_fidelity", round(fid["overall"], 3), ">= 0.80",
              per_class=[round(v, 2) for v in fid["per_class"]], **common)
     else:
         emit("paper_gan_train_seconds", record["train_seconds"], epochs=cfg.epochs)

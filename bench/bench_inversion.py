@@ -16,8 +16,6 @@ If ../shared/data/gtzan-mini is absent, synthetic harmonic signals are used (not
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import sys
 import time
 from pathlib import Path
@@ -32,6 +30,7 @@ import torch  # noqa: E402
 
 from core import inversion  # noqa: E402
 from core.config import FeatureConfig  # noqa: E402
+from common import emit  # noqa: E402
 
 GTZAN_MINI = ROOT.parent / "shared" / "data" / "gtzan-mini"
 
@@ -121,14 +120,7 @@ def main() -> None:
     sc_ours = float(np.mean([r["sc_ours"] for r in rows]))
     sc_lib = float(np.mean([r["sc_librosa"] for r in rows]))
     note = (f"{source}; {len(rows)} x {args.seconds:g} s, {rows[0]['frames']} frames, n_iter={args.n_iter}, "
-            f"torch threads={torch.get_num_threads()}, load avg(1 min)={os.getloadavg()[0]:.2f}")
-
-    def emit(figure, value, target=None, **extra):
-        line = {"figure": figure, "value": round(value, 4) if isinstance(value, float) else value}
-        if target is not None:
-            line["target"] = target
-        line.update(extra)
-        print(json.dumps(line), flush=True)
+            f"torch threads={torch.get_num_threads()}")
 
     emit("griffinlim_3s_seconds", t_ours, "<= 0.2", note=note + "; median over segments of median warm "
          "mel_db_to_audio time (mel -> magnitude -> Griffin-Lim -> peak limit)")

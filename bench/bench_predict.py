@@ -29,6 +29,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from common import emit  # noqa: E402
+
 GTZAN_MINI = ROOT.parent / "shared" / "data" / "gtzan-mini"
 CLIP = GTZAN_MINI / "blues" / "blues.00000.wav"
 
@@ -43,11 +45,6 @@ p = predict.predict({clip!r}, predictor)
 t3 = time.perf_counter()
 print(json.dumps({{"imports": t1 - t0, "load": t2 - t1, "predict": t3 - t2, "top": p.top(1)[0][0]}}))
 """
-
-
-def emit(figure: str, value: float, target: str = "", **extra) -> None:
-    print(json.dumps({"figure": figure, "value": round(value, 4), "target": target,
-                      "load_avg_1min": round(os.getloadavg()[0], 2), "cores": os.cpu_count(), **extra}), flush=True)
 
 
 def median_time(fn, repeats: int) -> float:
@@ -83,7 +80,7 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=0, help="torch intra-op threads (0 = torch's default)")
     args = ap.parse_args()
     if not CLIP.is_file():
-        print(json.dumps({"figure": "skipped", "reason": f"{CLIP} not found (only on project machines)"}))
+        emit("warm_predict_30s_seconds", None, "skipped", note=f"{CLIP} not found (only on project machines)")
         return
 
     with tempfile.TemporaryDirectory(prefix="genrelab-bench-predict-") as data:

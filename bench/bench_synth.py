@@ -10,7 +10,6 @@ Writes into a temporary data folder (``GENRELAB_DATA_DIR``), removed afterwards.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import resource
 import sys
@@ -19,6 +18,8 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from common import emit  # noqa: E402
 
 
 def _cpu_seconds() -> float:
@@ -50,10 +51,9 @@ def main() -> None:
         make_demo_dataset(clips_per_genre=args.clips_per_genre, seconds=args.seconds, sr=args.sr)
         again = time.perf_counter() - t1
     assert n_files == len(GENRES) * args.clips_per_genre, n_files
-    print(json.dumps({"figure": "demo_generation_seconds", "value": round(elapsed, 2), "target": "<= 30",
-                      "clips": n_files, "seconds_per_clip": args.seconds, "cpus": os.cpu_count(),
-                      "cpu_seconds": round(cpu, 2), "load_avg_1min_before": round(load, 2),
-                      "cached_call_seconds": round(again, 4)}))
+    emit("demo_generation_seconds", round(elapsed, 2), "<= 30", clips=n_files, seconds_per_clip=args.seconds,
+         cpus=os.cpu_count(), cpu_seconds=round(cpu, 2), load_average_before=round(load, 2),
+         cached_call_seconds=round(again, 4))
 
 
 if __name__ == "__main__":
