@@ -1,0 +1,41 @@
+"""The catalog of figures README shows, in its order: ``"<script>/<figure>": (what it measures, target)``.
+
+Adding a figure to README is one line here (the script emits it with :func:`common.emit`; ``run_all.py``
+collects it into ``results.json``; ``readme_figures.py`` renders it). A listed figure missing from
+``results.json`` makes the generator fail, naming it.
+"""
+
+FIGURES: dict[str, tuple[str, str]] = {
+    "bench_features/demo_generation_seconds": ("demo set generation, 200 clips × 10 s (s)", "≤ 30 s"),
+    "bench_features/extraction_cold_clips_per_second": ("feature extraction, cold, gtzan-mini (100 × 30 s), clips/s",
+                                                        "≥ 50"),
+    "bench_features/cached_reload_clips_per_second": ("cached reload of gtzan-mini's features, clips/s", "≥ 1000"),
+    "bench_classifier/paper_seconds_per_epoch_699_clips": ("paper preset, one epoch on 699 clips × 174 frames (s)",
+                                                           "report"),
+    "bench_classifier/recommended_cv_gtzan_mini": ("recommended preset, 5-fold CV on gtzan-mini, clip accuracy "
+                                                   "pooled over the 100 clips", "≥ 85 %"),
+    "bench_classifier/recommended_cv_seconds_per_fold": ("recommended preset, seconds per fold", "≤ 60 s"),
+    "bench_classifier/paper_cv_gtzan_mini": ("paper preset (120 epochs), same 5-fold CV", "30 points below "
+                                             "recommended"),
+    "bench_classifier/recommended_demo_test_accuracy": ("recommended preset on the demo set, stratified split, "
+                                                        "seed 0", "report"),
+    "bench_inversion/griffinlim_3s_seconds": ("Griffin-Lim, 3 s segment, 32 iterations, one thread (s)", "≤ 0.2 s"),
+    "bench_inversion/speedup_vs_librosa": ("… speed-up over librosa's mel_to_audio", "≥ 20×"),
+    "bench_inversion/spectral_convergence_ratio_ours_over_librosa": ("… spectral convergence, ours / librosa's",
+                                                                     "≤ 1.1"),
+    "bench_gan/conditional_gan_train_seconds": ("conditional GAN on the demo set, training (s)", "≤ 300 s"),
+    "bench_gan/conditional_gan_fidelity": ("conditional GAN genre fidelity (the recommended classifier's verdict)",
+                                           "≥ 80 %"),
+    "bench_gan/paper_gan_fidelity": ("paper GAN genre fidelity", "report (chance: 10 %)"),
+    "bench_predict/warm_predict_30s_seconds": ("prediction of a 30 s clip, warm (s)", "≤ 0.5 s"),
+    "bench_predict/cold_predict_30s_seconds": ("prediction, cold in a new process: imports, model load, predict (s)",
+                                               "≤ 3 s"),
+    "bench_app/app_cold_start_seconds": ("app cold start to an interactive home page (s)", "≤ 5 s"),
+    "bench_app/page_switch_seconds_mean": ("page switch, mean over six pages (s)", "≤ 1 s"),
+}
+
+STUDY: dict[str, str] = {
+    "bench_experiment/demo_table": "demo set",
+    "bench_experiment/gtzan-mini_table": "gtzan-mini",
+}
+"""The study's table: ``bench_experiment`` table figure → its column in README."""

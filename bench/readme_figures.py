@@ -1,0 +1,153 @@
+"""Rewrite README's figures table and the study's table from ``bench/results.json``.
+
+    python bench/readme_figures.py           # rewrite README.md between its markers
+    python bench/readme_figures.py --check   # exit 1 if README.md is not what results.json says
+
+The figures table sits between ``<!-- figures:start -->`` and ``<!-- figures:end -->``: one row per
+entry of :data:`figures.FIGURES`, in that order. The study's table sits between ``<!-- study:start -->``
+and ``<!-- study:end -->``, built from ``bench_experiment``'s table figures (:data:`figures.STUDY`), with
+the p-values of every comparison it shows adjusted together (Holm). A catalogued figure missing from
+results.json is an error that names it: README never shows a number that no command produced. Text
+outside the markers is left byte for byte; running it twice changes nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from pathlib import Path
+
+import numpy as np
+
+BENCH = Path(__file__).resolve().parent
+sys.path.insert(0, str(BENCH.parent))
+
+from core import evaluate, experiment  # noqa: E402
+from figures import FIGURES, STUDY  # noqa: E402
+
+README = BENCH.parent / "README.md"
+RESULTS = BENCH / "results.json"
+
+
+class MissingFigures(KeyError):
+    """Figures the catalog lists that results.json does not hold."""
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:.1f} %"
+
+
+def render_value(entry: dict) -> str:
+    """A figure's value for a table cell: accuracies with their interval and count, numbers as printed."""
+    value = entry["value"]
+    if value is None:
+        return f"skipped: {entry.get('note', 'no value')}"
+    if isinstance(value, dict) and {"value", "lo", "hi"} <= set(value):
+        count = f", {value['correct']} of {value['n']} clips" if "n" in value else ""
+        return f"**{_pct(value['value'])}** (95 % CI {_pct(value['lo'])}–{_pct(value['hi'])}{count})"
+    if isinstance(value, (int, float)):
+        return f"**{value:g}**"
+    return f"`{json.dumps(value, ensure_ascii=False)}`"
+
+
+def provenance(entry: dict) -> str:
+    """When, where and how a figure was measured: date, commit, load, and whether it was a quick run."""
+    text = f"{entry['date']}, `{entry['commit']}`, load {entry.get('load_average', '?')}"
+    if entry.get("quick"):
+        text += f"; quick run (`{' '.join(entry['args'])}`)"
+    if entry.get("not_regenerated"):
+        text += f"; **not regenerated** since: {entry['not_regenerated']}"
+    return text
+
+
+def _require(results: dict, keys) -> None:
+    missing = [k for k in keys if k not in results]
+    if missing:
+        raise MissingFigures(f"results.json has no {', '.join(missing)}: run `python bench/run_all.py --only "
+                             f"<job>` for the script(s) that print them, or remove them from bench/figures.py")
+
+
+def render_figures(results: dict, catalog: dict[str, tuple[str, str]] = FIGURES) -> str:
+    """The figures table (Markdown) for every catalogued figure, in catalog order."""
+    _require(results, catalog)
+    lines = ["| figure (script) | target | measured | measured when, at which commit, machine load |",
+             "|---|---|---|---|"]
+    for key, (description, target) in catalog.items():
+        entry = results[key]
+        lines.append(f"| {description} (`{key.split('/')[0]}`) | {target} | {render_value(entry)} | "
+                     f"{provenance(entry)} |")
+    return "\n".join(lines)
+
+
+def render_study(results: dict, study: dict[str, str] = STUDY) -> str:
+    """The study's table: one column per experiment, Holm's adjustment over every comparison shown."""
+    _require(results, study)
+    tables = {name: results[key]["value"] for key, name in study.items()}
+    cells = list(dict.fromkeys(r["cell"] for t in tables.values() for r in t["summary"]))
+    diffs = [(name, d) for name, t in tables.items() for d in t["differences"]]
+    adjusted = evaluate.holm([math.nan if d["p_value"] is None else d["p_value"] for _, d in diffs])
+    m = int(np.sum(~np.isnan(adjusted)))
+    lines = [f"| setting | {' | '.join(tables)} |", "|---" * (len(tables) + 1) + "|"]
+    for cell in cells:
+        row = [next((r for r in t["summary"] if r["cell"] == cell), None) for t in tables.values()]
+        lines.append(f"| {cell} | " + " | ".join(
+            "–" if r is None else f"{_pct(r['mean'])} ({_pct(r['lo'])}–{_pct(r['hi'])}; {r['interval']})"
+            if r["lo"] is not None else f"{_pct(r['mean'])} ({r['interval']})" for r in row) + " |")
+    lines.append(f"| **difference to the same seed's baseline** (Holm over the {m} comparisons of this table) |"
+                 + " |" * len(tables))
+    for cell in dict.fromkeys(d["cell"] for _, d in diffs):
+        texts = []
+        for name in tables:
+            found = [(d, p) for (n, d), p in zip(diffs, adjusted) if n == name and d["cell"] == cell]
+            if not found:
+                texts.append("–")
+                continue
+            d, p = found[0]
+            d = {**d, "p_holm": None if math.isnan(p) else float(p)}
+            text = f"{100 * d['mean']:+.1f} pts"
+            if d["lo"] is not None:
+                text += f" [{100 * d['lo']:+.1f}, {100 * d['hi']:+.1f}]"
+            verdict = experiment.verdict(d, m)
+            texts.append(f"{text}: **{verdict}**" if "helped" in verdict or "hurt" in verdict else f"{text}: {verdict}")
+        lines.append(f"| {cell} | " + " | ".join(texts) + " |")
+    sources = [f"{name}: {tables[name]['measured_on']} ({provenance(results[key])})" for key, name in study.items()]
+    return "\n".join(lines) + "\n\n" + "\n".join(f"- {s}" for s in sources)
+
+
+def replace_between(text: str, name: str, body: str) -> str:
+    """``text`` with everything between ``<!-- name:start -->`` and ``<!-- name:end -->`` replaced by ``body``."""
+    start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
+    if text.count(start) != 1 or text.count(end) != 1 or text.index(start) > text.index(end):
+        raise ValueError(f"README needs exactly one {start} followed by one {end}")
+    head, rest = text.split(start)
+    _, tail = rest.split(end)
+    return f"{head}{start}\n{body}\n{end}{tail}"
+
+
+def update(text: str, results: dict, catalog: dict = FIGURES, study: dict = STUDY) -> str:
+    """README text with both generated tables rewritten from ``results``."""
+    text = replace_between(text, "figures", render_figures(results, catalog))
+    return replace_between(text, "study", render_study(results, study))
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--check", action="store_true", help="only check that README.md is up to date")
+    ap.add_argument("--readme", type=Path, default=README)
+    ap.add_argument("--results", type=Path, default=RESULTS)
+    args = ap.parse_args(argv)
+    text = args.readme.read_text()
+    new = update(text, json.loads(args.results.read_text()))
+    if args.check:
+        if new != text:
+            print(f"{args.readme} is out of date: run python bench/readme_figures.py", file=sys.stderr)
+            return 1
+        return 0
+    args.readme.write_text(new)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
