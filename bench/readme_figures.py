@@ -39,6 +39,10 @@ def _pct(x: float) -> str:
     return f"{100 * x:.1f} %"
 
 
+def _range(lo: float, hi: float) -> str:
+    return f"{100 * lo:.1f}–{100 * hi:.1f} %"
+
+
 def render_value(entry: dict) -> str:
     """A figure's value for a table cell: accuracies with their interval and count, numbers as printed."""
     value = entry["value"]
@@ -46,7 +50,7 @@ def render_value(entry: dict) -> str:
         return f"skipped: {entry.get('note', 'no value')}"
     if isinstance(value, dict) and {"value", "lo", "hi"} <= set(value):
         count = f", {value['correct']} of {value['n']} clips" if "n" in value else ""
-        return f"**{_pct(value['value'])}** (95 % CI {_pct(value['lo'])}–{_pct(value['hi'])}{count})"
+        return f"**{_pct(value['value'])}** (95 % CI {_range(value['lo'], value['hi'])}{count})"
     if isinstance(value, (int, float)):
         return f"**{value:g}**"
     return f"`{json.dumps(value, ensure_ascii=False)}`"
@@ -93,9 +97,9 @@ def render_study(results: dict, study: dict[str, str] = STUDY) -> str:
     for cell in cells:
         row = [next((r for r in t["summary"] if r["cell"] == cell), None) for t in tables.values()]
         lines.append(f"| {cell} | " + " | ".join(
-            "–" if r is None else f"{_pct(r['mean'])} ({_pct(r['lo'])}–{_pct(r['hi'])}; {r['interval']})"
+            "–" if r is None else f"{_pct(r['mean'])} ({_range(r['lo'], r['hi'])}; {r['interval']})"
             if r["lo"] is not None else f"{_pct(r['mean'])} ({r['interval']})" for r in row) + " |")
-    lines.append(f"| **difference to the same seed's baseline** (Holm over the {m} comparisons of this table) |"
+    lines.append(f"| **difference to the same seed's baseline** (Holm over {m} comparison{'s' if m != 1 else ''}) |"
                  + " |" * len(tables))
     for cell in dict.fromkeys(d["cell"] for _, d in diffs):
         texts = []

@@ -1,0 +1,90 @@
+"""bench/readme_figures.py: README's generated tables round-trip, are idempotent and refuse missing figures."""
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCH = Path(__file__).resolve().parent.parent / "bench"
+sys.path.insert(0, str(BENCH))
+
+import readme_figures  # noqa: E402
+import run_all  # noqa: E402
+
+CATALOG = {"bench_a/speed": ("speed of a (s)", "≤ 1 s"), "bench_b/accuracy": ("accuracy of b", "≥ 50 %")}
+STUDY = {"bench_experiment/demo_table": "demo"}
+STAMP = {"date": "2026-12-01 00:00 UTC", "commit": "abc1234", "load_average": 1.5, "quick": False, "args": []}
+TABLE = {"measured_on": "demo; seeds 0–1", "comparisons": 1,
+         "summary": [{"cell": "paper LSTM, baseline", "seeds": 2, "unit": "seeds", "clips": None, "mean": 0.5,
+                      "std": 0.1, "lo": 0.4, "hi": 0.6, "interval": "t over 2 seeds"}],
+         "differences": [{"cell": "paper LSTM + 70/genre from the paper GAN", "seeds": 2, "unit": "seeds",
+                          "clips": None, "mean": 0.05, "lo": -0.1, "hi": 0.2, "p_value": 0.2, "p_holm": 0.2,
+                          "test": "paired t over 2 seeds", "verdict": "x"}]}
+README = ("# Title\n\nBefore.\n\n<!-- figures:start -->\nold table\n<!-- figures:end -->\n\nBetween.\n"
+          "<!-- study:start -->\n<!-- study:end -->\nAfter.\n")
+
+
+def results(**changes):
+    out = {"bench_a/speed": {"value": 0.25, **STAMP},
+           "bench_b/accuracy": {"value": {"value": 0.76, "lo": 0.668, "hi": 0.833, "correct": 76, "n": 100}, **STAMP,
+                                "quick": True, "args": ["--folds", "1"]},
+           "bench_experiment/demo_table": {"value": TABLE, **STAMP}}
+    out.update(changes)
+    return out
+
+
+def test_tables_render_every_catalogued_figure_and_leave_the_rest_alone():
+    text = readme_figures.update(README, results(), CATALOG, STUDY)
+    assert text.startswith("# Title\n\nBefore.\n\n<!-- figures:start -->\n| figure (script)")
+    assert text.endswith("<!-- study:end -->\nAfter.\n") and "\n\nBetween.\n" in text and "old table" not in text
+    assert "| speed of a (s) (`bench_a`) | ≤ 1 s | **0.25** | 2026-12-01 00:00 UTC, `abc1234`, load 1.5 |" in text
+    assert "**76.0 %** (95 % CI 66.8–83.3 %, 76 of 100 clips)" in text and "quick run (`--folds 1`)" in text
+    assert "| paper LSTM, baseline | 50.0 % (40.0–60.0 %; t over 2 seeds) |" in text
+    assert "+5.0 pts [-10.0, +20.0]: no difference shown (paired t over 2 seeds: p = 0.2" in text
+
+
+def test_round_trip_and_idempotent():
+    once = readme_figures.update(README, results(), CATALOG, STUDY)
+    assert readme_figures.update(once, results(), CATALOG, STUDY) == once
+    changed = readme_figures.update(once, results(**{"bench_a/speed": {"value": 0.5, **STAMP}}), CATALOG, STUDY)
+    assert "**0.5**" in changed and "**0.25**" not in changed
+    assert readme_figures.update(changed, results(), CATALOG, STUDY) == once  # back again, byte for byte
+
+
+def test_missing_figure_or_markers_fail_loudly():
+    incomplete = results()
+    del incomplete["bench_b/accuracy"]
+    with pytest.raises(readme_figures.MissingFigures, match="bench_b/accuracy"):
+        readme_figures.update(README, incomplete, CATALOG, STUDY)
+    with pytest.raises(ValueError, match="figures:start"):
+        readme_figures.update(README.replace("<!-- figures:end -->", ""), results(), CATALOG, STUDY)
+
+
+def test_study_table_adjusts_over_every_comparison_it_shows():
+    two = {"bench_experiment/demo_table": "demo", "bench_experiment/other_table": "other"}
+    significant = {**TABLE, "differences": [{**TABLE["differences"][0], "p_value": 0.03}]}
+    alone = readme_figures.render_study(results(**{"bench_experiment/demo_table": {"value": significant, **STAMP}}),
+                                        STUDY)
+    assert "**augmentation helped on this data" in alone and "(Holm over 1 comparison)" in alone
+    both = readme_figures.render_study(results(**{"bench_experiment/demo_table": {"value": significant, **STAMP},
+                                                  "bench_experiment/other_table": {"value": significant, **STAMP}}),
+                                       two)
+    assert "helped" not in both and both.count("p = 0.03, 0.06 after Holm") == 2
+
+
+def test_run_all_merge_replaces_a_jobs_entries_and_refuses_duplicates():
+    old = {"bench_features/a": {"job": "bench_features", "value": 1}, "bench_gan/b": {"job": "bench_gan", "value": 2}}
+    new = run_all.merge(old, "bench_features", [{"figure": "c", "job": "bench_features", "value": 3}])
+    assert new == {"bench_features/c": {"figure": "c", "job": "bench_features", "value": 3},
+                   "bench_gan/b": {"job": "bench_gan", "value": 2}}
+    with pytest.raises(ValueError, match="twice"):
+        run_all.merge({}, "bench_features", [{"figure": "c"}, {"figure": "c"}])
+    assert run_all.figures('noise\n{"figure": "x", "value": 1}\n[1]\n') == [{"figure": "x", "value": 1}]
+
+
+def test_readme_is_what_results_json_says():
+    readme = BENCH.parent / "README.md"
+    text = readme.read_text()
+    assert readme_figures.update(text, json.loads((BENCH / "results.json").read_text())) == text, (
+        "README.md's generated tables are out of date: run python bench/readme_figures.py")
