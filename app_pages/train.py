@@ -4,7 +4,18 @@ import streamlit as st
 
 from app_pages.common import (check_form, dataset_selector, job_progress, preset_picker, reopen_picker,
                               result_view, resume_button, settings_form, start_button)
-from core import charts, config, runs, tasks
+from core import catalog, charts, config, runs, splits, tasks
+from core.datasets import DatasetError, list_clips
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def clip_keys(root: str) -> list[str]:
+    """The dataset's clip keys (``<label>/<stem>``), for split advice; none if it cannot be listed."""
+    try:
+        return [c.key for c in list_clips(root).clips]
+    except DatasetError:
+        return []
+
 
 st.title("Train a genre classifier")
 st.caption("The paper preset is the study's LSTM on the first 4 s of each clip; the recommended preset "
@@ -26,8 +37,11 @@ data_name, data_root = selected
 preset_name = preset_picker({**config.PRESETS, **config.CLASSIC_PRESETS},
                             {"paper": "paper (the study)", "recommended": "recommended", "classic": "classic"},
                             "recommended", key="train_preset")
-default = config.preset(preset_name)
-cfg = settings_form(default, key=f"cfg-{preset_name}")
+advice = splits.advise(clip_keys(str(data_root)), config.preset(preset_name).split, synthetic=data_name == catalog.DEMO)
+default = config.preset(preset_name, **({"split": advice.split} if advice.split else {}))
+if advice.note:
+    st.info(advice.note)
+cfg = settings_form(default, key=f"cfg-{preset_name}" + (f"-{advice.split}" if advice.split else ""))
 run_id = start_button("Start training", lambda: tasks.submit_classifier(cfg, data_root, data_name, preset=preset_name,
                                                                         enqueue=True), "train_run")
 

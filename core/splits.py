@@ -6,12 +6,14 @@ returns index arrays into them.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 from sklearn.model_selection import StratifiedKFold, train_test_split
 
+from . import GENRES
 from .paths import REPO_ROOT
 
 SPLIT_LISTS = REPO_ROOT / "assets" / "gtzan-splits"
@@ -122,6 +124,50 @@ def filtered_split(keys: list[str], lists: Path = SPLIT_LISTS) -> Split:
         if parts[-1].size == 0:
             raise ValueError(f"the artist-filtered split needs full GTZAN: no clip of its {part} list was found")
     return Split(*parts, "GTZAN artist-filtered (Kereliuk et al. 2015)")
+
+
+def _filtered_keys(lists: Path = SPLIT_LISTS) -> set[str]:
+    return {n.rsplit(".", 1)[0] for part in ("train", "valid", "test")
+            for n in (lists / f"{part}_filtered.txt").read_text().split()}
+
+
+GTZAN_KEY = re.compile(rf"^({'|'.join(GENRES)})/\1\.\d{{5}}$")
+"""A GTZAN clip key, ``<genre>/<genre>.000NN``."""
+
+
+@dataclass(frozen=True)
+class SplitAdvice:
+    """Which split a preset should use on a dataset by default, and what the page should say about it."""
+
+    split: str | None
+    """Split kind to use instead of the preset's own (None: keep the preset's)."""
+    note: str
+    """Why, in a sentence or two for the Train page ("" when there is nothing to warn about)."""
+
+
+def advise(keys: list[str], preset_split: str, synthetic: bool = False, lists: Path = SPLIT_LISTS) -> SplitAdvice:
+    """The honest default split for a preset whose own split is ``preset_split``, given the dataset's clip keys.
+
+    Full GTZAN (every clip of the artist-filtered lists present) gets the artist-filtered split instead of
+    a random one, except for the study's own ``paper`` split, which stays faithful and is warned about.
+    Other datasets whose keys look like GTZAN's (e.g. gtzan-mini) get a warning that a random split may
+    put one artist on both sides; other datasets, and the ``synthetic`` demo set (named like GTZAN, no
+    artists), nothing.
+    """
+    present = set(keys)
+    artist = ("GTZAN holds several clips of the same artist (often of the same album), so a random split "
+              "may put one artist on both sides of it, and accuracy then rewards recognising the artist.")
+    if _filtered_keys(lists) <= present:
+        if preset_split == "paper":
+            return SplitAdvice(None, "This is full GTZAN. The paper preset keeps the study's random split to "
+                               f"reproduce it: {artist} Choose split = filtered for an honest figure.")
+        return SplitAdvice("filtered", "This is full GTZAN, so the split defaults to Kereliuk et al.'s "
+                           f"artist-filtered split (no artist on both sides). {artist}")
+    gtzan_like = sum(bool(GTZAN_KEY.match(k)) for k in keys)
+    if keys and gtzan_like >= len(keys) / 2 and preset_split != "filtered" and not synthetic:
+        return SplitAdvice(None, f"{gtzan_like} of these {len(keys)} clips are named like GTZAN's but this is not "
+                           f"the full set, so the artist-filtered split cannot be used. {artist}")
+    return SplitAdvice(None, "")
 
 
 def make_split(kind: str, y: np.ndarray, keys: list[str], seed: int) -> Split:

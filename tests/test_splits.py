@@ -52,3 +52,20 @@ def test_filtered_split_uses_shipped_lists():
     assert not set(s.train) & set(s.test)
     with pytest.raises(ValueError, match="full GTZAN"):
         filtered_split(keys[:5])
+
+
+def test_split_advice_full_gtzan_gtzan_like_and_other():
+    from core.splits import _filtered_keys, advise
+
+    full = sorted(_filtered_keys())
+    assert len(full) == 930
+    recommended = advise(full + ["jazz/jazz.00054"], "stratified")
+    assert recommended.split == "filtered" and "full GTZAN" in recommended.note
+    paper = advise(full, "paper")
+    assert paper.split is None and "split = filtered" in paper.note  # the study's split stays, with a warning
+    mini = advise(full[::10], "stratified")
+    assert mini.split is None and "not the full set" in mini.note and "one artist on both sides" in mini.note
+    assert advise(full[::10], "stratified", synthetic=True).note == ""  # the demo set: GTZAN names, no artists
+    assert advise(["low/low.00000", "high/high.00001"], "stratified") == advise([], "paper") == (
+        advise(["a/1", "b/2"], "fold5"))
+    assert advise(["a/1"], "fold5").note == "" and advise(full[:-1], "stratified").split is None

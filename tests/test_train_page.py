@@ -91,3 +91,35 @@ def test_reopen_list_leaves_out_experiment_children(tones_app, tone_dataset):
     assert not at.exception
     options = at.selectbox(key="train_run_reopen").options
     assert any("my own run" in o for o in options) and not any("experiment cell" in o for o in options)
+
+
+def fake_clips(root: Path, keys) -> Path:
+    """A folder of one-byte files named by clip key: enough to list, never decoded by the Train page."""
+    for key in keys:
+        path = root / f"{key}.wav"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"x")
+    return root
+
+
+def test_full_gtzan_defaults_to_the_artist_filtered_split_and_says_why(tmp_path, monkeypatch):
+    from core import splits
+
+    keys = sorted(splits._filtered_keys())
+    monkeypatch.setenv("GENRELAB_DATASETS", f"gtzan={fake_clips(tmp_path / 'gtzan', keys)};"
+                                            f"mini={fake_clips(tmp_path / 'mini', keys[::31])}")
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params.update(dataset="gtzan", preset="recommended")
+    at.switch_page("app_pages/train.py").run()
+    assert not at.exception
+    assert at.selectbox(key="cfg-recommended-filtered-split").value == "filtered"
+    assert any("This is full GTZAN" in i.value and "artist-filtered" in i.value for i in at.info)
+    at.selectbox(key="dataset_choice").set_value("mini").run()
+    assert not at.exception
+    assert at.selectbox(key="cfg-recommended-split").value == "stratified"
+    assert any("one artist on both sides" in i.value and "not the full set" in i.value for i in at.info)
+
+
+def test_no_artist_note_on_other_datasets(tones_app):
+    tones_app.switch_page("app_pages/train.py").run()
+    assert not tones_app.exception and not any("artist" in i.value for i in tones_app.info)
