@@ -112,10 +112,15 @@ def cmd_extract(args) -> int:
 
 
 def cmd_train(args) -> int:
-    from . import config, runs, tasks
+    from . import config, datasets, runs, splits, tasks
 
-    cfg = config.with_overrides(config.preset(args.preset, seed=args.seed), args.set or [])
     root = resolve_data(args.data)
+    cfg = config.preset(args.preset, seed=args.seed)
+    advice = splits.advise([c.key for c in datasets.list_clips(root).clips], cfg.split,
+                           synthetic=data_name(args.data) == "demo")
+    if advice.note:
+        print(advice.note)
+    cfg = config.with_overrides(cfg, [*([f"split={advice.split}"] if advice.split else []), *(args.set or [])])
     run_id = tasks.submit_classifier(cfg, root, data_name(args.data), preset=args.preset, enqueue=args.queue)
     print(f"run {run_id}")
     bar = TerminalProgress("train")
