@@ -136,7 +136,10 @@ def gallery_view(record: dict, cfg: GANConfig, result: dict) -> None:
         st.caption("Conditional samples are de-scaled and de-normalised to dB log-mels, exactly as they join a "
                    f"classifier's data. Real examples: the middle {cfg.segment_seconds:g} s of training clips.")
     st.caption("Both sides go through the same Griffin-Lim inversion, so its phasey artefacts are not the GAN's "
-               "fault. One colour scale for both.")
+               "fault. One colour scale for both. Every example plays at the same loudness "
+               f"({inversion.LISTENING_RMS_DB:g} dB RMS): log-mels in dB re the clip maximum (the paper GAN's and "
+               "its real examples) would otherwise play tens of dB quieter than the conditional GAN's, a difference "
+               "of level, not of content.")
     fake = generated(record["id"], genre, n, cfg.seed)
     true = real(record["id"], genre, n, fs, tuple(record["split"]["train"]), cfg)
     mels = [m for m, _ in fake + true]

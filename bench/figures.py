@@ -32,6 +32,12 @@ FIGURES: dict[str, tuple[str, str]] = {
                                                "≤ 3 s"),
     "bench_app/app_cold_start_seconds": ("app cold start to an interactive home page (s)", "≤ 5 s"),
     "bench_app/page_switch_seconds_mean": ("page switch, mean over six pages (s)", "≤ 1 s"),
+    "bench_repro/same_seed_same_threads_identical": ("same seed, same thread count, two fresh processes: identical "
+                                                     "numbers", "true"),
+    "bench_repro/threads_accuracy_change_points": ("… 2 threads instead of 1: change of test accuracy (points)",
+                                                   "report"),
+    "bench_repro/threads_predictions_changed": ("… 2 threads instead of 1: test clips predicted differently",
+                                                "report"),
 }
 
 STUDY: dict[str, str] = {

@@ -34,12 +34,13 @@ import torch
 from .device import one_thread
 
 __all__ = ["mel_db_to_audio", "mel_to_stft_magnitude", "mel_pinv", "griffinlim", "stft_magnitude",
-           "spectral_convergence", "wav_bytes", "listenable"]
+           "spectral_convergence", "wav_bytes", "match_level", "listenable"]
 
 AMIN = 1e-10            # power floor of the app's log-mels (dB re 1.0 → -100 dB)
 REFINE_ITERS = 50       # accelerated projection steps refining the clipped pseudo-inverse (mel_to_stft_magnitude)
 PEAK = 0.95             # mel_db_to_audio scales its output down to this peak if it is louder
 _SILENCE = 1.0 / 32768  # wav_bytes: a peak below one 16-bit LSB would play as silence
+LISTENING_RMS_DB = -20.0  # match_level: every example of a gallery plays at this RMS level (dB re full scale)
 
 
 @functools.lru_cache(maxsize=16)
@@ -319,6 +320,36 @@ def spectral_convergence(y: np.ndarray, target_mag: np.ndarray, n_fft: int = 204
     return float(np.linalg.norm(mag - target) / denom)
 
 
+def match_level(y: np.ndarray, rms_db: float = LISTENING_RMS_DB, peak: float = PEAK) -> np.ndarray:
+    """Scale each clip to the same loudness for listening side by side, then limit its peak.
+
+    Log-mels in dB *re the clip's maximum* (the paper GAN's, and the real clips it learnt from) invert
+    tens of dB quieter than log-mels in dB re 1.0 (the conditional GAN's): a difference of level, not of
+    content. Played at one RMS level, examples of either kind can be compared by ear.
+
+    Parameters
+    ----------
+    y : np.ndarray, shape ``(..., samples)``
+        Audio clips along the last axis.
+    rms_db : float
+        Target RMS level of every clip (dB re full scale, 1.0).
+    peak : float in (0, 1]
+        A clip whose peak would exceed this after scaling is scaled down to it (its RMS then stays below
+        ``rms_db``).
+
+    Returns
+    -------
+    np.ndarray, float32, the same shape as ``y``
+        Clips with a peak below one 16-bit step (silence) are returned unchanged.
+    """
+    y = np.asarray(y, dtype=np.float64)
+    rms = np.sqrt(np.mean(y ** 2, axis=-1, keepdims=True))
+    audible = np.abs(y).max(axis=-1, keepdims=True) >= _SILENCE
+    y = y * np.where(audible, 10.0 ** (rms_db / 20.0) / np.maximum(rms, 1e-30), 1.0)
+    loudest = np.abs(y).max(axis=-1, keepdims=True)
+    return (y * np.where(loudest > peak, peak / np.maximum(loudest, 1e-30), 1.0)).astype(np.float32)
+
+
 def wav_bytes(y: np.ndarray, sr: int) -> bytes:
     """16-bit PCM mono WAV bytes of ``y`` for ``st.audio``.
 
@@ -360,7 +391,8 @@ def wav_bytes(y: np.ndarray, sr: int) -> bytes:
 
 
 def listenable(mels: list[np.ndarray], sr: int = 22050) -> list[bytes | None]:
-    """WAV bytes of each dB log-mel through one batched :func:`mel_db_to_audio`; None for one that comes out silent.
+    """WAV bytes of each dB log-mel through one batched :func:`mel_db_to_audio`, every clip at one loudness
+    (:func:`match_level`); None for one that comes out silent.
 
     Parameters
     ----------
@@ -378,7 +410,7 @@ def listenable(mels: list[np.ndarray], sr: int = 22050) -> list[bytes | None]:
     if not mels:
         return []
     with one_thread():
-        audio = mel_db_to_audio(np.stack(mels), sr=sr)
+        audio = match_level(mel_db_to_audio(np.stack(mels), sr=sr))
     out = []
     for y in audio:
         try:

@@ -274,3 +274,18 @@ def test_listenable_gives_wav_bytes_or_none_for_silence_and_restores_threads():
     y, sr = sf.read(io.BytesIO(wavs[0]))
     assert sr == fcfg.sr and abs(len(y) - fcfg.sr) <= fcfg.hop_length and np.abs(y).max() > 0.1
     assert inversion.listenable([], fcfg.sr) == []
+
+
+def test_match_level_plays_quiet_and_loud_clips_at_one_loudness():
+    from core.inversion import LISTENING_RMS_DB, PEAK, match_level
+
+    t = np.arange(22050) / 22050
+    tone = np.sin(2 * np.pi * 220 * t)
+    clips = np.stack([0.005 * tone, 0.5 * tone, np.zeros_like(t)])  # 40 dB apart, and silence
+    out = match_level(clips)
+    rms_db = 20 * np.log10(np.sqrt(np.mean(out[:2].astype(np.float64) ** 2, axis=-1)))
+    np.testing.assert_allclose(rms_db, [LISTENING_RMS_DB] * 2, atol=1e-3)
+    assert np.all(out[2] == 0) and out.dtype == np.float32
+    spiky = np.zeros(1000)
+    spiky[10] = 1.0  # RMS -30 dB: matching it to -20 dB would need a peak of 3.2, so it is limited
+    assert np.abs(match_level(spiky)).max() == pytest.approx(PEAK)
