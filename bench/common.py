@@ -17,11 +17,11 @@ import sys
 def emit(figure: str, value, target: str = "", **extra) -> dict:
     """Print one figure as a JSON line and return it.
 
-    Floats are rounded to 4 decimals. ``load_average`` is the 1-minute load average at the moment of
+    Floats are rounded to 4 significant digits. ``load_average`` is the 1-minute load average at the moment of
     printing (2 cores here: above 2, something else was competing); ``torch_threads`` is added when
     the script imported torch.
     """
-    line = {"figure": figure, "value": round(value, 4) if isinstance(value, float) else value, "target": target,
+    line = {"figure": figure, "value": float(f"{value:.4g}") if isinstance(value, float) else value, "target": target,
             "load_average": round(os.getloadavg()[0], 2)}
     if "torch" in sys.modules:
         line["torch_threads"] = sys.modules["torch"].get_num_threads()

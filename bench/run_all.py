@@ -42,7 +42,7 @@ JOBS: dict[str, tuple[str, list[str], list[str] | None]] = {
     "bench_experiment_gtzan_mini": ("bench_experiment.py", ["--data", "gtzan-mini", "--threads", "1", "--set",
                                                             "split=fold5", "--first-seed", "5"],
                                     ["--data", "gtzan-mini", "--set", "split=fold5", "--first-seed", "5",
-                                     *QUICK_EXPERIMENT]),
+                                     "--arms", "recommended", *QUICK_EXPERIMENT]),
 }
 
 
