@@ -85,6 +85,9 @@ class ClassifierConfig:
     seed: int = param(0, 0, 2**31 - 1, "seed for split, initialisation and batching")
 
 
+# Which data chooses and which reports (core.splits): presets are chosen on SELECT_PARTITION, the 5-fold partition of
+# gtzan-mini that fold5 seeds 0-4 test (kfold_splits(y, 5, 0)); figures in bench/ and README come from
+# REPORT_PARTITION (fold5 seeds 5-9, kfold_splits(y, 5, 1)), on which nothing is chosen.
 PRESETS: dict[str, dict[str, Any]] = {
     "paper": dict(framing="first_frames", normalise=False, hidden_size=256, num_layers=2, bidirectional=False,
                   dropout=0.3, epochs=120, batch_size=32, lr=5e-5, grad_clip=1.0, select="last", split="paper"),
