@@ -8,7 +8,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from core import config, runs, tasks
+
+pytestmark = pytest.mark.slow  # trains four tiny classifiers, one in a fresh process
 
 REPO = Path(__file__).resolve().parent.parent
 TINY = ["epochs=2", "hidden_size=16", "num_layers=1", "batch_size=8", "segment_seconds=1.0", "split=stratified"]
