@@ -52,6 +52,12 @@ def test_round_trip_and_idempotent():
     assert readme_figures.update(changed, results(), CATALOG, STUDY) == once  # back again, byte for byte
 
 
+def test_no_study_listed_says_so_instead_of_showing_numbers():
+    text = readme_figures.update(README, results(), CATALOG, {})
+    assert "Not regenerated under the current statistics yet" in text
+    assert readme_figures.update(text, results(), CATALOG, {}) == text
+
+
 def test_missing_figure_or_markers_fail_loudly():
     incomplete = results()
     del incomplete["bench_b/accuracy"]
