@@ -57,10 +57,13 @@ def render_value(entry: dict) -> str:
 
 
 def provenance(entry: dict) -> str:
-    """When, where and how a figure was measured: date, commit, load, and whether it was a quick run."""
+    """When, where and how a figure was measured: date, commit, load, quick run, and any ``caveat`` or
+    ``not_regenerated`` note stored with it."""
     text = f"{entry['date']}, `{entry['commit']}`, load {entry.get('load_average', '?')}"
     if entry.get("quick"):
         text += f"; quick run (`{' '.join(entry['args'])}`)"
+    if entry.get("caveat"):
+        text += f"; {entry['caveat']}"
     if entry.get("not_regenerated"):
         text += f"; **not regenerated** since: {entry['not_regenerated']}"
     return text
