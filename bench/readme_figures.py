@@ -51,6 +51,8 @@ def render_value(entry: dict) -> str:
     if isinstance(value, dict) and {"value", "lo", "hi"} <= set(value):
         count = f", {value['correct']} of {value['n']} clips" if "n" in value else ""
         return f"**{_pct(value['value'])}** (95 % CI {_range(value['lo'], value['hi'])}{count})"
+    if isinstance(value, bool):
+        return f"**{'yes' if value else 'no'}**"
     if isinstance(value, (int, float)):
         return f"**{value:g}**"
     return f"`{json.dumps(value, ensure_ascii=False)}`"
@@ -61,11 +63,12 @@ def provenance(entry: dict) -> str:
     ``not_regenerated`` note stored with it."""
     text = f"{entry['date']}, `{entry['commit']}`, load {entry.get('load_average', '?')}"
     if entry.get("quick"):
-        text += f"; quick run (`{' '.join(entry['args'])}`)"
+        args = " ".join(entry["args"])
+        text += f"; quick run (`{args}`)" if args else "; quick run (this script at full size)"
     if entry.get("caveat"):
         text += f"; {entry['caveat']}"
     if entry.get("not_regenerated"):
-        text += f"; **not regenerated** since: {entry['not_regenerated']}"
+        text += f"; **not regenerated**: {entry['not_regenerated']}"
     return text
 
 
