@@ -15,7 +15,6 @@ the two on the same clips (exact McNemar test).
 
 import argparse
 import itertools
-import json
 import os
 import sys
 import tempfile
@@ -33,13 +32,9 @@ from core.config import preset  # noqa: E402
 from core.datasets import list_clips  # noqa: E402
 from core.extract import load_summaries  # noqa: E402
 from core.splits import REPORT_PARTITION, SELECT_PARTITION, kfold_splits, make_split  # noqa: E402
+from common import emit  # noqa: E402
 
 DATA = REPO.parent / "shared" / "data"
-
-
-def emit(figure: str, value, target: str = "", **extra) -> None:
-    print(json.dumps({"figure": figure, "value": value, "target": target, **extra,
-                      "load_average": round(os.getloadavg()[0], 1)}), flush=True)
 
 
 def cv(ss, partition: int, **overrides) -> list[float]:

@@ -37,6 +37,8 @@ JOBS: dict[str, tuple[str, list[str], list[str] | None]] = {
     "bench_predict": ("bench_predict.py", [], ["--repeats", "3", "--cold-repeats", "1"]),
     "bench_app": ("bench_app.py", [], []),
     "bench_repro": ("bench_repro.py", ["--epochs", "30"], ["--epochs", "5"]),
+    "bench_classic": ("bench_classic.py", [], None),
+    "bench_load": ("bench_load.py", [], ["--sessions", "2"]),
     "bench_experiment_demo": ("bench_experiment.py", ["--data", "demo", "--threads", "1"],
                               ["--data", "demo", "--seeds", "3", *QUICK_EXPERIMENT]),
     "bench_experiment_gtzan_mini": ("bench_experiment.py", ["--data", "gtzan-mini", "--threads", "1", "--set",
