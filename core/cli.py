@@ -214,9 +214,20 @@ def cmd_evaluate(args) -> int:
     return 0
 
 
+def use_cluster(args) -> None:
+    """``--ray ADDRESS`` names the Ray cluster for this process and the worker it starts (see :mod:`core.cluster`)."""
+    import os
+
+    from .cluster import ENV_VAR
+
+    if args.ray:
+        os.environ[ENV_VAR] = args.ray
+
+
 def cmd_experiment(args) -> int:
     from . import experiment, jobs, reports, runs
 
+    use_cluster(args)
     if args.resume:
         exp_id = args.resume
         experiment.resume(exp_id)
@@ -276,6 +287,7 @@ def cmd_runs(args) -> int:
 def cmd_worker(args) -> int:
     from .jobs import work
 
+    use_cluster(args)
     work()
     return 0
 
@@ -340,6 +352,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print one JSON object instead of text")
     p.set_defaults(func=cmd_evaluate)
 
+    ray_help = ("train on the Ray cluster at ADDRESS (host:port; 'auto' = a local Ray), one task per cell "
+                "(default: $GENRELAB_RAY_ADDRESS, else this process)")
     p = sub.add_parser("experiment", help="the study's table over N seeds (resumable), written to an experiment run")
     p.add_argument("--preset", choices=("paper",), default="paper",
                    help="'paper': baseline, +70 and +150 generated clips per genre, for the paper LSTM with the "
@@ -356,6 +370,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--gan-set", action="append", metavar="KEY=VALUE", help="override a GAN config field (repeatable)")
     p.add_argument("--resume", metavar="EXP_ID", help="continue an interrupted or cancelled experiment")
     p.add_argument("--queue", action="store_true", help="hand the experiment to the background worker and return")
+    p.add_argument("--ray", metavar="ADDRESS", help=ray_help)
     p.set_defaults(func=cmd_experiment)
 
     p = sub.add_parser("resume", help="carry on an interrupted, cancelled or failed run (a classifier from its "
@@ -370,6 +385,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_runs)
 
     p = sub.add_parser("worker", help="run queued background jobs until the queue is empty (started by the app)")
+    p.add_argument("--ray", metavar="ADDRESS", help=ray_help)
     p.set_defaults(func=cmd_worker)
     return parser
 

@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 from typing import Callable
 
-from . import compare, config, evaluate, jobs, reports, runs, splits, tasks
+from . import cluster, compare, config, evaluate, jobs, reports, runs, splits, tasks
 
 DESIGNS: dict[str, tuple[tuple[str, str], ...]] = {
     "paper": (("paper", "paper"), ("recommended", "conditional")),
@@ -74,6 +74,10 @@ def cell_key(preset: str, per_genre: int, seed: int) -> str:
 def cell_label(preset: str, gan: str, per_genre: int) -> str:
     """'paper LSTM, baseline' or 'paper LSTM + 70/genre from the paper GAN'."""
     return f"{preset} LSTM, baseline" if not per_genre else f"{preset} LSTM + {per_genre}/genre from the {gan} GAN"
+
+
+def _cell_title(cell: dict) -> str:
+    return f"{cell_label(cell['preset'], cell['gan'], cell['per_genre'])}, seed {cell['seed']}"
 
 
 def cells(p: dict) -> list[dict]:
@@ -150,33 +154,42 @@ def _child_progress(exp_id: str, child: str, report: Callable[[float, str], None
     return on_epoch
 
 
-def _run_child(exp_id: str, child: str, run: Callable, report: Callable[[float, str], None], label: str) -> None:
-    run(child, progress=_child_progress(exp_id, child, report, label))
+def _run_child(exp_id: str, child: str, kind: str, report: Callable[[float, str], None], label: str) -> None:
+    tasks.execute(kind, child, progress=_child_progress(exp_id, child, report, label))
     if runs.load(child)["status"] != "done":
         raise runs.Cancelled
 
 
-def _gan_for(exp_id: str, p: dict, cell: dict, report: Callable[[float, str], None]) -> str:
-    """The GAN run of the cell's (GAN preset, seed), trained now unless a finished one is recorded."""
+def _gan_run(exp_id: str, p: dict, cell: dict) -> tuple[str, bool]:
+    """The GAN run of the cell's (GAN preset, seed) and whether it is still to be trained.
+
+    A finished one recorded in the experiment is reused; otherwise a new queued one is created and recorded.
+    """
     key = f"{cell['gan']}/{cell['seed']}"
     record = runs.load(exp_id)
     if finished(record["gans"].get(key)):
-        return record["gans"][key]
+        return record["gans"][key], False
     gan_id = tasks.submit_gan(gan_config(p, cell), record["dataset"]["root"], record["dataset"]["name"],
                               name=f"{record['name']}: {cell['gan']} GAN, seed {cell['seed']}", preset=cell["gan"])
     runs.update(gan_id, experiment=exp_id)
     runs.update(exp_id, gans={**record["gans"], key: gan_id})
-    label = f"training the {cell['gan']} GAN for seed {cell['seed']}"
-    _run_child(exp_id, gan_id, tasks.run_gan, lambda fraction, text: report(0.0, text), label)
+    return gan_id, True
+
+
+def _gan_for(exp_id: str, p: dict, cell: dict, report: Callable[[float, str], None]) -> str:
+    """The GAN run of the cell's (GAN preset, seed), trained now unless a finished one is recorded."""
+    gan_id, untrained = _gan_run(exp_id, p, cell)
+    if untrained:
+        label = f"training the {cell['gan']} GAN for seed {cell['seed']}"
+        _run_child(exp_id, gan_id, "gan", lambda fraction, text: report(0.0, text), label)
     return gan_id
 
 
-def _run_cell(exp_id: str, p: dict, cell: dict, report: Callable[[float, str], None]) -> str:
-    """Train one cell as a new child classifier run and record it; returns the child's id."""
-    label = f"{cell_label(cell['preset'], cell['gan'], cell['per_genre'])}, seed {cell['seed']}"
+def _cell_run(exp_id: str, p: dict, cell: dict, gan_id: str | None, label: str) -> str:
+    """A new queued child classifier run of the cell, augmented from ``gan_id`` if it has generated clips; recorded."""
     extra = {}
     if cell["per_genre"]:
-        extra["augment"] = {"gan_run": _gan_for(exp_id, p, cell, report), "per_genre": cell["per_genre"]}
+        extra["augment"] = {"gan_run": gan_id, "per_genre": cell["per_genre"]}
     record = runs.load(exp_id)
     if cell["per_genre"] and record["cells"].get(cell_key(cell["preset"], 0, cell["seed"])):
         extra["baseline"] = record["cells"][cell_key(cell["preset"], 0, cell["seed"])]
@@ -184,8 +197,49 @@ def _run_cell(exp_id: str, p: dict, cell: dict, report: Callable[[float, str], N
                                     name=f"{record['name']}: {label}", preset=cell["preset"], **extra)
     runs.update(child, experiment=exp_id, cell=cell["key"])
     runs.update(exp_id, cells={**record["cells"], cell["key"]: child})
-    _run_child(exp_id, child, tasks.run_classifier, report, label)
     return child
+
+
+def _run_cell(exp_id: str, p: dict, cell: dict, report: Callable[[float, str], None]) -> str:
+    """Train one cell as a new child classifier run and record it; returns the child's id."""
+    label = _cell_title(cell)
+    gan_id = _gan_for(exp_id, p, cell, report) if cell["per_genre"] else None
+    child = _cell_run(exp_id, p, cell, gan_id, label)
+    _run_child(exp_id, child, "classifier", report, label)
+    return child
+
+
+def _cluster_jobs(exp_id: str, p: dict, todo: list[dict]) -> list[cluster.Job]:
+    """The runs that train cells ``todo`` on a cluster, each GAN before the cells it augments (child runs created)."""
+    out, gans = [], {}
+    for cell in todo:
+        gan_id = None
+        if cell["per_genre"]:
+            key = f"{cell['gan']}/{cell['seed']}"
+            if key not in gans:
+                gans[key], untrained = _gan_run(exp_id, p, cell)
+                if untrained:
+                    out.append(cluster.Job(gans[key], "gan"))
+            gan_id = gans[key]
+        out.append(cluster.Job(_cell_run(exp_id, p, cell, gan_id, _cell_title(cell)), "classifier",
+                               (gan_id,) if gan_id else ()))
+    return out
+
+
+def _train_on_cluster(exp_id: str, p: dict, todo: list[dict], state: dict, report: Callable[[float, str], None]) -> None:
+    """Train cells ``todo`` as Ray tasks (:mod:`core.cluster`), counting each into ``state`` and the table as it lands."""
+    total = state["done"] + len(todo)
+
+    def landed(job: cluster.Job) -> None:
+        if job.kind == "classifier":
+            state["done"] += 1
+            state["trained"] += 1
+            write_table(exp_id)
+        report(0.0, f"{total - state['done']} cells queued or training on the Ray cluster")
+
+    report(0.0, f"{len(todo)} cells sent to the Ray cluster")
+    cluster.run_all(_cluster_jobs(exp_id, p, todo), runs.load(exp_id)["dataset"]["root"], landed,
+                    lambda: runs.cancel_requested(exp_id))
 
 
 def run_experiment(exp_id: str, progress: Progress | None = None) -> dict:
@@ -212,11 +266,14 @@ def run_experiment(exp_id: str, progress: Progress | None = None) -> dict:
                 if progress:
                     progress(info)
 
-            for cell in grid:
-                if cell["key"] in reused:
-                    continue
+            todo = [cell for cell in grid if cell["key"] not in reused]
+            if cluster.address():
                 run.check_cancel()
-                report(0.0, f"{cell_label(cell['preset'], cell['gan'], cell['per_genre'])}, seed {cell['seed']}")
+                _train_on_cluster(exp_id, p, todo, state, report)
+                todo = []
+            for cell in todo:
+                run.check_cancel()
+                report(0.0, _cell_title(cell))
                 _run_cell(exp_id, p, cell, report)
                 state["done"] += 1
                 state["trained"] += 1

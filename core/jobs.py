@@ -5,6 +5,10 @@ so any number of browser tabs or CLI calls can enqueue at once. :func:`ensure_wo
 ``python -m core worker`` as a detached process (it outlives reruns, page switches, closed tabs and
 app restarts); a file lock lets only one worker run, since two trainings on two cores would each
 run at half speed. Progress and results live in the run folders (:mod:`core.runs`).
+
+When a Ray cluster is set (:mod:`core.cluster`), the worker hands queued jobs to it, N at a time,
+each waited on by a thread of its own; the queue files stay the record of what was asked until
+each job ends, and a cancel request cancels the job's Ray task.
 """
 
 from __future__ import annotations
@@ -18,9 +22,10 @@ import sys
 import tempfile
 import time
 import traceback
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
-from . import paths, runs
+from . import cluster, paths, runs
 from .store import atomic_write_bytes
 
 IDLE_EXIT_SECONDS = 3.0
@@ -104,11 +109,18 @@ def resume(run_id: str, start_worker: bool = True) -> None:
 
 
 def handlers() -> dict:
-    """Job kind → function of a run id (imported lazily: the worker is the only one that trains)."""
+    """Job kind → function of a run id (imported lazily: the worker is the only one that trains).
+
+    With a cluster set, classifier and GAN jobs become Ray tasks; an experiment sends its cells there itself.
+    """
     from . import experiment, tasks
 
-    return {"classifier": tasks.run_classifier, "gan": tasks.run_gan, "experiment": experiment.run_experiment,
-            "check": tasks.run_check}
+    out = {"classifier": tasks.run_classifier, "gan": tasks.run_gan, "experiment": experiment.run_experiment,
+           "check": tasks.run_check}
+    if cluster.address():
+        out.update(classifier=lambda run_id: cluster.run("classifier", run_id),
+                   gan=lambda run_id: cluster.run("gan", run_id))
+    return out
 
 
 def run_one(path: Path) -> None:
@@ -132,21 +144,45 @@ def run_one(path: Path) -> None:
 
 
 def work(idle_exit: float = IDLE_EXIT_SECONDS) -> None:
-    """The worker loop: hold the lock, run queued jobs oldest first, exit when idle."""
+    """The worker loop: hold the lock, run queued jobs oldest first, exit when idle.
+
+    With a cluster set, up to :func:`core.cluster.slots` jobs run at once (:func:`_drain_on_cluster`).
+    """
+    drain = (lambda: _drain_on_cluster(idle_exit, cluster.slots())) if cluster.address() else lambda: _drain(idle_exit)
     while True:
         with _lock_file() as lock:
             try:
                 fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
                 return  # another worker is running
-            idle_since = time.monotonic()
-            while time.monotonic() - idle_since < idle_exit:
-                queued = sorted(queue_dir().glob("*.json"))
-                if queued:
-                    run_one(queued[0])
-                    idle_since = time.monotonic()
-                else:
-                    time.sleep(0.2)
+            drain()
             fcntl.flock(lock, fcntl.LOCK_UN)
         if not any(queue_dir().glob("*.json")):  # a job queued while we were letting go is not left behind
             return
+
+
+def _drain(idle_exit: float) -> None:
+    """Run queued jobs one at a time, oldest first, until none came for ``idle_exit`` seconds."""
+    idle_since = time.monotonic()
+    while time.monotonic() - idle_since < idle_exit:
+        queued = sorted(queue_dir().glob("*.json"))
+        if queued:
+            run_one(queued[0])
+            idle_since = time.monotonic()
+        else:
+            time.sleep(0.2)
+
+
+def _drain_on_cluster(idle_exit: float, slots: int) -> None:
+    """Like :func:`_drain`, but ``slots`` jobs at once, each waited on by a thread of its own."""
+    busy: dict[Path, Future] = {}
+    idle_since = time.monotonic()
+    with ThreadPoolExecutor(slots) as pool:
+        while busy or time.monotonic() - idle_since < idle_exit:
+            busy = {path: job for path, job in busy.items() if not job.done()}
+            waiting = [path for path in sorted(queue_dir().glob("*.json")) if path not in busy]
+            for path in waiting[:slots - len(busy)]:
+                busy[path] = pool.submit(run_one, path)
+            if busy:
+                idle_since = time.monotonic()
+            time.sleep(0.2)

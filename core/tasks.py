@@ -82,12 +82,14 @@ def resume_state(run_id: str) -> dict | None:
     return saved if "optimizer" in saved or "train_state" in saved else None
 
 
-def run_classifier(run_id: str, progress: Status | None = None) -> dict:
+def run_classifier(run_id: str, progress: Status | None = None, features: FeatureSet | None = None) -> dict:
     """Train the classifier described by run ``run_id`` and write its folder; returns the result.
 
     Writes ``history.json`` and ``checkpoint.pt`` after every epoch, so a kill leaves the last good
     epoch, and a resumed run (:func:`core.jobs.resume`) carries on after it; a cancel request stops
     after the current epoch with status ``cancelled``. A classic run goes to :func:`run_classic`.
+    ``features`` are the dataset's, when the caller has them (a Ray task has no dataset folder);
+    otherwise they are loaded from the run's dataset folder.
     """
     if isinstance(classifier_config(runs.load(run_id)["config"]), ClassicConfig):
         return run_classic(run_id, progress)
@@ -95,7 +97,7 @@ def run_classifier(run_id: str, progress: Status | None = None) -> dict:
         cfg = from_dict(ClassifierConfig, run.record["config"])
         fcfg = FeatureConfig()
         saved = resume_state(run_id)
-        fs = load_features(run.record["dataset"]["root"], fcfg)
+        fs = features or load_features(run.record["dataset"]["root"], fcfg)
         split = make_split(cfg.split, fs.y, fs.keys, cfg.seed)
         runs.update(run_id, dataset={**dataset_info(fs, run.record["dataset"]["name"])}, split=split.to_dict(),
                     split_name=split.name)
@@ -165,6 +167,16 @@ def run_classic(run_id: str, progress: Status | None = None) -> dict:
         runs.write_json(runs.run_path(run_id) / "result.json", result)
         run.final["train_seconds"] = round(time.perf_counter() - started, 2)
         return result
+
+
+def execute(kind: str, run_id: str, progress: Status | None = None, features: FeatureSet | None = None) -> dict:
+    """Train run ``run_id`` of job ``kind`` (``"classifier"`` or ``"gan"``) in this process's data folder.
+
+    The one way a child run of an experiment is trained, by the local runner and inside a Ray task
+    (:mod:`core.cluster`) alike; ``features`` as in :func:`run_classifier`. Returns the run's result.
+    """
+    run = {"classifier": run_classifier, "gan": run_gan}[kind]
+    return run(run_id, progress=progress, **({} if features is None else {"features": features}))
 
 
 # --------------------------------------------------------------------------- augmentation
@@ -279,9 +291,10 @@ def _reference(run_id: str, cfg: ClassifierConfig, data: Prepared, fs: FeatureSe
     return model.eval(), info
 
 
-def run_gan(run_id: str, progress: Status | None = None) -> dict:
+def run_gan(run_id: str, progress: Status | None = None, features: FeatureSet | None = None) -> dict:
     """Train the GAN described by run ``run_id`` and measure its samples; returns ``result.json``.
 
+    ``features`` as in :func:`run_classifier`.
     First a reference classifier (the judge of the samples, see :mod:`core.quality`) is trained on
     the same training clips, or reloaded from ``reference.pt``; then the GAN, writing after every
     epoch ``history.json`` (losses, mean scores and ``fidelity`` of fixed-noise samples),
@@ -295,7 +308,7 @@ def run_gan(run_id: str, progress: Status | None = None) -> dict:
         ref_cfg = gan.data_config(cfg)
         fcfg = FeatureConfig()
         folder = runs.run_path(run_id)
-        fs = load_features(run.record["dataset"]["root"], fcfg)
+        fs = features or load_features(run.record["dataset"]["root"], fcfg)
         split = make_split(ref_cfg.split, fs.y, fs.keys, cfg.seed)
         runs.update(run_id, dataset=dataset_info(fs, run.record["dataset"]["name"]), split=split.to_dict(),
                     split_name=split.name)

@@ -1,0 +1,154 @@
+"""Training on Ray (core/cluster.py) against one local Ray on the loopback interface, started once per session."""
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from core import cluster, experiment, jobs, runs, tasks
+from core import config as cfgs
+
+pytestmark = pytest.mark.slow
+
+TINY = ("epochs=2", "hidden_size=16", "num_layers=1", "batch_size=8", "first_frames=40", "segment_seconds=1.0",
+        "split=stratified")
+TASK = "run_in_worker"  # a Ray worker running a task is titled ray::<function name>
+
+
+@pytest.fixture(scope="session")
+def local_ray():
+    """A local Ray with 2 CPUs bound to 127.0.0.1 only, no dashboard, shut down after the session."""
+    os.environ["RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"] = "0"  # read when ray is imported: a one-node Ray uses 127.0.0.1
+    ray = pytest.importorskip("ray")
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    assert "node:127.0.0.1" in ray.cluster_resources()
+    yield ray
+    ray.shutdown()
+
+
+@pytest.fixture
+def on_ray(local_ray, monkeypatch):
+    monkeypatch.setenv(cluster.ENV_VAR, "auto")
+    return local_ray
+
+
+def task_pids() -> list[int]:
+    """Processes on this machine running a GenreLab Ray task (Linux /proc)."""
+    out = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            title = cmdline.read_bytes().split(b"\0")[0].decode(errors="replace")
+        except OSError:
+            continue
+        if title.startswith(f"ray::{TASK}"):
+            out.append(int(cmdline.parent.name))
+    return out
+
+
+def wait_for(condition, timeout: float, step: float = 0.1):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(step)
+    return condition()
+
+
+def in_background(exp_id: str) -> threading.Thread:
+    thread = threading.Thread(target=experiment.run_experiment, args=(exp_id,))
+    thread.start()
+    return thread
+
+
+def test_core_and_a_local_grid_never_import_ray(tone_dataset):
+    script = f"""
+import sys
+sys.modules["ray"] = None  # as if Ray were not installed: importing it would fail
+from core import cli, cluster, experiment, jobs, tasks
+p = experiment.plan(seeds=1, per_genre=(0,), arms=("paper",), overrides={TINY!r})
+exp_id = experiment.submit(p, {str(tone_dataset)!r}, "tones")
+assert experiment.run_experiment(exp_id)["cells_done"] == 1
+assert "ray" not in [m.split(".")[0] for m, mod in sys.modules.items() if mod is not None]
+"""
+    env = {k: v for k, v in os.environ.items() if k != cluster.ENV_VAR}
+    done = subprocess.run([sys.executable, "-c", script], cwd=Path(__file__).parent.parent, env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+
+
+def test_four_cell_grid_on_ray_matches_the_local_runner(tone_dataset, local_ray, monkeypatch):
+    p = experiment.plan(seeds=2, per_genre=(0,), overrides=TINY)
+    local = experiment.run_experiment(experiment.submit(p, tone_dataset, "tones"))
+    monkeypatch.setenv(cluster.ENV_VAR, "auto")
+    seen = []
+    exp_id = experiment.submit(p, tone_dataset, "tones")
+    remote = experiment.run_experiment(exp_id, progress=seen.append)
+    assert remote["cells_done"] == local["cells_done"] == 4 and runs.load(exp_id)["status"] == "done"
+    keep = ("cell", "seed", "accuracy", "correct", "n", "split")
+    assert [{k: r[k] for k in keep} for r in remote["per_seed"]] == [{k: r[k] for k in keep} for r in local["per_seed"]]
+    for a, b in zip(local["per_seed"], remote["per_seed"]):
+        assert runs.result(a["run_id"])["y_pred"] == runs.result(b["run_id"])["y_pred"]
+        child = runs.load(b["run_id"])
+        assert child["status"] == "done" and child["pid"] is None and child["cluster"] == "auto"
+        assert {"model.pt", "history.json", "result.json"} <= {f.name for f in runs.run_path(b["run_id"]).iterdir()}
+    assert seen[-1]["cells_done"] == seen[-1]["cells_total"] == 4 and "Ray cluster" in seen[1]["current"]
+
+
+def test_gan_and_augmented_cells_on_ray(tone_dataset, on_ray):
+    p = experiment.plan(seeds=1, per_genre=(2,), arms=("paper",), overrides=TINY,
+                        gan_overrides=("epochs=1", "ref_epochs=1", "z_dim=8", "width=8", "batch_size=8"))
+    exp_id = experiment.submit(p, tone_dataset, "tones")
+    result = experiment.run_experiment(exp_id)
+    record = runs.load(exp_id)
+    assert record["status"] == "done" and result["cells_done"] == 2 and len(result["differences"]) == 1
+    gan, child = runs.load(record["gans"]["paper/0"]), runs.load(record["cells"]["paper/2/0"])
+    assert gan["status"] == "done" and (runs.run_path(gan["id"]) / "model.pt").exists()
+    assert gan["split"]["train"] == child["split"]["train"] and child["augment"]["gan_run"] == gan["id"]
+    assert child["train_inputs"] > runs.load(record["cells"]["paper/0/0"])["train_inputs"]
+
+
+def test_worker_killed_during_a_cell_is_retried_and_the_grid_completes(tone_dataset, on_ray):
+    p = experiment.plan(seeds=2, per_genre=(0,), arms=("paper",), overrides=(*TINY, "epochs=6"))
+    exp_id = experiment.submit(p, tone_dataset, "tones")
+    thread = in_background(exp_id)
+    victim = wait_for(task_pids, 120)
+    assert victim, "no cell started on Ray"
+    os.kill(victim[0], signal.SIGKILL)
+    thread.join(300)
+    record = runs.load(exp_id)
+    assert not thread.is_alive() and record["status"] == "done", record.get("error")
+    assert runs.result(exp_id)["cells_done"] == 2
+    assert all(runs.load(c)["status"] == "done" for c in record["cells"].values())
+
+
+def test_cancelled_grid_leaves_no_task_running_and_resumes(tone_dataset, on_ray):
+    p = experiment.plan(seeds=2, per_genre=(0,), arms=("paper",), overrides=(*TINY, "epochs=200"))
+    exp_id = experiment.submit(p, tone_dataset, "tones")
+    thread = in_background(exp_id)
+    assert wait_for(task_pids, 120), "no cell started on Ray"
+    runs.request_cancel(exp_id)
+    thread.join(60)
+    record = runs.load(exp_id)
+    assert not thread.is_alive() and record["status"] == "cancelled"
+    assert wait_for(lambda: not task_pids(), 30), f"Ray tasks still running: {task_pids()}"
+    assert {runs.load(c)["status"] for c in record["cells"].values()} == {"cancelled"}
+    assert "resume" in experiment.status_text(record)
+
+
+def test_worker_hands_queued_jobs_to_ray_and_honours_cancel(tone_dataset, on_ray, monkeypatch):
+    monkeypatch.setenv(cluster.JOBS_VAR, "2")
+    cfg = cfgs.with_overrides(cfgs.preset("paper"), list(TINY))
+    ids = [tasks.submit_classifier(cfgs.with_overrides(cfg, [f"seed={s}"]), tone_dataset, "tones") for s in range(3)]
+    for run_id in ids:
+        jobs.enqueue(run_id, "classifier", start_worker=False)
+    runs.request_cancel(ids[2])
+    jobs.work(idle_exit=0.1)
+    assert [runs.load(r)["status"] for r in ids] == ["done", "done", "cancelled"]
+    assert runs.result(ids[0])["accuracy"]["n"] > 0 and runs.load(ids[1])["cluster"] == "auto"
+    assert jobs.pending() == [] and not list(jobs.queue_dir().glob("*.json"))
