@@ -13,6 +13,10 @@ child runs (``cells``: cell key → classifier run id; ``gans``: ``<gan preset>/
 id) and grid ``progress``; its ``result.json`` holds the table, rewritten after every cell. Running
 an experiment again skips every cell whose child run is ``done``, so an interrupted or cancelled
 experiment continues where it stopped.
+
+With a Ray cluster named (:mod:`core.cluster`), the cells still to train (and their GANs, each
+before the cells it augments) are sent to it at once as Ray tasks; each is trained there by
+:func:`core.tasks.execute`, the function the local runner calls, and lands in its run folder here.
 """
 
 from __future__ import annotations
@@ -226,7 +230,8 @@ def _cluster_jobs(exp_id: str, p: dict, todo: list[dict]) -> list[cluster.Job]:
     return out
 
 
-def _train_on_cluster(exp_id: str, p: dict, todo: list[dict], state: dict, report: Callable[[float, str], None]) -> None:
+def _train_on_cluster(exp_id: str, p: dict, todo: list[dict], state: dict,
+                      report: Callable[[float, str], None]) -> None:
     """Train cells ``todo`` as Ray tasks (:mod:`core.cluster`), counting each into ``state`` and the table as it lands."""
     total = state["done"] + len(todo)
 
@@ -247,7 +252,8 @@ def run_experiment(exp_id: str, progress: Progress | None = None) -> dict:
 
     ``progress`` (and ``run.json``'s ``progress``) receive ``cells_done``, ``cells_total``,
     ``eta_seconds`` and ``current``. A cancel request stops after the current epoch of the current
-    child run, with status ``cancelled``; finished cells are kept for :func:`resume`.
+    child run, with status ``cancelled``; finished cells are kept for :func:`resume`. With a cluster
+    set, a cancel request cancels every Ray task of the grid instead.
     """
     try:
         with runs.running(exp_id, error=None) as run:

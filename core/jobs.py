@@ -25,7 +25,7 @@ import traceback
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
-from . import cluster, paths, runs
+from . import paths, runs
 from .store import atomic_write_bytes
 
 IDLE_EXIT_SECONDS = 3.0
@@ -113,7 +113,7 @@ def handlers() -> dict:
 
     With a cluster set, classifier and GAN jobs become Ray tasks; an experiment sends its cells there itself.
     """
-    from . import experiment, tasks
+    from . import cluster, experiment, tasks
 
     out = {"classifier": tasks.run_classifier, "gan": tasks.run_gan, "experiment": experiment.run_experiment,
            "check": tasks.run_check}
@@ -148,6 +148,8 @@ def work(idle_exit: float = IDLE_EXIT_SECONDS) -> None:
 
     With a cluster set, up to :func:`core.cluster.slots` jobs run at once (:func:`_drain_on_cluster`).
     """
+    from . import cluster
+
     drain = (lambda: _drain_on_cluster(idle_exit, cluster.slots())) if cluster.address() else lambda: _drain(idle_exit)
     while True:
         with _lock_file() as lock:
