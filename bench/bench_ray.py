@@ -4,13 +4,13 @@ projected wall time of the study's full table on 1, 4 and 16 workers.
 Prints one JSON line per figure, each with the load average (1, 5, 15 min) when it was taken. Uses a
 fresh temporary data folder and a local Ray with 2 CPUs on 127.0.0.1.
 
-Per-cell times: a full paper cell takes about 25 min here, so each arm's cells (baseline, +70, +150)
-and its GAN are trained for ``--epochs`` epochs through the local runner with one torch thread (what a
-1-CPU Ray task gets); the time per epoch is extrapolated to the presets' own epochs, plus the run's
-measured time outside training. The projection schedules the full table's tasks (GAN before the cells
+Per-cell times: a full paper cell takes about 25 min here, so each arm's seed-0 baseline and GAN are
+trained for ``--epochs`` epochs with one torch thread (what a 1-CPU Ray task gets); the time per epoch
+is extrapolated to the presets' own epochs (augmented cells: in proportion to their training inputs),
+plus the run's measured time outside training. The projection schedules the full table's tasks (GAN before the cells
 it augments) greedily on N workers, each as fast as one core here.
 
-    python bench/bench_ray.py [--epochs 1] [--data both] [--skip-cells]
+    python bench/bench_ray.py [--epochs 1] [--data both] [--skip-cells | --skip-ray]
 """
 
 import argparse
@@ -24,12 +24,12 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
-os.environ["GENRELAB_DATA_DIR"] = tempfile.mkdtemp(prefix="genrelab-bench-")
+os.environ.setdefault("GENRELAB_DATA_DIR", tempfile.mkdtemp(prefix="genrelab-bench-"))
 os.environ["RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"] = "0"  # a one-node Ray on 127.0.0.1
 
 import torch  # noqa: E402
 
-from core import cluster, config, experiment, runs  # noqa: E402
+from core import cluster, config, experiment, runs, tasks  # noqa: E402
 from core.demo import make_demo_dataset  # noqa: E402
 from core.extract import load_features  # noqa: E402
 
@@ -82,32 +82,40 @@ def run_seconds(record: dict) -> float:
 
 
 def arm_times(name: str, root: Path, preset: str, epochs: int) -> dict:
-    """Seconds of each run of one arm, seed 0, at the presets' own epochs, extrapolated from ``epochs``."""
+    """Seconds of each run of one arm (cells by clips generated per genre, and ``"gan"``), extrapolated.
+
+    The seed-0 baseline and the arm's GAN are trained for ``epochs`` epochs; an epoch's time is taken
+    as proportional to the training inputs, which augmentation grows by one per generated clip.
+    """
     plan = experiment.plan(seeds=1, arms=(preset,), overrides=(f"epochs={epochs}",),
                            gan_overrides=(f"epochs={epochs}", f"ref_epochs={epochs}"))
-    exp_id = experiment.submit(plan, root, name)
-    experiment.run_experiment(exp_id)
-    record = runs.load(exp_id)
-    out, per_epoch = {}, {}
-    for cell in experiment.cells(plan):
-        child = runs.load(record["cells"][cell["key"]])
-        full = config.preset(preset).epochs
-        per_epoch[cell["per_genre"]] = child["train_seconds"] / epochs
-        out[cell["per_genre"]] = run_seconds(child) - child["train_seconds"] + per_epoch[cell["per_genre"]] * full
-        emit(f"{name}_{preset}_cell_{cell['per_genre']}_seconds", round(out[cell["per_genre"]], 1), "report",
-             seconds_per_epoch=round(per_epoch[cell["per_genre"]], 2), full_epochs=full, measured_epochs=epochs,
-             train_inputs=child["train_inputs"], extrapolated=True)
-    gan_run = runs.load(record["gans"][f"{cell['gan']}/0"])
+    cell = experiment.cells(plan)[0]
+    run_id = tasks.submit_classifier(experiment.classifier_config(plan, cell), root, name, preset=preset)
+    tasks.run_classifier(run_id)
+    base = runs.load(run_id)
+    per_epoch = base["train_seconds"] / epochs
+    full = config.preset(preset).epochs
+    out = {}
+    for n in STUDY["per_genre"]:
+        inputs = base["train_inputs"] + n * len(base["dataset"]["labels"])
+        out[n] = run_seconds(base) - base["train_seconds"] + per_epoch * inputs / base["train_inputs"] * full
+        emit(f"{name}_{preset}_cell_{n}_seconds", round(out[n], 1), "report", full_epochs=full,
+             seconds_per_epoch=round(per_epoch * inputs / base["train_inputs"], 2), train_inputs=inputs,
+             measured="baseline" if not n else "baseline's time per input", measured_epochs=epochs, extrapolated=True)
+    gan_id = tasks.submit_gan(experiment.gan_config(plan, cell), root, name, preset=cell["gan"])
+    tasks.run_gan(gan_id)
+    gan_run = runs.load(gan_id)
     gcfg = config.gan_preset(cell["gan"])
     ref = gan_run["reference_seconds"] / epochs
-    if ref < 0.05 * per_epoch[0]:  # the local runner reused the baseline as the judge; a Ray task trains its own
-        ref = per_epoch[0]
+    if ref < 0.05 * per_epoch:  # the judge was the baseline just trained (same recipe); a Ray task trains its own
+        ref = per_epoch
     gan_per_epoch = gan_run["train_seconds"] / epochs
     outside = run_seconds(gan_run) - gan_run["train_seconds"] - gan_run["reference_seconds"]
     out["gan"] = outside + ref * gcfg.ref_epochs + gan_per_epoch * gcfg.epochs
     emit(f"{name}_{cell['gan']}_gan_seconds", round(out["gan"], 1), "report",
-         gan_seconds_per_epoch=round(gan_per_epoch, 2), gan_epochs=gcfg.epochs, reference_seconds_per_epoch=round(ref, 2), reference_epochs=gcfg.ref_epochs,
-         measured_epochs=epochs, extrapolated=True)
+         gan_seconds_per_epoch=round(gan_per_epoch, 2), gan_epochs=gcfg.epochs,
+         reference_seconds_per_epoch=round(ref, 2), reference_epochs=gcfg.ref_epochs, measured_epochs=epochs,
+         extrapolated=True)
     return out
 
 
@@ -147,10 +155,12 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=1, help="epochs measured per run before extrapolating")
     parser.add_argument("--data", choices=("demo", "gtzan-mini", "both"), default="both")
     parser.add_argument("--skip-cells", action="store_true", help="only the Ray start-up and tiny-grid figures")
+    parser.add_argument("--skip-ray", action="store_true", help="only the per-cell times and the projection")
     args = parser.parse_args()
     demo = make_demo_dataset()
     load_features(demo)  # extraction is not part of any figure
-    ray_figures(demo)
+    if not args.skip_ray:
+        ray_figures(demo)
     if args.skip_cells:
         return
     torch.set_num_threads(1)  # a 1-CPU Ray task's torch

@@ -148,3 +148,16 @@ def test_worker_hands_queued_jobs_to_ray_and_honours_cancel(tone_dataset, on_ray
     assert [runs.load(r)["status"] for r in ids] == ["done", "done", "cancelled"]
     assert runs.result(ids[0])["accuracy"]["n"] > 0 and runs.load(ids[1])["cluster"] == "auto"
     assert jobs.pending() == [] and not list(jobs.queue_dir().glob("*.json"))
+
+
+def test_cancelling_a_queued_job_training_on_ray_cancels_its_task(tone_dataset, on_ray):
+    cfg = cfgs.with_overrides(cfgs.preset("paper"), [*TINY, "epochs=200"])
+    run_id = tasks.submit_classifier(cfg, tone_dataset, "tones")
+    jobs.enqueue(run_id, "classifier", start_worker=False)
+    worker = threading.Thread(target=jobs.work, kwargs={"idle_exit": 0.1})
+    worker.start()
+    assert wait_for(task_pids, 120), "the job did not start on Ray"
+    runs.request_cancel(run_id)
+    worker.join(60)
+    assert not worker.is_alive() and runs.load(run_id)["status"] == "cancelled"
+    assert wait_for(lambda: not task_pids(), 30), f"Ray tasks still running: {task_pids()}"
