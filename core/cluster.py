@@ -58,12 +58,15 @@ def connect() -> None:
 
 
 def slots() -> int:
-    """How many queued jobs the worker hands to the cluster at once: ``GENRELAB_RAY_JOBS``, else its CPUs."""
-    if os.environ.get(JOBS_VAR):
-        return max(1, int(os.environ[JOBS_VAR]))
+    """How many queued jobs the worker hands to the cluster at once: ``GENRELAB_RAY_JOBS``, else its CPUs.
+
+    Joins the cluster first, so the worker's threads find it joined.
+    """
     import ray
 
     connect()
+    if os.environ.get(JOBS_VAR):
+        return max(1, int(os.environ[JOBS_VAR]))
     return max(1, int(ray.cluster_resources().get("CPU", 1)))
 
 

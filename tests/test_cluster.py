@@ -110,17 +110,20 @@ def test_gan_and_augmented_cells_on_ray(tone_dataset, on_ray):
 
 
 def test_worker_killed_during_a_cell_is_retried_and_the_grid_completes(tone_dataset, on_ray):
-    p = experiment.plan(seeds=2, per_genre=(0,), arms=("paper",), overrides=(*TINY, "epochs=6"))
+    p = experiment.plan(seeds=2, per_genre=(0,), arms=("paper",), overrides=(*TINY, "epochs=30"))
     exp_id = experiment.submit(p, tone_dataset, "tones")
     thread = in_background(exp_id)
     victim = wait_for(task_pids, 300)
     assert victim, "no cell started on Ray"
     os.kill(victim[0], signal.SIGKILL)
+    killed_at = time.time()
     thread.join(300)
     record = runs.load(exp_id)
     assert not thread.is_alive() and record["status"] == "done", record.get("error")
     assert runs.result(exp_id)["cells_done"] == 2
-    assert all(runs.load(c)["status"] == "done" for c in record["cells"].values())
+    children = [runs.load(c) for c in record["cells"].values()]
+    assert all(c["status"] == "done" for c in children)
+    assert any(c["started"] > killed_at for c in children)  # the killed cell's retry started after the kill
 
 
 def test_cancelled_grid_leaves_no_task_running(tone_dataset, on_ray):
