@@ -24,7 +24,6 @@ from typing import Callable
 from . import paths, runs, tasks
 from .config import FeatureConfig
 from .extract import load_features
-from .store import atomic_write_bytes
 
 ENV_VAR = "GENRELAB_RAY_ADDRESS"
 JOBS_VAR = "GENRELAB_RAY_JOBS"
@@ -77,11 +76,11 @@ def pack(folder: Path, names: tuple[str, ...] | None = None) -> dict[str, bytes]
 
 
 def unpack(files: dict[str, bytes], folder: Path) -> None:
-    """Write :func:`pack`'s output into ``folder``, atomically file by file; refuses paths leaving it."""
+    """Write :func:`pack`'s output into run folder ``folder``, atomically file by file; refuses paths leaving it."""
     for name, data in files.items():
         if Path(name).is_absolute() or ".." in Path(name).parts:
             raise ValueError(f"{name!r} is not a path inside a run folder")
-        atomic_write_bytes(folder / name, data)
+        runs.write_file(folder / name, data)
 
 
 def run_in_worker(kind: str, record: dict, features, *needed: dict) -> dict:
@@ -94,6 +93,8 @@ def run_in_worker(kind: str, record: dict, features, *needed: dict) -> dict:
     with tempfile.TemporaryDirectory(prefix="genrelab-ray-") as tmp:
         os.environ[paths.ENV_VAR] = tmp
         try:
+            for run_id in [run["id"] for run in needed] + [record["id"]]:
+                runs.run_path(run_id).mkdir(parents=True)
             for run in needed:
                 unpack(run["files"], runs.run_path(run["id"]))
             runs.write_json(runs.run_path(record["id"]) / "run.json", {**record, "status": "queued"})
