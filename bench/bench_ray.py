@@ -15,7 +15,6 @@ it augments) greedily on N workers, each as fast as one core here.
 
 import argparse
 import heapq
-import json
 import os
 import sys
 import tempfile
@@ -27,6 +26,7 @@ sys.path.insert(0, str(REPO))
 os.environ.setdefault("GENRELAB_DATA_DIR", tempfile.mkdtemp(prefix="genrelab-bench-"))
 os.environ["RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"] = "0"  # a one-node Ray on 127.0.0.1
 
+import common  # noqa: E402  (bench/ is on sys.path when a script in it runs)
 import torch  # noqa: E402
 
 from core import cluster, config, experiment, runs, tasks  # noqa: E402
@@ -40,8 +40,8 @@ STUDY = {"seeds": 5, "per_genre": (0, 70, 150), "data": ("demo", "gtzan-mini")}
 
 
 def emit(figure: str, value, target: str = "", **extra) -> None:
-    print(json.dumps({"figure": figure, "value": value, "target": target, **extra,
-                      "load_average": [round(x, 1) for x in os.getloadavg()], "under_load": True}), flush=True)
+    """:func:`common.emit` with the 5- and 15-minute load too: every figure here was taken under load."""
+    common.emit(figure, value, target, **extra, load_average_5_15=[round(x, 1) for x in os.getloadavg()[1:]])
 
 
 def grid_seconds(root: Path, plan: dict) -> float:
