@@ -8,6 +8,13 @@ training split and reused for every amount of augmentation. The table then gives
 95 % interval per setting, and the paired difference to the baseline of the same seed (same split,
 so the seed-to-seed variation both share cancels).
 
+Two controls answer what "+n/genre helped" alone cannot (:data:`CONTROLS`): the baseline trained
+for as many optimiser steps as the augmented cell took (``steps``: is it more data, or only more
+steps?), and the baseline given the same number of extra inputs as SpecAugment-masked copies of
+its real training inputs (``masked``: does the GAN beat simple augmentation?). The table pairs the
+GAN cell with each of them, seed by seed, and lists the GAN runs' own TSTR and C2ST
+(:mod:`core.quality`).
+
 An experiment is a run folder of kind ``exp``. Its ``run.json`` holds the plan (``config``), the
 child runs (``cells``: cell key → classifier run id; ``gans``: ``<gan preset>/<seed>`` → GAN run
 id) and grid ``progress``; its ``result.json`` holds the table, rewritten after every cell. Running
@@ -22,6 +29,7 @@ from pathlib import Path
 from typing import Callable
 
 from . import compare, config, evaluate, jobs, reports, runs, splits, tasks
+from .train import matched_epochs
 
 DESIGNS: dict[str, tuple[tuple[str, str], ...]] = {
     "paper": (("paper", "paper"), ("recommended", "conditional")),
@@ -29,6 +37,8 @@ DESIGNS: dict[str, tuple[tuple[str, str], ...]] = {
 """Experiment preset → arms, each (classifier preset, GAN preset that augments it)."""
 
 PER_GENRE = (0, 70, 150)
+CONTROLS = ("steps", "masked")
+"""Control cells per augmented amount: steps-matched baseline, SpecAugment-masked copies of real inputs."""
 STUDY = {0: 0.525, 70: 0.584, 150: 0.515}
 """The study's single-run test accuracies of the paper arm (53, 59 and 52 of 101 clips)."""
 
@@ -39,11 +49,12 @@ Progress = Callable[[dict], None]
 
 def plan(design: str = "paper", seeds: int = 5, first_seed: int = 0, per_genre: tuple[int, ...] = PER_GENRE,
          arms: tuple[str, ...] | None = None, overrides: tuple[str, ...] = (),
-         gan_overrides: tuple[str, ...] = ()) -> dict:
+         gan_overrides: tuple[str, ...] = (), controls: tuple[str, ...] = CONTROLS) -> dict:
     """A validated experiment plan (stored as the experiment's ``config``).
 
     ``arms`` keeps only the named classifier presets of the design; ``overrides`` and
-    ``gan_overrides`` are ``key=value`` strings applied to every classifier and GAN config.
+    ``gan_overrides`` are ``key=value`` strings applied to every classifier and GAN config;
+    ``controls`` names the control cells trained beside every augmented cell (:data:`CONTROLS`).
     Raises :class:`core.config.ConfigError` for anything that would fail later.
     """
     if design not in DESIGNS:
@@ -57,28 +68,42 @@ def plan(design: str = "paper", seeds: int = 5, first_seed: int = 0, per_genre: 
     amounts = sorted({int(n) for n in per_genre} | {0})
     if amounts[0] < 0 or amounts[-1] > config.MAX_PER_GENRE:
         raise config.ConfigError(f"clips generated per genre must lie between 0 and {config.MAX_PER_GENRE}")
+    unknown = sorted(set(controls) - set(CONTROLS))
+    if unknown:
+        raise config.ConfigError(f"unknown control(s) {unknown}; choose from {list(CONTROLS)}")
     out = {"design": design, "arms": chosen, "per_genre": amounts, "seeds": list(range(first_seed, first_seed + seeds)),
-           "set": list(overrides), "gan_set": list(gan_overrides)}
+           "set": list(overrides), "gan_set": list(gan_overrides), "controls": [c for c in CONTROLS if c in controls]}
     for cell in cells(out):
         classifier_config(out, cell)
-        if cell["per_genre"]:
+        if cell["kind"] == "gan":
             gan_config(out, cell)
     return out
 
 
-def cell_key(preset: str, per_genre: int, seed: int) -> str:
-    return f"{preset}/{per_genre}/{seed}"
+def cell_key(preset: str, per_genre: int, seed: int, kind: str = "gan") -> str:
+    """'recommended/70/0' (baseline and GAN cells), 'recommended/steps-70/0', 'recommended/masked-70/0'."""
+    return f"{preset}/{per_genre if kind in ('gan', 'baseline') else f'{kind}-{per_genre}'}/{seed}"
 
 
-def cell_label(preset: str, gan: str, per_genre: int) -> str:
-    """'paper LSTM, baseline' or 'paper LSTM + 70/genre from the paper GAN'."""
-    return f"{preset} LSTM, baseline" if not per_genre else f"{preset} LSTM + {per_genre}/genre from the {gan} GAN"
+def cell_label(preset: str, gan: str, per_genre: int, kind: str = "gan") -> str:
+    """'paper LSTM, baseline', 'paper LSTM + 70/genre from the paper GAN' or a control's label."""
+    if not per_genre:
+        return f"{preset} LSTM, baseline"
+    return {"gan": f"{preset} LSTM + {per_genre}/genre from the {gan} GAN",
+            "steps": f"{preset} LSTM, baseline for the steps of +{per_genre}/genre",
+            "masked": f"{preset} LSTM + {per_genre}/genre SpecAugment-masked copies"}[kind]
 
 
 def cells(p: dict) -> list[dict]:
-    """Every cell of a plan in the order they are trained: per arm, per seed, baseline first."""
-    return [{"key": cell_key(preset, n, seed), "preset": preset, "gan": gan, "per_genre": n, "seed": seed}
-            for preset, gan in p["arms"] for seed in p["seeds"] for n in p["per_genre"]]
+    """Every cell of a plan in the order they are trained: per arm, per seed, baseline first, controls last."""
+    out = []
+    for preset, gan in p["arms"]:
+        for seed in p["seeds"]:
+            kinds = [(n, "baseline" if not n else "gan") for n in p["per_genre"]]
+            kinds += [(n, kind) for kind in p.get("controls", ()) for n in p["per_genre"] if n]
+            out += [{"key": cell_key(preset, n, seed, kind), "preset": preset, "gan": gan, "per_genre": n,
+                     "seed": seed, "kind": kind} for n, kind in kinds]
+    return out
 
 
 def classifier_config(p: dict, cell: dict) -> config.ClassifierConfig:
@@ -170,16 +195,34 @@ def _gan_for(exp_id: str, p: dict, cell: dict, report: Callable[[float, str], No
     return gan_id
 
 
+def _control(record: dict, p: dict, cell: dict) -> tuple[dict, list[str]]:
+    """A control cell's ``augment`` and config overrides, from its seed's baseline and GAN cells.
+
+    ``steps``: the epochs that give the baseline as many optimiser steps as the GAN cell took
+    (:func:`core.train.matched_epochs`, from the two runs' training input counts); ``masked``: as
+    many masked copies per genre as the GAN cell's samples.
+    """
+    if cell["kind"] == "masked":
+        return {"masked_copies": cell["per_genre"]}, []
+    base, aug = (runs.load(record["cells"][cell_key(cell["preset"], n, cell["seed"])]) for n in (0, cell["per_genre"]))
+    clf = classifier_config(p, cell)
+    return {}, [f"epochs={matched_epochs(clf.epochs, clf.batch_size, base['train_inputs'], aug['train_inputs'])}"]
+
+
 def _run_cell(exp_id: str, p: dict, cell: dict, report: Callable[[float, str], None]) -> str:
     """Train one cell as a new child classifier run and record it; returns the child's id."""
-    label = f"{cell_label(cell['preset'], cell['gan'], cell['per_genre'])}, seed {cell['seed']}"
-    extra = {}
-    if cell["per_genre"]:
+    label = f"{cell_label(cell['preset'], cell['gan'], cell['per_genre'], cell['kind'])}, seed {cell['seed']}"
+    extra, more = {}, []
+    if cell["kind"] == "gan":
         extra["augment"] = {"gan_run": _gan_for(exp_id, p, cell, report), "per_genre": cell["per_genre"]}
     record = runs.load(exp_id)
+    if cell["kind"] in CONTROLS:
+        augment, more = _control(record, p, cell)
+        extra.update({"augment": augment} if augment else {})
     if cell["per_genre"] and record["cells"].get(cell_key(cell["preset"], 0, cell["seed"])):
         extra["baseline"] = record["cells"][cell_key(cell["preset"], 0, cell["seed"])]
-    child = tasks.submit_classifier(classifier_config(p, cell), record["dataset"]["root"], record["dataset"]["name"],
+    cfg = config.with_overrides(classifier_config(p, cell), more)
+    child = tasks.submit_classifier(cfg, record["dataset"]["root"], record["dataset"]["name"],
                                     name=f"{record['name']}: {label}", preset=cell["preset"], **extra)
     runs.update(child, experiment=exp_id, cell=cell["key"])
     runs.update(exp_id, cells={**record["cells"], cell["key"]: child})
@@ -215,7 +258,8 @@ def run_experiment(exp_id: str, progress: Progress | None = None) -> dict:
                 if cell["key"] in reused:
                     continue
                 run.check_cancel()
-                report(0.0, f"{cell_label(cell['preset'], cell['gan'], cell['per_genre'])}, seed {cell['seed']}")
+                report(0.0, f"{cell_label(cell['preset'], cell['gan'], cell['per_genre'], cell['kind'])}, "
+                       f"seed {cell['seed']}")
                 _run_cell(exp_id, p, cell, report)
                 state["done"] += 1
                 state["trained"] += 1
@@ -247,21 +291,37 @@ def per_seed_rows(record: dict) -> list[dict]:
         base = entries.get(cell_key(c["preset"], 0, c["seed"]))
         verdict = compare.compare_pair(base, e) if base is not None and c["per_genre"] else None
         acc = e.result["accuracy"]
-        rows.append({"cell": cell_label(c["preset"], c["gan"], c["per_genre"]), "preset": c["preset"],
-                     "gan": c["gan"] if c["per_genre"] else "", "per_genre": c["per_genre"], "seed": c["seed"],
+        rows.append({"cell": cell_label(c["preset"], c["gan"], c["per_genre"], c["kind"]), "preset": c["preset"],
+                     "gan": c["gan"] if c["kind"] == "gan" else "", "per_genre": c["per_genre"], "kind": c["kind"],
+                     "seed": c["seed"], "epochs": e.record["config"]["epochs"],
                      "accuracy": acc["value"], "lo": acc["lo"], "hi": acc["hi"], "correct": acc["correct"],
                      "n": acc["n"], "split": e.record.get("split_name", ""), "run_id": e.id,
                      "p_vs_baseline": (verdict["mcnemar"] or {}).get("p_value") if verdict else None})
     return rows
 
 
+def _difference(name: str, rows: list[dict], against: dict[int, float], preset: str, per_genre: int) -> dict | None:
+    """Paired difference of ``rows`` minus ``against`` (seed → accuracy) over the seeds both have."""
+    pairs = [(against[r["seed"]], r["accuracy"]) for r in rows if r["seed"] in against]
+    if not pairs:
+        return None
+    d = evaluate.paired_differences([a for a, _ in pairs], [b for _, b in pairs])
+    return {"cell": name, "preset": preset, "per_genre": per_genre, "seeds": d["n"], "mean": d["mean"],
+            "std": d["std"], "lo": d["lo"], "hi": d["hi"], "differences": d["differences"].tolist(),
+            "verdict": verdict(d)}
+
+
 def summarise(per_seed: list[dict]) -> dict:
-    """Mean ± std and 95 % t-interval per setting, and paired differences to the same seeds' baseline.
+    """Mean ± std and 95 % t-interval per setting, and paired differences between settings of the same seeds.
 
     Accuracy intervals are clipped to [0, 1] (a t-interval over few seeds can reach past them).
+    Differences: every augmented or control setting minus its baseline, and every GAN setting minus
+    each control of the same amount (does the GAN beat training longer, and simple augmentation?).
 
-    ``per_seed`` rows need ``cell``, ``preset``, ``per_genre``, ``seed`` and ``accuracy``. Returns
-    ``{"summary": [...], "differences": [...]}``; a difference uses only seeds where both cells finished.
+    ``per_seed`` rows need ``cell``, ``preset``, ``per_genre``, ``seed``, ``accuracy`` and optionally
+    ``kind`` (``baseline``, ``gan``, ``steps``, ``masked``; without it every augmented row is a GAN
+    row). Returns ``{"summary": [...], "differences": [...]}``; a difference uses only seeds where
+    both cells finished.
     """
     groups: dict[str, list[dict]] = {}
     for r in per_seed:
@@ -273,18 +333,20 @@ def summarise(per_seed: list[dict]) -> dict:
                         "seeds": stats["n"], "mean": stats["mean"], "std": stats["std"], "lo": max(stats["lo"], 0.0),
                         "hi": min(stats["hi"], 1.0), "min": min(r["accuracy"] for r in rows),
                         "max": max(r["accuracy"] for r in rows)})
+    kind = lambda r: r.get("kind", "gan" if r["per_genre"] else "baseline")  # noqa: E731
+    by_seed = lambda preset, n, k: {r["seed"]: r["accuracy"] for r in per_seed  # noqa: E731
+                                    if r["preset"] == preset and r["per_genre"] == n and kind(r) == k}
     differences = []
     for cell, rows in groups.items():
-        if not rows[0]["per_genre"]:
+        first = rows[0]
+        if kind(first) == "baseline":
             continue
-        base = {r["seed"]: r["accuracy"] for r in per_seed if r["preset"] == rows[0]["preset"] and not r["per_genre"]}
-        pairs = [(base[r["seed"]], r["accuracy"]) for r in rows if r["seed"] in base]
-        if not pairs:
-            continue
-        d = evaluate.paired_differences([a for a, _ in pairs], [b for _, b in pairs])
-        differences.append({"cell": cell, "preset": rows[0]["preset"], "per_genre": rows[0]["per_genre"],
-                            "seeds": d["n"], "mean": d["mean"], "std": d["std"], "lo": d["lo"], "hi": d["hi"],
-                            "differences": d["differences"].tolist(), "verdict": verdict(d)})
+        preset, n = first["preset"], first["per_genre"]
+        against = [(f"{cell} vs the same seed's baseline", by_seed(preset, 0, "baseline"))]
+        if kind(first) == "gan":
+            against += [(f"{cell} vs {label}", by_seed(preset, n, k)) for k, label in (
+                ("steps", "the baseline trained as many steps"), ("masked", "as many masked copies"))]
+        differences += [d for name, seeds in against if (d := _difference(name, rows, seeds, preset, n))]
     return {"summary": summary, "differences": differences}
 
 
@@ -298,12 +360,28 @@ def verdict(d: dict) -> str:
             f"{'helped' if d['lo'] > 0 else 'hurt'} on this data over {d['n']} seeds")
 
 
+def gan_rows(record: dict) -> list[dict]:
+    """One row per finished GAN run of the experiment: its TSTR (with the real-trained accuracy) and C2ST."""
+    rows = []
+    for key, gan_id in sorted(record.get("gans", {}).items()):
+        res = runs.result(gan_id) if finished(gan_id) else None
+        if not res or "tstr" not in res:
+            continue
+        t, c = res["tstr"], res["c2st"]
+        rows.append({"gan": key.split("/")[0], "seed": int(key.split("/")[1]), "tstr": t["accuracy"],
+                     "tstr_lo": t["ci95"][0], "tstr_hi": t["ci95"][1], "real": t["real_accuracy"],
+                     "ratio": t["ratio"], "c2st": c["accuracy"], "c2st_lo": c["ci95"][0], "c2st_hi": c["ci95"][1],
+                     "run_id": gan_id})
+    return rows
+
+
 def table(exp_id: str) -> dict:
-    """The experiment's table from its finished child runs: per-seed rows, summary, paired differences."""
+    """The experiment's table from its finished child runs: per-seed rows, summary, paired differences,
+    and the GAN runs' own measures."""
     record = runs.load(exp_id)
     rows = per_seed_rows(record)
-    return {"per_seed": rows, **summarise(rows), "cells_done": len(rows), "cells_total": len(cells(record["config"])),
-            "measured_on": measured_on(record)}
+    return {"per_seed": rows, **summarise(rows), "gan_quality": gan_rows(record), "cells_done": len(rows),
+            "cells_total": len(cells(record["config"])), "measured_on": measured_on(record)}
 
 
 def measured_on(record: dict) -> str:
@@ -326,11 +404,15 @@ def write_table(exp_id: str) -> dict:
 
 SUMMARY_COLUMNS = {"cell": "setting", "seeds": "seeds", "mean": "mean", "std": "std", "lo": "95 % low",
                    "hi": "95 % high", "min": "min", "max": "max"}
-DIFFERENCE_COLUMNS = {"cell": "vs same-seed baseline", "seeds": "seeds", "mean": "mean difference", "std": "std",
+DIFFERENCE_COLUMNS = {"cell": "paired difference (same seeds)", "seeds": "seeds", "mean": "mean difference", "std": "std",
                       "lo": "95 % low", "hi": "95 % high", "verdict": "verdict"}
-PER_SEED_COLUMNS = {"cell": "setting", "seed": "seed", "accuracy": "accuracy", "correct": "correct", "n": "test clips",
+PER_SEED_COLUMNS = {"cell": "setting", "seed": "seed", "epochs": "epochs", "accuracy": "accuracy", "correct": "correct", "n": "test clips",
                     "split": "split", "p_vs_baseline": "McNemar p vs baseline", "run_id": "run"}
-PERCENT = ("accuracy", "mean", "std", "lo", "hi", "min", "max")
+GAN_COLUMNS = {"gan": "GAN", "seed": "seed", "tstr": "TSTR accuracy", "tstr_lo": "TSTR 95 % low",
+               "tstr_hi": "TSTR 95 % high", "real": "trained on real", "ratio": "TSTR ratio", "c2st": "C2ST accuracy",
+               "c2st_lo": "C2ST 95 % low", "c2st_hi": "C2ST 95 % high", "run_id": "run"}
+PERCENT = ("accuracy", "mean", "std", "lo", "hi", "min", "max", "tstr", "tstr_lo", "tstr_hi", "real", "c2st", "c2st_lo",
+           "c2st_hi")
 CSV_COLUMNS = ("section", "cell", "preset", "per_genre", "seed", "seeds", "accuracy", "mean", "std", "lo", "hi",
                "min", "max", "correct", "n", "split", "p_vs_baseline", "run_id", "verdict")
 
@@ -357,5 +439,7 @@ def table_markdown(result: dict, title: str) -> str:
         reports.svg_image(reports.svg_intervals(spread_rows(result), "Mean accuracy over seeds, 95 % t-interval"),
                           "Mean accuracy over seeds"), "",
         "## Paired differences (same seed, same split)", "",
-        reports.markdown_table(result["differences"], DIFFERENCE_COLUMNS, PERCENT), "", "## Every seed", "",
+        reports.markdown_table(result["differences"], DIFFERENCE_COLUMNS, PERCENT), "",
+        "## The GANs' samples: train on synthetic, test on real (TSTR); classifier two-sample test (C2ST)", "",
+        reports.markdown_table(result.get("gan_quality", []), GAN_COLUMNS, PERCENT), "", "## Every seed", "",
         reports.markdown_table(result["per_seed"], PER_SEED_COLUMNS, PERCENT), ""])
