@@ -15,8 +15,8 @@ layout a classifier reads. What the numbers mean differs, and that difference is
     on train-normalised log-mel segments divided by ``cfg.scale`` and clipped to [-1, 1]
     (:func:`to_unit`); :func:`to_mels` undoes that exactly, back to dB log-mels that enter
     :func:`core.train.prepare` like real clips. Its generator builds each segment from parts with
-    one spectrum and one activation over time, so its samples have onsets and harmonic stripes; its
-    discriminator sees the step-to-step change. Hinge loss and spectral normalisation keep it
+    one spectrum and one activation over time (an onset or a held note is one part); its
+    discriminator sees the step-to-step change, where textures without onsets give themselves away. Hinge loss and spectral normalisation keep it
     stable, and samples come from a moving average of the generator's weights.
 
 Nothing here touches files: :mod:`core.runs` saves and loads GAN runs (:func:`core.runs.load_generator`).
@@ -103,9 +103,9 @@ class ConditionalGenerator(nn.Module):
       genre, one weight per mel band (a spectrogram has no translation symmetry along frequency);
     - output ``tanh(Σ_r a_r[t] b_r[f] / √rank + c[f])``.
 
-    Onsets (vertical lines) and harmonic stripes (horizontal lines) are one part each, and a part
-    cannot put independent noise in every band; all of it costs a few Conv1d layers, not 2-D
-    convolutions over the mel × time image.
+    Onsets (vertical lines) and harmonic stripes (horizontal lines) are one part each, which a
+    band-by-band output layer has to learn band by band; all of it costs a few Conv1d layers, not
+    2-D convolutions over the mel × time image.
 
     Input ``z (batch, z_dim)``, ``y (batch,)`` genre indices; output ``(batch, steps, n_mels)``.
     """
