@@ -49,6 +49,7 @@ def test_c2st_cannot_tell_replayed_training_data_but_spots_a_texture(real):
     assert quality.band_statistics(x["val"]).shape == (len(x["val"]), 3 * MELS)
 
 
+@pytest.mark.slow
 def test_tstr_of_replayed_data_matches_real_training_and_noise_is_at_chance(real):
     x, y = real
     data = Prepared(part(x["train"], y["train"]), part(x["val"], y["val"]), part(x["test"], y["test"]),
