@@ -131,6 +131,15 @@ def start_form() -> None:
             st.query_params["exp"] = exp_id
 
 
+def titled_table(title: str, rows: list[dict], columns: dict[str, str], caption: str) -> None:
+    """A bold title, a table of ``rows`` with ``columns`` (percent where :data:`experiment.PERCENT` says) and a caption."""
+    st.markdown(f"**{title}**")
+    st.dataframe(rows, hide_index=True, column_order=list(columns),
+                 column_config={k: st.column_config.NumberColumn(v, format="percent")
+                                for k, v in columns.items() if k in experiment.PERCENT})
+    st.caption(caption)
+
+
 def experiment_table(record: dict, result: dict) -> None:
     """The summary, the paired differences, the per-seed chart and downloads of an experiment."""
     st.caption(f"Measured on {result['measured_on']}. {result['cells_done']} of {result['cells_total']} cells "
@@ -143,23 +152,19 @@ def experiment_table(record: dict, result: dict) -> None:
                                 for k, v in experiment.SUMMARY_COLUMNS.items() if k in experiment.PERCENT})
     st.plotly_chart(charts.seed_spread(result["per_seed"], result["summary"]), key=f"spread-{record['id']}")
     if result["differences"]:
-        st.markdown("**Paired differences between settings of the same seed (same split)**")
-        st.dataframe(result["differences"], hide_index=True, column_order=list(experiment.DIFFERENCE_COLUMNS),
-                     column_config={k: st.column_config.NumberColumn(v, format="percent")
-                                    for k, v in experiment.DIFFERENCE_COLUMNS.items() if k in experiment.PERCENT})
-        st.caption("Each GAN setting is also paired with its controls: the baseline trained for as many optimiser "
-                   "steps (is it more data, or only more steps?) and the baseline given as many SpecAugment-masked "
-                   "copies of real training inputs (does the GAN beat simple augmentation?). The intervals are not "
-                   "adjusted for the number of comparisons.")
+        titled_table("Paired differences between settings of the same seed (same split)", result["differences"],
+                     experiment.DIFFERENCE_COLUMNS,
+                     "Each GAN setting is also paired with its controls: the baseline trained for as many optimiser "
+                     "steps (is it more data, or only more steps?) and the baseline given as many SpecAugment-masked "
+                     "copies of real training inputs (does the GAN beat simple augmentation?). The intervals are not "
+                     "adjusted for the number of comparisons.")
     if result.get("gan_quality"):
-        st.markdown("**The GANs' samples: train on synthetic, test on real (TSTR) and two-sample test (C2ST)**")
-        st.dataframe(result["gan_quality"], hide_index=True, column_order=list(experiment.GAN_COLUMNS),
-                     column_config={k: st.column_config.NumberColumn(v, format="percent")
-                                    for k, v in experiment.GAN_COLUMNS.items() if k in experiment.PERCENT})
-        st.caption("TSTR: the GAN's classifier recipe trained only on its samples, tested on the real test clips, "
-                   "next to the same recipe trained on real clips (ratio 1: the samples teach as much). C2ST: how "
-                   "often a logistic regression on per-band statistics tells held-out real segments from fresh "
-                   "samples (50 %: it cannot). Neither shows the samples sound real to a listener.")
+        titled_table("The GANs' samples: train on synthetic, test on real (TSTR) and two-sample test (C2ST)",
+                     result["gan_quality"], experiment.GAN_COLUMNS,
+                     "TSTR: the GAN's classifier recipe trained only on its samples, tested on the real test clips, "
+                     "next to the same recipe trained on real clips (ratio 1: the samples teach as much). C2ST: how "
+                     "often a logistic regression on per-band statistics tells held-out real segments from fresh "
+                     "samples (50 %: it cannot). Neither shows the samples sound real to a listener.")
     with st.expander("Every seed"):
         st.dataframe(result["per_seed"], hide_index=True, column_order=list(experiment.PER_SEED_COLUMNS),
                      column_config={"accuracy": PERCENT, "p_vs_baseline": st.column_config.NumberColumn(
