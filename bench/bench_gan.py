@@ -113,7 +113,8 @@ def main() -> None:
                          dataset=args.data, split=out["record"]["split_name"], **info)
                     seen.setdefault(key, []).append(value)
             for key, values in seen.items():
-                emit(f"{prefix}{preset}_gan_{key}_mean", round(float(np.mean(values)), 3), target=target(preset, key), values=values, seeds=args.seeds, dataset=args.data)
+                emit(f"{prefix}{preset}_gan_{key}_mean", round(float(np.mean(values)), 3), target=target(preset, key),
+                     values=values, seeds=args.seeds, dataset=args.data)
 
 
 if __name__ == "__main__":
