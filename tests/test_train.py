@@ -94,12 +94,12 @@ def test_normaliser_fitted_on_training_part_only(tone_dataset):
     assert not np.allclose(data.mean, all_x.reshape(-1, 128).mean(0), atol=1e-3)
 
 
-<<<<<<< HEAD
 def test_parse_overrides_splits_a_typed_line_into_settings():
     assert parse_overrides(" epochs=10, split=fold5,, ") == ("epochs=10", "split=fold5")
     assert parse_overrides("") == ()
     assert with_overrides(preset("paper"), list(parse_overrides("epochs=3, seed=2"))).epochs == 3
-=======
+
+
 def test_masked_copies_are_masked_training_inputs_per_genre_and_steps_can_be_matched():
     from core.train import Part, masked_copies, matched_epochs
 
@@ -115,4 +115,3 @@ def test_masked_copies_are_masked_training_inputs_per_genre_and_steps_can_be_mat
     assert (xs == fill).any(axis=(1, 2)).sum() >= 6  # most copies carry a mask
     assert matched_epochs(30, 64, 834, 1534) == 51  # 14 → 24 steps per epoch
     assert matched_epochs(30, 64, 834, 834) == 30
->>>>>>> 11e93e4 (GAN samples judged by TSTR, C2ST and size-matched Fréchet distance; a conditional generator that draws time x spectrum parts, EMA with its own BatchNorm statistics; steps-matched and masked-copies control arms in experiments (issue 14))
