@@ -362,8 +362,13 @@ def run_gan(run_id: str, progress: Status | None = None) -> dict:
                              "generated": [float(samples.x.min()), float(samples.x.max())]},
                   **quality.report(reference, gen, samples.y, data.train, data.val, n_classes, cfg.seed)}
         started = time.perf_counter()
-        result.update(quality.train_on_samples(G, cfg, ref_cfg, data, ref_info["accuracy"]["value"], lambda e, *_: (
-            runs.update(run_id, progress={"phase": "tstr", "epoch": e, "epochs": ref_cfg.epochs}))))
+
+        def tstr_progress(epoch: int, *_) -> None:
+            eta = (time.perf_counter() - started) / epoch * (ref_cfg.epochs - epoch)
+            runs.update(run_id, progress={"phase": "tstr", "epoch": epoch, "epochs": ref_cfg.epochs,
+                                          "eta_seconds": eta})
+
+        result.update(quality.train_on_samples(G, cfg, ref_cfg, data, ref_info["accuracy"]["value"], tstr_progress))
         result["tstr"]["seconds"] = round(time.perf_counter() - started, 2)
         if cfg.model == "paper":
             rescaled = quality.reference_inputs(samples, data.mean, data.std, cfg.scale, rescale=True)
