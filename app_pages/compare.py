@@ -138,6 +138,13 @@ def table_columns(columns: dict[str, str]) -> dict:
             else st.column_config.Column(v) for k, v in columns.items()}
 
 
+def titled_table(title: str, rows: list[dict], columns: dict[str, str], caption: str) -> None:
+    """A bold title, a table of ``rows`` with ``columns`` and a caption."""
+    st.markdown(f"**{title}**")
+    st.dataframe(rows, hide_index=True, column_order=list(columns), column_config=table_columns(columns))
+    st.caption(caption)
+
+
 def experiment_table(record: dict, result: dict) -> None:
     """The summary, the paired differences, the per-seed chart and downloads of an experiment."""
     st.caption(f"Measured on {result['measured_on']}. {result['cells_done']} of {result['cells_total']} cells "
@@ -152,9 +159,20 @@ def experiment_table(record: dict, result: dict) -> None:
                                        "accuracy with its 95 % interval over clips or seeds (diamonds)"),
                     key=f"spread-{record['id']}")
     if result["differences"]:
-        st.markdown("**Paired differences to the baseline of the same seed (same split), Holm-adjusted**")
-        st.dataframe(result["differences"], hide_index=True, column_order=list(experiment.DIFFERENCE_COLUMNS),
-                     column_config=table_columns(experiment.DIFFERENCE_COLUMNS))
+        titled_table("Paired comparisons between settings of the same seed (same split), Holm-adjusted",
+                     result["differences"], experiment.DIFFERENCE_COLUMNS,
+                     "Each setting is paired with the baseline of its seed, and each GAN setting also with its "
+                     "controls: the baseline trained for as many optimiser steps (is it more data, or only more "
+                     "steps?) and the baseline given as many SpecAugment-masked copies of real training inputs (does "
+                     "the GAN beat simple augmentation?). The p-values of every comparison in the table are adjusted "
+                     "together (Holm–Bonferroni), and the verdicts follow the adjusted values.")
+    if result.get("gan_quality"):
+        titled_table("The GANs' samples: train on synthetic, test on real (TSTR) and two-sample test (C2ST)",
+                     result["gan_quality"], experiment.GAN_COLUMNS,
+                     "TSTR: the GAN's classifier recipe trained only on its samples, tested on the real test clips, "
+                     "next to the same recipe trained on real clips (ratio 1: the samples teach as much). C2ST: how "
+                     "often a logistic regression on per-band statistics tells held-out real segments from fresh "
+                     "samples (50 %: it cannot). Neither shows the samples sound real to a listener.")
     with st.expander("Every seed"):
         st.dataframe(result["per_seed"], hide_index=True, column_order=list(experiment.PER_SEED_COLUMNS),
                      column_config={"accuracy": PERCENT, "p_vs_baseline": st.column_config.NumberColumn(

@@ -5,7 +5,7 @@ from pathlib import Path
 import numpy as np
 import streamlit as st
 
-from core import charts, config, evaluate, gan, inversion, runs, tasks
+from core import charts, config, gan, inversion, runs, tasks
 from core.config import FeatureConfig, GANConfig
 from app_pages.common import (config_widgets, dataset_selector, features, job_progress, measured_on, preset_picker,
                               reopen_picker, settings_form, start_button)
@@ -150,29 +150,94 @@ def gallery_view(record: dict, cfg: GANConfig, result: dict) -> None:
                   f"gal-real-{record['id']}")
 
 
-def quality_view(record: dict, result: dict) -> None:
-    labels, fid, ref, fd = result["labels"], result["fidelity"], result["reference"]["accuracy"], result["frechet"]
-    on = f"{result['per_genre']} generated samples per genre from epoch {result['epoch']}. {measured_on(record)}"
-    st.markdown("##### Genre fidelity: do samples sound like their genre?")
+def interval(ci: list[float]) -> str:
+    return f"95 % CI {ci[0]:.0%}–{ci[1]:.0%}"
+
+
+def tstr_view(record: dict, result: dict) -> None:
+    t = result["tstr"]
+    st.markdown("##### Train on synthetic, test on real: do the samples teach what real music teaches?")
     a, b, c = st.columns(3)
-    a.metric("Genre fidelity", f"{fid['overall']:.0%}", help="Share of samples the reference classifier assigns to "
-             "their intended genre")
-    b.metric("Chance", f"{fid['chance']:.0%}")
-    c.metric("Reference classifier's test accuracy", f"{ref['value']:.0%}", help=evaluate.format_accuracy(ref))
-    st.plotly_chart(charts.genre_fidelity(labels, fid, ref["value"]), key=f"q-fid-{record['id']}")
-    st.caption(f"A reference classifier trained on the real training clips judges each sample; it gets "
-               f"{evaluate.format_accuracy(ref)} of real test clips right, so fidelity means little above that. "
-               f"Second bars: where all samples went (one tall bar: they all sound alike). {on}")
+    a.metric("Trained on samples only", f"{t['accuracy']:.0%}", help=interval(t["ci95"]))
+    b.metric("Trained on real clips", f"{t['real_accuracy']:.0%}", help="The same recipe: the reference classifier")
+    c.metric("Ratio", "–" if t["ratio"] is None else f"{t['ratio']:.2f}", help="1.00: the samples teach as much as "
+             "real data")
+    st.caption(f"The recommended recipe trained only on generated segments, as many per genre as the real training "
+               f"set has, then tested on the {t['n']} real test clips: {t['accuracy']:.1%} ({interval(t['ci95'])}), "
+               f"against {t['real_accuracy']:.1%} when trained on the real clips. Its last epoch is tested, so no real "
+               "clip chooses anything. It can show whether the samples carry what tells the genres apart in real "
+               "music; it cannot show that they sound real (exaggerated genre cues can teach well). "
+               f"{measured_on(record)}")
+
+
+def c2st_view(record: dict, result: dict) -> None:
+    c = result["c2st"]
+    st.markdown("##### Classifier two-sample test: can the samples be told from real segments?")
+    a, b = st.columns(2)
+    a.metric("Real vs generated told apart", f"{c['accuracy']:.0%}", help=interval(c["ci95"]))
+    b.metric("Indistinguishable", "50%")
+    st.caption(f"A logistic regression learnt real training segments against generated ones from each mel band's "
+               f"level, spread and step-to-step change, then labelled {c['n']} inputs it never saw: held-out real "
+               f"validation segments and as many fresh samples. {c['accuracy']:.1%} ({interval(c['ci95'])}); 50 % "
+               "means it cannot tell them apart, 100 % that every sample gives itself away. It can show that samples "
+               "differ from real music in these statistics (missing onsets show up as too little change); it cannot "
+               "show realism in what they miss (melody, harmony, form), and a stronger classifier may still tell "
+               f"them apart. {measured_on(record)}")
+
+
+def frechet_view(record: dict, result: dict, labels: list[str]) -> None:
+    fd = result["frechet"]
+    st.markdown("##### Fréchet distance: are samples distributed like real inputs?")
+    a, b = st.columns(2)
+    a.metric("Training vs generated", f"{fd['overall']:.2f}", help=f"bootstrap interval {fd['ci95'][0]:.2f}–"
+             f"{fd['ci95'][1]:.2f}")
+    b.metric("Training vs real held-out (the floor)", f"{fd['real_floor']:.2f}",
+             help=f"bootstrap interval {fd['real_floor_ci95'][0]:.2f}–{fd['real_floor_ci95'][1]:.2f}")
+    st.caption(f"Distance between Gaussians fitted to {fd['n']} real training and {fd['n']} generated inputs in the "
+               f"reference's {fd['dims']}-d embedding, and between {fd['n']} training and {fd['n']} held-out real "
+               f"inputs: the same n, so the same small-sample bias. Bootstrap intervals: generated "
+               f"{fd['ci95'][0]:.2f}–{fd['ci95'][1]:.2f}, floor {fd['real_floor_ci95'][0]:.2f}–"
+               f"{fd['real_floor_ci95'][1]:.2f} (resampling biases both upwards alike: compare them with each other). "
+               "It can show how far the samples sit from real inputs as the judge sees them; it cannot show what "
+               f"the judge ignores, and it reads only means and covariances. {measured_on(record)}")
+    if any(v is not None for v in fd["per_class"]):
+        st.plotly_chart(charts.frechet_per_genre(labels, fd), key=f"q-fd-{record['id']}")
+    else:
+        st.caption(f"No per-genre distances: a genre needs more than {fd['dims']} inputs on each side for its "
+                   "covariance to be estimated, and none has that many here.")
+
+
+def fidelity_view(record: dict, result: dict, labels: list[str], on: str) -> None:
+    fid, real = result["fidelity"], result["real_fidelity"]
+    st.markdown("##### Genre fidelity: does the judge recognise the intended genre?")
+    a, b, c = st.columns(3)
+    a.metric("Genre fidelity (samples)", f"{fid['overall']:.0%}", help="Share of samples the reference classifier "
+             "assigns to their intended genre")
+    b.metric("The judge on real held-out segments", f"{real['overall']:.0%}", help="The same measure on real "
+             "validation segments: the same unit")
+    c.metric("Chance", f"{fid['chance']:.0%}")
+    st.plotly_chart(charts.genre_fidelity(labels, fid, real["overall"]), key=f"q-fid-{record['id']}")
+    st.caption("The reference classifier (the same recipe, trained on the real training clips the GAN learnt from) "
+               f"judges each sample; on real held-out segments it is right {real['overall']:.0%} of the time. "
+               "Fidelity above that means prototypes the judge finds easier than real music, not realism; far below "
+               "it, samples miss their genre's cues. It cannot show realism: the judge was trained on the same "
+               f"segments as the GAN. Second bars: where all samples went (one tall bar: they all sound alike). {on}")
     if "fidelity_rescaled" in result:
         st.caption(f"With the scale fixed ([-1, 1] mapped onto [-80, 0] dB) but the labels still arbitrary: "
                    f"{result['fidelity_rescaled']['overall']:.0%}.")
-    st.markdown("##### Fréchet distance: are samples distributed like real inputs?")
-    a, b = st.columns(2)
-    a.metric("Fréchet distance, all genres", f"{fd['overall']:.2f}")
-    b.metric("Real held-out vs real training", f"{fd['real_floor']:.2f}", help="What real data scores: the floor")
-    st.plotly_chart(charts.frechet_per_genre(labels, fd), key=f"q-fd-{record['id']}")
-    st.caption("Distance between the Gaussians fitted to real training and generated inputs in the reference's "
-               f"embedding space (lower is closer); real held-out clips give the floor to read it against. {on}")
+
+
+def quality_view(record: dict, result: dict) -> None:
+    labels = result["labels"]
+    on = f"{result['per_genre']} generated samples per genre from epoch {result['epoch']}. {measured_on(record)}"
+    if "tstr" in result:
+        tstr_view(record, result)
+        c2st_view(record, result)
+    else:
+        st.info("This run was measured before TSTR and the two-sample test existed: train it again to see them.")
+    if "n" in result["frechet"]:
+        frechet_view(record, result, labels)
+    fidelity_view(record, result, labels, on)
     st.markdown("##### Nearest neighbours: copies, or all alike?")
     st.plotly_chart(charts.nearest_distances(result["nearest"]), key=f"q-nn-{record['id']}")
     st.caption("Near 0 to a training input: memorised. Near 0 to another sample: mode collapse. Real held-out "

@@ -201,9 +201,9 @@ def sample_grid(images: np.ndarray, titles: list[str], step_seconds: float, zmin
     return fig
 
 
-def genre_fidelity(labels: list[str], fidelity: dict, reference_accuracy: float, title: str = "") -> go.Figure:
+def genre_fidelity(labels: list[str], fidelity: dict, real_fidelity: float, title: str = "") -> go.Figure:
     """Per genre: share of samples the reference classifier puts in their intended genre, and share of all
-    samples it puts in that genre; lines at chance and at the reference's own test accuracy."""
+    samples it puts in that genre; lines at chance and at the reference's fidelity on real held-out segments."""
     total = max(sum(fidelity["predicted_counts"]), 1)
     fig = go.Figure([go.Bar(x=labels, y=fidelity["per_class"], name="classified as intended",
                             hovertemplate="%{x}: %{y:.0%} classified as intended<extra></extra>"),
@@ -211,7 +211,7 @@ def genre_fidelity(labels: list[str], fidelity: dict, reference_accuracy: float,
                             name="share of all samples classified as this genre",
                             hovertemplate="%{x}: %{y:.0%} of all samples<extra></extra>")])
     fig.add_hline(y=fidelity["chance"], line_dash="dot", annotation_text="chance")
-    fig.add_hline(y=reference_accuracy, line_dash="dash", annotation_text="reference's test accuracy")
+    fig.add_hline(y=real_fidelity, line_dash="dash", annotation_text="the judge on real held-out segments")
     fig.update_layout(title=title, height=340, margin=dict(l=10, r=10, t=40 if title else 10, b=10),
                       yaxis=dict(range=[0, 1.05], tickformat=".0%"), legend=dict(orientation="h"))
     return fig

@@ -8,6 +8,13 @@ training split and reused for every amount of augmentation. The table then gives
 95 % interval per setting, and the paired difference to the baseline of the same seed (same split,
 so the seed-to-seed variation both share cancels).
 
+Two controls answer what "+n/genre helped" alone cannot (:data:`CONTROLS`): the baseline trained
+for as many optimiser steps as the augmented cell took (``steps``: is it more data, or only more
+steps?), and the baseline given the same number of extra inputs as SpecAugment-masked copies of
+its real training inputs (``masked``: does the GAN beat simple augmentation?). The table pairs the
+GAN cell with each of them, seed by seed, and lists the GAN runs' own TSTR and C2ST
+(:mod:`core.quality`).
+
 An experiment is a run folder of kind ``exp``. Its ``run.json`` holds the plan (``config``), the
 child runs (``cells``: cell key → classifier run id; ``gans``: ``<gan preset>/<seed>`` → GAN run
 id) and grid ``progress``; its ``result.json`` holds the table, rewritten after every cell. Running
@@ -27,6 +34,7 @@ from pathlib import Path
 from typing import Callable
 
 from . import cluster, compare, config, evaluate, jobs, reports, runs, splits, tasks
+from .train import matched_epochs
 
 DESIGNS: dict[str, tuple[tuple[str, str], ...]] = {
     "paper": (("paper", "paper"), ("recommended", "conditional")),
@@ -34,6 +42,8 @@ DESIGNS: dict[str, tuple[tuple[str, str], ...]] = {
 """Experiment preset → arms, each (classifier preset, GAN preset that augments it)."""
 
 PER_GENRE = (0, 70, 150)
+CONTROLS = ("steps", "masked")
+"""Control cells per augmented amount: steps-matched baseline, SpecAugment-masked copies of real inputs."""
 STUDY = {0: 0.525, 70: 0.584, 150: 0.515}
 """The study's single-run test accuracies of the paper arm (53, 59 and 52 of 101 clips)."""
 
@@ -44,11 +54,12 @@ Progress = Callable[[dict], None]
 
 def plan(design: str = "paper", seeds: int = 5, first_seed: int = 0, per_genre: tuple[int, ...] = PER_GENRE,
          arms: tuple[str, ...] | None = None, overrides: tuple[str, ...] = (),
-         gan_overrides: tuple[str, ...] = ()) -> dict:
+         gan_overrides: tuple[str, ...] = (), controls: tuple[str, ...] = CONTROLS) -> dict:
     """A validated experiment plan (stored as the experiment's ``config``).
 
     ``arms`` keeps only the named classifier presets of the design; ``overrides`` and
-    ``gan_overrides`` are ``key=value`` strings applied to every classifier and GAN config.
+    ``gan_overrides`` are ``key=value`` strings applied to every classifier and GAN config;
+    ``controls`` names the control cells trained beside every augmented cell (:data:`CONTROLS`).
     Raises :class:`core.config.ConfigError` for anything that would fail later.
     """
     if design not in DESIGNS:
@@ -62,32 +73,46 @@ def plan(design: str = "paper", seeds: int = 5, first_seed: int = 0, per_genre: 
     amounts = sorted({int(n) for n in per_genre} | {0})
     if amounts[0] < 0 or amounts[-1] > config.MAX_PER_GENRE:
         raise config.ConfigError(f"clips generated per genre must lie between 0 and {config.MAX_PER_GENRE}")
+    unknown = sorted(set(controls) - set(CONTROLS))
+    if unknown:
+        raise config.ConfigError(f"unknown control(s) {unknown}; choose from {list(CONTROLS)}")
     out = {"design": design, "arms": chosen, "per_genre": amounts, "seeds": list(range(first_seed, first_seed + seeds)),
-           "set": list(overrides), "gan_set": list(gan_overrides)}
+           "set": list(overrides), "gan_set": list(gan_overrides), "controls": [c for c in CONTROLS if c in controls]}
     for cell in cells(out):
         classifier_config(out, cell)
-        if cell["per_genre"]:
+        if cell["kind"] == "gan":
             gan_config(out, cell)
     return out
 
 
-def cell_key(preset: str, per_genre: int, seed: int) -> str:
-    return f"{preset}/{per_genre}/{seed}"
+def cell_key(preset: str, per_genre: int, seed: int, kind: str = "gan") -> str:
+    """'recommended/70/0' (baseline and GAN cells), 'recommended/steps-70/0', 'recommended/masked-70/0'."""
+    return f"{preset}/{per_genre if kind in ('gan', 'baseline') else f'{kind}-{per_genre}'}/{seed}"
 
 
-def cell_label(preset: str, gan: str, per_genre: int) -> str:
-    """'paper LSTM, baseline' or 'paper LSTM + 70/genre from the paper GAN'."""
-    return f"{preset} LSTM, baseline" if not per_genre else f"{preset} LSTM + {per_genre}/genre from the {gan} GAN"
+def cell_label(preset: str, gan: str, per_genre: int, kind: str = "gan") -> str:
+    """'paper LSTM, baseline', 'paper LSTM + 70/genre from the paper GAN' or a control's label."""
+    if not per_genre:
+        return f"{preset} LSTM, baseline"
+    return {"gan": f"{preset} LSTM + {per_genre}/genre from the {gan} GAN",
+            "steps": f"{preset} LSTM, baseline for the steps of +{per_genre}/genre",
+            "masked": f"{preset} LSTM + {per_genre}/genre SpecAugment-masked copies"}[kind]
 
 
 def _cell_title(cell: dict) -> str:
-    return f"{cell_label(cell['preset'], cell['gan'], cell['per_genre'])}, seed {cell['seed']}"
+    return f"{cell_label(cell['preset'], cell['gan'], cell['per_genre'], cell['kind'])}, seed {cell['seed']}"
 
 
 def cells(p: dict) -> list[dict]:
-    """Every cell of a plan in the order they are trained: per arm, per seed, baseline first."""
-    return [{"key": cell_key(preset, n, seed), "preset": preset, "gan": gan, "per_genre": n, "seed": seed}
-            for preset, gan in p["arms"] for seed in p["seeds"] for n in p["per_genre"]]
+    """Every cell of a plan in the order they are trained: per arm, per seed, baseline first, controls last."""
+    out = []
+    for preset, gan in p["arms"]:
+        for seed in p["seeds"]:
+            kinds = [(n, "baseline" if not n else "gan") for n in p["per_genre"]]
+            kinds += [(n, kind) for kind in p.get("controls", ()) for n in p["per_genre"] if n]
+            out += [{"key": cell_key(preset, n, seed, kind), "preset": preset, "gan": gan, "per_genre": n,
+                     "seed": seed, "kind": kind} for n, kind in kinds]
+    return out
 
 
 def classifier_config(p: dict, cell: dict) -> config.ClassifierConfig:
@@ -189,15 +214,34 @@ def _gan_for(exp_id: str, p: dict, cell: dict, report: Callable[[float, str], No
     return gan_id
 
 
+def _control(record: dict, p: dict, cell: dict) -> tuple[dict, list[str]]:
+    """A control cell's ``augment`` and config overrides, from its seed's baseline and GAN cells.
+
+    ``steps``: the epochs that give the baseline as many optimiser steps as the GAN cell took
+    (:func:`core.train.matched_epochs`, from the two runs' training input counts); ``masked``: as
+    many masked copies per genre as the GAN cell's samples.
+    """
+    if cell["kind"] == "masked":
+        return {"masked_copies": cell["per_genre"]}, []
+    base, aug = (runs.load(record["cells"][cell_key(cell["preset"], n, cell["seed"])]) for n in (0, cell["per_genre"]))
+    clf = classifier_config(p, cell)
+    return {}, [f"epochs={matched_epochs(clf.epochs, clf.batch_size, base['train_inputs'], aug['train_inputs'])}"]
+
+
 def _cell_run(exp_id: str, p: dict, cell: dict, gan_id: str | None, label: str) -> str:
-    """A new queued child classifier run of the cell, augmented from ``gan_id`` if it has generated clips; recorded."""
-    extra = {}
-    if cell["per_genre"]:
+    """A new queued child classifier run of the cell: augmented from ``gan_id`` (a GAN cell) or set up as a
+    control (:func:`_control`, once its seed's baseline and GAN cells are done); recorded."""
+    extra, more = {}, []
+    if cell["kind"] == "gan":
         extra["augment"] = {"gan_run": gan_id, "per_genre": cell["per_genre"]}
     record = runs.load(exp_id)
+    if cell["kind"] in CONTROLS:
+        augment, more = _control(record, p, cell)
+        extra.update({"augment": augment} if augment else {})
     if cell["per_genre"] and record["cells"].get(cell_key(cell["preset"], 0, cell["seed"])):
         extra["baseline"] = record["cells"][cell_key(cell["preset"], 0, cell["seed"])]
-    child = tasks.submit_classifier(classifier_config(p, cell), record["dataset"]["root"], record["dataset"]["name"],
+    cfg = config.with_overrides(classifier_config(p, cell), more)
+    child = tasks.submit_classifier(cfg, record["dataset"]["root"], record["dataset"]["name"],
                                     name=f"{record['name']}: {label}", preset=cell["preset"], **extra)
     runs.update(child, experiment=exp_id, cell=cell["key"])
     runs.update(exp_id, cells={**record["cells"], cell["key"]: child})
@@ -207,7 +251,7 @@ def _cell_run(exp_id: str, p: dict, cell: dict, gan_id: str | None, label: str) 
 def _run_cell(exp_id: str, p: dict, cell: dict, report: Callable[[float, str], None]) -> str:
     """Train one cell as a new child classifier run and record it; returns the child's id."""
     label = _cell_title(cell)
-    gan_id = _gan_for(exp_id, p, cell, report) if cell["per_genre"] else None
+    gan_id = _gan_for(exp_id, p, cell, report) if cell["kind"] == "gan" else None
     child = _cell_run(exp_id, p, cell, gan_id, label)
     _run_child(exp_id, child, "classifier", report, label)
     return child
@@ -218,7 +262,7 @@ def _cluster_jobs(exp_id: str, p: dict, todo: list[dict]) -> list[cluster.Job]:
     out, gans = [], {}
     for cell in todo:
         gan_id = None
-        if cell["per_genre"]:
+        if cell["kind"] == "gan":
             key = f"{cell['gan']}/{cell['seed']}"
             if key not in gans:
                 gans[key], untrained = _gan_run(exp_id, p, cell)
@@ -228,6 +272,12 @@ def _cluster_jobs(exp_id: str, p: dict, todo: list[dict]) -> list[cluster.Job]:
         out.append(cluster.Job(_cell_run(exp_id, p, cell, gan_id, _cell_title(cell)), "classifier",
                                (gan_id,) if gan_id else ()))
     return out
+
+
+def _waves(todo: list[dict]) -> list[list[dict]]:
+    """Cells ``todo`` in the waves a cluster trains them in: controls after the cells they are matched to."""
+    return [wave for wave in ([c for c in todo if c["kind"] not in CONTROLS], [c for c in todo if c["kind"] in CONTROLS])
+            if wave]
 
 
 def _train_on_cluster(exp_id: str, p: dict, todo: list[dict], state: dict,
@@ -275,7 +325,8 @@ def run_experiment(exp_id: str, progress: Progress | None = None) -> dict:
             todo = [cell for cell in grid if cell["key"] not in reused]
             if cluster.address():
                 run.check_cancel()
-                _train_on_cluster(exp_id, p, todo, state, report)
+                for wave in _waves(todo):
+                    _train_on_cluster(exp_id, p, wave, state, report)
                 todo = []
             for cell in todo:
                 run.check_cancel()
@@ -303,7 +354,8 @@ def per_seed_rows(record: dict) -> list[dict]:
     """One row per finished cell: accuracy, what it was measured on, and McNemar vs its seed's baseline.
 
     ``split_kind`` is the cell's split (``fold5`` rows of one partition are pooled by :func:`summarise`);
-    ``only_baseline`` / ``only_this`` count the test clips only the baseline / only this cell got right.
+    ``only_baseline`` / ``only_this`` count the test clips only the baseline / only this cell got right;
+    a GAN cell's ``vs_controls`` holds the same two counts against each control of its seed and amount.
     """
     p = record["config"]
     entries = {c["key"]: _entry(record.get("cells", {}).get(c["key"])) for c in cells(p)}
@@ -314,13 +366,18 @@ def per_seed_rows(record: dict) -> list[dict]:
             continue
         base = entries.get(cell_key(c["preset"], 0, c["seed"]))
         m = (compare.compare_pair(base, e)["mcnemar"] if base is not None and c["per_genre"] else None) or {}
+        controls = {k: entries.get(cell_key(c["preset"], c["per_genre"], c["seed"], k)) for k in CONTROLS}
+        vs = {k: compare.compare_pair(other, e)["mcnemar"] for k, other in controls.items()
+              if c["kind"] == "gan" and other is not None}
         acc = e.result["accuracy"]
-        rows.append({"cell": cell_label(c["preset"], c["gan"], c["per_genre"]), "preset": c["preset"],
-                     "gan": c["gan"] if c["per_genre"] else "", "per_genre": c["per_genre"], "seed": c["seed"],
+        rows.append({"cell": cell_label(c["preset"], c["gan"], c["per_genre"], c["kind"]), "preset": c["preset"],
+                     "gan": c["gan"] if c["kind"] == "gan" else "", "per_genre": c["per_genre"], "kind": c["kind"],
+                     "seed": c["seed"], "epochs": e.record["config"]["epochs"],
                      "accuracy": acc["value"], "lo": acc["lo"], "hi": acc["hi"], "correct": acc["correct"],
                      "n": acc["n"], "split": e.record.get("split_name", ""),
-                     "split_kind": classifier_config(p, c).split, "run_id": e.id, "p_vs_baseline": m.get("p_value"), "only_baseline": m.get("b"),
-                     "only_this": m.get("c")})
+                     "split_kind": classifier_config(p, c).split, "run_id": e.id, "p_vs_baseline": m.get("p_value"),
+                     "only_baseline": m.get("b"), "only_this": m.get("c"),
+                     "vs_controls": {k: [v["b"], v["c"]] for k, v in vs.items() if v}})
     return rows
 
 
@@ -348,19 +405,27 @@ def _summary_row(rows: list[dict]) -> dict:
             "lo": max(stats["lo"], 0.0), "hi": min(stats["hi"], 1.0), "interval": f"t over {stats['n']} seed{'s' if stats['n'] != 1 else ''}"}
 
 
-def _difference_row(rows: list[dict], base: dict[int, dict]) -> dict | None:
-    """Paired difference of one augmented setting to its baseline over the seeds where both finished."""
+def _counts(r: dict, against: str) -> tuple[int | None, int | None]:
+    """Test clips only the ``against`` cell of the seed got right, and only row ``r`` got right."""
+    if against == "baseline":
+        return r.get("only_baseline"), r.get("only_this")
+    return tuple(r.get("vs_controls", {}).get(against) or (None, None))
+
+
+def _difference_row(rows: list[dict], base: dict[int, dict], against: str = "baseline") -> dict | None:
+    """Paired difference of one setting to the ``against`` cell (``baseline`` or a control) of the same
+    seeds, over the seeds where both finished."""
     rows = [r for r in rows if r["seed"] in base]
     if not rows:
         return None
     out = {"cell": rows[0]["cell"], "preset": rows[0]["preset"], "per_genre": rows[0]["per_genre"], "seeds": len(rows),
            "differences": [r["accuracy"] - base[r["seed"]]["accuracy"] for r in rows]}
-    if one_cross_validation(rows + [base[r["seed"]] for r in rows]) and all(r.get("only_this") is not None
-                                                                             for r in rows):
-        m = evaluate.pooled_mcnemar([{"b": r["only_baseline"], "c": r["only_this"], "n": r["n"]} for r in rows])
+    counts = [_counts(r, against) for r in rows]
+    if one_cross_validation(rows + [base[r["seed"]] for r in rows]) and all(c is not None for c, _ in counts):
+        m = evaluate.pooled_mcnemar([{"b": b, "c": c, "n": r["n"]} for r, (b, c) in zip(rows, counts)])
         return {**out, "unit": "clips", "clips": m["n"], "mean": (m["c"] - m["b"]) / m["n"], "std": None, "lo": None,
                 "hi": None, "p_value": m["p_value"], "test": f"exact McNemar over {m['n']} clips ({m['b']} only the "
-                f"baseline got right, {m['c']} only this one; {len(rows)} folds pooled)"}
+                f"{against} got right, {m['c']} only this one; {len(rows)} folds pooled)"}
     d = evaluate.paired_differences([base[r["seed"]]["accuracy"] for r in rows], [r["accuracy"] for r in rows])
     return {**out, "unit": "seeds", "clips": None, "mean": d["mean"], "std": d["std"], "lo": d["lo"], "hi": d["hi"],
             "p_value": evaluate.paired_p_value(d["differences"]), "test": f"paired t over {d['n']} seeds"}
@@ -375,21 +440,35 @@ def summarise(per_seed: list[dict], alpha: float = 0.05) -> dict:
     seeds (clipped to [0, 1]) and a paired t-test. The p-values of every difference in the table are
     then adjusted together (Holm–Bonferroni, ``p_holm``), and each ``verdict`` follows the adjusted value.
 
-    ``per_seed`` rows need ``cell``, ``preset``, ``per_genre``, ``seed`` and ``accuracy`` (pooling also
-    ``split_kind``, ``correct``, ``n``, ``only_baseline``, ``only_this``). Returns ``{"summary": [...],
+    Every augmented or control setting is compared with its baseline, and every GAN setting also with
+    each control of the same amount (does the GAN beat training longer, and simple augmentation?).
+
+    ``per_seed`` rows need ``cell``, ``preset``, ``per_genre``, ``seed``, ``accuracy`` and optionally
+    ``kind`` (``baseline``, ``gan``, ``steps``, ``masked``; without it every augmented row is a GAN row);
+    pooling also needs ``split_kind``, ``correct``, ``n``, ``only_baseline``, ``only_this`` (and
+    ``vs_controls``). Returns ``{"summary": [...],
     "differences": [...], "comparisons": m}``; a difference uses only seeds where both cells finished.
     """
     groups: dict[str, list[dict]] = {}
     for r in per_seed:
         groups.setdefault(r["cell"], []).append(r)
     summary = [_summary_row(rows) for rows in groups.values()]
+    kind = lambda r: r.get("kind", "gan" if r["per_genre"] else "baseline")  # noqa: E731
     differences = []
-    for rows in groups.values():
-        if rows[0]["per_genre"]:
-            base = {r["seed"]: r for r in per_seed if r["preset"] == rows[0]["preset"] and not r["per_genre"]}
-            d = _difference_row(rows, base)
+    for cell, rows in groups.items():
+        first = rows[0]
+        if kind(first) == "baseline":
+            continue
+        against = [("baseline", f"{cell} vs the same seed's baseline", 0)]
+        if kind(first) == "gan":
+            against += [(k, f"{cell} vs {label}", first["per_genre"]) for k, label in (
+                ("steps", "the baseline trained as many steps"), ("masked", "as many masked copies"))]
+        for k, name, n in against:
+            base = {r["seed"]: r for r in per_seed if r["preset"] == first["preset"] and r["per_genre"] == n
+                    and kind(r) == k}
+            d = _difference_row(rows, base, k)
             if d is not None:
-                differences.append(d)
+                differences.append({**d, "cell": name, "against": k})
     adjusted = evaluate.holm([d["p_value"] for d in differences]) if differences else []
     comparisons = sum(1 for d in differences if not math.isnan(d["p_value"]))
     for d, p_holm in zip(differences, adjusted):
@@ -407,6 +486,8 @@ def verdict(d: dict, comparisons: int, alpha: float = 0.05) -> str:
               f"{comparisons} comparison{'s' if comparisons != 1 else ''} in this table")
     if d["p_holm"] >= alpha or d["mean"] == 0:
         return f"no difference shown ({tested})"
+    if d.get("against", "baseline") != "baseline":
+        return f"the GAN samples did {'better' if d['mean'] > 0 else 'worse'} than this control ({tested})"
     return f"augmentation {'helped' if d['mean'] > 0 else 'hurt'} on this data ({tested})"
 
 
@@ -424,12 +505,28 @@ def units_caption(result: dict) -> str:
     return " ".join(parts)
 
 
+def gan_rows(record: dict) -> list[dict]:
+    """One row per finished GAN run of the experiment: its TSTR (with the real-trained accuracy) and C2ST."""
+    rows = []
+    for key, gan_id in sorted(record.get("gans", {}).items()):
+        res = runs.result(gan_id) if finished(gan_id) else None
+        if not res or "tstr" not in res:
+            continue
+        t, c = res["tstr"], res["c2st"]
+        rows.append({"gan": key.split("/")[0], "seed": int(key.split("/")[1]), "tstr": t["accuracy"],
+                     "tstr_lo": t["ci95"][0], "tstr_hi": t["ci95"][1], "real": t["real_accuracy"],
+                     "ratio": t["ratio"], "c2st": c["accuracy"], "c2st_lo": c["ci95"][0], "c2st_hi": c["ci95"][1],
+                     "run_id": gan_id})
+    return rows
+
+
 def table(exp_id: str) -> dict:
-    """The experiment's table from its finished child runs: per-seed rows, summary, paired differences."""
+    """The experiment's table from its finished child runs: per-seed rows, summary, paired differences,
+    and the GAN runs' own measures."""
     record = runs.load(exp_id)
     rows = per_seed_rows(record)
-    return {"per_seed": rows, **summarise(rows), "cells_done": len(rows), "cells_total": len(cells(record["config"])),
-            "measured_on": measured_on(record)}
+    return {"per_seed": rows, **summarise(rows), "gan_quality": gan_rows(record), "cells_done": len(rows),
+            "cells_total": len(cells(record["config"])), "measured_on": measured_on(record)}
 
 
 def measured_on(record: dict) -> str:
@@ -452,11 +549,16 @@ def write_table(exp_id: str) -> dict:
 
 SUMMARY_COLUMNS = {"cell": "setting", "mean": "accuracy", "lo": "95 % low", "hi": "95 % high",
                    "interval": "interval over", "std": "std over seeds or folds", "min": "min", "max": "max"}
-DIFFERENCE_COLUMNS = {"cell": "vs same-seed baseline", "mean": "difference", "lo": "95 % low", "hi": "95 % high",
-                      "p_value": "p", "p_holm": "p, Holm-adjusted", "verdict": "verdict"}
-PER_SEED_COLUMNS = {"cell": "setting", "seed": "seed", "accuracy": "accuracy", "correct": "correct", "n": "test clips",
-                    "split": "split", "p_vs_baseline": "McNemar p vs baseline (this seed)", "run_id": "run"}
-PERCENT = ("accuracy", "mean", "std", "lo", "hi", "min", "max")
+DIFFERENCE_COLUMNS = {"cell": "paired comparison (same seeds)", "mean": "difference", "lo": "95 % low",
+                      "hi": "95 % high", "p_value": "p", "p_holm": "p, Holm-adjusted", "verdict": "verdict"}
+PER_SEED_COLUMNS = {"cell": "setting", "seed": "seed", "epochs": "epochs", "accuracy": "accuracy", "correct": "correct",
+                    "n": "test clips", "split": "split", "p_vs_baseline": "McNemar p vs baseline (this seed)",
+                    "run_id": "run"}
+GAN_COLUMNS = {"gan": "GAN", "seed": "seed", "tstr": "TSTR accuracy", "tstr_lo": "TSTR 95 % low",
+               "tstr_hi": "TSTR 95 % high", "real": "trained on real", "ratio": "TSTR ratio", "c2st": "C2ST accuracy",
+               "c2st_lo": "C2ST 95 % low", "c2st_hi": "C2ST 95 % high", "run_id": "run"}
+PERCENT = ("accuracy", "mean", "std", "lo", "hi", "min", "max", "tstr", "tstr_lo", "tstr_hi", "real", "c2st", "c2st_lo",
+           "c2st_hi")
 CSV_COLUMNS = ("section", "cell", "preset", "per_genre", "seed", "seeds", "unit", "clips", "accuracy", "mean", "std",
                "lo", "hi", "min", "max", "correct", "n", "split", "p_vs_baseline", "p_value", "p_holm", "interval",
                "test", "run_id", "verdict")
@@ -484,5 +586,7 @@ def table_markdown(result: dict, title: str) -> str:
         reports.svg_image(reports.svg_intervals(spread_rows(result), "Accuracy, 95 % interval over clips or seeds"),
                           "Accuracy per setting"), "",
         "## Paired differences (same seed, same split)", "",
-        reports.markdown_table(result["differences"], DIFFERENCE_COLUMNS, PERCENT), "", "## Every seed", "",
+        reports.markdown_table(result["differences"], DIFFERENCE_COLUMNS, PERCENT), "",
+        "## The GANs' samples: train on synthetic, test on real (TSTR); classifier two-sample test (C2ST)", "",
+        reports.markdown_table(result.get("gan_quality", []), GAN_COLUMNS, PERCENT), "", "## Every seed", "",
         reports.markdown_table(result["per_seed"], PER_SEED_COLUMNS, PERCENT), ""])

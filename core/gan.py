@@ -14,7 +14,10 @@ layout a classifier reads. What the numbers mean differs, and that difference is
     Conditioned on genre (a label embedding in the generator, a projection discriminator), trained
     on train-normalised log-mel segments divided by ``cfg.scale`` and clipped to [-1, 1]
     (:func:`to_unit`); :func:`to_mels` undoes that exactly, back to dB log-mels that enter
-    :func:`core.train.prepare` like real clips. Hinge loss and spectral normalisation keep it stable.
+    :func:`core.train.prepare` like real clips. Its generator builds each segment from parts with
+    one spectrum and one activation over time (an onset or a held note is one part); its
+    discriminator sees the step-to-step change, where textures without onsets give themselves away. Hinge loss and spectral normalisation keep it
+    stable, and samples come from a moving average of the generator's weights.
 
 Nothing here touches files: :mod:`core.runs` saves and loads GAN runs (:func:`core.runs.load_generator`).
 """
@@ -86,45 +89,60 @@ class PaperDiscriminator(nn.Module):
 # --------------------------------------------------------------------------- the conditional GAN
 
 class ConditionalGenerator(nn.Module):
-    """Genre-conditioned convolutional generator of log-mel segments in [-1, 1].
+    """Genre-conditioned generator of log-mel segments in [-1, 1] built from ``rank`` time × spectrum parts.
 
-    Mel bands are channels and time is the convolved axis: the noise and a learned genre embedding
-    are projected to ``4·width`` channels over ``ceil(steps / 8)`` steps, then three blocks of
-    (upsample ×2 → Conv1d(k=5) → BatchNorm → ReLU) and a final Conv1d to ``n_mels`` channels with
-    tanh. A spectrogram has no translation symmetry along frequency, so every mel band gets its
-    own weights while rhythm and onsets share them across time; this is also ~10× cheaper on a CPU
-    than 2-D convolutions over the mel × time image.
+    A spectrogram is close to a sum of a few parts that each have one spectrum and one activation
+    over time (the picture behind NMF): a drum hit is a broadband spectrum switched on for a step,
+    a held note a harmonic spectrum switched on for many. The generator draws exactly that:
+
+    - activations ``a (rank, steps)``: noise and a learned genre embedding projected to ``4·width``
+      channels over ``ceil(steps / 8)`` steps, three blocks of (upsample ×2 → Conv1d(k=5) →
+      BatchNorm → ReLU) and a Conv1d to ``rank`` channels; convolutions share their weights across
+      time, so rhythm and onsets can recur anywhere in the segment;
+    - spectra ``b (rank, n_mels)`` and a spectral floor ``c (n_mels,)``: an MLP of the same noise and
+      genre, one weight per mel band (a spectrogram has no translation symmetry along frequency);
+    - output ``tanh(Σ_r a_r[t] b_r[f] / √rank + c[f])``.
+
+    Onsets (vertical lines) and harmonic stripes (horizontal lines) are one part each, which a
+    band-by-band output layer has to learn band by band; all of it costs a few Conv1d layers, not
+    2-D convolutions over the mel × time image.
 
     Input ``z (batch, z_dim)``, ``y (batch,)`` genre indices; output ``(batch, steps, n_mels)``.
     """
 
-    def __init__(self, n_mels: int, steps: int, n_classes: int, z_dim: int = 64, width: int = 64):
+    def __init__(self, n_mels: int, steps: int, n_classes: int, z_dim: int = 64, width: int = 64, rank: int = 32):
         super().__init__()
-        self.steps, self.start = steps, math.ceil(steps / 8)
+        self.steps, self.start, self.rank, self.n_mels = steps, math.ceil(steps / 8), rank, n_mels
         self.embed = nn.Embedding(n_classes, z_dim)
         self.project = nn.Linear(2 * z_dim, 4 * width * self.start)
         blocks: list[nn.Module] = []
         for a, b in ((4 * width, 2 * width), (2 * width, width), (width, width)):
             blocks += [nn.Upsample(scale_factor=2), nn.Conv1d(a, b, 5, padding=2), nn.BatchNorm1d(b), nn.ReLU()]
-        self.net = nn.Sequential(nn.BatchNorm1d(4 * width), nn.ReLU(), *blocks,
-                                 nn.Conv1d(width, n_mels, 5, padding=2), nn.Tanh())
+        self.activations = nn.Sequential(nn.BatchNorm1d(4 * width), nn.ReLU(), *blocks,
+                                         nn.Conv1d(width, rank, 3, padding=1))
+        self.spectra = nn.Sequential(nn.Linear(2 * z_dim, 4 * width), nn.ReLU(),
+                                     nn.Linear(4 * width, (rank + 1) * n_mels))
 
     def forward(self, z: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-        h = self.project(torch.cat([z, self.embed(y)], dim=1)).view(len(z), -1, self.start)
-        return self.net(h)[:, :, :self.steps].transpose(1, 2)
+        h = torch.cat([z, self.embed(y)], dim=1)
+        a = self.activations(self.project(h).view(len(z), -1, self.start))[:, :, :self.steps]
+        b = self.spectra(h).view(len(z), self.rank + 1, self.n_mels)
+        return torch.tanh(torch.einsum("brt,brf->btf", a, b[:, 1:]) / math.sqrt(self.rank) + b[:, :1])
 
 
 class ProjectionDiscriminator(nn.Module):
     """Spectrally normalised Conv1d discriminator with a projection of the genre (Miyato & Koyama, 2018).
 
-    Strided convolutions over time (mel bands as input channels) and a mean over time give a
-    summary ``h``; the score is ``linear(h) + <embed(y), h>``, so the discriminator judges whether a
-    segment is real *for that genre*. Input ``(batch, steps, n_mels)``; output scores ``(batch,)``.
+    It reads each segment and its step-to-step difference (mel bands of both as input channels),
+    so onsets and their absence are in plain view; strided convolutions over time and a sum over
+    time give a summary ``h``; the score is ``linear(h) + <embed(y), h>``, so the discriminator
+    judges whether a segment is real *for that genre*. Input ``(batch, steps, n_mels)``; output
+    scores ``(batch,)``.
     """
 
     def __init__(self, n_mels: int, n_classes: int, width: int = 64):
         super().__init__()
-        layers: list[nn.Module] = [spectral_norm(nn.Conv1d(n_mels, width, 5, padding=2)), nn.LeakyReLU(0.2)]
+        layers: list[nn.Module] = [spectral_norm(nn.Conv1d(2 * n_mels, width, 3, padding=1)), nn.LeakyReLU(0.2)]
         for a, b in ((width, 2 * width), (2 * width, 4 * width), (4 * width, 4 * width)):
             layers += [spectral_norm(nn.Conv1d(a, b, 4, stride=2, padding=1)), nn.LeakyReLU(0.2)]
         self.net = nn.Sequential(*layers)
@@ -132,7 +150,8 @@ class ProjectionDiscriminator(nn.Module):
         self.embed = spectral_norm(nn.Embedding(n_classes, 4 * width))
 
     def forward(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-        h = self.net(x.transpose(1, 2)).mean(dim=2)
+        change = torch.diff(x, dim=1, prepend=x[:, :1])
+        h = self.net(torch.cat([x, change], dim=2).transpose(1, 2)).sum(dim=2)
         return self.linear(h).squeeze(1) + (self.embed(y) * h).sum(dim=1)
 
 
@@ -233,11 +252,38 @@ def _g_loss(model: str, fake: torch.Tensor) -> torch.Tensor:
 
 @torch.no_grad()
 def ema_update(average: nn.Module, model: nn.Module, decay: float) -> None:
-    """``average ← decay · average + (1 − decay) · model`` for parameters; buffers (BatchNorm stats) copied."""
+    """``average ← decay · average + (1 − decay) · model`` for parameters; buffers are left alone.
+
+    The average's BatchNorm statistics must describe the average's own activations, not the
+    trained generator's: :func:`recalibrate_batchnorm` estimates them.
+    """
     for a, p in zip(average.parameters(), model.parameters()):
         a.lerp_(p, 1.0 - decay)
-    for a, b in zip(average.buffers(), model.buffers()):
-        a.copy_(b)
+
+
+@torch.no_grad()
+def recalibrate_batchnorm(G: nn.Module, y: torch.Tensor, z_dim: int, seed: int, batch_size: int) -> nn.Module:
+    """Re-estimate every BatchNorm's running mean and variance of generator ``G`` from its own outputs.
+
+    ``G`` is run in training mode on fresh noise for genres ``y`` (n,), ``batch_size`` at a time,
+    with the statistics reset and averaged over all batches (``momentum=None``); returned in eval
+    mode. An EMA generator needs this: its weights are an average, so the statistics its layers
+    see differ from those the trained generator's BatchNorm layers recorded.
+    """
+    norms = [m for m in G.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
+    momenta = [m.momentum for m in norms]
+    for m in norms:
+        m.reset_running_stats()
+        m.momentum = None
+    gen = torch.Generator().manual_seed(seed)
+    dev = next(G.parameters()).device
+    G.train()
+    for i in range(0, len(y) - 1, batch_size):
+        yb = y[i:i + batch_size]
+        G(torch.randn(len(yb), z_dim, generator=gen).to(dev), yb.to(dev))
+    for m, momentum in zip(norms, momenta):
+        m.momentum = momentum
+    return G.eval()
 
 
 EpochCallback = Callable[[int, dict, nn.Module, nn.Module], None]
@@ -251,7 +297,8 @@ def fit(cfg: GANConfig, x: np.ndarray, y: np.ndarray, n_classes: int, on_epoch: 
     One discriminator step then one generator step per minibatch; the fakes of both steps are asked
     for the real batch's genres (the paper generator ignores them). With ``cfg.ema > 0`` the
     returned (and per-epoch) generator is an exponential moving average of the trained one's
-    weights, which smooths the epoch-to-epoch swings of GAN training. The history holds per epoch
+    weights, which smooths the epoch-to-epoch swings of GAN training, with BatchNorm statistics of
+    its own (:func:`recalibrate_batchnorm`, before every callback and at the end). The history holds per epoch
     ``d_loss``, ``g_loss``, ``d_real``, ``d_fake`` (batch means: probabilities for the paper GAN, hinge
     scores for the conditional one) and ``seconds``. ``on_epoch(epoch, metrics, G, D)`` runs after
     every epoch and may raise to stop training; an epoch whose loss is NaN or infinite raises
@@ -310,6 +357,8 @@ def fit(cfg: GANConfig, x: np.ndarray, y: np.ndarray, n_classes: int, on_epoch: 
                    "seconds": time.perf_counter() - start}
         check_losses(epoch, metrics, ("d_loss", "g_loss"))
         history.append(metrics)
+        if cfg.ema > 0 and (on_epoch is not None or epoch == cfg.epochs):
+            recalibrate_batchnorm(G_avg, ys[order], cfg.z_dim, cfg.seed + epoch, cfg.batch_size)
         if checkpoint is not None:
             checkpoint({"generator": G.state_dict(), "averaged": G_avg.state_dict(), "discriminator": D.state_dict(),
                         "opt_g": opt_g.state_dict(), "opt_d": opt_d.state_dict(), "rng": torch.get_rng_state(),

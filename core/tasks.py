@@ -22,7 +22,7 @@ from .device import device
 from .extract import FeatureSet, SummarySet, load_features, load_summaries
 from .models import build_classifier
 from .splits import Split, make_split
-from .train import Diverged, Part, Prepared, fit, predict_clips, prepare
+from .train import Diverged, Part, Prepared, fit, masked_copies, predict_clips, prepare
 
 
 Status = Callable[[dict], None]
@@ -192,6 +192,9 @@ def prepare_data(fs: FeatureSet, split: Split, cfg: ClassifierConfig, fcfg: Feat
                  augment: dict | None = None) -> Prepared:
     """A classifier's three parts; with ``augment`` (``{"gan_run", "per_genre"}``) generated samples join training.
 
+    ``augment = {"masked_copies": n}`` adds ``n`` SpecAugment-masked copies of real training inputs
+    per genre instead (:func:`core.train.masked_copies`), the classic-augmentation control.
+
     The GAN must have learnt from exactly this classifier's training clips (same dataset, split and
     seed), otherwise its samples could carry validation or test clips into training. Conditional
     samples are dB log-mels and enter :func:`core.train.prepare` like real clips; paper samples are
@@ -199,6 +202,10 @@ def prepare_data(fs: FeatureSet, split: Split, cfg: ClassifierConfig, fcfg: Feat
     """
     if not augment:
         return prepare(fs.mels, fs.y, split, cfg, fcfg, n_classes=len(fs.labels))
+    if "masked_copies" in augment:
+        data = prepare(fs.mels, fs.y, split, cfg, fcfg, n_classes=len(fs.labels))
+        data.train = _append(data.train, *masked_copies(data.train, int(augment["masked_copies"]), cfg.seed))
+        return data
     source = runs.load(augment["gan_run"])
     if (source.get("dataset", {}).get("fingerprint") != fs.fingerprint
             or source.get("split", {}).get("train") != split.train.tolist()):
@@ -366,7 +373,16 @@ def run_gan(run_id: str, progress: Status | None = None, features: FeatureSet | 
                   "per_genre": QUALITY_PER_GENRE, "reference": ref_info,
                   "ranges": {"real": [float(x.min()), float(x.max())],
                              "generated": [float(samples.x.min()), float(samples.x.max())]},
-                  **quality.report(reference, gen, samples.y, data.train, data.val, n_classes)}
+                  **quality.report(reference, gen, samples.y, data.train, data.val, n_classes, cfg.seed)}
+        started = time.perf_counter()
+
+        def tstr_progress(epoch: int, *_) -> None:
+            eta = (time.perf_counter() - started) / epoch * (ref_cfg.epochs - epoch)
+            runs.update(run_id, progress={"phase": "tstr", "epoch": epoch, "epochs": ref_cfg.epochs,
+                                          "eta_seconds": eta})
+
+        result.update(quality.train_on_samples(G, cfg, ref_cfg, data, ref_info["accuracy"]["value"], tstr_progress))
+        result["tstr"]["seconds"] = round(time.perf_counter() - started, 2)
         if cfg.model == "paper":
             rescaled = quality.reference_inputs(samples, data.mean, data.std, cfg.scale, rescale=True)
             result["fidelity_rescaled"] = quality.fidelity(quality.predictions(reference, rescaled), samples.y,

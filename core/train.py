@@ -77,8 +77,12 @@ def prepare(mels: list[np.ndarray], y: np.ndarray, split: Split, cfg: Classifier
                     mean, std, n_classes or int(y.max()) + 1)
 
 
-def spec_augment(x: torch.Tensor, gen: torch.Generator, max_time: float = 0.15, max_freq: float = 0.15) -> torch.Tensor:
-    """Zero one random band of steps and one of mel bins per example (x: (batch, steps, n_mels), normalised)."""
+def spec_augment(x: torch.Tensor, gen: torch.Generator, max_time: float = 0.15, max_freq: float = 0.15,
+                 fill: float = 0.0) -> torch.Tensor:
+    """Set one random band of steps and one of mel bins per example to ``fill`` (x: (batch, steps, n_mels)).
+
+    ``fill`` 0 is the training mean of normalised inputs.
+    """
     b, t, m = x.shape
     steps = torch.arange(t).view(1, t, 1)
     bins = torch.arange(m).view(1, 1, m)
@@ -87,7 +91,32 @@ def spec_augment(x: torch.Tensor, gen: torch.Generator, max_time: float = 0.15, 
     fw = (torch.rand(b, 1, 1, generator=gen) * max_freq * m).long()
     f0 = (torch.rand(b, 1, 1, generator=gen) * (m - fw)).long()
     mask = ((steps >= t0) & (steps < t0 + tw)) | ((bins >= f0) & (bins < f0 + fw))
-    return x.masked_fill(mask, 0.0)
+    return x.masked_fill(mask, fill)
+
+
+def masked_copies(part: Part, per_genre: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Classic augmentation: ``per_genre`` SpecAugment-masked copies of random training inputs per genre.
+
+    Each copy is a training input of that genre (drawn with replacement) with one band of steps
+    and one of mel bins set to the part's mean value (:func:`spec_augment`): the same number of
+    extra inputs a GAN adds with ``per_genre`` samples per genre, made without one.
+
+    Returns
+    -------
+    x : np.ndarray, float32, shape (n_genres_present · per_genre, steps, n_mels)
+    y : np.ndarray, int64, shape (n_genres_present · per_genre,)
+    """
+    gen = torch.Generator().manual_seed(seed)
+    labels = part.y.unique()
+    picks = torch.cat([torch.nonzero(part.y == k).squeeze(1)[torch.randint(int((part.y == k).sum()), (per_genre,),
+                                                                           generator=gen)] for k in labels])
+    x = spec_augment(part.x[picks], gen, fill=float(part.x.mean()))
+    return x.numpy(), part.y[picks].numpy()
+
+
+def matched_epochs(epochs: int, batch_size: int, n_inputs: int, n_augmented: int) -> int:
+    """Epochs over ``n_inputs`` inputs that take as many optimiser steps as ``epochs`` over ``n_augmented``."""
+    return max(1, round(epochs * math.ceil(n_augmented / batch_size) / math.ceil(n_inputs / batch_size)))
 
 
 @torch.no_grad()

@@ -76,3 +76,15 @@ def test_experiment_section_starts_and_renders_tables(app):
     summary = app.dataframe[0].value
     assert list(summary["mean"]) == pytest.approx([0.6]) and summary["seeds"][0] == 3
     assert any("t over 3 seeds" in c.value for c in app.caption)  # the caption names the interval's unit
+
+    rows += [{**r, "cell": experiment.cell_label("paper", "paper", 70), "per_genre": 70, "kind": "gan",
+              "accuracy": r["accuracy"] + 0.1} for r in rows]
+    quality = [{"gan": "paper", "seed": 0, "tstr": 0.1, "tstr_lo": 0.02, "tstr_hi": 0.4, "real": 0.5, "ratio": 0.2,
+                "c2st": 1.0, "c2st_lo": 0.95, "c2st_hi": 1.0, "run_id": "g"}]
+    runs.write_json(runs.run_path(exp_id) / "result.json",
+                    {"per_seed": rows, **experiment.summarise(rows), "gan_quality": quality, "cells_done": 6,
+                     "cells_total": 6, "measured_on": "tones"})
+    app.run()
+    assert not app.exception
+    assert "ratio" in app.dataframe[2].value.columns and app.dataframe[2].value["c2st"][0] == 1.0
+    assert any("masked copies" in c.value for c in app.caption)

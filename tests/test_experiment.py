@@ -76,7 +76,8 @@ def test_verdicts_follow_holm_adjusted_p_values():
 
 
 def test_plan_validates_and_orders_cells():
-    p = experiment.plan(seeds=2, per_genre=(150, 70), overrides=("epochs=3",), gan_overrides=("epochs=4",))
+    p = experiment.plan(seeds=2, per_genre=(150, 70), overrides=("epochs=3",), gan_overrides=("epochs=4",),
+                        controls=())
     grid = experiment.cells(p)
     assert len(grid) == 2 * 2 * 3 and [c["key"] for c in grid[:4]] == ["paper/0/0", "paper/70/0", "paper/150/0",
                                                                        "paper/0/1"]
@@ -88,6 +89,10 @@ def test_plan_validates_and_orders_cells():
         experiment.plan(overrides=("nope=1",))
     with pytest.raises(config.ConfigError, match="no arm"):
         experiment.plan(arms=("other",))
+    with pytest.raises(config.ConfigError, match="unknown control"):
+        experiment.plan(controls=("longer",))
+    keys = [c["key"] for c in experiment.cells(experiment.plan(seeds=1, per_genre=(70,), arms=("paper",)))]
+    assert keys == ["paper/0/0", "paper/70/0", "paper/steps-70/0", "paper/masked-70/0"]
 
 
 def test_measured_on_names_each_arms_split():
@@ -175,8 +180,8 @@ def fake_gan_tasks(monkeypatch) -> dict:
         pred = np.where(np.arange(10) < 5 + len(log["trained"]) % 3, y, 1 - y)
         res = tasks.classification_result(np.eye(2)[pred], y, [f"c/{seed}-{i}" for i in range(10)], ("a", "b"))
         runs.write_json(runs.run_path(run_id) / "result.json", res)
-        runs.update(run_id, status="done", split_name=f"split of seed {seed}",
-                    dataset={**record["dataset"], "fingerprint": "f"})
+        runs.update(run_id, status="done", split_name=f"split of seed {seed}", train_inputs=100 + 10 * (
+                    (record.get("augment") or {}).get("per_genre", 0)), dataset={**record["dataset"], "fingerprint": "f"})
         if progress:
             progress({"epoch": 1, "epochs": 1, "eta_seconds": 0.0})
         return res
@@ -190,7 +195,7 @@ def fake_gan_tasks(monkeypatch) -> dict:
 @pytest.mark.slow
 def test_one_gan_per_kind_and_seed_reused_across_amounts(tmp_path, monkeypatch):
     log = fake_gan_tasks(monkeypatch)
-    p = experiment.plan(seeds=2)
+    p = experiment.plan(seeds=2, controls=())
     exp_id = experiment.submit(p, tmp_path, "fake")
     result = experiment.run_experiment(exp_id)
     record = runs.load(exp_id)
@@ -211,6 +216,22 @@ def test_one_gan_per_kind_and_seed_reused_across_amounts(tmp_path, monkeypatch):
     assert len(log["trained"]) == 12 and len(log["gans"]) == 4  # nothing redone
 
 
+def test_controls_match_the_augmented_cells_steps_and_size(tmp_path, monkeypatch):
+    log = fake_gan_tasks(monkeypatch)
+    p = experiment.plan(seeds=2, per_genre=(70,), arms=("recommended",))
+    result = experiment.run_experiment(experiment.submit(p, tmp_path, "fake"))
+    assert [a for a in log["augment"] if a and "masked_copies" in a] == [{"masked_copies": 70}] * 2
+    rows = {(r["kind"], r["seed"]): r for r in result["per_seed"]}
+    base_epochs = config.preset("recommended").epochs
+    # the fake baseline trains on 100 inputs, the augmented cell on 800: 2 vs 13 batches of 64 per epoch
+    assert rows[("steps", 0)]["epochs"] == round(base_epochs * 13 / 2) and rows[("gan", 1)]["epochs"] == base_epochs
+    names = [d["cell"] for d in result["differences"]]
+    assert len(names) == 5 and len(result["summary"]) == 4
+    assert "recommended LSTM + 70/genre from the conditional GAN vs the baseline trained as many steps" in names
+    assert "recommended LSTM + 70/genre from the conditional GAN vs as many masked copies" in names
+    assert "recommended LSTM, baseline for the steps of +70/genre vs the same seed's baseline" in names
+
+
 @pytest.mark.slow
 def test_real_gan_cells_on_tones(tone_dataset):
     p = experiment.plan(seeds=1, per_genre=(2,), arms=("paper",), overrides=TINY,
@@ -218,7 +239,12 @@ def test_real_gan_cells_on_tones(tone_dataset):
     exp_id = experiment.submit(p, tone_dataset, "tones")
     result = experiment.run_experiment(exp_id)
     record = runs.load(exp_id)
-    assert record["status"] == "done" and result["cells_done"] == 2 and len(result["differences"]) == 1
+    assert record["status"] == "done" and result["cells_done"] == 4 and len(result["differences"]) == 5
+    inputs = {k: runs.load(record["cells"][f"paper/{k}/0"])["train_inputs"] for k in ("0", "2", "steps-2", "masked-2")}
+    assert inputs["masked-2"] == inputs["2"] == inputs["0"] + 3 * 2 and inputs["steps-2"] == inputs["0"]
+    (quality,) = result["gan_quality"]
+    assert quality["gan"] == "paper" and 0 <= quality["c2st"] <= 1 and quality["real"] > 0
+    assert "TSTR" in experiment.table_markdown(result, "t")
     gan, child = runs.load(record["gans"]["paper/0"]), runs.load(record["cells"]["paper/2/0"])
     assert gan["split"]["train"] == child["split"]["train"] and child["augment"]["gan_run"] == gan["id"]
     assert child["baseline"] == record["cells"]["paper/0/0"]

@@ -44,15 +44,24 @@ def test_finished_conditional_run_shows_curves_gallery_quality_and_augments(tone
     at = open_run(tones_app, run_id, "conditional")
     assert not at.exception
     assert [t.label for t in at.tabs] == ["Training", "Gallery", "Quality", "Augment a classifier"]
-    assert len(at.get("plotly_chart")) >= 2 + 4 + 3  # curves, sample grid; 4 spectrograms; 3 quality figures
+    assert len(at.get("plotly_chart")) >= 2 + 4 + 2  # curves, sample grid; 4 spectrograms; 2 quality figures
     assert at.select_slider(key=f"gan-epoch-{run_id}").value == 2
     assert len(at.get("audio")) == 4  # 2 generated and 2 real examples of the chosen genre
     metrics = {m.label: m.value for m in at.metric}
     result = runs.result(run_id)
-    assert metrics["Genre fidelity"] == f"{result['fidelity']['overall']:.0%}"
-    assert metrics["Chance"] == "33%" and "Fréchet distance, all genres" in metrics
+    tstr, c2st, fd = result["tstr"], result["c2st"], result["frechet"]
+    assert metrics["Trained on samples only"] == f"{tstr['accuracy']:.0%}"
+    assert metrics["Trained on real clips"] == f"{tstr['real_accuracy']:.0%}"
+    assert metrics["Real vs generated told apart"] == f"{c2st['accuracy']:.0%}" and metrics["Indistinguishable"] == "50%"
+    assert metrics["Training vs generated"] == f"{fd['overall']:.2f}"
+    assert metrics["Genre fidelity (samples)"] == f"{result['fidelity']['overall']:.0%}"
+    assert metrics["The judge on real held-out segments"] == f"{result['real_fidelity']['overall']:.0%}"
+    assert metrics["Chance"] == "33%"
     captions = " ".join(c.value for c in at.caption)
     assert "Measured on tones" in captions and "50 generated samples per genre" in captions
+    assert captions.count("It can show") >= 3 and "cannot show" in captions and "prototypes" in captions
+    assert f"{fd['n']} generated inputs" in captions and "No per-genre distances" in captions
+    assert f"{tstr['n']} real test clips" in captions and f"labelled {c2st['n']} inputs" in captions
 
     at.selectbox(key=f"gal-genre-{run_id}").select(2).run()
     assert not at.exception and len(at.get("audio")) == 4
@@ -72,6 +81,18 @@ def test_finished_conditional_run_shows_curves_gallery_quality_and_augments(tone
 
     at.button(key=f"aug-start-{run_id}").click().run()  # a second augmented run reuses the baseline
     assert len([r for r in runs.list_runs("clf") if "augment" not in r]) == 1
+
+
+def test_quality_tab_of_a_run_measured_before_tstr_says_so(tones_app, tone_dataset):
+    run_id = finished_gan(tone_dataset, "conditional", epochs=1)
+    result = runs.result(run_id)
+    old = {k: v for k, v in result.items() if k not in ("tstr", "c2st")}
+    old["frechet"] = {"overall": 1.0, "real_floor": 0.5, "per_class": [None, None, None]}
+    runs.write_json(runs.run_path(run_id) / "result.json", old)
+    at = open_run(tones_app, run_id, "conditional")
+    assert not at.exception
+    assert any("before TSTR" in i.value for i in at.info)
+    assert "Genre fidelity (samples)" in {m.label for m in at.metric}
 
 
 def test_paper_run_is_heard_on_the_mapped_scale(tones_app, tone_dataset):

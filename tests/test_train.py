@@ -98,3 +98,20 @@ def test_parse_overrides_splits_a_typed_line_into_settings():
     assert parse_overrides(" epochs=10, split=fold5,, ") == ("epochs=10", "split=fold5")
     assert parse_overrides("") == ()
     assert with_overrides(preset("paper"), list(parse_overrides("epochs=3, seed=2"))).epochs == 3
+
+
+def test_masked_copies_are_masked_training_inputs_per_genre_and_steps_can_be_matched():
+    from core.train import Part, masked_copies, matched_epochs
+
+    x = torch.arange(6 * 10 * 8, dtype=torch.float32).view(6, 10, 8)
+    y = torch.tensor([0, 0, 0, 1, 1, 2])
+    xs, ys = masked_copies(Part(x, y, torch.arange(6), y.numpy()), per_genre=4, seed=0)
+    assert xs.shape == (12, 10, 8) and ys.tolist() == [0] * 4 + [1] * 4 + [2] * 4
+    fill = float(x.mean())
+    for copy, label in zip(xs, ys):
+        source = [x[i].numpy() for i in range(6) if y[i] == label and np.array_equal(
+            np.where(copy == fill, x[i].numpy(), copy), x[i].numpy())]
+        assert source  # a training input of its own genre, with only masked values changed
+    assert (xs == fill).any(axis=(1, 2)).sum() >= 6  # most copies carry a mask
+    assert matched_epochs(30, 64, 834, 1534) == 51  # 14 → 24 steps per epoch
+    assert matched_epochs(30, 64, 834, 834) == 30
