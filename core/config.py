@@ -59,6 +59,10 @@ class ClassifierConfig:
     segment_overlap: float = param(0.5, 0.0, 0.75, "overlap between training segments (fraction)", step=0.25)
     normalise: bool = param(True, help="standardise each mel band with mean/std fitted on the training split")
     time_pool: int = param(1, 1, 8, "average-pool this many frames into one LSTM step (shorter sequences train faster)")
+    level: str = param("absolute", help="'absolute': log-mels at the level they were recorded (the study); "
+                       "'clip': each clip's mean dB over all bands and frames is removed first; 'segment': each "
+                       "model input's mean dB is removed, so a recording's loudness is no cue",
+                       choices=("absolute", "clip", "segment"))
     # model
     conv_channels: int = param(0, 0, 64, "channels of a small convolution over (time, mel) before the LSTM "
                                "(0 = none, the study)", step=4)
@@ -78,6 +82,12 @@ class ClassifierConfig:
     patience: int = param(0, 0, 100, "stop after this many epochs without validation gain (0 = never)")
     select: str = param("last", help="which epoch's weights are tested", choices=("last", "best_val"))
     spec_augment: bool = param(False, help="mask random time and frequency bands of training inputs")
+    eq_augment: float = param(0.0, 0.0, 12.0, "add a random smooth equaliser curve of up to this many dB to each "
+                              "training input (0 = off)", step=1.0)
+    pitch_augment: float = param(0.0, 0.0, 4.0, "shift each training input's mel bands by a random pitch of up to "
+                                 "this many semitones, up or down (0 = off)", step=0.5)
+    mixup: float = param(0.0, 0.0, 1.0, "mixup: train on blends of two inputs and their labels, weight drawn from "
+                         "Beta(a, a) with this a (0 = off)", step=0.1)
     # data
     split: str = param("paper", help="'paper': seeded 70/20/10 random split; 'stratified': 70/15/15 stratified; "
                        "'fold5': stratified 5-fold, the seed picks the fold (seeds 0-4 test every clip once); "
