@@ -61,8 +61,9 @@ class ClassifierConfig:
     time_pool: int = param(1, 1, 8, "average-pool this many frames into one LSTM step (shorter sequences train faster)")
     level: str = param("absolute", help="'absolute': log-mels at the level they were recorded (the study); "
                        "'clip': each clip's mean dB over all bands and frames is removed first; 'segment': each "
-                       "model input's mean dB is removed, so a recording's loudness is no cue",
-                       choices=("absolute", "clip", "segment"))
+                       "model input's mean dB is removed, so a recording's loudness is no cue; 'band': each model "
+                       "input's mean of every band is removed, so neither loudness nor a fixed equalisation is",
+                       choices=("absolute", "clip", "segment", "band"))
     # model
     conv_channels: int = param(0, 0, 64, "channels of a small convolution over (time, mel) before the LSTM "
                                "(0 = none, the study)", step=4)

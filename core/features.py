@@ -152,6 +152,8 @@ def remove_level(S_db: np.ndarray, axis: int | tuple[int, ...] | None) -> np.nda
     A gain of g dB adds g to every cell of a log-mel (above the -100 dB floor), so subtracting the
     mean over a clip (``axis=None``) or over each input's steps and bands (``axis=(1, 2)`` of
     ``(n, steps, n_mels)``) leaves the spectral shape and its changes over time, not the level.
+    Over steps alone (``axis=1``) it also removes any fixed filter (EQ, microphone, mastering): each
+    band keeps only its changes over time.
 
     Returns
     -------
@@ -202,6 +204,6 @@ def model_inputs(mels: list[np.ndarray], cfg, fcfg: FeatureConfig = FeatureConfi
         n, t, m = x.shape
         t -= t % cfg.time_pool
         x = x[:, :t].reshape(n, t // cfg.time_pool, cfg.time_pool, m).mean(axis=2)
-    if cfg.level == "segment":
-        x = remove_level(x, axis=(1, 2))
+    if cfg.level in ("segment", "band"):
+        x = remove_level(x, axis=(1, 2) if cfg.level == "segment" else 1)
     return require_finite(x, "the framed inputs"), clip

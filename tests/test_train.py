@@ -100,7 +100,7 @@ def test_parse_overrides_splits_a_typed_line_into_settings():
     assert with_overrides(preset("paper"), list(parse_overrides("epochs=3, seed=2"))).epochs == 3
 
 
-@pytest.mark.parametrize("level", ["clip", "segment"])
+@pytest.mark.parametrize("level", ["clip", "segment", "band"])
 def test_level_removal_makes_inputs_blind_to_gain(level):
     rng = np.random.default_rng(0)
     mels = [rng.normal(-40, 10, (128, 300)).astype(np.float32) for _ in range(2)]
@@ -112,6 +112,10 @@ def test_level_removal_makes_inputs_blind_to_gain(level):
     assert not np.allclose(model_inputs(mels, absolute)[0], model_inputs([m + 12.0 for m in mels], absolute)[0])
     if level == "segment":
         assert np.allclose(x.mean(axis=(1, 2)), 0, atol=1e-3)
+    if level == "band":  # a fixed equaliser curve is gone too
+        tilt = np.linspace(-6, 6, 128, dtype=np.float32)[:, None]
+        assert np.allclose(x, model_inputs([m + tilt for m in mels], cfg)[0], atol=1e-3)
+        assert np.allclose(x.mean(axis=1), 0, atol=1e-3)
 
 
 def test_eq_curves_are_smooth_and_bounded():
