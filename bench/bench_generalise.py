@@ -55,7 +55,7 @@ AUDIOMENTATIONS = "audiomentations, 1 copy per training clip"
 MAIN = dict(level="absolute", eq_augment=0.0, pitch_augment=0.0, mixup=0.0, conv_channels=0, segment_seconds=3.0)
 """The levers' settings in main's recommended preset before this recipe (each lever changes one)."""
 LEVERS: dict[str, dict] = {
-    "baseline (main's recommended)": MAIN,
+    "none (main's recommended levers)": MAIN,
     "level=clip": {**MAIN, "level": "clip"},
     "level=segment": {**MAIN, "level": "segment"},
     "level=band": {**MAIN, "level": "band"},
