@@ -16,7 +16,7 @@ musifeast-7 accuracy of the stratified seed-0 run, for reporting only. Musifeast
 the feature cache (decoded once by :func:`core.extract.load_features`) and go through
 ``core.predict.framed_inputs`` with an in-memory predictor: the same framing and normaliser as ``predict``.
 
-    python bench/bench_generalise.py [--figures musifeast cv] [--folds 0 1 2 3 4] [--threads 1]
+    python bench/bench_generalise.py [--figures musifeast cv] [--folds 0 1 2 3 4] [--threads 1] [--run RUN]
     python bench/bench_generalise.py --levers [--only NAME ...] [--folds 0 1] [--epochs 15]
 
 musifeast-7 is a check, never a training or selection set. Without ../shared/data a line says the
@@ -41,7 +41,7 @@ os.environ.setdefault("GENRELAB_DATA_DIR", tempfile.mkdtemp(prefix="genrelab-ben
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
-from core import evaluate, predict, tasks  # noqa: E402
+from core import evaluate, predict, runs, tasks  # noqa: E402
 from core.config import preset  # noqa: E402
 from core.datasets import list_clips  # noqa: E402
 from core.extract import load_features  # noqa: E402
@@ -189,22 +189,24 @@ def levers(names: list[str], folds: int, epochs: int | None) -> None:
              musifeast_train_seconds=round(time.perf_counter() - start, 1))
 
 
-def headline(folds: list[int], figures: list[str]) -> None:
+def headline(folds: list[int], figures: list[str], run_id: str | None = None) -> None:
     if "musifeast" in figures:
-        cfg = preset("recommended", split="stratified", seed=0)
-        run_id = tasks.submit_classifier(cfg, GTZAN_MINI, "gtzan-mini", preset="recommended")
         start = time.perf_counter()
-        own = tasks.run_classifier(run_id)["accuracy"]
+        if run_id is None:
+            cfg = preset("recommended", split="stratified", seed=0)
+            run_id = tasks.submit_classifier(cfg, GTZAN_MINI, "gtzan-mini", preset="recommended")
+            tasks.run_classifier(run_id)
+        own = runs.result(run_id)["accuracy"]
         train_seconds = time.perf_counter() - start
         predictor = predict.load_model(run_id)
         listing = list_clips(MUSIFEAST)
         true, pred = [], []
-        start = time.perf_counter()
+        start, cpu_start = time.perf_counter(), time.process_time()
         for clip in listing.clips:
             p = predict.predict(clip.path, predictor)
             true.append(norm_label(clip.label))
             pred.append(norm_label(p.labels[int(p.probs.argmax())]))
-        seconds = time.perf_counter() - start
+        seconds, cpu = time.perf_counter() - start, time.process_time() - cpu_start
         report = musifeast_report(true, pred)
         emit("recommended_musifeast7_accuracy", report["accuracy"], ">= 0.40, every genre's recall >= 0.20",
              **{k: v for k, v in report.items() if k != "accuracy"},
@@ -212,7 +214,7 @@ def headline(folds: list[int], figures: list[str]) -> None:
              own_test_n=own["n"], train_seconds=round(train_seconds, 1), run=run_id,
              path="core.tasks.run_classifier, then core.predict.load_model + predict per file")
         emit("musifeast7_evaluate_seconds", round(seconds, 1), "<= 30", n_clips=len(listing.clips),
-             seconds=round(seconds, 1), note="decode + log-mel + model, one core.predict.predict call per mp3")
+             seconds=round(seconds, 1), cpu_seconds=round(cpu, 1), note="decode + log-mel + model, one core.predict.predict call per mp3")
     if "cv" in figures:
         fs = load_features(GTZAN_MINI)
         accs, secs, cpu = cv(fs, REPORT_PARTITION, folds)
@@ -231,6 +233,7 @@ def main() -> None:
                         help="indices of the 5-fold partition's folds to run")
     parser.add_argument("--figures", nargs="*", default=["musifeast", "cv"], choices=["musifeast", "cv"],
                         help="headline figures to measure")
+    parser.add_argument("--run", default=None, help="musifeast: check this finished run instead of training one")
     parser.add_argument("--epochs", type=int, default=None, help="levers: override the preset's epochs")
     parser.add_argument("--precompute-audiomentations", action="store_true",
                         help="only compute and cache the audiomentations copies of gtzan-mini")
@@ -250,7 +253,7 @@ def main() -> None:
     if args.levers:
         levers(args.only or list(LEVERS), args.folds, args.epochs)
     else:
-        headline(args.folds, args.figures)
+        headline(args.folds, args.figures, args.run)
 
 
 if __name__ == "__main__":
