@@ -3,9 +3,9 @@
 Prints one JSON line per figure (``figure``, ``value``, ``target``, ``load_average``, ``seconds``, ...):
 
 - ``recommended_musifeast7_accuracy``: a recommended run trained on gtzan-mini (stratified split,
-  seed 0) through :mod:`core.tasks`, then every musifeast-7 clip through ``core.predict.load_model``
-  and ``core.predict.predict`` (decode → log-mel → model, as the Predict page does); accuracy with
-  its Wilson 95 % interval and per-genre recall. Labels map by normalised name (``Hip-hop`` is ``hiphop``).
+  seed 0) through :mod:`core.tasks`, then checked on musifeast-7 by :func:`core.generalise.check`
+  (decode → log-mel → model, as the Predict page does); accuracy with its Wilson 95 % interval and
+  per-genre recall. Labels map by normalised name (``Hip-hop`` is ``hiphop``).
 - ``musifeast7_evaluate_seconds``: wall time of those 147 predictions, decoding included.
 - ``recommended_cv_gtzan_mini_report_partition``: 5-fold CV on ``kfold_splits(y, 5, REPORT_PARTITION)``,
   the partition nothing was chosen on, with per-fold accuracies and seconds.
@@ -14,7 +14,7 @@ Prints one JSON line per figure (``figure``, ``value``, ``target``, ``load_avera
 combinations): CV on the selection partition (``SELECT_PARTITION``, the one choices are made on) and
 musifeast-7 accuracy of the stratified seed-0 run, for reporting only. Musifeast log-mels come from
 the feature cache (decoded once by :func:`core.extract.load_features`) and go through
-``core.predict.framed_inputs`` with an in-memory predictor: the same framing and normaliser as ``predict``.
+``core.predict.classify`` with an in-memory predictor: the same framing and normaliser as ``predict``.
 
     python bench/bench_generalise.py [--figures musifeast cv] [--folds 0 1 2 3 4] [--threads 1] [--run RUN]
     python bench/bench_generalise.py --levers [--only NAME ...] [--folds 0 1] [--epochs 15]
@@ -28,7 +28,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import sys
 import tempfile
 import time
@@ -41,12 +40,11 @@ os.environ.setdefault("GENRELAB_DATA_DIR", tempfile.mkdtemp(prefix="genrelab-ben
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
-from core import evaluate, predict, runs, tasks  # noqa: E402
+from core import generalise, predict, runs, tasks  # noqa: E402
 from core.config import preset  # noqa: E402
-from core.datasets import list_clips  # noqa: E402
 from core.extract import load_features  # noqa: E402
 from core.splits import REPORT_PARTITION, SELECT_PARTITION, kfold_splits, stratified_split  # noqa: E402
-from core.train import fit, predict_clips, predict_segments, prepare, vote  # noqa: E402
+from core.train import fit, predict_clips, prepare  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data"
 GTZAN_MINI, MUSIFEAST = DATA / "gtzan-mini", DATA / "musifeast-7"
@@ -78,19 +76,11 @@ def emit(figure: str, value, target: str = "", **extra) -> None:
                       **extra}), flush=True)
 
 
-def norm_label(name: str) -> str:
-    """Case, spaces, hyphens, underscores and ``&`` ignored: ``Hip-hop`` → ``hiphop``."""
-    return re.sub(r"[\s\-_&]", "", name.lower())
-
-
-def musifeast_report(true: list[str], pred: list[str]) -> dict:
-    """Accuracy, Wilson 95 % interval and per-genre recall of predicted against true (normalised) labels."""
-    true_a, pred_a = np.array(true), np.array(pred)
-    correct = int((true_a == pred_a).sum())
-    acc, lo, hi = evaluate.accuracy_interval(correct, len(true_a))
-    recall = {g: round(float((pred_a[true_a == g] == g).mean()), 3) for g in sorted(set(true))}
-    return {"accuracy": round(acc, 3), "ci95": [round(lo, 3), round(hi, 3)], "n": len(true_a),
-            "per_genre_recall": recall, "min_recall": min(recall.values())}
+def summary(result: dict) -> dict:
+    """The figures of a :func:`core.generalise.scores` result this benchmark prints (rounded)."""
+    recall = {g: round(v["recall"], 3) for g, v in result["per_genre"].items()}
+    return {"accuracy": round(result["accuracy"], 3), "ci95": [round(v, 3) for v in result["ci95"]],
+            "n": result["n"], "per_genre_recall": recall, "min_recall": min(recall.values())}
 
 
 def extra_part(split, fs, copies: list[list[np.ndarray]] | None):
@@ -122,21 +112,18 @@ def cv(fs, partition: int, folds: list[int], copies=None, **overrides) -> tuple[
 
 
 def musifeast_cached(fs, check, copies=None, **overrides) -> dict:
-    """Train recommended on gtzan-mini (stratified, seed 0) in memory; score the cached musifeast-7 log-mels."""
+    """Train recommended on gtzan-mini (stratified, seed 0) in memory; score the cached musifeast-7 log-mels
+    with :func:`core.predict.classify` (the model half of every prediction and check)."""
     cfg = preset("recommended", split="stratified", seed=0, **overrides)
     split = stratified_split(fs.y, 0)
     data = prepare(fs.mels, fs.y, split, cfg, n_classes=len(fs.labels), extra=extra_part(split, fs, copies))
     model, _ = fit(cfg, data)
     predictor = predict.Predictor("bench", model.cpu().eval(), data.mean, data.std, fs.labels, cfg)
-    known = {norm_label(g): g for g in fs.labels}
-    true, pred = [], []
-    for mel, label in zip(check.mels, check.y):
-        x = torch.from_numpy(predict.framed_inputs(predictor, mel.astype(np.float32)))
-        probs = vote(predict_segments(predictor.model, x), torch.zeros(len(x), dtype=torch.long), 1)[0]
-        true.append(norm_label(check.labels[label]))
-        pred.append(norm_label(fs.labels[int(probs.argmax())]))
-    assert set(true) <= set(known), f"musifeast genres without a gtzan-mini match: {set(true) - set(known)}"
-    return musifeast_report(true, pred)
+    match = generalise.match_labels(check.labels, fs.labels)
+    with predict.one_thread():
+        probs = predict.classify(predictor, [m.astype(np.float32) for m in check.mels])[1]
+    y_true = np.array([fs.labels.index(match.used[check.labels[y]]) for y in check.y])
+    return summary(generalise.scores(y_true, probs.argmax(1), fs.labels))
 
 
 AUG_COPIES = 1
@@ -198,23 +185,18 @@ def headline(folds: list[int], figures: list[str], run_id: str | None = None) ->
             tasks.run_classifier(run_id)
         own = runs.result(run_id)["accuracy"]
         train_seconds = time.perf_counter() - start
-        predictor = predict.load_model(run_id)
-        listing = list_clips(MUSIFEAST)
-        true, pred = [], []
-        start, cpu_start = time.perf_counter(), time.process_time()
-        for clip in listing.clips:
-            p = predict.predict(clip.path, predictor)
-            true.append(norm_label(clip.label))
-            pred.append(norm_label(p.labels[int(p.probs.argmax())]))
-        seconds, cpu = time.perf_counter() - start, time.process_time() - cpu_start
-        report = musifeast_report(true, pred)
+        cpu_start = time.process_time()
+        result = generalise.check(run_id, MUSIFEAST, "musifeast-7")
+        cpu = time.process_time() - cpu_start
+        report, seconds = summary(result), result["seconds"]
         emit("recommended_musifeast7_accuracy", report["accuracy"], ">= 0.40, every genre's recall >= 0.20",
              **{k: v for k, v in report.items() if k != "accuracy"},
              trained_on="gtzan-mini, stratified 70/15/15, seed 0", own_test_accuracy=round(own["value"], 3),
              own_test_n=own["n"], train_seconds=round(train_seconds, 1), run=run_id,
-             path="core.tasks.run_classifier, then core.predict.load_model + predict per file")
-        emit("musifeast7_evaluate_seconds", round(seconds, 1), "<= 30", n_clips=len(listing.clips),
-             seconds=round(seconds, 1), cpu_seconds=round(cpu, 1), note="decode + log-mel + model, one core.predict.predict call per mp3")
+             path="core.tasks.run_classifier, then core.generalise.check (core.predict.listen + classify)")
+        emit("musifeast7_evaluate_seconds", round(seconds, 1), "<= 30", n_clips=result["n"],
+             seconds=round(seconds, 1), cpu_seconds=round(cpu, 1),
+             note="core.generalise.check: decode + log-mel + model, model load included")
     if "cv" in figures:
         fs = load_features(GTZAN_MINI)
         accs, secs, cpu = cv(fs, REPORT_PARTITION, folds)

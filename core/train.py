@@ -113,7 +113,8 @@ def pitch_shift(x_db: torch.Tensor, max_semitones: float, fcfg: FeatureConfig, g
     return x_db.gather(2, lo[:, None, :].expand(b, t, m)) * (1 - w) + x_db.gather(2, hi[:, None, :].expand(b, t, m)) * w
 
 
-def mix(x: torch.Tensor, alpha: float, gen: torch.Generator, rng: np.random.Generator) -> tuple[torch.Tensor, torch.Tensor, float]:
+def mix(x: torch.Tensor, alpha: float, gen: torch.Generator,
+        rng: np.random.Generator) -> tuple[torch.Tensor, torch.Tensor, float]:
     """Mixup (Zhang et al. 2018): ``lam * x + (1 - lam) * x[perm]`` with ``lam ~ Beta(alpha, alpha)``, kept >= 0.5.
 
     Returns the blended inputs (same shape as ``x``), ``perm`` (whose labels carry weight ``1 - lam``) and ``lam``.
