@@ -109,7 +109,9 @@ PRESETS: dict[str, dict[str, Any]] = {
     # match 128; lr 1e-3, onecycle. Then levers, each alone and combined, on folds 1-2 of the selection partition at
     # 15 epochs (a busy 2-core CPU: quick screening): level=segment 87.5 %, level=clip 85 %, eq_augment=6 77.5 %,
     # level=segment + eq 6 + pitch 2 + mixup 0.4: 80 %, the same + conv_channels 16: 90 % (chosen, highest).
-    # Two folds of 20 clips spread by +-5 points: these are coarse. Full table: /work/notes/recipe-readme.md.
+    # Two folds of 20 clips spread by +-5 points: these are coarse. Reported (bench/bench_generalise.py, REPORT_PARTITION,
+    # load average 22-40): 79 % +- 9 (folds 75/85/65/85/85), 56 CPU-seconds a fold on one thread; musifeast-7, a
+    # check trained on the stratified seed-0 split: 22 % [16, 29] (rock 0 %): level is not the whole story.
     "recommended": dict(framing="segments", normalise=True, segment_seconds=3.0, segment_overlap=0.5, time_pool=4,
                         level="segment", conv_channels=16, hidden_size=96, num_layers=2, bidirectional=True,
                         pooling="mean", dropout=0.3, epochs=15, batch_size=64, lr=1e-3, weight_decay=1e-2,
