@@ -146,6 +146,23 @@ def denormalise(x: np.ndarray, mean: np.ndarray, std: np.ndarray) -> np.ndarray:
     return (x * std + mean).astype(np.float32)
 
 
+def remove_level(S_db: np.ndarray, axis: int | tuple[int, ...] | None) -> np.ndarray:
+    """``S_db`` minus its mean over ``axis`` (dB): a gain applied to the audio no longer changes it.
+
+    A gain of g dB adds g to every cell of a log-mel (above the -100 dB floor), so subtracting the
+    mean over a clip (``axis=None``) or over each input's steps and bands (``axis=(1, 2)`` of
+    ``(n, steps, n_mels)``) leaves the spectral shape and its changes over time, not the level.
+    Over steps alone (``axis=1``) it also removes any fixed filter (EQ, microphone, mastering): each
+    band keeps only its changes over time.
+
+    Returns
+    -------
+    np.ndarray, float32, same shape as ``S_db``
+    """
+    x = S_db.astype(np.float32)
+    return x - x.mean(axis=axis, keepdims=True)
+
+
 def segment_window(cfg, fcfg: FeatureConfig = FeatureConfig(), train: bool = False) -> tuple[int, int]:
     """(length, hop) in frames of a classifier config's segments; training overlaps by ``segment_overlap``,
     evaluation by half. The length is a multiple of ``time_pool``."""
@@ -163,7 +180,7 @@ def model_inputs(mels: list[np.ndarray], cfg, fcfg: FeatureConfig = FeatureConfi
     ----------
     mels : list of np.ndarray, each (n_mels, frames), dB re 1.0
     cfg : core.config.ClassifierConfig
-        ``framing``, ``first_frames``, ``segment_seconds``, ``segment_overlap``, ``time_pool``.
+        ``framing``, ``first_frames``, ``segment_seconds``, ``segment_overlap``, ``time_pool``, ``level``.
     train : bool
         Training segments overlap by ``segment_overlap``; evaluation segments overlap by half.
 
@@ -174,6 +191,8 @@ def model_inputs(mels: list[np.ndarray], cfg, fcfg: FeatureConfig = FeatureConfi
     clip : np.ndarray, int64, shape (n_inputs,)
         Index into ``mels`` of the clip each input came from (for clip-level voting).
     """
+    if cfg.level == "clip":
+        mels = [remove_level(m, axis=None) for m in mels]
     if cfg.framing == "first_frames":
         parts = [first_frames(m, cfg.first_frames)[None] for m in mels]
     else:
@@ -185,4 +204,6 @@ def model_inputs(mels: list[np.ndarray], cfg, fcfg: FeatureConfig = FeatureConfi
         n, t, m = x.shape
         t -= t % cfg.time_pool
         x = x[:, :t].reshape(n, t // cfg.time_pool, cfg.time_pool, m).mean(axis=2)
+    if cfg.level in ("segment", "band"):
+        x = remove_level(x, axis=(1, 2) if cfg.level == "segment" else 1)
     return require_finite(x, "the framed inputs"), clip

@@ -172,7 +172,8 @@ def data_config(cfg: GANConfig) -> ClassifierConfig:
     with the study's first-frames framing (un-pooled) for the paper GAN, with ``cfg.segment_seconds``
     segments for the conditional one; same split and seed as the GAN.
     """
-    common = dict(split=cfg.split, seed=cfg.seed, epochs=cfg.ref_epochs)
+    # dB at the recorded level, so generated log-mels descale exactly (a classifier removes the level itself)
+    common = dict(split=cfg.split, seed=cfg.seed, epochs=cfg.ref_epochs, level="absolute")
     if cfg.model == "paper":
         return preset("recommended", framing="first_frames", first_frames=cfg.first_frames, time_pool=1, **common)
     return preset("recommended", segment_seconds=cfg.segment_seconds, **common)

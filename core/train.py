@@ -13,6 +13,7 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable
 
+import librosa
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -44,6 +45,7 @@ class Prepared:
     mean: np.ndarray  # (n_mels,) normaliser fitted on the training part; zeros/ones when off
     std: np.ndarray
     n_classes: int
+    features: FeatureConfig = FeatureConfig()
 
 
 def make_part(mels: list[np.ndarray], y: np.ndarray, cfg: ClassifierConfig, fcfg: FeatureConfig,
@@ -74,7 +76,53 @@ def prepare(mels: list[np.ndarray], y: np.ndarray, split: Split, cfg: Classifier
     return Prepared(make_part(train_mels, train_y, cfg, fcfg, mean, std, train=True),
                     make_part(pick(split.val), y[split.val], cfg, fcfg, mean, std),
                     make_part(pick(split.test), y[split.test], cfg, fcfg, mean, std),
-                    mean, std, n_classes or int(y.max()) + 1)
+                    mean, std, n_classes or int(y.max()) + 1, fcfg)
+
+
+def eq_curves(batch: int, n_mels: int, max_db: float, gen: torch.Generator, points: int = 6) -> torch.Tensor:
+    """Random smooth equaliser curves ``(batch, n_mels)`` in dB: ``points`` gains uniform in
+    ``[-max_db, max_db]``, evenly spaced over the mel bands and linearly interpolated between them.
+
+    A filter multiplies the power spectrum, so in a log-mel it adds its gain curve to every frame.
+    """
+    knots = (torch.rand(batch, 1, points, generator=gen) * 2 - 1) * max_db
+    return F.interpolate(knots, size=n_mels, mode="linear", align_corners=True)[:, 0]
+
+
+def pitch_shift(x_db: torch.Tensor, max_semitones: float, fcfg: FeatureConfig, gen: torch.Generator) -> torch.Tensor:
+    """Shift each example's mel bands by a random pitch uniform in ``±max_semitones``.
+
+    Band ``i`` takes the (linearly interpolated) value the input has at ``f_i / r``, ``r = 2 ** (s / 12)``,
+    where ``f_i`` are the mel band centres; bands whose source lies beyond the edges repeat the edge band.
+
+    Parameters
+    ----------
+    x_db : torch.Tensor, shape (batch, steps, n_mels), dB (not normalised: bands are mixed)
+
+    Returns
+    -------
+    torch.Tensor, same shape
+    """
+    b, t, m = x_db.shape
+    centres = librosa.mel_frequencies(m + 2, fmax=fcfg.sr / 2)[1:-1]
+    ratios = 2.0 ** ((torch.rand(b, generator=gen).numpy() * 2 - 1) * max_semitones / 12)
+    pos = torch.from_numpy(np.stack([np.interp(centres / r, centres, np.arange(m)) for r in ratios])).float()
+    lo = pos.floor().long().clamp(0, m - 1)
+    hi = (lo + 1).clamp(max=m - 1)
+    w = (pos - lo)[:, None, :]
+    return x_db.gather(2, lo[:, None, :].expand(b, t, m)) * (1 - w) + x_db.gather(2, hi[:, None, :].expand(b, t, m)) * w
+
+
+def mix(x: torch.Tensor, alpha: float, gen: torch.Generator,
+        rng: np.random.Generator) -> tuple[torch.Tensor, torch.Tensor, float]:
+    """Mixup (Zhang et al. 2018): ``lam * x + (1 - lam) * x[perm]`` with ``lam ~ Beta(alpha, alpha)``, kept >= 0.5.
+
+    Returns the blended inputs (same shape as ``x``), ``perm`` (whose labels carry weight ``1 - lam``) and ``lam``.
+    """
+    perm = torch.randperm(len(x), generator=gen)
+    lam = float(rng.beta(alpha, alpha))
+    lam = max(lam, 1.0 - lam)
+    return lam * x + (1.0 - lam) * x[perm], perm, lam
 
 
 def spec_augment(x: torch.Tensor, gen: torch.Generator, max_time: float = 0.15, max_freq: float = 0.15,
@@ -180,6 +228,8 @@ def fit(cfg: ClassifierConfig, data: Prepared, on_epoch: EpochCallback | None = 
     """
     torch.manual_seed(cfg.seed)
     gen = torch.Generator().manual_seed(cfg.seed)
+    rng = np.random.default_rng(cfg.seed)
+    mean, std = torch.from_numpy(data.mean), torch.from_numpy(data.std)  # augmentations work in dB
     dev = device()
     model = build_classifier(cfg, data.train.x.shape[2], data.n_classes).to(dev)
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
@@ -208,11 +258,20 @@ def fit(cfg: ClassifierConfig, data: Prepared, on_epoch: EpochCallback | None = 
             if len(idx) < 2:  # BatchNorm needs two examples
                 continue
             xb, yb = data.train.x[idx], data.train.y[idx]
+            if cfg.pitch_augment > 0:
+                xb = (pitch_shift(xb * std + mean, cfg.pitch_augment, data.features, gen) - mean) / std
+            if cfg.eq_augment > 0:
+                xb = xb + eq_curves(len(xb), xb.shape[2], cfg.eq_augment, gen)[:, None, :] / std
             if cfg.spec_augment:
                 xb = spec_augment(xb, gen)
+            lam, perm = 1.0, None
+            if cfg.mixup > 0:
+                xb, perm, lam = mix(xb, cfg.mixup, gen, rng)
             xb, yb = xb.to(dev), yb.to(dev)
             logits = model(xb)
             loss = F.cross_entropy(logits, yb)
+            if perm is not None:
+                loss = lam * loss + (1.0 - lam) * F.cross_entropy(logits, yb[perm.to(dev)])
             opt.zero_grad(set_to_none=True)
             loss.backward()
             if cfg.grad_clip > 0:

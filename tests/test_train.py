@@ -4,12 +4,12 @@ import numpy as np
 import pytest
 import torch
 
-from core.config import ConfigError, parse_overrides, preset, with_overrides
+from core.config import ConfigError, FeatureConfig, parse_overrides, preset, with_overrides
 from core.extract import load_features
 from core.features import model_inputs
 from core.models import LSTMClassifier
 from core.splits import stratified_split
-from core.train import fit, predict_clips, prepare, vote
+from core.train import eq_curves, fit, pitch_shift, predict_clips, prepare, vote
 
 TINY = dict(hidden_size=16, num_layers=1, epochs=2, batch_size=8, segment_seconds=1.0, first_frames=40)
 
@@ -115,3 +115,47 @@ def test_masked_copies_are_masked_training_inputs_per_genre_and_steps_can_be_mat
     assert (xs == fill).any(axis=(1, 2)).sum() >= 6  # most copies carry a mask
     assert matched_epochs(30, 64, 834, 1534) == 51  # 14 → 24 steps per epoch
     assert matched_epochs(30, 64, 834, 834) == 30
+
+
+@pytest.mark.parametrize("level", ["clip", "segment", "band"])
+def test_level_removal_makes_inputs_blind_to_gain(level):
+    rng = np.random.default_rng(0)
+    mels = [rng.normal(-40, 10, (128, 300)).astype(np.float32) for _ in range(2)]
+    cfg = preset("recommended", level=level, segment_seconds=1.0)
+    x, _ = model_inputs(mels, cfg)
+    louder, _ = model_inputs([m + 12.0 for m in mels], cfg)  # +12 dB of gain
+    assert np.allclose(x, louder, atol=1e-3)
+    absolute = preset("recommended", level="absolute", segment_seconds=1.0)
+    assert not np.allclose(model_inputs(mels, absolute)[0], model_inputs([m + 12.0 for m in mels], absolute)[0])
+    if level == "segment":
+        assert np.allclose(x.mean(axis=(1, 2)), 0, atol=1e-3)
+    if level == "band":  # a fixed equaliser curve is gone too
+        tilt = np.linspace(-6, 6, 128, dtype=np.float32)[:, None]
+        assert np.allclose(x, model_inputs([m + tilt for m in mels], cfg)[0], atol=1e-3)
+        assert np.allclose(x.mean(axis=1), 0, atol=1e-3)
+
+
+def test_eq_curves_are_smooth_and_bounded():
+    curves = eq_curves(16, 128, 6.0, torch.Generator().manual_seed(0))
+    assert curves.shape == (16, 128) and curves.abs().max() <= 6.0 and curves.std() > 1.0
+    assert curves.diff(dim=1).abs().max() < 12.0 / (128 / 5) + 1e-4  # linear between 6 knots
+
+
+def test_pitch_shift_moves_a_partial_by_about_the_drawn_interval():
+    x = torch.full((64, 2, 128), -80.0)
+    x[:, :, 80] = 0.0
+    shifted = pitch_shift(x, 2.0, FeatureConfig(), torch.Generator().manual_seed(0))
+    peaks = shifted[:, 0].argmax(dim=1)
+    assert shifted.shape == x.shape and shifted.max() <= 1e-4 and shifted.min() >= -80.0 - 1e-4
+    assert peaks.min() < 80 < peaks.max() and (peaks - 80).abs().max() <= 5  # ±2 semitones ≈ ±4 bands up there
+
+
+def test_augmented_training_is_deterministic_and_learns(tone_dataset):
+    fs = load_features(tone_dataset)
+    split = stratified_split(fs.y, seed=0, val=0.25, test=0.25)
+    cfg = preset("recommended", **TINY, lr=1e-2, level="segment", eq_augment=6.0, pitch_augment=2.0, mixup=0.4)
+    data = prepare(fs.mels, fs.y, split, cfg)
+    _, hist_a = fit(cfg, data)
+    _, hist_b = fit(cfg, data)
+    assert [h["train_loss"] for h in hist_a] == [h["train_loss"] for h in hist_b]
+    assert all(np.isfinite(h["train_loss"]) for h in hist_a)
