@@ -26,7 +26,6 @@ benchmark was skipped.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import tempfile
@@ -38,6 +37,7 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("GENRELAB_DATA_DIR", tempfile.mkdtemp(prefix="genrelab-bench-"))
 
 import numpy as np  # noqa: E402
+from common import emit  # noqa: E402
 import torch  # noqa: E402
 
 from core import generalise, predict, runs, tasks  # noqa: E402
@@ -69,11 +69,6 @@ LEVERS: dict[str, dict] = {
     "level=segment + eq 6 + pitch 2 + mixup 0.4 + conv 16": {**MAIN, "level": "segment", "eq_augment": 6.0,
                                                              "pitch_augment": 2.0, "mixup": 0.4, "conv_channels": 16},
 }
-
-
-def emit(figure: str, value, target: str = "", **extra) -> None:
-    print(json.dumps({"figure": figure, "value": value, "target": target, "load_average": os.getloadavg()[0],
-                      **extra}), flush=True)
 
 
 def summary(result: dict) -> dict:
