@@ -14,6 +14,15 @@ FIGURES: dict[str, tuple[str, str]] = {
                                                            "report"),
     "bench_classifier/paper_cv_gtzan_mini": ("paper preset (120 epochs), same 5-fold CV", "30 points below "
                                              "recommended"),
+    "bench_classifier/recommended_cv_gtzan_mini": ("recommended preset, 5-fold CV on gtzan-mini (REPORT_PARTITION), "
+                                                   "pooled over its 100 clips", "≥ 85 %"),
+    "bench_classifier/recommended_cv_seconds_per_fold": ("… seconds a fold (s)", "≤ 60 s"),
+    "bench_classifier/recommended_demo_test_accuracy": ("recommended preset on the demo set (stratified split, seed 0, "
+                                                        "30 test clips)", "report"),
+    "bench_generalise/recommended_musifeast7_accuracy": ("recommended preset trained on gtzan-mini (stratified, seed 0), "
+                                                         "checked on musifeast-7 (147 real clips of 7 genres)",
+                                                         "≥ 40 %, every genre ≥ 20 %"),
+    "bench_generalise/musifeast7_evaluate_seconds": ("… seconds to check the 147 clips, decoding included (s)", "≤ 30 s"),
     "bench_inversion/griffinlim_3s_seconds": ("Griffin-Lim, 3 s segment, 32 iterations, one thread (s)", "≤ 0.2 s"),
     "bench_inversion/speedup_vs_librosa": ("… speed-up over librosa's mel_to_audio", "≥ 20×"),
     "bench_inversion/spectral_convergence_ratio_ours_over_librosa": ("… spectral convergence, ours / librosa's",
