@@ -240,7 +240,7 @@ def test_cli_predict_without_a_finished_run(tmp_path, capsys):
 
 def test_model_runs_are_tested_models_and_latest_is_the_newest_done():
     def made(name, status, files):
-        run_id = runs.create("clf", name, {})
+        run_id = runs.create("clf", name, {}, dataset={"name": "tones"})
         for f in files:
             (runs.run_path(run_id) / f).write_text('{"labels": []}')
         runs.update(run_id, status=status)
