@@ -137,6 +137,7 @@ def cmd_train(args) -> int:
 
 def cmd_gan(args) -> int:
     from . import config, runs, tasks
+    from . import progress as steps
 
     cfg = config.with_overrides(config.gan_preset(args.preset, seed=args.seed), args.set or [])
     root = resolve_data(args.data)
@@ -146,9 +147,15 @@ def cmd_gan(args) -> int:
         print("queued for the background worker")
         return 0
     bars = {"reference": TerminalProgress("reference classifier"), "gan": TerminalProgress("GAN")}
-    result = tasks.run_gan(run_id, progress=lambda p: bars[p["phase"]](
-        p["epoch"], p["epochs"], f"d {p['d_loss']:.3f} g {p['g_loss']:.3f} fidelity {p['fidelity']:.0%}"
-        if p["phase"] == "gan" else f"val acc {p['val_acc']:.2f}"))
+
+    def show(p: dict) -> None:
+        if p["phase"] == "quality":
+            print(steps.step_text(p), file=sys.stderr)
+            return
+        bars[p["phase"]](p["epoch"], p["epochs"], f"d {p['d_loss']:.3f} g {p['g_loss']:.3f} fidelity "
+                         f"{p['fidelity']:.0%}" if p["phase"] == "gan" else f"val acc {p['val_acc']:.2f}")
+
+    result = tasks.run_gan(run_id, progress=show)
     if not result:
         print(f"cancelled before the first GAN epoch; run folder {runs.run_path(run_id)}")
         return 1
