@@ -146,3 +146,24 @@ def test_an_oversized_upload_on_predict_is_named_on_the_page(page, browser_env, 
     page.locator("[data-testid='stFileUploader'] input[type='file']").set_input_files(str(big))
     expect(page.get_by_text(re.compile(r"File must be 50(\.0)?MB or smaller", re.I))).to_be_visible(timeout=30_000)
     expect(page.get_by_text("A file over 50 MB is refused by the browser before it is sent")).to_be_visible()
+
+
+PAGE_TITLES = {"": "GenreLab", "home": "GenreLab", "dataset": "Explore a dataset", "train": "Train a genre classifier",
+               "gan": "Generate spectrograms with a GAN", "compare": "Compare runs", "predict": "Predict a genre"}
+
+
+def test_every_page_opens_by_its_url_and_nothing_comes_from_another_host(page):
+    from urllib.parse import urlparse
+
+    app_host = urlparse(page.app_url).hostname
+    outside: list[str] = []
+    page.on("request", lambda r: outside.append(r.url) if urlparse(r.url).scheme in ("http", "https", "ws", "wss")
+            and urlparse(r.url).hostname != app_host else None)
+    for path, title in PAGE_TITLES.items():
+        page.goto(f"{page.app_url}/{path}?dataset=tones")
+        expect(page.get_by_role("heading", name=title).first).to_be_visible(timeout=60_000)
+        expect(page.get_by_text("Page not found")).to_have_count(0)
+        page.wait_for_timeout(1500)  # late assets: the tab icon, fonts, chart libraries
+        icon = page.evaluate("[...document.querySelectorAll('link[rel~=icon]')].map(l => l.href)")
+        assert icon and all(urlparse(h).hostname == app_host for h in icon), icon
+    assert outside == []
