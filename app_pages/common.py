@@ -191,40 +191,72 @@ def config_to_url(cfg, default) -> None:
             del st.query_params[f.name]
 
 
-def config_widgets(cfg, key: str, skip: tuple[str, ...] = ("seed",)):
-    """One widget per bounded config field (slider, select box or checkbox); returns the edited config."""
-    values = {}
-    for f in config.fields(cfg):
-        if f.name in skip:
-            continue
-        meta, value, label = f.metadata, getattr(cfg, f.name), f.name.replace("_", " ")
-        wkey = f"{key}-{f.name}"
-        if meta.get("choices"):
-            values[f.name] = st.selectbox(label, meta["choices"], index=meta["choices"].index(value), help=meta["help"],
-                                          key=wkey)
-        elif isinstance(value, bool):
-            values[f.name] = st.checkbox(label, value, help=meta["help"], key=wkey)
-        elif isinstance(value, int):
-            values[f.name] = st.slider(label, int(meta["lo"]), int(meta["hi"]), value, step=int(meta.get("step") or 1),
-                                       help=meta["help"], key=wkey)
-        elif meta["hi"] / max(meta["lo"], 1e-12) >= 100:
-            values[f.name] = st.select_slider(label, _log_grid(meta["lo"], meta["hi"], value), value, help=meta["help"],
-                                              key=wkey, format_func=lambda v: f"{v:g}")
-        else:
-            values[f.name] = st.slider(label, float(meta["lo"]), float(meta["hi"]), float(value),
-                                       step=float(meta.get("step") or (meta["hi"] - meta["lo"]) / 100),
-                                       help=meta["help"], key=wkey)
+def field_widget(cfg, name: str, key: str):
+    """One widget for config field ``name``: slider, select box or checkbox, by its bounds and type."""
+    f = next(f for f in config.fields(cfg) if f.name == name)
+    meta, value, label = f.metadata, getattr(cfg, name), name.replace("_", " ")
+    wkey = f"{key}-{name}"
+    if meta.get("choices"):
+        return st.selectbox(label, meta["choices"], index=meta["choices"].index(value), help=meta["help"], key=wkey)
+    if isinstance(value, bool):
+        return st.checkbox(label, value, help=meta["help"], key=wkey)
+    if isinstance(value, int):
+        return st.slider(label, int(meta["lo"]), int(meta["hi"]), value, step=int(meta.get("step") or 1),
+                         help=meta["help"], key=wkey)
+    if meta["hi"] / max(meta["lo"], 1e-12) >= 100:
+        return st.select_slider(label, _log_grid(meta["lo"], meta["hi"], value), value, help=meta["help"], key=wkey,
+                                format_func=lambda v: f"{v:g}")
+    return st.slider(label, float(meta["lo"]), float(meta["hi"]), float(value),
+                     step=float(meta.get("step") or (meta["hi"] - meta["lo"]) / 100), help=meta["help"], key=wkey)
+
+
+def config_widgets(cfg, key: str, skip: tuple[str, ...] = ("seed",), preset=None):
+    """Widgets for the config's fields in three columns (data and framing / model / optimisation); returns the
+    edited config.
+
+    Fields that do not apply to the chosen framing or model are not shown (:func:`core.config.form_groups`);
+    with ``preset`` each field that differs from it is marked with its preset value.
+    """
+    values: dict = {}
+    groups = config.form_groups(cfg, skip)
+    for column, title in zip(st.columns(len(groups)), groups):
+        column.markdown(f"**{title}**")
+        with column:
+            for name in groups[title]:
+                if not config.applies(config.with_overrides(cfg, values), name):
+                    continue  # e.g. first frames after the framing was switched to segments
+                was = getattr(preset, name) if preset is not None else None
+                values[name] = field_widget(cfg, name, key)
+                if preset is not None and values[name] != was:
+                    st.caption(f":orange[● changed: preset {f'{was:g}' if isinstance(was, float) else was}]")
     return config.with_overrides(cfg, values)
 
 
+def _reset(default, key: str) -> None:
+    """Back to the preset: forget every edited widget of form ``key`` and the settings in the URL."""
+    for f in config.fields(default):
+        st.session_state.pop(f"{key}-{f.name}", None)
+        if f.name in st.query_params:
+            del st.query_params[f.name]
+
+
 def settings_form(default, key: str, skip: tuple[str, ...] = ()):
-    """Hyperparameter widgets and a seed, starting from a shared link and written back into it."""
+    """Hyperparameter widgets and a seed, starting from a shared link and written back into it.
+
+    Every change from the preset ``default`` is marked and listed, and one button resets them all.
+    """
     shared = config_from_url(default)
-    with st.expander("Hyperparameters", expanded=False):
-        cfg = config_widgets(shared, key=key, skip=("seed", *skip))
+    with st.expander("Hyperparameters", expanded=bool(config.changes(shared, default))):
+        cfg = config_widgets(shared, key=key, skip=("seed", *skip), preset=default)
     seed = st.number_input("Seed", 0, 2**31 - 1, int(shared.seed), key=f"{key}-seed",
                            help="Same seed, same data and settings: the same result.")
     cfg = config.with_overrides(cfg, {"seed": seed})
+    changes = {k: v for k, v in config.changes(cfg, default).items() if k not in skip}
+    if changes:
+        left, right = st.columns([4, 1])
+        left.caption("Changed from the preset: " + ", ".join(f"{k.replace('_', ' ')} {a} → {b}"
+                                                             for k, (a, b) in changes.items()))
+        right.button("Reset to the preset", key=f"{key}-reset", on_click=_reset, args=(default, key))
     config_to_url(cfg, default)
     return cfg
 

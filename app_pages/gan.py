@@ -37,7 +37,7 @@ else:
             "it learns train-normalised log-mel segments from the whole clip, scaled into [-1, 1], and its samples "
             "are scaled back to dB exactly before they join a classifier's training data.")
 default = config.gan_preset(preset_name)
-cfg = settings_form(default, key=f"gan-{preset_name}", skip=("model",) + gan.UNUSED_FIELDS[preset_name])
+cfg = settings_form(default, key=f"gan-{preset_name}", skip=("model",))
 run_id = start_button("Start GAN training",
                       lambda: tasks.submit_gan(cfg, data_root, data_name, preset=preset_name, enqueue=True), "gan_run")
 
