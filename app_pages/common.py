@@ -274,7 +274,53 @@ def start_button(label: str, submit, state_key: str) -> str | None:
         else:
             st.session_state[state_key] = run_id
             st.query_params["run"] = run_id
-    return st.session_state.get(state_key) or st.query_params.get("run")
+    return st.query_params.get("run") or st.session_state.get(state_key)
+
+
+def keep_open(state_key: str, run_id: str) -> None:
+    """Remember the run a page shows, in the session and in the URL (``?run=``), so a reload or a shared
+    link shows it again (Streamlit drops the URL's parameters when the page is switched)."""
+    st.session_state[state_key] = run_id
+    st.query_params["run"] = run_id
+
+
+def _forget(state_key: str, run_id: str) -> None:
+    st.session_state.pop(state_key, None)
+    st.session_state.pop(f"confirm-delete-{run_id}", None)
+    if "run" in st.query_params:
+        del st.query_params["run"]
+
+
+def manage_run(record: dict, state_key: str) -> None:
+    """Rename a finished run, download it (model, config, history, result and report in a zip), or delete it
+    after a confirmation."""
+    run_id = record["id"]
+    with st.expander("Manage this run"):
+        left, mid, right = st.columns([3, 2, 2], vertical_alignment="bottom")
+        name = left.text_input("Name", record["name"], max_chars=100, key=f"rename-{run_id}")
+        if left.button("Rename", key=f"rename-go-{run_id}", disabled=name.strip() in ("", record["name"])):
+            runs.rename(run_id, name)
+            st.rerun()
+        mid.download_button("Download (zip)", lambda: runs.export_zip(run_id), f"{run_id}.zip", "application/zip",
+                            key=f"export-{run_id}", on_click="ignore",
+                            help="The model, its config, the training history, the test result and a report")
+        if right.button("Delete…", key=f"delete-{run_id}"):
+            st.session_state[f"confirm-delete-{run_id}"] = True
+        if st.session_state.get(f"confirm-delete-{run_id}"):
+            st.warning(f"Delete **{record['name']}** and all its files? This cannot be undone.")
+            yes, no = st.columns(2)
+            if yes.button("Yes, delete it", type="primary", key=f"delete-yes-{run_id}"):
+                try:
+                    runs.delete(run_id)
+                except runs.RunError as err:
+                    st.error(str(err))
+                else:
+                    _forget(state_key, run_id)
+                    st.toast(f"Deleted {record['name']}.")
+                    st.rerun()
+            if no.button("Keep it", key=f"delete-no-{run_id}"):
+                st.session_state.pop(f"confirm-delete-{run_id}", None)
+                st.rerun()
 
 
 def preset_picker(presets: dict, labels: dict[str, str], default: str, key: str) -> str:

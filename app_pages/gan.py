@@ -7,8 +7,8 @@ import streamlit as st
 
 from core import charts, config, evaluate, gan, inversion, runs, tasks
 from core.config import FeatureConfig, GANConfig
-from app_pages.common import (config_widgets, dataset_selector, features, job_progress, measured_on, preset_picker,
-                              reopen_picker, settings_form, start_button)
+from app_pages.common import (config_widgets, dataset_selector, features, job_progress, keep_open, manage_run,
+                              measured_on, preset_picker, reopen_picker, settings_form, start_button)
 
 PRESET_LABELS = {"paper": "paper (the study's GAN)", "conditional": "conditional (recommended)"}
 CLASSIFIER_LABELS = {"paper": "paper LSTM (the study)", "recommended": "recommended LSTM"}
@@ -252,11 +252,12 @@ if run_id:
     except runs.RunError:
         st.warning("That run no longer exists.")
 if record and record["kind"] == "gan":
-    st.session_state["gan_run"] = run_id
+    keep_open("gan_run", run_id)
     st.subheader(record["name"])
     if record["status"] in runs.ACTIVE:
         live(run_id)
     else:
+        manage_run(record, "gan_run")
         finished_view(record)
 else:
     st.info("No GAN run open: start one above, or reopen a finished one below. On a CPU, the demo set's "
