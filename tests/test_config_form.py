@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from core import config
@@ -30,6 +31,7 @@ def train_app(tone_dataset, monkeypatch, **params) -> AppTest:
     return at.switch_page("app_pages/train.py")
 
 
+@pytest.mark.slow
 def test_train_form_hides_what_does_not_apply_marks_changes_and_resets(tone_dataset, monkeypatch):
     at = train_app(tone_dataset, monkeypatch, preset="recommended", epochs="5").run()
     assert not at.exception
@@ -53,6 +55,7 @@ def test_train_form_hides_what_does_not_apply_marks_changes_and_resets(tone_data
     assert at.selectbox(key="cfg-recommended-framing").value == "segments"
 
 
+@pytest.mark.slow
 def test_gan_form_hides_the_fields_its_model_ignores(tone_dataset, monkeypatch):
     at = train_app(tone_dataset, monkeypatch, preset="paper")
     at.switch_page("app_pages/gan.py").run()

@@ -46,6 +46,7 @@ def test_lesson_queues_the_four_runs_in_order_and_shares_the_split(tone_dataset,
         lesson.load("../etc")
 
 
+@pytest.mark.slow
 def test_a_tiny_lesson_runs_to_the_end(tone_dataset, no_worker):
     lesson_id = lesson.submit(tone_dataset, "tones", overrides=TINY, gan_overrides=TINY_GAN, per_genre=2)
     jobs.work(idle_exit=0.1)

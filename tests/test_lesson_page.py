@@ -8,6 +8,7 @@ from streamlit.testing.v1 import AppTest
 from core import jobs, lesson, runs
 from test_compare import study_pair
 
+pytestmark = pytest.mark.slow  # drives the page (AppTest), seconds per test
 APP = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")
 
 

@@ -1,5 +1,7 @@
 """Progress says what is running: each step of a GAN run or a grid has its own label."""
 
+import pytest
+
 from core import experiment, progress, runs, tasks
 from test_experiment import fake_gan_tasks
 
@@ -16,6 +18,7 @@ def test_each_gan_phase_has_its_own_words():
     assert progress.fraction({"epoch": 3, "epochs": 6}) == 0.5
 
 
+@pytest.mark.slow
 def test_grid_progress_names_the_reference_classifier_the_gan_and_the_augmented_classifier(tmp_path, monkeypatch):
     fake_gan_tasks(monkeypatch)
 

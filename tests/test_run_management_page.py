@@ -11,6 +11,7 @@ from streamlit.testing.v1 import AppTest
 from core import runs
 from test_compare import fake_run
 
+pytestmark = pytest.mark.slow  # drives the page (AppTest), seconds per test
 APP = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")
 
 
