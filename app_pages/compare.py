@@ -1,5 +1,6 @@
 """Compare: what a difference between runs is worth, and the study's table over many seeds."""
 
+import pandas as pd
 import streamlit as st
 
 from core import charts, compare, config, experiment, jobs, reports, runs
@@ -76,8 +77,8 @@ with runs_tab:
                 "experiment in the next tab).")
     else:
         st.subheader("Runs")
-        st.dataframe(compare.legend_rows(entries), hide_index=True, column_order=("key", "run", "measured_on"),
-                     column_config={"key": "", "run": "run", "measured_on": "measured on"})
+        st.table(pd.DataFrame(compare.legend_rows(entries)).set_index("key")[["run", "measured_on"]].rename(
+            columns={"measured_on": "measured on"}).rename_axis(None))
         st.subheader("Test accuracy")
         for start in range(0, len(entries), 3):
             for col, e in zip(st.columns(3), entries[start:start + 3]):

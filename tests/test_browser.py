@@ -167,3 +167,23 @@ def test_every_page_opens_by_its_url_and_nothing_comes_from_another_host(page):
         icon = page.evaluate("[...document.querySelectorAll('link[rel~=icon]')].map(l => l.href)")
         assert icon and all(urlparse(h).hostname == app_host for h in icon), icon
     assert outside == []
+
+
+def test_run_the_lesson_and_land_on_compare(page):
+    from urllib.parse import urlencode
+
+    tiny = urlencode({"dataset": "tones", "lesson_set": "epochs=1,hidden_size=16,num_layers=1,batch_size=8,"
+                                                        "first_frames=40,segment_seconds=1.0,split=stratified",
+                      "lesson_gan_set": "epochs=1,ref_epochs=1,z_dim=8,width=8,batch_size=8"})
+    page.goto(f"{page.app_url}/home?{tiny}")
+    page.get_by_role("button", name="Run the lesson").click(timeout=60_000)
+    expect(page.get_by_text(re.compile(r"steps done|Step \d of 4"))).to_be_visible(timeout=60_000)
+    expect(page.get_by_role("heading", name="Compare runs")).to_be_visible(timeout=600_000)
+    legend = page.locator("[data-testid='stTable']").first
+    expect(legend).to_be_visible(timeout=60_000)
+    rows = legend.locator("tbody tr").all_inner_texts()
+    assert [r.split("\t")[0].strip() for r in rows] == ["A", "B", "C"], rows
+    assert "lesson: paper LSTM on tones" in rows[0] and "lesson: recommended LSTM on tones" in rows[1]
+    assert "+ 70/genre from the conditional GAN" in rows[2] and "Measured on" not in rows[0]
+    expect(page.get_by_text(re.compile(r"only B got right")).first).to_be_visible()
+    expect(page.get_by_role("heading", name="Per-class scores")).to_be_visible()

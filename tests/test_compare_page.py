@@ -34,9 +34,9 @@ def test_paired_runs_show_accuracies_and_mcnemar(app):
     metrics = {m.label: m.value for m in app.metric}
     assert metrics["A: baseline"] == "52.5%" and metrics["B: plus 70"] == "58.4%"
     assert metrics["C: other split"] == "100.0%"
-    legend = app.dataframe[0].value
-    assert list(legend["key"]) == ["A", "B", "C"] and list(legend["run"]) == ["baseline", "plus 70", "other split"]
-    wide = app.dataframe[1].value
+    legend = app.table[0].value
+    assert list(legend.index) == ["A", "B", "C"] and list(legend["run"]) == ["baseline", "plus 70", "other split"]
+    wide = app.dataframe[0].value
     assert list(wide.columns[:5]) == ["genre", "A precision", "A recall", "A F1", "A support"] and len(wide) == 2
     assert len(app.get("plotly_chart")) == 1 + 1 + 2  # accuracy, one confusion grid, two differences
     captions = " ".join(c.value for c in app.caption)
