@@ -7,13 +7,19 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import streamlit as st
 
-from core import catalog, charts, config, evaluate, generalise, jobs, runs, tasks
+from core import catalog, charts, config, jobs, runs
 from core.datasets import DatasetError
-from core.extract import FeatureSet, load_features
+
+if TYPE_CHECKING:
+    from core.extract import FeatureSet
+
+# core.extract, core.generalise and core.tasks (torch, librosa) and core.evaluate (scipy, scikit-learn) are
+# imported where they are used, so Home and the other pages start without them: the app's cold start.
 
 
 def query_default(key: str, options: list[str], fallback: str) -> str:
@@ -50,6 +56,8 @@ def resolve_dataset(name: str) -> Path:
 
 @st.cache_resource(max_entries=4, show_spinner=False)
 def _features(root: str) -> FeatureSet:
+    from core.extract import load_features
+
     return load_features(root)
 
 
@@ -71,6 +79,8 @@ def measured_on(record: dict) -> str:
 def accuracy_metric(record: dict, result: dict, label: str = "Test accuracy") -> None:
     acc = result["accuracy"]
     st.metric(label, f"{acc['value']:.1%}", help="95 % Wilson interval over the test clips")
+    from core import evaluate
+
     st.caption(f"{evaluate.format_accuracy(acc)}. {measured_on(record)}")
 
 
@@ -335,6 +345,8 @@ def preset_picker(presets: dict, labels: dict[str, str], default: str, key: str)
 def check_view(check: dict, key: str) -> None:
     """A finished run checked on another dataset: accuracy with its interval, the sentence, per-genre recall,
     the confusion matrix (rows: the shared genres; columns: every genre the model knows) and what was left out."""
+    from core import generalise
+
     st.metric(f"On {check['dataset']['name']}", f"{check['accuracy']:.1%}",
               help="95 % Wilson interval over every checked clip")
     st.caption(generalise.describe(check))
@@ -378,6 +390,8 @@ def check_progress(check_id: str) -> None:
 
 def check_form(record: dict, key: str) -> None:
     """'Check on another dataset': a dataset picker and a button that queues the check; its progress; saved checks."""
+    from core import generalise, tasks
+
     st.markdown("**Does it generalise?** Play every clip of another collection through this model, as the "
                 "Predict page would, and score it against the folder names.")
     names = [n for n in catalog.available() if n != record.get("dataset", {}).get("name")]

@@ -20,7 +20,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from . import config, jobs, paths, runs, tasks
+from . import config, jobs, paths, runs
 from . import progress as steps
 from .store import read_json, write_json
 
@@ -62,6 +62,8 @@ def configs(seed: int = 0, overrides: tuple[str, ...] = (), gan_overrides: tuple
 def submit(data_root: str | Path, data_name: str, seed: int = 0, overrides: tuple[str, ...] = (),
            gan_overrides: tuple[str, ...] = (), per_genre: int = PER_GENRE) -> str:
     """Queue the lesson's four runs on dataset ``data_name`` for the background worker; returns the lesson id."""
+    from . import tasks  # imported here: it loads torch, which a page showing a lesson's progress does not need
+
     cfg = configs(seed, overrides, gan_overrides)
     paper = tasks.submit_classifier(cfg["paper"], data_root, data_name, preset="paper", enqueue=True,
                                     name=f"lesson: paper LSTM on {data_name}, seed {seed}")
