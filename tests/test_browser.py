@@ -187,3 +187,22 @@ def test_run_the_lesson_and_land_on_compare(page):
     assert "+ 70/genre from the conditional GAN" in rows[2] and "Measured on" not in rows[0]
     expect(page.get_by_text(re.compile(r"only B got right")).first).to_be_visible()
     expect(page.get_by_role("heading", name="Per-class scores")).to_be_visible()
+
+
+def test_the_open_run_survives_a_page_switch_and_a_reload(page, browser_env):
+    run_id = train_in_server_data(browser_env, "epochs=1", "num_layers=1", "segment_seconds=1.0", "batch_size=8",
+                                  "hidden_size=16")
+    page.goto(f"{page.app_url}/train?dataset=tones&run={run_id}")
+    expect(page.get_by_text("Test accuracy").first).to_be_visible(timeout=60_000)
+    page.get_by_role("link", name="Home", exact=True).first.click()
+    expect(page.get_by_role("heading", name="GenreLab")).to_be_visible(timeout=60_000)
+    page.get_by_role("link", name="Train", exact=True).first.click()  # the switch drops the URL's parameters
+    expect(page.get_by_text("Test accuracy").first).to_be_visible(timeout=60_000)
+    expect(page).to_have_url(re.compile(rf"run={run_id}"), timeout=30_000)  # the page put its run back
+    page.reload()
+    expect(page.get_by_text("Test accuracy").first).to_be_visible(timeout=60_000)
+    expect(page.get_by_text("Manage this run")).to_be_visible()
+    page.goto(f"{page.app_url}/predict?dataset=tones&run={run_id}")
+    expect(page.get_by_role("combobox", name="Trained classifier")).to_have_value(
+        re.compile(r"^recommended LSTM on tones"), timeout=60_000)
+    expect(page.get_by_text(re.compile(r"real clips of 3 genres"))).to_be_visible()
