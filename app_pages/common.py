@@ -13,6 +13,7 @@ import numpy as np
 import streamlit as st
 
 from core import catalog, charts, config, jobs, runs
+from core import progress as steps
 from core.datasets import DatasetError
 
 if TYPE_CHECKING:
@@ -105,9 +106,7 @@ def status_line(record: dict) -> str:
         return f"Waiting in the queue ({pos} job{'s' if pos != 1 else ''} ahead)." if pos else "Starting…"
     if status == "running":
         p = record.get("progress")
-        if not p:
-            return "Preparing data…"
-        return f"Epoch {p['epoch']} of {p['epochs']}, about {p['eta_seconds']:.0f} s left."
+        return steps.status_text(p) if p else "Preparing data…"
     return {"done": "Finished.", "cancelled": "Cancelled: the last finished epoch was kept and tested.",
             "interrupted": "Interrupted (the worker stopped): the last checkpoint is kept.",
             "failed": f"Failed: {record.get('error', 'unknown error')}"}[status]
@@ -123,8 +122,7 @@ def job_progress(run_id: str) -> dict | None:
     except runs.RunError:
         st.warning("That run no longer exists.")
         return None
-    p = record.get("progress") or {}
-    fraction = p.get("epoch", 0) / max(p.get("epochs", 1), 1)
+    fraction = steps.fraction(record.get("progress"))
     st.progress(fraction if record["status"] != "done" else 1.0, text=status_line(record))
     if record["status"] in runs.ACTIVE:
         jobs.ensure_worker()

@@ -35,7 +35,7 @@ def lesson_progress(lesson_id: str) -> None:
 
 st.subheader("Run the lesson")
 st.markdown(
-    f"One click queues the study in miniature on the active dataset: the **paper LSTM** "
+    f"One click queues the study in miniature on the dataset chosen in the sidebar: the **paper LSTM** "
     f"({lesson.PAPER_EPOCHS} of the study's 120 epochs), the **recommended LSTM**, a **conditional GAN** "
     f"({lesson.GAN_EPOCHS} epochs) on the same training clips, and the recommended LSTM again with "
     f"**{lesson.PER_GENRE} generated clips per genre**. Compare then shows the results side by side, with "
