@@ -1,13 +1,8 @@
 """Settings forms: fields grouped, those that do not apply hidden, changes from the preset marked and reset."""
 
-from pathlib import Path
-
 import pytest
-from streamlit.testing.v1 import AppTest
-
 from core import config
 
-APP = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")
 
 
 def test_fields_are_grouped_and_know_when_they_apply():
@@ -24,16 +19,11 @@ def test_fields_are_grouped_and_know_when_they_apply():
     assert config.changes(config.preset("recommended", epochs=5), recommended) == {"epochs": (30, 5)}
 
 
-def train_app(tone_dataset, monkeypatch, **params) -> AppTest:
-    monkeypatch.setenv("GENRELAB_DATASETS", f"tones={tone_dataset}")
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.query_params.update(dataset="tones", **params)
-    return at.switch_page("app_pages/train.py")
-
-
 @pytest.mark.slow
-def test_train_form_hides_what_does_not_apply_marks_changes_and_resets(tone_dataset, monkeypatch):
-    at = train_app(tone_dataset, monkeypatch, preset="recommended", epochs="5").run()
+def test_train_form_hides_what_does_not_apply_marks_changes_and_resets(app_on_tones):
+    at = app_on_tones
+    at.query_params.update(preset="recommended", epochs="5")
+    at.switch_page("app_pages/train.py").run()
     assert not at.exception
     keys = {s.key for s in at.slider}
     assert "cfg-recommended-segment_seconds" in keys and "cfg-recommended-first_frames" not in keys
@@ -56,8 +46,9 @@ def test_train_form_hides_what_does_not_apply_marks_changes_and_resets(tone_data
 
 
 @pytest.mark.slow
-def test_gan_form_hides_the_fields_its_model_ignores(tone_dataset, monkeypatch):
-    at = train_app(tone_dataset, monkeypatch, preset="paper")
+def test_gan_form_hides_the_fields_its_model_ignores(app_on_tones):
+    at = app_on_tones
+    at.query_params["preset"] = "paper"
     at.switch_page("app_pages/gan.py").run()
     assert not at.exception
     keys = {s.key for s in at.slider} | {s.key for s in at.select_slider}

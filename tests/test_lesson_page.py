@@ -1,24 +1,16 @@
 """Home's 'Run the lesson' button: queues the lesson, shows its progress, ends on Compare."""
 
-from pathlib import Path
-
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from core import jobs, lesson, runs
 from test_compare import study_pair
 
 pytestmark = pytest.mark.slow  # drives the page (AppTest), seconds per test
-APP = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")
 
 
 @pytest.fixture
-def home(tone_dataset, monkeypatch):
-    monkeypatch.setenv("GENRELAB_DATASETS", f"tones={tone_dataset}")
-    monkeypatch.setattr(jobs, "ensure_worker", lambda: None)
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.query_params["dataset"] = "tones"
-    return at
+def home(app_on_tones):
+    return app_on_tones
 
 
 def test_run_the_lesson_queues_it_and_shows_its_progress(home):

@@ -41,19 +41,14 @@ def test_grid_progress_names_the_reference_classifier_the_gan_and_the_augmented_
 
 
 @pytest.mark.slow
-def test_gan_page_names_the_step_that_runs(tone_dataset, monkeypatch):
+def test_gan_page_names_the_step_that_runs(app_on_tones, tone_dataset):
     import os
-    from pathlib import Path
 
-    from streamlit.testing.v1 import AppTest
+    from core import config
 
-    from core import config, jobs
-
-    monkeypatch.setenv("GENRELAB_DATASETS", f"tones={tone_dataset}")
-    monkeypatch.setattr(jobs, "ensure_worker", lambda: None)
     run_id = tasks.submit_gan(config.gan_preset("conditional"), tone_dataset, "tones")
-    at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "streamlit_app.py"), default_timeout=60)
-    at.query_params.update(dataset="tones", run=run_id)
+    at = app_on_tones
+    at.query_params["run"] = run_id
     for p, text in (({"phase": "reference", "epoch": 19, "epochs": 30, "eta_seconds": 40.0},
                      "Reference classifier (the judge of the samples), epoch 19 of 30, about 40 s left."),
                     ({"phase": "gan", "epoch": 1, "epochs": 5, "eta_seconds": 8.0},

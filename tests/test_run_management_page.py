@@ -2,25 +2,21 @@
 
 import io
 import zipfile
-from pathlib import Path
 
 import numpy as np
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from core import runs
 from test_compare import fake_run
 
 pytestmark = pytest.mark.slow  # drives the page (AppTest), seconds per test
-APP = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")
 
 
 @pytest.fixture
-def train_page(tone_dataset, monkeypatch):
-    monkeypatch.setenv("GENRELAB_DATASETS", f"tones={tone_dataset}")
+def train_page(app_on_tones):
     run_id = fake_run("first try", np.array([True, False, True, True]))
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.query_params.update(dataset="tones", run=run_id)
+    at = app_on_tones
+    at.query_params["run"] = run_id
     at.switch_page("app_pages/train.py").run()
     assert not at.exception
     at.run_id = run_id
