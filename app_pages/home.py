@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from core import config, jobs, lesson, runs
+from core import catalog, config, jobs, lesson, runs
 from app_pages.common import dataset_selector, status_line
 
 st.title("GenreLab")
@@ -25,7 +25,7 @@ if selected:
 @st.fragment(run_every=1.0)
 def lesson_progress(lesson_id: str) -> None:
     """The whole lesson as one progress bar; when it is over, Compare opens with its runs side by side."""
-    state = lesson.status(lesson.load(lesson_id))
+    state = lesson.status(lesson.advance(lesson_id))
     st.progress(state["fraction"], text=state["text"])
     if not state["finished"]:
         jobs.ensure_worker()
@@ -38,13 +38,16 @@ st.markdown(
     f"One click queues the study in miniature on the dataset chosen in the sidebar: the **paper LSTM** "
     f"({lesson.PAPER_EPOCHS} of the study's 120 epochs), the **recommended LSTM**, a **conditional GAN** "
     f"({lesson.GAN_EPOCHS} epochs) on the same training clips, and the recommended LSTM again with "
-    f"**{lesson.PER_GENRE} generated clips per genre**. Compare then shows the results side by side, with "
+    f"**{lesson.PER_GENRE} generated clips per genre**; where the operator registered a second dataset, the "
+    "recommended LSTM is also checked on it. Compare then shows the results side by side, with "
     "intervals and paired tests. On the demo set it takes a few minutes; you may leave this page meanwhile.")
 if selected and st.button("Run the lesson", type="primary", key="lesson_start"):
+    others = [n for n in catalog.allow_listed() if n != selected[0]]
     try:
         lesson_id = lesson.submit(selected[1], selected[0], overrides=config.parse_overrides(
             st.query_params.get("lesson_set", "")), gan_overrides=config.parse_overrides(
-            st.query_params.get("lesson_gan_set", "")))
+            st.query_params.get("lesson_gan_set", "")),
+            check_on=(others[0], catalog.allow_listed()[others[0]]) if others else None)
     except config.ConfigError as err:
         st.error(f"The lesson's settings in this link are not valid: {err}")
     except OSError as err:

@@ -10,6 +10,9 @@ in this order:
 4. the recommended LSTM again with generated samples per genre from that GAN
    (:func:`core.tasks.submit_augmentation` pairs it with step 2 as its baseline).
 
+Where a second dataset is named (``check_on``), a fifth step checks the recommended LSTM on it, as
+soon as that model exists (:func:`advance` submits it; :mod:`core.generalise` does the check).
+
 A lesson is a small record ``<data>/lessons/<id>.json`` (dataset, step run ids); its progress is
 read from those runs, so it survives reloads, page switches and app restarts, and the classifier
 runs it produced are what the Compare page puts side by side.
@@ -33,7 +36,8 @@ PER_GENRE = 70
 
 STEPS = ("paper", "recommended", "gan", "augmented")
 TITLES = {"paper": "paper LSTM (the study)", "recommended": "recommended LSTM", "gan": "conditional GAN",
-          "augmented": f"recommended LSTM + {PER_GENRE}/genre from the conditional GAN"}
+          "augmented": f"recommended LSTM + {PER_GENRE}/genre from the conditional GAN",
+          "check": "recommended LSTM checked on another dataset"}
 
 
 class LessonError(ValueError):
@@ -60,8 +64,12 @@ def configs(seed: int = 0, overrides: tuple[str, ...] = (), gan_overrides: tuple
 
 
 def submit(data_root: str | Path, data_name: str, seed: int = 0, overrides: tuple[str, ...] = (),
-           gan_overrides: tuple[str, ...] = (), per_genre: int = PER_GENRE) -> str:
-    """Queue the lesson's four runs on dataset ``data_name`` for the background worker; returns the lesson id."""
+           gan_overrides: tuple[str, ...] = (), per_genre: int = PER_GENRE,
+           check_on: tuple[str, str | Path] | None = None) -> str:
+    """Queue the lesson's four runs on dataset ``data_name`` for the background worker; returns the lesson id.
+
+    ``check_on`` (name, folder) plans the generalisation check of the recommended LSTM on that dataset.
+    """
     from . import tasks  # imported here: it loads torch, which a page showing a lesson's progress does not need
 
     cfg = configs(seed, overrides, gan_overrides)
@@ -79,6 +87,7 @@ def submit(data_root: str | Path, data_name: str, seed: int = 0, overrides: tupl
     write_json(lessons_dir() / f"{lesson_id}.json", {
         "id": lesson_id, "created": time.time(), "dataset": {"name": data_name, "root": str(data_root)},
         "seed": seed, "per_genre": per_genre,
+        "check_on": {"name": check_on[0], "root": str(check_on[1])} if check_on else None,
         "steps": {"paper": paper, "recommended": baseline, "gan": gan, "augmented": augmented}})
     jobs.ensure_worker()
     return lesson_id
@@ -100,6 +109,33 @@ def latest() -> str | None:
     return files[0].stem if files else None
 
 
+def steps_of(lesson: dict) -> tuple[str, ...]:
+    """The lesson's steps: :data:`STEPS`, and ``"check"`` when a check dataset was named."""
+    return STEPS + (("check",) if lesson.get("check_on") else ())
+
+
+def advance(lesson_id: str) -> dict:
+    """Submit the lesson's check once the recommended LSTM has finished (nothing else to do); returns the record.
+
+    A check that cannot be made (e.g. no genre in common) is recorded as the step's ``error``.
+    """
+    lesson = load(lesson_id)
+    target = lesson.get("check_on")
+    if not target or "check" in lesson["steps"] or "check_error" in lesson:
+        return lesson
+    try:
+        if runs.load(lesson["steps"]["recommended"])["status"] != "done":
+            return lesson
+        from . import tasks
+
+        lesson["steps"]["check"] = tasks.submit_check(lesson["steps"]["recommended"], target["root"], target["name"],
+                                                      enqueue=True)
+    except (runs.RunError, ValueError) as err:  # a missing run, or a dataset the model cannot be checked on
+        lesson["check_error"] = str(err)
+    write_json(lessons_dir() / f"{lesson_id}.json", lesson)
+    return lesson
+
+
 def status(lesson: dict) -> dict:
     """Where a lesson stands, read from its runs.
 
@@ -107,24 +143,29 @@ def status(lesson: dict) -> dict:
     "classifiers": [run id, ...]}``: ``finished`` once no step is queued or running; ``classifiers``
     are its finished classifier runs in step order (what Compare shows).
     """
+    order = steps_of(lesson)
     records = {}
-    for step in STEPS:
+    for step in order:
         try:
             records[step] = runs.load(lesson["steps"][step])
-        except runs.RunError:
+        except (KeyError, runs.RunError):  # KeyError: the check, before the model it checks exists
             records[step] = None
-    done = [s for s in STEPS if records[s] and records[s]["status"] == "done"]
-    failed = [s for s in STEPS if records[s] is None or records[s]["status"] in ("failed", "cancelled", "interrupted")]
-    current = next((s for s in STEPS if records[s] and records[s]["status"] == "running"), None)
+    model = (records["recommended"] or {}).get("status")
+    waiting = {"check"} if ("check" in order and "check" not in lesson["steps"] and "check_error" not in lesson
+                            and model in ("done", *runs.ACTIVE)) else set()
+    done = [s for s in order if records[s] and records[s]["status"] == "done"]
+    failed = [s for s in order if s not in waiting and (
+        records[s] is None or records[s]["status"] in ("failed", "cancelled", "interrupted"))]
+    current = next((s for s in order if records[s] and records[s]["status"] == "running"), None)
     work = len(done) + (steps.fraction(records[current].get("progress")) if current else 0.0)
     if current:
-        text = (f"Step {STEPS.index(current) + 1} of {len(STEPS)}: "
+        text = (f"Step {order.index(current) + 1} of {len(order)}: "
                 + steps.status_text(records[current].get("progress"), TITLES[current]))
-    elif len(done) + len(failed) == len(STEPS):
-        text = f"Lesson finished: {len(done)} of {len(STEPS)} steps done" + (
+    elif len(done) + len(failed) == len(order):
+        text = f"Lesson finished: {len(done)} of {len(order)} steps done" + (
             f"; did not finish: {', '.join(TITLES[s] for s in failed)}." if failed else ".")
     else:
-        text = f"{len(done)} of {len(STEPS)} steps done; waiting for the background worker."
+        text = f"{len(done)} of {len(order)} steps done; waiting for the background worker."
     classifiers = [records[s]["id"] for s in ("paper", "recommended", "augmented") if s in done]
-    return {"fraction": work / len(STEPS), "text": text, "finished": current is None and len(done) + len(failed) == len(
-        STEPS), "failed": failed, "classifiers": classifiers}
+    return {"fraction": work / len(order), "text": text, "finished": current is None and len(done) + len(failed) == len(
+        order), "failed": failed, "classifiers": classifiers}

@@ -54,3 +54,28 @@ def test_a_tiny_lesson_runs_to_the_end(tone_dataset, no_worker):
     assert state["finished"] and state["failed"] == [] and state["fraction"] == 1.0
     assert state["text"] == "Lesson finished: 4 of 4 steps done."
     assert len(state["classifiers"]) == 3 and all(runs.result(i)["accuracy"] for i in state["classifiers"])
+
+
+def test_the_check_on_a_second_dataset_waits_for_its_model(tone_dataset, no_worker, monkeypatch, tmp_path):
+    from core import tasks
+
+    lesson_id = lesson.submit(tone_dataset, "tones", check_on=("other", tmp_path))
+    record = lesson.load(lesson_id)
+    assert lesson.steps_of(record)[-1] == "check" and lesson.advance(lesson_id) == record  # the model is not there
+    assert lesson.status(record)["text"] == "0 of 5 steps done; waiting for the background worker."
+
+    submitted = []
+    monkeypatch.setattr(tasks, "submit_check", lambda run_id, root, name, enqueue=False: submitted.append(
+        (run_id, str(root), name, enqueue)) or runs.create("chk", "check", {}))
+    runs.update(record["steps"]["recommended"], status="done")
+    record = lesson.advance(lesson_id)
+    assert submitted == [(record["steps"]["recommended"], str(tmp_path), "other", True)]
+    assert lesson.load(lesson_id)["steps"]["check"] == record["steps"]["check"]
+    assert lesson.advance(lesson_id) == record and len(submitted) == 1  # once only
+
+    other = lesson.submit(tone_dataset, "tones", check_on=("other", tmp_path))
+    runs.update(lesson.load(other)["steps"]["recommended"], status="failed")
+    for step in ("paper", "gan", "augmented"):
+        runs.update(lesson.load(other)["steps"][step], status="done")
+    state = lesson.status(lesson.advance(other))
+    assert state["finished"] and state["failed"] == ["recommended", "check"]
