@@ -18,6 +18,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from common import emit
+
 REPO = Path(__file__).resolve().parent.parent
 ONE_RUN = """
 import json, os, sys, time
@@ -44,10 +46,9 @@ def main() -> None:
             out = subprocess.run([sys.executable, "-c", ONE_RUN], cwd=repo, env=env, capture_output=True, text=True)
             times[repo].append(json.loads(out.stdout.strip().splitlines()[-1]))
     for repo, rows in times.items():
-        mean = round(sum(r["seconds"] for r in rows) / len(rows), 2)
-        print(json.dumps({"figure": "home_first_run_seconds", "value": mean, "target": "report", "repo": str(repo), "runs": [r["seconds"] for r in rows],
-                          "torch_loaded": rows[0]["torch"], "sklearn_loaded": rows[0]["sklearn"],
-                          "load_average": [round(x, 2) for x in os.getloadavg()]}))
+        emit("home_first_run_seconds", round(sum(r["seconds"] for r in rows) / len(rows), 2), "report",
+             repo=str(repo), runs=[r["seconds"] for r in rows], torch_loaded=rows[0]["torch"],
+             sklearn_loaded=rows[0]["sklearn"])
 
 
 if __name__ == "__main__":

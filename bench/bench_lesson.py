@@ -8,7 +8,7 @@ Prints one JSON line per figure:
 - ``lesson_step_seconds``: each step's own time (its run record's started → finished);
 - ``lesson_accuracy``: the three classifiers' test accuracy with its 95 % interval.
 
-Every line carries the load average (1, 5, 15 min): the project's 2-core machine is shared.
+Every line carries the load average (:mod:`common`): the project's 2-core machine is shared.
 
     python bench/bench_lesson.py [--data-dir DIR]
 """
@@ -16,7 +16,6 @@ Every line carries the load average (1, 5, 15 min): the project's 2-core machine
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import tempfile
@@ -25,10 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-
-def emit(figure: str, value, **info) -> None:
-    print(json.dumps({"figure": figure, "value": value, **info,
-                      "load_average": [round(x, 2) for x in os.getloadavg()]}), flush=True)
+from common import emit  # noqa: E402
 
 
 def main() -> None:
@@ -47,8 +43,8 @@ def main() -> None:
         jobs.ensure_worker()
         time.sleep(1.0)
     seconds = time.perf_counter() - start
-    emit("lesson_demo_seconds", round(seconds, 1), target="<= 300", finished=state["finished"],
-         failed=state["failed"])
+    emit("lesson_demo_seconds", round(seconds, 1), "<= 300", finished=state["finished"], failed=state["failed"],
+         load_average_5_15=[round(x, 2) for x in os.getloadavg()[1:]])
     for step, run_id in record["steps"].items():
         r = runs.load(run_id)
         emit("lesson_step_seconds", round(r["finished"] - r["started"], 1), step=step, status=r["status"])

@@ -361,7 +361,7 @@ def run_gan(run_id: str, progress: Status | None = None, features: FeatureSet | 
         G, saved = runs.load_generator(run_id, "checkpoint")
         saved.pop("train_state", None)
         runs.save_tensors(run_id, "model", saved)
-        measuring = {"phase": "quality", "epoch": saved["epoch"], "epochs": cfg.epochs, "eta_seconds": None}
+        measuring = {"phase": "quality", "epoch": saved["epoch"], "epochs": cfg.epochs, "eta_seconds": 0.0}
         runs.update(run_id, progress=measuring)
         if progress:
             progress(measuring)

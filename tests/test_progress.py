@@ -53,7 +53,7 @@ def test_gan_page_names_the_step_that_runs(app_on_tones, tone_dataset):
                      "Reference classifier (the judge of the samples), epoch 19 of 30, about 40 s left."),
                     ({"phase": "gan", "epoch": 1, "epochs": 5, "eta_seconds": 8.0},
                      "GAN training, epoch 1 of 5, about 8 s left."),
-                    ({"phase": "quality", "epoch": 5, "epochs": 5, "eta_seconds": None},
+                    ({"phase": "quality", "epoch": 5, "epochs": 5, "eta_seconds": 0.0},
                      "Measuring the samples' quality.")):
         runs.update(run_id, status="running", pid=os.getpid(), progress=p)
         at.switch_page("app_pages/gan.py").run()
