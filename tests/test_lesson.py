@@ -66,7 +66,8 @@ def test_the_check_on_a_second_dataset_waits_for_its_model(tone_dataset, no_work
 
     submitted = []
     monkeypatch.setattr(tasks, "submit_check", lambda run_id, root, name, enqueue=False: submitted.append(
-        (run_id, str(root), name, enqueue)) or runs.create("chk", "check", {}))
+        (run_id, str(root), name, enqueue)) or runs.create("chk", "check", {"run": run_id, "map": {}},
+                                                           dataset={"name": name, "root": str(root)}))
     runs.update(record["steps"]["recommended"], status="done")
     record = lesson.advance(lesson_id)
     assert submitted == [(record["steps"]["recommended"], str(tmp_path), "other", True)]
