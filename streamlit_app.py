@@ -3,19 +3,29 @@
 Run with ``streamlit run streamlit_app.py``. This file only sets up navigation; each page lives
 in ``app_pages/`` (not ``pages/``: that name switches Streamlit to its legacy
 auto-discovered navigation for a fresh server's first deep link) and calls :mod:`core`.
+Nothing is fetched from another host: the tab icon is ``assets/icon.png`` (a ``:material/…:``
+page icon would make the browser load it from a font CDN) and the sidebar's icons come from the
+font Streamlit bundles.
 """
+
+from pathlib import Path
 
 import streamlit as st
 
-st.set_page_config(page_title="GenreLab", page_icon=":material/equalizer:", layout="wide")
+ICON = Path(__file__).resolve().parent / "assets" / "icon.png"
+
+st.set_page_config(page_title="GenreLab", page_icon=str(ICON), layout="wide")
 
 PAGES = [
-    st.Page("app_pages/home.py", title="Home", icon=":material/home:", default=True, url_path="home"),
+    st.Page("app_pages/home.py", title="Home", icon=":material/home:", url_path="home"),
     st.Page("app_pages/dataset.py", title="Dataset", icon=":material/library_music:", url_path="dataset"),
     st.Page("app_pages/train.py", title="Train", icon=":material/model_training:", url_path="train"),
     st.Page("app_pages/gan.py", title="GAN", icon=":material/science:", url_path="gan"),
     st.Page("app_pages/compare.py", title="Compare", icon=":material/compare:", url_path="compare"),
     st.Page("app_pages/predict.py", title="Predict", icon=":material/graphic_eq:", url_path="predict"),
+    # The app's root URL opens Home too. A default page answers only at "/" (its own pathname would
+    # show "Page not found"), so Home proper lives at /home and this hidden twin is the default.
+    st.Page("app_pages/home.py", title="Home", url_path="start", default=True, visibility="hidden"),
 ]
 
 st.navigation(PAGES).run()

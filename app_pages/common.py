@@ -7,13 +7,20 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import streamlit as st
 
-from core import catalog, charts, config, evaluate, generalise, jobs, runs, tasks
+from core import catalog, charts, config, jobs, runs
+from core import progress as steps
 from core.datasets import DatasetError
-from core.extract import FeatureSet, load_features
+
+if TYPE_CHECKING:
+    from core.extract import FeatureSet
+
+# core.extract, core.generalise and core.tasks (torch, librosa) and core.evaluate (scipy, scikit-learn) are
+# imported where they are used, so Home and the other pages start without them: the app's cold start.
 
 
 def query_default(key: str, options: list[str], fallback: str) -> str:
@@ -50,6 +57,8 @@ def resolve_dataset(name: str) -> Path:
 
 @st.cache_resource(max_entries=4, show_spinner=False)
 def _features(root: str) -> FeatureSet:
+    from core.extract import load_features
+
     return load_features(root)
 
 
@@ -71,6 +80,8 @@ def measured_on(record: dict) -> str:
 def accuracy_metric(record: dict, result: dict, label: str = "Test accuracy") -> None:
     acc = result["accuracy"]
     st.metric(label, f"{acc['value']:.1%}", help="95 % Wilson interval over the test clips")
+    from core import evaluate
+
     st.caption(f"{evaluate.format_accuracy(acc)}. {measured_on(record)}")
 
 
@@ -95,9 +106,7 @@ def status_line(record: dict) -> str:
         return f"Waiting in the queue ({pos} job{'s' if pos != 1 else ''} ahead)." if pos else "Starting…"
     if status == "running":
         p = record.get("progress")
-        if not p:
-            return "Preparing data…"
-        return f"Epoch {p['epoch']} of {p['epochs']}, about {p['eta_seconds']:.0f} s left."
+        return steps.status_text(p) if p else "Preparing data…"
     return {"done": "Finished.", "cancelled": "Cancelled: the last finished epoch was kept and tested.",
             "interrupted": "Interrupted (the worker stopped): the last checkpoint is kept.",
             "failed": f"Failed: {record.get('error', 'unknown error')}"}[status]
@@ -113,8 +122,7 @@ def job_progress(run_id: str) -> dict | None:
     except runs.RunError:
         st.warning("That run no longer exists.")
         return None
-    p = record.get("progress") or {}
-    fraction = p.get("epoch", 0) / max(p.get("epochs", 1), 1)
+    fraction = steps.fraction(record.get("progress"))
     st.progress(fraction if record["status"] != "done" else 1.0, text=status_line(record))
     if record["status"] in runs.ACTIVE:
         jobs.ensure_worker()
@@ -191,40 +199,72 @@ def config_to_url(cfg, default) -> None:
             del st.query_params[f.name]
 
 
-def config_widgets(cfg, key: str, skip: tuple[str, ...] = ("seed",)):
-    """One widget per bounded config field (slider, select box or checkbox); returns the edited config."""
-    values = {}
-    for f in config.fields(cfg):
-        if f.name in skip:
-            continue
-        meta, value, label = f.metadata, getattr(cfg, f.name), f.name.replace("_", " ")
-        wkey = f"{key}-{f.name}"
-        if meta.get("choices"):
-            values[f.name] = st.selectbox(label, meta["choices"], index=meta["choices"].index(value), help=meta["help"],
-                                          key=wkey)
-        elif isinstance(value, bool):
-            values[f.name] = st.checkbox(label, value, help=meta["help"], key=wkey)
-        elif isinstance(value, int):
-            values[f.name] = st.slider(label, int(meta["lo"]), int(meta["hi"]), value, step=int(meta.get("step") or 1),
-                                       help=meta["help"], key=wkey)
-        elif meta["hi"] / max(meta["lo"], 1e-12) >= 100:
-            values[f.name] = st.select_slider(label, _log_grid(meta["lo"], meta["hi"], value), value, help=meta["help"],
-                                              key=wkey, format_func=lambda v: f"{v:g}")
-        else:
-            values[f.name] = st.slider(label, float(meta["lo"]), float(meta["hi"]), float(value),
-                                       step=float(meta.get("step") or (meta["hi"] - meta["lo"]) / 100),
-                                       help=meta["help"], key=wkey)
+def field_widget(cfg, name: str, key: str):
+    """One widget for config field ``name``: slider, select box or checkbox, by its bounds and type."""
+    f = next(f for f in config.fields(cfg) if f.name == name)
+    meta, value, label = f.metadata, getattr(cfg, name), name.replace("_", " ")
+    wkey = f"{key}-{name}"
+    if meta.get("choices"):
+        return st.selectbox(label, meta["choices"], index=meta["choices"].index(value), help=meta["help"], key=wkey)
+    if isinstance(value, bool):
+        return st.checkbox(label, value, help=meta["help"], key=wkey)
+    if isinstance(value, int):
+        return st.slider(label, int(meta["lo"]), int(meta["hi"]), value, step=int(meta.get("step") or 1),
+                         help=meta["help"], key=wkey)
+    if meta["hi"] / max(meta["lo"], 1e-12) >= 100:
+        return st.select_slider(label, _log_grid(meta["lo"], meta["hi"], value), value, help=meta["help"], key=wkey,
+                                format_func=lambda v: f"{v:g}")
+    return st.slider(label, float(meta["lo"]), float(meta["hi"]), float(value),
+                     step=float(meta.get("step") or (meta["hi"] - meta["lo"]) / 100), help=meta["help"], key=wkey)
+
+
+def config_widgets(cfg, key: str, skip: tuple[str, ...] = ("seed",), preset=None):
+    """Widgets for the config's fields in three columns (data and framing / model / optimisation); returns the
+    edited config.
+
+    Fields that do not apply to the chosen framing or model are not shown (:func:`core.config.form_groups`);
+    with ``preset`` each field that differs from it is marked with its preset value.
+    """
+    values: dict = {}
+    groups = config.form_groups(cfg, skip)
+    for column, title in zip(st.columns(len(groups)), groups):
+        column.markdown(f"**{title}**")
+        with column:
+            for name in groups[title]:
+                if not config.applies(config.with_overrides(cfg, values), name):
+                    continue  # e.g. first frames after the framing was switched to segments
+                was = getattr(preset, name) if preset is not None else None
+                values[name] = field_widget(cfg, name, key)
+                if preset is not None and values[name] != was:
+                    st.caption(f":orange[● changed: preset {f'{was:g}' if isinstance(was, float) else was}]")
     return config.with_overrides(cfg, values)
 
 
+def _reset(default, key: str) -> None:
+    """Back to the preset: forget every edited widget of form ``key`` and the settings in the URL."""
+    for f in config.fields(default):
+        st.session_state.pop(f"{key}-{f.name}", None)
+        if f.name in st.query_params:
+            del st.query_params[f.name]
+
+
 def settings_form(default, key: str, skip: tuple[str, ...] = ()):
-    """Hyperparameter widgets and a seed, starting from a shared link and written back into it."""
+    """Hyperparameter widgets and a seed, starting from a shared link and written back into it.
+
+    Every change from the preset ``default`` is marked and listed, and one button resets them all.
+    """
     shared = config_from_url(default)
-    with st.expander("Hyperparameters", expanded=False):
-        cfg = config_widgets(shared, key=key, skip=("seed", *skip))
+    with st.expander("Hyperparameters", expanded=bool(config.changes(shared, default))):
+        cfg = config_widgets(shared, key=key, skip=("seed", *skip), preset=default)
     seed = st.number_input("Seed", 0, 2**31 - 1, int(shared.seed), key=f"{key}-seed",
                            help="Same seed, same data and settings: the same result.")
     cfg = config.with_overrides(cfg, {"seed": seed})
+    changes = {k: v for k, v in config.changes(cfg, default).items() if k not in skip}
+    if changes:
+        left, right = st.columns([4, 1])
+        left.caption("Changed from the preset: " + ", ".join(f"{k.replace('_', ' ')} {a} → {b}"
+                                                             for k, (a, b) in changes.items()))
+        right.button("Reset to the preset", key=f"{key}-reset", on_click=_reset, args=(default, key))
     config_to_url(cfg, default)
     return cfg
 
@@ -242,7 +282,53 @@ def start_button(label: str, submit, state_key: str) -> str | None:
         else:
             st.session_state[state_key] = run_id
             st.query_params["run"] = run_id
-    return st.session_state.get(state_key) or st.query_params.get("run")
+    return st.query_params.get("run") or st.session_state.get(state_key)
+
+
+def keep_open(state_key: str, run_id: str) -> None:
+    """Remember the run a page shows, in the session and in the URL (``?run=``), so a reload or a shared
+    link shows it again (Streamlit drops the URL's parameters when the page is switched)."""
+    st.session_state[state_key] = run_id
+    st.query_params["run"] = run_id
+
+
+def _forget(state_key: str, run_id: str) -> None:
+    st.session_state.pop(state_key, None)
+    st.session_state.pop(f"confirm-delete-{run_id}", None)
+    if "run" in st.query_params:
+        del st.query_params["run"]
+
+
+def manage_run(record: dict, state_key: str) -> None:
+    """Rename a finished run, download it (model, config, history, result and report in a zip), or delete it
+    after a confirmation."""
+    run_id = record["id"]
+    with st.expander("Manage this run"):
+        left, mid, right = st.columns([3, 2, 2], vertical_alignment="bottom")
+        name = left.text_input("Name", record["name"], max_chars=100, key=f"rename-{run_id}")
+        if left.button("Rename", key=f"rename-go-{run_id}", disabled=name.strip() in ("", record["name"])):
+            runs.rename(run_id, name)
+            st.rerun()
+        mid.download_button("Download (zip)", lambda: runs.export_zip(run_id), f"{run_id}.zip", "application/zip",
+                            key=f"export-{run_id}", on_click="ignore",
+                            help="The model, its config, the training history, the test result and a report")
+        if right.button("Delete…", key=f"delete-{run_id}"):
+            st.session_state[f"confirm-delete-{run_id}"] = True
+        if st.session_state.get(f"confirm-delete-{run_id}"):
+            st.warning(f"Delete **{record['name']}** and all its files? This cannot be undone.")
+            yes, no = st.columns(2)
+            if yes.button("Yes, delete it", type="primary", key=f"delete-yes-{run_id}"):
+                try:
+                    runs.delete(run_id)
+                except runs.RunError as err:
+                    st.error(str(err))
+                else:
+                    _forget(state_key, run_id)
+                    st.toast(f"Deleted {record['name']}.")
+                    st.rerun()
+            if no.button("Keep it", key=f"delete-no-{run_id}"):
+                st.session_state.pop(f"confirm-delete-{run_id}", None)
+                st.rerun()
 
 
 def preset_picker(presets: dict, labels: dict[str, str], default: str, key: str) -> str:
@@ -257,6 +343,8 @@ def preset_picker(presets: dict, labels: dict[str, str], default: str, key: str)
 def check_view(check: dict, key: str) -> None:
     """A finished run checked on another dataset: accuracy with its interval, the sentence, per-genre recall,
     the confusion matrix (rows: the shared genres; columns: every genre the model knows) and what was left out."""
+    from core import generalise
+
     st.metric(f"On {check['dataset']['name']}", f"{check['accuracy']:.1%}",
               help="95 % Wilson interval over every checked clip")
     st.caption(generalise.describe(check))
@@ -300,6 +388,8 @@ def check_progress(check_id: str) -> None:
 
 def check_form(record: dict, key: str) -> None:
     """'Check on another dataset': a dataset picker and a button that queues the check; its progress; saved checks."""
+    from core import generalise, tasks
+
     st.markdown("**Does it generalise?** Play every clip of another collection through this model, as the "
                 "Predict page would, and score it against the folder names.")
     names = [n for n in catalog.available() if n != record.get("dataset", {}).get("name")]

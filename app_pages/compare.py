@@ -1,5 +1,6 @@
 """Compare: what a difference between runs is worth, and the study's table over many seeds."""
 
+import pandas as pd
 import streamlit as st
 
 from core import charts, compare, config, experiment, jobs, reports, runs
@@ -20,11 +21,14 @@ def pick_runs() -> list[str]:
     """The selected classifier run ids (two or more to compare), kept in the URL as ``?runs=a,b``."""
     options = run_options("clf", status=("done", "cancelled"))
     by_id = {r["id"]: label for label, r in options.items()}
-    wanted = [by_id[i] for i in st.query_params.get("runs", "").split(",") if i in by_id]
+    linked = [*st.query_params.get("runs", "").split(","), st.query_params.get("run", "")]
+    wanted = list(dict.fromkeys(by_id[i] for i in linked if i in by_id))
     chosen = st.multiselect("Runs to compare", list(options), default=wanted, key="compare_runs",
                             placeholder="Choose two or more finished runs…")
     ids = [options[label]["id"] for label in chosen]
     st.query_params["runs"] = ",".join(ids)
+    if "run" in st.query_params:  # a link to one run (?run=) joins the selection, which the URL now carries
+        del st.query_params["run"]
     return ids
 
 
@@ -34,8 +38,8 @@ def pair_verdicts(entries: list[compare.Entry]) -> None:
     for c in compare.compare_all(entries):
         if c["paired"]:
             st.info(c["sentence"])
-            st.caption(f"{c['reason']} Exact McNemar test: {c['mcnemar']['b']} clips only {c['a']} got right, "
-                       f"{c['mcnemar']['c']} only {c['b']} got right.")
+            st.caption(f"{c['reason']} Exact McNemar test: {c['mcnemar']['b']} clips only {c['a_key']} got right, "
+                       f"{c['mcnemar']['c']} only {c['b_key']} got right.")
         else:
             st.warning(c["reason"])
 
@@ -44,14 +48,12 @@ def confusions(entries: list[compare.Entry]) -> None:
     """Confusion matrices on one colour scale, and each run's difference to the first."""
     st.subheader("Confusion matrices")
     normalise = st.toggle("Row-normalised", key="compare_norm", help="Each true genre's row sums to 100 %")
-    zmax = compare.count_scale(entries)
-    for start in range(0, len(entries), 3):
-        for col, e in zip(st.columns(3), entries[start:start + 3]):
-            col.plotly_chart(compare.confusion_figure(e, normalise, zmax), key=f"cmp-cm-{e.id}")
+    for group in compare.confusion_groups(entries):
+        st.plotly_chart(compare.confusion_grid(group, normalise), key=f"cmp-cm-{group[0].id}")
     pairs = compare.differences(entries)
     if pairs:
         st.caption("Difference in percentage points of each true genre's clips (blue: more in that cell than "
-                   f"{pairs[0][0].name}, red: fewer).")
+                   f"{pairs[0][0].short}, red: fewer).")
         for start in range(0, len(pairs), 2):
             for col, (a, b) in zip(st.columns(2), pairs[start:start + 2]):
                 col.plotly_chart(compare.difference_figure(a, b), key=f"cmp-diff-{b.id}")
@@ -74,21 +76,24 @@ with runs_tab:
         st.info("Choose two or more finished classifier runs (train them on the Train page, or start an "
                 "experiment in the next tab).")
     else:
+        st.subheader("Runs")
+        st.table(pd.DataFrame(compare.legend_rows(entries)).set_index("key")[["run", "measured_on"]].rename(
+            columns={"measured_on": "measured on"}).rename_axis(None))
         st.subheader("Test accuracy")
         for start in range(0, len(entries), 3):
             for col, e in zip(st.columns(3), entries[start:start + 3]):
                 with col:
-                    accuracy_metric(e.record, e.result, label=e.name)
+                    accuracy_metric(e.record, e.result, label=f"{e.short}: {e.name}")
         st.plotly_chart(compare.accuracy_figure(entries), key="cmp-acc")
         pair_verdicts(entries)
         confusions(entries)
         st.subheader("Per-class scores")
-        st.dataframe(compare.per_class_rows(entries), hide_index=True,
-                     column_config={"precision": SCORE, "recall": SCORE, "f1": st.column_config.NumberColumn(
-                         "F1", format="%.2f")})
+        st.dataframe(compare.per_class_wide(entries), hide_index=True,
+                     column_config={k: SCORE for k in reports.per_class_columns(entries) if not k.endswith((
+                         "genre", "support"))})
         if any(e.history for e in entries):
             st.subheader("Learning curves")
-            st.plotly_chart(charts.learning_curves({e.name: e.history for e in entries if e.history}),
+            st.plotly_chart(charts.learning_curves({e.short: e.history for e in entries if e.history}),
                             key="cmp-curves")
         downloads(entries)
     if entries:

@@ -7,8 +7,8 @@ import streamlit as st
 
 from core import charts, config, gan, inversion, runs, tasks
 from core.config import FeatureConfig, GANConfig
-from app_pages.common import (config_widgets, dataset_selector, features, job_progress, measured_on, preset_picker,
-                              reopen_picker, settings_form, start_button)
+from app_pages.common import (config_widgets, dataset_selector, features, job_progress, keep_open, manage_run,
+                              measured_on, preset_picker, reopen_picker, settings_form, start_button)
 
 PRESET_LABELS = {"paper": "paper (the study's GAN)", "conditional": "conditional (recommended)"}
 CLASSIFIER_LABELS = {"paper": "paper LSTM (the study)", "recommended": "recommended LSTM"}
@@ -37,7 +37,7 @@ else:
             "it learns train-normalised log-mel segments from the whole clip, scaled into [-1, 1], and its samples "
             "are scaled back to dB exactly before they join a classifier's training data.")
 default = config.gan_preset(preset_name)
-cfg = settings_form(default, key=f"gan-{preset_name}", skip=("model",) + gan.UNUSED_FIELDS[preset_name])
+cfg = settings_form(default, key=f"gan-{preset_name}", skip=("model",))
 run_id = start_button("Start GAN training",
                       lambda: tasks.submit_gan(cfg, data_root, data_name, preset=preset_name, enqueue=True), "gan_run")
 
@@ -317,11 +317,12 @@ if run_id:
     except runs.RunError:
         st.warning("That run no longer exists.")
 if record and record["kind"] == "gan":
-    st.session_state["gan_run"] = run_id
+    keep_open("gan_run", run_id)
     st.subheader(record["name"])
     if record["status"] in runs.ACTIVE:
         live(run_id)
     else:
+        manage_run(record, "gan_run")
         finished_view(record)
 else:
     st.info("No GAN run open: start one above, or reopen a finished one below. On a CPU, the demo set's "

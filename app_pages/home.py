@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from core import jobs, runs
+from core import catalog, config, jobs, lesson, runs
 from app_pages.common import dataset_selector, status_line
 
 st.title("GenreLab")
@@ -19,6 +19,47 @@ st.markdown(
 selected = dataset_selector()
 if selected:
     st.info(f"Active dataset: **{selected[0]}** (`{selected[1].name}`). Change it in the sidebar; every page uses it.")
+
+
+
+@st.fragment(run_every=1.0)
+def lesson_progress(lesson_id: str) -> None:
+    """The whole lesson as one progress bar; when it is over, Compare opens with its runs side by side."""
+    state = lesson.status(lesson.advance(lesson_id))
+    st.progress(state["fraction"], text=state["text"])
+    if not state["finished"]:
+        jobs.ensure_worker()
+    elif state["classifiers"]:
+        st.switch_page("app_pages/compare.py", query_params={"runs": ",".join(state["classifiers"])})
+
+
+st.subheader("Run the lesson")
+st.markdown(
+    f"One click queues the study in miniature on the dataset chosen in the sidebar: the **paper LSTM** "
+    f"({lesson.PAPER_EPOCHS} of the study's 120 epochs), the **recommended LSTM**, a **conditional GAN** "
+    f"({lesson.GAN_EPOCHS} epochs) on the same training clips, and the recommended LSTM again with "
+    f"**{lesson.PER_GENRE} generated clips per genre**; where the operator registered a second dataset, the "
+    "recommended LSTM is also checked on it. Compare then shows the results side by side, with "
+    "intervals and paired tests. On the demo set it takes a few minutes; you may leave this page meanwhile.")
+if selected and st.button("Run the lesson", type="primary", key="lesson_start"):
+    others = [n for n in catalog.allow_listed() if n != selected[0]]
+    try:
+        lesson_id = lesson.submit(selected[1], selected[0], overrides=config.parse_overrides(
+            st.query_params.get("lesson_set", "")), gan_overrides=config.parse_overrides(
+            st.query_params.get("lesson_gan_set", "")),
+            check_on=(others[0], catalog.allow_listed()[others[0]]) if others else None)
+    except config.ConfigError as err:
+        st.error(f"The lesson's settings in this link are not valid: {err}")
+    except OSError as err:
+        st.error(f"Could not queue the lesson: {err}")
+    else:
+        st.query_params["lesson"] = lesson_id
+current = st.query_params.get("lesson")
+if current:
+    try:
+        lesson_progress(current)
+    except lesson.LessonError as err:
+        st.warning(str(err))
 
 st.subheader("Start here")
 cols = st.columns(5)

@@ -74,12 +74,16 @@ if not on_active and not pending:
 if not models:
     st.stop()
 
-ids = list(models)
-run_id = st.selectbox("Trained classifier", ids, index=ids.index(on_active[0]) if on_active else 0,
+ids = predict.model_order(models, data_name)
+linked = st.query_params.get("run")
+run_id = st.selectbox("Trained classifier", ids, index=ids.index(linked) if linked in ids else 0,
                       format_func=lambda i: run_label(models[i]), key=f"predict_run-{data_name}",
-                      help="Finished classifier runs, newest first; the default is the newest trained on the "
-                           "active dataset.")
+                      help="Finished classifier runs: those trained on the active dataset first, then (for real "
+                           "music) those trained on other real recordings, newest first.")
+st.query_params["run"] = run_id
 record = models[run_id]
+synthetic, note = predict.training_note(record, runs.result(run_id))
+(st.warning if synthetic else st.info)(note)
 if record["dataset"]["name"] != data_name:
     st.caption(f"This model was trained on {record['dataset']['name']}, not on the active dataset {data_name}.")
 

@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from app_pages.common import (check_form, dataset_selector, job_progress, preset_picker, reopen_picker,
-                              result_view, resume_button, settings_form, start_button)
+from app_pages.common import (check_form, dataset_selector, job_progress, keep_open, manage_run, preset_picker,
+                              reopen_picker, result_view, resume_button, settings_form, start_button)
 from core import catalog, charts, config, runs, splits, tasks
 from core.datasets import DatasetError, list_clips
 
@@ -65,12 +65,14 @@ if run_id:
         record = runs.load(run_id)
     except runs.RunError:
         record = None
+    if record:
+        keep_open("train_run", run_id)
     if record and record["status"] in runs.ACTIVE:
         st.subheader(record["name"])
         live(run_id)
     elif record:
-        st.session_state["train_run"] = run_id
         st.subheader(record["name"])
+        manage_run(record, "train_run")
         st.progress(1.0, text={"done": "Finished."}.get(record["status"], record["status"].capitalize() + "."))
         resume_button(record)
         result = runs.result(run_id)

@@ -37,6 +37,11 @@ def uploaded() -> dict[str, Path]:
     return {f"upload: {p.name}": p for p in sorted(uploads_dir().iterdir()) if p.is_dir() and not p.name.startswith(".")}
 
 
+def is_synthetic(name: str) -> bool:
+    """Whether dataset ``name`` is generated music (the demo set) rather than recordings."""
+    return name == DEMO
+
+
 def available() -> list[str]:
     """Dataset names a page may offer, the demo set first."""
     return [DEMO, *allow_listed(), *uploaded()]

@@ -6,6 +6,32 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+TOOLBAR_PX = 40
+"""Height (px) of the band at a figure's top that Streamlit's element toolbar and plotly's mode bar cover on hover."""
+TITLE_PX = 26
+"""Height (px) of a figure title or a row of subplot titles below that band."""
+
+
+def frame(fig: go.Figure, height: int, title: str = "", titled: bool = False, **layout) -> go.Figure:
+    """Lay ``fig`` out so no toolbar covers a title: ``height`` px of plot below an empty toolbar band.
+
+    ``title`` is drawn left-aligned just below the band; ``titled`` says the figure has subplot titles
+    (drawn just above the plots, which therefore start below the band and a title row). ``layout`` is
+    passed to ``update_layout``.
+    """
+    top = TOOLBAR_PX + (TITLE_PX if title else 0) + (TITLE_PX if titled else 0)
+    fig.update_layout(height=height + top, margin=dict(l=10, r=10, t=top, b=10),
+                      title=dict(text=title, x=0, xref="paper", xanchor="left", y=1, yref="container",
+                                 yanchor="top", pad=dict(t=TOOLBAR_PX + 4)), **layout)
+    return fig
+
+
+def epoch_axis(fig: go.Figure, epochs: int, **where) -> None:
+    """Whole-number epoch ticks (1, 2, 3, … or every k-th epoch for long runs) on the x axes ``where`` selects."""
+    step = max(1, int(np.ceil(epochs / 10)))
+    fig.update_xaxes(title_text="epoch", tickmode="linear", tick0=1 if step == 1 else 0, dtick=step,
+                     tickformat="d", **where)
+
 
 def learning_curves(histories: dict[str, list[dict]]) -> go.Figure:
     """Loss (left) and accuracy (right) per epoch; one train and one validation line per named run."""
@@ -18,10 +44,9 @@ def learning_curves(histories: dict[str, list[dict]]) -> go.Figure:
                 fig.add_trace(go.Scatter(x=epochs, y=[h.get(f"{part}_{key}") for h in history], mode="lines+markers",
                                          name=f"{prefix}{part}", line=dict(dash=dash), legendgroup=f"{name}{part}",
                                          showlegend=col == 1), row=1, col=col)
-    fig.update_xaxes(title_text="epoch")
+    epoch_axis(fig, max((len(h) for h in histories.values()), default=1))
     fig.update_yaxes(range=[0, 1], row=1, col=2)
-    fig.update_layout(height=320, margin=dict(l=10, r=10, t=30, b=10), legend=dict(orientation="h"))
-    return fig
+    return frame(fig, 290, titled=True, legend=dict(orientation="h"))
 
 
 def confusion_heatmap(cm: np.ndarray, labels: list[str], normalise: bool = False, title: str = "",
@@ -38,9 +63,42 @@ def confusion_heatmap(cm: np.ndarray, labels: list[str], normalise: bool = False
     fig = go.Figure(go.Heatmap(z=z, x=labels, y=rows or labels, text=text, texttemplate="%{text}",
                                colorscale="RdBu" if diverging else "Blues", zmin=-bound if diverging else 0,
                                zmax=bound, hovertemplate="true %{y}<br>predicted %{x}<br>%{text}<extra></extra>"))
-    fig.update_layout(title=title, height=420, margin=dict(l=10, r=10, t=40 if title else 10, b=10),
-                      xaxis_title="predicted", yaxis_title="true", yaxis_autorange="reversed")
-    return fig
+    return frame(fig, 420, title,
+                 xaxis_title="predicted", yaxis_title="true", yaxis_autorange="reversed")
+
+
+def confusion_grid(matrices: list[np.ndarray], labels: list[str], names: list[str], normalise: bool = False,
+                   zmax: float | None = None, per_row: int = 3) -> go.Figure:
+    """Confusion matrices side by side on one colour scale: square cells, every genre named, ``names`` as titles.
+
+    ``matrices`` are ``(n_labels, n_labels)`` counts (rows: true genre, columns: predicted); with
+    ``normalise`` each row is shown as fractions of that true genre's clips. One colour bar serves all
+    (``zmax``: its top, by default the largest value shown). ``per_row`` matrices share a row.
+    """
+    zs = [np.asarray(cm, dtype=float) for cm in matrices]
+    if normalise:
+        zs = [z / np.maximum(z.sum(axis=1, keepdims=True), 1) for z in zs]
+    top = 1.0 if normalise else (zmax or max(float(z.max()) for z in zs) or 1.0)
+    cols = min(per_row, len(zs))
+    rows = -(-len(zs) // cols)
+    fig = make_subplots(rows=rows, cols=cols, subplot_titles=names, horizontal_spacing=0.06,
+                        vertical_spacing=0.12 / rows if rows > 1 else 0.0)
+    for k, z in enumerate(zs):
+        text = [[f"{v:.0%}" if normalise else f"{v:g}" for v in row] for row in z]
+        fig.add_trace(go.Heatmap(z=z, x=labels, y=labels, text=text, texttemplate="%{text}", coloraxis="coloraxis",
+                                 hovertemplate=f"{names[k]}: true %{{y}}, predicted %{{x}}: %{{text}}<extra></extra>"),
+                      row=k // cols + 1, col=k % cols + 1)
+        axis = "" if k == 0 else str(k + 1)
+        fig.update_layout({f"yaxis{axis}": dict(scaleanchor=f"x{axis}", scaleratio=1, constrain="domain",
+                                                autorange="reversed", tickmode="array", tickvals=labels),
+                           f"xaxis{axis}": dict(constrain="domain", tickmode="array", tickvals=labels, tickangle=-45)})
+    fig.update_xaxes(title_text="predicted", row=rows)
+    fig.update_yaxes(title_text="true", col=1)
+    cell = 30 if cols > 1 else 40
+    return frame(fig, rows * (cell * len(labels) + 90), titled=True,
+                 coloraxis=dict(colorscale="Blues", cmin=0, cmax=top,
+                                colorbar=dict(title="share of true genre" if normalise else "clips",
+                                              tickformat=".0%" if normalise else "")))
 
 
 def spectrogram(S_db: np.ndarray, sr: int = 22050, hop_length: int = 512, title: str = "",
@@ -58,8 +116,7 @@ def spectrogram(S_db: np.ndarray, sr: int = 22050, hop_length: int = 512, title:
     ticks = np.linspace(0, n_mels - 1, 6).astype(int)
     fig.update_yaxes(tickvals=ticks, ticktext=[f"{freqs[t]:.0f}" for t in ticks], title_text="Hz (mel scale)")
     fig.update_xaxes(title_text="time (s)")
-    fig.update_layout(title=title, height=280, margin=dict(l=10, r=10, t=40 if title else 10, b=10))
-    return fig
+    return frame(fig, 280, title)
 
 
 def probabilities_bar(labels: list[str], probs: np.ndarray) -> go.Figure:
@@ -67,8 +124,7 @@ def probabilities_bar(labels: list[str], probs: np.ndarray) -> go.Figure:
     order = np.argsort(probs)
     fig = go.Figure(go.Bar(x=np.asarray(probs)[order], y=[labels[i] for i in order], orientation="h",
                            text=[f"{p:.0%}" for p in np.asarray(probs)[order]], textposition="auto"))
-    fig.update_layout(height=320, margin=dict(l=10, r=10, t=10, b=10), xaxis=dict(range=[0, 1], title="probability"))
-    return fig
+    return frame(fig, 300, xaxis=dict(range=[0, 1], title="probability"))
 
 
 def accuracy_intervals(rows: list[dict], title: str = "") -> go.Figure:
@@ -86,10 +142,9 @@ def accuracy_intervals(rows: list[dict], title: str = "") -> go.Figure:
                                error_x=dict(type="data", symmetric=False, array=hi - values, arrayminus=values - lo,
                                             thickness=2, width=8),
                                hovertemplate="%{y}: %{text}<br>%{customdata}<extra></extra>"))
-    fig.update_layout(title=title, height=120 + 60 * len(rows), margin=dict(l=10, r=10, t=40 if title else 10, b=10),
-                      xaxis=dict(range=[0, 1.02], tickformat=".0%", title="test accuracy (95 % interval)"),
-                      yaxis=dict(autorange="reversed", type="category"), showlegend=False)
-    return fig
+    return frame(fig, 120 + 60 * len(rows), title,
+                 xaxis=dict(range=[0, 1.02], tickformat=".0%", title="test accuracy (95 % interval)"),
+                 yaxis=dict(autorange="reversed", type="category"), showlegend=False)
 
 
 def seed_spread(per_seed: list[dict], summary: list[dict], title: str = "") -> go.Figure:
@@ -109,10 +164,9 @@ def seed_spread(per_seed: list[dict], summary: list[dict], title: str = "") -> g
                              error_x=dict(type="data", symmetric=False, array=np.nan_to_num(hi - mean),
                                           arrayminus=np.nan_to_num(mean - lo), thickness=2, width=8),
                              hovertemplate="%{y}: %{x:.1%}<extra></extra>"))
-    fig.update_layout(title=title, height=140 + 40 * len(summary), margin=dict(l=10, r=10, t=40 if title else 10, b=10),
-                      xaxis=dict(tickformat=".0%", title="test accuracy"),
-                      yaxis=dict(autorange="reversed", type="category"), legend=dict(orientation="h"))
-    return fig
+    return frame(fig, 140 + 40 * len(summary), title,
+                 xaxis=dict(tickformat=".0%", title="test accuracy"),
+                 yaxis=dict(autorange="reversed", type="category"), legend=dict(orientation="h"))
 
 
 def class_balance(counts: dict[str, int], title: str = "") -> go.Figure:
@@ -121,18 +175,16 @@ def class_balance(counts: dict[str, int], title: str = "") -> go.Figure:
     fig = go.Figure(go.Bar(x=list(counts), y=list(counts.values()),
                            text=[f"{n} ({n / total:.0%})" for n in counts.values()], textposition="auto",
                            hovertemplate="%{x}: %{y} clips<extra></extra>"))
-    fig.update_layout(title=title, height=300, margin=dict(l=10, r=10, t=40 if title else 10, b=10),
-                      xaxis_title="genre", yaxis_title="clips")
-    return fig
+    return frame(fig, 300, title,
+                 xaxis_title="genre", yaxis_title="clips")
 
 
 def waveform(points: np.ndarray, rate: float, title: str = "") -> go.Figure:
     """A (decimated) waveform: amplitude against time, ``rate`` points per second."""
     fig = go.Figure(go.Scatter(x=np.arange(len(points)) / rate, y=points, mode="lines", line=dict(width=1),
                                hovertemplate="%{x:.2f} s: %{y:.3f}<extra></extra>"))
-    fig.update_layout(title=title, height=200, margin=dict(l=10, r=10, t=40 if title else 10, b=10),
-                      xaxis_title="time (s)", yaxis=dict(title="amplitude", range=[-1, 1]))
-    return fig
+    return frame(fig, 200, title,
+                 xaxis_title="time (s)", yaxis=dict(title="amplitude", range=[-1, 1]))
 
 
 def clip_map(coords: np.ndarray, labels: list[str], y: np.ndarray, names: list[str],
@@ -145,10 +197,9 @@ def clip_map(coords: np.ndarray, labels: list[str], y: np.ndarray, names: list[s
         fig.add_trace(go.Scatter(x=coords[idx, 0], y=coords[idx, 1], mode="markers", name=label,
                                  customdata=idx, text=[names[i] for i in idx], marker=dict(size=8, opacity=0.8),
                                  hovertemplate="%{text}<extra>" + label + "</extra>"))
-    fig.update_layout(title=title, height=480, margin=dict(l=10, r=10, t=40 if title else 10, b=10),
-                      xaxis_title=axis_titles[0], yaxis_title=axis_titles[1], clickmode="event+select",
-                      dragmode="pan")
-    return fig
+    return frame(fig, 480, title,
+                 xaxis_title=axis_titles[0], yaxis_title=axis_titles[1], clickmode="event+select",
+                 dragmode="pan")
 
 
 def mean_spectra(spectra: np.ndarray, labels: list[str], sr: int = 22050, title: str = "") -> go.Figure:
@@ -159,9 +210,8 @@ def mean_spectra(spectra: np.ndarray, labels: list[str], sr: int = 22050, title:
     fig = go.Figure([go.Scatter(x=freqs, y=row, mode="lines", name=label,
                                 hovertemplate="%{x:.0f} Hz: %{y:.1f} dB<extra>" + label + "</extra>")
                      for label, row in zip(labels, spectra)])
-    fig.update_layout(title=title, height=320, margin=dict(l=10, r=10, t=40 if title else 10, b=10),
-                      xaxis=dict(title="Hz", type="log"), yaxis_title="mean level (dB)")
-    return fig
+    return frame(fig, 320, title,
+                 xaxis=dict(title="Hz", type="log"), yaxis_title="mean level (dB)")
 
 
 def gan_curves(history: list[dict], model: str) -> go.Figure:
@@ -179,9 +229,8 @@ def gan_curves(history: list[dict], model: str) -> go.Figure:
     if model == "paper":
         fig.update_yaxes(range=[0, 1], row=1, col=2)
     fig.update_yaxes(range=[0, 1], tickformat=".0%", row=1, col=3)
-    fig.update_xaxes(title_text="epoch")
-    fig.update_layout(height=340, margin=dict(l=10, r=10, t=30, b=10), legend=dict(orientation="h", y=-0.3))
-    return fig
+    epoch_axis(fig, len(history))
+    return frame(fig, 310, titled=True, legend=dict(orientation="h", y=-0.3))
 
 
 def sample_grid(images: np.ndarray, titles: list[str], step_seconds: float, zmin: float = -1.0, zmax: float = 1.0,
@@ -197,8 +246,7 @@ def sample_grid(images: np.ndarray, titles: list[str], step_seconds: float, zmin
                       row=k // per_row + 1, col=k % per_row + 1)
     fig.update_yaxes(showticklabels=False)
     fig.update_xaxes(title_text="s", row=rows)
-    fig.update_layout(height=40 + 200 * rows, margin=dict(l=10, r=10, t=30, b=10))
-    return fig
+    return frame(fig, 200 * rows, titled=True)
 
 
 def genre_fidelity(labels: list[str], fidelity: dict, real_fidelity: float, title: str = "") -> go.Figure:
@@ -212,9 +260,8 @@ def genre_fidelity(labels: list[str], fidelity: dict, real_fidelity: float, titl
                             hovertemplate="%{x}: %{y:.0%} of all samples<extra></extra>")])
     fig.add_hline(y=fidelity["chance"], line_dash="dot", annotation_text="chance")
     fig.add_hline(y=real_fidelity, line_dash="dash", annotation_text="the judge on real held-out segments")
-    fig.update_layout(title=title, height=340, margin=dict(l=10, r=10, t=40 if title else 10, b=10),
-                      yaxis=dict(range=[0, 1.05], tickformat=".0%"), legend=dict(orientation="h"))
-    return fig
+    return frame(fig, 340, title,
+                 yaxis=dict(range=[0, 1.05], tickformat=".0%"), legend=dict(orientation="h"))
 
 
 def frechet_per_genre(labels: list[str], frechet: dict, title: str = "") -> go.Figure:
@@ -224,9 +271,8 @@ def frechet_per_genre(labels: list[str], frechet: dict, title: str = "") -> go.F
                            hovertemplate="%{x}: %{y:.2f}<extra></extra>"))
     fig.add_hline(y=frechet["overall"], line_dash="dash", annotation_text="all genres")
     fig.add_hline(y=frechet["real_floor"], line_dash="dot", annotation_text="real held-out vs real training")
-    fig.update_layout(title=title, height=320, margin=dict(l=10, r=10, t=40 if title else 10, b=10),
-                      yaxis_title="Fréchet distance (lower: closer to real)")
-    return fig
+    return frame(fig, 320, title,
+                 yaxis_title="Fréchet distance (lower: closer to real)")
 
 
 def nearest_distances(nearest: dict, title: str = "") -> go.Figure:
@@ -240,10 +286,9 @@ def nearest_distances(nearest: dict, title: str = "") -> go.Figure:
                      go.Scatter(x=[nearest[k]["min"] for k, _ in rows], y=names, mode="markers", name="smallest",
                                 marker=dict(symbol="line-ns-open", size=18, line=dict(width=3)),
                                 hovertemplate="%{y}: smallest %{x:.1f}<extra></extra>")])
-    fig.update_layout(title=title, height=260, margin=dict(l=10, r=10, t=40 if title else 30, b=10),
-                      xaxis=dict(title="Euclidean distance in the reference's input space (log scale)", type="log"),
-                      yaxis=dict(autorange="reversed"), legend=dict(orientation="h", y=1.02, yanchor="bottom"))
-    return fig
+    return frame(fig, 260, title,
+                 xaxis=dict(title="Euclidean distance in the reference's input space (log scale)", type="log"),
+                 yaxis=dict(autorange="reversed"), legend=dict(orientation="h"))
 
 
 def segment_timeline(labels: list[str], segment_probs: np.ndarray, starts: np.ndarray, segment_seconds: float,
@@ -264,10 +309,9 @@ def segment_timeline(labels: list[str], segment_probs: np.ndarray, starts: np.nd
                              hovertemplate="%{y}, whole clip: %{z:.0%}<extra></extra>"), row=1, col=2)
     fig.update_xaxes(title_text=f"segment centre (s), {segment_seconds:.3g} s each", row=1, col=1)
     fig.update_yaxes(autorange="reversed", type="category")
-    fig.update_layout(title=title, height=120 + 28 * len(names), margin=dict(l=10, r=10, t=40 if title else 10, b=10),
-                      coloraxis=dict(colorscale="Blues", cmin=0, cmax=1,
-                                     colorbar=dict(title="probability", tickformat=".0%")))
-    return fig
+    return frame(fig, 120 + 28 * len(names), title,
+                 coloraxis=dict(colorscale="Blues", cmin=0, cmax=1,
+                                colorbar=dict(title="probability", tickformat=".0%")))
 
 
 def saliency_overlay(S_db: np.ndarray, saliency: np.ndarray, sr: int = 22050, hop_length: int = 512,

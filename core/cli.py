@@ -137,6 +137,7 @@ def cmd_train(args) -> int:
 
 def cmd_gan(args) -> int:
     from . import config, runs, tasks
+    from . import progress as steps
 
     cfg = config.with_overrides(config.gan_preset(args.preset, seed=args.seed), args.set or [])
     root = resolve_data(args.data)
@@ -146,9 +147,15 @@ def cmd_gan(args) -> int:
         print("queued for the background worker")
         return 0
     bars = {"reference": TerminalProgress("reference classifier"), "gan": TerminalProgress("GAN")}
-    result = tasks.run_gan(run_id, progress=lambda p: bars[p["phase"]](
-        p["epoch"], p["epochs"], f"d {p['d_loss']:.3f} g {p['g_loss']:.3f} fidelity {p['fidelity']:.0%}"
-        if p["phase"] == "gan" else f"val acc {p['val_acc']:.2f}"))
+
+    def show(p: dict) -> None:
+        if p["phase"] == "quality":
+            print(steps.step_text(p), file=sys.stderr)
+            return
+        bars[p["phase"]](p["epoch"], p["epochs"], f"d {p['d_loss']:.3f} g {p['g_loss']:.3f} fidelity "
+                         f"{p['fidelity']:.0%}" if p["phase"] == "gan" else f"val acc {p['val_acc']:.2f}")
+
+    result = tasks.run_gan(run_id, progress=show)
     if not result:
         print(f"cancelled before the first GAN epoch; run folder {runs.run_path(run_id)}")
         return 1
@@ -271,17 +278,41 @@ def cmd_resume(args) -> int:
 
 
 def cmd_runs(args) -> int:
+    """``runs`` (list; ``--check``: only damaged folders), ``runs rename ID NAME``, ``runs delete ID --yes``,
+    ``runs export ID [-o FILE]``."""
     from . import runs
 
-    records, damaged = runs.scan()
-    if not args.check:
-        for r in records:
-            print(f"{r['id']}  {r['status']:<11} {r['name']}")
-    for d in damaged:
-        print(f"damaged: {d.folder}: {d.reason}")
-    if args.check:
-        print(f"{len(records)} runs readable, {len(damaged)} damaged")
-    return 1 if args.check and damaged else 0
+    action = args.action or "list"
+    if action == "list":
+        records, damaged = runs.scan(args.kind)
+        if not args.check:
+            for r in records:
+                print(f"{r['id']}  {r['kind']:<4} {r['status']:<11} {r['name']}")
+        for d in damaged:
+            print(f"damaged: {d.folder}: {d.reason}")
+        if args.check:
+            print(f"{len(records)} runs readable, {len(damaged)} damaged")
+        return 1 if args.check and damaged else 0
+    try:
+        record = runs.load(args.run)
+        if action == "rename":
+            runs.rename(args.run, args.name)
+            print(f"run {args.run}: renamed from {record['name']!r} to {runs.load(args.run)['name']!r}")
+        elif action == "delete":
+            if not args.yes:
+                print(f"error: deleting run {args.run} ({record['name']}) cannot be undone: add --yes",
+                      file=sys.stderr)
+                return 2
+            runs.delete(args.run)
+            print(f"run {args.run} ({record['name']}) deleted")
+        else:
+            out = Path(args.output or f"{args.run}.zip")
+            out.write_bytes(runs.export_zip(args.run))
+            print(f"run {args.run} ({record['name']}) exported to {out}")
+    except runs.RunError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    return 0
 
 
 def cmd_worker(args) -> int:
@@ -379,10 +410,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--queue", action="store_true", help="hand the run to the background worker and return")
     p.set_defaults(func=cmd_resume)
 
-    p = sub.add_parser("runs", help="list the runs (id, status, name), newest first, and any damaged run folder")
+    p = sub.add_parser("runs", help="list (the default), rename, delete or export runs; list reports damaged run "
+                                    "folders too (python -m core runs --help)")
     p.add_argument("--check", action="store_true",
                    help="only report damaged run folders (missing or malformed run.json); exit 1 if there is one")
-    p.set_defaults(func=cmd_runs)
+    p.set_defaults(func=cmd_runs, action=None, kind=None)
+    actions = p.add_subparsers(dest="action", metavar="{list,rename,delete,export}")
+    a = actions.add_parser("list", help="every run, newest first: id, kind, status, name (the default)")
+    a.add_argument("--kind", choices=("clf", "gan", "exp"), help="only runs of this kind")
+    a = actions.add_parser("rename", help="give a run a new name")
+    a.add_argument("run", help="run id")
+    a.add_argument("name", help="the new name")
+    a = actions.add_parser("delete", help="delete a finished run and its files")
+    a.add_argument("run", help="run id")
+    a.add_argument("--yes", action="store_true", help="confirm: deleting cannot be undone")
+    a = actions.add_parser("export", help="write a zip of the run: model, config, history, result and a report")
+    a.add_argument("run", help="run id")
+    a.add_argument("-o", "--output", help="zip file to write (default: <run id>.zip)")
 
     p = sub.add_parser("worker", help="run queued background jobs until the queue is empty (started by the app)")
     p.add_argument("--ray", metavar="ADDRESS", help=ray_help)

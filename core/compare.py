@@ -22,13 +22,27 @@ from . import charts, evaluate, runs
 
 @dataclass(frozen=True)
 class Entry:
-    """One finished run as a comparison sees it; ``name`` is unique within the comparison."""
+    """One finished run as a comparison sees it; ``name`` is unique within the comparison.
+
+    ``key`` is its short name in a comparison (``A``, ``B``, …, see :func:`legend_rows`), which
+    sentences and charts use so they stay readable; without one they use ``name``.
+    """
 
     id: str
     name: str
     record: dict
     result: dict
     history: list[dict]
+    key: str = ""
+
+    @property
+    def short(self) -> str:
+        return self.key or self.name
+
+
+def letter(i: int) -> str:
+    """A, B, …, Z, AA, AB, …: the short name of the ``i``-th run of a comparison (from 0)."""
+    return letter(i // 26 - 1) + chr(65 + i % 26) if i >= 26 else chr(65 + i)
 
 
 def unique_names(records: list[dict]) -> list[str]:
@@ -42,7 +56,14 @@ def load_entries(run_ids: list[str]) -> list[Entry]:
     loaded = [(runs.load(i), runs.result(i)) for i in run_ids]
     loaded = [(rec, res) for rec, res in loaded if res and "accuracy" in res]
     names = unique_names([rec for rec, _ in loaded])
-    return [Entry(rec["id"], name, rec, res, runs.history(rec["id"])) for name, (rec, res) in zip(names, loaded)]
+    return [Entry(rec["id"], name, rec, res, runs.history(rec["id"]), letter(i))
+            for i, (name, (rec, res)) in enumerate(zip(names, loaded))]
+
+
+def legend_rows(entries: list[Entry]) -> list[dict]:
+    """Short name → run: one row per run with its full name and what it was measured on."""
+    return [{"key": e.short, "run": e.name, "run_id": e.id, "preset": e.record.get("preset", "?"),
+             "measured_on": measured_on(e)} for e in entries]
 
 
 def seed_of(entry: Entry) -> int | None:
@@ -61,20 +82,20 @@ def pairing(a: Entry, b: Entry) -> dict:
     fa, fb = (e.record.get("dataset", {}).get("fingerprint") for e in (a, b))
     if fa is None or fa != fb:
         return {"paired": False, "reason": (
-            f"{a.name} and {b.name} were tested on different datasets ({measured_on(a)} vs {measured_on(b)}), "
+            f"{a.short} and {b.short} were tested on different datasets ({measured_on(a)} vs {measured_on(b)}), "
             "so their predictions cannot be paired: compare their intervals only.")}
     if list(a.result["labels"]) != list(b.result["labels"]):
         return {"paired": False,
-                "reason": f"{a.name} and {b.name} use different genre labels, so they cannot be paired."}
+                "reason": f"{a.short} and {b.short} use different genre labels, so they cannot be paired."}
     keys_a, keys_b = set(a.result["keys"]), set(b.result["keys"])
     if keys_a != keys_b:
         shared = len(keys_a & keys_b)
         return {"paired": False, "reason": (
-            f"{a.name} and {b.name} were tested on different clips of the same dataset "
+            f"{a.short} and {b.short} were tested on different clips of the same dataset "
             f"({a.record.get('split_name', '?')} vs {b.record.get('split_name', '?')}; {shared} of "
             f"{len(keys_a)} and {len(keys_b)} test clips in common), so their predictions cannot be paired: "
             "compare their intervals only.")}
-    return {"paired": True, "reason": f"{a.name} and {b.name} were tested on the same {len(keys_a)} clips, "
+    return {"paired": True, "reason": f"{a.short} and {b.short} were tested on the same {len(keys_a)} clips, "
                                       "so their predictions can be compared clip by clip."}
 
 
@@ -89,10 +110,11 @@ def paired_correctness(a: Entry, b: Entry) -> tuple[np.ndarray, np.ndarray]:
 
 def compare_pair(a: Entry, b: Entry) -> dict:
     """Pairing verdict for two runs, plus McNemar's exact test and its plain sentence when paired."""
-    verdict = {"a": a.name, "b": b.name, **pairing(a, b), "mcnemar": None, "sentence": ""}
+    verdict = {"a": a.name, "b": b.name, "a_key": a.short, "b_key": b.short, **pairing(a, b), "mcnemar": None,
+               "sentence": ""}
     if verdict["paired"]:
         m = evaluate.mcnemar_exact(*paired_correctness(a, b))
-        verdict.update(mcnemar=m, sentence=evaluate.describe_difference(m, a.name, b.name))
+        verdict.update(mcnemar=m, sentence=evaluate.describe_difference(m, a.short, b.short))
     return verdict
 
 
@@ -105,7 +127,7 @@ def compare_all(entries: list[Entry]) -> list[dict]:
 
 def accuracy_rows(entries: list[Entry]) -> list[dict]:
     """One row per run: accuracy with its 95 % interval and what it was measured on."""
-    return [{"run": e.name, "run_id": e.id, "accuracy": e.result["accuracy"]["value"],
+    return [{"key": e.short, "run": e.name, "run_id": e.id, "accuracy": e.result["accuracy"]["value"],
              "lo": e.result["accuracy"]["lo"], "hi": e.result["accuracy"]["hi"],
              "correct": e.result["accuracy"]["correct"], "n": e.result["accuracy"]["n"],
              "dataset": e.record.get("dataset", {}).get("name", "?"),
@@ -122,11 +144,29 @@ def per_class_rows(entries: list[Entry]) -> list[dict]:
             for g in labels for name, scores in by_run.items() if g in scores]
 
 
+SCORES = {"precision": "precision", "recall": "recall", "f1": "F1", "support": "support"}
+
+
+def per_class_wide(entries: list[Entry]) -> list[dict]:
+    """One row per genre, one group of columns per run: ``"<short name> <score>"`` for each of :data:`SCORES`.
+
+    A run without that genre has no value in its columns.
+    """
+    rows = []
+    for g in dict.fromkeys(r["label"] for e in entries for r in e.result["per_class"]):
+        row = {"genre": g}
+        for e in entries:
+            scores = next((r for r in e.result["per_class"] if r["label"] == g), None)
+            row |= {f"{e.short} {label}": scores[k] if scores else None for k, label in SCORES.items()}
+        rows.append(row)
+    return rows
+
+
 # --------------------------------------------------------------------------- figures
 
 def accuracy_figure(entries: list[Entry]) -> go.Figure:
     """Every run's test accuracy with its 95 % Wilson interval in one chart."""
-    return charts.accuracy_intervals([{"name": e.name, **e.result["accuracy"], "note": measured_on(e)}
+    return charts.accuracy_intervals([{"name": e.short, **e.result["accuracy"], "note": f"{e.name}: {measured_on(e)}"}
                                       for e in entries])
 
 
@@ -138,7 +178,21 @@ def count_scale(entries: list[Entry]) -> float:
 def confusion_figure(entry: Entry, normalise: bool, zmax: float) -> go.Figure:
     """A run's confusion matrix (counts or row fractions) on a shared colour scale ``zmax``."""
     return charts.confusion_heatmap(np.array(entry.result["confusion"]), entry.result["labels"], normalise=normalise,
-                                    zmax=1.0 if normalise else zmax, title=entry.name)
+                                    zmax=1.0 if normalise else zmax, title=entry.short)
+
+
+def confusion_groups(entries: list[Entry]) -> list[list[Entry]]:
+    """The runs split into groups with the same genre labels (in order), each drawn as one side-by-side grid."""
+    groups: dict[tuple, list[Entry]] = {}
+    for e in entries:
+        groups.setdefault(tuple(e.result["labels"]), []).append(e)
+    return list(groups.values())
+
+
+def confusion_grid(entries: list[Entry], normalise: bool) -> go.Figure:
+    """Confusion matrices of runs with the same labels side by side, on one colour scale (:func:`count_scale`)."""
+    return charts.confusion_grid([np.array(e.result["confusion"]) for e in entries], entries[0].result["labels"],
+                                 [e.short for e in entries], normalise=normalise, zmax=count_scale(entries))
 
 
 def rate_difference(a: Entry, b: Entry) -> np.ndarray:
@@ -150,7 +204,7 @@ def rate_difference(a: Entry, b: Entry) -> np.ndarray:
 def difference_figure(a: Entry, b: Entry) -> go.Figure:
     """Diverging heatmap of :func:`rate_difference` (blue: ``b`` puts more of that true genre there)."""
     return charts.confusion_heatmap(rate_difference(a, b), a.result["labels"], diverging=True,
-                                    title=f"{b.name} − {a.name} (percentage points of each true genre)")
+                                    title=f"{b.short} − {a.short} (points)")
 
 
 def differences(entries: list[Entry]) -> list[tuple[Entry, Entry]]:
@@ -163,11 +217,11 @@ def figures(entries: list[Entry]) -> dict[str, go.Figure]:
     """Title → figure, everything a report shows, in reading order."""
     zmax = count_scale(entries)
     out = {"Test accuracy with 95 % intervals": accuracy_figure(entries)}
-    out |= {f"Confusion (counts): {e.name}": confusion_figure(e, False, zmax) for e in entries}
-    out |= {f"Confusion (row-normalised): {e.name}": confusion_figure(e, True, zmax) for e in entries}
-    out |= {f"Difference: {b.name} − {a.name}": difference_figure(a, b) for a, b in differences(entries)}
+    out |= {f"Confusion (counts): {e.short}": confusion_figure(e, False, zmax) for e in entries}
+    out |= {f"Confusion (row-normalised): {e.short}": confusion_figure(e, True, zmax) for e in entries}
+    out |= {f"Difference: {b.short} − {a.short}": difference_figure(a, b) for a, b in differences(entries)}
     if any(e.history for e in entries):
-        out["Learning curves"] = charts.learning_curves({e.name: e.history for e in entries if e.history})
+        out["Learning curves"] = charts.learning_curves({e.short: e.history for e in entries if e.history})
     return out
 
 

@@ -14,10 +14,19 @@ from dataclasses import dataclass, field
 from typing import Any
 
 
+GROUPS = {"data": "Data and framing", "model": "Model", "optimisation": "Optimisation"}
+"""Form group key → title: a settings form shows the fields of each group together, in this order."""
+
+
 def param(default: Any, lo: float | None = None, hi: float | None = None, help: str = "",
-          choices: tuple | None = None, step: float | None = None) -> Any:
-    """A dataclass field with bounds and a help text in its metadata."""
-    meta = {"lo": lo, "hi": hi, "help": help, "choices": choices, "step": step}
+          choices: tuple | None = None, step: float | None = None, group: str = "optimisation",
+          when: dict[str, tuple] | None = None) -> Any:
+    """A dataclass field with bounds and a help text in its metadata.
+
+    ``group`` (a key of :data:`GROUPS`) places it in a settings form; ``when`` (field → allowed values)
+    says when it has any effect, e.g. ``{"framing": ("first_frames",)}`` (see :func:`applies`).
+    """
+    meta = {"lo": lo, "hi": hi, "help": help, "choices": choices, "step": step, "group": group, "when": when or {}}
     return field(default=default, metadata=meta)
 
 
@@ -53,26 +62,32 @@ class ClassifierConfig:
     # input framing
     framing: str = param("segments", help="'segments': fixed windows over the whole clip, voted per clip; "
                          "'first_frames': the study's first N frames, dB re max, no normalisation",
-                         choices=("segments", "first_frames"))
-    first_frames: int = param(174, 16, 2048, "frames kept by the 'first_frames' framing (174 ≈ 4 s)")
-    segment_seconds: float = param(3.0, 0.5, 10.0, "segment length (s)", step=0.5)
-    segment_overlap: float = param(0.5, 0.0, 0.75, "overlap between training segments (fraction)", step=0.25)
-    normalise: bool = param(True, help="standardise each mel band with mean/std fitted on the training split")
-    time_pool: int = param(1, 1, 8, "average-pool this many frames into one LSTM step (shorter sequences train faster)")
+                         choices=("segments", "first_frames"), group="data")
+    first_frames: int = param(174, 16, 2048, "frames kept by the 'first_frames' framing (174 ≈ 4 s)",
+                              group="data", when={"framing": ("first_frames",)})
+    segment_seconds: float = param(3.0, 0.5, 10.0, "segment length (s)", step=0.5,
+                                   group="data", when={"framing": ("segments",)})
+    segment_overlap: float = param(0.5, 0.0, 0.75, "overlap between training segments (fraction)", step=0.25,
+                                   group="data", when={"framing": ("segments",)})
+    normalise: bool = param(True, help="standardise each mel band with mean/std fitted on the training split",
+                            group="data")
+    time_pool: int = param(1, 1, 8, "average-pool this many frames into one LSTM step (shorter sequences train faster)",
+                           group="data")
     level: str = param("absolute", help="'absolute': log-mels at the level they were recorded (the study); "
                        "'clip': each clip's mean dB over all bands and frames is removed first; 'segment': each "
                        "model input's mean dB is removed, so a recording's loudness is no cue; 'band': each model "
                        "input's mean of every band is removed, so neither loudness nor a fixed equalisation is",
-                       choices=("absolute", "clip", "segment", "band"))
+                       choices=("absolute", "clip", "segment", "band"), group="data")
     # model
     conv_channels: int = param(0, 0, 64, "channels of a small convolution over (time, mel) before the LSTM "
-                               "(0 = none, the study)", step=4)
-    hidden_size: int = param(256, 16, 512, "LSTM hidden units per direction", step=16)
-    num_layers: int = param(2, 1, 4, "stacked LSTM layers")
-    bidirectional: bool = param(False, help="read the sequence both ways")
+                               "(0 = none, the study)", step=4, group="model")
+    hidden_size: int = param(256, 16, 512, "LSTM hidden units per direction", step=16, group="model")
+    num_layers: int = param(2, 1, 4, "stacked LSTM layers", group="model")
+    bidirectional: bool = param(False, help="read the sequence both ways", group="model")
     pooling: str = param("last", help="'last': the final hidden state summarises the clip (the study); "
-                         "'mean': the average of all steps' outputs", choices=("last", "mean"))
-    dropout: float = param(0.3, 0.0, 0.8, "dropout between LSTM layers and before the output layer", step=0.05)
+                         "'mean': the average of all steps' outputs", choices=("last", "mean"), group="model")
+    dropout: float = param(0.3, 0.0, 0.8, "dropout between LSTM layers and before the output layer", step=0.05,
+                           group="model")
     # optimisation
     epochs: int = param(120, 1, 500, "maximum training epochs")
     batch_size: int = param(32, 4, 512, "minibatch size", step=4)
@@ -92,8 +107,8 @@ class ClassifierConfig:
     # data
     split: str = param("paper", help="'paper': seeded 70/20/10 random split; 'stratified': 70/15/15 stratified; "
                        "'fold5': stratified 5-fold, the seed picks the fold (seeds 0-4 test every clip once); "
-                       "'filtered': Kereliuk et al. artist-filtered GTZAN split", choices=SPLITS)
-    seed: int = param(0, 0, 2**31 - 1, "seed for split, initialisation and batching")
+                       "'filtered': Kereliuk et al. artist-filtered GTZAN split", choices=SPLITS, group="data")
+    seed: int = param(0, 0, 2**31 - 1, "seed for split, initialisation and batching", group="data")
 
 
 # Which data chooses and which reports (core.splits): presets are chosen on SELECT_PARTITION, the 5-fold partition of
@@ -165,6 +180,29 @@ def classifier_config(data: dict[str, Any]) -> ClassifierConfig | ClassicConfig:
 def fields(cfg_or_cls) -> list[dataclasses.Field]:
     """The config's fields, in declaration order."""
     return list(dataclasses.fields(cfg_or_cls))
+
+
+def applies(cfg, name: str) -> bool:
+    """Whether field ``name`` has any effect in ``cfg`` (e.g. ``first_frames`` only with the first-frames framing)."""
+    when = next(f for f in dataclasses.fields(cfg) if f.name == name).metadata.get("when", {})
+    return all(getattr(cfg, key) in allowed for key, allowed in when.items())
+
+
+def form_groups(cfg, skip: tuple[str, ...] = ()) -> dict[str, list[str]]:
+    """Group title → names of the fields of a settings form for ``cfg``, without those in ``skip``.
+
+    Groups come in :data:`GROUPS` order, fields in declaration order. A form shows a field only while it
+    :func:`applies` to the values chosen so far.
+    """
+    kept = [f for f in dataclasses.fields(cfg) if f.name not in skip]
+    return {title: [f.name for f in kept if f.metadata.get("group") == key] for key, title in GROUPS.items()
+            if any(f.metadata.get("group") == key for f in kept)}
+
+
+def changes(cfg, default) -> dict[str, tuple[Any, Any]]:
+    """Field → (preset value, value) for every field of ``cfg`` that differs from ``default``."""
+    return {f.name: (getattr(default, f.name), getattr(cfg, f.name)) for f in dataclasses.fields(cfg)
+            if getattr(cfg, f.name) != getattr(default, f.name)}
 
 
 NUMBER_TYPES = {int: numbers.Integral, float: numbers.Real}
@@ -256,13 +294,17 @@ class GANConfig:
     model: str = param("conditional", help="'paper': the study's unconditional fully connected GAN; "
                        "'conditional': genre-conditioned GAN drawing segments from time x spectrum parts (hinge loss, "
                        "spectral norm)",
-                       choices=("paper", "conditional"))
-    first_frames: int = param(174, 16, 2048, "frames the paper GAN generates (the study's first ≈4 s)")
-    segment_seconds: float = param(3.0, 0.5, 10.0, "segment length the conditional GAN generates (s)", step=0.5)
-    z_dim: int = param(150, 8, 512, "length of the generator's noise vector")
-    width: int = param(64, 8, 256, "base channel width of the conditional generator and discriminator", step=8)
+                       choices=("paper", "conditional"), group="model")
+    first_frames: int = param(174, 16, 2048, "frames the paper GAN generates (the study's first ≈4 s)",
+                              group="data", when={"model": ("paper",)})
+    segment_seconds: float = param(3.0, 0.5, 10.0, "segment length the conditional GAN generates (s)", step=0.5,
+                                   group="data", when={"model": ("conditional",)})
+    z_dim: int = param(150, 8, 512, "length of the generator's noise vector", group="model")
+    width: int = param(64, 8, 256, "base channel width of the conditional generator and discriminator", step=8,
+                       group="model", when={"model": ("conditional",)})
     scale: float = param(3.0, 1.0, 10.0, "conditional GAN: normalised log-mels are divided by this and clipped "
-                         "to the generator's tanh range [-1, 1]", step=0.5)
+                         "to the generator's tanh range [-1, 1]", step=0.5,
+                         group="data", when={"model": ("conditional",)})
     epochs: int = param(50, 1, 1000, "training epochs over the training clips' inputs")
     batch_size: int = param(32, 4, 512, "minibatch size", step=4)
     lr_g: float = param(8e-5, 1e-6, 1e-2, "generator Adam learning rate")
@@ -270,13 +312,13 @@ class GANConfig:
     beta1: float = param(0.9, 0.0, 0.99, "Adam beta1 of both optimisers", step=0.1)
     beta2: float = param(0.999, 0.5, 0.9999, "Adam beta2 of both optimisers")
     ema: float = param(0.0, 0.0, 0.9999, "samples come from a moving average of the generator's weights with this "
-                       "decay per step (0 = off, the study)")
+                       "decay per step (0 = off, the study)", when={"model": ("conditional",)})
     ref_epochs: int = param(PRESETS["recommended"]["epochs"], 1, 500, "epochs of the reference classifier that judges "
                             "the samples (the recommended preset's, so a finished recommended run can serve)")
     split: str = param("paper", help="the classifier split whose training clips the GAN learns from "
                        "(augment a classifier with the same split and seed)",
-                       choices=SPLITS)
-    seed: int = param(0, 0, 2**31 - 1, "seed for split, initialisation, noise and batching")
+                       choices=SPLITS, group="data")
+    seed: int = param(0, 0, 2**31 - 1, "seed for split, initialisation, noise and batching", group="data")
 
 
 GAN_PRESETS: dict[str, dict[str, Any]] = {

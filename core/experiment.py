@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Callable
 
 from . import cluster, compare, config, evaluate, jobs, reports, runs, splits, tasks
+from . import progress as steps
 from .train import matched_epochs
 
 DESIGNS: dict[str, tuple[tuple[str, str], ...]] = {
@@ -175,9 +176,10 @@ def status_text(record: dict) -> str:
 
 
 def _child_progress(exp_id: str, child: str, report: Callable[[float, str], None], label: str) -> Progress:
-    """A child run's epoch callback: report grid progress and pass a cancel request on to the child."""
+    """A child run's progress callback: report grid progress naming the child's step (:mod:`core.progress`)
+    and pass a cancel request on to the child."""
     def on_epoch(p: dict) -> None:
-        report(p["epoch"] / max(p["epochs"], 1), f"{label}, epoch {p['epoch']} of {p['epochs']}")
+        report(steps.fraction(p), steps.step_text(p, label))
         if runs.cancel_requested(exp_id):
             runs.request_cancel(child)
     return on_epoch
@@ -209,7 +211,7 @@ def _gan_for(exp_id: str, p: dict, cell: dict, report: Callable[[float, str], No
     """The GAN run of the cell's (GAN preset, seed), trained now unless a finished one is recorded."""
     gan_id, untrained = _gan_run(exp_id, p, cell)
     if untrained:
-        label = f"training the {cell['gan']} GAN for seed {cell['seed']}"
+        label = f"{cell['gan']} GAN for seed {cell['seed']}"
         _run_child(exp_id, gan_id, "gan", lambda fraction, text: report(0.0, text), label)
     return gan_id
 
@@ -253,7 +255,7 @@ def _run_cell(exp_id: str, p: dict, cell: dict, report: Callable[[float, str], N
     label = _cell_title(cell)
     gan_id = _gan_for(exp_id, p, cell, report) if cell["kind"] == "gan" else None
     child = _cell_run(exp_id, p, cell, gan_id, label)
-    _run_child(exp_id, child, "classifier", report, label)
+    _run_child(exp_id, child, "classifier", report, f"augmented classifier {label}" if gan_id else label)
     return child
 
 

@@ -42,8 +42,6 @@ from .features import denormalise, model_inputs, seconds_to_frames
 from .train import check_losses
 
 TOP_DB = 80.0  # the study's first-frames framing spans [-TOP_DB, 0] dB re the clip maximum
-UNUSED_FIELDS = {"paper": ("segment_seconds", "width", "scale", "ema"), "conditional": ("first_frames",)}
-"""GANConfig fields that do not affect a GAN of each model."""
 
 
 # --------------------------------------------------------------------------- the study's GAN

@@ -23,7 +23,7 @@ import numpy as np
 import soundfile as sf
 import torch
 
-from . import classic, runs
+from . import catalog, classic, runs
 from .audio import AudioError, decode, display_waveform, file_size
 from .config import ClassicConfig, ClassifierConfig, ConfigError, FeatureConfig, classifier_config, from_dict
 from .device import one_thread
@@ -149,6 +149,39 @@ def latest_run_id() -> str:
     if unusable:
         raise runs.RunError("no finished classifier run has a usable model: " + "; ".join(unusable))
     raise runs.RunError("there is no finished classifier run yet: train one first (python -m core train)")
+
+
+def model_order(models: dict[str, dict], active: str) -> list[str]:
+    """The run ids of ``models`` in the order to offer them for dataset ``active``: models trained on it
+    first, then (when ``active`` is real music) those trained on other real recordings, then the rest;
+    newest first within each."""
+    def rank(run_id: str) -> int:
+        name = models[run_id].get("dataset", {}).get("name", "")
+        if name == active:
+            return 0
+        return 1 if not catalog.is_synthetic(active) and not catalog.is_synthetic(name) else 2
+    return sorted(models, key=rank)
+
+
+def training_note(record: dict, result: dict) -> tuple[bool, str]:
+    """What a classifier run was trained on, and what that means for a real recording.
+
+    Returns ``(synthetic, sentence)``: ``synthetic`` is True for a model that never heard real music.
+    """
+    data = record.get("dataset", {})
+    labels = data.get("labels") or result.get("labels", [])
+    acc, synthetic = result["accuracy"], catalog.is_synthetic(data.get("name", ""))
+    measured = (f"its test accuracy, {acc['value']:.0%} (95 % interval {acc['lo']:.0%}–{acc['hi']:.0%}), was "
+                f"measured on {acc['n']} held-out clips of the same {'set' if synthetic else 'collection'}")
+    if synthetic:
+        return True, (f"This model was trained on the synthetic demo set ({data.get('n_clips', '?')} generated clips "
+                      f"of {len(labels)} made-up genre styles) and has never heard a real recording; {measured}. "
+                      "Expect a real song to get a wrong genre most of the time: use it to see how the model "
+                      "listens, not to learn the song's genre.")
+    return False, (f"This model was trained on {data.get('name', '?')} ({data.get('n_clips', '?')} real clips of "
+                   f"{len(labels)} genres: {', '.join(labels)}); {measured}. A recording from elsewhere (another "
+                   "era, studio or microphone) usually scores lower, and a genre outside these "
+                   f"{len(labels)} can only be answered with the nearest of them.")
 
 
 def load_model(run_id: str) -> Predictor:

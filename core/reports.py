@@ -148,15 +148,21 @@ def _confusion_svg(entry: Entry, normalise: bool, zmax: float) -> str:
     z = evaluate.row_normalise(cm) if normalise else cm
     text = [[f"{v:.0%}" if normalise else f"{v:g}" for v in row] for row in z]
     kind = "row-normalised" if normalise else "counts"
-    return svg_heatmap(z, entry.result["labels"], text, f"{entry.name} ({kind})", 1.0 if normalise else zmax)
+    return svg_heatmap(z, entry.result["labels"], text, f"{entry.short} ({kind})", 1.0 if normalise else zmax)
 
 
 # --------------------------------------------------------------------------- comparison reports
 
-ACCURACY_COLUMNS = {"run": "run", "accuracy": "accuracy", "lo": "95 % low", "hi": "95 % high", "correct": "correct",
+LEGEND_COLUMNS = {"key": "short name", "run": "run", "measured_on": "measured on"}
+ACCURACY_COLUMNS = {"key": "run", "run": "name", "accuracy": "accuracy", "lo": "95 % low", "hi": "95 % high", "correct": "correct",
                     "n": "test clips", "dataset": "dataset", "split": "split", "seed": "seed"}
-PER_CLASS_COLUMNS = {"genre": "genre", "run": "run", "precision": "precision", "recall": "recall", "f1": "F1",
-                     "support": "support"}
+
+
+def per_class_columns(entries: list[Entry]) -> dict[str, str]:
+    """Columns of :func:`core.compare.per_class_wide`: the genre, then a group per run (``A precision``, …)."""
+    return {"genre": "genre", **{f"{e.short} {label}": f"{e.short} {label}" for e in entries
+                                 for label in compare.SCORES.values()}}
+
 PERCENT = ("accuracy", "lo", "hi")
 
 
@@ -169,21 +175,23 @@ def markdown_report(entries: list[Entry], title: str = "GenreLab comparison") ->
     """The comparison as Markdown: tables, pair verdicts and the figures as inline SVG images."""
     zmax = compare.count_scale(entries)
     acc = compare.accuracy_rows(entries)
-    parts = [f"# {title}", "", "## Test accuracy", "", markdown_table(acc, ACCURACY_COLUMNS, PERCENT), "",
-             svg_image(svg_intervals([{"name": r["run"], "value": r["accuracy"], **r} for r in acc],
+    parts = [f"# {title}", "", "## Runs", "", markdown_table(compare.legend_rows(entries), LEGEND_COLUMNS), "",
+             "## Test accuracy", "", markdown_table(acc, ACCURACY_COLUMNS, PERCENT), "",
+             svg_image(svg_intervals([{**r, "name": r["key"], "value": r["accuracy"]} for r in acc],
                                      "Test accuracy with 95 % intervals"), "Test accuracy with 95 % intervals"), "",
              "## Are the differences real?", ""]
     parts += [f"- {line}" for line in pair_lines(entries)] or ["- Only one run selected."]
     parts += ["", "## Confusion matrices", ""]
     for e in entries:
-        parts += [svg_image(_confusion_svg(e, False, zmax), f"{e.name} counts"),
-                  svg_image(_confusion_svg(e, True, zmax), f"{e.name} row-normalised"), ""]
+        parts += [svg_image(_confusion_svg(e, False, zmax), f"{e.short} counts"),
+                  svg_image(_confusion_svg(e, True, zmax), f"{e.short} row-normalised"), ""]
     for a, b in compare.differences(entries):
         d = compare.rate_difference(a, b)
         text = [[f"{v:+.0f}" if v else "0" for v in row] for row in d]
-        parts += [svg_image(svg_heatmap(d, a.result["labels"], text, f"{b.name} − {a.name} (points)",
-                                        float(np.abs(d).max()) or 1.0, diverging=True), f"{b.name} − {a.name}"), ""]
-    parts += ["## Per-class scores", "", markdown_table(compare.per_class_rows(entries), PER_CLASS_COLUMNS), ""]
+        parts += [svg_image(svg_heatmap(d, a.result["labels"], text, f"{b.short} − {a.short} (points)",
+                                        float(np.abs(d).max()) or 1.0, diverging=True), f"{b.short} − {a.short}"), ""]
+    parts += ["## Per-class scores", "",
+              markdown_table(compare.per_class_wide(entries), per_class_columns(entries)), ""]
     return "\n".join(parts)
 
 
@@ -202,8 +210,9 @@ def html_report(entries: list[Entry], title: str = "GenreLab comparison") -> str
     """The comparison as one HTML file that works offline: tables, pair verdicts and interactive figures."""
     pairs = ("".join(f"<li>{html.escape(line)}</li>" for line in pair_lines(entries))
              or "<li>Only one run selected.</li>")
-    sections = ["<h2>Test accuracy</h2>", html_table(compare.accuracy_rows(entries), ACCURACY_COLUMNS, PERCENT),
+    sections = ["<h2>Runs</h2>", html_table(compare.legend_rows(entries), LEGEND_COLUMNS),
+                "<h2>Test accuracy</h2>", html_table(compare.accuracy_rows(entries), ACCURACY_COLUMNS, PERCENT),
                 f"<h2>Are the differences real?</h2><ul>{pairs}</ul>",
-                "<h2>Per-class scores</h2>", html_table(compare.per_class_rows(entries), PER_CLASS_COLUMNS),
+                "<h2>Per-class scores</h2>", html_table(compare.per_class_wide(entries), per_class_columns(entries)),
                 "<h2>Figures</h2>"]
     return html_page(title, sections, compare.figures(entries))

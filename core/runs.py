@@ -33,15 +33,19 @@ import zipfile
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator, TypedDict
+from typing import TYPE_CHECKING, Any, Iterator, TypedDict
 
 import numpy as np
-import torch
-from torch import nn
 
-from . import gan, paths
+from . import paths
 from .config import ClassifierConfig, to_dict
 from .store import atomic_write_bytes, json_bytes, read_json
+
+if TYPE_CHECKING:
+    from torch import nn
+
+# torch (and the GAN models) are imported where tensors are read or written, so a page that only
+# lists runs or reads their records starts without loading torch (the app's cold start).
 
 ACTIVE = ("queued", "running")
 FINAL = ("done", "cancelled", "interrupted", "failed")
@@ -367,6 +371,8 @@ def checks(run_id: str) -> list[dict]:
 
 def save_tensors(run_id: str, name: str, obj: dict) -> None:
     """Save a dict of tensors / plain values as ``<name>.pt`` atomically."""
+    import torch
+
     buf = io.BytesIO()
     torch.save(obj, buf)
     write_file(run_path(run_id) / f"{name}.pt", buf.getvalue())
@@ -374,6 +380,8 @@ def save_tensors(run_id: str, name: str, obj: dict) -> None:
 
 def load_tensors(path: Path) -> dict:
     """Load a ``.pt`` file written by :func:`save_tensors`, never unpickling arbitrary objects."""
+    import torch
+
     try:
         obj = torch.load(path, map_location="cpu", weights_only=True)
     except FileNotFoundError:
@@ -387,12 +395,16 @@ def load_tensors(path: Path) -> dict:
 
 def load_generator(run_id: str, name: str = "model") -> tuple[nn.Module, dict]:
     """The generator saved as ``<name>.pt`` in a GAN run folder, in eval mode, and that file's contents."""
+    from . import gan
+
     saved = load_tensors(run_path(run_id) / f"{name}.pt")
     return gan.generator_from(saved), saved
 
 
 def save_snapshot(run_id: str, epoch: int, x: np.ndarray) -> None:
     """Store one epoch's fixed-noise samples ``(n_classes, steps, n_mels)`` as float16 in ``samples/<epoch>.pt``."""
+    import torch
+
     save_tensors(run_id, f"samples/{epoch:04d}", {"epoch": epoch, "x": torch.from_numpy(x).half()})
 
 
@@ -401,6 +413,8 @@ def load_snapshots(run_id: str) -> tuple[list[int], np.ndarray]:
     files = sorted((run_path(run_id) / "samples").glob("*.pt"))
     if not files:
         return [], np.zeros((0, 0, 0, 0), np.float32)
+    import torch
+
     saved = [torch.load(f, map_location="cpu", weights_only=True) for f in files]
     return [s["epoch"] for s in saved], torch.stack([s["x"] for s in saved]).float().numpy()
 

@@ -307,7 +307,8 @@ def run_gan(run_id: str, progress: Status | None = None, features: FeatureSet | 
     epoch ``history.json`` (losses, mean scores and ``fidelity`` of fixed-noise samples),
     ``checkpoint.pt`` (generator, discriminator, normaliser) and ``samples/<epoch>.pt`` (one
     fixed-noise sample per genre). ``model.pt`` is the last epoch's checkpoint. Progress carries
-    ``phase`` (``"reference"`` or ``"gan"``), ``epoch`` and ``epochs``; a cancel request stops
+    ``phase`` (``"reference"``, ``"gan"``, then ``"quality"`` while the samples are measured; see
+    :mod:`core.progress`), ``epoch`` and ``epochs``; a cancel request stops
     after the current epoch with status ``cancelled``, measuring the last finished GAN epoch.
     """
     with runs.running(run_id, plain_errors=(Diverged,), device=str(device())) as run:
@@ -367,6 +368,10 @@ def run_gan(run_id: str, progress: Status | None = None, features: FeatureSet | 
         G, saved = runs.load_generator(run_id, "checkpoint")
         saved.pop("train_state", None)
         runs.save_tensors(run_id, "model", saved)
+        measuring = {"phase": "quality", "epoch": saved["epoch"], "epochs": cfg.epochs, "eta_seconds": 0.0}
+        runs.update(run_id, progress=measuring)
+        if progress:
+            progress(measuring)
         samples = gan.samples_from(G, saved, QUALITY_PER_GENRE, cfg.seed)
         gen = quality.reference_inputs(samples, data.mean, data.std, cfg.scale)
         result = {"model": cfg.model, "labels": list(fs.labels), "epoch": saved["epoch"],

@@ -79,6 +79,20 @@ def finished_run(root: Path, labels: tuple[str, ...] = ("high", "low", "mid"), a
     return run_id
 
 
+@pytest.fixture
+def app_on_tones(tone_dataset, monkeypatch):
+    """An AppTest of the whole app with the tone dataset active (``?dataset=tones``) and no background worker."""
+    from streamlit.testing.v1 import AppTest
+
+    from core import jobs
+
+    monkeypatch.setenv("GENRELAB_DATASETS", f"tones={tone_dataset}")
+    monkeypatch.setattr(jobs, "ensure_worker", lambda: None)
+    at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "streamlit_app.py"), default_timeout=60)
+    at.query_params["dataset"] = "tones"
+    return at
+
+
 CHROMIUM = Path("/usr/bin/chromium")
 REPO = Path(__file__).resolve().parent.parent
 

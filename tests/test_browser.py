@@ -146,3 +146,63 @@ def test_an_oversized_upload_on_predict_is_named_on_the_page(page, browser_env, 
     page.locator("[data-testid='stFileUploader'] input[type='file']").set_input_files(str(big))
     expect(page.get_by_text(re.compile(r"File must be 50(\.0)?MB or smaller", re.I))).to_be_visible(timeout=30_000)
     expect(page.get_by_text("A file over 50 MB is refused by the browser before it is sent")).to_be_visible()
+
+
+PAGE_TITLES = {"": "GenreLab", "home": "GenreLab", "dataset": "Explore a dataset", "train": "Train a genre classifier",
+               "gan": "Generate spectrograms with a GAN", "compare": "Compare runs", "predict": "Predict a genre"}
+
+
+def test_every_page_opens_by_its_url_and_nothing_comes_from_another_host(page):
+    from urllib.parse import urlparse
+
+    app_host = urlparse(page.app_url).hostname
+    outside: list[str] = []
+    page.on("request", lambda r: outside.append(r.url) if urlparse(r.url).scheme in ("http", "https", "ws", "wss")
+            and urlparse(r.url).hostname != app_host else None)
+    for path, title in PAGE_TITLES.items():
+        page.goto(f"{page.app_url}/{path}?dataset=tones")
+        expect(page.get_by_role("heading", name=title).first).to_be_visible(timeout=60_000)
+        expect(page.get_by_text("Page not found")).to_have_count(0)
+        page.wait_for_timeout(1500)  # late assets: the tab icon, fonts, chart libraries
+        icon = page.evaluate("[...document.querySelectorAll('link[rel~=icon]')].map(l => l.href)")
+        assert icon and all(urlparse(h).hostname == app_host for h in icon), icon
+    assert outside == []
+
+
+def test_run_the_lesson_and_land_on_compare(page):
+    from urllib.parse import urlencode
+
+    tiny = urlencode({"dataset": "tones", "lesson_set": "epochs=1,hidden_size=16,num_layers=1,batch_size=8,"
+                                                        "first_frames=40,segment_seconds=1.0,split=stratified",
+                      "lesson_gan_set": "epochs=1,ref_epochs=1,z_dim=8,width=8,batch_size=8"})
+    page.goto(f"{page.app_url}/home?{tiny}")
+    page.get_by_role("button", name="Run the lesson").click(timeout=60_000)
+    expect(page.get_by_text(re.compile(r"steps done|Step \d of 4"))).to_be_visible(timeout=60_000)
+    expect(page.get_by_role("heading", name="Compare runs")).to_be_visible(timeout=600_000)
+    legend = page.locator("[data-testid='stTable']").first
+    expect(legend).to_be_visible(timeout=60_000)
+    rows = legend.locator("tbody tr").all_inner_texts()
+    assert [r.split("\t")[0].strip() for r in rows] == ["A", "B", "C"], rows
+    assert "lesson: paper LSTM on tones" in rows[0] and "lesson: recommended LSTM on tones" in rows[1]
+    assert "+ 70/genre from the conditional GAN" in rows[2] and "Measured on" not in rows[0]
+    expect(page.get_by_text(re.compile(r"only B got right")).first).to_be_visible()
+    expect(page.get_by_role("heading", name="Per-class scores")).to_be_visible()
+
+
+def test_the_open_run_survives_a_page_switch_and_a_reload(page, browser_env):
+    run_id = train_in_server_data(browser_env, "epochs=1", "num_layers=1", "segment_seconds=1.0", "batch_size=8",
+                                  "hidden_size=16")
+    page.goto(f"{page.app_url}/train?dataset=tones&run={run_id}")
+    expect(page.get_by_text("Test accuracy").first).to_be_visible(timeout=60_000)
+    page.get_by_role("link", name="Home", exact=True).first.click()
+    expect(page.get_by_role("heading", name="GenreLab")).to_be_visible(timeout=60_000)
+    page.get_by_role("link", name="Train", exact=True).first.click()  # the switch drops the URL's parameters
+    expect(page.get_by_text("Test accuracy").first).to_be_visible(timeout=60_000)
+    expect(page).to_have_url(re.compile(rf"run={run_id}"), timeout=30_000)  # the page put its run back
+    page.reload()
+    expect(page.get_by_text("Test accuracy").first).to_be_visible(timeout=60_000)
+    expect(page.get_by_text("Manage this run")).to_be_visible()
+    page.goto(f"{page.app_url}/predict?dataset=tones&run={run_id}")
+    expect(page.get_by_role("combobox", name="Trained classifier")).to_have_value(
+        re.compile(r"^recommended LSTM on tones"), timeout=60_000)
+    expect(page.get_by_text(re.compile(r"real clips of 3 genres"))).to_be_visible()

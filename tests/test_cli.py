@@ -49,3 +49,20 @@ def test_terminal_progress_draws_a_bar_on_stderr(capsys):
     err = capsys.readouterr().err
     assert "grid" in err and "1/4" in err and "4/4" in err and "cell d" in err
     assert bar.bar is None  # closed at the end, so the next phase starts a fresh bar
+
+
+def test_runs_list_rename_delete_and_export(tmp_path, capsys):
+    import zipfile
+
+    run_id = runs.create("clf", "first name", {"seed": 0}, dataset={"name": "tones"})
+    runs.update(run_id, status="done")
+    assert main(["runs"]) == 0 and f"{run_id}  clf  done" in capsys.readouterr().out
+    assert main(["runs", "rename", run_id, "  the lesson's baseline "]) == 0
+    assert runs.load(run_id)["name"] == "the lesson's baseline" and "renamed" in capsys.readouterr().out
+    out = tmp_path / "run.zip"
+    assert main(["runs", "export", run_id, "-o", str(out)]) == 0
+    assert f"{run_id}/run.json" in zipfile.ZipFile(out).namelist()
+    assert main(["runs", "delete", run_id]) == 2 and "add --yes" in capsys.readouterr().err
+    assert main(["runs", "delete", run_id, "--yes"]) == 0 and runs.list_runs() == []
+    assert main(["runs", "rename", run_id, "x"]) == 2 and "does not exist" in capsys.readouterr().err
+    assert main(["runs", "list", "--kind", "gan"]) == 0

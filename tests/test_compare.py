@@ -113,7 +113,7 @@ def test_html_report_is_self_contained_and_holds_the_figures(data_dir):
     figure_data = [json.loads(m) for m in re.findall(r"Plotly\.newPlot\(\s*\"[^\"]+\",\s*(\[.*?\]),\s*\{", page)]
     assert len(figure_data) == len(compare.figures(entries)) == 1 + 2 + 2 + 1 + 1
     accuracy = figure_data[0][0]
-    assert accuracy["y"] == ["baseline", "plus 70"] and np.allclose(plotly_array(accuracy["x"]), [53 / 101, 59 / 101])
+    assert accuracy["y"] == ["A", "B"] and np.allclose(plotly_array(accuracy["x"]), [53 / 101, 59 / 101])
     assert "indistinguishable from noise" in page and "52.5 %" in page
     assert re.search(r"<td[^>]*>baseline</td>\s*<td[^>]*>52\.5%</td>", page)  # the accuracy table
 
@@ -121,8 +121,10 @@ def test_html_report_is_self_contained_and_holds_the_figures(data_dir):
 def test_markdown_report_has_tables_and_inline_figures(data_dir):
     entries = compare.load_entries(list(study_pair()))
     md = reports.markdown_report(entries)
-    assert re.search(r"\| run +\| +accuracy \| +95 % low \|", md) and re.search(r"\| baseline +\| +52\.5% \|", md)
-    assert re.search(r"\| genre +\| run +\| +precision \|", md) and "p = 0.39" in md
+    assert re.search(r"\| run +\| name +\| +accuracy \| +95 % low \|", md)
+    assert re.search(r"\| A +\| baseline +\| +52\.5% \|", md) and re.search(r"\| short name +\| run +\|", md)
+    assert re.search(r"\| genre +\| +A precision \| +A recall \| +A F1 \| +A support \| +B precision \|", md)
+    assert "p = 0.39" in md and "only A got right" in md
     assert md.count("](data:image/svg+xml;base64,") == 1 + 2 * 2 + 1
     assert "http://" not in md.replace('xmlns="http://www.w3.org/2000/svg"', "")
 
@@ -137,3 +139,36 @@ def test_confusions_share_one_colour_scale(data_dir):
     assert list(figs[0].data[0].x) == list(LABELS) == list(figs[0].data[0].y)
     diff = compare.rate_difference(*entries)
     assert diff.tolist() == [[-100, 100], [100, -100]]
+
+
+def test_runs_get_short_names_a_legend_and_readable_sentences(data_dir):
+    entries = compare.load_entries(list(study_pair()))
+    assert [e.key for e in entries] == ["A", "B"] and compare.letter(27) == "AB"
+    legend = compare.legend_rows(entries)
+    assert [(r["key"], r["run"]) for r in legend] == [("A", "baseline"), ("B", "plus 70")]
+    assert "tones" in legend[0]["measured_on"]
+    sentence = compare.compare_pair(*entries)["sentence"]
+    assert sentence.startswith("B got 6 more clips right than A") and "baseline" not in sentence
+    assert compare.difference_figure(*entries).layout.title.text == "B − A (points)"
+
+
+def test_per_class_table_is_wide_with_a_column_group_per_run(data_dir):
+    entries = compare.load_entries(list(study_pair()))
+    rows = compare.per_class_wide(entries)
+    assert [r["genre"] for r in rows] == list(LABELS)
+    assert list(rows[0]) == ["genre", *[f"{k} {s}" for k in "AB" for s in ("precision", "recall", "F1", "support")]]
+    by_run = {(r["genre"], r["run"]): r for r in compare.per_class_rows(entries)}
+    assert rows[1]["B recall"] == by_run[(LABELS[1], "plus 70")]["recall"]
+
+
+def test_side_by_side_confusions_share_one_scale_with_square_cells_and_every_label(data_dir):
+    a = fake_run("a", np.ones(10, bool))
+    b = fake_run("b", np.zeros(4, bool))
+    (group,) = compare.confusion_groups(compare.load_entries([a, b]))
+    fig = compare.confusion_grid(group, normalise=False)
+    assert len(fig.data) == 2 and {t.coloraxis for t in fig.data} == {"coloraxis"}
+    assert fig.layout.coloraxis.cmax == 5 and [a.text for a in fig.layout.annotations] == ["A", "B"]
+    for axis in ("", "2"):
+        assert fig.layout[f"yaxis{axis}"].scaleanchor == f"x{axis}"
+        assert list(fig.layout[f"xaxis{axis}"].tickvals) == list(LABELS) == list(fig.layout[f"yaxis{axis}"].tickvals)
+    assert compare.confusion_grid(group, normalise=True).layout.coloraxis.cmax == 1.0

@@ -32,7 +32,13 @@ def test_paired_runs_show_accuracies_and_mcnemar(app):
     app.switch_page("app_pages/compare.py").run()
     assert not app.exception
     metrics = {m.label: m.value for m in app.metric}
-    assert metrics["baseline"] == "52.5%" and metrics["plus 70"] == "58.4%" and metrics["other split"] == "100.0%"
+    assert metrics["A: baseline"] == "52.5%" and metrics["B: plus 70"] == "58.4%"
+    assert metrics["C: other split"] == "100.0%"
+    legend = app.table[0].value
+    assert list(legend.index) == ["A", "B", "C"] and list(legend["run"]) == ["baseline", "plus 70", "other split"]
+    wide = app.dataframe[0].value
+    assert list(wide.columns[:5]) == ["genre", "A precision", "A recall", "A F1", "A support"] and len(wide) == 2
+    assert len(app.get("plotly_chart")) == 1 + 1 + 2  # accuracy, one confusion grid, two differences
     captions = " ".join(c.value for c in app.caption)
     assert "52.5 % (95 % CI" in captions and "seed 0" in captions and "seed 7" in captions
     (info,) = [i.value for i in app.info]

@@ -108,7 +108,7 @@ def test_cancel_keeps_the_finished_epoch_and_measures_it(tone_dataset):
             runs.request_cancel(run_id)
 
     result = tasks.run_gan(run_id, progress=cancel_in_first_gan_epoch)
-    assert runs.load(run_id)["status"] == "cancelled" and seen == [("reference", 1), ("gan", 1)]
+    assert runs.load(run_id)["status"] == "cancelled" and seen == [("reference", 1), ("gan", 1), ("quality", 1)]
     assert len(runs.history(run_id)) == 1 and result["epoch"] == 1 and runs.result(run_id)
 
 

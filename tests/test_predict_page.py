@@ -107,9 +107,9 @@ def test_run_picker_defaults_to_the_newest_run_on_the_active_dataset(app, run_id
     at = app.run()
     assert not at.exception
     picker = at.selectbox(key="predict_run-tones")
-    assert picker.value == run_id and picker.options[0].startswith(runs.load(newer)["name"])
+    assert picker.value == run_id and picker.options[1].startswith(runs.load(newer)["name"])
     acc = runs.result(run_id)["accuracy"]["value"]
-    assert f"trained on tones · {acc * 100:.0f} % test accuracy" in picker.options[1]
+    assert f"trained on tones · {acc * 100:.0f} % test accuracy" in picker.options[0]  # the active dataset's first
     assert not [b for b in at.button if b.label.startswith("Train a default model")]
     picker.set_value(newer).run()
     assert "trained on elsewhere, not on the active dataset tones" in texts(at.caption)

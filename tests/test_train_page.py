@@ -23,7 +23,7 @@ def tones_app(tone_dataset, monkeypatch):
 
 def start_and_wait(at: AppTest) -> dict:
     """Click the Train page's start button and rerun until the test accuracy shows; returns the one run's record."""
-    at.button[0].click().run()
+    next(b for b in at.button if b.label == "Start training").click().run()
     deadline = time.time() + 120
     while time.time() < deadline and not any(m.label == "Test accuracy" for m in at.metric):
         time.sleep(1)

@@ -1,0 +1,42 @@
+"""Chart layout: toolbars never cover a title, epoch axes count whole epochs."""
+
+import numpy as np
+import pytest
+
+from core import charts
+
+HISTORY = [{"epoch": e, "train_loss": 1.0 / e, "val_loss": 1.2 / e, "train_acc": 0.1 * e, "val_acc": 0.1 * e,
+            "d_loss": 1.0, "g_loss": 1.0, "d_real": 0.5, "d_fake": 0.5, "fidelity": 0.3} for e in (1, 2, 3)]
+LABELS = ["blues", "classical", "country", "disco", "hiphop"]
+
+
+def figures():
+    rng = np.random.default_rng(0)
+    fidelity = {"per_class": [0.5] * 5, "predicted_counts": [10] * 5, "chance": 0.2}
+    return {
+        "learning curves": charts.learning_curves({"A": HISTORY}),
+        "gan curves": charts.gan_curves(HISTORY, "conditional"),
+        "sample grid": charts.sample_grid(rng.random((5, 8, 16)), LABELS, 0.1),
+        "genre fidelity": charts.genre_fidelity(LABELS, fidelity, 0.7, title="genre fidelity"),
+        "confusion": charts.confusion_heatmap(np.eye(5), LABELS, title="A"),
+        "grid": charts.confusion_grid([np.eye(5), np.ones((5, 5))], LABELS, ["A", "B"]),
+        "intervals": charts.accuracy_intervals([{"name": "A", "value": 0.5, "lo": 0.4, "hi": 0.6}], title="t"),
+    }
+
+
+@pytest.mark.parametrize("name", list(figures()))
+def test_titles_sit_below_the_toolbar_band(name):
+    fig = figures()[name]
+    titled = bool(fig.layout.title.text) + bool(fig.layout.annotations and any(
+        a.yanchor == "bottom" and a.yref == "paper" for a in fig.layout.annotations))
+    assert fig.layout.margin.t >= charts.TOOLBAR_PX + charts.TITLE_PX * titled
+    if fig.layout.title.text:
+        assert fig.layout.title.xanchor == "left" and fig.layout.title.pad.t >= charts.TOOLBAR_PX
+
+
+def test_epoch_axes_tick_whole_epochs():
+    for fig in (charts.learning_curves({"A": HISTORY}), charts.gan_curves(HISTORY, "paper")):
+        for axis in fig.select_xaxes():
+            assert axis.dtick == 1 and axis.tick0 == 1 and axis.tickformat == "d"
+    long = [dict(HISTORY[0], epoch=e) for e in range(1, 121)]
+    assert {a.dtick for a in charts.learning_curves({"A": long}).select_xaxes()} == {12}
