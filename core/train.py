@@ -17,6 +17,7 @@ import librosa
 import numpy as np
 import torch
 import torch.nn.functional as F
+from scipy import stats
 
 from .config import ClassifierConfig, FeatureConfig
 from .device import device
@@ -113,14 +114,14 @@ def pitch_shift(x_db: torch.Tensor, max_semitones: float, fcfg: FeatureConfig, g
     return x_db.gather(2, lo[:, None, :].expand(b, t, m)) * (1 - w) + x_db.gather(2, hi[:, None, :].expand(b, t, m)) * w
 
 
-def mix(x: torch.Tensor, alpha: float, gen: torch.Generator,
-        rng: np.random.Generator) -> tuple[torch.Tensor, torch.Tensor, float]:
+def mix(x: torch.Tensor, alpha: float, gen: torch.Generator) -> tuple[torch.Tensor, torch.Tensor, float]:
     """Mixup (Zhang et al. 2018): ``lam * x + (1 - lam) * x[perm]`` with ``lam ~ Beta(alpha, alpha)``, kept >= 0.5.
 
-    Returns the blended inputs (same shape as ``x``), ``perm`` (whose labels carry weight ``1 - lam``) and ``lam``.
+    Every draw comes from ``gen`` (``lam`` by inverting Beta's distribution function), so a run resumed
+    from a checkpoint of ``gen``'s state mixes exactly as an uninterrupted one. Returns the blended inputs (same shape as ``x``), ``perm`` (whose labels carry weight ``1 - lam``) and ``lam``.
     """
     perm = torch.randperm(len(x), generator=gen)
-    lam = float(rng.beta(alpha, alpha))
+    lam = float(stats.beta.ppf(float(torch.rand((), generator=gen)), alpha, alpha))
     lam = max(lam, 1.0 - lam)
     return lam * x + (1.0 - lam) * x[perm], perm, lam
 
@@ -228,7 +229,6 @@ def fit(cfg: ClassifierConfig, data: Prepared, on_epoch: EpochCallback | None = 
     """
     torch.manual_seed(cfg.seed)
     gen = torch.Generator().manual_seed(cfg.seed)
-    rng = np.random.default_rng(cfg.seed)
     mean, std = torch.from_numpy(data.mean), torch.from_numpy(data.std)  # augmentations work in dB
     dev = device()
     model = build_classifier(cfg, data.train.x.shape[2], data.n_classes).to(dev)
@@ -266,7 +266,7 @@ def fit(cfg: ClassifierConfig, data: Prepared, on_epoch: EpochCallback | None = 
                 xb = spec_augment(xb, gen)
             lam, perm = 1.0, None
             if cfg.mixup > 0:
-                xb, perm, lam = mix(xb, cfg.mixup, gen, rng)
+                xb, perm, lam = mix(xb, cfg.mixup, gen)
             xb, yb = xb.to(dev), yb.to(dev)
             logits = model(xb)
             loss = F.cross_entropy(logits, yb)

@@ -16,7 +16,7 @@ def test_fields_are_grouped_and_know_when_they_apply():
     for model, unused in (("paper", {"segment_seconds", "width", "scale", "ema"}), ("conditional", {"first_frames"})):
         gan = config.gan_preset(model)
         assert {f.name for f in config.fields(gan) if not config.applies(gan, f.name)} == unused
-    assert config.changes(config.preset("recommended", epochs=5), recommended) == {"epochs": (30, 5)}
+    assert config.changes(config.preset("recommended", epochs=5), recommended) == {"epochs": (recommended.epochs, 5)}
 
 
 @pytest.mark.slow
@@ -30,8 +30,8 @@ def test_train_form_hides_what_does_not_apply_marks_changes_and_resets(app_on_to
     assert [m.value for m in at.markdown if m.value.startswith("**")][:3] == [
         "**Data and framing**", "**Model**", "**Optimisation**"]
     marks = [c.value for c in at.caption if "changed: preset" in c.value]
-    assert marks == [":orange[● changed: preset 30]"]
-    assert any("Changed from the preset: epochs 30 → 5" in c.value for c in at.caption)
+    assert marks == [f":orange[● changed: preset {config.preset('recommended').epochs}]"]
+    assert any(f"Changed from the preset: epochs {config.preset('recommended').epochs} → 5" in c.value for c in at.caption)
 
     at.selectbox(key="cfg-recommended-framing").set_value("first_frames").run()
     keys = {s.key for s in at.slider}
@@ -41,7 +41,8 @@ def test_train_form_hides_what_does_not_apply_marks_changes_and_resets(app_on_to
     at.button(key="cfg-recommended-reset").click().run()
     assert not at.exception
     assert not any("changed: preset" in c.value for c in at.caption)
-    assert at.slider(key="cfg-recommended-epochs").value == 30 and "epochs" not in at.query_params
+    assert at.slider(key="cfg-recommended-epochs").value == config.preset("recommended").epochs
+    assert "epochs" not in at.query_params
     assert at.selectbox(key="cfg-recommended-framing").value == "segments"
 
 
