@@ -25,8 +25,8 @@ st.caption("The paper preset is the study's LSTM on the first 4 s of each clip; 
            "tempo and more, averaged over each clip, in a logistic regression (seconds to train, no epochs).")
 st.caption("On real music from other collections neither recipe carries over well. Trained on gtzan-mini "
            "(stratified split, seed 0) and checked on the 147 recordings of musifeast-7, the classic preset named "
-           "27 % of the clips correctly (95 % CI 21–35 %; bench/bench_classic.py) and the recommended LSTM 22 % "
-           "(16–29 %; bench/bench_generalise.py), where always answering one genre scores 14 %: the intervals "
+           "27 % of the clips correctly (95 % CI 21–35 %; bench/bench_classic.py) and the recommended LSTM 23 % "
+           "(17–31 %; bench/bench_generalise.py), where always answering one genre scores 14 %: the intervals "
            "overlap, so neither is shown better. Both are right on 70–90 % of their own test clips: ten clips per "
            "genre from a handful of artists teach a model its collection more than its genres. Check your own run "
            "on another dataset below, or on the Compare page.")
