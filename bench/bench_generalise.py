@@ -7,8 +7,8 @@ Prints one JSON line per figure (``figure``, ``value``, ``target``, ``load_avera
   (decode → log-mel → model, as the Predict page does); accuracy with its Wilson 95 % interval and
   per-genre recall. Labels map by normalised name (``Hip-hop`` is ``hiphop``).
 - ``musifeast7_evaluate_seconds``: wall time of those 147 predictions, decoding included.
-- ``recommended_cv_gtzan_mini_report_partition``: 5-fold CV on ``kfold_splits(y, 5, REPORT_PARTITION)``,
-  the partition nothing was chosen on, with per-fold accuracies and seconds.
+The preset's cross-validation on the untouched partition is ``bench_classifier.py``'s figure (pooled over
+clips); this script does not repeat it.
 
 ``--levers`` instead prints one line per lever of the recommended recipe (each alone, then
 combinations): CV on the selection partition (``SELECT_PARTITION``, the one choices are made on) and
@@ -16,7 +16,7 @@ musifeast-7 accuracy of the stratified seed-0 run, for reporting only. Musifeast
 the feature cache (decoded once by :func:`core.extract.load_features`) and go through
 ``core.predict.classify`` with an in-memory predictor: the same framing and normaliser as ``predict``.
 
-    python bench/bench_generalise.py [--figures musifeast cv] [--folds 0 1 2 3 4] [--threads 1] [--run RUN]
+    python bench/bench_generalise.py [--threads 1] [--run RUN]
     python bench/bench_generalise.py --levers [--only NAME ...] [--folds 0 1] [--epochs 15]
 
 musifeast-7 is a check, never a training or selection set. Without ../shared/data a line says the
@@ -43,7 +43,7 @@ import torch  # noqa: E402
 from core import generalise, predict, runs, tasks  # noqa: E402
 from core.config import preset  # noqa: E402
 from core.extract import load_features  # noqa: E402
-from core.splits import REPORT_PARTITION, SELECT_PARTITION, kfold_splits, stratified_split  # noqa: E402
+from core.splits import SELECT_PARTITION, kfold_splits, stratified_split  # noqa: E402
 from core.train import fit, predict_clips, prepare  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data"
@@ -171,35 +171,26 @@ def levers(names: list[str], folds: int, epochs: int | None) -> None:
              musifeast_train_seconds=round(time.perf_counter() - start, 1))
 
 
-def headline(folds: list[int], figures: list[str], run_id: str | None = None) -> None:
-    if "musifeast" in figures:
-        start = time.perf_counter()
-        if run_id is None:
-            cfg = preset("recommended", split="stratified", seed=0)
-            run_id = tasks.submit_classifier(cfg, GTZAN_MINI, "gtzan-mini", preset="recommended")
-            tasks.run_classifier(run_id)
-        own = runs.result(run_id)["accuracy"]
-        train_seconds = time.perf_counter() - start
-        cpu_start = time.process_time()
-        result = generalise.check(run_id, MUSIFEAST, "musifeast-7")
-        cpu = time.process_time() - cpu_start
-        report, seconds = summary(result), result["seconds"]
-        emit("recommended_musifeast7_accuracy", report["accuracy"], ">= 0.40, every genre's recall >= 0.20",
-             **{k: v for k, v in report.items() if k != "accuracy"},
-             trained_on="gtzan-mini, stratified 70/15/15, seed 0", own_test_accuracy=round(own["value"], 3),
-             own_test_n=own["n"], train_seconds=round(train_seconds, 1), run=run_id,
-             path="core.tasks.run_classifier, then core.generalise.check (core.predict.listen + classify)")
-        emit("musifeast7_evaluate_seconds", round(seconds, 1), "<= 30", n_clips=result["n"],
-             seconds=round(seconds, 1), cpu_seconds=round(cpu, 1),
-             note="core.generalise.check: decode + log-mel + model, model load included")
-    if "cv" in figures:
-        fs = load_features(GTZAN_MINI)
-        accs, secs, cpu = cv(fs, REPORT_PARTITION, folds)
-        emit("recommended_cv_gtzan_mini_report_partition",
-             {"mean": round(float(np.mean(accs)), 3), "std": round(float(np.std(accs, ddof=1)), 3) if len(accs) > 1
-              else None, "folds": accs}, ">= 0.85",
-             partition=f"kfold_splits(y, 5, REPORT_PARTITION={REPORT_PARTITION}), folds {folds}",
-             seconds_per_fold=secs, cpu_seconds_per_fold=cpu, seconds_target="<= 60", seconds=round(sum(secs), 1))
+def headline(run_id: str | None = None) -> None:
+    start = time.perf_counter()
+    if run_id is None:
+        cfg = preset("recommended", split="stratified", seed=0)
+        run_id = tasks.submit_classifier(cfg, GTZAN_MINI, "gtzan-mini", preset="recommended")
+        tasks.run_classifier(run_id)
+    own = runs.result(run_id)["accuracy"]
+    train_seconds = time.perf_counter() - start
+    cpu_start = time.process_time()
+    result = generalise.check(run_id, MUSIFEAST, "musifeast-7")
+    cpu = time.process_time() - cpu_start
+    report, seconds = summary(result), result["seconds"]
+    emit("recommended_musifeast7_accuracy", report["accuracy"], ">= 0.40, every genre's recall >= 0.20",
+         **{k: v for k, v in report.items() if k != "accuracy"},
+         trained_on="gtzan-mini, stratified 70/15/15, seed 0", own_test_accuracy=round(own["value"], 3),
+         own_test_n=own["n"], train_seconds=round(train_seconds, 1), run=run_id,
+         path="core.tasks.run_classifier, then core.generalise.check (core.predict.listen + classify)")
+    emit("musifeast7_evaluate_seconds", round(seconds, 1), "<= 30", n_clips=result["n"],
+         seconds=round(seconds, 1), cpu_seconds=round(cpu, 1),
+         note="core.generalise.check: decode + log-mel + model, model load included")
 
 
 def main() -> None:
@@ -208,8 +199,6 @@ def main() -> None:
     parser.add_argument("--only", nargs="*", default=None, help="lever names to run (default: all)")
     parser.add_argument("--folds", type=int, nargs="*", default=[0, 1, 2, 3, 4],
                         help="indices of the 5-fold partition's folds to run")
-    parser.add_argument("--figures", nargs="*", default=["musifeast", "cv"], choices=["musifeast", "cv"],
-                        help="headline figures to measure")
     parser.add_argument("--run", default=None, help="musifeast: check this finished run instead of training one")
     parser.add_argument("--epochs", type=int, default=None, help="levers: override the preset's epochs")
     parser.add_argument("--precompute-audiomentations", action="store_true",
@@ -230,7 +219,7 @@ def main() -> None:
     if args.levers:
         levers(args.only or list(LEVERS), args.folds, args.epochs)
     else:
-        headline(args.folds, args.figures, args.run)
+        headline(args.run)
 
 
 if __name__ == "__main__":

@@ -38,7 +38,7 @@ JOBS: dict[str, tuple[str, list[str], list[str] | None]] = {
     "bench_app": ("bench_app.py", [], []),
     "bench_repro": ("bench_repro.py", ["--epochs", "30"], ["--epochs", "5"]),
     "bench_classic": ("bench_classic.py", [], None),
-    "bench_generalise": ("bench_generalise.py", ["--figures", "musifeast"], ["--figures", "musifeast"]),
+    "bench_generalise": ("bench_generalise.py", [], []),
     "bench_ray": ("bench_ray.py", [], ["--skip-cells"]),
     "bench_load": ("bench_load.py", [], ["--sessions", "2"]),
     "bench_experiment_demo": ("bench_experiment.py", ["--data", "demo", "--threads", "1"],
