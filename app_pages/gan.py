@@ -171,18 +171,25 @@ def tstr_view(record: dict, result: dict) -> None:
 
 
 def c2st_view(record: dict, result: dict) -> None:
-    c = result["c2st"]
-    st.markdown("##### Classifier two-sample test: can the samples be told from real segments?")
-    a, b = st.columns(2)
-    a.metric("Real vs generated told apart", f"{c['accuracy']:.0%}", help=interval(c["ci95"]))
-    b.metric("Indistinguishable", "50%")
-    st.caption(f"A logistic regression learnt real training segments against generated ones from each mel band's "
-               f"level, spread and step-to-step change, then labelled {c['n']} inputs it never saw: held-out real "
-               f"validation segments and as many fresh samples. {c['accuracy']:.1%} ({interval(c['ci95'])}); 50 % "
-               "means it cannot tell them apart, 100 % that every sample gives itself away. It can show that samples "
-               "differ from real music in these statistics (missing onsets show up as too little change); it cannot "
-               "show realism in what they miss (melody, harmony, form), and a stronger classifier may still tell "
-               f"them apart. {measured_on(record)}")
+    c, e = result["c2st"], result.get("c2st_embedding")
+    st.markdown("##### Classifier two-sample tests: can the samples be told from real segments?")
+    a, b, c_ = st.columns(3)
+    a.metric("Told apart by band statistics", f"{c['accuracy']:.0%}", help=interval(c["ci95"]))
+    if e:
+        b.metric("Told apart in the judge's embedding", f"{e['accuracy']:.0%}", help=interval(e["ci95"]))
+    c_.metric("Indistinguishable", "50%")
+    st.caption(f"Each judge is a logistic regression that learnt real training segments against generated ones, then "
+               f"labelled {c['n']} inputs it never saw: held-out real validation segments and as many fresh samples; "
+               "50 % means it cannot tell them apart, 100 % that every sample gives itself away. The first reads each "
+               f"mel band's level, spread and step-to-step change: {c['accuracy']:.1%} ({interval(c['ci95'])}); "
+               "missing onsets show up there as too little change. The conditional GAN's discriminator sees these "
+               "statistics too, so its generator is trained to match them: the second judge reads what the reference "
+               "classifier's LSTM makes of the whole segment, which no generator is trained against"
+               + (f": {e['accuracy']:.1%} ({interval(e['ci95'])})." if e else " (this run was measured before it "
+                  "existed).")
+               + " It can show that samples differ from real segments in what the judges read; it cannot show realism "
+               "in what both miss (melody, harmony, form), and a stronger classifier may still tell them apart. "
+               f"{measured_on(record)}")
 
 
 def frechet_view(record: dict, result: dict, labels: list[str]) -> None:

@@ -10,6 +10,8 @@ then one ``..._mean`` line per figure over the seeds run:
   the same recipe trained on the real clips (both accuracies and the TSTR interval are in the line);
 - ``conditional_gan_c2st`` (target <= 0.75): accuracy of a logistic regression on per-band level,
   spread and step-to-step change telling held-out real segments from fresh samples (0.5 = cannot);
+- ``conditional_gan_c2st_embedding`` (no target; the same test in the reference classifier's embedding, which
+  no discriminator sees: the check that the first C2ST was not simply trained away);
 - ``paper_gan_tstr_ratio`` and ``paper_gan_c2st`` (no target: expected chance and near 1.0);
 - with ``--data gtzan-mini`` the figures are named ``gtzan_mini_*`` and seeds are the folds of the
   stratified 5-fold split (``split=fold5``).
@@ -61,7 +63,8 @@ def bench(preset: str, overrides: list[str], root: Path, name: str) -> dict:
 def figures(out: dict) -> dict:
     """The measured figures of one run, each with what a reader needs to judge it."""
     record, result = out["record"], out["result"]
-    t, c, fd, ref = result["tstr"], result["c2st"], result["frechet"], result["reference"]["accuracy"]
+    t, c, e = result["tstr"], result["c2st"], result["c2st_embedding"]
+    fd, ref = result["frechet"], result["reference"]["accuracy"]
     return {
         "train_seconds": (record["train_seconds"], dict(epochs=out["cfg"].epochs,
                                                          reference_seconds=record["reference_seconds"],
@@ -71,6 +74,7 @@ def figures(out: dict) -> dict:
             real_accuracy=round(t["real_accuracy"], 3), real_ci95=[round(ref["lo"], 3), round(ref["hi"], 3)],
             test_clips=t["n"])),
         "c2st": (round(c["accuracy"], 3), dict(ci95=[round(v, 3) for v in c["ci95"]], n=c["n"])),
+        "c2st_embedding": (round(e["accuracy"], 3), dict(ci95=[round(v, 3) for v in e["ci95"]], n=e["n"])),
         "frechet": (round(fd["overall"], 2), dict(ci95=[round(v, 2) for v in fd["ci95"]], n=fd["n"],
                                                   real_floor=round(fd["real_floor"], 2),
                                                   real_floor_ci95=[round(v, 2) for v in fd["real_floor_ci95"]])),

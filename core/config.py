@@ -311,6 +311,9 @@ class GANConfig:
     lr_d: float = param(5e-5, 1e-6, 1e-2, "discriminator Adam learning rate")
     beta1: float = param(0.9, 0.0, 0.99, "Adam beta1 of both optimisers", step=0.1)
     beta2: float = param(0.999, 0.5, 0.9999, "Adam beta2 of both optimisers")
+    diversity: float = param(0.0, 0.0, 10.0, "weight of the mode-seeking term (Mao et al., 2019): the generator is "
+                             "rewarded for different samples from different noise (0 = off, the study)",
+                             when={"model": ("conditional",)})
     ema: float = param(0.0, 0.0, 0.9999, "samples come from a moving average of the generator's weights with this "
                        "decay per step (0 = off, the study)", when={"model": ("conditional",)})
     ref_epochs: int = param(PRESETS["recommended"]["epochs"], 1, 500, "epochs of the reference classifier that judges "
@@ -327,7 +330,8 @@ GAN_PRESETS: dict[str, dict[str, Any]] = {
     # The generator builds segments from time x spectrum parts, the discriminator sees step-to-step change
     # (core.gan); batch 32 doubles the optimiser steps per epoch of the former batch 64.
     "conditional": dict(model="conditional", segment_seconds=3.0, z_dim=64, width=64, scale=3.0, epochs=40,
-                        batch_size=32, lr_g=2e-4, lr_d=2e-4, beta1=0.0, beta2=0.9, ema=0.995, split="stratified"),
+                        batch_size=32, lr_g=2e-4, lr_d=2e-4, beta1=0.0, beta2=0.9, ema=0.995, diversity=1.0,
+                        split="stratified"),
 }
 
 

@@ -508,17 +508,18 @@ def units_caption(result: dict) -> str:
 
 
 def gan_rows(record: dict) -> list[dict]:
-    """One row per finished GAN run of the experiment: its TSTR (with the real-trained accuracy) and C2ST."""
+    """One row per finished GAN run of the experiment: its TSTR (with the real-trained accuracy) and both C2STs
+    (``c2st_embedding`` is None for runs measured before it existed)."""
     rows = []
     for key, gan_id in sorted(record.get("gans", {}).items()):
         res = runs.result(gan_id) if finished(gan_id) else None
         if not res or "tstr" not in res:
             continue
-        t, c = res["tstr"], res["c2st"]
+        t, c, e = res["tstr"], res["c2st"], res.get("c2st_embedding")
         rows.append({"gan": key.split("/")[0], "seed": int(key.split("/")[1]), "tstr": t["accuracy"],
                      "tstr_lo": t["ci95"][0], "tstr_hi": t["ci95"][1], "real": t["real_accuracy"],
                      "ratio": t["ratio"], "c2st": c["accuracy"], "c2st_lo": c["ci95"][0], "c2st_hi": c["ci95"][1],
-                     "run_id": gan_id})
+                     "c2st_embedding": e and e["accuracy"], "run_id": gan_id})
     return rows
 
 
@@ -557,10 +558,11 @@ PER_SEED_COLUMNS = {"cell": "setting", "seed": "seed", "epochs": "epochs", "accu
                     "n": "test clips", "split": "split", "p_vs_baseline": "McNemar p vs baseline (this seed)",
                     "run_id": "run"}
 GAN_COLUMNS = {"gan": "GAN", "seed": "seed", "tstr": "TSTR accuracy", "tstr_lo": "TSTR 95 % low",
-               "tstr_hi": "TSTR 95 % high", "real": "trained on real", "ratio": "TSTR ratio", "c2st": "C2ST accuracy",
-               "c2st_lo": "C2ST 95 % low", "c2st_hi": "C2ST 95 % high", "run_id": "run"}
+               "tstr_hi": "TSTR 95 % high", "real": "trained on real", "ratio": "TSTR ratio", "c2st": "C2ST on band statistics",
+               "c2st_lo": "C2ST 95 % low", "c2st_hi": "C2ST 95 % high",
+               "c2st_embedding": "C2ST in the judge's embedding", "run_id": "run"}
 PERCENT = ("accuracy", "mean", "std", "lo", "hi", "min", "max", "tstr", "tstr_lo", "tstr_hi", "real", "c2st", "c2st_lo",
-           "c2st_hi")
+           "c2st_hi", "c2st_embedding")
 CSV_COLUMNS = ("section", "cell", "preset", "per_genre", "seed", "seeds", "unit", "clips", "accuracy", "mean", "std",
                "lo", "hi", "min", "max", "correct", "n", "split", "p_vs_baseline", "p_value", "p_holm", "interval",
                "test", "run_id", "verdict")

@@ -16,8 +16,10 @@ layout a classifier reads. What the numbers mean differs, and that difference is
     (:func:`to_unit`); :func:`to_mels` undoes that exactly, back to dB log-mels that enter
     :func:`core.train.prepare` like real clips. Its generator builds each segment from parts with
     one spectrum and one activation over time (an onset or a held note is one part); its
-    discriminator sees the step-to-step change, where textures without onsets give themselves away. Hinge loss and spectral normalisation keep it
-    stable, and samples come from a moving average of the generator's weights.
+    discriminator sees the step-to-step change and each band's level, spread and change, where
+    textures without onsets give themselves away; a mode-seeking term keeps samples of one genre
+    apart. Hinge loss and spectral normalisation keep it stable, and samples come from a moving
+    average of the generator's weights.
 
 Nothing here touches files: :mod:`core.runs` saves and loads GAN runs (:func:`core.runs.load_generator`).
 """
@@ -128,14 +130,25 @@ class ConditionalGenerator(nn.Module):
         return torch.tanh(torch.einsum("brt,brf->btf", a, b[:, 1:]) / math.sqrt(self.rank) + b[:, :1])
 
 
+def band_statistics(x: torch.Tensor) -> torch.Tensor:
+    """Per mel band of each segment: mean, standard deviation and mean absolute step-to-step change.
+
+    Input ``(batch, steps, n_mels)``; output ``(batch, 3 · n_mels)``. How much each band moves
+    over time, and how abruptly, is where a texture without onsets or notes gives itself away
+    (the statistics :func:`core.quality.band_statistics` judges samples by).
+    """
+    return torch.cat([x.mean(dim=1), x.std(dim=1, correction=0), torch.diff(x, dim=1).abs().mean(dim=1)], dim=1)
+
+
 class ProjectionDiscriminator(nn.Module):
     """Spectrally normalised Conv1d discriminator with a projection of the genre (Miyato & Koyama, 2018).
 
     It reads each segment and its step-to-step difference (mel bands of both as input channels),
     so onsets and their absence are in plain view; strided convolutions over time and a sum over
-    time give a summary ``h``; the score is ``linear(h) + <embed(y), h>``, so the discriminator
-    judges whether a segment is real *for that genre*. Input ``(batch, steps, n_mels)``; output
-    scores ``(batch,)``.
+    time give a summary, and a second branch reads :func:`band_statistics` (each band's level,
+    spread and step-to-step change), which a sum over time cannot compute. With ``h`` both
+    summaries side by side, the score is ``linear(h) + <embed(y), h>``, so the discriminator judges
+    whether a segment is real *for that genre*. Input ``(batch, steps, n_mels)``; output scores ``(batch,)``.
     """
 
     def __init__(self, n_mels: int, n_classes: int, width: int = 64):
@@ -144,12 +157,14 @@ class ProjectionDiscriminator(nn.Module):
         for a, b in ((width, 2 * width), (2 * width, 4 * width), (4 * width, 4 * width)):
             layers += [spectral_norm(nn.Conv1d(a, b, 4, stride=2, padding=1)), nn.LeakyReLU(0.2)]
         self.net = nn.Sequential(*layers)
-        self.linear = spectral_norm(nn.Linear(4 * width, 1))
-        self.embed = spectral_norm(nn.Embedding(n_classes, 4 * width))
+        self.stats = nn.Sequential(spectral_norm(nn.Linear(3 * n_mels, 4 * width)), nn.LeakyReLU(0.2))
+        self.linear = spectral_norm(nn.Linear(8 * width, 1))
+        self.embed = spectral_norm(nn.Embedding(n_classes, 8 * width))
 
     def forward(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         change = torch.diff(x, dim=1, prepend=x[:, :1])
-        h = self.net(torch.cat([x, change], dim=2).transpose(1, 2)).sum(dim=2)
+        h = torch.cat([self.net(torch.cat([x, change], dim=2).transpose(1, 2)).sum(dim=2),
+                       self.stats(band_statistics(x))], dim=1)
         return self.linear(h).squeeze(1) + (self.embed(y) * h).sum(dim=1)
 
 
@@ -249,6 +264,16 @@ def _g_loss(model: str, fake: torch.Tensor) -> torch.Tensor:
     return -fake.mean()
 
 
+def mode_seeking(a: torch.Tensor, b: torch.Tensor, za: torch.Tensor, zb: torch.Tensor, eps: float = 1e-5) -> torch.Tensor:
+    """Mode-seeking term (Mao et al., 2019): ``mean|zₐ − z_b| / mean|a − b|``, small when samples differ.
+
+    ``a`` and ``b`` are samples for the same genres from noises ``za`` and ``zb`` (batch, z_dim).
+    A generator that maps different noise to the same segment (mode collapse: every sample of a
+    genre alike, with too little spread between them) pays for it.
+    """
+    return 1.0 / ((a - b).abs().mean() / (za - zb).abs().mean() + eps)
+
+
 @torch.no_grad()
 def ema_update(average: nn.Module, model: nn.Module, decay: float) -> None:
     """``average ← decay · average + (1 − decay) · model`` for parameters; buffers are left alone.
@@ -294,7 +319,8 @@ def fit(cfg: GANConfig, x: np.ndarray, y: np.ndarray, n_classes: int, on_epoch: 
     """Train a GAN on inputs ``x`` (n, steps, n_mels) with genres ``y`` (n,); returns G, D and the history.
 
     One discriminator step then one generator step per minibatch; the fakes of both steps are asked
-    for the real batch's genres (the paper generator ignores them). With ``cfg.ema > 0`` the
+    for the real batch's genres (the paper generator ignores them); with ``cfg.diversity > 0`` the
+    generator step draws two noises per genre and adds :func:`mode_seeking`. With ``cfg.ema > 0`` the
     returned (and per-epoch) generator is an exponential moving average of the trained one's
     weights, which smooths the epoch-to-epoch swings of GAN training, with BatchNorm statistics of
     its own (:func:`recalibrate_batchnorm`, before every callback and at the end). The history holds per epoch
@@ -343,7 +369,13 @@ def fit(cfg: GANConfig, x: np.ndarray, y: np.ndarray, n_classes: int, on_epoch: 
             d_loss.backward()
             opt_d.step()
             z = torch.randn(len(idx), cfg.z_dim, generator=gen).to(dev)
-            g_loss = _g_loss(cfg.model, D(G(z, yb), yb))
+            if cfg.diversity > 0:
+                z2 = torch.randn(len(idx), cfg.z_dim, generator=gen).to(dev)
+                fake = G(torch.cat([z, z2]), torch.cat([yb, yb]))
+                g_loss = _g_loss(cfg.model, D(fake, torch.cat([yb, yb])))
+                g_loss = g_loss + cfg.diversity * mode_seeking(*fake.chunk(2), z, z2)
+            else:
+                g_loss = _g_loss(cfg.model, D(G(z, yb), yb))
             opt_g.zero_grad(set_to_none=True)
             g_loss.backward()
             opt_g.step()

@@ -27,6 +27,7 @@ Samples are compared in the reference's input space: normalised framed log-mels
 from __future__ import annotations
 
 import dataclasses
+from typing import Callable
 
 import numpy as np
 import torch
@@ -172,13 +173,21 @@ def band_statistics(x: np.ndarray) -> np.ndarray:
     return np.concatenate([x.mean(axis=1), x.std(axis=1), np.abs(np.diff(x, axis=1)).mean(axis=1)], axis=1)
 
 
-def c2st(real_train: np.ndarray, gen_train: np.ndarray, real_test: np.ndarray, gen_test: np.ndarray) -> dict:
-    """Classifier two-sample test (Lopez-Paz & Oquab, 2017) on :func:`band_statistics`.
+def c2st(real_train: np.ndarray, gen_train: np.ndarray, real_test: np.ndarray, gen_test: np.ndarray,
+         features: Callable[[np.ndarray], np.ndarray] = band_statistics) -> dict:
+    """Classifier two-sample test (Lopez-Paz & Oquab, 2017) on ``features`` of the inputs.
 
     A standardised logistic regression learns real (``real_train``) against generated
     (``gen_train``) inputs ``(n, steps, n_mels)``, then labels ``real_test`` and ``gen_test``,
     which it never saw. Its test accuracy is 50 % when it cannot tell them apart and 100 % when
     every sample gives itself away.
+
+    Parameters
+    ----------
+    features : callable
+        Inputs ``(n, steps, n_mels)`` → one vector each ``(n, d)``: :func:`band_statistics` (the
+        default), or a classifier's embedding (:func:`embeddings`), a judge that sees what those
+        statistics do not.
 
     Returns
     -------
@@ -186,11 +195,11 @@ def c2st(real_train: np.ndarray, gen_train: np.ndarray, real_test: np.ndarray, g
         ``accuracy`` (float), ``ci95`` ([lo, hi], Wilson interval), ``n`` (test inputs, both sides),
         ``correct`` (int).
     """
-    features = lambda real, gen: (np.concatenate([band_statistics(real), band_statistics(gen)]),  # noqa: E731
-                                  np.r_[np.ones(len(real)), np.zeros(len(gen))])
-    x, y = features(real_train, gen_train)
-    model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000)).fit(x, y)
-    x_test, y_test = features(real_test, gen_test)
+    stack = lambda real, gen: (np.concatenate([features(real), features(gen)]),  # noqa: E731
+                               np.r_[np.ones(len(real)), np.zeros(len(gen))])
+    x, y = stack(real_train, gen_train)
+    model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=3000)).fit(x, y)
+    x_test, y_test = stack(real_test, gen_test)
     correct = int((model.predict(x_test) == y_test).sum())
     acc, lo, hi = evaluate.accuracy_interval(correct, len(y_test))
     return {"accuracy": acc, "ci95": [lo, hi], "n": int(len(y_test)), "correct": correct}
@@ -245,20 +254,24 @@ def generated_inputs(G: torch.nn.Module, cfg: GANConfig, y: np.ndarray, mean: np
 
 
 def train_on_samples(G: torch.nn.Module, cfg: GANConfig, recipe: ClassifierConfig, data: Prepared,
-                     real_accuracy: float, on_epoch=None) -> dict:
-    """:func:`tstr` and :func:`c2st` of generator ``G``, with as many samples per genre as ``data`` has real inputs.
+                     real_accuracy: float, reference: LSTMClassifier, on_epoch=None) -> dict:
+    """:func:`tstr` and two :func:`c2st` judges of generator ``G``, with as many samples per genre as ``data`` has real inputs.
 
     ``data`` is the real data framed by ``recipe`` (the reference's): TSTR trains ``recipe`` on
-    samples for the training part's genres and tests on the real test clips; C2ST learns the real
-    training part against those samples and is scored on the real validation part against fresh
-    samples for its genres. Returns ``{"tstr": ..., "c2st": ...}``.
+    samples for the training part's genres and tests on the real test clips; each C2ST learns the
+    real training part against those samples and is scored on the real validation part against
+    fresh samples for its genres: ``c2st`` on :func:`band_statistics`, ``c2st_embedding`` on the
+    ``reference`` classifier's embedding (it reads the whole segment through the LSTM, and no GAN
+    is trained against it). Returns ``{"tstr": ..., "c2st": ..., "c2st_embedding": ...}``.
     """
     y_train = per_genre_counts(data.train.y.numpy(), data.n_classes)
     y_val = per_genre_counts(data.val.y.numpy(), data.n_classes)
     fake_train = generated_inputs(G, cfg, y_train, data.mean, data.std, cfg.seed + 1)
     fake_val = generated_inputs(G, cfg, y_val, data.mean, data.std, cfg.seed + 2)
+    sets = (data.train.x.numpy(), fake_train, data.val.x.numpy(), fake_val)
     return {"tstr": tstr(recipe, fake_train, y_train, data, real_accuracy, on_epoch),
-            "c2st": c2st(data.train.x.numpy(), fake_train, data.val.x.numpy(), fake_val)}
+            "c2st": c2st(*sets),
+            "c2st_embedding": c2st(*sets, features=lambda x: embeddings(reference, x))}
 
 
 def _summary(d: np.ndarray) -> dict:

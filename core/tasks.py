@@ -386,7 +386,8 @@ def run_gan(run_id: str, progress: Status | None = None, features: FeatureSet | 
             runs.update(run_id, progress={"phase": "tstr", "epoch": epoch, "epochs": ref_cfg.epochs,
                                           "eta_seconds": eta})
 
-        result.update(quality.train_on_samples(G, cfg, ref_cfg, data, ref_info["accuracy"]["value"], tstr_progress))
+        result.update(quality.train_on_samples(G, cfg, ref_cfg, data, ref_info["accuracy"]["value"], reference,
+                                               tstr_progress))
         result["tstr"]["seconds"] = round(time.perf_counter() - started, 2)
         if cfg.model == "paper":
             rescaled = quality.reference_inputs(samples, data.mean, data.std, cfg.scale, rescale=True)

@@ -13,7 +13,7 @@ def test_fields_are_grouped_and_know_when_they_apply():
     assert "hidden_size" in groups["Model"] and "lr" in groups["Optimisation"] and "seed" not in sum(groups.values(), [])
     assert not config.applies(recommended, "first_frames") and config.applies(paper, "first_frames")
     assert config.applies(recommended, "segment_overlap") and not config.applies(paper, "segment_seconds")
-    for model, unused in (("paper", {"segment_seconds", "width", "scale", "ema"}), ("conditional", {"first_frames"})):
+    for model, unused in (("paper", {"segment_seconds", "width", "scale", "ema", "diversity"}), ("conditional", {"first_frames"})):
         gan = config.gan_preset(model)
         assert {f.name for f in config.fields(gan) if not config.applies(gan, f.name)} == unused
     assert config.changes(config.preset("recommended", epochs=5), recommended) == {"epochs": (recommended.epochs, 5)}

@@ -84,8 +84,9 @@ def test_conditional_run_writes_history_checkpoint_samples_and_result(tone_datas
     fd = result["frechet"]
     assert fd["overall"] >= 0 and fd["per_class"] == [None] * 3 and 2 <= fd["n"] <= 3 * 50
     assert fd["ci95"][0] <= fd["ci95"][1] and fd["real_floor_ci95"][0] <= fd["real_floor_ci95"][1]
-    tstr, c2st = result["tstr"], result["c2st"]
+    tstr, c2st, emb = result["tstr"], result["c2st"], result["c2st_embedding"]
     assert {"accuracy", "ci95", "real_accuracy", "ratio"} <= set(tstr) and {"accuracy", "ci95", "n"} <= set(c2st)
+    assert {"accuracy", "ci95", "n"} <= set(emb) and emb["n"] == c2st["n"] and 0 <= emb["accuracy"] <= 1
     assert tstr["n"] == result["reference"]["accuracy"]["n"] and tstr["real_accuracy"] == result["reference"]["accuracy"]["value"]
     assert 0 <= tstr["ci95"][0] <= tstr["accuracy"] <= tstr["ci95"][1] <= 1 and c2st["n"] == 2 * fd["n"]
     assert result["nearest"]["to_train"]["median"] > 0 and "held_out_to_train" in result["nearest"]
@@ -194,3 +195,25 @@ def test_ema_averages_weights_and_keeps_batchnorm_statistics_of_its_own():
     assert not G.training and first.running_mean.mean() > 3.0 and first.momentum == 0.1
     assert gan.augment_settings(gan_preset("paper", seed=3)) == {"split": "paper", "seed": 3, "framing": "first_frames",
                                                                  "first_frames": 174, "time_pool": 1}
+
+
+def test_mode_seeking_term_charges_a_collapsed_generator_and_is_off_by_default():
+    za, zb = torch.zeros(4, 8), torch.ones(4, 8)
+    same = torch.full((4, 5, 6), 0.3)
+    apart = same + torch.linspace(-0.5, 0.5, 6)
+    assert gan.mode_seeking(same, same, za, zb) > 1e4  # one segment for every noise: ≈ 1 / eps
+    assert gan.mode_seeking(same, apart, za, zb) == pytest.approx(1.0 / 0.3, rel=1e-3)  # mean |a − b| = 0.3
+    assert gan_preset("paper").diversity == 0.0 and gan_preset("conditional").diversity > 0
+
+
+def test_discriminator_reads_each_bands_spread_and_change():
+    x = torch.randn(3, 8, 5)
+    stats = gan.band_statistics(x)
+    assert stats.shape == (3, 15)
+    assert torch.allclose(stats[:, 5:10], x.std(dim=1, correction=0)) and torch.allclose(stats[:, 10:], x.diff(dim=1).abs().mean(1))
+    np.testing.assert_allclose(stats.numpy(), quality.band_statistics(x.numpy()), rtol=1e-5, atol=1e-6)
+    D = gan.build_gan(gan_preset("conditional", **TINY), 8, 5, 3)[1]
+    scores = D(x, torch.tensor([0, 1, 2]))
+    assert scores.shape == (3,) and torch.isfinite(scores).all()
+    still = x.mean(dim=1, keepdim=True).expand_as(x)  # the same level in every band, no movement
+    assert not torch.allclose(D(still, torch.tensor([0, 1, 2])), scores)

@@ -49,6 +49,16 @@ def test_c2st_cannot_tell_replayed_training_data_but_spots_a_texture(real):
     assert quality.band_statistics(x["val"]).shape == (len(x["val"]), 3 * MELS)
 
 
+def test_c2st_judges_only_what_its_features_show(real):
+    """A texture with each band's level is invisible to a judge of levels alone and plain to band statistics."""
+    x, _ = real
+    rng = np.random.default_rng(3)
+    fake_train, fake_val = texture(x["train"], rng), texture(x["val"], rng)
+    levels = quality.c2st(x["train"], fake_train, x["val"], fake_val, features=lambda a: a.mean(axis=1))
+    full = quality.c2st(x["train"], fake_train, x["val"], fake_val)
+    assert levels["accuracy"] <= 0.7 and full["accuracy"] >= 0.95
+
+
 @pytest.mark.slow
 def test_tstr_of_replayed_data_matches_real_training_and_noise_is_at_chance(real):
     x, y = real
