@@ -14,7 +14,8 @@ then one ``..._mean`` line per figure over the seeds run:
   no discriminator sees: the check that the first C2ST was not simply trained away);
 - ``paper_gan_tstr_ratio`` and ``paper_gan_c2st`` (no target: expected chance and near 1.0);
 - with ``--data gtzan-mini`` the figures are named ``gtzan_mini_*`` and seeds are the folds of the
-  stratified 5-fold split (``split=fold5``).
+  stratified 5-fold split (``split=fold5``; seeds 5-9 are ``core.splits.REPORT_PARTITION``, where nothing
+  was chosen); without ``../shared/data/gtzan-mini`` one ``gtzan_mini`` line says it was skipped.
 
 Every line carries the 1-minute load average and torch's thread count: on a 2-core machine shared
 with other work, timings can be several times slower than on an idle one.
@@ -101,6 +102,9 @@ def main() -> None:
         os.environ["GENRELAB_DATA_DIR"] = args.data_dir or tmp
         from core.demo import make_demo_dataset
 
+        if args.data == "gtzan-mini" and not GTZAN_MINI.is_dir():
+            emit("gtzan_mini", None, "skipped", note=f"{GTZAN_MINI} not found")
+            return
         root, prefix = ((make_demo_dataset(), "") if args.data == "demo" else (GTZAN_MINI, "gtzan_mini_"))
         split = [] if args.data == "demo" else ["split=fold5"]
         for preset in args.presets.split(","):

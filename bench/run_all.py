@@ -33,7 +33,11 @@ JOBS: dict[str, tuple[str, list[str], list[str] | None]] = {
     "bench_synth": ("bench_synth.py", [], []),
     "bench_inversion": ("bench_inversion.py", ["--threads", "1"], ["--threads", "1", "--repeats", "3"]),
     "bench_classifier": ("bench_classifier.py", [], ["--skip-paper-cv"]),
-    "bench_gan": ("bench_gan.py", [], []),
+    "bench_gan": ("bench_gan.py", [], ["--seeds", "0", "--set", "epochs=2", "--set", "ref_epochs=1"]),
+    # folds of REPORT_PARTITION (seeds 5-9 of split=fold5): the GAN's settings were chosen on the demo set only
+    "bench_gan_gtzan_mini": ("bench_gan.py", ["--data", "gtzan-mini", "--presets", "conditional", "--seeds", "5,6,7,8,9"],
+                             ["--data", "gtzan-mini", "--presets", "conditional", "--seeds", "5", "--set", "epochs=2",
+                              "--set", "ref_epochs=1"]),
     "bench_predict": ("bench_predict.py", [], ["--repeats", "3", "--cold-repeats", "1"]),
     "bench_app": ("bench_app.py", [], []),
     "bench_repro": ("bench_repro.py", ["--epochs", "30"], ["--epochs", "5"]),
@@ -43,6 +47,11 @@ JOBS: dict[str, tuple[str, list[str], list[str] | None]] = {
     "bench_load": ("bench_load.py", [], ["--sessions", "2"]),
     "bench_experiment_demo": ("bench_experiment.py", ["--data", "demo", "--threads", "1"],
                               ["--data", "demo", "--seeds", "3", *QUICK_EXPERIMENT]),
+    # the augmentation lesson in one table: recommended LSTM, +70/genre from the conditional GAN beside its two
+    # controls (the same steps without generated data; as many SpecAugment-masked copies), 5 seeds of the demo set
+    "bench_experiment_controls": ("bench_experiment.py", ["--data", "demo", "--arms", "recommended", "--per-genre",
+                                                          "0,70", "--threads", "1"],
+                                  ["--data", "demo", "--arms", "recommended", "--seeds", "2", *QUICK_EXPERIMENT]),
     "bench_experiment_gtzan_mini": ("bench_experiment.py", ["--data", "gtzan-mini", "--threads", "1", "--set",
                                                             "split=fold5", "--first-seed", "5"],
                                     ["--data", "gtzan-mini", "--set", "split=fold5", "--first-seed", "5",
