@@ -1,7 +1,7 @@
 """Benchmark both GANs over seeds: training time, TSTR, C2ST, Fréchet distance and genre fidelity.
 
 Prints one JSON line per figure and seed, e.g.
-``{"figure": "conditional_gan_tstr_ratio", "value": 0.84, "target": ">= 0.8", "seed": 0, ...}``,
+``{"figure": "conditional_gan_tstr_ratio_seed0", "value": 0.84, "target": ">= 0.8", "seed": 0, ...}``,
 then one ``..._mean`` line per figure over the seeds run:
 
 - ``conditional_gan_train_seconds`` (target <= 300);
@@ -112,7 +112,7 @@ def main() -> None:
             for seed in (int(s) for s in args.seeds.split(",")):
                 out = bench(preset, [*split, *args.set, f"seed={seed}"], root, args.data)
                 for key, (value, info) in figures(out).items():
-                    emit(f"{prefix}{preset}_gan_{key}", value, target=target(preset, key), seed=seed,
+                    emit(f"{prefix}{preset}_gan_{key}_seed{seed}", value, target=target(preset, key), seed=seed,
                          dataset=args.data, split=out["record"]["split_name"], **info)
                     seen.setdefault(key, []).append(value)
             for key, values in seen.items():
