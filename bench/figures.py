@@ -37,12 +37,12 @@ FIGURES: dict[str, tuple[str, str]] = {
                                             "report (expected: chance)"),
     "bench_gan/paper_gan_c2st_mean": ("… C2ST on band statistics, mean over seeds 0–4", "report (expected: ≈ 100 %)"),
     "bench_gan/paper_gan_fidelity_mean": ("… genre fidelity, mean over seeds 0–4", "report (chance: 10 %)"),
-    "bench_gan_gtzan_mini/gtzan_mini_conditional_gan_tstr_ratio_mean": (
+    "bench_gan/gtzan_mini_conditional_gan_tstr_ratio_mean": (
         "conditional GAN on gtzan-mini, TSTR ratio, mean over folds 5–7 (REPORT_PARTITION)", "report"),
-    "bench_gan_gtzan_mini/gtzan_mini_conditional_gan_c2st_mean": ("… C2ST on band statistics, mean over those folds",
+    "bench_gan/gtzan_mini_conditional_gan_c2st_mean": ("… C2ST on band statistics, mean over those folds",
                                                                   "report"),
-    "bench_gan_gtzan_mini/gtzan_mini_conditional_gan_c2st_embedding_mean": ("… C2ST in the judge's embedding", "report"),
-    "bench_gan_gtzan_mini/gtzan_mini_conditional_gan_train_seconds_mean": ("… training, mean over those folds (s)",
+    "bench_gan/gtzan_mini_conditional_gan_c2st_embedding_mean": ("… C2ST in the judge's embedding", "report"),
+    "bench_gan/gtzan_mini_conditional_gan_train_seconds_mean": ("… training, mean over those folds (s)",
                                                                            "report"),
     "bench_predict/warm_predict_30s_seconds": ("prediction of a 30 s clip, warm (s)", "≤ 0.5 s"),
     "bench_predict/cold_predict_30s_seconds": ("prediction, cold in a new process: imports, model load, predict (s)",
@@ -57,7 +57,7 @@ FIGURES: dict[str, tuple[str, str]] = {
                                                 "report"),
 }
 
-STUDY: dict[str, str] = {"bench_experiment_controls/demo_table": "demo set: recommended LSTM, conditional GAN, "
+STUDY: dict[str, str] = {"bench_experiment/demo_controls_table": "demo set: recommended LSTM, conditional GAN, "
                                                                   "controls"}
 """The study's table: ``bench_experiment`` table figure → its column in README, e.g.
 ``"bench_experiment/demo_table": "demo set"`` and ``"bench_experiment/gtzan-mini_table": "gtzan-mini"``

@@ -109,7 +109,7 @@ def render_study(results: dict, study: dict[str, str] = STUDY) -> str:
         lines.append(f"| {cell} | " + " | ".join(
             "–" if r is None else f"{_pct(r['mean'])} ({_range(r['lo'], r['hi'])}; {r['interval']})"
             if r["lo"] is not None else f"{_pct(r['mean'])} ({r['interval']})" for r in row) + " |")
-    lines.append(f"| **difference to the same seed's baseline** (Holm over {m} comparison{'s' if m != 1 else ''}) |"
+    lines.append(f"| **paired differences, the same seeds** (Holm over {m} comparison{'s' if m != 1 else ''}) |"
                  + " |" * len(tables))
     for cell in dict.fromkeys(d["cell"] for _, d in diffs):
         texts = []
