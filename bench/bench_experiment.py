@@ -62,6 +62,7 @@ def run_grid(name: str, root: Path, args) -> None:
     cells = len(experiment.cells(plan))
     reduced = {"seeds": plan["seeds"], "epochs": args.epochs or "preset", "gan_epochs": args.gan_epochs or "preset",
                "per_genre": list(plan["per_genre"])}
+    name = args.name or name
     emit(f"{name}_grid_wall_seconds", round(wall, 1), "", cells=cells, seconds_per_cell=round(wall / cells, 2),
          threads=torch.get_num_threads(), overrides=list(plan["set"]), **reduced)
     emit(f"{name}_table", compact(result), "", **reduced)
@@ -81,6 +82,8 @@ def main() -> None:
     parser.add_argument("--gan-set", action="append", help="extra GAN override key=value")
     parser.add_argument("--data", choices=("demo", "gtzan-mini", "both"), default="demo")
     parser.add_argument("--threads", type=int, help="torch threads (default: torch's own choice)")
+    parser.add_argument("--name", help="name the figures <name>_table and <name>_grid_wall_seconds (default: the "
+                                       "dataset's), so two grids on one dataset keep apart in results.json")
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)

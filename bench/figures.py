@@ -25,7 +25,25 @@ FIGURES: dict[str, tuple[str, str]] = {
     "bench_inversion/speedup_vs_librosa": ("… speed-up over librosa's mel_to_audio", "≥ 20×"),
     "bench_inversion/spectral_convergence_ratio_ours_over_librosa": ("… spectral convergence, ours / librosa's",
                                                                      "≤ 1.1"),
-    "bench_gan/paper_gan_fidelity": ("paper GAN genre fidelity", "report (chance: 10 %)"),
+    "bench_gan/conditional_gan_train_seconds_mean": ("conditional GAN, training on the demo set (100 epochs), mean "
+                                                     "over seeds 0–4 (s)", "≤ 300 s"),
+    "bench_gan/conditional_gan_tstr_ratio_mean": ("… TSTR: accuracy trained on its samples only / trained on real "
+                                                  "clips, mean over seeds 0–4", "≥ 0.8"),
+    "bench_gan/conditional_gan_c2st_mean": ("… C2ST on band statistics: real vs generated told apart, mean over "
+                                            "seeds 0–4", "≤ 75 %"),
+    "bench_gan/conditional_gan_c2st_embedding_mean": ("… C2ST in the judge's embedding (no discriminator sees it), "
+                                                      "mean over seeds 0–4", "report"),
+    "bench_gan/paper_gan_tstr_ratio_mean": ("paper GAN (the study's), TSTR ratio, mean over seeds 0–4",
+                                            "report (expected: chance)"),
+    "bench_gan/paper_gan_c2st_mean": ("… C2ST on band statistics, mean over seeds 0–4", "report (expected: ≈ 100 %)"),
+    "bench_gan/paper_gan_fidelity_mean": ("… genre fidelity, mean over seeds 0–4", "report (chance: 10 %)"),
+    "bench_gan/gtzan_mini_conditional_gan_tstr_ratio_mean": (
+        "conditional GAN on gtzan-mini, TSTR ratio, mean over folds 5–7 (REPORT_PARTITION)", "report"),
+    "bench_gan/gtzan_mini_conditional_gan_c2st_mean": ("… C2ST on band statistics, mean over those folds",
+                                                                  "report"),
+    "bench_gan/gtzan_mini_conditional_gan_c2st_embedding_mean": ("… C2ST in the judge's embedding", "report"),
+    "bench_gan/gtzan_mini_conditional_gan_train_seconds_mean": ("… training, mean over those folds (s)",
+                                                                           "report"),
     "bench_predict/warm_predict_30s_seconds": ("prediction of a 30 s clip, warm (s)", "≤ 0.5 s"),
     "bench_predict/cold_predict_30s_seconds": ("prediction, cold in a new process: imports, model load, predict (s)",
                                                "≤ 3 s"),
@@ -39,7 +57,8 @@ FIGURES: dict[str, tuple[str, str]] = {
                                                 "report"),
 }
 
-STUDY: dict[str, str] = {}
+STUDY: dict[str, str] = {"bench_experiment/demo_controls_table": "demo set: recommended LSTM, conditional GAN, "
+                                                                  "controls"}
 """The study's table: ``bench_experiment`` table figure → its column in README, e.g.
 ``"bench_experiment/demo_table": "demo set"`` and ``"bench_experiment/gtzan-mini_table": "gtzan-mini"``
 once ``run_all.py --only bench_experiment_demo,bench_experiment_gtzan_mini`` has produced them. While it is

@@ -109,7 +109,7 @@ def render_study(results: dict, study: dict[str, str] = STUDY) -> str:
         lines.append(f"| {cell} | " + " | ".join(
             "–" if r is None else f"{_pct(r['mean'])} ({_range(r['lo'], r['hi'])}; {r['interval']})"
             if r["lo"] is not None else f"{_pct(r['mean'])} ({r['interval']})" for r in row) + " |")
-    lines.append(f"| **difference to the same seed's baseline** (Holm over {m} comparison{'s' if m != 1 else ''}) |"
+    lines.append(f"| **paired differences, the same seeds** (Holm over {m} comparison{'s' if m != 1 else ''}) |"
                  + " |" * len(tables))
     for cell in dict.fromkeys(d["cell"] for _, d in diffs):
         texts = []
@@ -124,7 +124,8 @@ def render_study(results: dict, study: dict[str, str] = STUDY) -> str:
             if d["lo"] is not None:
                 text += f" [{100 * d['lo']:+.1f}, {100 * d['hi']:+.1f}]"
             verdict = experiment.verdict(d, m)
-            texts.append(f"{text}: **{verdict}**" if "helped" in verdict or "hurt" in verdict else f"{text}: {verdict}")
+            shown = any(word in verdict for word in ("helped", "hurt", "better than", "worse than"))
+            texts.append(f"{text}: **{verdict}**" if shown else f"{text}: {verdict}")
         lines.append(f"| {cell} | " + " | ".join(texts) + " |")
     sources = [f"{name}: {tables[name]['measured_on']} ({provenance(results[key])})" for key, name in study.items()]
     return "\n".join(lines) + "\n\n" + "\n".join(f"- {s}" for s in sources)

@@ -310,6 +310,10 @@ def recalibrate_batchnorm(G: nn.Module, y: torch.Tensor, z_dim: int, seed: int, 
     return G.eval()
 
 
+class IncompatibleCheckpoint(RuntimeError):
+    """A saved training state whose networks differ from the ones this version of GenreLab builds."""
+
+
 EpochCallback = Callable[[int, dict, nn.Module, nn.Module], None]
 
 
@@ -329,7 +333,8 @@ def fit(cfg: GANConfig, x: np.ndarray, y: np.ndarray, n_classes: int, on_epoch: 
     every epoch and may raise to stop training; an epoch whose loss is NaN or infinite raises
     :class:`core.train.Diverged` first. ``checkpoint(state)`` runs just before ``on_epoch`` with
     everything needed to carry on (both networks, the averaged generator, both optimisers, random
-    states, history); passing such a ``state`` back as ``resume`` continues after its epoch.
+    states, history); passing such a ``state`` back as ``resume`` continues after its epoch, and a
+    state whose networks do not fit these raises :class:`IncompatibleCheckpoint`.
     """
     torch.manual_seed(cfg.seed)
     gen = torch.Generator().manual_seed(cfg.seed)
@@ -343,9 +348,13 @@ def fit(cfg: GANConfig, x: np.ndarray, y: np.ndarray, n_classes: int, on_epoch: 
     n = len(xs)
     history: list[dict] = []
     if resume is not None:
-        G.load_state_dict(resume["generator"])
-        G_avg.load_state_dict(resume["averaged"])
-        D.load_state_dict(resume["discriminator"])
+        try:
+            G.load_state_dict(resume["generator"])
+            G_avg.load_state_dict(resume["averaged"])
+            D.load_state_dict(resume["discriminator"])
+        except RuntimeError as err:
+            raise IncompatibleCheckpoint("this run was saved by a version of GenreLab whose GAN has other layers, so "
+                                         "it cannot carry on: train it again") from err
         opt_g.load_state_dict(resume["opt_g"])
         opt_d.load_state_dict(resume["opt_d"])
         torch.set_rng_state(resume["rng"])

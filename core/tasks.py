@@ -311,7 +311,7 @@ def run_gan(run_id: str, progress: Status | None = None, features: FeatureSet | 
     :mod:`core.progress`), ``epoch`` and ``epochs``; a cancel request stops
     after the current epoch with status ``cancelled``, measuring the last finished GAN epoch.
     """
-    with runs.running(run_id, plain_errors=(Diverged,), device=str(device())) as run:
+    with runs.running(run_id, plain_errors=(Diverged, gan.IncompatibleCheckpoint), device=str(device())) as run:
         cfg = from_dict(GANConfig, run.record["config"])
         ref_cfg = gan.data_config(cfg)
         fcfg = FeatureConfig()

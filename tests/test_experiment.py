@@ -244,6 +244,7 @@ def test_real_gan_cells_on_tones(tone_dataset):
     assert inputs["masked-2"] == inputs["2"] == inputs["0"] + 3 * 2 and inputs["steps-2"] == inputs["0"]
     (quality,) = result["gan_quality"]
     assert quality["gan"] == "paper" and 0 <= quality["c2st"] <= 1 and quality["real"] > 0
+    assert 0 <= quality["c2st_embedding"] <= 1
     assert "TSTR" in experiment.table_markdown(result, "t")
     gan, child = runs.load(record["gans"]["paper/0"]), runs.load(record["cells"]["paper/2/0"])
     assert gan["split"]["train"] == child["split"]["train"] and child["augment"]["gan_run"] == gan["id"]

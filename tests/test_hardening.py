@@ -447,3 +447,30 @@ def test_gan_run_resumes_from_its_last_checkpoint(tone_dataset):
     assert [h["epoch"] for h in runs.history(cut)] == [1, 2, 3]
     assert [h["g_loss"] for h in runs.history(cut)] == pytest.approx([h["g_loss"] for h in runs.history(whole)])
     assert "train_state" not in runs.load_tensors(runs.run_path(cut) / "model.pt")
+
+
+@pytest.mark.slow
+def test_gan_run_saved_by_an_older_gan_fails_plainly_on_resume(tone_dataset):
+    """A run interrupted before an upgrade changed the discriminator's layers says so, and is never half-loaded."""
+    from core import jobs
+    from core.config import gan_preset
+
+    cfg = gan_preset("conditional", epochs=3, batch_size=8, ref_epochs=1, z_dim=16, width=8, segment_seconds=1.0,
+                     split="stratified")
+    cut = tasks.submit_gan(cfg, tone_dataset, "tones")
+
+    def die_after_first_gan_epoch(p):
+        if p["phase"] == "gan" and p["epoch"] == 1:
+            raise SystemExit("killed")
+
+    with pytest.raises(SystemExit):
+        tasks.run_gan(cut, progress=die_after_first_gan_epoch)
+    saved = runs.load_tensors(runs.run_path(cut) / "checkpoint.pt")
+    state = saved["train_state"]["discriminator"]
+    saved["train_state"]["discriminator"] = {k: v for k, v in state.items() if not k.startswith("stats.")}
+    runs.save_tensors(cut, "checkpoint", saved)
+    jobs.resume(cut, start_worker=False)
+    jobs.work(idle_exit=0.1)
+    record = runs.load(cut)
+    assert record["status"] == "failed" and record["error"].startswith("this run was saved by a version of GenreLab")
+    assert not (runs.run_path(cut) / "model.pt").exists()
