@@ -423,16 +423,14 @@ def test_a_nan_in_a_shared_link_is_ignored_with_a_warning(tone_dataset, monkeypa
     assert any(f"{field}=nan is not a finite number" in w.value for w in at.warning)
 
 
-@pytest.mark.slow
-def test_gan_run_resumes_from_its_last_checkpoint(tone_dataset):
-    from core import jobs
+TINY_GAN = dict(epochs=3, batch_size=8, ref_epochs=1, z_dim=16, width=8, segment_seconds=1.0, split="stratified")
+
+
+def gan_run_killed_after_its_first_epoch(root) -> str:
+    """A conditional GAN run (:data:`TINY_GAN`) whose process died after its first GAN epoch: status interrupted."""
     from core.config import gan_preset
 
-    cfg = gan_preset("conditional", epochs=3, batch_size=8, ref_epochs=1, z_dim=16, width=8, segment_seconds=1.0,
-                     split="stratified")
-    whole = tasks.submit_gan(cfg, tone_dataset, "tones")
-    tasks.run_gan(whole)
-    cut = tasks.submit_gan(cfg, tone_dataset, "tones")
+    cut = tasks.submit_gan(gan_preset("conditional", **TINY_GAN), root, "tones")
 
     def die_after_first_gan_epoch(p):
         if p["phase"] == "gan" and p["epoch"] == 1:
@@ -441,6 +439,17 @@ def test_gan_run_resumes_from_its_last_checkpoint(tone_dataset):
     with pytest.raises(SystemExit):
         tasks.run_gan(cut, progress=die_after_first_gan_epoch)
     assert runs.load(cut)["status"] == "interrupted"
+    return cut
+
+
+@pytest.mark.slow
+def test_gan_run_resumes_from_its_last_checkpoint(tone_dataset):
+    from core import jobs
+    from core.config import gan_preset
+
+    whole = tasks.submit_gan(gan_preset("conditional", **TINY_GAN), tone_dataset, "tones")
+    tasks.run_gan(whole)
+    cut = gan_run_killed_after_its_first_epoch(tone_dataset)
     jobs.resume(cut, start_worker=False)
     jobs.work(idle_exit=0.1)
     assert runs.load(cut)["status"] == "done"
@@ -453,18 +462,8 @@ def test_gan_run_resumes_from_its_last_checkpoint(tone_dataset):
 def test_gan_run_saved_by_an_older_gan_fails_plainly_on_resume(tone_dataset):
     """A run interrupted before an upgrade changed the discriminator's layers says so, and is never half-loaded."""
     from core import jobs
-    from core.config import gan_preset
 
-    cfg = gan_preset("conditional", epochs=3, batch_size=8, ref_epochs=1, z_dim=16, width=8, segment_seconds=1.0,
-                     split="stratified")
-    cut = tasks.submit_gan(cfg, tone_dataset, "tones")
-
-    def die_after_first_gan_epoch(p):
-        if p["phase"] == "gan" and p["epoch"] == 1:
-            raise SystemExit("killed")
-
-    with pytest.raises(SystemExit):
-        tasks.run_gan(cut, progress=die_after_first_gan_epoch)
+    cut = gan_run_killed_after_its_first_epoch(tone_dataset)
     saved = runs.load_tensors(runs.run_path(cut) / "checkpoint.pt")
     state = saved["train_state"]["discriminator"]
     saved["train_state"]["discriminator"] = {k: v for k, v in state.items() if not k.startswith("stats.")}
