@@ -51,7 +51,6 @@ JOBS: dict[str, tuple[str, list[str], list[str] | None]] = {
                               ["--data", "demo", "--seeds", "3", *QUICK_EXPERIMENT]),
     # the augmentation lesson in one table: recommended LSTM, +70/genre from the conditional GAN beside its two
     # controls (the same steps without generated data; as many SpecAugment-masked copies), 3 seeds of the demo set
-    # (about 6 minutes a seed on two idle cores)
     "bench_experiment_controls": ("bench_experiment.py", ["--data", "demo", "--name", "demo_controls", "--arms",
                                                           "recommended", "--per-genre", "0,70", "--seeds", "3"],
                                   ["--data", "demo", "--name", "demo_controls", "--arms", "recommended", "--seeds", "2",
