@@ -30,7 +30,7 @@ from .store import read_json, write_json
 PAPER_EPOCHS = 20
 """Epochs of the lesson's paper LSTM (the study's 120 take about 6x as long; its curve has flattened by 20)."""
 GAN_EPOCHS = 20
-"""Epochs of the lesson's conditional GAN: a fifth of the preset's 100, so the whole lesson fits in five minutes."""
+"""Epochs of the lesson's conditional GAN: a fifth of the preset's 100, to keep the lesson within five minutes."""
 PER_GENRE = 70
 """Generated samples per genre in the augmented run: the study's +700 over 10 genres."""
 
