@@ -75,10 +75,12 @@ def test_gan_gallery_plays_a_generated_sample(page, browser_env):
         el.muted = true;
         await el.play();
         await new Promise((ok) => setTimeout(ok, 300));
-        return {src: el.currentSrc, error: el.error, duration: el.duration, time: el.currentTime, paused: el.paused};
+        return {src: el.currentSrc, error: el.error, duration: el.duration, time: el.currentTime, paused: el.paused,
+                ended: el.ended};
     }""")
     assert "/media/" in state["src"] and state["error"] is None
-    assert state["duration"] > 0.5 and state["time"] > 0 and not state["paused"]
+    # a one-second sample may play to its end before a busy machine's 300 ms timer fires
+    assert state["duration"] > 0.5 and state["time"] > 0 and (not state["paused"] or state["ended"])
 
 
 def train_in_server_data(browser_env, *settings: str) -> str:
