@@ -210,8 +210,8 @@ def test_discriminator_reads_each_bands_spread_and_change():
     x = torch.randn(3, 8, 5)
     stats = gan.band_statistics(x)
     assert stats.shape == (3, 15)
-    assert torch.allclose(stats[:, 5:10], x.std(dim=1, correction=0)) and torch.allclose(stats[:, 10:], x.diff(dim=1).abs().mean(1))
-    np.testing.assert_allclose(stats.numpy(), quality.band_statistics(x.numpy()), rtol=1e-5, atol=1e-6)
+    assert torch.allclose(stats[:, :5], x.mean(dim=1)) and torch.allclose(stats[:, 5:10], x.std(dim=1, correction=0))
+    assert torch.allclose(stats[:, 10:], x.diff(dim=1).abs().mean(1))
     D = gan.build_gan(gan_preset("conditional", **TINY), 8, 5, 3)[1]
     scores = D(x, torch.tensor([0, 1, 2]))
     assert scores.shape == (3,) and torch.isfinite(scores).all()
