@@ -12,13 +12,12 @@ import os
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 from playwright.sync_api import expect, sync_playwright
 
-from common import emit
+from common import emit, scratch_dir
 
 REPO = Path(__file__).resolve().parent.parent
 PAGES = [("Dataset", "Dataset"), ("Train", "Train a genre classifier"), ("GAN", "GAN"), ("Compare", "Compare runs"),
@@ -26,7 +25,7 @@ PAGES = [("Dataset", "Dataset"), ("Train", "Train a genre classifier"), ("GAN", 
 
 
 def main() -> None:
-    env = {**os.environ, "GENRELAB_DATA_DIR": tempfile.mkdtemp(prefix="genrelab-bench-")}
+    env = {**os.environ, "GENRELAB_DATA_DIR": scratch_dir()}
     subprocess.run([sys.executable, "-m", "core", "demo"], cwd=REPO, env=env, check=True, capture_output=True)
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

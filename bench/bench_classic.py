@@ -17,13 +17,13 @@ import argparse
 import itertools
 import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
-os.environ.setdefault("GENRELAB_DATA_DIR", tempfile.mkdtemp(prefix="genrelab-bench-"))
+from common import emit, scratch_dir  # noqa: E402
+os.environ.setdefault("GENRELAB_DATA_DIR", scratch_dir())
 
 import numpy as np  # noqa: E402
 
@@ -32,7 +32,6 @@ from core.config import preset  # noqa: E402
 from core.datasets import list_clips  # noqa: E402
 from core.extract import load_summaries  # noqa: E402
 from core.splits import REPORT_PARTITION, SELECT_PARTITION, kfold_splits, make_split  # noqa: E402
-from common import emit  # noqa: E402
 
 DATA = REPO.parent / "shared" / "data"
 

@@ -11,13 +11,13 @@ paper preset is 120 epochs a fold); what was shrunk is printed with the figure.
 import argparse
 import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
-os.environ.setdefault("GENRELAB_DATA_DIR", tempfile.mkdtemp(prefix="genrelab-bench-"))
+from common import emit, scratch_dir  # noqa: E402
+os.environ.setdefault("GENRELAB_DATA_DIR", scratch_dir())
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
@@ -28,7 +28,6 @@ from core.extract import load_features  # noqa: E402
 from core.splits import REPORT_PARTITION, kfold_splits, stratified_split  # noqa: E402
 from core.demo import make_demo_dataset  # noqa: E402
 from core.train import fit, predict_clips, prepare  # noqa: E402
-from common import emit  # noqa: E402
 
 GTZAN_MINI = REPO.parent / "shared" / "data" / "gtzan-mini"
 

@@ -9,18 +9,17 @@ with a note where it is absent.
 
 import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
-os.environ["GENRELAB_DATA_DIR"] = tempfile.mkdtemp(prefix="genrelab-bench-")
+from common import emit, scratch_dir  # noqa: E402
+os.environ["GENRELAB_DATA_DIR"] = scratch_dir()
 
 from core.extract import compute_logmel, load_features  # noqa: E402
 from core.config import FeatureConfig  # noqa: E402
 from core.demo import make_demo_dataset  # noqa: E402
-from common import emit  # noqa: E402
 
 GTZAN_MINI = REPO.parent / "shared" / "data" / "gtzan-mini"
 

@@ -28,16 +28,15 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-os.environ.setdefault("GENRELAB_DATA_DIR", tempfile.mkdtemp(prefix="genrelab-bench-"))
+from common import emit, scratch_dir  # noqa: E402
+os.environ.setdefault("GENRELAB_DATA_DIR", scratch_dir())
 
 import numpy as np  # noqa: E402
-from common import emit  # noqa: E402
 import torch  # noqa: E402
 
 from core import generalise, predict, runs, tasks  # noqa: E402

@@ -15,10 +15,9 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
-from common import emit
+from common import emit, scratch_dir
 
 REPO = Path(__file__).resolve().parent.parent
 ONE_RUN = """
@@ -37,7 +36,7 @@ def main() -> None:
     parser.add_argument("--repo", action="append", help="checkout(s) to time (default: this one)")
     parser.add_argument("--repeat", type=int, default=3, help="fresh processes per checkout (default 3)")
     args = parser.parse_args()
-    env = {**os.environ, "GENRELAB_DATA_DIR": tempfile.mkdtemp(prefix="genrelab-home-")}
+    env = {**os.environ, "GENRELAB_DATA_DIR": scratch_dir("genrelab-home-")}
     subprocess.run([sys.executable, "-m", "core", "demo"], cwd=REPO, env=env, check=True, capture_output=True)
     repos = [Path(r).resolve() for r in args.repo or [REPO]]
     times: dict[Path, list[dict]] = {r: [] for r in repos}

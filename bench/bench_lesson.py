@@ -18,20 +18,19 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from common import emit  # noqa: E402
+from common import emit, scratch_dir  # noqa: E402
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", help="data folder to use (default: a new temporary one)")
     args = parser.parse_args()
-    os.environ["GENRELAB_DATA_DIR"] = args.data_dir or tempfile.mkdtemp(prefix="genrelab-lesson-")
+    os.environ["GENRELAB_DATA_DIR"] = args.data_dir or scratch_dir("genrelab-lesson-")
     from core import jobs, lesson, runs
     from core.demo import make_demo_dataset
 

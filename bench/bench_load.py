@@ -13,7 +13,6 @@ import os
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -71,7 +70,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sessions", type=int, default=8)
     args = parser.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="genrelab-load-"))
+    from common import emit, scratch_dir  # bench/ is on sys.path when this runs as a script (tests import hold_sessions only)
+
+    work = Path(scratch_dir("genrelab-load-"))
     env = {**os.environ, "GENRELAB_DATA_DIR": str(work / "data"), "GENRELAB_DATASETS": f"tones={write_tones(work / 'tones')}"}
     os.environ.update(env)
     with socket.socket() as s:
@@ -99,8 +100,6 @@ def main() -> None:
             browser.close()
     finally:
         server.terminate()
-    from common import emit  # bench/ is on sys.path when this runs as a script (tests import hold_sessions only)
-
     done = sum(r["status"] == "done" for r in out["runs"])
     emit(f"load_{args.sessions}_sessions_render_seconds", round(out["render_seconds"], 1), "< 60")
     emit(f"load_{args.sessions}_sessions_jobs_seconds", round(out["jobs_seconds"], 1), runs_done=done,

@@ -17,16 +17,15 @@ import argparse
 import heapq
 import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
-os.environ.setdefault("GENRELAB_DATA_DIR", tempfile.mkdtemp(prefix="genrelab-bench-"))
+import common  # noqa: E402  (bench/ is on sys.path when a script in it runs)
+os.environ.setdefault("GENRELAB_DATA_DIR", common.scratch_dir())
 os.environ["RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"] = "0"  # a one-node Ray on 127.0.0.1
 
-import common  # noqa: E402  (bench/ is on sys.path when a script in it runs)
 import torch  # noqa: E402
 
 from core import cluster, config, experiment, runs, tasks  # noqa: E402

@@ -4,14 +4,18 @@
     emit("demo_generation_seconds", 6.6, "<= 30", clips=200)
 
 prints ``{"figure": ..., "value": ..., "target": ..., "load_average": <1-min load>, "torch_threads": <n>,
-...extra}``. ``bench/run_all.py`` collects these lines into ``bench/results.json``.
+...extra}``. ``bench/run_all.py`` collects these lines into ``bench/results.json``. ``scratch_dir()`` is a
+temporary folder (a bench's data folder) removed when the script exits.
 """
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
+import shutil
 import sys
+import tempfile
 
 
 def emit(figure: str, value, target: str = "", **extra) -> dict:
@@ -28,3 +32,13 @@ def emit(figure: str, value, target: str = "", **extra) -> dict:
     line.update(extra)
     print(json.dumps(line), flush=True)
     return line
+
+
+def scratch_dir(prefix: str = "genrelab-bench-") -> str:
+    """A new temporary folder, removed with everything in it when the script exits.
+
+    A bench's data folder holds its runs and feature cache (up to GBs); left behind, they filled /tmp.
+    """
+    path = tempfile.mkdtemp(prefix=prefix)
+    atexit.register(shutil.rmtree, path, ignore_errors=True)
+    return path
