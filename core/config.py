@@ -332,9 +332,12 @@ GAN_PRESETS: dict[str, dict[str, Any]] = {
     # 64. Chosen on the demo set, seed 0 (2 s an epoch on 2 idle cores): the band statistics and the mode-seeking
     # term (diversity 1) took its band-statistics C2ST from 99 % to 88-89 % at 60 epochs (either alone: 95-97 %);
     # 100 epochs 86 %; 2-D convolutions, noise inputs, minibatch std, EMA 0.999, batch 64, a generator without
-    # BatchNorm, diversity 3 and width 128 did no better or cost too much time.
+    # BatchNorm, diversity 3 and width 128 did no better or cost too much time. Diversity 0.5 then raised the TSTR
+    # ratio on seeds 0 and 1 (0.85 and 0.89, against 0.68 and 0.78 with 1) at a like C2ST; matching each genre's
+    # band statistics in the generator's loss lowered that C2ST without raising TSTR (training to the judge), and
+    # 130 epochs, a decaying learning rate or an auxiliary genre head did no better.
     "conditional": dict(model="conditional", segment_seconds=3.0, z_dim=64, width=64, scale=3.0, epochs=100,
-                        batch_size=32, lr_g=2e-4, lr_d=2e-4, beta1=0.0, beta2=0.9, ema=0.995, diversity=1.0,
+                        batch_size=32, lr_g=2e-4, lr_d=2e-4, beta1=0.0, beta2=0.9, ema=0.995, diversity=0.5,
                         split="stratified"),
 }
 
