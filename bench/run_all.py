@@ -54,9 +54,9 @@ JOBS: dict[str, tuple[str, list[str], list[str] | None]] = {
     "bench_experiment_demo": ("bench_experiment.py", ["--data", "demo", "--threads", "1"],
                               ["--data", "demo", "--seeds", "3", *QUICK_EXPERIMENT]),
     # the augmentation lesson in one table: recommended LSTM, +70/genre from the conditional GAN beside its two
-    # controls (the same steps without generated data; as many SpecAugment-masked copies), 3 seeds of the demo set
+    # controls (the same steps without generated data; as many SpecAugment-masked copies), 5 seeds of the demo set
     "bench_experiment_controls": ("bench_experiment.py", ["--data", "demo", "--name", "demo_controls", "--arms",
-                                                          "recommended", "--per-genre", "0,70", "--seeds", "3"],
+                                                          "recommended", "--per-genre", "0,70", "--seeds", "5"],
                                   ["--data", "demo", "--name", "demo_controls", "--arms", "recommended", "--seeds", "2",
                                    *QUICK_EXPERIMENT]),
     "bench_experiment_gtzan_mini": ("bench_experiment.py", ["--data", "gtzan-mini", "--threads", "1", "--set",
