@@ -5,7 +5,7 @@ from pathlib import Path
 import numpy as np
 import streamlit as st
 
-from core import charts, config, gan, inversion, runs, tasks
+from core import charts, config, gan, gan_samples, inversion, runs, tasks
 from core.config import FeatureConfig, GANConfig
 from app_pages.common import (config_widgets, dataset_selector, features, job_progress, keep_open, manage_run,
                               measured_on, preset_picker, reopen_picker, settings_form, start_button)
@@ -75,15 +75,15 @@ def snapshots(run_id: str) -> tuple[list[int], np.ndarray]:
 
 @st.cache_data(max_entries=64, show_spinner="Generating and inverting samples…")
 def generated(run_id: str, genre: int, n: int, seed: int) -> list[tuple[np.ndarray, bytes | None]]:
-    samples = gan.samples_from(*runs.load_generator(run_id), n, seed=seed)
-    mels = [m for m, y in zip(gan.to_db(samples), samples.y) if y == genre]
+    samples = gan_samples.samples_from(*runs.load_generator(run_id), n, seed=seed)
+    mels = [m for m, y in zip(gan_samples.to_db(samples), samples.y) if y == genre]
     return list(zip(mels, inversion.listenable(mels, SR)))
 
 
 @st.cache_data(max_entries=64, show_spinner="Inverting real clips…")
 def real(run_id: str, genre: int, n: int, _fs, _train: tuple[int, ...],
          _cfg: GANConfig) -> list[tuple[np.ndarray, bytes | None]]:
-    mels = gan.real_examples(_fs.mels, _fs.y, list(_train), _cfg, genre, n)
+    mels = gan_samples.real_examples(_fs.mels, _fs.y, list(_train), _cfg, genre, n)
     return list(zip(mels, inversion.listenable(mels, SR)))
 
 
@@ -265,7 +265,7 @@ def augment_progress(ids: list[str]) -> None:
 
 
 def augment_view(record: dict, cfg: GANConfig) -> None:
-    fixed = gan.augment_settings(cfg)
+    fixed = gan_samples.augment_settings(cfg)
     st.caption(f"The classifier uses the GAN's split ({cfg.split}) and seed ({cfg.seed}), so the generated samples "
                "come only from its own training clips"
                + (f"; the paper GAN's samples only fit the study's framing (first {cfg.first_frames} frames, "

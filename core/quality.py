@@ -38,7 +38,8 @@ from sklearn.preprocessing import StandardScaler
 from . import evaluate, gan, gan_metrics
 from .config import ClassifierConfig, GANConfig
 from .features import normalise
-from .gan import Samples, from_unit, paper_to_db, sample
+from .gan import from_unit, paper_to_db, sample
+from .gan_samples import Samples
 from .models import LSTMClassifier
 from .train import Part, Prepared, fit, predict_clips, predict_segments
 

@@ -14,7 +14,7 @@ from typing import Callable
 import numpy as np
 import torch
 
-from . import classic, evaluate, gan, generalise, jobs, predict, quality, runs
+from . import classic, evaluate, gan, gan_samples, generalise, jobs, predict, quality, runs
 from .config import (MAX_PER_GENRE, ClassicConfig, ClassifierConfig, ConfigError, FeatureConfig, GANConfig,
                      classifier_config, from_dict, to_dict)
 from .datasets import list_clips
@@ -198,7 +198,7 @@ def prepare_data(fs: FeatureSet, split: Split, cfg: ClassifierConfig, fcfg: Feat
     The GAN must have learnt from exactly this classifier's training clips (same dataset, split and
     seed), otherwise its samples could carry validation or test clips into training. Conditional
     samples are dB log-mels and enter :func:`core.train.prepare` like real clips; paper samples are
-    appended as they left the generator, as in the study (see :func:`core.gan.samples_from`).
+    appended as they left the generator, as in the study (see :func:`core.gan_samples.samples_from`).
     """
     if not augment:
         return prepare(fs.mels, fs.y, split, cfg, fcfg, n_classes=len(fs.labels))
@@ -212,7 +212,7 @@ def prepare_data(fs: FeatureSet, split: Split, cfg: ClassifierConfig, fcfg: Feat
         raise ValueError(f"GAN run {source['name']!r} learnt from other training clips than this classifier "
                          f"({source.get('split_name', '?')} vs {split.name}): "
                          "train the GAN with the same split and seed")
-    samples = gan.samples_from(*runs.load_generator(augment["gan_run"]), int(augment["per_genre"]), seed=cfg.seed)
+    samples = gan_samples.samples_from(*runs.load_generator(augment["gan_run"]), int(augment["per_genre"]), seed=cfg.seed)
     if samples.mels is not None:
         return prepare(fs.mels, fs.y, split, cfg, fcfg, n_classes=len(fs.labels), extra=(samples.mels, samples.y))
     data = prepare(fs.mels, fs.y, split, cfg, fcfg, n_classes=len(fs.labels))
@@ -243,7 +243,7 @@ def submit_augmentation(cfg: ClassifierConfig, gan_run: str, per_genre: int, pre
     The baseline is the newest unaugmented run with exactly ``cfg`` on that dataset
     (:func:`core.runs.baseline_for`, queued and running ones included), or a new one. The augmented
     run adds ``per_genre`` samples per genre from ``gan_run`` (see :func:`submit_augmented`); ``cfg``
-    must share the GAN's split and seed (:func:`core.gan.augment_settings`). Returns the ids
+    must share the GAN's split and seed (:func:`core.gan_samples.augment_settings`). Returns the ids
     ``(baseline, augmented)``; with ``enqueue`` the new runs are handed to the background worker.
     """
     data = runs.load(gan_run)["dataset"]
@@ -348,7 +348,7 @@ def run_gan(run_id: str, progress: Status | None = None, features: FeatureSet | 
             started = time.perf_counter()
 
             def on_epoch(epoch: int, metrics: dict, G, D) -> None:
-                snap = gan.Samples(gan.sample(G, tracked, cfg.z_dim, cfg.seed), tracked, None, cfg.model)
+                snap = gan_samples.Samples(gan.sample(G, tracked, cfg.z_dim, cfg.seed), tracked, None, cfg.model)
                 pred = quality.predictions(reference, quality.reference_inputs(snap, data.mean, data.std, cfg.scale))
                 history.append({**metrics, "fidelity": float(np.mean(pred == tracked))})
                 runs.write_json(folder / "history.json", history)
@@ -372,7 +372,7 @@ def run_gan(run_id: str, progress: Status | None = None, features: FeatureSet | 
         runs.update(run_id, progress=measuring)
         if progress:
             progress(measuring)
-        samples = gan.samples_from(G, saved, QUALITY_PER_GENRE, cfg.seed)
+        samples = gan_samples.samples_from(G, saved, QUALITY_PER_GENRE, cfg.seed)
         gen = quality.reference_inputs(samples, data.mean, data.std, cfg.scale)
         result = {"model": cfg.model, "labels": list(fs.labels), "epoch": saved["epoch"],
                   "per_genre": QUALITY_PER_GENRE, "reference": ref_info,

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import torch
 
-from core import gan, quality, runs, tasks
+from core import gan, gan_samples, quality, runs, tasks
 from core.config import FeatureConfig, gan_preset, preset
 from core.extract import load_features
 from core.features import fit_normaliser, model_inputs, normalise
@@ -93,7 +93,7 @@ def test_conditional_run_writes_history_checkpoint_samples_and_result(tone_datas
     assert len(result["real_fidelity"]["per_class"]) == 3
     assert -1 <= result["ranges"]["generated"][0] and result["ranges"]["generated"][1] <= 1
 
-    samples = gan.samples_from(*runs.load_generator(run_id), per_genre=5)
+    samples = gan_samples.samples_from(*runs.load_generator(run_id), per_genre=5)
     assert np.array_equal(samples.y, np.repeat([0, 1, 2], 5)) and len(samples.mels) == 15
     assert samples.mels[0].shape == (128, 40) and samples.mels[0].min() < -20  # back in dB
 
@@ -138,7 +138,7 @@ def test_paper_gan_run_reports_chance_level_labels(tone_dataset):
     assert result["model"] == "paper" and "fidelity_rescaled" in result
     assert result["ranges"]["real"][0] < -20 and result["ranges"]["real"][1] == 0.0
     assert -1 <= result["ranges"]["generated"][0] and result["ranges"]["generated"][1] <= 1
-    samples = gan.samples_from(*runs.load_generator(run_id), per_genre=2)
+    samples = gan_samples.samples_from(*runs.load_generator(run_id), per_genre=2)
     assert samples.mels is None and samples.x.shape == (6, 40, 128) and samples.y.tolist() == [0, 0, 1, 1, 2, 2]
 
 
@@ -193,7 +193,7 @@ def test_ema_averages_weights_and_keeps_batchnorm_statistics_of_its_own():
     gan.recalibrate_batchnorm(G, torch.arange(3).repeat(20), 16, seed=0, batch_size=8)
     first = next(m for m in G.modules() if isinstance(m, torch.nn.modules.batchnorm._BatchNorm))
     assert not G.training and first.running_mean.mean() > 3.0 and first.momentum == 0.1
-    assert gan.augment_settings(gan_preset("paper", seed=3)) == {"split": "paper", "seed": 3, "framing": "first_frames",
+    assert gan_samples.augment_settings(gan_preset("paper", seed=3)) == {"split": "paper", "seed": 3, "framing": "first_frames",
                                                                  "first_frames": 174, "time_pool": 1}
 
 
