@@ -58,7 +58,7 @@ FIGURES: dict[str, tuple[str, str]] = {
 }
 
 STUDY: dict[str, str] = {"bench_experiment/demo_controls_table": "demo set: recommended LSTM, conditional GAN, "
-                                                                  "controls (3 seeds)"}
+                                                                  "controls (5 seeds)"}
 """The study's table: ``bench_experiment`` table figure → its column in README, e.g.
 ``"bench_experiment/demo_table": "demo set"`` and ``"bench_experiment/gtzan-mini_table": "gtzan-mini"``
 once ``run_all.py --only bench_experiment_demo,bench_experiment_gtzan_mini`` has produced them. While it is
