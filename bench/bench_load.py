@@ -70,7 +70,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sessions", type=int, default=8)
     args = parser.parse_args()
-    from common import emit, scratch_dir  # bench/ is on sys.path when this runs as a script (tests import hold_sessions only)
+    from common import emit, scratch_dir  # on sys.path when run as a script (tests import hold_sessions only)
 
     work = Path(scratch_dir("genrelab-load-"))
     env = {**os.environ, "GENRELAB_DATA_DIR": str(work / "data"), "GENRELAB_DATASETS": f"tones={write_tones(work / 'tones')}"}
