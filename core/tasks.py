@@ -212,7 +212,8 @@ def prepare_data(fs: FeatureSet, split: Split, cfg: ClassifierConfig, fcfg: Feat
         raise ValueError(f"GAN run {source['name']!r} learnt from other training clips than this classifier "
                          f"({source.get('split_name', '?')} vs {split.name}): "
                          "train the GAN with the same split and seed")
-    samples = gan_samples.samples_from(*runs.load_generator(augment["gan_run"]), int(augment["per_genre"]), seed=cfg.seed)
+    samples = gan_samples.samples_from(*runs.load_generator(augment["gan_run"]), int(augment["per_genre"]),
+                                       seed=cfg.seed)
     if samples.mels is not None:
         return prepare(fs.mels, fs.y, split, cfg, fcfg, n_classes=len(fs.labels), extra=(samples.mels, samples.y))
     data = prepare(fs.mels, fs.y, split, cfg, fcfg, n_classes=len(fs.labels))
