@@ -38,7 +38,7 @@ FIGURES: dict[str, tuple[str, str]] = {
     "bench_gan/paper_gan_c2st_mean": ("… C2ST on band statistics, mean over seeds 0–4", "report (expected: ≈ 100 %)"),
     "bench_gan/paper_gan_fidelity_mean": ("… genre fidelity, mean over seeds 0–4", "report (chance: 10 %)"),
     "bench_gan/gtzan_mini_conditional_gan_tstr_ratio_mean": (
-        "conditional GAN on gtzan-mini, TSTR ratio, mean over folds 5–7 (REPORT_PARTITION)", "report"),
+        "conditional GAN on gtzan-mini, TSTR ratio, mean over folds 5–9 (REPORT_PARTITION)", "report"),
     "bench_gan/gtzan_mini_conditional_gan_c2st_mean": ("… C2ST on band statistics, mean over those folds",
                                                                   "report"),
     "bench_gan/gtzan_mini_conditional_gan_c2st_embedding_mean": ("… C2ST in the judge's embedding", "report"),
