@@ -140,7 +140,11 @@ def gallery_view(record: dict, cfg: GANConfig, result: dict) -> None:
                f"({inversion.LISTENING_RMS_DB:g} dB RMS): log-mels in dB re the clip maximum (the paper GAN's and "
                "its real examples) would otherwise play tens of dB quieter than the conditional GAN's, a difference "
                "of level, not of content.")
-    fake = generated(record["id"], genre, n, cfg.seed)
+    try:
+        fake = generated(record["id"], genre, n, cfg.seed)
+    except gan.IncompatibleCheckpoint as err:
+        st.error(f"The gallery cannot show this run: {err}.")
+        return
     true = real(record["id"], genre, n, fs, tuple(record["split"]["train"]), cfg)
     mels = [m for m, _ in fake + true]
     bounds = (min(float(m.min()) for m in mels), max(float(m.max()) for m in mels))

@@ -311,7 +311,10 @@ def recalibrate_batchnorm(G: nn.Module, y: torch.Tensor, z_dim: int, seed: int, 
 
 
 class IncompatibleCheckpoint(RuntimeError):
-    """A saved training state whose networks differ from the ones this version of GenreLab builds."""
+    """Saved GAN weights whose networks differ from the ones this version of GenreLab builds (an older run)."""
+
+
+OLDER_GAN = "this run was saved by a version of GenreLab whose GAN has other layers"
 
 
 EpochCallback = Callable[[int, dict, nn.Module, nn.Module], None]
@@ -353,8 +356,7 @@ def fit(cfg: GANConfig, x: np.ndarray, y: np.ndarray, n_classes: int, on_epoch: 
             G_avg.load_state_dict(resume["averaged"])
             D.load_state_dict(resume["discriminator"])
         except RuntimeError as err:
-            raise IncompatibleCheckpoint("this run was saved by a version of GenreLab whose GAN has other layers, so "
-                                         "it cannot carry on: train it again") from err
+            raise IncompatibleCheckpoint(f"{OLDER_GAN}, so it cannot carry on: train it again") from err
         opt_g.load_state_dict(resume["opt_g"])
         opt_d.load_state_dict(resume["opt_d"])
         torch.set_rng_state(resume["rng"])

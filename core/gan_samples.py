@@ -15,7 +15,8 @@ from torch import nn
 
 from .config import FeatureConfig, GANConfig, from_dict
 from .features import model_inputs, seconds_to_frames
-from .gan import assigned_labels, build_gan, data_config, paper_inputs, paper_to_db, sample, to_mels
+from .gan import (OLDER_GAN, IncompatibleCheckpoint, assigned_labels, build_gan, data_config, paper_inputs, paper_to_db,
+                  sample, to_mels)
 
 
 @dataclass
@@ -35,10 +36,16 @@ class Samples:
 
 def generator_from(saved: dict) -> nn.Module:
     """The generator a saved GAN checkpoint describes (``config``, ``steps``, ``n_mels``, ``labels``,
-    ``state_dict``), with its weights loaded, in eval mode."""
+    ``state_dict``), with its weights loaded, in eval mode.
+
+    Raises :class:`core.gan.IncompatibleCheckpoint` when the weights do not fit the generator this
+    version builds (a run saved before its layers changed)."""
     cfg = from_dict(GANConfig, saved["config"])
     G, _ = build_gan(cfg, saved["steps"], saved["n_mels"], len(saved["labels"]))
-    G.load_state_dict(saved["state_dict"])
+    try:
+        G.load_state_dict(saved["state_dict"])
+    except RuntimeError as err:
+        raise IncompatibleCheckpoint(f"{OLDER_GAN}, so no samples can be drawn from it: train it again") from err
     return G.eval()
 
 

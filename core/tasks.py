@@ -93,7 +93,7 @@ def run_classifier(run_id: str, progress: Status | None = None, features: Featur
     """
     if isinstance(classifier_config(runs.load(run_id)["config"]), ClassicConfig):
         return run_classic(run_id, progress)
-    with runs.running(run_id, plain_errors=(Diverged,), device=str(device())) as run:
+    with runs.running(run_id, plain_errors=(Diverged, gan.IncompatibleCheckpoint), device=str(device())) as run:
         cfg = from_dict(ClassifierConfig, run.record["config"])
         fcfg = FeatureConfig()
         saved = resume_state(run_id)

@@ -4,7 +4,7 @@ from urllib.parse import parse_qs
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core import jobs, runs, tasks
+from core import config, gan, gan_samples, jobs, runs, tasks
 from core.config import gan_preset
 
 pytestmark = pytest.mark.slow  # trains a GAN and drives the page (AppTest)
@@ -129,3 +129,23 @@ def test_start_queues_a_gan_job(tones_app, no_worker):
     assert run["status"] == "queued" and run["config"]["epochs"] == 2 and run["config"]["model"] == "conditional"
     assert jobs.pending() == [run["id"]]
     assert any("Waiting" in str(p.proto.text) or "Starting" in str(p.proto.text) for p in at.get("progress"))
+
+
+def test_a_run_saved_by_an_older_gan_says_so_and_keeps_its_numbers(tones_app, tone_dataset, no_worker):
+    run_id = finished_gan(tone_dataset, "conditional")
+    saved = runs.load_tensors(runs.run_path(run_id) / "model.pt")
+    saved["state_dict"] = {f"older.{k}": v for k, v in saved["state_dict"].items()}  # layers this version lacks
+    runs.save_tensors(run_id, "model", saved)
+    at = open_run(tones_app, run_id, "conditional")
+    assert not at.exception
+    assert any("The gallery cannot show this run" in e.value and "whose GAN has other layers" in e.value
+               for e in at.error)
+    assert "Trained on samples only" in {m.label for m in at.metric}  # the measured numbers stay readable
+
+    cfg = config.preset("recommended", **gan_samples.augment_settings(gan_preset("conditional", **TINY)),
+                        epochs=1, hidden_size=16, num_layers=1, segment_seconds=1.0, batch_size=8)
+    _, augmented = tasks.submit_augmentation(cfg, run_id, 5)
+    with pytest.raises(gan.IncompatibleCheckpoint):
+        tasks.run_classifier(augmented)
+    record = runs.load(augmented)
+    assert record["status"] == "failed" and record["error"].startswith("this run was saved by a version of GenreLab")
