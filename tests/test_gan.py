@@ -1,3 +1,5 @@
+import dataclasses
+
 import numpy as np
 import pytest
 import torch
@@ -217,3 +219,14 @@ def test_discriminator_reads_each_bands_spread_and_change():
     assert scores.shape == (3,) and torch.isfinite(scores).all()
     still = x.mean(dim=1, keepdim=True).expand_as(x)  # the same level in every band, no movement
     assert not torch.allclose(D(still, torch.tensor([0, 1, 2])), scores)
+
+
+def test_resuming_a_state_with_other_layers_names_the_older_version():
+    cfg = gan_preset("conditional", **{**TINY, "epochs": 1})
+    x = np.random.default_rng(0).uniform(-1, 1, (8, 16, 12)).astype(np.float32)
+    y = np.repeat(np.arange(2), 4)
+    states: list[dict] = []
+    gan.fit(cfg, x, y, 2, checkpoint=states.append)
+    older = {**states[-1], "generator": {f"older.{k}": v for k, v in states[-1]["generator"].items()}}
+    with pytest.raises(gan.IncompatibleCheckpoint, match="other layers, so it cannot carry on"):
+        gan.fit(dataclasses.replace(cfg, epochs=2), x, y, 2, resume=older)
