@@ -63,3 +63,11 @@ STUDY: dict[str, str] = {"bench_experiment/demo_controls_table": "demo set: reco
 ``"bench_experiment/demo_table": "demo set"`` and ``"bench_experiment/gtzan-mini_table": "gtzan-mini"``
 once ``run_all.py --only bench_experiment_demo,bench_experiment_gtzan_mini`` has produced them. While it is
 empty, README's study section says that no run under the current statistics exists yet."""
+
+GAN_SEEDS: dict[str, tuple[str, tuple[int, ...]]] = {
+    "conditional": ("bench_gan/conditional_gan", (0, 1, 2, 3, 4)),
+    "paper": ("bench_gan/paper_gan", (0, 1, 2, 3, 4)),
+    "conditional, gtzan-mini fold": ("bench_gan/gtzan_mini_conditional_gan", (5, 6, 7, 8, 9)),
+}
+"""README's per-seed GAN table: row label → (``bench_gan`` figure stem, seeds); one row per seed, each cell
+from the ``<stem>_<measure>_seed<s>`` figures :func:`readme_figures.render_gan` reads."""

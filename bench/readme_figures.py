@@ -6,7 +6,8 @@
 The figures table sits between ``<!-- figures:start -->`` and ``<!-- figures:end -->``: one row per
 entry of :data:`figures.FIGURES`, in that order. The study's table sits between ``<!-- study:start -->``
 and ``<!-- study:end -->``, built from ``bench_experiment``'s table figures (:data:`figures.STUDY`), with
-the p-values of every comparison it shows adjusted together (Holm). A catalogued figure missing from
+the p-values of every comparison it shows adjusted together (Holm). The GAN section's per-seed table sits
+between ``<!-- gan:start -->`` and ``<!-- gan:end -->`` (:data:`figures.GAN_SEEDS`). A catalogued figure missing from
 results.json is an error that names it: README never shows a number that no command produced. Text
 outside the markers is left byte for byte; running it twice changes nothing.
 """
@@ -25,7 +26,7 @@ BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH.parent))
 
 from core import evaluate, experiment  # noqa: E402
-from figures import FIGURES, STUDY  # noqa: E402
+from figures import FIGURES, GAN_SEEDS, STUDY  # noqa: E402
 
 README = BENCH.parent / "README.md"
 RESULTS = BENCH / "results.json"
@@ -39,8 +40,12 @@ def _pct(x: float) -> str:
     return f"{100 * x:.1f} %"
 
 
+def _span(lo: float, hi: float) -> str:
+    return f"{100 * lo:.1f}–{100 * hi:.1f}"
+
+
 def _range(lo: float, hi: float) -> str:
-    return f"{100 * lo:.1f}–{100 * hi:.1f} %"
+    return f"{_span(lo, hi)} %"
 
 
 def render_value(entry: dict) -> str:
@@ -132,6 +137,33 @@ def render_study(results: dict, study: dict[str, str] = STUDY) -> str:
     return "\n".join(lines) + "\n\n" + "\n".join(f"- {s}" for s in sources)
 
 
+GAN_MEASURES = ("tstr_ratio", "c2st", "c2st_embedding", "train_seconds", "fidelity", "frechet")
+
+
+def gan_row(label: str, seed: int, f: dict[str, dict]) -> str:
+    """One GAN run's row: ``f`` maps each of :data:`GAN_MEASURES` to its ``bench_gan`` figure entry."""
+    t, c = f["tstr_ratio"], f["c2st"]
+    ratio = "–" if t["value"] is None else f"**{t['value']:.2f}**"
+    return (f"| {label} | {seed} | {_pct(t['tstr_accuracy'])} [{_span(*t['tstr_ci95'])}] / "
+            f"{_pct(t['real_accuracy'])} = {ratio} | **{_pct(c['value'])}** [{_span(*c['ci95'])}] | "
+            f"{_pct(f['c2st_embedding']['value'])} | {f['train_seconds']['value']:.0f} s (load "
+            f"{f['train_seconds']['load_average']}) | {100 * f['fidelity']['value']:.0f} % vs "
+            f"{100 * f['fidelity']['judge_on_real_segments']:.0f} % | {f['frechet']['value']:.1f} vs "
+            f"{f['frechet']['real_floor']:.1f} |")
+
+
+def render_gan(results: dict, rows: dict[str, tuple[str, tuple[int, ...]]] = GAN_SEEDS) -> str:
+    """The GAN section's table: one row per GAN run of ``bench_gan``, in the order of ``rows``."""
+    keys = {(label, seed): {m: f"{stem}_{m}_seed{seed}" for m in GAN_MEASURES}
+            for label, (stem, seeds) in rows.items() for seed in seeds}
+    _require(results, [k for row in keys.values() for k in row.values()])
+    head = ["| GAN | seed | TSTR: samples only [95 %] / real = ratio (≥ 0.8) | C2ST, band statistics (≤ 75 %) | "
+            "C2ST, embedding | training (≤ 300 s) | fidelity vs the judge on real segments | Fréchet vs real floor "
+            "(the same n on each side) |", "|---|---|---|---|---|---|---|---|"]
+    return "\n".join(head + [gan_row(label, seed, {m: results[k] for m, k in row.items()})
+                             for (label, seed), row in keys.items()])
+
+
 def replace_between(text: str, name: str, body: str) -> str:
     """``text`` with everything between ``<!-- name:start -->`` and ``<!-- name:end -->`` replaced by ``body``."""
     start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
@@ -142,9 +174,11 @@ def replace_between(text: str, name: str, body: str) -> str:
     return f"{head}{start}\n{body}\n{end}{tail}"
 
 
-def update(text: str, results: dict, catalog: dict = FIGURES, study: dict = STUDY) -> str:
-    """README text with both generated tables rewritten from ``results``."""
+def update(text: str, results: dict, catalog: dict = FIGURES, study: dict = STUDY,
+           gan: dict = GAN_SEEDS) -> str:
+    """README text with its generated tables rewritten from ``results``."""
     text = replace_between(text, "figures", render_figures(results, catalog))
+    text = replace_between(text, "gan", render_gan(results, gan))
     return replace_between(text, "study", render_study(results, study))
 
 

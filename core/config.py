@@ -335,7 +335,9 @@ GAN_PRESETS: dict[str, dict[str, Any]] = {
     # BatchNorm, diversity 3 and width 128 did no better or cost too much time. Diversity 0.5 then raised the TSTR
     # ratio on seeds 0 and 1 (0.85 and 0.89, against 0.68 and 0.78 with 1) at a like C2ST; matching each genre's
     # band statistics in the generator's loss lowered that C2ST without raising TSTR (training to the judge), and
-    # 130 epochs, a decaying learning rate or an auxiliary genre head did no better.
+    # 130 epochs, a decaying learning rate or an auxiliary genre head did no better. Nor did (seeds 0 and 1, one
+    # thread) transposed convolutions in the generator, a Fourier path for its activations, or keeping the epoch
+    # whose samples a C2ST within the training clips (half against half) told apart least often.
     "conditional": dict(model="conditional", segment_seconds=3.0, z_dim=64, width=64, scale=3.0, epochs=100,
                         batch_size=32, lr_g=2e-4, lr_d=2e-4, beta1=0.0, beta2=0.9, ema=0.995, diversity=0.5,
                         split="stratified"),

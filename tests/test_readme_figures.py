@@ -21,7 +21,14 @@ TABLE = {"measured_on": "demo; seeds 0–1", "comparisons": 1,
          "differences": [{"cell": "paper LSTM + 70/genre from the paper GAN", "seeds": 2, "unit": "seeds",
                           "clips": None, "mean": 0.05, "lo": -0.1, "hi": 0.2, "p_value": 0.2, "p_holm": 0.2,
                           "test": "paired t over 2 seeds", "verdict": "x"}]}
+GAN = {"conditional": ("bench_gan/conditional_gan", (0,))}
+GAN_RUN = {"tstr_ratio": {"value": 0.786, "tstr_accuracy": 0.733, "tstr_ci95": [0.556, 0.858], "real_accuracy": 0.933},
+           "c2st": {"value": 0.884, "ci95": [0.848, 0.913]}, "c2st_embedding": {"value": 0.954},
+           "train_seconds": {"value": 213.0, "load_average": 2.12},
+           "fidelity": {"value": 0.678, "judge_on_real_segments": 0.833},
+           "frechet": {"value": 91.44, "real_floor": 38.97}}
 README = ("# Title\n\nBefore.\n\n<!-- figures:start -->\nold table\n<!-- figures:end -->\n\nBetween.\n"
+          "<!-- gan:start -->\n<!-- gan:end -->\n"
           "<!-- study:start -->\n<!-- study:end -->\nAfter.\n")
 
 
@@ -29,13 +36,14 @@ def results(**changes):
     out = {"bench_a/speed": {"value": 0.25, **STAMP},
            "bench_b/accuracy": {"value": {"value": 0.76, "lo": 0.668, "hi": 0.833, "correct": 76, "n": 100}, **STAMP,
                                 "quick": True, "args": ["--folds", "1"]},
-           "bench_experiment/demo_table": {"value": TABLE, **STAMP}}
+           "bench_experiment/demo_table": {"value": TABLE, **STAMP},
+           **{f"bench_gan/conditional_gan_{m}_seed0": {**STAMP, **v} for m, v in GAN_RUN.items()}}
     out.update(changes)
     return out
 
 
 def test_tables_render_every_catalogued_figure_and_leave_the_rest_alone():
-    text = readme_figures.update(README, results(), CATALOG, STUDY)
+    text = readme_figures.update(README, results(), CATALOG, STUDY, GAN)
     assert text.startswith("# Title\n\nBefore.\n\n<!-- figures:start -->\n| figure (script)")
     assert text.endswith("<!-- study:end -->\nAfter.\n") and "\n\nBetween.\n" in text and "old table" not in text
     assert "| speed of a (s) (`bench_a`) | ≤ 1 s | **0.25** | 2026-12-01 00:00 UTC, `abc1234`, load 1.5 |" in text
@@ -46,26 +54,26 @@ def test_tables_render_every_catalogued_figure_and_leave_the_rest_alone():
 
 
 def test_round_trip_and_idempotent():
-    once = readme_figures.update(README, results(), CATALOG, STUDY)
-    assert readme_figures.update(once, results(), CATALOG, STUDY) == once
-    changed = readme_figures.update(once, results(**{"bench_a/speed": {"value": 0.5, **STAMP}}), CATALOG, STUDY)
+    once = readme_figures.update(README, results(), CATALOG, STUDY, GAN)
+    assert readme_figures.update(once, results(), CATALOG, STUDY, GAN) == once
+    changed = readme_figures.update(once, results(**{"bench_a/speed": {"value": 0.5, **STAMP}}), CATALOG, STUDY, GAN)
     assert "**0.5**" in changed and "**0.25**" not in changed
-    assert readme_figures.update(changed, results(), CATALOG, STUDY) == once  # back again, byte for byte
+    assert readme_figures.update(changed, results(), CATALOG, STUDY, GAN) == once  # back again, byte for byte
 
 
 def test_no_study_listed_says_so_instead_of_showing_numbers():
-    text = readme_figures.update(README, results(), CATALOG, {})
+    text = readme_figures.update(README, results(), CATALOG, {}, GAN)
     assert "Not regenerated under the current statistics yet" in text
-    assert readme_figures.update(text, results(), CATALOG, {}) == text
+    assert readme_figures.update(text, results(), CATALOG, {}, GAN) == text
 
 
 def test_missing_figure_or_markers_fail_loudly():
     incomplete = results()
     del incomplete["bench_b/accuracy"]
     with pytest.raises(readme_figures.MissingFigures, match="bench_b/accuracy"):
-        readme_figures.update(README, incomplete, CATALOG, STUDY)
+        readme_figures.update(README, incomplete, CATALOG, STUDY, GAN)
     with pytest.raises(ValueError, match="figures:start"):
-        readme_figures.update(README.replace("<!-- figures:end -->", ""), results(), CATALOG, STUDY)
+        readme_figures.update(README.replace("<!-- figures:end -->", ""), results(), CATALOG, STUDY, GAN)
 
 
 def test_study_table_adjusts_over_every_comparison_it_shows():
@@ -95,3 +103,13 @@ def test_readme_is_what_results_json_says():
     text = readme.read_text()
     assert readme_figures.update(text, json.loads((BENCH / "results.json").read_text())) == text, (
         "README.md's generated tables are out of date: run python bench/readme_figures.py")
+
+
+def test_the_gan_table_has_one_row_per_seed_from_its_figures():
+    text = readme_figures.update(README, results(), CATALOG, STUDY, GAN)
+    assert ("| conditional | 0 | 73.3 % [55.6–85.8] / 93.3 % = **0.79** | **88.4 %** [84.8–91.3] | 95.4 % | "
+            "213 s (load 2.12) | 68 % vs 83 % | 91.4 vs 39.0 |") in text
+    gone = results()
+    del gone["bench_gan/conditional_gan_c2st_seed0"]
+    with pytest.raises(readme_figures.MissingFigures, match="conditional_gan_c2st_seed0"):
+        readme_figures.update(README, gone, CATALOG, STUDY, GAN)
