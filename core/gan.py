@@ -265,13 +265,19 @@ def _g_loss(model: str, fake: torch.Tensor) -> torch.Tensor:
 
 
 def mode_seeking(a: torch.Tensor, b: torch.Tensor, za: torch.Tensor, zb: torch.Tensor, eps: float = 1e-5) -> torch.Tensor:
-    """Mode-seeking term (Mao et al., 2019): ``mean|zₐ − z_b| / mean|a − b|``, small when samples differ.
+    """Mode-seeking term (Mao et al., 2019) on the segments' movement: ``mean|zₐ − z_b| / mean|d − d̄|``,
+    small when samples differ, with ``d = a − b`` and ``d̄`` its mean over time.
 
-    ``a`` and ``b`` are samples for the same genres from noises ``za`` and ``zb`` (batch, z_dim).
-    A generator that maps different noise to the same segment (mode collapse: every sample of a
-    genre alike, with too little spread between them) pays for it.
+    ``a`` and ``b`` (batch, steps, n_mels) are samples for the same genres from noises ``za`` and
+    ``zb`` (batch, z_dim). A generator that maps different noise to the same time structure (mode
+    collapse: every sample of a genre alike) pays for it. Only how each band moves around its own
+    level counts: on whole segments the cheapest way to differ is each band's level, and the term
+    spread the samples' spectral envelopes far wider than real segments' (standard deviation of a
+    band's level across a genre's segments: 0.88 against 0.55 normalised units on the demo set, seed
+    0; 0.60 when only the movement counts), which gave them away.
     """
-    return 1.0 / ((a - b).abs().mean() / (za - zb).abs().mean() + eps)
+    d = a - b
+    return 1.0 / ((d - d.mean(dim=1, keepdim=True)).abs().mean() / (za - zb).abs().mean() + eps)
 
 
 @torch.no_grad()
