@@ -221,6 +221,9 @@ def test_discriminator_reads_each_bands_spread_and_change():
     assert scores.shape == (3,) and torch.isfinite(scores).all()
     still = x.mean(dim=1, keepdim=True).expand_as(x)  # the same level in every band, no movement
     assert not torch.allclose(D(still, torch.tensor([0, 1, 2])), scores)
+    D.standardise_on(x)  # fit calls this with the real training inputs
+    assert torch.allclose(D.stats_mean, stats.mean(dim=0)) and torch.allclose(D.stats_std, stats.std(dim=0) + 1e-3)
+    assert not torch.allclose(D(x, torch.tensor([0, 1, 2])), scores)  # the branch now reads standardised statistics
 
 
 def test_resuming_a_state_with_other_layers_names_the_older_version():
