@@ -226,6 +226,14 @@ def test_discriminator_reads_each_bands_spread_and_change():
     assert not torch.allclose(D(x, torch.tensor([0, 1, 2])), scores)  # the branch now reads standardised statistics
 
 
+def test_fit_standardises_the_band_statistics_on_the_real_training_inputs():
+    x = np.random.default_rng(0).uniform(-1, 1, (8, 16, 12)).astype(np.float32)
+    _, D, _ = gan.fit(gan_preset("conditional", **{**TINY, "epochs": 1}), x, np.repeat(np.arange(2), 4), 2)
+    stats = gan.band_statistics(torch.from_numpy(x))
+    assert torch.allclose(D.stats_mean, stats.mean(dim=0)) and torch.allclose(D.stats_std, stats.std(dim=0) + 1e-3)
+    assert "stats_mean" in D.state_dict()  # saved in the checkpoint, so a resumed run reads them the same way
+
+
 def test_resuming_a_state_with_other_layers_names_the_older_version():
     cfg = gan_preset("conditional", **{**TINY, "epochs": 1})
     x = np.random.default_rng(0).uniform(-1, 1, (8, 16, 12)).astype(np.float32)
