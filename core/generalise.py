@@ -10,6 +10,9 @@ and scores the answers against the folder names:
   listed and left out; a dataset sharing no genre raises :class:`LabelError`.
 - Files that cannot be decoded are skipped with their reason, like the scan report's
   (:class:`core.datasets.Skipped`).
+- Clips that are copies of the run's own (the same content digest, :func:`core.extract.file_digest`, as a
+  clip of its training, validation or test part) are counted and left out (:func:`own_clips`); a dataset
+  holding nothing else is refused, so a copy of the training data is never reported as another collection.
 - The result holds the accuracy with its Wilson interval, per-genre recall and the confusion matrix
   (rows: the shared true genres; columns: every genre the model knows), from :mod:`core.evaluate`,
   and a sentence setting it against the run's own test accuracy.
@@ -30,7 +33,7 @@ import numpy as np
 
 from . import evaluate, predict, runs
 from .audio import AudioError
-from .datasets import Clip, Skipped, list_clips
+from .datasets import Clip, DatasetError, Skipped, list_clips
 from .extract import file_digest, fingerprint
 
 Progress = Callable[[int, int], None]
@@ -38,7 +41,11 @@ CHUNK = 16  # clips decoded and then classified together by one thread
 
 
 class LabelError(ValueError):
-    """Genre names that cannot be matched to a model's; ``str(err)`` is fit to show a user."""
+    """A dataset a model cannot be checked on (no genre in common, no usable clip, only the run's own clips);
+    ``str(err)`` is fit to show a user."""
+
+
+PART_NAMES = {"train": "training", "val": "validation", "test": "test"}
 
 
 def label_key(name: str) -> str:
@@ -211,10 +218,23 @@ def sentence(result: dict) -> str:
     text = (f"{head} {pct(result['accuracy'])} of {result['n']} clips from another collection "
             f"({result['dataset']['name']}; 95 % CI {100 * lo:.0f}–{pct(hi)}), where always answering its most "
             f"common genre would score {pct(common)}.")
-    if result.get("same_as_training"):
-        text += (" But this is the very dataset the run was trained on: its training clips are among these, so "
-                 "this is no check on music it never met.")
-    return text
+    return text + overlap_sentence(result.get("overlap"))
+
+
+def overlap_sentence(overlap: dict | None) -> str:
+    """How many clips were copies of the run's own and left out, in words ('' when none was)."""
+    if overlap is None:
+        return (" Whether these clips include the run's own could not be checked: the run kept no list of its clips "
+                "and its training folder can no longer be read.")
+    if not overlap["clips"]:
+        return ""
+    if "train" in overlap:
+        parts = ", ".join(f"{overlap[p]} {PART_NAMES[p]}" for p in PART_NAMES if overlap[p])
+        whose = f"clips this run learnt from or was measured on ({parts})"
+    else:
+        whose = "clips of the folder this run was trained on (which part of its split is not recorded)"
+    return (f" {overlap['clips']} of the dataset's clips are copies of {whose}: they were left out, and the "
+            "figures are on the other clips only.")
 
 
 def describe(result: dict) -> str:
@@ -227,8 +247,38 @@ def describe(result: dict) -> str:
     acc = evaluate.format_accuracy({"value": result["accuracy"], "lo": lo, "hi": hi, "correct": result["correct"],
                                     "n": result["n"]})
     used, skipped = len(result["labels_used"]), len(result["labels_skipped"])
+    copies = (result.get("overlap") or {}).get("clips", 0)
     return (f"{acc} on {result['dataset']['name']} (fingerprint {result['dataset']['fingerprint']}): every clip of "
-            f"its {used} genre{'s' * (used != 1)} the model knows, {skipped} left out.")
+            f"its {used} genre{'s' * (used != 1)} the model knows, {skipped} left out"
+            + (f"; {copies} cop{'ies' if copies != 1 else 'y'} of the run's own clips left out." if copies else "."))
+
+
+def own_clips(run_id: str, record: dict) -> dict[str, set[str]] | None:
+    """Content digests of the clips run ``run_id`` learnt from or was measured on, by part of its split.
+
+    From the run's ``clips.json`` (:func:`core.runs.clips`); for a run made before runs kept it, every clip
+    of its training folder as it is now, under ``"folder"``; None when that folder cannot be read either.
+    """
+    saved = runs.clips(run_id)
+    if saved is not None:
+        return {part: set(digests) for part, digests in saved.items()}
+    try:
+        listing = list_clips(record.get("dataset", {}).get("root", ""))
+        return {"folder": {file_digest(c.path) for c in listing.clips}}
+    except (DatasetError, OSError):
+        return None
+
+
+def overlap(digests: list[str], own: dict[str, set[str]] | None) -> tuple[dict | None, list[bool]]:
+    """How many of the clips with content ``digests`` are the run's own (``own``, from :func:`own_clips`), per
+    part, and which are: ``({"clips": n, "train": a, "val": b, "test": c} or {"clips": n}, [is own, ...])``;
+    ``(None, all False)`` when ``own`` is unknown. A clip in two parts counts once in ``clips``."""
+    if own is None:
+        return None, [False] * len(digests)
+    mine = set().union(*own.values())
+    is_own = [d in mine for d in digests]
+    counts = {part: sum(d in own[part] for d in digests) for part in own if part != "folder"}
+    return {"clips": sum(is_own), **counts}, is_own
 
 
 def check(run_id: str, root: str | Path, name: str, mapping: dict[str, str] | None = None,
@@ -251,34 +301,39 @@ def check(run_id: str, root: str | Path, name: str, mapping: dict[str, str] | No
     dict
         The keys of :func:`scores`, plus ``run``, ``dataset`` (``name``, ``fingerprint``, ``n_clips``),
         ``labels_used`` (dataset genre → model genre), ``labels_skipped``, ``skipped`` (files, with reasons),
-        ``test_accuracy`` (the run's own, or None), ``trained_on``, ``same_as_training`` (the dataset's content
-        is the one the run was trained on), ``seconds``, ``checked`` (a timestamp)
-        and ``sentence``.
+        ``test_accuracy`` (the run's own, or None), ``trained_on``, ``overlap`` (:func:`overlap`'s counts of the
+        clips that are copies of the run's own, left out of every figure; None when unknown), ``seconds``,
+        ``checked`` (a timestamp) and ``sentence``.
 
     Raises
     ------
     core.datasets.DatasetError, LabelError, core.runs.RunError
+        LabelError also when every clip to check is a copy of one of the run's own.
     """
     started = time.perf_counter()
     predictor = predict.load_model(run_id)
     listing = list_clips(root)
     match = match_labels(listing.labels, predictor.labels, mapping)
-    clips = [c for c in listing.clips if c.label in match.used]
+    record, own = runs.load(run_id), runs.result(run_id)
+    digests = [file_digest(c.path) for c in listing.clips]
+    copies, is_own = overlap(digests, own_clips(run_id, record))
+    clips = [c for c, mine in zip(listing.clips, is_own) if c.label in match.used and not mine]
+    if not clips:
+        raise LabelError(f"every clip of the genres {name} shares with the model is a copy of a clip this run learnt "
+                         "from or was measured on: a check on them says nothing about music it never met")
     probs, kept, unusable = hear_and_classify(clips, listing.root, predictor, progress, workers)
     if not kept:
         raise LabelError(f"none of the {len(clips)} clips of the shared genres could be decoded "
                          f"({unusable[0].reason})")
     y_true = np.array([predictor.labels.index(match.used[clips[i].label]) for i in kept])
-    record, own = runs.load(run_id), runs.result(run_id)
     result = {"run": run_id,
               "dataset": {"name": name, "n_clips": len(listing.clips), "fingerprint": fingerprint(
-                  [c.key for c in listing.clips], [file_digest(c.path) for c in listing.clips])},
+                  [c.key for c in listing.clips], digests)},
               **scores(y_true, probs.argmax(1), predictor.labels),
               "labels_used": match.used, "labels_skipped": list(match.skipped),
               "skipped": [{"path": s.path, "reason": s.reason} for s in [*listing.skipped, *unusable]],
               "test_accuracy": own["accuracy"] if own else None,
-              "trained_on": record.get("dataset", {}).get("name", "?")}
-    result["same_as_training"] = result["dataset"]["fingerprint"] == record.get("dataset", {}).get("fingerprint")
+              "trained_on": record.get("dataset", {}).get("name", "?"), "overlap": copies}
     result["sentence"] = sentence(result)
     result["seconds"] = round(time.perf_counter() - started, 2)
     result["checked"] = time.time()

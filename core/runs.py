@@ -7,6 +7,7 @@ A run folder ``<data>/runs/<run id>/`` holds::
     checkpoint.pt     last good training state (state_dict + normaliser + epoch)
     model.pt          the weights that were tested
     result.json       test predictions, accuracy with its interval, confusion matrix, per-class scores
+    clips.json        content digests (core.extract.file_digest) of the clips of each part of its split
     checks/<fp>.json  a classifier checked on another dataset, one per dataset fingerprint (core.generalise)
     cancel            present when a user asked the run to stop
 
@@ -354,6 +355,22 @@ def history(run_id: str) -> list[dict]:
 
 def result(run_id: str) -> dict | None:
     return read_json(run_path(run_id) / "result.json")
+
+
+SPLIT_PARTS = ("train", "val", "test")
+
+
+def save_clips(run_id: str, digests: dict[str, list[str]]) -> None:
+    """Keep the content digests of the clips a run trained, validated and tested on (``{"train": [...], ...}``)."""
+    write_json(run_path(run_id) / "clips.json", {part: list(digests[part]) for part in SPLIT_PARTS})
+
+
+def clips(run_id: str) -> dict[str, list[str]] | None:
+    """What :func:`save_clips` kept for a run, or None (a run made before runs kept it, or an unreadable file)."""
+    saved = read_json(run_path(run_id) / "clips.json")
+    if not (isinstance(saved, dict) and all(isinstance(saved.get(p), list) for p in SPLIT_PARTS)):
+        return None
+    return {part: [d for d in saved[part] if isinstance(d, str)] for part in SPLIT_PARTS}
 
 
 def save_check(run_id: str, fingerprint: str, check: dict) -> None:

@@ -34,6 +34,11 @@ def dataset_info(fs: FeatureSet | SummarySet, name: str) -> dict:
             "labels": list(fs.labels), "n_clips": len(fs.clips)}
 
 
+def save_clips(run_id: str, data: FeatureSet | SummarySet, split: Split) -> None:
+    """Keep the content digests of the run's training, validation and test clips (what a check compares with)."""
+    runs.save_clips(run_id, {part: [data.hashes[i] for i in getattr(split, part)] for part in runs.SPLIT_PARTS})
+
+
 def submit_classifier(cfg: ClassifierConfig | ClassicConfig, data_root: str | Path, data_name: str, name: str = "",
                       preset: str = "custom", augment: dict | None = None, baseline: str | None = None,
                       enqueue: bool = False) -> str:
@@ -101,6 +106,7 @@ def run_classifier(run_id: str, progress: Status | None = None, features: Featur
         split = make_split(cfg.split, fs.y, fs.keys, cfg.seed)
         runs.update(run_id, dataset={**dataset_info(fs, run.record["dataset"]["name"])}, split=split.to_dict(),
                     split_name=split.name)
+        save_clips(run_id, fs, split)
         data = prepare_data(fs, split, cfg, fcfg, run.record.get("augment"))
         runs.update(run_id, train_inputs=len(data.train.x))
         history: list[dict] = list(saved["history"]) if saved else []
@@ -152,6 +158,7 @@ def run_classic(run_id: str, progress: Status | None = None) -> dict:
         split = make_split(cfg.split, ss.y, ss.keys, cfg.seed)
         runs.update(run_id, dataset=dataset_info(ss, run.record["dataset"]["name"]), split=split.to_dict(),
                     split_name=split.name, train_inputs=len(split.train))
+        save_clips(run_id, ss, split)
         run.check_cancel()
         model = classic.fit(cfg, ss.x[split.train], ss.y[split.train], len(ss.labels))
         metrics = {"epoch": 1, **classic.metrics(model, ss.x[split.train], ss.y[split.train], "train"),
@@ -424,7 +431,7 @@ def run_check(check_id: str, progress: Callable[[int, int], None] | None = None)
     ``{"clips": done, "total": total}`` in ``run.json``; a cancel request stops before the next clip.
     """
     result: dict = {}
-    with runs.running(check_id) as run:
+    with runs.running(check_id, plain_errors=(generalise.LabelError,)) as run:
         cfg = run.record["config"]
 
         def report(done: int, total: int) -> None:

@@ -215,3 +215,22 @@ def test_the_predict_page_gives_a_classic_run_one_answer_for_the_clip_and_says_s
     assert "one answer for the clip, not one per segment" in captions and "No saliency map" in captions
     assert "Over time" not in [s.value for s in at.subheader] and not at.get("toggle")
     assert "hears the 4.0 s as a whole" in " ".join(i.value for i in at.info)
+
+
+@pytest.mark.slow
+def test_a_copy_of_the_training_data_is_no_check_on_other_music(classic_run, tone_dataset, tmp_path, capsys):
+    """Issue 25: a copy of the training folder without one clip was reported as 'another collection'."""
+    import shutil
+
+    copy = tmp_path / "copy"
+    shutil.copytree(tone_dataset, copy)
+    (copy / "low" / "low.00000.wav").unlink()
+    assert cli.main(["evaluate", "--run", classic_run[0], "--data", str(copy)]) == 2
+    assert "is a copy of a clip this run learnt from or was measured on" in capsys.readouterr().err
+    write_tone(copy / "low" / "new.wav", freq=100.0)
+    assert cli.main(["evaluate", "--run", classic_run[0], "--data", str(copy), "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    removed, own = extract.file_digest(tone_dataset / "low" / "low.00000.wav"), runs.clips(classic_run[0])
+    assert sum(map(len, own.values())) == 12
+    assert out["overlap"] == {"clips": 11, **{part: len(d) - (removed in d) for part, d in own.items()}}
+    assert out["n"] == 1 and "11 of the dataset's clips are copies of clips this run learnt from" in out["sentence"]

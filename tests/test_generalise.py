@@ -91,7 +91,7 @@ def test_scores_of_known_answers():
 def test_sentence_sets_the_check_against_the_runs_own_test_accuracy():
     result = {"accuracy": 28 / 147, "n": 147, "ci95": [0.135, 0.262], "test_accuracy": {"value": 0.8},
               "trained_on": "gtzan-mini", "dataset": {"name": "musifeast-7"},
-              "per_genre": {g: {"recall": 0.2, "n": 21} for g in "abcdefg"}}
+              "per_genre": {g: {"recall": 0.2, "n": 21} for g in "abcdefg"}, "overlap": {"clips": 0}}
     assert generalise.sentence(result) == (
         "Right on 80 % of its own test clips (gtzan-mini) and on 19 % of 147 clips from another collection "
         "(musifeast-7; 95 % CI 14–26 %), where always answering its most common genre would score 14 %.")
@@ -158,12 +158,46 @@ def test_a_check_with_no_usable_clip_is_a_clear_error(run_id, tmp_path):
         generalise.check(run_id, tmp_path / "bad", "bad")
 
 
-def test_a_check_on_the_runs_own_training_data_says_so(run_id, other):
-    first = generalise.check(run_id, other, "other")
-    assert not first["same_as_training"] and "no check on music it never met" not in first["sentence"]
-    runs.update(run_id, dataset={**runs.load(run_id)["dataset"], "fingerprint": first["dataset"]["fingerprint"]})
-    again = generalise.check(run_id, other, "other")
-    assert again["same_as_training"] and again["sentence"].endswith("this is no check on music it never met.")
+def digests_of(root, *names):
+    from core.extract import file_digest
+
+    return [file_digest(next(root.rglob(name))) for name in names]
+
+
+def test_copies_of_the_runs_own_clips_are_counted_by_part_and_left_out(run_id, other):
+    runs.save_clips(run_id, {"train": digests_of(other, "LOW_0.wav", "Mi-d_2.wav"), "val": [],
+                             "test": digests_of(other, "LOW_1.wav")})
+    result = generalise.check(run_id, other, "other")
+    assert result["overlap"] == {"clips": 3, "train": 2, "val": 0, "test": 1}
+    assert result["n"] == 1 and set(result["per_genre"]) == {"mid"}  # Mi-d_3 alone is checked
+    assert result["sentence"].endswith(" 3 of the dataset's clips are copies of clips this run learnt from or was "
+                                       "measured on (2 training, 1 test): they were left out, and the figures are on "
+                                       "the other clips only.")
+    assert generalise.describe(result).endswith("; 3 copies of the run's own clips left out.")
+    assert main(["evaluate", "--run", run_id, "--data", str(other), "--json"]) == 0
+
+
+def test_a_check_on_nothing_but_the_runs_own_clips_is_refused(run_id, other, capsys):
+    shared = ["LOW_0.wav", "broken.wav", "Mi-d_2.wav", "Mi-d_3.wav", "LOW_1.wav"]
+    runs.save_clips(run_id, {"train": digests_of(other, *shared[:4]), "val": digests_of(other, shared[4]),
+                             "test": []})
+    with pytest.raises(generalise.LabelError, match="every clip of the genres other shares with the model is a copy"):
+        generalise.check(run_id, other, "other")
+    assert main(["evaluate", "--run", run_id, "--data", str(other)]) == 2
+    assert "is a copy of a clip this run learnt from or was measured on" in capsys.readouterr().err
+    assert runs.checks(run_id) == []
+
+
+def test_a_run_without_its_clip_list_is_compared_with_its_training_folder(run_id, other, tmp_path):
+    (runs.run_path(run_id) / "clips.json").unlink()
+    runs.update(run_id, dataset={**runs.load(run_id)["dataset"], "root": str(other)})
+    with pytest.raises(generalise.LabelError, match="is a copy"):
+        generalise.check(run_id, other, "other")
+    runs.update(run_id, dataset={**runs.load(run_id)["dataset"], "root": str(tmp_path / "gone")})
+    result = generalise.check(run_id, other, "other")
+    assert result["overlap"] is None and result["n"] == 4
+    assert result["sentence"].endswith("Whether these clips include the run's own could not be checked: the run kept "
+                                       "no list of its clips and its training folder can no longer be read.")
 
 
 def test_without_the_mapping_the_unmatched_genre_is_left_out(run_id, other):

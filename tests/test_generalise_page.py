@@ -104,3 +104,17 @@ def test_compare_and_predict_show_the_check(app, datasets):
     labels = [m.label for m in at.metric]
     assert labels == ["This model's test accuracy", "On another collection: other"]
     assert generalise.describe(result) in texts(at.caption)
+
+
+def test_the_page_says_which_clips_were_copies_of_the_runs_own(app, datasets):
+    from core.extract import file_digest
+
+    run_id = finished_run(datasets["tones"])
+    runs.save_clips(run_id, {"train": [file_digest(datasets["other"] / "Low" / "Low-0.wav")], "val": [], "test": []})
+    generalise.save(generalise.check(run_id, datasets["other"], "other"))
+    app.query_params.update(dataset="tones", run=run_id)
+    at = app.switch_page("app_pages/train.py").run()
+    assert not at.exception
+    assert ("1 of the dataset's clips are copies of clips this run learnt from or was measured on (1 training)"
+            in texts(at.info))
+    assert "; 1 copy of the run's own clips left out." in texts(at.caption)
