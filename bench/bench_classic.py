@@ -22,7 +22,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
-from common import emit, scratch_dir  # noqa: E402
+from common import emit, scratch_dir, settle  # noqa: E402
 os.environ.setdefault("GENRELAB_DATA_DIR", scratch_dir())
 
 import numpy as np  # noqa: E402
@@ -92,13 +92,15 @@ def main() -> None:
     parser.add_argument("--against", choices=("paper", "recommended"), help="also check this LSTM preset, paired")
     args = parser.parse_args()
 
+    settle()
     started = time.perf_counter()
     ss = load_summaries(args.data)
-    emit("classic_summaries_seconds", round(time.perf_counter() - started, 2), "report", dataset=args.data.name,
-         clips=len(ss.clips), note="cold if the cache under GENRELAB_DATA_DIR was empty")
+    emit("classic_summaries_seconds", round(time.perf_counter() - started, 2), "report", timed=True,
+         dataset=args.data.name, clips=len(ss.clips), note="cold if the cache under GENRELAB_DATA_DIR was empty")
     started = time.perf_counter()
     ss = load_summaries(args.data)
-    emit("classic_summaries_cached_seconds", round(time.perf_counter() - started, 3), "report", dataset=args.data.name)
+    emit("classic_summaries_cached_seconds", round(time.perf_counter() - started, 3), "report", timed=True,
+         dataset=args.data.name)
 
     if args.select:
         for C, deltas, level in itertools.product((0.01, 0.1, 1.0, 10.0), (True, False), ("absolute", "clip")):
@@ -111,11 +113,12 @@ def main() -> None:
                                    "folds": accs}, ">= 0.85",
          partition=f"kfold_splits(y, 5, REPORT_PARTITION={REPORT_PARTITION})", train_part="each fold's training part")
 
+    settle()
     started = time.perf_counter()
     run_id = tasks.submit_classifier(preset("classic", seed=0), args.data, args.data.name, preset="classic")
     result = tasks.run_classifier(run_id)
     acc = result["accuracy"]
-    emit("classic_run_seconds", round(time.perf_counter() - started, 2), "<= 60", fit_seconds=runs.load(run_id)[
+    emit("classic_run_seconds", round(time.perf_counter() - started, 2), "<= 60", timed=True, fit_seconds=runs.load(run_id)[
         "train_seconds"], test_accuracy=[round(acc["value"], 3), round(acc["lo"], 3), round(acc["hi"], 3)],
          split="stratified 70/15/15, seed 0", note="summaries cached; whole run: split, fit, test, files")
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
-from common import emit, scratch_dir  # noqa: E402
+from common import emit, scratch_dir, settle  # noqa: E402
 os.environ.setdefault("GENRELAB_DATA_DIR", scratch_dir())
 
 import numpy as np  # noqa: E402
@@ -69,15 +69,17 @@ def main() -> None:
     parser.add_argument("--paper-epochs", type=int, default=120)
     parser.add_argument("--skip-paper-cv", action="store_true")
     args = parser.parse_args()
-    emit("paper_seconds_per_epoch_699_clips", round(paper_epoch_seconds(), 2), "report")
+    settle()
+    emit("paper_seconds_per_epoch_699_clips", round(paper_epoch_seconds(), 2), "report", timed=True)
 
     if GTZAN_MINI.is_dir():
         fs = load_features(GTZAN_MINI)
+        settle()
         acc, secs = cv(fs, "recommended", args.folds)
         emit("recommended_cv_gtzan_mini", acc, ">= 0.85", unit="clips of one cross-validation, pooled",
              partition=f"kfold_splits(y, 5, REPORT_PARTITION={REPORT_PARTITION})",
              seconds_per_fold=round(float(np.mean(secs)), 1))
-        emit("recommended_cv_seconds_per_fold", round(float(np.mean(secs)), 1), "<= 60")
+        emit("recommended_cv_seconds_per_fold", round(float(np.mean(secs)), 1), "<= 60", timed=True)
         if not args.skip_paper_cv:
             pacc, psecs = cv(fs, "paper", args.folds, epochs=args.paper_epochs, split="stratified")
             emit("paper_cv_gtzan_mini", pacc, "recommended - 0.30", unit="clips of one cross-validation, pooled",

@@ -21,7 +21,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
-from common import emit, scratch_dir  # noqa: E402
+from common import emit, scratch_dir, settle  # noqa: E402
 os.environ["GENRELAB_DATA_DIR"] = scratch_dir()
 
 import torch  # noqa: E402
@@ -55,6 +55,7 @@ def run_grid(name: str, root: Path, args) -> None:
                            arms=tuple(args.arms.split(",")) if args.arms else None,
                            overrides=overrides, gan_overrides=gan_overrides)
     exp_id = experiment.submit(plan, root, name)
+    settle()
     start = time.perf_counter()
     result = experiment.run_experiment(exp_id)
     wall = time.perf_counter() - start
@@ -62,7 +63,7 @@ def run_grid(name: str, root: Path, args) -> None:
     reduced = {"seeds": plan["seeds"], "epochs": args.epochs or "preset", "gan_epochs": args.gan_epochs or "preset",
                "per_genre": list(plan["per_genre"])}
     name = args.name or name
-    emit(f"{name}_grid_wall_seconds", round(wall, 1), "", cells=cells, seconds_per_cell=round(wall / cells, 2),
+    emit(f"{name}_grid_wall_seconds", round(wall, 1), "", timed=True, cells=cells, seconds_per_cell=round(wall / cells, 2),
          threads=torch.get_num_threads(), overrides=list(plan["set"]), **reduced)
     emit(f"{name}_table", compact(result), "", **reduced)
 

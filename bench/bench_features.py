@@ -14,7 +14,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
-from common import emit, scratch_dir  # noqa: E402
+from common import emit, scratch_dir, settle  # noqa: E402
 os.environ["GENRELAB_DATA_DIR"] = scratch_dir()
 
 from core.extract import compute_logmel, load_features  # noqa: E402
@@ -25,26 +25,30 @@ GTZAN_MINI = REPO.parent / "shared" / "data" / "gtzan-mini"
 
 
 def main() -> None:
+    settle()
     start = time.perf_counter()
     demo = make_demo_dataset()
-    emit("demo_generation_seconds", round(time.perf_counter() - start, 2), "<= 30", clips=200, seconds_each=10)
+    emit("demo_generation_seconds", round(time.perf_counter() - start, 2), "<= 30", timed=True, clips=200, seconds_each=10)
 
     if not GTZAN_MINI.is_dir():
         emit("extraction", None, "skipped", note=f"{GTZAN_MINI} not found")
         return
     compute_logmel(next(GTZAN_MINI.glob("*/*.wav")), FeatureConfig())  # warm torch and the mel basis
+    settle()
     start = time.perf_counter()
     fs = load_features(GTZAN_MINI)
     cold = time.perf_counter() - start
-    emit("extraction_cold_clips_per_second", round(len(fs.clips) / cold, 1), ">= 50", clips=len(fs.clips),
+    emit("extraction_cold_clips_per_second", round(len(fs.clips) / cold, 1), ">= 50", timed=True, clips=len(fs.clips),
          clip_seconds=30, full_gtzan_seconds_estimate=round(1000 / (len(fs.clips) / cold), 1))
+    settle()
     start = time.perf_counter()
     fs = load_features(GTZAN_MINI)
     warm = time.perf_counter() - start
-    emit("cached_reload_clips_per_second", round(len(fs.clips) / warm, 1), ">= 1000", clips=len(fs.clips))
+    emit("cached_reload_clips_per_second", round(len(fs.clips) / warm, 1), ">= 1000", timed=True, clips=len(fs.clips))
+    settle()
     start = time.perf_counter()
     load_features(demo)
-    emit("demo_extraction_cold_seconds", round(time.perf_counter() - start, 2), "", clips=200)
+    emit("demo_extraction_cold_seconds", round(time.perf_counter() - start, 2), "", timed=True, clips=200)
 
 
 if __name__ == "__main__":

@@ -33,7 +33,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from common import emit, scratch_dir  # noqa: E402
+from common import emit, scratch_dir, settle  # noqa: E402
 os.environ.setdefault("GENRELAB_DATA_DIR", scratch_dir())
 
 import numpy as np  # noqa: E402
@@ -178,6 +178,7 @@ def headline(run_id: str | None = None) -> None:
         tasks.run_classifier(run_id)
     own = runs.result(run_id)["accuracy"]
     train_seconds = time.perf_counter() - start
+    settle()
     cpu_start = time.process_time()
     result = generalise.check(run_id, MUSIFEAST, "musifeast-7")
     cpu = time.process_time() - cpu_start
@@ -187,7 +188,7 @@ def headline(run_id: str | None = None) -> None:
          trained_on="gtzan-mini, stratified 70/15/15, seed 0", own_test_accuracy=round(own["value"], 3),
          own_test_n=own["n"], train_seconds=round(train_seconds, 1), run=run_id,
          path="core.tasks.run_classifier, then core.generalise.check (core.predict.listen + classify)")
-    emit("musifeast7_evaluate_seconds", round(seconds, 1), "<= 30", n_clips=result["n"],
+    emit("musifeast7_evaluate_seconds", round(seconds, 1), "<= 30", timed=True, n_clips=result["n"],
          seconds=round(seconds, 1), cpu_seconds=round(cpu, 1),
          note="core.generalise.check: decode + log-mel + model, model load included")
 
@@ -210,9 +211,10 @@ def main() -> None:
         emit("recommended_musifeast7_accuracy", None, "skipped", note=f"{GTZAN_MINI} or {MUSIFEAST} not found")
         return
     if args.precompute_audiomentations:
+        settle()
         start = time.perf_counter()
         audiomentations_mels(load_features(GTZAN_MINI))
-        emit("audiomentations_precompute_seconds", round(time.perf_counter() - start, 1), "report",
+        emit("audiomentations_precompute_seconds", round(time.perf_counter() - start, 1), "report", timed=True,
              copies=AUG_COPIES, n_clips=100)
         return
     if args.levers:

@@ -17,7 +17,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from common import emit, scratch_dir
+from common import emit, scratch_dir, settle
 
 REPO = Path(__file__).resolve().parent.parent
 ONE_RUN = """
@@ -42,10 +42,11 @@ def main() -> None:
     times: dict[Path, list[dict]] = {r: [] for r in repos}
     for _ in range(args.repeat):
         for repo in repos:  # alternating, so every checkout sees the same machine load
+            settle()
             out = subprocess.run([sys.executable, "-c", ONE_RUN], cwd=repo, env=env, capture_output=True, text=True)
             times[repo].append(json.loads(out.stdout.strip().splitlines()[-1]))
     for repo, rows in times.items():
-        emit("home_first_run_seconds", round(sum(r["seconds"] for r in rows) / len(rows), 2), "report",
+        emit("home_first_run_seconds", round(sum(r["seconds"] for r in rows) / len(rows), 2), "report", timed=True,
              repo=str(repo), runs=[r["seconds"] for r in rows], torch_loaded=rows[0]["torch"],
              sklearn_loaded=rows[0]["sklearn"])
 

@@ -23,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from common import emit, scratch_dir  # noqa: E402
+from common import emit, scratch_dir, settle  # noqa: E402
 
 
 def main() -> None:
@@ -35,6 +35,7 @@ def main() -> None:
     from core.demo import make_demo_dataset
 
     root = make_demo_dataset()
+    settle()
     start = time.perf_counter()
     lesson_id = lesson.submit(root, "demo")  # starts the app's background worker, as the Home button does
     record = lesson.load(lesson_id)
@@ -42,11 +43,11 @@ def main() -> None:
         jobs.ensure_worker()
         time.sleep(1.0)
     seconds = time.perf_counter() - start
-    emit("lesson_demo_seconds", round(seconds, 1), "<= 300", finished=state["finished"], failed=state["failed"],
+    emit("lesson_demo_seconds", round(seconds, 1), "<= 300", timed=True, finished=state["finished"], failed=state["failed"],
          load_average_5_15=[round(x, 2) for x in os.getloadavg()[1:]])
     for step, run_id in record["steps"].items():
         r = runs.load(run_id)
-        emit("lesson_step_seconds", round(r["finished"] - r["started"], 1), step=step, status=r["status"])
+        emit("lesson_step_seconds", round(r["finished"] - r["started"], 1), timed=True, step=step, status=r["status"])
     for run_id in state["classifiers"]:
         r, acc = runs.load(run_id), runs.result(run_id)["accuracy"]
         emit("lesson_accuracy", round(acc["value"], 3), run=r["name"], lo=round(acc["lo"], 3),

@@ -70,7 +70,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sessions", type=int, default=8)
     args = parser.parse_args()
-    from common import emit, scratch_dir  # on sys.path when run as a script (tests import hold_sessions only)
+    from common import emit, scratch_dir, settle  # on sys.path when run as a script (tests import hold_sessions only)
 
     work = Path(scratch_dir("genrelab-load-"))
     env = {**os.environ, "GENRELAB_DATA_DIR": str(work / "data"), "GENRELAB_DATASETS": f"tones={write_tones(work / 'tones')}"}
@@ -78,6 +78,7 @@ def main() -> None:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
+    settle()
     server = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.port", str(port),
                                "--server.address", "127.0.0.1", "--server.headless", "true"], cwd=REPO, env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -101,8 +102,8 @@ def main() -> None:
     finally:
         server.terminate()
     done = sum(r["status"] == "done" for r in out["runs"])
-    emit(f"load_{args.sessions}_sessions_render_seconds", round(out["render_seconds"], 1), "< 60")
-    emit(f"load_{args.sessions}_sessions_jobs_seconds", round(out["jobs_seconds"], 1), runs_done=done,
+    emit(f"load_{args.sessions}_sessions_render_seconds", round(out["render_seconds"], 1), "< 60", timed=True)
+    emit(f"load_{args.sessions}_sessions_jobs_seconds", round(out["jobs_seconds"], 1), timed=True, runs_done=done,
          overlapped=out["overlapped"])
 
 

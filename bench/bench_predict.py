@@ -29,7 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from common import emit  # noqa: E402
+from common import emit, settle  # noqa: E402
 
 GTZAN_MINI = ROOT.parent / "shared" / "data" / "gtzan-mini"
 CLIP = GTZAN_MINI / "blues" / "blues.00000.wav"
@@ -103,63 +103,68 @@ def bench(args, data: str) -> None:
         torch.set_num_threads(args.threads)
     cfg = preset("recommended", epochs=args.epochs)
     run_id = tasks.submit_classifier(cfg, GTZAN_MINI, "gtzan-mini", preset="recommended")
+    settle()
     t0 = time.perf_counter()
     result = tasks.run_classifier(run_id)
-    emit("train_seconds", time.perf_counter() - t0, note=f"recommended preset, {args.epochs} epochs, gtzan-mini "
+    emit("train_seconds", time.perf_counter() - t0, timed=True, note=f"recommended preset, {args.epochs} epochs, gtzan-mini "
          f"(100 clips, feature extraction included); test accuracy {result['accuracy']['value']:.0%}")
 
+    settle()
     t0 = time.perf_counter()
     predictor = predict.load_model(run_id)
-    emit("load_model_seconds", time.perf_counter() - t0, note="in-process, first load (torch already imported)")
-    emit("load_model_cached_seconds", median_time(lambda: predict.load_model(run_id), args.repeats),
+    emit("load_model_seconds", time.perf_counter() - t0, timed=True, note="in-process, first load (torch already imported)")
+    emit("load_model_cached_seconds", median_time(lambda: predict.load_model(run_id), args.repeats), timed=True,
          note="cached per run id and model.pt mtime")
 
     clip = str(CLIP)
     p = predict.predict(clip, predictor)
     warm = median_time(lambda: predict.predict(clip, predictor), args.repeats)
-    emit("warm_predict_30s_seconds", warm, "<= 0.5", note=f"decode + features + model, {len(p.segment_starts)} "
+    emit("warm_predict_30s_seconds", warm, "<= 0.5", timed=True, note=f"decode + features + model, {len(p.segment_starts)} "
          f"segments of {p.segment_seconds:.2f} s, median of {args.repeats}; top {p.top(1)[0][0]} {p.top(1)[0][1]:.0%}")
     y = decode(clip, predictor.features.sr)
     S = logmel(y, predictor.features)
     x = torch.from_numpy(predict.framed_inputs(predictor, S))
-    emit("warm_decode_30s_seconds", median_time(lambda: decode(clip, predictor.features.sr), args.repeats))
+    emit("warm_decode_30s_seconds", median_time(lambda: decode(clip, predictor.features.sr), args.repeats), timed=True)
     threads = torch.get_num_threads()
     with one_thread():
-        emit("warm_logmel_30s_seconds", median_time(lambda: logmel(y, predictor.features), args.repeats),
+        emit("warm_logmel_30s_seconds", median_time(lambda: logmel(y, predictor.features), args.repeats), timed=True,
              note="one torch thread (as predict runs it)")
-        emit("warm_model_30s_seconds", median_time(lambda: predict_segments(predictor.model, x), args.repeats),
+        emit("warm_model_30s_seconds", median_time(lambda: predict_segments(predictor.model, x), args.repeats), timed=True,
              note=f"{tuple(x.shape)} inputs, one torch thread (as predict runs it)")
     emit("warm_model_30s_default_threads_seconds", median_time(lambda: predict_segments(predictor.model, x),
-                                                               args.repeats),
+                                                               args.repeats), timed=True,
          note=f"the same with torch's {threads} threads, for comparison (not what predict does)")
-    emit("warm_saliency_30s_seconds", median_time(lambda: predict.saliency(predictor, p), args.repeats),
+    emit("warm_saliency_30s_seconds", median_time(lambda: predict.saliency(predictor, p), args.repeats), timed=True,
          note="gradient x input over every segment, mapped to the log-mel grid")
     raw = CLIP.read_bytes()
-    emit("warm_predict_30s_bytes_seconds", median_time(lambda: predict.predict(raw, predictor), args.repeats),
+    emit("warm_predict_30s_bytes_seconds", median_time(lambda: predict.predict(raw, predictor), args.repeats), timed=True,
          note="same clip given as uploaded bytes")
 
     env = {**os.environ, "GENRELAB_DATA_DIR": data}
     code = COLD.format(run_id=run_id, clip=clip)
     walls, parts = [], []
     for _ in range(args.cold_repeats):
+        settle()
         t0 = time.perf_counter()
         out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,
                              check=True).stdout
         walls.append(time.perf_counter() - t0)
         parts.append(json.loads(out))
     pick = lambda key: statistics.median(q[key] for q in parts)  # noqa: E731
-    emit("cold_predict_30s_seconds", statistics.median(walls), "<= 3", runs=[round(w, 2) for w in walls],
+    emit("cold_predict_30s_seconds", statistics.median(walls), "<= 3", timed=True, runs=[round(w, 2) for w in walls],
          note="fresh python -c: interpreter start + imports + load_model + predict, spawn to exit")
-    emit("cold_imports_seconds", pick("imports"), note="'from core import predict' in the fresh process")
-    emit("cold_load_model_seconds", pick("load"))
-    emit("cold_predict_call_seconds", pick("predict"),
+    emit("cold_imports_seconds", pick("imports"), timed=True, note="'from core import predict' in the fresh process")
+    emit("cold_load_model_seconds", pick("load"), timed=True)
+    emit("cold_predict_call_seconds", pick("predict"), timed=True,
          note="first predict in a fresh process: includes librosa's lazy import of librosa.filters")
+    settle()
     t0 = time.perf_counter()
     subprocess.run([sys.executable, "-m", "core", "predict", clip, "--run", run_id, "--json"], cwd=ROOT, env=env,
                    capture_output=True, check=True)
-    emit("cold_cli_predict_seconds", time.perf_counter() - t0, note="python -m core predict FILE --run ID --json")
+    emit("cold_cli_predict_seconds", time.perf_counter() - t0, timed=True, note="python -m core predict FILE --run ID --json")
+    settle()
     for name, seconds in import_seconds("core.predict", env).items():
-        emit(f"import_{name}_seconds", seconds, note="cumulative, python -X importtime (one fresh process)")
+        emit(f"import_{name}_seconds", seconds, timed=True, note="cumulative, python -X importtime (one fresh process)")
 
 
 if __name__ == "__main__":

@@ -1,11 +1,22 @@
 """What every bench script shares: one JSON line per figure, with the machine's load when it was measured.
 
-    from common import emit          # bench/ is on sys.path when a script in it runs
-    emit("demo_generation_seconds", 6.6, "<= 30", clips=200)
+    from common import emit, settle  # bench/ is on sys.path when a script in it runs
+    settle()                         # before timing: wait for a quiet machine, or exit naming the load
+    started = time.perf_counter(); make_demo_dataset()
+    emit("demo_generation_seconds", time.perf_counter() - started, "<= 30", timed=True, clips=200)
+    emit("demo_test_accuracy", 0.9)  # accuracy, counts, memory: recorded at any load
 
 prints ``{"figure": ..., "value": ..., "target": ..., "load_average": <1-min load>, "torch_threads": <n>,
 ...extra}``. ``bench/run_all.py`` collects these lines into ``bench/results.json``. ``scratch_dir()`` is a
 temporary folder (a bench's data folder) removed when the script exits.
+
+A wall-clock figure taken while other work shares the cores compares with nothing, so :func:`settle` reads the
+1-minute load before each timed measurement and refuses a busy machine. Its settings come from the environment
+(``run_all.py --allow-load/--max-load/--load-wait`` set them for every script it runs):
+
+- ``GENRELAB_BENCH_MAX_LOAD``: the highest 1-minute load a timing may start at (default 0.75 per core: 1.5 on two);
+- ``GENRELAB_BENCH_LOAD_WAIT``: seconds to wait for the load to fall below it before giving up (default 180);
+- ``GENRELAB_BENCH_ALLOW_LOAD=1``: time anyway; the figure carries ``under_load`` and README marks its row.
 """
 
 from __future__ import annotations
@@ -16,19 +27,68 @@ import os
 import shutil
 import sys
 import tempfile
+import time
+
+MAX_LOAD, LOAD_WAIT, ALLOW_LOAD = "GENRELAB_BENCH_MAX_LOAD", "GENRELAB_BENCH_LOAD_WAIT", "GENRELAB_BENCH_ALLOW_LOAD"
+POLL_SECONDS = 10.0
+
+_settled: float | None = None
+"""The load :func:`settle` last read (before the timing now under way); None before the first call."""
 
 
-def emit(figure: str, value, target: str = "", **extra) -> dict:
+def one_minute_load() -> float:
+    """The machine's 1-minute load average (runnable processes; above the core count, work waits for a core)."""
+    return round(os.getloadavg()[0], 2)
+
+
+def max_load() -> float:
+    """The highest 1-minute load a timed figure may start at (``GENRELAB_BENCH_MAX_LOAD``, else 0.75 per core)."""
+    return float(os.environ.get(MAX_LOAD) or 0.75 * (os.cpu_count() or 1))
+
+
+def settle() -> float:
+    """Wait until the 1-minute load is at most :func:`max_load`, then return it; call it before each timing.
+
+    Polls every 10 s for up to ``GENRELAB_BENCH_LOAD_WAIT`` seconds (default 180). If the load is still above
+    the limit, the script exits with status 1 and a message naming the load, unless ``GENRELAB_BENCH_ALLOW_LOAD``
+    is set: then the timing goes ahead and the figures :func:`emit` ``timed=True`` record ``under_load``.
+    """
+    global _settled
+    limit, deadline = max_load(), time.monotonic() + float(os.environ.get(LOAD_WAIT) or 180)
+    load = one_minute_load()
+    while load > limit and time.monotonic() < deadline:
+        print(f"1-minute load {load} > {limit}: waiting for the machine to settle", file=sys.stderr, flush=True)
+        time.sleep(max(0.0, min(POLL_SECONDS, deadline - time.monotonic())))
+        load = one_minute_load()
+    if load > limit and not os.environ.get(ALLOW_LOAD):
+        sys.exit(f"machine busy: 1-minute load {load} > {limit} after waiting; "
+                 f"no timed figure recorded. Run again alone, or with {ALLOW_LOAD}=1 (run_all.py --allow-load) to "
+                 f"record figures marked as measured under load")
+    _settled = load
+    return load
+
+
+def emit(figure: str, value, target: str = "", timed: bool = False, load_before: float | None = None,
+         **extra) -> dict:
     """Print one figure as a JSON line and return it.
 
-    Floats are rounded to 4 significant digits. ``load_average`` is the 1-minute load average at the moment of
-    printing (2 cores here: above 2, something else was competing); ``torch_threads`` is added when
-    the script imported torch.
+    Floats are rounded to 4 significant digits. ``load_average`` is the 1-minute load at the moment of printing
+    (it counts the bench's own threads); ``torch_threads`` is added when the script imported torch. A wall-clock
+    figure passes ``timed=True``: it records ``load_before``, the load :func:`settle` read before the timing (or
+    the one given, e.g. the highest over the runs a mean covers), and ``under_load`` when that exceeded
+    :func:`max_load`. A timed figure with no :func:`settle` before it is a programming error.
     """
     line = {"figure": figure, "value": float(f"{value:.4g}") if isinstance(value, float) else value, "target": target,
-            "load_average": round(os.getloadavg()[0], 2)}
+            "load_average": one_minute_load()}
     if "torch" in sys.modules:
         line["torch_threads"] = sys.modules["torch"].get_num_threads()
+    if timed:
+        before = _settled if load_before is None else load_before
+        if before is None:
+            raise RuntimeError(f"{figure} is a timed figure: call common.settle() before timing it")
+        line.update(timed=True, load_before=before)
+        if before > max_load():
+            line["under_load"] = before
     line.update(extra)
     print(json.dumps(line), flush=True)
     return line
