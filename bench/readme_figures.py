@@ -8,7 +8,8 @@ entry of :data:`figures.FIGURES`, in that order. The study's table sits between 
 and ``<!-- study:end -->``, built from ``bench_experiment``'s table figures (:data:`figures.STUDY`), with
 the p-values of every comparison it shows adjusted together (Holm). The GAN section's per-seed table sits
 between ``<!-- gan:start -->`` and ``<!-- gan:end -->`` (:data:`figures.GAN_SEEDS`). A catalogued figure missing from
-results.json is an error that names it: README never shows a number that no command produced. Text
+results.json is an error that names it: README never shows a number that no command produced. A wall-clock
+figure timed on a busy machine (``under_load``, see ``bench/common.py``) says so beside its value. Text
 outside the markers is left byte for byte; running it twice changes nothing.
 """
 
@@ -48,8 +49,20 @@ def _range(lo: float, hi: float) -> str:
     return f"{_span(lo, hi)} %"
 
 
+def under_load(entry: dict) -> str:
+    """The mark of a wall-clock figure timed on a busy machine, "" for any other."""
+    load = entry.get("under_load")
+    return "" if load is None else f"measured under load {load}: not comparable"
+
+
 def render_value(entry: dict) -> str:
-    """A figure's value for a table cell: accuracies with their interval and count, numbers as printed."""
+    """A figure's value for a table cell: accuracies with their interval and count, numbers as printed, a figure
+    timed under load marked."""
+    mark = under_load(entry)
+    return f"{_value(entry)} ⚠ *{mark}*" if mark else _value(entry)
+
+
+def _value(entry: dict) -> str:
     value = entry["value"]
     if value is None:
         return f"skipped: {entry.get('note', 'no value')}"
@@ -146,16 +159,26 @@ def gan_row(label: str, seed: int, f: dict[str, dict]) -> str:
     ratio = "–" if t["value"] is None else f"**{t['value']:.2f}**"
     return (f"| {label} | {seed} | {_pct(t['tstr_accuracy'])} [{_span(*t['tstr_ci95'])}] / "
             f"{_pct(t['real_accuracy'])} = {ratio} | **{_pct(c['value'])}** [{_span(*c['ci95'])}] | "
-            f"{_pct(f['c2st_embedding']['value'])} | {f['train_seconds']['value']:.0f} s (load "
-            f"{f['train_seconds']['load_average']}) | {100 * f['fidelity']['value']:.0f} % vs "
+            f"{_pct(f['c2st_embedding']['value'])} | {f['train_seconds']['value']:.0f} s "
+            f"({under_load(f['train_seconds']) or 'load ' + str(f['train_seconds']['load_average'])}) | {100 * f['fidelity']['value']:.0f} % vs "
             f"{100 * f['fidelity']['judge_on_real_segments']:.0f} % | {f['frechet']['value']:.1f} vs "
             f"{f['frechet']['real_floor']:.1f} |")
 
 
+def gan_keys(rows: dict[str, tuple[str, tuple[int, ...]]] = GAN_SEEDS) -> dict[tuple[str, int], dict[str, str]]:
+    """(row label, seed) → {measure: results.json key} of every run the GAN table shows."""
+    return {(label, seed): {m: f"{stem}_{m}_seed{seed}" for m in GAN_MEASURES}
+            for label, (stem, seeds) in rows.items() for seed in seeds}
+
+
+def shown(catalog: dict = FIGURES, study: dict = STUDY, gan: dict = GAN_SEEDS) -> list[str]:
+    """Every results.json key README's generated tables show."""
+    return [*catalog, *(k for row in gan_keys(gan).values() for k in row.values()), *study]
+
+
 def render_gan(results: dict, rows: dict[str, tuple[str, tuple[int, ...]]] = GAN_SEEDS) -> str:
     """The GAN section's table: one row per GAN run of ``bench_gan``, in the order of ``rows``."""
-    keys = {(label, seed): {m: f"{stem}_{m}_seed{seed}" for m in GAN_MEASURES}
-            for label, (stem, seeds) in rows.items() for seed in seeds}
+    keys = gan_keys(rows)
     _require(results, [k for row in keys.values() for k in row.values()])
     head = ["| GAN | seed | TSTR: samples only [95 %] / real = ratio (≥ 0.8) | C2ST, band statistics (≤ 75 %) | "
             "C2ST, embedding | training (≤ 300 s) | fidelity vs the judge on real segments | Fréchet vs real floor "

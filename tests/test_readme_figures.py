@@ -113,3 +113,34 @@ def test_the_gan_table_has_one_row_per_seed_from_its_figures():
     del gone["bench_gan/conditional_gan_c2st_seed0"]
     with pytest.raises(readme_figures.MissingFigures, match="conditional_gan_c2st_seed0"):
         readme_figures.update(README, gone, CATALOG, STUDY, GAN)
+
+
+def test_a_figure_timed_under_load_is_marked_not_comparable():
+    loaded = results(**{"bench_a/speed": {"value": 0.25, **STAMP, "timed": True, "load_before": 3.1, "under_load": 3.1}})
+    text = readme_figures.update(README, loaded, CATALOG, STUDY, GAN)
+    assert "| **0.25** ⚠ *measured under load 3.1: not comparable* |" in text
+    assert "not comparable" not in readme_figures.update(README, results(), CATALOG, STUDY, GAN)
+    busy_gan = results(**{"bench_gan/conditional_gan_train_seconds_seed0": {**STAMP, **GAN_RUN["train_seconds"],
+                                                                           "under_load": 2.12}})
+    assert "| 213 s (measured under load 2.12: not comparable) |" in readme_figures.update(README, busy_gan, CATALOG,
+                                                                                          STUDY, GAN)
+
+
+def test_run_all_all_runs_every_job_readme_shows_and_leaves_the_study_grid_out(capsys):
+    stored = json.loads((BENCH / "results.json").read_text())
+    feeding = {stored[k]["job"] for k in readme_figures.shown()}
+    assert feeding <= set(run_all.ALL) and set(run_all.ALL) <= set(run_all.JOBS)
+    assert not set(run_all.STUDY_GRID) & set(run_all.ALL) and set(run_all.STUDY_GRID) <= set(run_all.JOBS)
+    assert {"bench_memory", "bench_load"} <= set(run_all.ALL)  # the memory and sessions figures
+    with pytest.raises(SystemExit):  # neither --all nor --only: no accidental hours of CPU
+        run_all.main([])
+    assert "--all" in capsys.readouterr().err
+
+
+def test_run_all_all_names_readme_figures_from_another_commit_or_not_regenerated():
+    shown = readme_figures.shown()
+    fresh = {k: {"commit": "abc1234"} for k in shown}
+    assert run_all.stale(fresh, "abc1234") == []
+    old = {**fresh, shown[0]: {"commit": "abc1234", "not_regenerated": "carried over"}, shown[1]: {"commit": "0000000"}}
+    del old[shown[2]]
+    assert run_all.stale(old, "abc1234") == shown[:3]
