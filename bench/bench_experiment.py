@@ -63,7 +63,8 @@ def run_grid(name: str, root: Path, args) -> None:
     reduced = {"seeds": plan["seeds"], "epochs": args.epochs or "preset", "gan_epochs": args.gan_epochs or "preset",
                "per_genre": list(plan["per_genre"])}
     name = args.name or name
-    emit(f"{name}_grid_wall_seconds", round(wall, 1), "", timed=True, cells=cells, seconds_per_cell=round(wall / cells, 2),
+    emit(f"{name}_grid_wall_seconds", round(wall, 1), "", timed=True, cells=cells,
+         seconds_per_cell=round(wall / cells, 2),
          threads=torch.get_num_threads(), overrides=list(plan["set"]), **reduced)
     emit(f"{name}_table", compact(result), "", **reduced)
 

@@ -28,7 +28,8 @@ def main() -> None:
     settle()
     start = time.perf_counter()
     demo = make_demo_dataset()
-    emit("demo_generation_seconds", round(time.perf_counter() - start, 2), "<= 30", timed=True, clips=200, seconds_each=10)
+    emit("demo_generation_seconds", round(time.perf_counter() - start, 2), "<= 30", timed=True,
+         clips=200, seconds_each=10)
 
     if not GTZAN_MINI.is_dir():
         emit("extraction", None, "skipped", note=f"{GTZAN_MINI} not found")

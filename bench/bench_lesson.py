@@ -43,7 +43,8 @@ def main() -> None:
         jobs.ensure_worker()
         time.sleep(1.0)
     seconds = time.perf_counter() - start
-    emit("lesson_demo_seconds", round(seconds, 1), "<= 300", timed=True, finished=state["finished"], failed=state["failed"],
+    emit("lesson_demo_seconds", round(seconds, 1), "<= 300", timed=True,
+         finished=state["finished"], failed=state["failed"],
          load_average_5_15=[round(x, 2) for x in os.getloadavg()[1:]])
     for step, run_id in record["steps"].items():
         r = runs.load(run_id)

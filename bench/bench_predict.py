@@ -106,20 +106,23 @@ def bench(args, data: str) -> None:
     settle()
     t0 = time.perf_counter()
     result = tasks.run_classifier(run_id)
-    emit("train_seconds", time.perf_counter() - t0, timed=True, note=f"recommended preset, {args.epochs} epochs, gtzan-mini "
+    emit("train_seconds", time.perf_counter() - t0, timed=True,
+         note=f"recommended preset, {args.epochs} epochs, gtzan-mini "
          f"(100 clips, feature extraction included); test accuracy {result['accuracy']['value']:.0%}")
 
     settle()
     t0 = time.perf_counter()
     predictor = predict.load_model(run_id)
-    emit("load_model_seconds", time.perf_counter() - t0, timed=True, note="in-process, first load (torch already imported)")
+    emit("load_model_seconds", time.perf_counter() - t0, timed=True,
+         note="in-process, first load (torch already imported)")
     emit("load_model_cached_seconds", median_time(lambda: predict.load_model(run_id), args.repeats), timed=True,
          note="cached per run id and model.pt mtime")
 
     clip = str(CLIP)
     p = predict.predict(clip, predictor)
     warm = median_time(lambda: predict.predict(clip, predictor), args.repeats)
-    emit("warm_predict_30s_seconds", warm, "<= 0.5", timed=True, note=f"decode + features + model, {len(p.segment_starts)} "
+    emit("warm_predict_30s_seconds", warm, "<= 0.5", timed=True,
+         note=f"decode + features + model, {len(p.segment_starts)} "
          f"segments of {p.segment_seconds:.2f} s, median of {args.repeats}; top {p.top(1)[0][0]} {p.top(1)[0][1]:.0%}")
     y = decode(clip, predictor.features.sr)
     S = logmel(y, predictor.features)
@@ -129,7 +132,8 @@ def bench(args, data: str) -> None:
     with one_thread():
         emit("warm_logmel_30s_seconds", median_time(lambda: logmel(y, predictor.features), args.repeats), timed=True,
              note="one torch thread (as predict runs it)")
-        emit("warm_model_30s_seconds", median_time(lambda: predict_segments(predictor.model, x), args.repeats), timed=True,
+        emit("warm_model_30s_seconds", median_time(lambda: predict_segments(predictor.model, x), args.repeats),
+             timed=True,
              note=f"{tuple(x.shape)} inputs, one torch thread (as predict runs it)")
     emit("warm_model_30s_default_threads_seconds", median_time(lambda: predict_segments(predictor.model, x),
                                                                args.repeats), timed=True,
@@ -137,8 +141,8 @@ def bench(args, data: str) -> None:
     emit("warm_saliency_30s_seconds", median_time(lambda: predict.saliency(predictor, p), args.repeats), timed=True,
          note="gradient x input over every segment, mapped to the log-mel grid")
     raw = CLIP.read_bytes()
-    emit("warm_predict_30s_bytes_seconds", median_time(lambda: predict.predict(raw, predictor), args.repeats), timed=True,
-         note="same clip given as uploaded bytes")
+    emit("warm_predict_30s_bytes_seconds", median_time(lambda: predict.predict(raw, predictor), args.repeats),
+         timed=True, note="same clip given as uploaded bytes")
 
     env = {**os.environ, "GENRELAB_DATA_DIR": data}
     code = COLD.format(run_id=run_id, clip=clip)
@@ -161,7 +165,8 @@ def bench(args, data: str) -> None:
     t0 = time.perf_counter()
     subprocess.run([sys.executable, "-m", "core", "predict", clip, "--run", run_id, "--json"], cwd=ROOT, env=env,
                    capture_output=True, check=True)
-    emit("cold_cli_predict_seconds", time.perf_counter() - t0, timed=True, note="python -m core predict FILE --run ID --json")
+    emit("cold_cli_predict_seconds", time.perf_counter() - t0, timed=True,
+         note="python -m core predict FILE --run ID --json")
     settle()
     for name, seconds in import_seconds("core.predict", env).items():
         emit(f"import_{name}_seconds", seconds, timed=True, note="cumulative, python -X importtime (one fresh process)")

@@ -51,7 +51,8 @@ def main() -> None:
         make_demo_dataset(clips_per_genre=args.clips_per_genre, seconds=args.seconds, sr=args.sr)
         again = time.perf_counter() - t1
     assert n_files == len(GENRES) * args.clips_per_genre, n_files
-    emit("demo_generation_seconds", round(elapsed, 2), "<= 30", timed=True, clips=n_files, seconds_per_clip=args.seconds,
+    emit("demo_generation_seconds", round(elapsed, 2), "<= 30", timed=True, clips=n_files,
+         seconds_per_clip=args.seconds,
          cpus=os.cpu_count(), cpu_seconds=round(cpu, 2),
          cached_call_seconds=round(again, 4))
 

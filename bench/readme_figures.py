@@ -160,7 +160,8 @@ def gan_row(label: str, seed: int, f: dict[str, dict]) -> str:
     return (f"| {label} | {seed} | {_pct(t['tstr_accuracy'])} [{_span(*t['tstr_ci95'])}] / "
             f"{_pct(t['real_accuracy'])} = {ratio} | **{_pct(c['value'])}** [{_span(*c['ci95'])}] | "
             f"{_pct(f['c2st_embedding']['value'])} | {f['train_seconds']['value']:.0f} s "
-            f"({under_load(f['train_seconds']) or 'load ' + str(f['train_seconds']['load_average'])}) | {100 * f['fidelity']['value']:.0f} % vs "
+            f"({under_load(f['train_seconds']) or 'load ' + str(f['train_seconds']['load_average'])}) | "
+            f"{100 * f['fidelity']['value']:.0f} % vs "
             f"{100 * f['fidelity']['judge_on_real_segments']:.0f} % | {f['frechet']['value']:.1f} vs "
             f"{f['frechet']['real_floor']:.1f} |")
 

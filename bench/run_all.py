@@ -180,8 +180,8 @@ def main(argv: list[str] | None = None) -> int:
         if commit.endswith("+dirty"):
             ap.error("--all measures one commit: commit or stash the work tree's changes first")
         print(f"--all at {commit}: {', '.join(names)}; left out: {', '.join(STUDY_GRID)} (the study's full grid, "
-              f"hours of CPU: --only {','.join(STUDY_GRID)}) and {', '.join(sorted(set(JOBS) - set(ALL) - set(STUDY_GRID)))} "
-              f"(not in README's tables)", flush=True)
+              f"hours of CPU: --only {','.join(STUDY_GRID)}) and "
+              f"{', '.join(sorted(set(JOBS) - set(ALL) - set(STUDY_GRID)))} (not in README's tables)", flush=True)
     results = json.loads(args.results.read_text()) if args.results.exists() else {}
     env, failures = guard_env(args), {}
     for name in names:

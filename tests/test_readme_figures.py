@@ -116,7 +116,8 @@ def test_the_gan_table_has_one_row_per_seed_from_its_figures():
 
 
 def test_a_figure_timed_under_load_is_marked_not_comparable():
-    loaded = results(**{"bench_a/speed": {"value": 0.25, **STAMP, "timed": True, "load_before": 3.1, "under_load": 3.1}})
+    loaded = results(**{"bench_a/speed": {"value": 0.25, **STAMP, "timed": True, "load_before": 3.1,
+                                          "under_load": 3.1}})
     text = readme_figures.update(README, loaded, CATALOG, STUDY, GAN)
     assert "| **0.25** ⚠ *measured under load 3.1: not comparable* |" in text
     assert "not comparable" not in readme_figures.update(README, results(), CATALOG, STUDY, GAN)
