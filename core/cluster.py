@@ -70,9 +70,10 @@ def slots() -> int:
 
 
 def pack(folder: Path, names: tuple[str, ...] | None = None) -> dict[str, bytes]:
-    """The files below ``folder`` (only ``names`` if given) as ``{relative posix path: bytes}``."""
+    """The files below ``folder`` (only ``names`` if given) as ``{relative posix path: bytes}``; hidden files (the
+    run's lock, temporary files) stay behind."""
     files = [folder / n for n in names] if names else sorted(folder.rglob("*"))
-    return {f.relative_to(folder).as_posix(): f.read_bytes() for f in files if f.is_file()}
+    return {f.relative_to(folder).as_posix(): f.read_bytes() for f in files if f.is_file() and not f.name.startswith(".")}
 
 
 def unpack(files: dict[str, bytes], folder: Path) -> None:

@@ -16,12 +16,14 @@ fixed-noise sample per genre and epoch). This module hands back loaded objects
 (:func:`load_generator`, :func:`load_snapshots`), so computation never opens a run folder.
 
 Every file is written through a temporary file and ``os.replace`` (:mod:`core.store`), so a kill at any moment leaves
-either the previous or the next version, never a torn one. A run whose ``run.json`` says
+either the previous or the next version, never a torn one. Updates of one ``run.json`` (:func:`update`) take the
+run's lock file ``.lock`` (``fcntl.flock``) around their read-modify-write, so a rename never undoes a final status. A run whose ``run.json`` says
 ``running`` but whose worker process is gone is reported as ``interrupted``.
 """
 
 from __future__ import annotations
 
+import fcntl
 import io
 import json
 import math
@@ -225,11 +227,30 @@ def _read_record(run_id: str) -> RunRecord:
     return parse_record(obj, run_id)
 
 
+@contextmanager
+def _locked(run_id: str) -> Iterator[None]:
+    """Hold run ``run_id``'s lock (an exclusive ``flock`` on ``<run>/.lock``, across processes) inside the block."""
+    try:
+        fd = os.open(run_path(run_id) / ".lock", os.O_RDWR | os.O_CREAT, 0o644)
+    except FileNotFoundError:
+        raise RunError(f"run {run_id} does not exist") from None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
 def update(run_id: str, **fields: Any) -> dict:
-    """Merge ``fields`` into a run's ``run.json`` (atomically) and return the new record."""
-    record = _read_record(run_id)
-    record.update(fields)
-    write_json(run_path(run_id) / "run.json", record)
+    """Merge ``fields`` into a run's ``run.json`` (atomically) and return the new record.
+
+    Updates of one run are serialised by its lock, so two processes updating different fields (a rename
+    and the worker's final status) both land.
+    """
+    with _locked(run_id):
+        record = _read_record(run_id)
+        record.update(fields)
+        write_json(run_path(run_id) / "run.json", record)
     return record
 
 

@@ -94,3 +94,58 @@ def test_two_tabs_train_and_delete_at_the_same_time(tone_dataset):
     assert sorted(r["id"] for r in left) == sorted(training)
     assert all(r["status"] == "done" and runs.result(r["id"])["accuracy"]["n"] > 0 for r in left)
     assert not [p for p in runs.runs_dir().iterdir() if p.name.startswith(".deleted")]
+
+
+def test_a_rename_during_the_final_status_write_never_undoes_it(tone_dataset, monkeypatch):
+    """A rename reads run.json, the worker then writes 'done', the rename writes back: the update must wait."""
+    run_id = submit(tone_dataset)
+    runs.update(run_id, status="running")
+    read, written = threading.Event(), threading.Event()
+    real_read = runs._read_record
+
+    def slow_read(rid):
+        record = real_read(rid)
+        if threading.current_thread().name == "rename":
+            read.set()
+            written.wait(0.5)  # without a lock the final status lands here, then the rename writes over it
+        return record
+
+    monkeypatch.setattr(runs, "_read_record", slow_read)
+    renamer = threading.Thread(target=runs.rename, args=(run_id, "renamed"), name="rename")
+    renamer.start()
+    assert read.wait(5)
+    runs.update(run_id, status="done", finished=1.0)
+    written.set()
+    renamer.join()
+    record = runs.load(run_id)
+    assert record["status"] == "done" and record["name"] == "renamed"
+
+
+_RACE = """
+import sys
+from core import runs
+run_id, field, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+for i in range(n):
+    if field == "name":
+        runs.rename(run_id, f"name {i}")
+    else:
+        runs.update(run_id, progress={"clips": i, "total": n})
+"""
+
+
+@pytest.mark.slow
+def test_two_processes_updating_one_run_lose_no_update(tone_dataset, tmp_path):
+    """A process renaming a run 150 times while another writes its progress 150 times: both last values land."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    run_id = runs.create("chk", "check", {"run": "x", "map": {}}, dataset={"name": "tones"})
+    root = Path(__file__).resolve().parent.parent
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    procs = [subprocess.Popen([sys.executable, "-c", _RACE, run_id, field, "150"], env=env, cwd=root)
+             for field in ("name", "progress")]
+    assert [p.wait(120) for p in procs] == [0, 0]
+    record = runs.load(run_id)
+    assert record["name"] == "name 149" and record["progress"] == {"clips": 149, "total": 150}
