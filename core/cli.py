@@ -306,12 +306,31 @@ def cmd_runs(args) -> int:
             runs.delete(args.run)
             print(f"run {args.run} ({record['name']}) deleted")
         else:
-            out = Path(args.output or f"{args.run}.zip")
-            out.write_bytes(runs.export_zip(args.run))
-            print(f"run {args.run} ({record['name']}) exported to {out}")
+            return export_run(args.run, record, Path(args.output or f"{args.run}.zip"), args.force)
     except runs.RunError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
+    return 0
+
+
+def export_run(run_id: str, record: dict, out: Path, force: bool) -> int:
+    """Write run ``run_id``'s zip to ``out`` through a temporary file and a rename, so a failed write (a full
+    disk) leaves an existing ``out`` as it was; an existing file is replaced only with ``force``."""
+    from . import runs
+    from .store import atomic_write_bytes
+
+    if out.is_dir():
+        print(f"error: {out} is a folder: name the zip file to write, e.g. {out / (run_id + '.zip')}", file=sys.stderr)
+        return 2
+    if out.exists() and not force:
+        print(f"error: {out} already exists: add --force to replace it", file=sys.stderr)
+        return 2
+    try:
+        atomic_write_bytes(out, runs.export_zip(run_id), make_parents=False)
+    except OSError as err:
+        print(f"error: cannot write {out}: {err.strerror or type(err).__name__}", file=sys.stderr)
+        return 2
+    print(f"run {run_id} ({record['name']}) exported to {out}")
     return 0
 
 
@@ -427,6 +446,7 @@ def build_parser() -> argparse.ArgumentParser:
     a = actions.add_parser("export", help="write a zip of the run: model, config, history, result and a report")
     a.add_argument("run", help="run id")
     a.add_argument("-o", "--output", help="zip file to write (default: <run id>.zip)")
+    a.add_argument("--force", action="store_true", help="replace the zip file if it exists")
 
     p = sub.add_parser("worker", help="run queued background jobs until the queue is empty (started by the app)")
     p.add_argument("--ray", metavar="ADDRESS", help=ray_help)

@@ -1,6 +1,7 @@
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -66,3 +67,40 @@ def test_runs_list_rename_delete_and_export(tmp_path, capsys):
     assert main(["runs", "delete", run_id, "--yes"]) == 0 and runs.list_runs() == []
     assert main(["runs", "rename", run_id, "x"]) == 2 and "does not exist" in capsys.readouterr().err
     assert main(["runs", "list", "--kind", "gan"]) == 0
+
+
+def test_export_refuses_a_folder_an_existing_file_and_a_missing_folder_in_one_line(tmp_path, capsys):
+    run_id = runs.create("clf", "a run", {"seed": 0}, dataset={"name": "tones"})
+    runs.update(run_id, status="done")
+    assert main(["runs", "export", run_id, "-o", str(tmp_path)]) == 2
+    assert capsys.readouterr().err == f"error: {tmp_path} is a folder: name the zip file to write, e.g. " \
+                                      f"{tmp_path / (run_id + '.zip')}\n"
+    old = tmp_path / "old.zip"
+    old.write_bytes(b"the user's earlier export")
+    assert main(["runs", "export", run_id, "-o", str(old)]) == 2
+    assert capsys.readouterr().err == f"error: {old} already exists: add --force to replace it\n"
+    assert old.read_bytes() == b"the user's earlier export"
+    assert main(["runs", "export", run_id, "-o", str(old), "--force"]) == 0 and old.read_bytes()[:2] == b"PK"
+    missing = tmp_path / "no such folder" / "x.zip"
+    assert main(["runs", "export", run_id, "-o", str(missing)]) == 2
+    assert capsys.readouterr().err.splitlines() == [f"error: cannot write {missing}: No such file or directory"]
+
+
+@pytest.mark.slow
+def test_a_failed_export_leaves_the_existing_file_whole(tmp_path):
+    """A disk that fills mid-write (a 4 KB file size limit) fails the export in one line and keeps the old zip."""
+    import resource
+
+    from tests.conftest import finished_run
+
+    (tmp_path / "tones").mkdir()
+    run_id = finished_run(tmp_path / "tones")  # its model.pt makes the zip far larger than 4 KB
+    (tmp_path / "exports").mkdir()
+    old = tmp_path / "exports" / "old.zip"
+    old.write_bytes(b"the user's earlier export")
+    root = Path(__file__).resolve().parent.parent
+    done = subprocess.run([sys.executable, "-m", "core", "runs", "export", run_id, "-o", str(old), "--force"],
+                          cwd=root, env={**os.environ, "PYTHONPATH": str(root)}, capture_output=True, text=True,
+                          preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (4096, 4096)), timeout=120)
+    assert done.returncode == 2 and done.stderr == f"error: cannot write {old}: File too large\n"
+    assert old.read_bytes() == b"the user's earlier export" and list(old.parent.iterdir()) == [old]
