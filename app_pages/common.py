@@ -12,15 +12,19 @@ from typing import TYPE_CHECKING
 import numpy as np
 import streamlit as st
 
-from core import catalog, charts, config, jobs, runs
-from core import progress as steps
-from core.datasets import DatasetError
+from core.base import catalog, config
+from core.orchestration import jobs
+from core.storage import runs
+from core.usecases import charts
+from core.base import progress as steps
+from core.base.datasets import DatasetError
 
 if TYPE_CHECKING:
-    from core.extract import FeatureSet
+    from core.storage.extract import FeatureSet
 
-# core.extract, core.generalise and core.tasks (torch, librosa) and core.evaluate (scipy, scikit-learn) are
-# imported where they are used, so Home and the other pages start without them: the app's cold start.
+# core.storage.extract, core.usecases.generalise and core.orchestration.tasks (torch, librosa) and
+# core.compute.evaluate (scipy, scikit-learn) are imported where they are used, so Home and the other pages
+# start without them: the app's cold start.
 
 
 def query_default(key: str, options: list[str], fallback: str) -> str:
@@ -57,7 +61,7 @@ def resolve_dataset(name: str) -> Path:
 
 @st.cache_resource(max_entries=4, show_spinner=False)
 def _features(root: str) -> FeatureSet:
-    from core.extract import load_features
+    from core.storage.extract import load_features
 
     return load_features(root)
 
@@ -80,7 +84,7 @@ def measured_on(record: dict) -> str:
 def accuracy_metric(record: dict, result: dict, label: str = "Test accuracy") -> None:
     acc = result["accuracy"]
     st.metric(label, f"{acc['value']:.1%}", help="95 % Wilson interval over the test clips")
-    from core import evaluate
+    from core.compute import evaluate
 
     st.caption(f"{evaluate.format_accuracy(acc)}. {measured_on(record)}")
 
@@ -222,7 +226,7 @@ def config_widgets(cfg, key: str, skip: tuple[str, ...] = ("seed",), preset=None
     """Widgets for the config's fields in three columns (data and framing / model / optimisation); returns the
     edited config.
 
-    Fields that do not apply to the chosen framing or model are not shown (:func:`core.config.form_groups`);
+    Fields that do not apply to the chosen framing or model are not shown (:func:`core.base.config.form_groups`);
     with ``preset`` each field that differs from it is marked with its preset value.
     """
     values: dict = {}
@@ -343,7 +347,7 @@ def preset_picker(presets: dict, labels: dict[str, str], default: str, key: str)
 def check_view(check: dict, key: str) -> None:
     """A finished run checked on another dataset: accuracy with its interval, the sentence, per-genre recall,
     the confusion matrix (rows: the shared genres; columns: every genre the model knows) and what was left out."""
-    from core import generalise
+    from core.usecases import generalise
 
     st.metric(f"On {check['dataset']['name']}", f"{check['accuracy']:.1%}",
               help="95 % Wilson interval over every checked clip")
@@ -388,7 +392,8 @@ def check_progress(check_id: str) -> None:
 
 def check_form(record: dict, key: str) -> None:
     """'Check on another dataset': a dataset picker and a button that queues the check; its progress; saved checks."""
-    from core import generalise, tasks
+    from core.orchestration import tasks
+    from core.usecases import generalise
 
     st.markdown("**Does it generalise?** Play every clip of another collection through this model, as the "
                 "Predict page would, and score it against the folder names.")

@@ -3,8 +3,11 @@
 import pandas as pd
 import streamlit as st
 
-from core import charts, compare, config, experiment, jobs, reports, runs
-from core.config import ConfigError
+from core.base import config
+from core.orchestration import experiment, jobs
+from core.storage import runs
+from core.usecases import charts, compare, reports
+from core.base.config import ConfigError
 from app_pages.common import accuracy_metric, check_form, dataset_selector, run_options
 
 PERCENT = st.column_config.NumberColumn(format="percent")

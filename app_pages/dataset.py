@@ -3,10 +3,10 @@
 import numpy as np
 import streamlit as st
 
-from core import charts, explore
-from core.audio import AUDIO_EXTENSIONS, AudioError
-from core.extract import FeatureSet
-from core.unpack import UnpackError, unpack_zip
+from core.usecases import charts, explore
+from core.base.audio import AUDIO_EXTENSIONS, AudioError
+from core.storage.extract import FeatureSet
+from core.usecases.unpack import UnpackError, unpack_zip
 from app_pages.common import dataset_selector, features
 
 st.title("Explore a dataset")

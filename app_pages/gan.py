@@ -5,8 +5,12 @@ from pathlib import Path
 import numpy as np
 import streamlit as st
 
-from core import charts, config, gan, gan_samples, inversion, runs, tasks
-from core.config import FeatureConfig, GANConfig
+from core.base import config
+from core.compute import gan, gan_samples, inversion
+from core.orchestration import tasks
+from core.storage import runs
+from core.usecases import charts
+from core.base.config import FeatureConfig, GANConfig
 from app_pages.common import (config_widgets, dataset_selector, features, job_progress, keep_open, manage_run,
                               measured_on, preset_picker, reopen_picker, settings_form, start_button)
 

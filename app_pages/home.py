@@ -2,7 +2,9 @@
 
 import streamlit as st
 
-from core import catalog, config, jobs, lesson, runs
+from core.base import catalog, config
+from core.orchestration import jobs, lesson
+from core.storage import runs
 from app_pages.common import dataset_selector, status_line
 
 st.title("GenreLab")

@@ -6,8 +6,11 @@ import time
 import numpy as np
 import streamlit as st
 
-from core import charts, config, generalise, predict, runs, tasks
-from core.audio import AUDIO_EXTENSIONS, AudioError
+from core.base import config
+from core.orchestration import tasks
+from core.storage import runs
+from core.usecases import charts, generalise, predict
+from core.base.audio import AUDIO_EXTENSIONS, AudioError
 from app_pages.common import accuracy_metric, dataset_selector, job_progress
 
 st.title("Predict a genre")

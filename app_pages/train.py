@@ -4,8 +4,11 @@ import streamlit as st
 
 from app_pages.common import (check_form, dataset_selector, job_progress, keep_open, manage_run, preset_picker,
                               reopen_picker, result_view, resume_button, settings_form, start_button)
-from core import catalog, charts, config, runs, splits, tasks
-from core.datasets import DatasetError, list_clips
+from core.base import catalog, config, splits
+from core.orchestration import tasks
+from core.storage import runs
+from core.usecases import charts
+from core.base.datasets import DatasetError, list_clips
 
 
 @st.cache_data(max_entries=8, show_spinner=False)

@@ -1,5 +1,5 @@
 """Classic preset figures: summary-feature extraction, 5-fold CV on gtzan-mini, a run's training time, and the
-check on musifeast-7 through the prediction path (as core.generalise hears clips).
+check on musifeast-7 through the prediction path (as core.usecases.generalise hears clips).
 
 Prints one JSON line per figure, each with the load average (the machine is shared). ``--select`` first prints
 the hyperparameter grid scored on ``SELECT_PARTITION`` (the one the preset was chosen on); the reported CV uses
@@ -27,11 +27,14 @@ os.environ.setdefault("GENRELAB_DATA_DIR", scratch_dir())
 
 import numpy as np  # noqa: E402
 
-from core import classic, evaluate, generalise, predict, runs, tasks  # noqa: E402
-from core.config import preset  # noqa: E402
-from core.datasets import list_clips  # noqa: E402
-from core.extract import load_summaries  # noqa: E402
-from core.splits import REPORT_PARTITION, SELECT_PARTITION, kfold_splits, make_split  # noqa: E402
+from core.compute import classic, evaluate  # noqa: E402
+from core.orchestration import tasks  # noqa: E402
+from core.storage import runs  # noqa: E402
+from core.usecases import generalise, predict  # noqa: E402
+from core.base.config import preset  # noqa: E402
+from core.base.datasets import list_clips  # noqa: E402
+from core.storage.extract import load_summaries  # noqa: E402
+from core.base.splits import REPORT_PARTITION, SELECT_PARTITION, kfold_splits, make_split  # noqa: E402
 
 DATA = REPO.parent / "shared" / "data"
 
@@ -52,7 +55,7 @@ LEVERS = ({}, {"level": "absolute"}, {"deltas": False}, {"C": 0.1}, {"C": 10.0})
 
 def check(run_id: str, root: Path) -> dict:
     """Run ``run_id`` on every clip of ``root`` whose genre it knows, as ``python -m core evaluate`` hears them
-    (:func:`core.generalise.hear_and_classify`: the prediction path, two threads); ``correct`` says which clips
+    (:func:`core.usecases.generalise.hear_and_classify`: the prediction path, two threads); ``correct`` says which clips
     were right, in listing order, for a paired comparison."""
     started = time.perf_counter()
     predictor = predict.load_model(run_id)

@@ -22,12 +22,12 @@ os.environ.setdefault("GENRELAB_DATA_DIR", scratch_dir())
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
-from core import evaluate  # noqa: E402
-from core.config import preset  # noqa: E402
-from core.extract import load_features  # noqa: E402
-from core.splits import REPORT_PARTITION, kfold_splits, stratified_split  # noqa: E402
-from core.demo import make_demo_dataset  # noqa: E402
-from core.train import fit, predict_clips, prepare  # noqa: E402
+from core.compute import evaluate  # noqa: E402
+from core.base.config import preset  # noqa: E402
+from core.storage.extract import load_features  # noqa: E402
+from core.base.splits import REPORT_PARTITION, kfold_splits, stratified_split  # noqa: E402
+from core.base.demo import make_demo_dataset  # noqa: E402
+from core.compute.train import fit, predict_clips, prepare  # noqa: E402
 
 GTZAN_MINI = REPO.parent / "shared" / "data" / "gtzan-mini"
 
@@ -37,7 +37,7 @@ def paper_epoch_seconds() -> float:
     gen = torch.Generator().manual_seed(0)
     mels = [torch.randn(128, 200, generator=gen).numpy() * 10 - 40 for _ in range(999)]
     y = np.arange(999) % 10
-    from core.splits import paper_split
+    from core.base.splits import paper_split
 
     cfg = preset("paper", epochs=2)
     data = prepare(mels, y, paper_split(999, 0), cfg)

@@ -26,9 +26,10 @@ os.environ["GENRELAB_DATA_DIR"] = scratch_dir()
 
 import torch  # noqa: E402
 
-from core import experiment, splits  # noqa: E402
-from core.extract import load_features  # noqa: E402
-from core.demo import make_demo_dataset  # noqa: E402
+from core.base import splits  # noqa: E402
+from core.orchestration import experiment  # noqa: E402
+from core.storage.extract import load_features  # noqa: E402
+from core.base.demo import make_demo_dataset  # noqa: E402
 
 GTZAN_MINI = REPO.parent / "shared" / "data" / "gtzan-mini"
 

@@ -17,9 +17,9 @@ sys.path.insert(0, str(REPO))
 from common import emit, scratch_dir, settle  # noqa: E402
 os.environ["GENRELAB_DATA_DIR"] = scratch_dir()
 
-from core.extract import compute_logmel, load_features  # noqa: E402
-from core.config import FeatureConfig  # noqa: E402
-from core.demo import make_demo_dataset  # noqa: E402
+from core.storage.extract import compute_logmel, load_features  # noqa: E402
+from core.base.config import FeatureConfig  # noqa: E402
+from core.base.demo import make_demo_dataset  # noqa: E402
 
 GTZAN_MINI = REPO.parent / "shared" / "data" / "gtzan-mini"
 

@@ -14,7 +14,7 @@ then one ``..._mean`` line per figure over the seeds run:
   no discriminator sees: the check that the first C2ST was not simply trained away);
 - ``paper_gan_tstr_ratio`` and ``paper_gan_c2st`` (no target: expected chance and near 1.0);
 - with ``--data gtzan-mini`` the figures are named ``gtzan_mini_*`` and seeds are the folds of the
-  stratified 5-fold split (``split=fold5``; seeds 5-9 are ``core.splits.REPORT_PARTITION``, where nothing
+  stratified 5-fold split (``split=fold5``; seeds 5-9 are ``core.base.splits.REPORT_PARTITION``, where nothing
   was chosen); without ``../shared/data/gtzan-mini`` one ``gtzan_mini`` line says it was skipped.
 
 Every line carries the 1-minute load average and torch's thread count: on a 2-core machine shared
@@ -54,8 +54,10 @@ def target(preset: str, key: str) -> str:
 
 
 def bench(preset: str, overrides: list[str], root: Path, name: str) -> dict:
-    """Train one GAN run through :mod:`core.tasks`; returns its record, result and config."""
-    from core import config, runs, tasks
+    """Train one GAN run through :mod:`core.orchestration.tasks`; returns its record, result and config."""
+    from core.base import config
+    from core.orchestration import tasks
+    from core.storage import runs
 
     cfg = config.with_overrides(config.gan_preset(preset), overrides)
     run_id = tasks.submit_gan(cfg, root, name, preset=preset)
@@ -102,7 +104,7 @@ def main() -> None:
         torch.set_num_threads(args.threads)
     with tempfile.TemporaryDirectory(prefix="genrelab-bench-") as tmp:
         os.environ["GENRELAB_DATA_DIR"] = args.data_dir or tmp
-        from core.demo import make_demo_dataset
+        from core.base.demo import make_demo_dataset
 
         if args.data == "gtzan-mini" and not GTZAN_MINI.is_dir():
             emit("gtzan_mini", None, "skipped", note=f"{GTZAN_MINI} not found")

@@ -3,7 +3,7 @@
 Prints one JSON line per figure (``figure``, ``value``, ``target``, ``load_average``, ``seconds``, ...):
 
 - ``recommended_musifeast7_accuracy``: a recommended run trained on gtzan-mini (stratified split,
-  seed 0) through :mod:`core.tasks`, then checked on musifeast-7 by :func:`core.generalise.check`
+  seed 0) through :mod:`core.orchestration.tasks`, then checked on musifeast-7 by :func:`core.usecases.generalise.check`
   (decode → log-mel → model, as the Predict page does); accuracy with its Wilson 95 % interval and
   per-genre recall. Labels map by normalised name (``Hip-hop`` is ``hiphop``).
 - ``musifeast7_evaluate_seconds``: wall time of those 147 predictions, decoding included.
@@ -13,8 +13,8 @@ clips); this script does not repeat it.
 ``--levers`` instead prints one line per lever of the recommended recipe (each alone, then
 combinations): CV on the selection partition (``SELECT_PARTITION``, the one choices are made on) and
 musifeast-7 accuracy of the stratified seed-0 run, for reporting only. Musifeast log-mels come from
-the feature cache (decoded once by :func:`core.extract.load_features`) and go through
-``core.predict.classify`` with an in-memory predictor: the same framing and normaliser as ``predict``.
+the feature cache (decoded once by :func:`core.storage.extract.load_features`) and go through
+``core.usecases.predict.classify`` with an in-memory predictor: the same framing and normaliser as ``predict``.
 
     python bench/bench_generalise.py [--threads 1] [--run RUN]
     python bench/bench_generalise.py --levers [--only NAME ...] [--folds 0 1] [--epochs 15]
@@ -39,11 +39,13 @@ os.environ.setdefault("GENRELAB_DATA_DIR", scratch_dir())
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
-from core import generalise, predict, runs, tasks  # noqa: E402
-from core.config import preset  # noqa: E402
-from core.extract import load_features  # noqa: E402
-from core.splits import SELECT_PARTITION, kfold_splits, stratified_split  # noqa: E402
-from core.train import fit, predict_clips, prepare  # noqa: E402
+from core.orchestration import tasks  # noqa: E402
+from core.storage import runs  # noqa: E402
+from core.usecases import generalise, predict  # noqa: E402
+from core.base.config import preset  # noqa: E402
+from core.storage.extract import load_features  # noqa: E402
+from core.base.splits import SELECT_PARTITION, kfold_splits, stratified_split  # noqa: E402
+from core.compute.train import fit, predict_clips, prepare  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data"
 GTZAN_MINI, MUSIFEAST = DATA / "gtzan-mini", DATA / "musifeast-7"
@@ -71,7 +73,7 @@ LEVERS: dict[str, dict] = {
 
 
 def summary(result: dict) -> dict:
-    """The figures of a :func:`core.generalise.scores` result this benchmark prints (rounded)."""
+    """The figures of a :func:`core.usecases.generalise.scores` result this benchmark prints (rounded)."""
     recall = {g: round(v["recall"], 3) for g, v in result["per_genre"].items()}
     return {"accuracy": round(result["accuracy"], 3), "ci95": [round(v, 3) for v in result["ci95"]],
             "n": result["n"], "per_genre_recall": recall, "min_recall": min(recall.values())}
@@ -107,7 +109,7 @@ def cv(fs, partition: int, folds: list[int], copies=None, **overrides) -> tuple[
 
 def musifeast_cached(fs, check, copies=None, **overrides) -> dict:
     """Train recommended on gtzan-mini (stratified, seed 0) in memory; score the cached musifeast-7 log-mels
-    with :func:`core.predict.classify` (the model half of every prediction and check)."""
+    with :func:`core.usecases.predict.classify` (the model half of every prediction and check)."""
     cfg = preset("recommended", split="stratified", seed=0, **overrides)
     split = stratified_split(fs.y, 0)
     data = prepare(fs.mels, fs.y, split, cfg, n_classes=len(fs.labels), extra=extra_part(split, fs, copies))
@@ -132,8 +134,8 @@ def audiomentations_mels(fs, copies: int = AUG_COPIES) -> list[list[np.ndarray]]
     """
     import audiomentations as A
 
-    from core.audio import decode
-    from core.features import logmel
+    from core.base.audio import decode
+    from core.compute.features import logmel
 
     chain = A.Compose([A.Gain(-12, 12, p=1.0), A.PitchShift(-2, 2, p=1.0),
                        A.TimeStretch(0.9, 1.1, leave_length_unchanged=True, p=1.0),
@@ -187,10 +189,11 @@ def headline(run_id: str | None = None) -> None:
          **{k: v for k, v in report.items() if k != "accuracy"},
          trained_on="gtzan-mini, stratified 70/15/15, seed 0", own_test_accuracy=round(own["value"], 3),
          own_test_n=own["n"], train_seconds=round(train_seconds, 1), run=run_id,
-         path="core.tasks.run_classifier, then core.generalise.check (core.predict.listen + classify)")
+         path="core.orchestration.tasks.run_classifier, then core.usecases.generalise.check "
+              "(core.usecases.predict.listen + classify)")
     emit("musifeast7_evaluate_seconds", round(seconds, 1), "<= 30", timed=True, n_clips=result["n"],
          seconds=round(seconds, 1), cpu_seconds=round(cpu, 1),
-         note="core.generalise.check: decode + log-mel + model, model load included")
+         note="core.usecases.generalise.check: decode + log-mel + model, model load included")
 
 
 def main() -> None:

@@ -1,4 +1,4 @@
-"""Benchmark core.inversion against librosa.feature.inverse.mel_to_audio on real 3 s GTZAN segments.
+"""Benchmark core.compute.inversion against librosa.feature.inverse.mel_to_audio on real 3 s GTZAN segments.
 
 Prints one JSON line per figure, e.g. ``{"figure": "griffinlim_3s_seconds", "value": 0.05, "target": "<= 0.2"}``.
 
@@ -28,8 +28,8 @@ sys.path.insert(0, str(ROOT))
 import librosa  # noqa: E402
 import torch  # noqa: E402
 
-from core import inversion  # noqa: E402
-from core.config import FeatureConfig  # noqa: E402
+from core.compute import inversion  # noqa: E402
+from core.base.config import FeatureConfig  # noqa: E402
 from common import emit, settle  # noqa: E402
 
 GTZAN_MINI = ROOT.parent / "shared" / "data" / "gtzan-mini"

@@ -1,4 +1,4 @@
-"""Benchmark the lesson (the study in miniature, :mod:`core.lesson`) on the demo set: wall time to finish.
+"""Benchmark the lesson (the study in miniature, :mod:`core.orchestration.lesson`) on the demo set: wall time to finish.
 
 Prints one JSON line per figure:
 
@@ -31,8 +31,9 @@ def main() -> None:
     parser.add_argument("--data-dir", help="data folder to use (default: a new temporary one)")
     args = parser.parse_args()
     os.environ["GENRELAB_DATA_DIR"] = args.data_dir or scratch_dir("genrelab-lesson-")
-    from core import jobs, lesson, runs
-    from core.demo import make_demo_dataset
+    from core.orchestration import jobs, lesson
+    from core.storage import runs
+    from core.base.demo import make_demo_dataset
 
     root = make_demo_dataset()
     settle()

@@ -31,7 +31,7 @@ def hold_sessions(browser, app_url: str, sessions: int, dataset: str = "tones") 
     Returns ``{"sessions", "render_seconds", "jobs_seconds", "runs"}``; ``runs`` are the new run records
     (read from the server's data folder, which ``GENRELAB_DATA_DIR`` must name in this process).
     """
-    from core import runs
+    from core.storage import runs
 
     before = {r["id"] for r in runs.list_runs("clf")}
     contexts = [browser.new_context() for _ in range(sessions)]

@@ -40,9 +40,10 @@ def main() -> None:
     ap.add_argument("--epochs", type=int, help="epochs of the recommended run (default: the preset's)")
     args = ap.parse_args()
     os.environ["GENRELAB_DATA_DIR"] = scratch_dir("genrelab-memory-")
-    from core import jobs, runs, tasks
-    from core.config import preset
-    from core.demo import make_demo_dataset
+    from core.orchestration import jobs, tasks
+    from core.storage import runs
+    from core.base.config import preset
+    from core.base.demo import make_demo_dataset
 
     cfg = preset("recommended", **({"epochs": args.epochs} if args.epochs else {}))
     run_id = tasks.submit_classifier(cfg, make_demo_dataset(), "demo", preset="recommended")

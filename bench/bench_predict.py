@@ -1,4 +1,4 @@
-"""Benchmark core.predict on a real 30 s GTZAN clip: warm prediction, saliency, model load, cold start.
+"""Benchmark core.usecases.predict on a real 30 s GTZAN clip: warm prediction, saliency, model load, cold start.
 
 Prints one JSON line per figure, e.g. ``{"figure": "warm_predict_30s_seconds", "value": 0.08, "target": "<= 0.5"}``.
 
@@ -37,7 +37,7 @@ CLIP = GTZAN_MINI / "blues" / "blues.00000.wav"
 COLD = """
 import json, time
 t0 = time.perf_counter()
-from core import predict
+from core.usecases import predict
 t1 = time.perf_counter()
 predictor = predict.load_model({run_id!r})
 t2 = time.perf_counter()
@@ -59,7 +59,7 @@ def median_time(fn, repeats: int) -> float:
 def import_seconds(module: str, env: dict) -> dict[str, float]:
     """Cumulative import time (s) of torch, sklearn and ``module``, from ``python -X importtime -c 'import module'``.
 
-    sklearn arrives through core.train → core.splits; librosa loads its submodules lazily (at the first
+    sklearn arrives through core.compute.train → core.base.splits; librosa loads its submodules lazily (at the first
     log-mel), so its cost shows in the first prediction instead.
     """
     err = subprocess.run([sys.executable, "-X", "importtime", "-c", f"import {module}"], cwd=ROOT, env=env,
@@ -92,12 +92,13 @@ def bench(args, data: str) -> None:
     """Train into ``data`` (the GENRELAB_DATA_DIR already set), then print every figure."""
     import torch
 
-    from core import predict, tasks
-    from core.audio import decode
-    from core.config import preset
-    from core.device import one_thread
-    from core.features import logmel
-    from core.train import predict_segments
+    from core.orchestration import tasks
+    from core.usecases import predict
+    from core.base.audio import decode
+    from core.base.config import preset
+    from core.compute.device import one_thread
+    from core.compute.features import logmel
+    from core.compute.train import predict_segments
 
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -157,7 +158,7 @@ def bench(args, data: str) -> None:
     pick = lambda key: statistics.median(q[key] for q in parts)  # noqa: E731
     emit("cold_predict_30s_seconds", statistics.median(walls), "<= 3", timed=True, runs=[round(w, 2) for w in walls],
          note="fresh python -c: interpreter start + imports + load_model + predict, spawn to exit")
-    emit("cold_imports_seconds", pick("imports"), timed=True, note="'from core import predict' in the fresh process")
+    emit("cold_imports_seconds", pick("imports"), timed=True, note="'from core.usecases import predict' in the fresh process")
     emit("cold_load_model_seconds", pick("load"), timed=True)
     emit("cold_predict_call_seconds", pick("predict"), timed=True,
          note="first predict in a fresh process: includes librosa's lazy import of librosa.filters")
@@ -168,7 +169,7 @@ def bench(args, data: str) -> None:
     emit("cold_cli_predict_seconds", time.perf_counter() - t0, timed=True,
          note="python -m core predict FILE --run ID --json")
     settle()
-    for name, seconds in import_seconds("core.predict", env).items():
+    for name, seconds in import_seconds("core.usecases.predict", env).items():
         emit(f"import_{name}_seconds", seconds, timed=True, note="cumulative, python -X importtime (one fresh process)")
 
 

@@ -28,9 +28,11 @@ os.environ["RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"] = "0"  # a one-node Ray on 127.0
 
 import torch  # noqa: E402
 
-from core import cluster, config, experiment, runs, tasks  # noqa: E402
-from core.demo import make_demo_dataset  # noqa: E402
-from core.extract import load_features  # noqa: E402
+from core.base import config  # noqa: E402
+from core.orchestration import cluster, experiment, tasks  # noqa: E402
+from core.storage import runs  # noqa: E402
+from core.base.demo import make_demo_dataset  # noqa: E402
+from core.storage.extract import load_features  # noqa: E402
 
 GTZAN_MINI = REPO.parent / "shared" / "data" / "gtzan-mini"
 TINY = ("epochs=2", "hidden_size=16", "num_layers=1", "batch_size=8", "first_frames=40", "segment_seconds=1.0",
@@ -59,7 +61,8 @@ def ray_figures(root: Path) -> None:
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
     started = time.perf_counter() - start
     start = time.perf_counter()
-    ray.get([ray.remote(lambda: __import__("core.tasks").__name__).options(num_cpus=1).remote() for _ in range(2)])
+    warm_up = ray.remote(lambda: __import__("core.orchestration.tasks").__name__).options(num_cpus=1)
+    ray.get([warm_up.remote() for _ in range(2)])
     warm = time.perf_counter() - start
     emit("ray_start_seconds", round(started, 1), "report", note="ray.init(num_cpus=2) of a local Ray on 127.0.0.1")
     emit("ray_worker_first_task_seconds", round(warm, 1), "report",
@@ -148,7 +151,8 @@ def makespan(tasks: list[tuple[str, float, tuple[str, ...]]], workers: int) -> f
 
 
 def study_tasks(times: dict) -> list[tuple[str, float, tuple[str, ...]]]:
-    """The full table's Ray tasks in the order :mod:`core.cluster` sends them: ``times[data][arm][cell]``."""
+    """The full table's Ray tasks in the order :mod:`core.orchestration.cluster` sends them:
+    ``times[data][arm][cell]``."""
     out = []
     for data, arms in times.items():
         for arm, t in arms.items():

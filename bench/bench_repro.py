@@ -29,8 +29,10 @@ def child(epochs: int, threads: int) -> None:
     """One training in this process; prints its numbers as JSON."""
     import torch
 
-    from core import config, runs, tasks
-    from core.demo import make_demo_dataset
+    from core.base import config
+    from core.orchestration import tasks
+    from core.storage import runs
+    from core.base.demo import make_demo_dataset
 
     torch.set_num_threads(threads)
     cfg = config.preset("recommended", epochs=epochs, seed=0)

@@ -38,7 +38,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="genrelab-bench-") as tmp:
         os.environ["GENRELAB_DATA_DIR"] = tmp
         from core import GENRES
-        from core.demo import make_demo_dataset
+        from core.base.demo import make_demo_dataset
 
         settle()
         cpu0 = _cpu_seconds()

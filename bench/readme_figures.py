@@ -26,7 +26,8 @@ import numpy as np
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH.parent))
 
-from core import evaluate, experiment  # noqa: E402
+from core.compute import evaluate  # noqa: E402
+from core.orchestration import experiment  # noqa: E402
 from figures import FIGURES, GAN_SEEDS, STUDY  # noqa: E402
 
 README = BENCH.parent / "README.md"

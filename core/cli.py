@@ -10,8 +10,8 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from . import paths
-from .config import MAX_PER_GENRE, MAX_SEEDS
+from .base import paths
+from .base.config import MAX_PER_GENRE, MAX_SEEDS
 
 
 class TerminalProgress:
@@ -67,7 +67,7 @@ def resolve_data(arg: str | None) -> Path:
     """A dataset folder from ``--data``; ``demo`` or nothing means the embedded demo set (made if needed)."""
     if arg and arg != "demo":
         return Path(arg)
-    from .demo import make_demo_dataset
+    from .base.demo import make_demo_dataset
 
     return make_demo_dataset(progress=TerminalProgress("demo set"))
 
@@ -78,7 +78,7 @@ def data_name(arg: str | None) -> str:
 
 
 def cmd_demo(args) -> int:
-    from .demo import make_demo_dataset
+    from .base.demo import make_demo_dataset
 
     root = make_demo_dataset(clips_per_genre=args.clips, seconds=args.seconds, seed=args.seed,
                              progress=TerminalProgress("demo set"))
@@ -87,7 +87,7 @@ def cmd_demo(args) -> int:
 
 
 def cmd_scan(args) -> int:
-    from .extract import load_features
+    from .storage.extract import load_features
 
     fs = load_features(resolve_data(args.data), progress=TerminalProgress("scan"))
     print(f"dataset {fs.root} (layout: {fs.layout}, fingerprint {fs.fingerprint})")
@@ -101,7 +101,7 @@ def cmd_scan(args) -> int:
 
 
 def cmd_extract(args) -> int:
-    from .extract import load_features
+    from .storage.extract import load_features
 
     start = time.perf_counter()
     fs = load_features(resolve_data(args.data), progress=TerminalProgress("extract"))
@@ -112,7 +112,9 @@ def cmd_extract(args) -> int:
 
 
 def cmd_train(args) -> int:
-    from . import config, datasets, runs, splits, tasks
+    from .base import config, datasets, splits
+    from .orchestration import tasks
+    from .storage import runs
 
     root = resolve_data(args.data)
     cfg = config.preset(args.preset, seed=args.seed)
@@ -136,8 +138,10 @@ def cmd_train(args) -> int:
 
 
 def cmd_gan(args) -> int:
-    from . import config, runs, tasks
-    from . import progress as steps
+    from .base import config
+    from .orchestration import tasks
+    from .storage import runs
+    from .base import progress as steps
 
     cfg = config.with_overrides(config.gan_preset(args.preset, seed=args.seed), args.set or [])
     root = resolve_data(args.data)
@@ -169,7 +173,8 @@ def cmd_gan(args) -> int:
 def cmd_predict(args) -> int:
     import json
 
-    from . import predict, runs
+    from .storage import runs
+    from .usecases import predict
 
     try:
         predictor = predict.load_model(args.run or predict.latest_run_id())
@@ -191,7 +196,8 @@ def cmd_predict(args) -> int:
 def cmd_evaluate(args) -> int:
     import json
 
-    from . import generalise, runs
+    from .storage import runs
+    from .usecases import generalise
 
     try:
         mapping = generalise.parse_mapping(args.map or [])
@@ -222,17 +228,20 @@ def cmd_evaluate(args) -> int:
 
 
 def use_cluster(args) -> None:
-    """``--ray ADDRESS`` names the Ray cluster for this process and the worker it starts (see :mod:`core.cluster`)."""
+    """``--ray ADDRESS`` names the Ray cluster for this process and the worker it starts
+    (:mod:`core.orchestration.cluster`)."""
     import os
 
-    from .cluster import ENV_VAR
+    from .orchestration.cluster import ENV_VAR
 
     if args.ray:
         os.environ[ENV_VAR] = args.ray
 
 
 def cmd_experiment(args) -> int:
-    from . import experiment, jobs, reports, runs
+    from .orchestration import experiment, jobs
+    from .storage import runs
+    from .usecases import reports
 
     use_cluster(args)
     if args.resume:
@@ -263,7 +272,8 @@ def cmd_experiment(args) -> int:
 
 
 def cmd_resume(args) -> int:
-    from . import jobs, runs
+    from .orchestration import jobs
+    from .storage import runs
 
     if args.queue:
         jobs.resume(args.run)
@@ -280,7 +290,7 @@ def cmd_resume(args) -> int:
 def cmd_runs(args) -> int:
     """``runs`` (list; ``--check``: only damaged folders), ``runs rename ID NAME``, ``runs delete ID --yes``,
     ``runs export ID [-o FILE]``."""
-    from . import runs
+    from .storage import runs
 
     action = args.action or "list"
     if action == "list":
@@ -316,8 +326,8 @@ def cmd_runs(args) -> int:
 def export_run(run_id: str, record: dict, out: Path, force: bool) -> int:
     """Write run ``run_id``'s zip to ``out`` through a temporary file and a rename, so a failed write (a full
     disk) leaves an existing ``out`` as it was; an existing file is replaced only with ``force``."""
-    from . import runs
-    from .store import atomic_write_bytes
+    from .storage import runs
+    from .storage.store import atomic_write_bytes
 
     if out.is_dir():
         print(f"error: {out} is a folder: name the zip file to write, e.g. {out / (run_id + '.zip')}", file=sys.stderr)
@@ -335,7 +345,7 @@ def export_run(run_id: str, record: dict, out: Path, force: bool) -> int:
 
 
 def cmd_worker(args) -> int:
-    from .jobs import work
+    from .orchestration.jobs import work
 
     use_cluster(args)
     work()
@@ -455,10 +465,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from .audio import AudioError
-    from .config import ConfigError
-    from .datasets import DatasetError
-    from .runs import RunError
+    from .base.audio import AudioError
+    from .base.config import ConfigError
+    from .base.datasets import DatasetError
+    from .storage.runs import RunError
 
     args = build_parser().parse_args(argv)
     try:
@@ -470,7 +480,7 @@ def main(argv: list[str] | None = None) -> int:
         print("\ninterrupted", file=sys.stderr)
         return 130
     except ArithmeticError as err:
-        from .train import Diverged  # imported here only: it loads torch, which most commands do not need
+        from .compute.train import Diverged  # imported here only: it loads torch, which most commands do not need
 
         if not isinstance(err, Diverged):
             raise

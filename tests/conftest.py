@@ -57,9 +57,10 @@ def finished_run(root: Path, labels: tuple[str, ...] = ("high", "low", "mid"), a
     """
     import torch
 
-    from core import runs, tasks
-    from core.config import preset, to_dict
-    from core.models import build_classifier
+    from core.orchestration import tasks
+    from core.storage import runs
+    from core.base.config import preset, to_dict
+    from core.compute.models import build_classifier
 
     cfg = preset("recommended", hidden_size=16, num_layers=1, segment_seconds=1.0)
     torch.manual_seed(0)
@@ -85,7 +86,7 @@ def app_on_tones(tone_dataset, monkeypatch):
     """An AppTest of the whole app with the tone dataset active (``?dataset=tones``) and no background worker."""
     from streamlit.testing.v1 import AppTest
 
-    from core import jobs
+    from core.orchestration import jobs
 
     monkeypatch.setenv("GENRELAB_DATASETS", f"tones={tone_dataset}")
     monkeypatch.setattr(jobs, "ensure_worker", lambda: None)

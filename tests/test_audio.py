@@ -2,8 +2,8 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from core import audio
-from core.audio import AudioError, decode
+from core.base import audio
+from core.base.audio import AudioError, decode
 from tests.conftest import write_tone
 
 

@@ -24,8 +24,9 @@ def test_train_a_tiny_run_in_the_browser(page):
 
 
 def test_predict_the_genre_of_an_uploaded_gtzan_clip(page, browser_env, gtzan_mini, monkeypatch):
-    from core import predict, tasks
-    from core.config import preset
+    from core.orchestration import tasks
+    from core.usecases import predict
+    from core.base.config import preset
 
     monkeypatch.setenv("GENRELAB_DATA_DIR", browser_env["GENRELAB_DATA_DIR"])  # the server's data folder
     run_id = tasks.submit_classifier(preset("recommended", epochs=1, hidden_size=16, num_layers=1), gtzan_mini,
@@ -110,7 +111,7 @@ def test_compare_two_runs_side_by_side(page, browser_env):
 
 
 def test_check_a_tiny_run_on_another_dataset(page, browser_env, monkeypatch):
-    from core import runs
+    from core.storage import runs
 
     page.goto(f"{page.app_url}/train?dataset=tones&preset=recommended&{TINY}")
     page.get_by_role("button", name="Start training").click(timeout=90_000)
@@ -133,8 +134,9 @@ def test_check_a_tiny_run_on_another_dataset(page, browser_env, monkeypatch):
 
 
 def test_an_oversized_upload_on_predict_is_named_on_the_page(page, browser_env, monkeypatch, tmp_path):
-    from core import predict, tasks
-    from core.config import preset
+    from core.orchestration import tasks
+    from core.usecases import predict
+    from core.base.config import preset
 
     monkeypatch.setenv("GENRELAB_DATA_DIR", browser_env["GENRELAB_DATA_DIR"])
     tones = dict(kv.split("=", 1) for kv in browser_env["GENRELAB_DATASETS"].split(";"))["tones"]

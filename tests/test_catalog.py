@@ -1,6 +1,6 @@
 import pytest
 
-from core import catalog
+from core.base import catalog
 
 
 def test_allow_list_parsing(tmp_path, monkeypatch):

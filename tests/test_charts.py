@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from core import charts
+from core.usecases import charts
 
 HISTORY = [{"epoch": e, "train_loss": 1.0 / e, "val_loss": 1.2 / e, "train_acc": 0.1 * e, "val_acc": 0.1 * e,
             "d_loss": 1.0, "g_loss": 1.0, "d_real": 0.5, "d_fake": 0.5, "fidelity": 0.3} for e in (1, 2, 3)]

@@ -14,8 +14,12 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from streamlit.testing.v1 import AppTest
 
-from core import classic, cli, extract, generalise, predict, runs, summary, tasks
-from core.config import ClassicConfig, FeatureConfig, classifier_config, preset, to_dict
+from core import cli
+from core.compute import classic, summary
+from core.orchestration import tasks
+from core.storage import extract, runs
+from core.usecases import generalise, predict
+from core.base.config import ClassicConfig, FeatureConfig, classifier_config, preset, to_dict
 from tests.conftest import write_tone
 
 SR = FeatureConfig().sr

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from core import runs
+from core.storage import runs
 from core.cli import TerminalProgress, main
 
 

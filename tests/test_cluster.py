@@ -1,4 +1,5 @@
-"""Training on Ray (core/cluster.py) against one local Ray on the loopback interface, started once per session."""
+"""Training on Ray (core.orchestration.cluster) against one local Ray on the loopback
+interface, started once per session."""
 
 import os
 import signal
@@ -12,8 +13,9 @@ import pytest
 from test_experiment import TINY
 from test_experiment import test_real_gan_cells_on_tones as gan_cells_on_tones
 
-from core import cluster, experiment, jobs, runs, tasks
-from core import config as cfgs
+from core.orchestration import cluster, experiment, jobs, tasks
+from core.storage import runs
+from core.base import config as cfgs
 
 pytestmark = pytest.mark.slow
 TASK = "run_in_worker"  # a Ray worker running a task is titled ray::<function name>
@@ -69,7 +71,8 @@ def test_core_and_a_local_grid_never_import_ray(tone_dataset):
     script = f"""
 import sys
 sys.modules["ray"] = None  # as if Ray were not installed: importing it would fail
-from core import cli, cluster, experiment, jobs, tasks
+from core import cli
+from core.orchestration import cluster, experiment, jobs, tasks
 p = experiment.plan(seeds=1, per_genre=(0,), arms=("paper",), overrides={TINY!r})
 exp_id = experiment.submit(p, {str(tone_dataset)!r}, "tones")
 assert experiment.run_experiment(exp_id)["cells_done"] == 1

@@ -7,7 +7,9 @@ import re
 import numpy as np
 import pytest
 
-from core import compare, reports, runs, tasks
+from core.orchestration import tasks
+from core.storage import runs
+from core.usecases import compare, reports
 
 LABELS = ("blues", "rock")
 

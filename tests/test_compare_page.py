@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core import experiment, jobs, runs
+from core.orchestration import experiment, jobs
+from core.storage import runs
 from test_compare import fake_run, study_pair
 
 pytestmark = pytest.mark.slow  # drives the page (AppTest), seconds per test

@@ -1,7 +1,7 @@
 """Settings forms: fields grouped, those that do not apply hidden, changes from the preset marked and reset."""
 
 import pytest
-from core import config
+from core.base import config
 
 
 

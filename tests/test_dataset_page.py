@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core.unpack import unpack_zip
+from core.usecases.unpack import unpack_zip
 from tests.conftest import write_tone
 
 APP = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")
@@ -13,7 +13,7 @@ APP = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")
 @pytest.fixture(autouse=True)
 def _no_demo(monkeypatch):
     """The demo set is never generated here: every test selects a small dataset through the URL."""
-    monkeypatch.setattr("core.demo.make_demo_dataset", lambda **_: pytest.fail("the demo set was generated"))
+    monkeypatch.setattr("core.base.demo.make_demo_dataset", lambda **_: pytest.fail("the demo set was generated"))
 
 
 def dataset_app(monkeypatch, datasets: str, name: str) -> AppTest:

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from core.datasets import DatasetError, detect_layout, list_clips
-from core.extract import load_features
+from core.base.datasets import DatasetError, detect_layout, list_clips
+from core.storage.extract import load_features
 from tests.conftest import write_tone
 
 

@@ -2,7 +2,7 @@ import threading
 
 import torch
 
-from core.device import device, one_thread
+from core.compute.device import device, one_thread
 
 
 def test_device_is_cpu_without_a_gpu():

@@ -1,4 +1,4 @@
-"""Tests for core.evaluate: statistics against hand-computed values, coverage by simulation, edge cases."""
+"""Tests for core.compute.evaluate: statistics against hand-computed values, coverage by simulation, edge cases."""
 
 import math
 
@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from core.evaluate import (
+from core.compute.evaluate import (
     accuracy_interval,
     confusion,
     describe_difference,
@@ -22,7 +22,7 @@ from core.evaluate import (
     pooled_mcnemar,
     row_normalise,
 )
-from core.gan_metrics import fidelity_per_class, frechet_distance, nearest_neighbour_distances
+from core.compute.gan_metrics import fidelity_per_class, frechet_distance, nearest_neighbour_distances
 
 Z95 = 1.959963984540054  # standard normal 97.5 % quantile
 

@@ -4,7 +4,10 @@ import re
 import numpy as np
 import pytest
 
-from core import cli, config, experiment, jobs, runs, tasks
+from core import cli
+from core.base import config
+from core.orchestration import experiment, jobs, tasks
+from core.storage import runs
 
 TINY = ("epochs=2", "hidden_size=16", "num_layers=1", "batch_size=8", "first_frames=40", "segment_seconds=1.0",
         "split=stratified")

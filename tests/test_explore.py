@@ -1,9 +1,9 @@
 import numpy as np
 import pytest
 
-from core import explore
-from core.datasets import Skipped
-from core.extract import load_features
+from core.usecases import explore
+from core.base.datasets import Skipped
+from core.storage.extract import load_features
 
 
 def test_class_counts_in_label_order_including_empty_classes():

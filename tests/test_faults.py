@@ -6,8 +6,9 @@ import threading
 
 import pytest
 
-from core import runs, store, tasks
-from core.config import preset
+from core.orchestration import tasks
+from core.storage import runs, store
+from core.base.config import preset
 
 TINY = dict(hidden_size=16, num_layers=1, epochs=2, batch_size=8, first_frames=40, segment_seconds=1.0,
             split="stratified")
@@ -123,7 +124,7 @@ def test_a_rename_during_the_final_status_write_never_undoes_it(tone_dataset, mo
 
 _RACE = """
 import sys
-from core import runs
+from core.storage import runs
 run_id, field, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
 for i in range(n):
     if field == "name":

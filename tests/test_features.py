@@ -4,9 +4,9 @@ import librosa
 import numpy as np
 import pytest
 
-from core.config import FeatureConfig
-from core.extract import load_features
-from core.features import (denormalise, first_frames, fit_normaliser, logmel, normalise, seconds_to_frames,
+from core.base.config import FeatureConfig
+from core.storage.extract import load_features
+from core.compute.features import (denormalise, first_frames, fit_normaliser, logmel, normalise, seconds_to_frames,
                            segment_starts, segments)
 
 

@@ -4,12 +4,14 @@ import numpy as np
 import pytest
 import torch
 
-from core import gan, gan_samples, quality, runs, tasks
-from core.config import FeatureConfig, gan_preset, preset
-from core.extract import load_features
-from core.features import fit_normaliser, model_inputs, normalise
-from core.splits import make_split
-from core.train import fit, prepare
+from core.compute import gan, gan_samples, quality
+from core.orchestration import tasks
+from core.storage import runs
+from core.base.config import FeatureConfig, gan_preset, preset
+from core.storage.extract import load_features
+from core.compute.features import fit_normaliser, model_inputs, normalise
+from core.base.splits import make_split
+from core.compute.train import fit, prepare
 
 TINY = dict(epochs=2, batch_size=8, ref_epochs=1, z_dim=16, width=8, segment_seconds=1.0, first_frames=40,
             split="stratified")

@@ -4,8 +4,11 @@ from urllib.parse import parse_qs
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core import config, gan, gan_samples, jobs, runs, tasks
-from core.config import gan_preset
+from core.base import config
+from core.compute import gan, gan_samples
+from core.orchestration import jobs, tasks
+from core.storage import runs
+from core.base.config import gan_preset
 
 pytestmark = pytest.mark.slow  # trains a GAN and drives the page (AppTest)
 

@@ -6,9 +6,12 @@ import re
 import numpy as np
 import pytest
 
-from core import evaluate, generalise, jobs, predict, runs, tasks
+from core.compute import evaluate
+from core.orchestration import jobs, tasks
+from core.storage import runs
+from core.usecases import generalise, predict
 from core.cli import main
-from core.datasets import DatasetError
+from core.base.datasets import DatasetError
 from tests.conftest import finished_run, write_tone
 
 @pytest.fixture
@@ -139,7 +142,7 @@ def test_a_model_that_always_answers_mid_gets_known_scores(tones, other):
 
 
 def test_chunks_and_threads_do_not_change_the_answers(run_id, other):
-    from core.datasets import list_clips
+    from core.base.datasets import list_clips
 
     listing = list_clips(other)
     predictor = predict.load_model(run_id)
@@ -159,7 +162,7 @@ def test_a_check_with_no_usable_clip_is_a_clear_error(run_id, tmp_path):
 
 
 def digests_of(root, *names):
-    from core.extract import file_digest
+    from core.storage.extract import file_digest
 
     return [file_digest(next(root.rglob(name))) for name in names]
 

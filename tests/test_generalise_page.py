@@ -8,7 +8,9 @@ import pytest
 import soundfile as sf
 from streamlit.testing.v1 import AppTest
 
-from core import generalise, jobs, runs
+from core.orchestration import jobs
+from core.storage import runs
+from core.usecases import generalise
 from tests.conftest import finished_run, write_tone
 
 pytestmark = pytest.mark.slow  # drives the pages (AppTest), seconds per test
@@ -107,7 +109,7 @@ def test_compare_and_predict_show_the_check(app, datasets):
 
 
 def test_the_page_says_which_clips_were_copies_of_the_runs_own(app, datasets):
-    from core.extract import file_digest
+    from core.storage.extract import file_digest
 
     run_id = finished_run(datasets["tones"])
     runs.save_clips(run_id, {"train": [file_digest(datasets["other"] / "Low" / "Low-0.wav")], "val": [], "test": []})

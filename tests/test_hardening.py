@@ -8,12 +8,15 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from core import cli, predict, runs, tasks
-from core.audio import AudioError, decode
-from core.config import ConfigError, GANConfig, gan_preset, preset, with_overrides
-from core.datasets import list_clips
-from core.extract import load_features
-from core.features import FeatureError, logmel
+from core import cli
+from core.orchestration import tasks
+from core.storage import runs
+from core.usecases import predict
+from core.base.audio import AudioError, decode
+from core.base.config import ConfigError, GANConfig, gan_preset, preset, with_overrides
+from core.base.datasets import list_clips
+from core.storage.extract import load_features
+from core.compute.features import FeatureError, logmel
 from tests.conftest import write_tone
 
 TINY = dict(epochs=2, hidden_size=16, num_layers=1, segment_seconds=1.0, batch_size=8)
@@ -54,7 +57,7 @@ def test_scan_reports_the_overflowing_clip(tone_dataset, capsys):
 
 @pytest.mark.slow
 def test_diverging_training_fails_with_the_epoch_and_is_never_done(tone_dataset, monkeypatch):
-    from core import train
+    from core.compute import train
 
     def poisoned_fit(cfg, data, on_epoch=None, **kw):
         data.train.x[:] = float("nan")  # what a NaN normaliser used to feed the model
@@ -71,7 +74,7 @@ def test_diverging_training_fails_with_the_epoch_and_is_never_done(tone_dataset,
 
 @pytest.mark.slow
 def test_cli_train_prints_a_clear_failure(tone_dataset, capsys, monkeypatch):
-    from core import train
+    from core.compute import train
 
     def diverge(cfg, data, on_epoch=None, **kw):
         train.check_losses(1, {"train_loss": float("nan")}, ("train_loss",))
@@ -156,7 +159,7 @@ def test_non_finite_gan_settings_are_refused(name):
 
 
 def test_config_of_the_wrong_type_in_a_run_record_is_refused():
-    from core.config import ClassifierConfig, from_dict
+    from core.base.config import ClassifierConfig, from_dict
 
     with pytest.raises(ConfigError):
         from_dict(ClassifierConfig, {"epochs": "many"})
@@ -224,7 +227,7 @@ def test_numeric_options_are_bounded_without_a_traceback(argv, capsys, data_dir)
 def test_experiment_plan_refuses_huge_grids():
     import time
 
-    from core import experiment
+    from core.orchestration import experiment
 
     start = time.perf_counter()
     with pytest.raises(ConfigError, match="seeds"):
@@ -258,7 +261,7 @@ def short_wav(freq: float = 440.0) -> bytes:
 
 
 def test_member_names_of_four_byte_letters_are_capped_in_bytes():
-    from core.unpack import unpack_zip
+    from core.usecases.unpack import unpack_zip
 
     long = "\U0001d11e" * 70  # 280 bytes of musical symbols: over the 255-byte limit of a file name
     root = unpack_zip(zip_of({f"rock/{long}.wav": short_wav(), f"jazz/{long}.wav": short_wav(330)}), "x.zip")
@@ -267,13 +270,13 @@ def test_member_names_of_four_byte_letters_are_capped_in_bytes():
 
 
 def test_deeply_nested_members_are_refused_before_writing(data_dir):
-    from core.unpack import UnpackError, unpack_zip
+    from core.usecases.unpack import UnpackError, unpack_zip
 
     deep = "/".join("d" * 80 for _ in range(60))
     with pytest.raises(UnpackError, match="folders deep; the limit is 15") as err:
         unpack_zip(zip_of({f"rock/{deep}/a.wav": short_wav(), "jazz/b.wav": short_wav()}), "deep.zip")
     assert str(data_dir) not in str(err.value)
-    from core import catalog
+    from core.base import catalog
 
     assert not any(p.name.startswith(".unpack") for p in catalog.uploads_dir().iterdir())
 
@@ -281,7 +284,7 @@ def test_deeply_nested_members_are_refused_before_writing(data_dir):
 def test_os_errors_while_unpacking_name_the_member_not_the_server_path(monkeypatch, data_dir):
     import shutil
 
-    from core.unpack import UnpackError, unpack_zip
+    from core.usecases.unpack import UnpackError, unpack_zip
 
     def full(*args, **kw):
         raise OSError(28, "No space left on device", str(data_dir / "uploads" / ".unpack-x" / "rock" / "a.wav"))
@@ -293,7 +296,7 @@ def test_os_errors_while_unpacking_name_the_member_not_the_server_path(monkeypat
 
 
 def test_folders_that_normalise_to_one_label_are_refused_naming_both():
-    from core.unpack import UnpackError, unpack_zip
+    from core.usecases.unpack import UnpackError, unpack_zip
 
     with pytest.raises(UnpackError, match="genre folders 'rock & roll' and 'rock-roll' would both become 'rock-roll'"):
         unpack_zip(zip_of({"rock & roll/a.wav": short_wav(), "rock-roll/b.wav": short_wav(),
@@ -317,7 +320,7 @@ def kill_worker_state(run_id):
 
 @pytest.mark.slow
 def test_run_killed_before_epoch_one_resumes_with_one_command(tone_dataset, capsys):
-    from core import jobs
+    from core.orchestration import jobs
 
     run_id = tasks.submit_classifier(preset("recommended", **TINY), tone_dataset, "tones")
     jobs.enqueue(run_id, "classifier", start_worker=False)
@@ -333,7 +336,7 @@ def test_run_killed_before_epoch_one_resumes_with_one_command(tone_dataset, caps
 def test_resume_carries_on_from_the_last_checkpoint_as_if_never_stopped(tone_dataset):
     import torch
 
-    from core import jobs
+    from core.orchestration import jobs
 
     cfg = preset("recommended", **{**TINY, "epochs": 4})
     whole = tasks.submit_classifier(cfg, tone_dataset, "tones")
@@ -359,7 +362,7 @@ def test_resume_carries_on_from_the_last_checkpoint_as_if_never_stopped(tone_dat
 
 
 def test_resume_refuses_active_and_done_runs(tone_dataset):
-    from core import jobs
+    from core.orchestration import jobs
 
     run_id = tasks.submit_classifier(preset("recommended", **TINY), tone_dataset, "tones")
     with pytest.raises(runs.RunError, match="only a run that is interrupted, cancelled, failed"):
@@ -370,7 +373,7 @@ def test_resume_refuses_active_and_done_runs(tone_dataset):
 def test_train_page_resumes_an_interrupted_run_with_one_click(tone_dataset, monkeypatch):
     from streamlit.testing.v1 import AppTest
 
-    from core import jobs
+    from core.orchestration import jobs
 
     run_id = tasks.submit_classifier(preset("recommended", **TINY), tone_dataset, "tones")
     kill_worker_state(run_id)
@@ -392,7 +395,7 @@ def test_deleting_the_data_folder_mid_training_leaves_no_orphan_and_no_second_wo
     import sys
     import time
 
-    from core import jobs
+    from core.orchestration import jobs
 
     run_id = tasks.submit_classifier(preset("recommended", **{**TINY, "epochs": 200}), tone_dataset, "tones")
     jobs.enqueue(run_id, "classifier", start_worker=False)
@@ -429,7 +432,7 @@ TINY_GAN = dict(epochs=3, batch_size=8, ref_epochs=1, z_dim=16, width=8, segment
 
 def gan_run_killed_after_its_first_epoch(root) -> str:
     """A conditional GAN run (:data:`TINY_GAN`) whose process died after its first GAN epoch: status interrupted."""
-    from core.config import gan_preset
+    from core.base.config import gan_preset
 
     cut = tasks.submit_gan(gan_preset("conditional", **TINY_GAN), root, "tones")
 
@@ -445,8 +448,8 @@ def gan_run_killed_after_its_first_epoch(root) -> str:
 
 @pytest.mark.slow
 def test_gan_run_resumes_from_its_last_checkpoint(tone_dataset):
-    from core import jobs
-    from core.config import gan_preset
+    from core.orchestration import jobs
+    from core.base.config import gan_preset
 
     whole = tasks.submit_gan(gan_preset("conditional", **TINY_GAN), tone_dataset, "tones")
     tasks.run_gan(whole)
@@ -462,7 +465,7 @@ def test_gan_run_resumes_from_its_last_checkpoint(tone_dataset):
 @pytest.mark.slow
 def test_gan_run_saved_by_an_older_gan_fails_plainly_on_resume(tone_dataset):
     """A run interrupted before an upgrade changed the discriminator's layers says so, and is never half-loaded."""
-    from core import jobs
+    from core.orchestration import jobs
 
     cut = gan_run_killed_after_its_first_epoch(tone_dataset)
     saved = runs.load_tensors(runs.run_path(cut) / "checkpoint.pt")

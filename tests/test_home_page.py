@@ -3,8 +3,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core import tasks
-from core.config import preset
+from core.orchestration import tasks
+from core.base.config import preset
 
 pytestmark = pytest.mark.slow  # trains a classifier and drives the page (AppTest)
 

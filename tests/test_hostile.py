@@ -6,11 +6,11 @@ import soundfile as sf
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from core import tasks
-from core.audio import AudioError, decode
-from core.config import preset
-from core.extract import load_features
-from core.features import logmel, model_inputs
+from core.orchestration import tasks
+from core.base.audio import AudioError, decode
+from core.base.config import preset
+from core.storage.extract import load_features
+from core.compute.features import logmel, model_inputs
 from tests.conftest import write_tone
 
 

@@ -1,4 +1,4 @@
-"""core.inversion: fast mel → audio (pseudo-inverse + fast Griffin-Lim) and WAV bytes for playback.
+"""core.compute.inversion: fast mel → audio (pseudo-inverse + fast Griffin-Lim) and WAV bytes for playback.
 
 Spectral-convergence bounds below were measured on this project's data (see bench/bench_inversion.py) and
 carry a margin; comparisons with librosa use the same mel, the same iterations and momentum 0.99.
@@ -12,8 +12,8 @@ import pytest
 import soundfile as sf
 import torch
 
-from core import inversion
-from core.config import FeatureConfig
+from core.compute import inversion
+from core.base.config import FeatureConfig
 
 CFG = FeatureConfig()
 SR, N_FFT, HOP, N_MELS = CFG.sr, CFG.n_fft, CFG.hop_length, CFG.n_mels
@@ -277,7 +277,7 @@ def test_listenable_gives_wav_bytes_or_none_for_silence_and_restores_threads():
 
 
 def test_match_level_plays_quiet_and_loud_clips_at_one_loudness():
-    from core.inversion import LISTENING_RMS_DB, PEAK, match_level
+    from core.compute.inversion import LISTENING_RMS_DB, PEAK, match_level
 
     t = np.arange(22050) / 22050
     tone = np.sin(2 * np.pi * 220 * t)

@@ -4,7 +4,8 @@ import os
 
 import pytest
 
-from core import jobs, lesson, runs
+from core.orchestration import jobs, lesson
+from core.storage import runs
 
 TINY = ("epochs=1", "hidden_size=16", "num_layers=1", "batch_size=8", "first_frames=40", "segment_seconds=1.0",
         "split=stratified")
@@ -57,7 +58,7 @@ def test_a_tiny_lesson_runs_to_the_end(tone_dataset, no_worker):
 
 
 def test_the_check_on_a_second_dataset_waits_for_its_model(tone_dataset, no_worker, monkeypatch, tmp_path):
-    from core import tasks
+    from core.orchestration import tasks
 
     lesson_id = lesson.submit(tone_dataset, "tones", check_on=("other", tmp_path))
     record = lesson.load(lesson_id)

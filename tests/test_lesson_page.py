@@ -2,7 +2,8 @@
 
 import pytest
 
-from core import jobs, lesson, runs
+from core.orchestration import jobs, lesson
+from core.storage import runs
 from test_compare import study_pair
 
 pytestmark = pytest.mark.slow  # drives the page (AppTest), seconds per test

@@ -7,11 +7,15 @@ import pytest
 import soundfile as sf
 import torch
 
-from core import audio, cli, predict, runs, tasks
-from core.audio import AudioError
-from core.config import FeatureConfig, preset
-from core.features import model_inputs
-from core.models import build_classifier
+from core import cli
+from core.base import audio
+from core.orchestration import tasks
+from core.storage import runs
+from core.usecases import predict
+from core.base.audio import AudioError
+from core.base.config import FeatureConfig, preset
+from core.compute.features import model_inputs
+from core.compute.models import build_classifier
 from tests.conftest import write_tone
 
 pytestmark = pytest.mark.slow  # the module's fixture trains a classifier

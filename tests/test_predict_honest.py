@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from core import predict, runs
+from core.storage import runs
+from core.usecases import predict
 from test_compare import fake_run
 
 

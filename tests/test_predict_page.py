@@ -8,7 +8,10 @@ import pytest
 import soundfile as sf
 from streamlit.testing.v1 import AppTest
 
-from core import charts, config, jobs, predict, runs, tasks
+from core.base import config
+from core.orchestration import jobs, tasks
+from core.storage import runs
+from core.usecases import charts, predict
 from tests.conftest import write_tone
 
 pytestmark = pytest.mark.slow  # trains a classifier and drives the page (AppTest)

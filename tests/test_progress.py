@@ -2,7 +2,9 @@
 
 import pytest
 
-from core import experiment, progress, runs, tasks
+from core.base import progress
+from core.orchestration import experiment, tasks
+from core.storage import runs
 from test_experiment import fake_gan_tasks
 
 
@@ -44,7 +46,7 @@ def test_grid_progress_names_the_reference_classifier_the_gan_and_the_augmented_
 def test_gan_page_names_the_step_that_runs(app_on_tones, tone_dataset):
     import os
 
-    from core import config
+    from core.base import config
 
     run_id = tasks.submit_gan(config.gan_preset("conditional"), tone_dataset, "tones")
     at = app_on_tones

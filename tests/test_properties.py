@@ -10,10 +10,10 @@ import soundfile as sf
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from core import catalog, config
-from core.audio import AudioError
-from core.extract import compute_logmel
-from core.unpack import UnpackError, unpack_zip
+from core.base import catalog, config
+from core.base.audio import AudioError
+from core.storage.extract import compute_logmel
+from core.usecases.unpack import UnpackError, unpack_zip
 
 pytestmark = pytest.mark.slow  # hundreds of hypothesis examples, some unpacking zips or decoding audio
 

@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 import torch
 
-from core import gan_metrics, quality
-from core.config import preset
-from core.train import Part, Prepared
+from core.compute import gan_metrics, quality
+from core.base.config import preset
+from core.compute.train import Part, Prepared
 
 N_CLASSES, STEPS, MELS = 3, 16, 12
 

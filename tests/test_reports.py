@@ -1,10 +1,10 @@
-"""Tests for core.reports' table renderers (pandas): missing values, percentages, integers, escaping."""
+"""Tests for core.usecases.reports' table renderers (pandas): missing values, percentages, integers, escaping."""
 
 import csv
 import io
 import re
 
-from core import reports
+from core.usecases import reports
 
 ROWS = [{"run": "a|b <x>", "accuracy": 0.5247, "correct": 53, "n": 1000, "seed": None, "f1": 0.123456},
         {"run": "c", "accuracy": None, "correct": 59, "n": 101, "seed": 3, "extra": "dropped"}]

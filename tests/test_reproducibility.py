@@ -10,7 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from core import config, runs, tasks
+from core.base import config
+from core.orchestration import tasks
+from core.storage import runs
 
 pytestmark = pytest.mark.slow  # trains four tiny classifiers, one in a fresh process
 

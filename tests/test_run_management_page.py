@@ -6,7 +6,7 @@ import zipfile
 import numpy as np
 import pytest
 
-from core import runs
+from core.storage import runs
 from test_compare import fake_run
 
 pytestmark = pytest.mark.slow  # drives the page (AppTest), seconds per test

@@ -9,8 +9,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from streamlit.testing.v1 import AppTest
 
-from core import cli, runs, tasks
-from core.config import preset
+from core import cli
+from core.orchestration import tasks
+from core.storage import runs
+from core.base.config import preset
 
 APP = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")
 TINY = dict(epochs=1, hidden_size=16, num_layers=1, segment_seconds=1.0, batch_size=8)
@@ -99,7 +101,7 @@ def test_pages_render_beside_malformed_records(tone_dataset, done_run, monkeypat
     for i, how in enumerate(([], {}, {"status": "done"}, "drop:created")):
         damage(tasks.submit_classifier(preset("recommended", **TINY, seed=i + 1), tone_dataset, "tones"), how)
     monkeypatch.setenv("GENRELAB_DATASETS", f"tones={tone_dataset}")
-    monkeypatch.setattr("core.jobs.ensure_worker", lambda: None)
+    monkeypatch.setattr("core.orchestration.jobs.ensure_worker", lambda: None)
     at = AppTest.from_file(APP, default_timeout=90)
     at.query_params["dataset"] = "tones"
     at.switch_page(f"app_pages/{page}").run()

@@ -10,8 +10,9 @@ import io
 import pytest
 import torch
 
-from core import jobs, runs, tasks
-from core.config import gan_preset, preset
+from core.orchestration import jobs, tasks
+from core.storage import runs
+from core.base.config import gan_preset, preset
 
 TINY = dict(hidden_size=16, num_layers=1, epochs=2, batch_size=8, first_frames=40, segment_seconds=1.0,
             split="stratified")

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from core.splits import filtered_split, kfold_splits, make_split, paper_split, stratified_split
+from core.base.splits import filtered_split, kfold_splits, make_split, paper_split, stratified_split
 
 
 def _disjoint_cover(s, n):
@@ -55,7 +55,7 @@ def test_filtered_split_uses_shipped_lists():
 
 
 def test_split_advice_full_gtzan_gtzan_like_and_other():
-    from core.splits import _filtered_keys, advise
+    from core.base.splits import _filtered_keys, advise
 
     full = sorted(_filtered_keys())
     assert len(full) == 930

@@ -1,4 +1,4 @@
-"""Tests for core.demo: the embedded synthetic 10-genre demo dataset (short clips, so the file runs fast)."""
+"""Tests for core.base.demo: the embedded synthetic 10-genre demo dataset (short clips, so the file runs fast)."""
 
 import json
 import os
@@ -10,8 +10,8 @@ import pytest
 import soundfile as sf
 
 from core import GENRES
-from core.demo import MANIFEST, clip_seed, default_root, make_demo_dataset, synth_clip
-from core.demo.styles import STYLES
+from core.base.demo import MANIFEST, clip_seed, default_root, make_demo_dataset, synth_clip
+from core.base.demo.styles import STYLES
 
 SR = 22050
 
@@ -56,7 +56,7 @@ def test_clip_seeds_differ():
 
 
 def test_make_demo_dataset_layout_progress_and_idempotency(data_dir, monkeypatch):
-    monkeypatch.setattr("core.demo.dataset.PARALLEL_MIN_SECONDS", 0.0)  # exercise the worker pool
+    monkeypatch.setattr("core.base.demo.dataset.PARALLEL_MIN_SECONDS", 0.0)  # exercise the worker pool
     calls = []
     root = make_demo_dataset(clips_per_genre=2, seconds=1.0, sr=SR, seed=5,
                              progress=lambda done, total: calls.append((done, total)))

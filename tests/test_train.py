@@ -4,12 +4,12 @@ import numpy as np
 import pytest
 import torch
 
-from core.config import ConfigError, FeatureConfig, parse_overrides, preset, with_overrides
-from core.extract import load_features
-from core.features import model_inputs
-from core.models import LSTMClassifier
-from core.splits import stratified_split
-from core.train import eq_curves, fit, pitch_shift, predict_clips, prepare, vote
+from core.base.config import ConfigError, FeatureConfig, parse_overrides, preset, with_overrides
+from core.storage.extract import load_features
+from core.compute.features import model_inputs
+from core.compute.models import LSTMClassifier
+from core.base.splits import stratified_split
+from core.compute.train import eq_curves, fit, pitch_shift, predict_clips, prepare, vote
 
 TINY = dict(hidden_size=16, num_layers=1, epochs=2, batch_size=8, segment_seconds=1.0, first_frames=40)
 
@@ -101,7 +101,7 @@ def test_parse_overrides_splits_a_typed_line_into_settings():
 
 
 def test_masked_copies_are_masked_training_inputs_per_genre_and_steps_can_be_matched():
-    from core.train import Part, masked_copies, matched_epochs
+    from core.compute.train import Part, masked_copies, matched_epochs
 
     x = torch.arange(6 * 10 * 8, dtype=torch.float32).view(6, 10, 8)
     y = torch.tensor([0, 0, 0, 1, 1, 2])

@@ -4,8 +4,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core import runs
-from core.config import preset
+from core.storage import runs
+from core.base.config import preset
 
 pytestmark = pytest.mark.slow  # trains classifiers from the page (AppTest)
 
@@ -68,7 +68,7 @@ def test_bad_link_settings_are_ignored_with_a_warning(tones_app):
 
 
 def test_reopen_finished_run(tones_app, tone_dataset):
-    from core import tasks
+    from core.orchestration import tasks
 
     run_id = tasks.submit_classifier(preset("paper", epochs=1, hidden_size=16, num_layers=1, first_frames=40,
                                             split="stratified"), tone_dataset, "tones", preset="paper")
@@ -103,7 +103,7 @@ def fake_clips(root: Path, keys) -> Path:
 
 
 def test_full_gtzan_defaults_to_the_artist_filtered_split_and_says_why(tmp_path, monkeypatch):
-    from core import splits
+    from core.base import splits
 
     keys = sorted(splits._filtered_keys())
     monkeypatch.setenv("GENRELAB_DATASETS", f"gtzan={fake_clips(tmp_path / 'gtzan', keys)};"

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from core import catalog
-from core.datasets import list_clips
-from core.unpack import Limits, UnpackError, check_members, safe_name, unpack_zip
+from core.base import catalog
+from core.base.datasets import list_clips
+from core.usecases.unpack import Limits, UnpackError, check_members, safe_name, unpack_zip
 
 
 def wav(freq: float = 440.0, seconds: float = 1.5, sr: int = 8000) -> bytes:

@@ -1,0 +1,174 @@
+"""The lesson: the study in miniature on one dataset, queued with one call and followed as one progress bar.
+
+Its steps are ordinary runs handed to the background worker (:mod:`core.orchestration.jobs`), which takes them
+in this order:
+
+1. the paper LSTM (the study's classifier, fewer epochs than its 120);
+2. the recommended LSTM;
+3. the conditional GAN, learning from the recommended LSTM's training clips (same split and seed,
+   so step 2's finished model serves as its reference classifier instead of a new one);
+4. the recommended LSTM again with generated samples per genre from that GAN
+   (:func:`core.orchestration.tasks.submit_augmentation` pairs it with step 2 as its baseline).
+
+Where a second dataset is named (``check_on``), a fifth step checks the recommended LSTM on it, as
+soon as that model exists (:func:`advance` submits it; :mod:`core.usecases.generalise` does the check).
+
+A lesson is a small record ``<data>/lessons/<id>.json`` (dataset, step run ids); its progress is
+read from those runs, so it survives reloads, page switches and app restarts, and the classifier
+runs it produced are what the Compare page puts side by side.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from ..base import config, paths
+from . import jobs
+from ..storage import runs
+from ..base import progress as steps
+from ..storage.store import read_json, write_json
+
+PAPER_EPOCHS = 20
+"""Epochs of the lesson's paper LSTM (the study's 120 take about 6x as long; its curve has flattened by 20)."""
+GAN_EPOCHS = 20
+"""Epochs of the lesson's conditional GAN: a fifth of the preset's 100, to keep the lesson within five minutes."""
+PER_GENRE = 70
+"""Generated samples per genre in the augmented run: the study's +700 over 10 genres."""
+
+STEPS = ("paper", "recommended", "gan", "augmented")
+TITLES = {"paper": "paper LSTM (the study)", "recommended": "recommended LSTM", "gan": "conditional GAN",
+          "augmented": f"recommended LSTM + {PER_GENRE}/genre from the conditional GAN",
+          "check": "recommended LSTM checked on another dataset"}
+
+
+class LessonError(ValueError):
+    """A lesson that does not exist; ``str(err)`` is fit to show a user."""
+
+
+def lessons_dir() -> Path:
+    return paths.subdir("lessons")
+
+
+def configs(seed: int = 0, overrides: tuple[str, ...] = (), gan_overrides: tuple[str, ...] = ()) -> dict:
+    """The lesson's configs: ``paper`` and ``recommended`` classifiers and the ``gan``, all on seed ``seed``.
+
+    ``overrides`` (``key=value``) apply to both classifiers, ``gan_overrides`` to the GAN (e.g. a tiny
+    lesson for a test). The GAN shares the recommended classifier's split, seed and segment length, so
+    its samples may join that classifier's training clips. Raises :class:`core.base.config.ConfigError`.
+    """
+    paper = config.with_overrides(config.preset("paper", epochs=PAPER_EPOCHS), [*overrides, f"seed={seed}"])
+    recommended = config.with_overrides(config.preset("recommended"), [*overrides, f"seed={seed}"])
+    gan = config.with_overrides(config.gan_preset("conditional", epochs=GAN_EPOCHS), [
+        *gan_overrides, f"split={recommended.split}", f"seed={seed}",
+        f"segment_seconds={recommended.segment_seconds}"])
+    return {"paper": paper, "recommended": recommended, "gan": gan}
+
+
+def submit(data_root: str | Path, data_name: str, seed: int = 0, overrides: tuple[str, ...] = (),
+           gan_overrides: tuple[str, ...] = (), per_genre: int = PER_GENRE,
+           check_on: tuple[str, str | Path] | None = None) -> str:
+    """Queue the lesson's four runs on dataset ``data_name`` for the background worker; returns the lesson id.
+
+    ``check_on`` (name, folder) plans the generalisation check of the recommended LSTM on that dataset.
+    """
+    from . import tasks  # imported here: it loads torch, which a page showing a lesson's progress does not need
+
+    cfg = configs(seed, overrides, gan_overrides)
+    paper = tasks.submit_classifier(cfg["paper"], data_root, data_name, preset="paper", enqueue=True,
+                                    name=f"lesson: paper LSTM on {data_name}, seed {seed}")
+    # queued first under the lesson's name; submit_augmentation then finds it as the augmented run's baseline
+    tasks.submit_classifier(cfg["recommended"], data_root, data_name, preset="recommended", enqueue=True,
+                            name=f"lesson: recommended LSTM on {data_name}, seed {seed}")
+    gan = tasks.submit_gan(cfg["gan"], data_root, data_name, preset="conditional", enqueue=True,
+                           name=f"lesson: conditional GAN on {data_name}, seed {seed}")
+    baseline, augmented = tasks.submit_augmentation(cfg["recommended"], gan, per_genre, preset="recommended",
+                                                    enqueue=True)
+    runs.rename(augmented, f"lesson: recommended LSTM + {per_genre}/genre from the conditional GAN on {data_name}, "
+                           f"seed {seed}")
+    lesson_id = runs.new_run_id("lesson")
+    write_json(lessons_dir() / f"{lesson_id}.json", {
+        "id": lesson_id, "created": time.time(), "dataset": {"name": data_name, "root": str(data_root)},
+        "seed": seed, "per_genre": per_genre,
+        "check_on": {"name": check_on[0], "root": str(check_on[1])} if check_on else None,
+        "steps": {"paper": paper, "recommended": baseline, "gan": gan, "augmented": augmented}})
+    jobs.ensure_worker()
+    return lesson_id
+
+
+def load(lesson_id: str) -> dict:
+    """A lesson's record; raises :class:`LessonError` for an unknown or malformed id."""
+    if not lesson_id or "/" in lesson_id or "\\" in lesson_id or lesson_id.startswith("."):
+        raise LessonError(f"{lesson_id!r} is not a lesson id")
+    record = read_json(lessons_dir() / f"{lesson_id}.json")
+    if not isinstance(record, dict) or "steps" not in record:
+        raise LessonError(f"lesson {lesson_id} does not exist")
+    return record
+
+
+def latest() -> str | None:
+    """The id of the newest lesson, if any."""
+    files = sorted(lessons_dir().glob("*.json"), reverse=True)
+    return files[0].stem if files else None
+
+
+def steps_of(lesson: dict) -> tuple[str, ...]:
+    """The lesson's steps: :data:`STEPS`, and ``"check"`` when a check dataset was named."""
+    return STEPS + (("check",) if lesson.get("check_on") else ())
+
+
+def advance(lesson_id: str) -> dict:
+    """Submit the lesson's check once the recommended LSTM has finished (nothing else to do); returns the record.
+
+    A check that cannot be made (e.g. no genre in common) is recorded as the step's ``error``.
+    """
+    lesson = load(lesson_id)
+    target = lesson.get("check_on")
+    if not target or "check" in lesson["steps"] or "check_error" in lesson:
+        return lesson
+    try:
+        if runs.load(lesson["steps"]["recommended"])["status"] != "done":
+            return lesson
+        from . import tasks
+
+        lesson["steps"]["check"] = tasks.submit_check(lesson["steps"]["recommended"], target["root"], target["name"],
+                                                      enqueue=True)
+    except (runs.RunError, ValueError) as err:  # a missing run, or a dataset the model cannot be checked on
+        lesson["check_error"] = str(err)
+    write_json(lessons_dir() / f"{lesson_id}.json", lesson)
+    return lesson
+
+
+def status(lesson: dict) -> dict:
+    """Where a lesson stands, read from its runs.
+
+    Returns ``{"fraction": float in [0, 1], "text": str, "finished": bool, "failed": [step, ...],
+    "classifiers": [run id, ...]}``: ``finished`` once no step is queued or running; ``classifiers``
+    are its finished classifier runs in step order (what Compare shows).
+    """
+    order = steps_of(lesson)
+    records = {}
+    for step in order:
+        try:
+            records[step] = runs.load(lesson["steps"][step])
+        except (KeyError, runs.RunError):  # KeyError: the check, before the model it checks exists
+            records[step] = None
+    model = (records["recommended"] or {}).get("status")
+    waiting = {"check"} if ("check" in order and "check" not in lesson["steps"] and "check_error" not in lesson
+                            and model in ("done", *runs.ACTIVE)) else set()
+    done = [s for s in order if records[s] and records[s]["status"] == "done"]
+    failed = [s for s in order if s not in waiting and (
+        records[s] is None or records[s]["status"] in ("failed", "cancelled", "interrupted"))]
+    current = next((s for s in order if records[s] and records[s]["status"] == "running"), None)
+    work = len(done) + (steps.fraction(records[current].get("progress")) if current else 0.0)
+    if current:
+        text = (f"Step {order.index(current) + 1} of {len(order)}: "
+                + steps.status_text(records[current].get("progress"), TITLES[current]))
+    elif len(done) + len(failed) == len(order):
+        text = f"Lesson finished: {len(done)} of {len(order)} steps done" + (
+            f"; did not finish: {', '.join(TITLES[s] for s in failed)}." if failed else ".")
+    else:
+        text = f"{len(done)} of {len(order)} steps done; waiting for the background worker."
+    classifiers = [records[s]["id"] for s in ("paper", "recommended", "augmented") if s in done]
+    return {"fraction": work / len(order), "text": text, "finished": current is None and len(done) + len(failed) == len(
+        order), "failed": failed, "classifiers": classifiers}

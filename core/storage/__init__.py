@@ -1,0 +1,1 @@
+"""The storage layer: everything GenreLab keeps on disk (atomic writes, run records, the feature cache)."""

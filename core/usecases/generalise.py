@@ -1,0 +1,347 @@
+"""Does a trained classifier carry over to music it never met? A finished run scored on another collection.
+
+A model that learnt a dataset's artists or recording levels instead of its genres looks fine on its own
+test clips and fails on anyone else's. :func:`check` plays every clip of another dataset through exactly
+the path a prediction takes (:func:`.predict.listen`, then :func:`.predict.classify` in batches)
+and scores the answers against the folder names:
+
+- Genres are matched by name with case and punctuation ignored (:func:`label_key`: ``Hip-hop`` is
+  ``hiphop``); an explicit mapping (``R&B=pop``) overrides that. Genres the model does not know are
+  listed and left out; a dataset sharing no genre raises :class:`LabelError`.
+- Files that cannot be decoded are skipped with their reason, like the scan report's
+  (:class:`core.base.datasets.Skipped`).
+- Clips that are copies of the run's own (the same content digest, :func:`core.storage.extract.file_digest`, as a
+  clip of its training, validation or test part) are counted and left out (:func:`own_clips`); a dataset
+  holding nothing else is refused, so a copy of the training data is never reported as another collection.
+- The result holds the accuracy with its Wilson interval, per-genre recall and the confusion matrix
+  (rows: the shared true genres; columns: every genre the model knows), from :mod:`core.compute.evaluate`,
+  and a sentence setting it against the run's own test accuracy.
+
+Results are kept in the run's folder, one per dataset fingerprint (:func:`core.storage.runs.save_check`).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterable
+
+import numpy as np
+
+from ..compute import evaluate
+from ..storage import runs
+from . import predict
+from ..base.audio import AudioError
+from ..base.datasets import Clip, DatasetError, Skipped, list_clips
+from ..storage.extract import file_digest, fingerprint
+
+Progress = Callable[[int, int], None]
+CHUNK = 16  # clips decoded and then classified together by one thread
+
+
+class LabelError(ValueError):
+    """A dataset a model cannot be checked on (no genre in common, no usable clip, only the run's own clips);
+    ``str(err)`` is fit to show a user."""
+
+
+PART_NAMES = {"train": "training", "val": "validation", "test": "test"}
+
+
+def label_key(name: str) -> str:
+    """A genre name with case, spaces and punctuation ignored: ``'Hip-hop'`` → ``'hiphop'``, ``'R&B'`` → ``'rb'``."""
+    return "".join(ch for ch in name.casefold() if ch.isalnum())
+
+
+def parse_mapping(pairs: Iterable[str]) -> dict[str, str]:
+    """``["R&B=pop", ...]`` → ``{"R&B": "pop", ...}`` (dataset genre → model genre).
+
+    Raises
+    ------
+    LabelError
+        For a pair without ``=`` or with an empty side.
+    """
+    out = {}
+    for pair in pairs:
+        source, sep, target = pair.partition("=")
+        if not sep or not source.strip() or not target.strip():
+            raise LabelError(f"{pair!r} is not a genre mapping: write DATASET_GENRE=model_genre, e.g. R&B=pop")
+        out[source.strip()] = target.strip()
+    return out
+
+
+@dataclass(frozen=True)
+class LabelMatch:
+    """Which dataset genres a model is scored on.
+
+    ``used`` maps each dataset genre the model knows to the model's name for it; ``skipped`` lists the
+    dataset genres the model does not know (their clips are left out).
+    """
+
+    used: dict[str, str]
+    skipped: tuple[str, ...]
+
+
+def _find(name: str, labels: Iterable[str]) -> str | None:
+    """``name`` itself if in ``labels``, else the label with the same :func:`label_key`, else None."""
+    labels = list(labels)
+    if name in labels:
+        return name
+    return next((label for label in labels if label_key(label) == label_key(name)), None)
+
+
+def match_labels(dataset_labels: Iterable[str], model_labels: Iterable[str],
+                 mapping: dict[str, str] | None = None) -> LabelMatch:
+    """Pair a dataset's genres with a model's: by :func:`label_key`, or as ``mapping`` says.
+
+    Parameters
+    ----------
+    dataset_labels, model_labels : iterable of str
+    mapping : dict, optional
+        Dataset genre → model genre, each matched by :func:`label_key` too; it overrides the names.
+
+    Raises
+    ------
+    LabelError
+        When ``mapping`` names a genre the dataset or the model does not have, or no genre is shared.
+    """
+    dataset_labels, model_labels = list(dataset_labels), list(model_labels)
+    explicit = {}
+    for source, target in (mapping or {}).items():
+        found, known = _find(source, dataset_labels), _find(target, model_labels)
+        if found is None:
+            raise LabelError(f"the mapping {source}={target} names {source!r}, which is not a genre of this "
+                             f"dataset (its genres: {', '.join(dataset_labels)})")
+        if known is None:
+            raise LabelError(f"the mapping {source}={target} names {target!r}, which the model does not know "
+                             f"(it knows: {', '.join(model_labels)})")
+        explicit[found] = known
+    used, skipped = {}, []
+    for label in dataset_labels:
+        known = explicit.get(label) or _find(label, model_labels)
+        if known is None:
+            skipped.append(label)
+        else:
+            used[label] = known
+    if not used:
+        raise LabelError(f"this dataset shares no genre with the model: its genres are {', '.join(dataset_labels)}; "
+                         f"the model knows {', '.join(model_labels)}. Map a genre onto one the model knows "
+                         f"(e.g. {dataset_labels[0]}={model_labels[0]}) to check it anyway.")
+    return LabelMatch(used, tuple(skipped))
+
+
+def hear_and_classify(clips: list[Clip], root: Path, predictor: predict.Predictor, progress: Progress | None = None,
+                      workers: int = 2, chunk: int = CHUNK) -> tuple[np.ndarray, list[int], list[Skipped]]:
+    """Clip probabilities of every usable clip, each heard as a prediction hears it.
+
+    Clips go in chunks of ``chunk`` to ``workers`` threads; each thread decodes its clips
+    (:func:`.predict.listen`) and runs the model once over the chunk (:func:`.predict.classify`),
+    with torch on one intra-op thread, so decoding and the model overlap on separate cores.
+
+    Returns
+    -------
+    probs : np.ndarray, float32, shape (n_usable, n_classes)
+    kept : list of int
+        Index into ``clips`` of each row of ``probs``.
+    skipped : list of Skipped
+        Clips that could not be used, with the reason (path relative to ``root``).
+    """
+    lock, done = threading.Lock(), [0]
+
+    def hear(clip: Clip) -> np.ndarray | str:
+        try:
+            heard = predict.listen(clip.path, predictor)[1]
+        except AudioError as err:
+            heard = str(err).split(": ", 1)[-1]
+        with lock:
+            done[0] += 1
+            if progress:
+                progress(done[0], len(clips))
+        return heard
+
+    def run(part: list[Clip]) -> list[np.ndarray | str]:
+        heard = [hear(clip) for clip in part]
+        inputs = [h for h in heard if not isinstance(h, str)]
+        probs = iter(predict.classify(predictor, inputs)[1] if inputs else ())
+        return [h if isinstance(h, str) else next(probs) for h in heard]
+
+    parts = [clips[i:i + chunk] for i in range(0, len(clips), chunk)]
+    pool = ThreadPoolExecutor(max_workers=max(1, workers))
+    try:
+        with predict.one_thread():
+            outcomes = [o for part in pool.map(run, parts) for o in part]
+    finally:
+        pool.shutdown(cancel_futures=True)  # a progress callback that raises (a cancel) stops the waiting chunks
+    kept = [i for i, o in enumerate(outcomes) if not isinstance(o, str)]
+    skipped = [Skipped(str(clips[i].path.relative_to(root)), o) for i, o in enumerate(outcomes) if isinstance(o, str)]
+    probs = np.stack([outcomes[i] for i in kept]) if kept else np.zeros((0, len(predictor.labels)), np.float32)
+    return probs, kept, skipped
+
+
+def scores(y_true: np.ndarray, y_pred: np.ndarray, model_labels: tuple[str, ...]) -> dict:
+    """Accuracy with its 95 % Wilson interval, per-genre recall and the confusion matrix of one check.
+
+    Parameters
+    ----------
+    y_true, y_pred : np.ndarray, int, shape (n,)
+        True and predicted class indices into ``model_labels``.
+
+    Returns
+    -------
+    dict
+        ``accuracy``, ``n``, ``correct``, ``ci95`` ([lo, hi]); ``per_genre`` ({genre: {"recall", "n"}}, for
+        the genres present in ``y_true``); ``confusion`` (``rows``: those genres, ``columns``: every model
+        genre, ``counts``: rows × columns).
+    """
+    acc, lo, hi = evaluate.accuracy_interval(int((y_true == y_pred).sum()), len(y_true))
+    report = evaluate.per_class_report(y_true, y_pred, list(model_labels))
+    rows = sorted(set(y_true.tolist()))
+    cm = evaluate.confusion(y_true, y_pred, len(model_labels))
+    return {"accuracy": acc, "n": int(len(y_true)), "correct": int((y_true == y_pred).sum()), "ci95": [lo, hi],
+            "per_genre": {model_labels[i]: {"recall": report[i]["recall"], "n": report[i]["support"]} for i in rows},
+            "confusion": {"rows": [model_labels[i] for i in rows], "columns": list(model_labels),
+                          "counts": cm[rows].tolist()}}
+
+
+def sentence(result: dict) -> str:
+    """The check set against the run's own test accuracy, in words.
+
+    E.g. "Right on 80 % of its own test clips (gtzan-mini) and on 19 % of 147 clips from another collection
+    (musifeast-7; 95 % CI 14–26 %), where always answering its most common genre would score 14 %."
+    """
+    pct = lambda x: f"{100 * x:.0f} %"  # noqa: E731
+    lo, hi = result["ci95"]
+    own = result.get("test_accuracy")
+    head = (f"Right on {pct(own['value'])} of its own test clips ({result['trained_on']}) and on" if own
+            else "Right on")
+    common = max(g["n"] for g in result["per_genre"].values()) / result["n"]
+    text = (f"{head} {pct(result['accuracy'])} of {result['n']} clips from another collection "
+            f"({result['dataset']['name']}; 95 % CI {100 * lo:.0f}–{pct(hi)}), where always answering its most "
+            f"common genre would score {pct(common)}.")
+    return text + overlap_sentence(result.get("overlap"))
+
+
+def overlap_sentence(overlap: dict | None) -> str:
+    """How many clips were copies of the run's own and left out, in words ('' when none was)."""
+    if overlap is None:
+        return (" Whether these clips include the run's own could not be checked: the run kept no list of its clips "
+                "and its training folder can no longer be read.")
+    if not overlap["clips"]:
+        return ""
+    if "train" in overlap:
+        parts = ", ".join(f"{overlap[p]} {PART_NAMES[p]}" for p in PART_NAMES if overlap[p])
+        whose = f"clips this run learnt from or was measured on ({parts})"
+    else:
+        whose = "clips of the folder this run was trained on (which part of its split is not recorded)"
+    return (f" {overlap['clips']} of the dataset's clips are copies of {whose}: they were left out, and the "
+            "figures are on the other clips only.")
+
+
+def describe(result: dict) -> str:
+    """What a check's accuracy was measured on, with its interval.
+
+    E.g. "19.0 % (95 % CI 13.5–26.2 %, 28 of 147 clips) on musifeast-7 (fingerprint 1a2b3c4d5e6f7a8b): every
+    clip of its 7 genres the model knows, 0 left out."
+    """
+    lo, hi = result["ci95"]
+    acc = evaluate.format_accuracy({"value": result["accuracy"], "lo": lo, "hi": hi, "correct": result["correct"],
+                                    "n": result["n"]})
+    used, skipped = len(result["labels_used"]), len(result["labels_skipped"])
+    copies = (result.get("overlap") or {}).get("clips", 0)
+    return (f"{acc} on {result['dataset']['name']} (fingerprint {result['dataset']['fingerprint']}): every clip of "
+            f"its {used} genre{'s' * (used != 1)} the model knows, {skipped} left out"
+            + (f"; {copies} cop{'ies' if copies != 1 else 'y'} of the run's own clips left out." if copies else "."))
+
+
+def own_clips(run_id: str, record: dict) -> dict[str, set[str]] | None:
+    """Content digests of the clips run ``run_id`` learnt from or was measured on, by part of its split.
+
+    From the run's ``clips.json`` (:func:`core.storage.runs.clips`); for a run made before runs kept it, every clip
+    of its training folder as it is now, under ``"folder"``; None when that folder cannot be read either.
+    """
+    saved = runs.clips(run_id)
+    if saved is not None:
+        return {part: set(digests) for part, digests in saved.items()}
+    try:
+        listing = list_clips(record.get("dataset", {}).get("root", ""))
+        return {"folder": {file_digest(c.path) for c in listing.clips}}
+    except (DatasetError, OSError):
+        return None
+
+
+def overlap(digests: list[str], own: dict[str, set[str]] | None) -> tuple[dict | None, list[bool]]:
+    """How many of the clips with content ``digests`` are the run's own (``own``, from :func:`own_clips`), per
+    part, and which are: ``({"clips": n, "train": a, "val": b, "test": c} or {"clips": n}, [is own, ...])``;
+    ``(None, all False)`` when ``own`` is unknown. A clip in two parts counts once in ``clips``."""
+    if own is None:
+        return None, [False] * len(digests)
+    mine = set().union(*own.values())
+    is_own = [d in mine for d in digests]
+    counts = {part: sum(d in own[part] for d in digests) for part in own if part != "folder"}
+    return {"clips": sum(is_own), **counts}, is_own
+
+
+def check(run_id: str, root: str | Path, name: str, mapping: dict[str, str] | None = None,
+          progress: Progress | None = None, workers: int = 2) -> dict:
+    """Score finished classifier run ``run_id`` on every clip of the dataset in ``root``.
+
+    Parameters
+    ----------
+    root : path
+        A dataset folder in any layout :func:`core.base.datasets.list_clips` knows.
+    name : str
+        The dataset's display name.
+    mapping : dict, optional
+        Dataset genre → model genre, overriding name matching (see :func:`match_labels`).
+    progress : callable(done, total), optional
+        Called as clips are decoded.
+
+    Returns
+    -------
+    dict
+        The keys of :func:`scores`, plus ``run``, ``dataset`` (``name``, ``fingerprint``, ``n_clips``),
+        ``labels_used`` (dataset genre → model genre), ``labels_skipped``, ``skipped`` (files, with reasons),
+        ``test_accuracy`` (the run's own, or None), ``trained_on``, ``overlap`` (:func:`overlap`'s counts of the
+        clips that are copies of the run's own, left out of every figure; None when unknown), ``seconds``,
+        ``checked`` (a timestamp) and ``sentence``.
+
+    Raises
+    ------
+    core.base.datasets.DatasetError, LabelError, core.storage.runs.RunError
+        LabelError also when every clip to check is a copy of one of the run's own.
+    """
+    started = time.perf_counter()
+    predictor = predict.load_model(run_id)
+    listing = list_clips(root)
+    match = match_labels(listing.labels, predictor.labels, mapping)
+    record, own = runs.load(run_id), runs.result(run_id)
+    digests = [file_digest(c.path) for c in listing.clips]
+    copies, is_own = overlap(digests, own_clips(run_id, record))
+    clips = [c for c, mine in zip(listing.clips, is_own) if c.label in match.used and not mine]
+    if not clips:
+        raise LabelError(f"every clip of the genres {name} shares with the model is a copy of a clip this run learnt "
+                         "from or was measured on: a check on them says nothing about music it never met")
+    probs, kept, unusable = hear_and_classify(clips, listing.root, predictor, progress, workers)
+    if not kept:
+        raise LabelError(f"none of the {len(clips)} clips of the shared genres could be decoded "
+                         f"({unusable[0].reason})")
+    y_true = np.array([predictor.labels.index(match.used[clips[i].label]) for i in kept])
+    result = {"run": run_id,
+              "dataset": {"name": name, "n_clips": len(listing.clips), "fingerprint": fingerprint(
+                  [c.key for c in listing.clips], digests)},
+              **scores(y_true, probs.argmax(1), predictor.labels),
+              "labels_used": match.used, "labels_skipped": list(match.skipped),
+              "skipped": [{"path": s.path, "reason": s.reason} for s in [*listing.skipped, *unusable]],
+              "test_accuracy": own["accuracy"] if own else None,
+              "trained_on": record.get("dataset", {}).get("name", "?"), "overlap": copies}
+    result["sentence"] = sentence(result)
+    result["seconds"] = round(time.perf_counter() - started, 2)
+    result["checked"] = time.time()
+    return result
+
+
+def save(result: dict) -> None:
+    """Keep a :func:`check` result in its run's folder, replacing an earlier check of the same dataset content."""
+    runs.save_check(result["run"], result["dataset"]["fingerprint"], result)

@@ -1,0 +1,480 @@
+"""Any audio file → per-segment and clip genre probabilities from a trained run, and a saliency map.
+
+:func:`load_model` rebuilds a finished run's classifier (cached, so warm predictions do not reload):
+an LSTM, or a classic summary-feature model (:mod:`core.compute.classic`). Callers need not tell them apart:
+:func:`listen` decodes a file and computes what the model reads (a log-mel, or a summary vector),
+:func:`classify` turns those into clip probabilities, and :func:`predict` does both for one file.
+An LSTM's input is framed and normalised exactly as training did (:func:`core.compute.features.model_inputs`,
+:func:`core.compute.features.normalise` with the run's stored statistics) and its segment probabilities are
+voted into clip probabilities (:func:`core.compute.train.predict_segments`, :func:`core.compute.train.vote`); a classic
+model hears the clip as a whole, one "segment" spanning it. Every liberty taken with the input
+(padding, a bounded window, resampling, mixing down) is written into ``Prediction.notes``.
+:func:`saliency` shows which time-frequency cells pushed an LSTM towards a class.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+import torch
+
+from ..base import catalog
+from ..compute import classic
+from ..storage import runs
+from ..base.audio import AudioError, decode, display_waveform, file_size
+from ..base.config import ClassicConfig, ClassifierConfig, ConfigError, FeatureConfig, classifier_config, from_dict
+from ..compute.device import one_thread
+from ..compute.features import logmel, model_inputs, normalise, segment_starts, segment_window
+from ..compute.models import LSTMClassifier, build_classifier
+from ..compute.summary import summary_features
+from ..compute.train import predict_segments, vote
+
+MAX_UPLOAD_BYTES = 50 * 2**20  # larger files are refused before decoding
+MAX_SECONDS = 60.0  # longer audio is analysed on its first minute
+MIN_SECONDS = 0.25  # shorter audio is refused: a padded segment would be almost all floor
+MODEL_KEYS = ("state_dict", "mean", "std", "labels", "config")
+CLASSIC_KEYS = ("state_dict", "features", "labels", "config")
+
+
+@dataclass(frozen=True, eq=False)
+class Predictor:
+    """A run's classifier (CPU, eval mode, frozen weights) with what it needs to read new audio.
+
+    For an LSTM, ``mean`` and ``std`` are the per-band normaliser (n_mels,) fitted on the run's training
+    part (zeros and ones when the run did not normalise). A classic model (``config`` a
+    :class:`core.base.config.ClassicConfig`) carries its own standardiser, and ``mean`` and ``std`` are None.
+    """
+
+    run_id: str
+    model: LSTMClassifier | classic.ClassicModel
+    mean: np.ndarray | None
+    std: np.ndarray | None
+    labels: tuple[str, ...]
+    config: ClassifierConfig | ClassicConfig
+    features: FeatureConfig = FeatureConfig()
+
+    @property
+    def clip_level(self) -> bool:
+        """True when the model hears each clip as a whole (a classic model): no segments, no saliency."""
+        return isinstance(self.config, ClassicConfig)
+
+
+@dataclass
+class Prediction:
+    """What :func:`predict` found in one file.
+
+    Attributes
+    ----------
+    labels : tuple of str, length n_classes
+    probs : np.ndarray, float32, shape (n_classes,)
+        Clip probabilities: the mean of the segment probabilities; sums to 1.
+    segment_probs : np.ndarray, float32, shape (n_segments, n_classes)
+    segment_starts : np.ndarray, float64, shape (n_segments,)
+        Start of each model input (s); each spans ``segment_seconds``.
+    segment_seconds : float
+    logmel : np.ndarray, float32, shape (n_mels, frames)
+        The analysed audio's log-mel, dB re 1.0, at ``frames_per_second``.
+    frames_per_second : float
+    waveform : np.ndarray, float32, shape (<= core.base.audio.WAVEFORM_POINTS,)
+        The analysed audio, decimated for drawing (the largest-magnitude sample of each block).
+    waveform_sr : float
+        Points per second of ``waveform``.
+    duration : float
+        Length of the whole file (s).
+    analysed_seconds : float
+        Length of the part that was analysed (s).
+    notes : list of str
+        Sentences saying what was done to the input before the model saw it.
+    clip_level : bool
+        The model heard the clip as a whole (a classic model): one "segment" spans the analysed audio.
+    """
+
+    labels: tuple[str, ...]
+    probs: np.ndarray
+    segment_probs: np.ndarray
+    segment_starts: np.ndarray
+    segment_seconds: float
+    logmel: np.ndarray
+    frames_per_second: float
+    waveform: np.ndarray
+    waveform_sr: float
+    duration: float
+    analysed_seconds: float
+    notes: list[str]
+    clip_level: bool = False
+
+    def top(self, k: int = 3) -> list[tuple[str, float]]:
+        """The ``k`` most probable labels (``k`` >= 1) with their clip probabilities, most probable first."""
+        if k < 1:
+            raise ValueError(f"top needs k >= 1, not {k}")
+        order = np.argsort(-self.probs, kind="stable")[:k]
+        return [(self.labels[i], float(self.probs[i])) for i in order]
+
+    def summary(self, k: int = 3) -> dict:
+        """A JSON-ready digest: top labels, every clip probability, segment count, durations, notes."""
+        return {"top": [{"label": label, "prob": round(p, 5)} for label, p in self.top(k)],
+                "probs": {label: round(float(p), 5) for label, p in zip(self.labels, self.probs)},
+                "n_segments": len(self.segment_starts), "segment_seconds": round(self.segment_seconds, 3),
+                "duration": round(self.duration, 3), "analysed_seconds": round(self.analysed_seconds, 3),
+                "clip_level": self.clip_level, "notes": self.notes}
+
+
+def model_runs(records: list[dict] | None = None) -> dict[str, dict]:
+    """Run id → record of the classifier runs that have a tested model, in the order of ``records``.
+
+    A tested model is a ``done`` run's, or a ``cancelled`` run's last saved epoch, which it tested
+    before stopping; either has ``model.pt`` and ``result.json``. ``records`` defaults to every
+    classifier run, newest first (:func:`core.storage.runs.list_runs`).
+    """
+    records = runs.list_runs("clf") if records is None else records
+    return {r["id"]: r for r in records if r["status"] in ("done", "cancelled")
+            and (runs.run_path(r["id"]) / "model.pt").exists() and runs.result(r["id"])}
+
+
+def latest_run_id() -> str:
+    """The newest ``done`` run of :func:`model_runs` whose model loads; raises :class:`~core.storage.runs.RunError`
+    if none.
+
+    Runs whose ``model.pt`` is corrupt or not finite are passed over; the error names them.
+    """
+    unusable = []
+    for run_id, record in model_runs().items():
+        if record["status"] == "done":
+            try:
+                return load_model(run_id).run_id
+            except runs.RunError as err:
+                unusable.append(str(err))
+    if unusable:
+        raise runs.RunError("no finished classifier run has a usable model: " + "; ".join(unusable))
+    raise runs.RunError("there is no finished classifier run yet: train one first (python -m core train)")
+
+
+def model_order(models: dict[str, dict], active: str) -> list[str]:
+    """The run ids of ``models`` in the order to offer them for dataset ``active``: models trained on it
+    first, then (when ``active`` is real music) those trained on other real recordings, then the rest;
+    newest first within each."""
+    def rank(run_id: str) -> int:
+        name = models[run_id].get("dataset", {}).get("name", "")
+        if name == active:
+            return 0
+        return 1 if not catalog.is_synthetic(active) and not catalog.is_synthetic(name) else 2
+    return sorted(models, key=rank)
+
+
+def training_note(record: dict, result: dict) -> tuple[bool, str]:
+    """What a classifier run was trained on, and what that means for a real recording.
+
+    Returns ``(synthetic, sentence)``: ``synthetic`` is True for a model that never heard real music.
+    """
+    data = record.get("dataset", {})
+    labels = data.get("labels") or result.get("labels", [])
+    acc, synthetic = result["accuracy"], catalog.is_synthetic(data.get("name", ""))
+    measured = (f"its test accuracy, {acc['value']:.0%} (95 % interval {acc['lo']:.0%}–{acc['hi']:.0%}), was "
+                f"measured on {acc['n']} held-out clips of the same {'set' if synthetic else 'collection'}")
+    if synthetic:
+        return True, (f"This model was trained on the synthetic demo set ({data.get('n_clips', '?')} generated clips "
+                      f"of {len(labels)} made-up genre styles) and has never heard a real recording; {measured}. "
+                      "Expect a real song to get a wrong genre most of the time: use it to see how the model "
+                      "listens, not to learn the song's genre.")
+    return False, (f"This model was trained on {data.get('name', '?')} ({data.get('n_clips', '?')} real clips of "
+                   f"{len(labels)} genres: {', '.join(labels)}); {measured}. A recording from elsewhere (another "
+                   "era, studio or microphone) usually scores lower, and a genre outside these "
+                   f"{len(labels)} can only be answered with the nearest of them.")
+
+
+def load_model(run_id: str) -> Predictor:
+    """The classifier of run ``run_id``, loaded once per version of its ``model.pt``.
+
+    The file is read with ``weights_only`` (never unpickling code); anything that is not a GenreLab
+    model, or whose weights do not fit its own config, raises :class:`core.storage.runs.RunError`.
+    """
+    path = runs.run_path(run_id) / "model.pt"
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        raise runs.RunError(f"run {run_id} has no model.pt (it does not exist or has not finished)") from None
+    return _load(str(path.resolve()), stat.st_mtime_ns, stat.st_size, run_id)
+
+
+@lru_cache(maxsize=4)
+def _load(path: str, mtime_ns: int, size: int, run_id: str) -> Predictor:
+    name = f"run {run_id}: model.pt"
+    try:
+        obj = runs.load_tensors(Path(path))
+    except runs.RunError as err:
+        raise runs.RunError(f"run {run_id}: {err}") from None
+    is_classic = isinstance(obj.get("config"), dict) and "model" in obj["config"]
+    missing = [k for k in (CLASSIC_KEYS if is_classic else MODEL_KEYS) if k not in obj]
+    if missing:
+        raise runs.RunError(f"{name} is not a GenreLab model file (it lacks {', '.join(missing)})")
+    if is_classic:
+        return _load_classic(obj, name, run_id)
+    try:
+        cfg = from_dict(ClassifierConfig, obj["config"])
+        mean, std = obj["mean"].numpy().astype(np.float32), obj["std"].numpy().astype(np.float32)
+        labels = tuple(str(label) for label in obj["labels"])
+        model = build_classifier(cfg, len(mean), len(labels))
+        model.load_state_dict(obj["state_dict"])
+    except (AttributeError, TypeError, ConfigError, RuntimeError) as err:
+        raise runs.RunError(f"{name} does not match its own config ({type(err).__name__})") from None
+    if not all(np.isfinite(a).all() for a in (mean, std)) or not all(
+            torch.isfinite(t).all() for t in model.state_dict().values() if t.is_floating_point()):
+        raise runs.RunError(f"{name} holds NaN or infinite weights (its training diverged)")
+    model.eval().requires_grad_(False)
+    return Predictor(run_id, model, mean, std, labels, cfg)
+
+
+def _load_classic(obj: dict, name: str, run_id: str) -> Predictor:
+    try:
+        cfg = classifier_config(obj["config"])
+        model = classic.from_tensors(obj)
+        labels = tuple(str(label) for label in obj["labels"])
+        if len(labels) != len(model.intercept):
+            raise ValueError("labels")
+    except (AttributeError, TypeError, KeyError, ValueError) as err:
+        raise runs.RunError(f"{name} does not match its own config ({type(err).__name__})") from None
+    return Predictor(run_id, model, None, None, labels, cfg)
+
+
+def window_starts(cfg: ClassifierConfig, fcfg: FeatureConfig, n_frames: int) -> tuple[np.ndarray, int]:
+    """Start frames and length (frames) of the model inputs :func:`core.compute.features.model_inputs` cuts
+    from a log-mel of ``n_frames`` frames at evaluation (half-overlapping segments, or the first frames).
+
+    Returns
+    -------
+    starts : np.ndarray, int64, shape (n_inputs,)
+    length : int
+        Frames each input spans before time pooling.
+    """
+    if cfg.framing == "first_frames":
+        return np.zeros(1, dtype=np.int64), cfg.first_frames
+    seg, hop = segment_window(cfg, fcfg)
+    return segment_starts(n_frames, seg, hop), seg
+
+
+def framed_inputs(predictor: Predictor, S_db: np.ndarray) -> np.ndarray:
+    """Normalised model inputs of one log-mel, as at training.
+
+    Parameters
+    ----------
+    S_db : np.ndarray, shape (n_mels, frames), dB re 1.0
+
+    Returns
+    -------
+    x : np.ndarray, float32, shape (n_inputs, steps, n_mels)
+    """
+    x, _ = model_inputs([S_db], predictor.config, predictor.features)
+    return normalise(x, predictor.mean, predictor.std)
+
+
+def _size(source: str | Path | bytes) -> int:
+    return len(source) if isinstance(source, bytes) else file_size(source)
+
+
+def _header(source: str | Path | bytes) -> tuple[int, int, float]:
+    """Sample rate (Hz), channel count and duration (s) from a file's header, without decoding."""
+    info = sf.info(io.BytesIO(source) if isinstance(source, bytes) else str(source))
+    return info.samplerate, info.channels, info.duration
+
+
+def _notes(header: tuple[int, int, float], y_seconds: float, max_seconds: float,
+           cfg: ClassifierConfig | ClassicConfig, fcfg: FeatureConfig) -> list[str]:
+    """Sentences on what was done to the input: a bounded window, resampling, mixing down, padding, summarising."""
+    rate, channels, seconds = header
+    notes = []
+    if seconds > max_seconds:
+        notes.append(f"the file is {seconds:.1f} s long: only its first {max_seconds:g} s were analysed")
+    if rate != fcfg.sr:
+        notes.append(f"resampled from {rate} Hz to {fcfg.sr} Hz")
+    if channels > 1:
+        notes.append(f"mixed down from {channels} channels to mono")
+    if isinstance(cfg, ClassicConfig):
+        notes.append(f"the classic model hears the {y_seconds:.1f} s as a whole: the mean and spread of its features "
+                     f"over the clip, not segments")
+    elif cfg.framing == "first_frames":
+        seconds = cfg.first_frames / fcfg.frames_per_second
+        if y_seconds < seconds:
+            notes.append(f"the clip is {y_seconds:.1f} s, shorter than the {seconds:.1f} s the paper framing "
+                         f"reads: it was padded")
+        else:
+            notes.append(f"the paper framing reads only the first {seconds:.1f} s ({cfg.first_frames} frames): "
+                         f"the rest of the clip was not used")
+    elif y_seconds < cfg.segment_seconds:
+        notes.append(f"the clip is {y_seconds:.1f} s, shorter than one {cfg.segment_seconds:g} s segment: "
+                     f"it was padded")
+    return notes
+
+
+def heard(predictor: Predictor, y: np.ndarray) -> np.ndarray:
+    """What a run's model reads of one decoded clip, computed as for its training cache (:mod:`core.storage.extract`).
+
+    Parameters
+    ----------
+    y : np.ndarray, float32, shape (n_samples,)
+        Mono audio at ``predictor.features.sr`` Hz.
+
+    Returns
+    -------
+    np.ndarray, float32
+        An LSTM's log-mel (n_mels, frames), dB re 1.0, rounded through float16 as the cache stores it, so a
+        training file gets its training numbers; or a classic model's summary vector
+        (len(core.compute.summary.feature_names()),).
+    """
+    if predictor.clip_level:
+        return summary_features(y, predictor.features)
+    return logmel(y, predictor.features).astype(np.float16).astype(np.float32)
+
+
+def listen(source: str | Path | bytes, predictor: Predictor,
+           max_seconds: float = MAX_SECONDS) -> tuple[np.ndarray, np.ndarray]:
+    """Decode one file and compute what the run's model reads (:func:`heard`), as every prediction does.
+
+    Parameters
+    ----------
+    source : path or bytes
+        Any format :func:`core.base.audio.decode` reads, at most :data:`MAX_UPLOAD_BYTES`.
+    max_seconds : float
+        Only the first ``max_seconds`` of longer audio are read.
+
+    Returns
+    -------
+    y : np.ndarray, float32, shape (n_samples,)
+        The decoded mono waveform at ``predictor.features.sr``.
+    x : np.ndarray, float32
+        :func:`heard` of ``y``.
+
+    Raises
+    ------
+    core.base.audio.AudioError
+        Too large, not audio, corrupt, empty, silent, or shorter than :data:`MIN_SECONDS`.
+    """
+    if max_seconds <= 0:
+        raise ValueError(f"max_seconds must be positive, not {max_seconds}")
+    name = "upload" if isinstance(source, bytes) else Path(source).name
+    size = _size(source)
+    if size > MAX_UPLOAD_BYTES:
+        raise AudioError(f"{name}: {size / 2**20:.1f} MB is over the {MAX_UPLOAD_BYTES / 2**20:g} MB limit "
+                         f"for one file")
+    y = decode(source, predictor.features.sr, MIN_SECONDS, max_seconds)
+    return y, heard(predictor, y)
+
+
+def classify(predictor: Predictor, inputs: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Segment and clip probabilities of several clips under one model, in one batched model call.
+
+    Parameters
+    ----------
+    inputs : list of np.ndarray
+        Each clip's :func:`heard`.
+
+    Returns
+    -------
+    seg_probs : np.ndarray, float32, shape (n_inputs, n_classes)
+        Every model input's probabilities, clip after clip in ``inputs`` order (a classic model: one per clip).
+    probs : np.ndarray, float32, shape (len(inputs), n_classes)
+        Each clip's probabilities: the mean of its segments'.
+    """
+    if predictor.clip_level:
+        probs = classic.probabilities(predictor.model, np.stack(inputs))
+        return probs, probs
+    x, clip = model_inputs(inputs, predictor.config, predictor.features)
+    seg_probs = predict_segments(predictor.model, torch.from_numpy(normalise(x, predictor.mean, predictor.std)))
+    return seg_probs.numpy(), vote(seg_probs, torch.from_numpy(clip), len(inputs))
+
+
+def predict(source: str | Path | bytes, predictor: Predictor, max_seconds: float = MAX_SECONDS) -> Prediction:
+    """Genre probabilities of one audio file, per segment and for the whole clip.
+
+    Parameters
+    ----------
+    source : path or bytes
+        Any format :func:`core.base.audio.decode` reads, at most :data:`MAX_UPLOAD_BYTES`.
+    predictor : Predictor
+        From :func:`load_model`.
+    max_seconds : float
+        Only the first ``max_seconds`` of longer audio are analysed (bounded time and memory).
+
+    Returns
+    -------
+    Prediction
+        For a model that hears clips whole (``predictor.clip_level``), one "segment" spans the analysed audio.
+
+    Raises
+    ------
+    core.base.audio.AudioError
+        Too large, not audio, corrupt, empty, silent, shorter than :data:`MIN_SECONDS`, or so loud
+        that its features overflow.
+    core.storage.runs.RunError
+        If the model's probabilities are not finite (never printed as NaN).
+    """
+    fcfg, cfg = predictor.features, predictor.config
+    with one_thread():
+        y, x = listen(source, predictor, max_seconds)
+        seg_probs, probs = classify(predictor, [x])
+        S_db = logmel(y, fcfg) if predictor.clip_level else x
+    header = _header(source)
+    if not np.isfinite(probs).all():
+        raise runs.RunError(f"run {predictor.run_id}: the model's output is not finite for this clip")
+    y_seconds = len(y) / fcfg.sr
+    if predictor.clip_level:
+        starts, seconds = np.zeros(1), y_seconds
+    else:
+        frames, length = window_starts(cfg, fcfg, S_db.shape[1])
+        starts, seconds = frames / fcfg.frames_per_second, length / fcfg.frames_per_second
+    waveform, waveform_sr = display_waveform(y, fcfg.sr)
+    return Prediction(predictor.labels, probs[0], seg_probs, starts, seconds, S_db, fcfg.frames_per_second, waveform,
+                      waveform_sr, max(header[2], y_seconds), y_seconds,
+                      _notes(header, y_seconds, max_seconds, cfg, fcfg), predictor.clip_level)
+
+
+def saliency(predictor: Predictor, prediction: Prediction, target: int | None = None) -> np.ndarray:
+    """Gradient × input saliency of a class over the prediction's log-mel.
+
+    The gradient of the ``target`` logit with respect to each normalised model input, times that
+    input (its distance from the training mean, in training standard deviations), in absolute
+    value. Pooled steps are repeated ``time_pool`` times, overlapping segments are averaged, frames
+    no input covered are 0, and the map is scaled so its maximum is 1.
+
+    Parameters
+    ----------
+    target : int or None
+        Class index; ``None`` means the predicted class.
+
+    Returns
+    -------
+    s : np.ndarray, float32, shape (n_mels, frames), values in [0, 1], on ``prediction.logmel``'s grid
+
+    Raises
+    ------
+    ValueError
+        For a model that hears clips whole (a classic model has no time-frequency input to trace).
+    """
+    if predictor.clip_level:
+        raise ValueError("a classic model reads summary features of the whole clip, not the spectrogram: "
+                         "there is no saliency map")
+    n_classes = len(predictor.labels)
+    target = int(prediction.probs.argmax()) if target is None else int(target)
+    if not 0 <= target < n_classes:
+        raise ValueError(f"target {target} is not a class index in [0, {n_classes})")
+    cfg, fcfg = predictor.config, predictor.features
+    x = torch.from_numpy(framed_inputs(predictor, prediction.logmel)).requires_grad_(True)
+    # cuDNN's LSTM backward refuses eval mode; with cuDNN off the backward runs in eval mode anywhere
+    with one_thread(), torch.enable_grad(), torch.backends.cudnn.flags(enabled=False):
+        logits = predictor.model(x)
+        (grad,) = torch.autograd.grad(logits[:, target].sum(), x)
+    cells = np.repeat((grad * x).abs().detach().numpy(), cfg.time_pool, axis=1)  # (n, frames, n_mels)
+    n_frames, n_mels = prediction.logmel.shape[1], prediction.logmel.shape[0]
+    starts, length = window_starts(cfg, fcfg, n_frames)
+    total = np.zeros((max(n_frames, int(starts[-1]) + length), n_mels))
+    count = np.zeros(len(total))
+    for start, cell in zip(starts, cells):
+        total[start:start + len(cell)] += cell
+        count[start:start + len(cell)] += 1
+    s = (total / np.maximum(count, 1)[:, None])[:n_frames].T
+    peak = s.max()
+    return (s / peak if peak > 0 else s).astype(np.float32)
