@@ -1,4 +1,7 @@
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import librosa
 import numpy as np
@@ -6,8 +9,8 @@ import pytest
 
 from core.base.config import FeatureConfig
 from core.storage.extract import load_features
-from core.compute.features import (denormalise, first_frames, fit_normaliser, logmel, normalise, seconds_to_frames,
-                           segment_starts, segments)
+from core.compute.features import (_mel_basis, denormalise, first_frames, fit_normaliser, logmel, mel_frequencies,
+                                   normalise, seconds_to_frames, segment_starts, segments)
 
 
 @pytest.mark.slow
@@ -18,6 +21,39 @@ def test_logmel_matches_librosa():
                                                              n_mels=128), ref=1.0, top_db=None)
     assert ours.shape == ref.shape == (128, 1 + y.size // 512)
     assert np.abs(ours - ref).max() < 0.05
+
+
+@pytest.mark.parametrize("sr, n_fft, n_mels", [(22050, 2048, 128), (16000, 512, 40), (44100, 4096, 96), (1000, 64, 8)])
+def test_mel_filters_are_librosas_bit_for_bit(sr, n_fft, n_mels):
+    assert np.array_equal(_mel_basis(sr, n_fft, n_mels).numpy(), librosa.filters.mel(sr=sr, n_fft=n_fft, n_mels=n_mels))
+    assert np.array_equal(mel_frequencies(n_mels, sr / 2), librosa.mel_frequencies(n_mels, fmax=sr / 2))
+
+
+COLD_PREDICTION = """
+import sys
+import numpy as np
+from core.usecases import predict
+from core.base.config import preset
+from core.compute.models import build_classifier
+cfg = preset("recommended")
+model = build_classifier(cfg, 128, 3).eval()
+predictor = predict.Predictor("cold", model, np.zeros(128, np.float32), np.ones(128, np.float32), ("a", "b", "c"), cfg)
+wav = "{wav}"
+assert predict.predict(wav, predictor).top(1)
+print(sorted(m for m in ("scipy", "sklearn", "numba", "pandas") if m in sys.modules))
+"""
+
+
+@pytest.mark.slow
+def test_a_cold_lstm_prediction_imports_no_scipy_sklearn_numba_or_pandas(tmp_path):
+    """Together half of a cold ``python -m core predict``'s import time before they were kept off its path."""
+    import soundfile as sf
+
+    wav = tmp_path / "tone.wav"
+    sf.write(wav, 0.1 * np.sin(np.linspace(0, 2000, 22050 * 4)).astype(np.float32), 22050)
+    out = subprocess.run([sys.executable, "-c", COLD_PREDICTION.format(wav=wav)], cwd=Path(__file__).parent.parent,
+                         capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
 
 
 def test_logmel_of_very_short_input_is_finite():

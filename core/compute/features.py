@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-import librosa
 import numpy as np
 import torch
 
@@ -32,9 +31,30 @@ def require_finite(x: np.ndarray, what: str) -> np.ndarray:
     return x
 
 
+def mel_frequencies(n: int, fmax: float) -> np.ndarray:
+    """``librosa.mel_frequencies(n, fmin=0, fmax=fmax)``, the same float64 numbers: ``n`` frequencies (Hz) from 0 to
+    ``fmax`` evenly spaced on Slaney's mel scale (linear below 1 kHz, logarithmic above), shape (n,)."""
+    f_sp, min_log_hz = 200.0 / 3, 1000.0
+    min_log_mel, logstep = min_log_hz / f_sp, np.log(6.4) / 27.0
+    top = fmax / f_sp if fmax < min_log_hz else min_log_mel + np.log(fmax / min_log_hz) / logstep
+    mels = np.linspace(0.0, top, n)
+    return np.where(mels >= min_log_mel, min_log_hz * np.exp(logstep * (mels - min_log_mel)), f_sp * mels)
+
+
 @lru_cache(maxsize=8)
 def _mel_basis(sr: int, n_fft: int, n_mels: int) -> torch.Tensor:
-    return torch.from_numpy(librosa.filters.mel(sr=sr, n_fft=n_fft, n_mels=n_mels))
+    """``librosa.filters.mel(sr=sr, n_fft=n_fft, n_mels=n_mels)`` (Slaney filters and norm), the same float32 numbers,
+    shape (n_mels, 1 + n_fft // 2).
+
+    Built here as librosa builds it: importing librosa (its frequency helpers bring numba, its filters scipy.signal)
+    was half the imports of a cold ``python -m core predict``.
+    """
+    mel_f = mel_frequencies(n_mels + 2, sr / 2)
+    fdiff = np.diff(mel_f)
+    ramps = np.subtract.outer(mel_f, np.fft.rfftfreq(n_fft, 1.0 / sr))
+    weights = np.maximum(0, np.minimum(-ramps[:-2] / fdiff[:-1, None], ramps[2:] / fdiff[1:, None])).astype(np.float32)
+    weights *= (2.0 / (mel_f[2:] - mel_f[:-2]))[:, None]
+    return torch.from_numpy(weights)
 
 
 @lru_cache(maxsize=8)

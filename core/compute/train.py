@@ -17,7 +17,6 @@ import librosa
 import numpy as np
 import torch
 import torch.nn.functional as F
-from scipy import stats
 
 from ..base.config import ClassifierConfig, FeatureConfig
 from .device import device
@@ -120,6 +119,8 @@ def mix(x: torch.Tensor, alpha: float, gen: torch.Generator) -> tuple[torch.Tens
     Every draw comes from ``gen`` (``lam`` by inverting Beta's distribution function), so a run resumed
     from a checkpoint of ``gen``'s state mixes exactly as an uninterrupted one. Returns the blended inputs (same shape as ``x``), ``perm`` (whose labels carry weight ``1 - lam``) and ``lam``.
     """
+    from scipy import stats  # here, not at the top: a prediction (core.usecases.predict imports this module) needs no scipy
+
     perm = torch.randperm(len(x), generator=gen)
     lam = float(stats.beta.ppf(float(torch.rand((), generator=gen)), alpha, alpha))
     lam = max(lam, 1.0 - lam)

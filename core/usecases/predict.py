@@ -18,13 +18,13 @@ import io
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import soundfile as sf
 import torch
 
 from ..base import catalog
-from ..compute import classic
 from ..storage import runs
 from ..base.audio import AudioError, decode, display_waveform, file_size
 from ..base.config import ClassicConfig, ClassifierConfig, ConfigError, FeatureConfig, classifier_config, from_dict
@@ -33,6 +33,11 @@ from ..compute.features import logmel, model_inputs, normalise, segment_starts, 
 from ..compute.models import LSTMClassifier, build_classifier
 from ..compute.summary import summary_features
 from ..compute.train import predict_segments, vote
+
+if TYPE_CHECKING:
+    from ..compute.classic import ClassicModel
+
+# core.compute.classic (scikit-learn, scipy) is imported only for a classic run: an LSTM's cold prediction does without it.
 
 MAX_UPLOAD_BYTES = 50 * 2**20  # larger files are refused before decoding
 MAX_SECONDS = 60.0  # longer audio is analysed on its first minute
@@ -51,7 +56,7 @@ class Predictor:
     """
 
     run_id: str
-    model: LSTMClassifier | classic.ClassicModel
+    model: LSTMClassifier | ClassicModel
     mean: np.ndarray | None
     std: np.ndarray | None
     labels: tuple[str, ...]
@@ -230,6 +235,8 @@ def _load(path: str, mtime_ns: int, size: int, run_id: str) -> Predictor:
 
 
 def _load_classic(obj: dict, name: str, run_id: str) -> Predictor:
+    from ..compute import classic
+
     try:
         cfg = classifier_config(obj["config"])
         model = classic.from_tensors(obj)
@@ -380,6 +387,8 @@ def classify(predictor: Predictor, inputs: list[np.ndarray]) -> tuple[np.ndarray
         Each clip's probabilities: the mean of its segments'.
     """
     if predictor.clip_level:
+        from ..compute import classic
+
         probs = classic.probabilities(predictor.model, np.stack(inputs))
         return probs, probs
     x, clip = model_inputs(inputs, predictor.config, predictor.features)
