@@ -40,3 +40,18 @@ def test_epoch_axes_tick_whole_epochs():
             assert axis.dtick == 1 and axis.tick0 == 1 and axis.tickformat == "d"
     long = [dict(HISTORY[0], epoch=e) for e in range(1, 121)]
     assert {a.dtick for a in charts.learning_curves({"A": long}).select_xaxes()} == {12}
+
+
+@pytest.mark.parametrize("sr, n_mels", [(22050, 128), (8000, 256), (44100, 16)])
+def test_a_spectrogram_sends_each_value_once_and_names_every_band_by_its_frequency(sr, n_mels):
+    import librosa
+    import plotly.io as pio
+
+    S = np.random.default_rng(0).normal(-40, 10, (n_mels, 431))  # float64, as a mean of clips is
+    fig = charts.spectrogram(S, sr)
+    heat = fig.data[0]
+    assert heat.z.dtype == np.float32 and heat.customdata is None and np.array_equal(heat.z, S.astype(np.float32))
+    centres = librosa.mel_frequencies(n_mels=n_mels + 2, fmax=sr / 2)[1:-1]
+    assert list(heat.y) == [f"{f:.0f}" for f in centres] and len(set(heat.y)) == n_mels  # one row per band
+    assert "%{y} Hz" in heat.hovertemplate and fig.layout.yaxis.type == "category"
+    assert len(pio.to_json(fig, validate=False)) < 6 * S.size + 20_000  # float32 in base64: 5.3 bytes a value (was 17)
