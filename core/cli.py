@@ -125,12 +125,12 @@ def cmd_train(args) -> int:
     cfg = config.with_overrides(cfg, [*([f"split={advice.split}"] if advice.split else []), *(args.set or [])])
     run_id = tasks.submit_classifier(cfg, root, data_name(args.data), preset=args.preset, enqueue=args.queue)
     print(f"run {run_id}")
-    bar = TerminalProgress("train")
     if args.queue:
         print("queued for the background worker")
         return 0
-    result = tasks.run_classifier(run_id, progress=lambda p: bar(
-        p["epoch"], p["epochs"], f"loss {p['train_loss']:.3f} val acc {p['val_acc']:.2f}"))
+    bars = {"embed": TerminalProgress("the pretrained network listens"), None: TerminalProgress("train")}
+    result = tasks.run_classifier(run_id, progress=lambda p: bars[p.get("phase")](
+        p["epoch"], p["epochs"], "" if "phase" in p else f"loss {p['train_loss']:.3f} val acc {p['val_acc']:.2f}"))
     acc = result["accuracy"]
     print(f"test accuracy {acc['value']:.1%} (95 % CI {acc['lo']:.1%}-{acc['hi']:.1%}, "
           f"{acc['correct']}/{acc['n']} clips); run folder {runs.run_path(run_id)}")
@@ -388,9 +388,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_extract)
 
     training_command(sub, "train", cmd_train, "train a genre classifier and write a run folder",
-                     ("paper", "recommended", "classic"),
+                     ("paper", "recommended", "classic", "pretrained"),
                      "'paper': the study's LSTM, faithfully; 'recommended': an LSTM done right (default); 'classic': "
-                     "summary features (MFCC, chroma, spectral contrast, tempo) in a logistic regression", data_help)
+                     "summary features (MFCC, chroma, spectral contrast, tempo) in a logistic regression; "
+                     "'pretrained': a frozen music tagger (musicnn, Million Song Dataset) hears the clips and a "
+                     "logistic regression learns the genres from what it heard", data_help)
     training_command(sub, "gan", cmd_gan, "train a GAN on a dataset's training clips and measure its samples",
                      ("paper", "conditional"),
                      "'paper': the study's GAN, flaws included; 'conditional': genre-conditioned (default)", data_help)

@@ -3,7 +3,8 @@
 A run's ``progress`` (in ``run.json``, and passed to progress callbacks) holds ``epoch``,
 ``epochs`` and ``eta_seconds``; a GAN run's also holds ``phase``: ``"reference"`` while its
 reference classifier (the judge of the samples) trains, ``"gan"`` while the GAN trains and
-``"quality"`` while its samples are measured. These functions turn that into the text of a
+``"quality"`` while its samples are measured. A pretrained classifier's is ``"embed"`` while the
+pretrained network listens to the clips, with ``epoch`` and ``epochs`` counting clips. These functions turn that into the text of a
 progress bar, so a page, the CLI and an experiment's grid all name the step that is really running.
 No heavy imports: pages call this on every refresh.
 """
@@ -11,8 +12,8 @@ No heavy imports: pages call this on every refresh.
 from __future__ import annotations
 
 PHASES = {"reference": "reference classifier (the judge of the samples)", "gan": "GAN training",
-          "quality": "measuring the samples' quality"}
-"""GAN run phase → what that step is called."""
+          "quality": "measuring the samples' quality", "embed": "the pretrained network listens"}
+"""Run phase → what that step is called."""
 
 
 def step_text(p: dict | None, subject: str = "") -> str:
@@ -28,7 +29,8 @@ def step_text(p: dict | None, subject: str = "") -> str:
     if phase == "quality":
         return prefix + PHASES["quality"]
     step = f"{PHASES[phase]}, " if phase in PHASES else ""
-    return f"{prefix}{step}epoch {p['epoch']} of {p['epochs']}"
+    unit = "clip" if phase == "embed" else "epoch"
+    return f"{prefix}{step}{unit} {p['epoch']} of {p['epochs']}"
 
 
 def status_text(p: dict | None, subject: str = "") -> str:

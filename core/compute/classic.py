@@ -55,8 +55,17 @@ def fit(cfg: ClassicConfig, X: np.ndarray, y: np.ndarray, n_classes: int) -> Cla
         Class indices in ``[0, n_classes)``; at least two classes present.
     """
     x, names = select(X, cfg.deltas, cfg.level)
+    return fit_linear(x, names, y, n_classes, cfg.C, cfg.seed)
+
+
+def fit_linear(x: np.ndarray, names: list[str], y: np.ndarray, n_classes: int, C: float, seed: int) -> ClassicModel:
+    """A standardised multinomial logistic regression of columns ``names`` of ``x`` (n_clips, len(names)).
+
+    ``C`` is the inverse L2 strength; ``y`` as in :func:`fit`. A class absent from ``y`` gets an
+    intercept of ``-inf`` and is never predicted.
+    """
     scaler = StandardScaler().fit(x)
-    clf = LogisticRegression(C=cfg.C, max_iter=5000, random_state=cfg.seed).fit(scaler.transform(x), y)
+    clf = LogisticRegression(C=C, max_iter=5000, random_state=seed).fit(scaler.transform(x), y)
     coef, intercept = clf.coef_, clf.intercept_
     if len(clf.classes_) == 2:  # one logit z; softmax over (-z/2, z/2) is sigmoid(z)
         coef, intercept = np.concatenate([-coef, coef]) / 2, np.concatenate([-intercept, intercept]) / 2
@@ -66,28 +75,33 @@ def fit(cfg: ClassicConfig, X: np.ndarray, y: np.ndarray, n_classes: int) -> Cla
     return ClassicModel(tuple(names), scaler.mean_, scaler.scale_, full_coef, full_intercept)
 
 
-def probabilities(model: ClassicModel, X: np.ndarray) -> np.ndarray:
+def probabilities(model: ClassicModel, X: np.ndarray, vocabulary: list[str] | None = None) -> np.ndarray:
     """Class probabilities of summary vectors.
 
     Parameters
     ----------
-    X : np.ndarray, shape (n_clips, len(core.compute.summary.feature_names()))
-        Full summary vectors; the model picks its own columns by name.
+    X : np.ndarray, shape (n_clips, len(vocabulary))
+        Full feature vectors; the model picks its own columns by name.
+    vocabulary : list of str, optional
+        The names of ``X``'s columns; :func:`core.compute.summary.feature_names` when omitted.
 
     Returns
     -------
     probs : np.ndarray, float32, shape (n_clips, n_classes), rows sum to 1
     """
-    columns = [feature_names().index(n) for n in model.names]
+    vocabulary = feature_names() if vocabulary is None else vocabulary
+    columns = [vocabulary.index(n) for n in model.names]
     z = (np.asarray(X, dtype=np.float64)[:, columns] - model.mean) / model.scale
     return softmax(z @ model.coef.T + model.intercept, axis=1).astype(np.float32)
 
 
-def metrics(model: ClassicModel, X: np.ndarray, y: np.ndarray, prefix: str) -> dict:
-    """``{prefix}_loss`` (mean cross-entropy, nats) and ``{prefix}_acc`` of ``model`` on clips ``X`` labelled ``y``."""
+def metrics(model: ClassicModel, X: np.ndarray, y: np.ndarray, prefix: str,
+            vocabulary: list[str] | None = None) -> dict:
+    """``{prefix}_loss`` (mean cross-entropy, nats) and ``{prefix}_acc`` of ``model`` on clips ``X`` labelled ``y``
+    (``vocabulary`` as in :func:`probabilities`)."""
     if len(y) == 0:
         return {f"{prefix}_loss": float("nan"), f"{prefix}_acc": float("nan")}
-    probs = probabilities(model, X)
+    probs = probabilities(model, X, vocabulary)
     return {f"{prefix}_loss": float(log_loss(y, probs, labels=np.arange(probs.shape[1]))),
             f"{prefix}_acc": float((probs.argmax(1) == y).mean())}
 
@@ -99,12 +113,13 @@ def to_tensors(model: ClassicModel) -> dict:
                            for k in ("mean", "scale", "coef", "intercept")}, "features": list(model.names)}
 
 
-def from_tensors(obj: dict) -> ClassicModel:
-    """The inverse of :func:`to_tensors`; raises ``ValueError`` when the shapes or column names do not fit."""
+def from_tensors(obj: dict, vocabulary: list[str] | None = None) -> ClassicModel:
+    """The inverse of :func:`to_tensors`; raises ``ValueError`` when the shapes or column names do not fit
+    (``vocabulary``, the names a column may have, as in :func:`probabilities`)."""
     names = tuple(str(n) for n in obj["features"])
     state = obj["state_dict"]
     mean, scale, coef, intercept = (state[k].numpy().astype(np.float64) for k in ("mean", "scale", "coef", "intercept"))
-    unknown = sorted(set(names) - set(feature_names()))
+    unknown = sorted(set(names) - set(feature_names() if vocabulary is None else vocabulary))
     if unknown or mean.shape != (len(names),) or scale.shape != mean.shape or coef.shape != (len(intercept), len(names)):
         raise ValueError("the classic model's arrays do not fit its feature columns")
     return ClassicModel(names, mean, scale, coef, intercept)

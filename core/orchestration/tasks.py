@@ -14,15 +14,15 @@ from typing import Callable
 import numpy as np
 import torch
 
-from ..compute import classic, evaluate, gan, gan_samples, quality
+from ..compute import classic, evaluate, gan, gan_samples, quality, transfer
 from . import jobs
 from ..storage import runs
 from ..usecases import generalise, predict
 from ..base.config import (MAX_PER_GENRE, ClassicConfig, ClassifierConfig, ConfigError, FeatureConfig, GANConfig,
-                     classifier_config, from_dict, to_dict)
+                           PretrainedConfig, classifier_config, from_dict, to_dict)
 from ..base.datasets import list_clips
 from ..compute.device import device
-from ..storage.extract import FeatureSet, SummarySet, load_features, load_summaries
+from ..storage.extract import EmbeddingSet, FeatureSet, SummarySet, load_embeddings, load_features, load_summaries
 from ..compute.models import build_classifier
 from ..base.splits import Split, make_split
 from ..compute.train import Diverged, Part, Prepared, fit, masked_copies, predict_clips, prepare
@@ -31,18 +31,23 @@ from ..compute.train import Diverged, Part, Prepared, fit, masked_copies, predic
 Status = Callable[[dict], None]
 
 
-def dataset_info(fs: FeatureSet | SummarySet, name: str) -> dict:
+MODEL_NAMES = {ClassicConfig: "summary features + logistic regression",
+               PretrainedConfig: "musicnn ear + logistic regression", ClassifierConfig: "LSTM"}
+
+
+def dataset_info(fs: FeatureSet | SummarySet | EmbeddingSet, name: str) -> dict:
     """What a run records about the data it was trained on."""
     return {"name": name, "root": str(fs.root), "fingerprint": fs.fingerprint, "layout": fs.layout,
             "labels": list(fs.labels), "n_clips": len(fs.clips)}
 
 
-def save_clips(run_id: str, data: FeatureSet | SummarySet, split: Split) -> None:
+def save_clips(run_id: str, data: FeatureSet | SummarySet | EmbeddingSet, split: Split) -> None:
     """Keep the content digests of the run's training, validation and test clips (what a check compares with)."""
     runs.save_clips(run_id, {part: [data.hashes[i] for i in getattr(split, part)] for part in runs.SPLIT_PARTS})
 
 
-def submit_classifier(cfg: ClassifierConfig | ClassicConfig, data_root: str | Path, data_name: str, name: str = "",
+def submit_classifier(cfg: ClassifierConfig | ClassicConfig | PretrainedConfig, data_root: str | Path, data_name: str,
+                      name: str = "",
                       preset: str = "custom", augment: dict | None = None, baseline: str | None = None,
                       enqueue: bool = False) -> str:
     """Create a queued classifier run; with ``enqueue`` also hand it to the background worker (:mod:`.jobs`).
@@ -50,8 +55,7 @@ def submit_classifier(cfg: ClassifierConfig | ClassicConfig, data_root: str | Pa
     ``augment`` (``{"gan_run": id, "per_genre": n}``) adds ``n`` generated samples per genre from a
     GAN run to the training part (see :func:`prepare_data`); ``baseline`` links the run it is compared with.
     """
-    model = "summary features + logistic regression" if isinstance(cfg, ClassicConfig) else "LSTM"
-    title = name or f"{preset} {model} on {data_name}, seed {cfg.seed}"
+    title = name or f"{preset} {MODEL_NAMES[type(cfg)]} on {data_name}, seed {cfg.seed}"
     links = {k: v for k, v in (("augment", augment), ("baseline", baseline)) if v is not None}
     run_id = runs.create("clf", title, to_dict(cfg), preset=preset,
                          dataset={"name": data_name, "root": str(data_root)}, **links)
@@ -95,12 +99,14 @@ def run_classifier(run_id: str, progress: Status | None = None, features: Featur
 
     Writes ``history.json`` and ``checkpoint.pt`` after every epoch, so a kill leaves the last good
     epoch, and a resumed run (:func:`core.orchestration.jobs.resume`) carries on after it; a cancel request stops
-    after the current epoch with status ``cancelled``. A classic run goes to :func:`run_classic`.
+    after the current epoch with status ``cancelled``. A classic run goes to :func:`run_classic`, a pretrained
+    one to :func:`run_pretrained`.
     ``features`` are the dataset's, when the caller has them (a Ray task has no dataset folder);
     otherwise they are loaded from the run's dataset folder.
     """
-    if isinstance(classifier_config(runs.load(run_id)["config"]), ClassicConfig):
-        return run_classic(run_id, progress)
+    kind = type(classifier_config(runs.load(run_id)["config"]))
+    if kind is not ClassifierConfig:
+        return {ClassicConfig: run_classic, PretrainedConfig: run_pretrained}[kind](run_id, progress)
     with runs.running(run_id, plain_errors=(Diverged, gan.IncompatibleCheckpoint), device=str(device())) as run:
         cfg = from_dict(ClassifierConfig, run.record["config"])
         fcfg = FeatureConfig()
@@ -176,6 +182,51 @@ def run_classic(run_id: str, progress: Status | None = None) -> dict:
                                        [ss.keys[i] for i in split.test], ss.labels)
         runs.write_json(runs.run_path(run_id) / "result.json", result)
         run.final["train_seconds"] = round(time.perf_counter() - started, 2)
+        return result
+
+
+def run_pretrained(run_id: str, progress: Status | None = None) -> dict:
+    """Fit the pretrained-ear classifier of run ``run_id`` (:mod:`core.compute.transfer`) and write its folder like a
+    classic run's.
+
+    The frozen network's patch features come from the cache (:func:`core.storage.extract.load_embeddings`), so only
+    clips it has never heard are run through it, with progress phase ``"embed"`` counting them; the head is
+    one fit. ``model.pt`` holds :func:`core.compute.classic.to_tensors` of the head with the labels and config.
+    """
+    with runs.running(run_id, device="cpu") as run:
+        cfg = from_dict(PretrainedConfig, run.record["config"])
+        started = time.perf_counter()
+
+        def listened(done: int, total: int) -> None:
+            eta = (time.perf_counter() - started) / done * (total - done)
+            runs.update(run_id, progress={"phase": "embed", "epoch": done, "epochs": total, "eta_seconds": eta})
+            if progress:
+                progress({"phase": "embed", "epoch": done, "epochs": total, "eta_seconds": eta})
+            if done % 8 == 0 or done == total:
+                run.check_cancel()
+
+        es = load_embeddings(run.record["dataset"]["root"], progress=listened)
+        X = transfer.clip_vectors(es.embeddings)
+        split = make_split(cfg.split, es.y, es.keys, cfg.seed)
+        runs.update(run_id, dataset=dataset_info(es, run.record["dataset"]["name"]), split=split.to_dict(),
+                    split_name=split.name, train_inputs=len(split.train))
+        run.check_cancel()
+        fitted = time.perf_counter()
+        model = transfer.fit(cfg, X[split.train], es.y[split.train], len(es.labels))
+        vocabulary = transfer.vocabulary()
+        metrics = {"epoch": 1, **classic.metrics(model, X[split.train], es.y[split.train], "train", vocabulary),
+                   **classic.metrics(model, X[split.val], es.y[split.val], "val", vocabulary)}
+        runs.write_json(runs.run_path(run_id) / "history.json", [metrics])
+        runs.update(run_id, progress={"epoch": 1, "epochs": 1, "eta_seconds": 0.0})
+        if progress:
+            progress({"epoch": 1, "epochs": 1, "eta_seconds": 0.0, **metrics})
+        runs.save_tensors(run_id, "model", {**classic.to_tensors(model), "labels": list(es.labels),
+                                            "config": to_dict(cfg)})
+        result = classification_result(transfer.probabilities(model, X[split.test]), es.y[split.test],
+                                       [es.keys[i] for i in split.test], es.labels)
+        runs.write_json(runs.run_path(run_id) / "result.json", result)
+        run.final.update(train_seconds=round(time.perf_counter() - started, 2),
+                         fit_seconds=round(time.perf_counter() - fitted, 2))
         return result
 
 

@@ -4,6 +4,7 @@ Cache layout under ``<data>/cache``::
 
     features/<params>/<hh>/<hash>.npy      float16 log-mel (n_mels, frames), dB re 1.0
     features/summary-<params>/<hh>/<hash>.npy   float32 summary vector (core.compute.summary.feature_names())
+    features/musicnn-<weights>-<secs>s/<hh>/<hash>.npy   float16 pretrained patch features (patches, 1756)
     features/<...>/<hh>/<hash>.bad         reason the file could not be used (text)
     index/<root-hash>.json                 {relative path: [size, mtime_ns, content hash]}
 
@@ -26,6 +27,7 @@ from typing import Callable
 import numpy as np
 
 from ..base import paths
+from ..compute import musicnn
 from ..base.audio import AudioError, decode
 from ..base.config import FeatureConfig
 from ..base.datasets import Clip, DatasetError, Listing, Skipped, list_clips
@@ -92,6 +94,24 @@ class SummarySet(_Identified):
     skipped: list[Skipped] = field(default_factory=list)
 
 
+@dataclass
+class EmbeddingSet(_Identified):
+    """A dataset's usable clips with what the pretrained network heard in them (:func:`core.compute.musicnn.embed`).
+
+    ``embeddings[i]`` (float16, (n_patches, 1756)) belongs to ``clips[i]``, whose label index is ``y[i]``
+    into ``labels``; ``skipped`` lists every file left out, with its reason.
+    """
+
+    root: Path
+    layout: str
+    labels: tuple[str, ...]
+    clips: list[Clip]
+    y: np.ndarray
+    embeddings: list[np.ndarray]
+    hashes: list[str]
+    skipped: list[Skipped] = field(default_factory=list)
+
+
 def fingerprint(keys: list[str], hashes: list[str]) -> str:
     """Identity of a set of clips (16 hex digits) from their keys (``<label>/<stem>``) and content hashes,
     whatever their order."""
@@ -107,6 +127,13 @@ def params_key(cfg: FeatureConfig) -> str:
 
 def summary_key(cfg: FeatureConfig) -> str:
     return f"summary-{params_key(cfg)}-mfcc{N_MFCC}"
+
+
+EAR_SECONDS = 60.0  # the pretrained ear hears a file's first minute, in training and prediction alike
+
+
+def embedding_key() -> str:
+    return f"musicnn-{musicnn.weights_version()}-{EAR_SECONDS:g}s"
 
 
 def _npy_bytes(x: np.ndarray) -> bytes:
@@ -171,6 +198,12 @@ def compute_summary(source: Path | bytes, cfg: FeatureConfig) -> np.ndarray:
     return summary_features(decode(source, sr=cfg.sr, min_seconds=MIN_SECONDS, max_seconds=MAX_SECONDS), cfg)
 
 
+def compute_embedding(source: Path | bytes) -> np.ndarray:
+    """Decode one file at 16 kHz and run the pretrained network over its first :data:`EAR_SECONDS`;
+    (n_patches, 1756) float32 (:func:`core.compute.musicnn.embed`). Raises :class:`AudioError` for unusable audio."""
+    return musicnn.embed(decode(source, sr=musicnn.SAMPLE_RATE, min_seconds=MIN_SECONDS, max_seconds=EAR_SECONDS))
+
+
 def load_features(root: str | Path, cfg: FeatureConfig = FeatureConfig(), progress: Progress | None = None,
                   workers: int = 2) -> FeatureSet:
     """Log-mels of every usable clip under ``root``, computing only what the cache lacks.
@@ -201,6 +234,14 @@ def load_summaries(root: str | Path, cfg: FeatureConfig = FeatureConfig(), progr
     listing, clips, x, hashes, skipped, labels, y = _load(
         root, summary_key(cfg), lambda path: compute_summary(path, cfg), progress, workers)
     return SummarySet(listing.root, listing.layout, labels, clips, y, np.stack(x), hashes, cfg, skipped)
+
+
+def load_embeddings(root: str | Path, progress: Progress | None = None, workers: int = 2) -> EmbeddingSet:
+    """The pretrained network's patch features of every usable clip under ``root``, computing only what the
+    cache lacks (keyed by file content and the network's weights); parameters and errors as :func:`load_features`."""
+    listing, clips, embeddings, hashes, skipped, labels, y = _load(
+        root, embedding_key(), lambda path: compute_embedding(path).astype(np.float16), progress, workers)
+    return EmbeddingSet(listing.root, listing.layout, labels, clips, y, embeddings, hashes, skipped)
 
 
 def _load(root: str | Path, cache_name: str, compute: Callable[[Path], np.ndarray], progress: Progress | None,
@@ -242,12 +283,15 @@ def _load(root: str | Path, cache_name: str, compute: Callable[[Path], np.ndarra
         return digest, result
 
     results = []
-    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+    pool = ThreadPoolExecutor(max_workers=max(1, workers))
+    try:
         for outcome in pool.map(work, listing.clips):
             results.append(outcome)
             done += 1
             if progress:
                 progress(done, total)
+    finally:  # a progress callback that raises (a cancelled run) stops the clips not yet started
+        pool.shutdown(cancel_futures=True)
     if new_index != index:
         atomic_write_bytes(_index_path(listing.root), json.dumps(new_index).encode())
 

@@ -1,13 +1,14 @@
 """Any audio file → per-segment and clip genre probabilities from a trained run, and a saliency map.
 
 :func:`load_model` rebuilds a finished run's classifier (cached, so warm predictions do not reload):
-an LSTM, or a classic summary-feature model (:mod:`core.compute.classic`). Callers need not tell them apart:
-:func:`listen` decodes a file and computes what the model reads (a log-mel, or a summary vector),
+an LSTM, a classic summary-feature model (:mod:`core.compute.classic`), or a pretrained ear's head
+(:mod:`core.compute.transfer`). Callers need not tell them apart: :func:`listen` decodes a file and computes what
+the model reads (a log-mel, a summary vector, or the pretrained network's patch features),
 :func:`classify` turns those into clip probabilities, and :func:`predict` does both for one file.
 An LSTM's input is framed and normalised exactly as training did (:func:`core.compute.features.model_inputs`,
 :func:`core.compute.features.normalise` with the run's stored statistics) and its segment probabilities are
 voted into clip probabilities (:func:`core.compute.train.predict_segments`, :func:`core.compute.train.vote`); a classic
-model hears the clip as a whole, one "segment" spanning it. Every liberty taken with the input
+or pretrained model hears the clip as a whole, one "segment" spanning it. Every liberty taken with the input
 (padding, a bounded window, resampling, mixing down) is written into ``Prediction.notes``.
 :func:`saliency` shows which time-frequency cells pushed an LSTM towards a class.
 """
@@ -15,6 +16,7 @@ model hears the clip as a whole, one "segment" spanning it. Every liberty taken 
 from __future__ import annotations
 
 import io
+from contextlib import nullcontext
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -27,7 +29,8 @@ import torch
 from ..base import catalog
 from ..storage import runs
 from ..base.audio import AudioError, decode, display_waveform, file_size
-from ..base.config import ClassicConfig, ClassifierConfig, ConfigError, FeatureConfig, classifier_config, from_dict
+from ..base.config import (ClassicConfig, ClassifierConfig, ConfigError, FeatureConfig, PretrainedConfig,
+                           classifier_config, from_dict)
 from ..compute.device import one_thread
 from ..compute.features import logmel, model_inputs, normalise, segment_starts, segment_window
 from ..compute.models import LSTMClassifier, build_classifier
@@ -37,7 +40,8 @@ from ..compute.train import predict_segments, vote
 if TYPE_CHECKING:
     from ..compute.classic import ClassicModel
 
-# core.compute.classic (scikit-learn, scipy) is imported only for a classic run: an LSTM's cold prediction does without it.
+# core.compute.classic and core.compute.transfer (scikit-learn, scipy) and core.compute.musicnn are imported only for
+# a run that needs them: an LSTM's cold prediction does without them.
 
 MAX_UPLOAD_BYTES = 50 * 2**20  # larger files are refused before decoding
 MAX_SECONDS = 60.0  # longer audio is analysed on its first minute
@@ -52,7 +56,8 @@ class Predictor:
 
     For an LSTM, ``mean`` and ``std`` are the per-band normaliser (n_mels,) fitted on the run's training
     part (zeros and ones when the run did not normalise). A classic model (``config`` a
-    :class:`core.base.config.ClassicConfig`) carries its own standardiser, and ``mean`` and ``std`` are None.
+    :class:`core.base.config.ClassicConfig`) or a pretrained ear's head (a :class:`core.base.config.PretrainedConfig`,
+    reading 16 kHz audio) carries its own standardiser, and ``mean`` and ``std`` are None.
     """
 
     run_id: str
@@ -60,13 +65,18 @@ class Predictor:
     mean: np.ndarray | None
     std: np.ndarray | None
     labels: tuple[str, ...]
-    config: ClassifierConfig | ClassicConfig
+    config: ClassifierConfig | ClassicConfig | PretrainedConfig
     features: FeatureConfig = FeatureConfig()
 
     @property
     def clip_level(self) -> bool:
-        """True when the model hears each clip as a whole (a classic model): no segments, no saliency."""
-        return isinstance(self.config, ClassicConfig)
+        """True when the model hears each clip as a whole (classic or pretrained): no segments, no saliency."""
+        return isinstance(self.config, (ClassicConfig, PretrainedConfig))
+
+    @property
+    def pretrained(self) -> bool:
+        """True for a pretrained ear's head: it reads :func:`core.compute.musicnn.embed` of 16 kHz audio."""
+        return isinstance(self.config, PretrainedConfig)
 
 
 @dataclass
@@ -213,7 +223,7 @@ def _load(path: str, mtime_ns: int, size: int, run_id: str) -> Predictor:
         obj = runs.load_tensors(Path(path))
     except runs.RunError as err:
         raise runs.RunError(f"run {run_id}: {err}") from None
-    is_classic = isinstance(obj.get("config"), dict) and "model" in obj["config"]
+    is_classic = isinstance(obj.get("config"), dict) and ("model" in obj["config"] or "ear" in obj["config"])
     missing = [k for k in (CLASSIC_KEYS if is_classic else MODEL_KEYS) if k not in obj]
     if missing:
         raise runs.RunError(f"{name} is not a GenreLab model file (it lacks {', '.join(missing)})")
@@ -239,13 +249,17 @@ def _load_classic(obj: dict, name: str, run_id: str) -> Predictor:
 
     try:
         cfg = classifier_config(obj["config"])
-        model = classic.from_tensors(obj)
+        pretrained = isinstance(cfg, PretrainedConfig)
+        if pretrained:
+            from ..compute import musicnn, transfer
+        model = classic.from_tensors(obj, transfer.vocabulary() if pretrained else None)
         labels = tuple(str(label) for label in obj["labels"])
         if len(labels) != len(model.intercept):
             raise ValueError("labels")
     except (AttributeError, TypeError, KeyError, ValueError) as err:
         raise runs.RunError(f"{name} does not match its own config ({type(err).__name__})") from None
-    return Predictor(run_id, model, None, None, labels, cfg)
+    features = FeatureConfig(sr=musicnn.SAMPLE_RATE) if pretrained else FeatureConfig()
+    return Predictor(run_id, model, None, None, labels, cfg, features)
 
 
 def window_starts(cfg: ClassifierConfig, fcfg: FeatureConfig, n_frames: int) -> tuple[np.ndarray, int]:
@@ -290,7 +304,7 @@ def _header(source: str | Path | bytes) -> tuple[int, int, float]:
 
 
 def _notes(header: tuple[int, int, float], y_seconds: float, max_seconds: float,
-           cfg: ClassifierConfig | ClassicConfig, fcfg: FeatureConfig) -> list[str]:
+           cfg: ClassifierConfig | ClassicConfig | PretrainedConfig, fcfg: FeatureConfig) -> list[str]:
     """Sentences on what was done to the input: a bounded window, resampling, mixing down, padding, summarising."""
     rate, channels, seconds = header
     notes = []
@@ -300,7 +314,10 @@ def _notes(header: tuple[int, int, float], y_seconds: float, max_seconds: float,
         notes.append(f"resampled from {rate} Hz to {fcfg.sr} Hz")
     if channels > 1:
         notes.append(f"mixed down from {channels} channels to mono")
-    if isinstance(cfg, ClassicConfig):
+    if isinstance(cfg, PretrainedConfig):
+        notes.append(f"the pretrained ear (musicnn) heard the {y_seconds:.1f} s in 3 s patches; the classifier read "
+                     f"their {cfg.layer} features averaged over the clip")
+    elif isinstance(cfg, ClassicConfig):
         notes.append(f"the classic model hears the {y_seconds:.1f} s as a whole: the mean and spread of its features "
                      f"over the clip, not segments")
     elif cfg.framing == "first_frames":
@@ -329,9 +346,14 @@ def heard(predictor: Predictor, y: np.ndarray) -> np.ndarray:
     -------
     np.ndarray, float32
         An LSTM's log-mel (n_mels, frames), dB re 1.0, rounded through float16 as the cache stores it, so a
-        training file gets its training numbers; or a classic model's summary vector
-        (len(core.compute.summary.feature_names()),).
+        training file gets its training numbers; a classic model's summary vector
+        (len(core.compute.summary.feature_names()),); or a pretrained model's patch features (n_patches, 1756),
+        rounded through float16 like its cache.
     """
+    if predictor.pretrained:
+        from ..compute import musicnn
+
+        return musicnn.embed(y).astype(np.float16).astype(np.float32)
     if predictor.clip_level:
         return summary_features(y, predictor.features)
     return logmel(y, predictor.features).astype(np.float16).astype(np.float32)
@@ -386,6 +408,11 @@ def classify(predictor: Predictor, inputs: list[np.ndarray]) -> tuple[np.ndarray
     probs : np.ndarray, float32, shape (len(inputs), n_classes)
         Each clip's probabilities: the mean of its segments'.
     """
+    if predictor.pretrained:
+        from ..compute import transfer
+
+        probs = transfer.probabilities(predictor.model, transfer.clip_vectors(inputs))
+        return probs, probs
     if predictor.clip_level:
         from ..compute import classic
 
@@ -422,7 +449,7 @@ def predict(source: str | Path | bytes, predictor: Predictor, max_seconds: float
         If the model's probabilities are not finite (never printed as NaN).
     """
     fcfg, cfg = predictor.features, predictor.config
-    with one_thread():
+    with nullcontext() if predictor.pretrained else one_thread():  # convolutions use both cores; an LSTM one
         y, x = listen(source, predictor, max_seconds)
         seg_probs, probs = classify(predictor, [x])
         S_db = logmel(y, fcfg) if predictor.clip_level else x
