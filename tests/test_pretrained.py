@@ -147,3 +147,22 @@ def test_cli_trains_the_pretrained_preset(tone_dataset, capsys):
     assert "accuracy" in out.lower()
     done = [r for r in runs.list_runs() if r["config"].get("ear") == "musicnn-msd"]
     assert done and done[0]["status"] == "done"
+
+
+def test_a_second_check_hears_every_clip_from_the_cache(pretrained_run, tmp_path, monkeypatch):
+    import soundfile as sf
+
+    from core.usecases import generalise
+
+    other = tmp_path / "other"
+    for i, label in enumerate(("low", "high")):
+        for k in range(3):
+            t = np.arange(3 * 22050) / 22050
+            (other / label).mkdir(parents=True, exist_ok=True)
+            sf.write(other / label / f"{k}.wav", 0.3 * np.sin(2 * np.pi * 130.0 * 4 ** i * (1 + 0.03 * k) * t), 22050)
+    first = generalise.check(pretrained_run, other, "other tones")
+    assert first["n"] == 6 and first["overlap"]["clips"] == 0
+    calls = []
+    monkeypatch.setattr(musicnn, "embed", lambda *a, **k: calls.append(1))
+    again = generalise.check(pretrained_run, other, "other tones")
+    assert calls == [] and again["confusion"] == first["confusion"] and again["correct"] == first["correct"]

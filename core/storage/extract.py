@@ -236,12 +236,38 @@ def load_summaries(root: str | Path, cfg: FeatureConfig = FeatureConfig(), progr
     return SummarySet(listing.root, listing.layout, labels, clips, y, np.stack(x), hashes, cfg, skipped)
 
 
+def _embedding16(path: Path) -> np.ndarray:
+    return compute_embedding(path).astype(np.float16)
+
+
 def load_embeddings(root: str | Path, progress: Progress | None = None, workers: int = 2) -> EmbeddingSet:
     """The pretrained network's patch features of every usable clip under ``root``, computing only what the
     cache lacks (keyed by file content and the network's weights); parameters and errors as :func:`load_features`."""
-    listing, clips, embeddings, hashes, skipped, labels, y = _load(
-        root, embedding_key(), lambda path: compute_embedding(path).astype(np.float16), progress, workers)
+    listing, clips, embeddings, hashes, skipped, labels, y = _load(root, embedding_key(), _embedding16, progress,
+                                                                   workers)
     return EmbeddingSet(listing.root, listing.layout, labels, clips, y, embeddings, hashes, skipped)
+
+
+def embedding_of(path: Path, digest: str) -> np.ndarray | str:
+    """One file's pretrained patch features (float16, (n_patches, 1756)) with content digest ``digest``
+    (:func:`file_digest`): from the cache, or computed and cached; the reason it cannot be used, as text,
+    when it is not audio."""
+    return _through_cache(_Cache(embedding_key()), digest, _embedding16, path)
+
+
+def _through_cache(cache: _Cache, digest: str, compute: Callable[[Path], np.ndarray], path: Path) -> np.ndarray | str:
+    """The cached array of content ``digest``, or ``compute(path)`` put in the cache; the reason the file
+    cannot be used (text, cached too) when it is not usable audio."""
+    result = cache.get(digest)
+    if result is None or (isinstance(result, np.ndarray) and not np.isfinite(result).all()):
+        try:
+            result = require_finite(compute(path), "the features")
+        except FeatureError as err:
+            result = str(err)
+        except AudioError as err:
+            result = str(err).split(": ", 1)[-1]
+        cache.put(digest, result)
+    return result
 
 
 def _load(root: str | Path, cache_name: str, compute: Callable[[Path], np.ndarray], progress: Progress | None,
@@ -271,16 +297,7 @@ def _load(root: str | Path, cache_name: str, compute: Callable[[Path], np.ndarra
         except OSError as err:  # vanished, unreadable or a special file since it was listed
             return "", f"cannot be read ({err.strerror or type(err).__name__})"
         new_index[rel] = [stat.st_size, stat.st_mtime_ns, digest]
-        result = cache.get(digest)
-        if result is None or (isinstance(result, np.ndarray) and not np.isfinite(result).all()):
-            try:
-                result = require_finite(compute(clip.path), "the features")
-            except FeatureError as err:
-                result = str(err)
-            except AudioError as err:
-                result = str(err).split(": ", 1)[-1]
-            cache.put(digest, result)
-        return digest, result
+        return digest, _through_cache(cache, digest, compute, clip.path)
 
     results = []
     pool = ThreadPoolExecutor(max_workers=max(1, workers))

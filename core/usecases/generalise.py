@@ -36,7 +36,7 @@ from ..storage import runs
 from . import predict
 from ..base.audio import AudioError
 from ..base.datasets import Clip, DatasetError, Skipped, list_clips
-from ..storage.extract import file_digest, fingerprint
+from ..storage.extract import embedding_of, file_digest, fingerprint
 
 Progress = Callable[[int, int], None]
 CHUNK = 16  # clips decoded and then classified together by one thread
@@ -133,12 +133,15 @@ def match_labels(dataset_labels: Iterable[str], model_labels: Iterable[str],
 
 
 def hear_and_classify(clips: list[Clip], root: Path, predictor: predict.Predictor, progress: Progress | None = None,
-                      workers: int = 2, chunk: int = CHUNK) -> tuple[np.ndarray, list[int], list[Skipped]]:
+                      workers: int = 2, chunk: int = CHUNK,
+                      digests: list[str] | None = None) -> tuple[np.ndarray, list[int], list[Skipped]]:
     """Clip probabilities of every usable clip, each heard as a prediction hears it.
 
     Clips go in chunks of ``chunk`` to ``workers`` threads; each thread decodes its clips
     (:func:`.predict.listen`) and runs the model once over the chunk (:func:`.predict.classify`),
-    with torch on one intra-op thread, so decoding and the model overlap on separate cores.
+    with torch on one intra-op thread, so decoding and the model overlap on separate cores. A pretrained
+    model given the clips' content ``digests`` hears them through the embedding cache
+    (:func:`core.storage.extract.embedding_of`): a second check of the same files runs no network.
 
     Returns
     -------
@@ -150,9 +153,12 @@ def hear_and_classify(clips: list[Clip], root: Path, predictor: predict.Predicto
     """
     lock, done = threading.Lock(), [0]
 
-    def hear(clip: Clip) -> np.ndarray | str:
+    through_cache = predictor.pretrained and digests is not None
+
+    def hear(i: int) -> np.ndarray | str:
         try:
-            heard = predict.listen(clip.path, predictor)[1]
+            heard = embedding_of(clips[i].path, digests[i]) if through_cache else predict.listen(clips[i].path,
+                                                                                                   predictor)[1]
         except AudioError as err:
             heard = str(err).split(": ", 1)[-1]
         with lock:
@@ -161,13 +167,13 @@ def hear_and_classify(clips: list[Clip], root: Path, predictor: predict.Predicto
                 progress(done[0], len(clips))
         return heard
 
-    def run(part: list[Clip]) -> list[np.ndarray | str]:
-        heard = [hear(clip) for clip in part]
+    def run(part: range) -> list[np.ndarray | str]:
+        heard = [hear(i) for i in part]
         inputs = [h for h in heard if not isinstance(h, str)]
         probs = iter(predict.classify(predictor, inputs)[1] if inputs else ())
         return [h if isinstance(h, str) else next(probs) for h in heard]
 
-    parts = [clips[i:i + chunk] for i in range(0, len(clips), chunk)]
+    parts = [range(i, min(i + chunk, len(clips))) for i in range(0, len(clips), chunk)]
     pool = ThreadPoolExecutor(max_workers=max(1, workers))
     try:
         with predict.one_thread():
@@ -319,11 +325,13 @@ def check(run_id: str, root: str | Path, name: str, mapping: dict[str, str] | No
     record, own = runs.load(run_id), runs.result(run_id)
     digests = [file_digest(c.path) for c in listing.clips]
     copies, is_own = overlap(digests, own_clips(run_id, record))
-    clips = [c for c, mine in zip(listing.clips, is_own) if c.label in match.used and not mine]
+    chosen = [i for i, (c, mine) in enumerate(zip(listing.clips, is_own)) if c.label in match.used and not mine]
+    clips = [listing.clips[i] for i in chosen]
     if not clips:
         raise LabelError(f"every clip of the genres {name} shares with the model is a copy of a clip this run learnt "
                          "from or was measured on: a check on them says nothing about music it never met")
-    probs, kept, unusable = hear_and_classify(clips, listing.root, predictor, progress, workers)
+    probs, kept, unusable = hear_and_classify(clips, listing.root, predictor, progress, workers,
+                                              digests=[digests[i] for i in chosen])
     if not kept:
         raise LabelError(f"none of the {len(clips)} clips of the shared genres could be decoded "
                          f"({unusable[0].reason})")
