@@ -107,7 +107,12 @@ def status_line(record: dict) -> str:
     status = record["status"]
     if status == "queued":
         pos = jobs.position(record["id"])
-        return f"Waiting in the queue ({pos} job{'s' if pos != 1 else ''} ahead)." if pos else "Starting…"
+        if pos:
+            return f"Waiting in the queue ({pos} job{'s' if pos != 1 else ''} ahead)."
+        if jobs.is_orphan(record):
+            return ("Queued, but nothing will run it (its experiment stopped, or its job was lost): cancel it, "
+                    "then delete or resume it.")
+        return jobs.worker_problem() or "Starting…"
     if status == "running":
         p = record.get("progress")
         return steps.status_text(p) if p else "Preparing data…"
@@ -129,11 +134,25 @@ def job_progress(run_id: str) -> dict | None:
     fraction = steps.fraction(record.get("progress"))
     st.progress(fraction if record["status"] != "done" else 1.0, text=status_line(record))
     if record["status"] in runs.ACTIVE:
-        jobs.ensure_worker()
-        if st.button("Cancel", key=f"cancel-{run_id}"):
-            runs.request_cancel(run_id)
-            st.toast("Cancelling after the current epoch…")
+        cancel_button(record)
     return record
+
+
+def cancel_button(record: dict) -> None:
+    """A Cancel button for a queued or running run (an orphan, which nothing would run, is cancelled at once);
+    the worker is started for the others."""
+    orphan = jobs.is_orphan(record)
+    if not orphan:
+        jobs.ensure_worker()
+    if st.button("Cancel", key=f"cancel-{record['id']}"):
+        try:
+            status = jobs.cancel(record["id"])
+        except runs.RunError as err:
+            st.error(str(err))
+        else:
+            if status == "cancelled":
+                st.rerun()
+            st.toast("Cancelling after the current epoch…")
 
 
 def resume_button(record: dict) -> None:
@@ -319,7 +338,9 @@ def manage_run(record: dict, state_key: str) -> None:
         if right.button("Delete…", key=f"delete-{run_id}"):
             st.session_state[f"confirm-delete-{run_id}"] = True
         if st.session_state.get(f"confirm-delete-{run_id}"):
-            st.warning(f"Delete **{record['name']}** and all its files? This cannot be undone.")
+            users = runs.dependents_text(runs.dependents(run_id))
+            st.warning(f"Delete **{record['name']}** and all its files? This cannot be undone."
+                       + (f" {users[0].upper()}{users[1:]}, and would lose it." if users else ""))
             yes, no = st.columns(2)
             if yes.button("Yes, delete it", type="primary", key=f"delete-yes-{run_id}"):
                 try:
@@ -374,13 +395,9 @@ def check_progress(check_id: str) -> None:
         record = runs.load(check_id)
     except runs.RunError:
         return
-    p = record.get("progress") or {}
     if record["status"] in runs.ACTIVE:
-        jobs.ensure_worker()
-        text = (f"Listening: clip {p['clips']} of {p['total']}." if p else status_line(record))
-        st.progress(p.get("clips", 0) / max(p.get("total", 1), 1), text=text)
-        if st.button("Cancel", key=f"cancel-{check_id}"):
-            runs.request_cancel(check_id)
+        st.progress(steps.fraction(record.get("progress")), text=status_line(record))
+        cancel_button(record)
         return
     if record["status"] == "failed":
         st.error(f"The check failed: {record.get('error', 'unknown error')}")

@@ -5,7 +5,7 @@ import streamlit as st
 from core.base import catalog, config
 from core.orchestration import jobs, lesson
 from core.storage import runs
-from app_pages.common import dataset_selector, status_line
+from app_pages.common import cancel_button, dataset_selector, status_line
 
 st.title("GenreLab")
 st.markdown(
@@ -86,7 +86,9 @@ if not all_runs:
     st.caption("No runs yet. Train one on the Train page: the demo set trains in about a minute.")
 for record in active:
     st.write(f"**{record['name']}**: {status_line(record)}")
-if active:
+    if jobs.is_orphan(record):
+        cancel_button(record)
+if any(not jobs.is_orphan(r) for r in active):
     jobs.ensure_worker()
 done = [r for r in all_runs if r["status"] not in runs.ACTIVE]
 if done:

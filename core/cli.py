@@ -194,8 +194,6 @@ def cmd_predict(args) -> int:
 
 
 def cmd_evaluate(args) -> int:
-    import json
-
     from .storage import runs
     from .usecases import generalise
 
@@ -206,10 +204,25 @@ def cmd_evaluate(args) -> int:
     except (runs.RunError, generalise.LabelError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    generalise.save(result)
-    if args.json:
+    show_check(result, args.json)
+    try:
+        generalise.save(result)
+    except (OSError, runs.RunError) as err:  # the result is printed above: a full disk loses only the copy
+        text = os_error_text(err) if isinstance(err, OSError) else str(err)
+        print(f"error: the check could not be kept in run {args.run}: {text}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def show_check(result: dict, as_json: bool) -> None:
+    """Print a check on another dataset (:func:`core.generalise.check`): as one JSON object, or as text."""
+    import json
+
+    from .usecases import generalise
+
+    if as_json:
         print(json.dumps(result, allow_nan=False))
-        return 0
+        return
     print(result["sentence"])
     print(f"{generalise.describe(result)} Checked in {result['seconds']:.1f} s.")
     for genre, g in result["per_genre"].items():
@@ -224,7 +237,6 @@ def cmd_evaluate(args) -> int:
     print(f"{len(result['skipped'])} files skipped")
     for s in result["skipped"]:
         print(f"  {s['path']}: {s['reason']}")
-    return 0
 
 
 def use_cluster(args) -> None:
@@ -239,11 +251,13 @@ def use_cluster(args) -> None:
 
 
 def cmd_experiment(args) -> int:
-    from .orchestration import experiment, jobs
+    from .orchestration import cluster, experiment, jobs
     from .storage import runs
     from .usecases import reports
 
     use_cluster(args)
+    if cluster.address():
+        cluster.check_address(cluster.address())  # a malformed address is refused before anything is created
     if args.resume:
         exp_id = args.resume
         experiment.resume(exp_id)
@@ -288,8 +302,8 @@ def cmd_resume(args) -> int:
 
 
 def cmd_runs(args) -> int:
-    """``runs`` (list; ``--check``: only damaged folders), ``runs rename ID NAME``, ``runs delete ID --yes``,
-    ``runs export ID [-o FILE]``."""
+    """``runs`` (list; ``--check``: only damaged folders), ``runs rename ID NAME``, ``runs cancel ID``,
+    ``runs delete ID --yes``, ``runs export ID [-o FILE]``."""
     from .storage import runs
 
     action = args.action or "list"
@@ -308,13 +322,24 @@ def cmd_runs(args) -> int:
         if action == "rename":
             runs.rename(args.run, args.name)
             print(f"run {args.run}: renamed from {record['name']!r} to {runs.load(args.run)['name']!r}")
+        elif action == "cancel":
+            from .orchestration import jobs
+
+            status = jobs.cancel(args.run)
+            print(f"run {args.run} ({record['name']}): " + (
+                "cancelled (no job was left to run it)" if status == "cancelled"
+                else f"{status}; asked to stop, it keeps what it has saved"))
         elif action == "delete":
+            users = runs.dependents_text(runs.dependents(args.run))
             if not args.yes:
-                print(f"error: deleting run {args.run} ({record['name']}) cannot be undone: add --yes",
-                      file=sys.stderr)
+                print(f"error: deleting run {args.run} ({record['name']}) cannot be undone"
+                      f"{f'; {users}, and would lose it' if users else ''}: add --yes", file=sys.stderr)
                 return 2
             runs.delete(args.run)
             print(f"run {args.run} ({record['name']}) deleted")
+            if users:
+                print(f"warning: {users}; they keep their results, but cannot be resumed or rebuilt from it",
+                      file=sys.stderr)
         else:
             return export_run(args.run, record, Path(args.output or f"{args.run}.zip"), args.force)
     except runs.RunError as err:
@@ -341,6 +366,9 @@ def export_run(run_id: str, record: dict, out: Path, force: bool) -> int:
         print(f"error: cannot write {out}: {err.strerror or type(err).__name__}", file=sys.stderr)
         return 2
     print(f"run {run_id} ({record['name']}) exported to {out}")
+    if not (runs.run_path(run_id) / "model.pt").exists():
+        print(f"note: run {run_id} is {record['status']} and has no model yet: the zip holds its record, history "
+              "and report, not model.pt", file=sys.stderr)
     return 0
 
 
@@ -366,6 +394,8 @@ def training_command(sub, name: str, func, help: str, presets: tuple[str, ...], 
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from .storage.runs import KINDS
+
     parser = argparse.ArgumentParser(prog="python -m core", description=(
         "GenreLab from the command line. Everything it writes goes under the data folder "
         f"(${paths.ENV_VAR}, default <repo>/data)."))
@@ -446,12 +476,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--check", action="store_true",
                    help="only report damaged run folders (missing or malformed run.json); exit 1 if there is one")
     p.set_defaults(func=cmd_runs, action=None, kind=None)
-    actions = p.add_subparsers(dest="action", metavar="{list,rename,delete,export}")
+    actions = p.add_subparsers(dest="action", metavar="{list,rename,cancel,delete,export}")
     a = actions.add_parser("list", help="every run, newest first: id, kind, status, name (the default)")
-    a.add_argument("--kind", choices=("clf", "gan", "exp"), help="only runs of this kind")
+    a.add_argument("--kind", choices=KINDS,
+                   help="only runs of this kind: classifier, GAN, experiment or check on another dataset")
     a = actions.add_parser("rename", help="give a run a new name")
     a.add_argument("run", help="run id")
     a.add_argument("name", help="the new name")
+    a = actions.add_parser("cancel", help="stop a queued or running run (one that nothing will run is cancelled "
+                                          "at once)")
+    a.add_argument("run", help="run id")
     a = actions.add_parser("delete", help="delete a finished run and its files")
     a.add_argument("run", help="run id")
     a.add_argument("--yes", action="store_true", help="confirm: deleting cannot be undone")
@@ -466,6 +500,12 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def os_error_text(err: OSError) -> str:
+    """An :class:`OSError` as one line: ``'No space left on device: out.zip'``, or its message when it has no errno."""
+    text = f"{err.strerror}: {err.filename}" if err.strerror and err.filename else err.strerror or str(err)
+    return " ".join(text.split()) or type(err).__name__
+
+
 def main(argv: list[str] | None = None) -> int:
     from .base.audio import AudioError
     from .base.config import ConfigError
@@ -475,8 +515,11 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (DatasetError, ConfigError, AudioError, RunError, FileNotFoundError) as err:
+    except (DatasetError, ConfigError, AudioError, RunError) as err:
         print(f"error: {err}", file=sys.stderr)
+        return 2
+    except OSError as err:  # a full disk, a folder where a file was meant, no permission, an unreachable cluster
+        print(f"error: {os_error_text(err)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("\ninterrupted", file=sys.stderr)

@@ -28,3 +28,22 @@ def test_home_page_shows_dataset_path_and_runs(tone_dataset, monkeypatch):
     assert not at.exception
     table = at.dataframe[0].value
     assert list(table["run"]) == ["first run"] and list(table["status"]) == ["done"]
+
+
+def test_home_offers_to_cancel_an_orphan_cell_and_starts_no_worker_for_it(tone_dataset, monkeypatch):
+    from test_cli_errors import orphan_cell
+
+    from core import jobs, runs
+
+    started = []
+    monkeypatch.setattr(jobs, "ensure_worker", lambda: started.append(1))
+    monkeypatch.setenv("GENRELAB_DATASETS", f"tones={tone_dataset}")
+    cell = orphan_cell(tone_dataset)
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["dataset"] = "tones"
+    at.run()
+    assert not at.exception and started == []
+    assert not any("Starting…" in m.value for m in at.markdown)
+    assert any("nothing will run it" in m.value for m in at.markdown)
+    at.button(key=f"cancel-{cell}").click().run()
+    assert not at.exception and runs.load(cell)["status"] == "cancelled" and started == []

@@ -16,16 +16,17 @@ whose worker dies is retried (``RETRIES`` times) from the start; a cancel reques
 from __future__ import annotations
 
 import os
+import socket
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
 from ..base import paths
-from . import tasks
 from ..storage import runs
-from ..base.config import FeatureConfig
-from ..storage.extract import load_features
+
+# core.orchestration.tasks and core.storage.extract (torch) are imported inside the functions that train,
+# so the worker can read the address and take its lock before loading torch.
 
 ENV_VAR = "GENRELAB_RAY_ADDRESS"
 JOBS_VAR = "GENRELAB_RAY_JOBS"
@@ -44,18 +45,58 @@ class Job:
     needs: tuple[str, ...] = ()
 
 
+CONNECT_SECONDS = 10.0
+"""How long joining a cluster may wait for its head to answer before giving up."""
+
+
+class ClusterError(ConnectionError):
+    """A Ray address that is malformed or cannot be reached; ``str(err)`` is one sentence fit to show a user."""
+
+
 def address() -> str | None:
     """The Ray address asked for (``auto`` = a local Ray), or None to train in this process as always."""
     return os.environ.get(ENV_VAR) or None
 
 
-def connect() -> None:
-    """Join the cluster at :func:`address` once per process (``auto`` finds or starts a local Ray)."""
-    import ray
+def host_port(where: str) -> tuple[str, int]:
+    """``'10.0.0.5:6379'`` (or ``ray://…``, ``[::1]:6379``) → ``('10.0.0.5', 6379)``; :class:`ClusterError` otherwise."""
+    host, sep, port = where.removeprefix("ray://").rpartition(":")
+    host = host.strip("[]")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ClusterError(f"{where[:60]!r} is not a Ray address: give host:port (e.g. 10.0.0.5:6379), or auto for "
+                           f"a local Ray")
+    return host, int(port)
 
+
+def check_address(where: str) -> None:
+    """Raise :class:`ClusterError` unless ``where`` is ``auto`` or a well-formed Ray address (no network)."""
+    if where != "auto":
+        host_port(where)
+
+
+def connect(timeout: float = CONNECT_SECONDS) -> None:
+    """Join the cluster at :func:`address` once per process (``auto`` finds or starts a local Ray).
+
+    The head is first reached over TCP within ``timeout`` seconds, so a wrong or dead address fails at once
+    (Ray itself retries for minutes); every failure is a :class:`ClusterError` naming the address.
+    """
+    where = address() or "auto"
+    check_address(where)
+    if where != "auto":
+        try:
+            socket.create_connection(host_port(where), timeout=timeout).close()
+        except OSError as err:
+            reason = err.strerror or f"no answer within {timeout:g} s"
+            raise ClusterError(f"cannot reach the Ray cluster at {where}: {reason}") from None
+    try:
+        import ray
+    except ImportError:
+        raise ClusterError("Ray is not installed here: pip install -r requirements-ray.txt") from None
     if not ray.is_initialized():
-        where = address()
-        ray.init(address=None if where == "auto" else where, log_to_driver=False)
+        try:
+            ray.init(address=None if where == "auto" else where, log_to_driver=False)
+        except (ConnectionError, RuntimeError, ValueError) as err:
+            raise ClusterError(f"cannot join the Ray cluster at {where}: {str(err).splitlines()[0][:200]}") from None
 
 
 def slots() -> int:
@@ -63,9 +104,9 @@ def slots() -> int:
 
     Joins the cluster first, so the worker's threads find it joined.
     """
+    connect()
     import ray
 
-    connect()
     if os.environ.get(JOBS_VAR):
         return max(1, int(os.environ[JOBS_VAR]))
     return max(1, int(ray.cluster_resources().get("CPU", 1)))
@@ -101,6 +142,8 @@ def run_in_worker(kind: str, record: dict, features, *needed: dict) -> dict:
             for run in needed:
                 unpack(run["files"], runs.run_path(run["id"]))
             runs.write_json(runs.run_path(record["id"]) / "run.json", {**record, "status": "queued"})
+            from . import tasks
+
             tasks.execute(kind, record["id"], features=features)
             return {"id": record["id"], "files": pack(runs.run_path(record["id"]))}
         finally:
@@ -132,9 +175,12 @@ def run_all(jobs: list[Job], data_root: str | Path, on_done: Callable[[Job], Non
     :class:`core.storage.runs.Cancelled` is raised. A failed task ends its run ``failed``, cancels the rest
     and raises its error.
     """
+    connect()
     import ray
 
-    connect()
+    from ..base.config import FeatureConfig
+    from ..storage.extract import load_features
+
     remote = ray.remote(run_in_worker).options(max_retries=RETRIES, **_resources())
     features = ray.put(load_features(data_root, FeatureConfig()))
     refs, lifecycles, pending = {}, {}, {}

@@ -312,7 +312,7 @@ def run_experiment(exp_id: str, progress: Progress | None = None) -> dict:
     set, a cancel request cancels every Ray task of the grid instead.
     """
     try:
-        with runs.running(exp_id, error=None) as run:
+        with runs.running(exp_id, plain_errors=(cluster.ClusterError,), error=None) as run:
             p = run.record["config"]
             grid = cells(p)
             reused = {c["key"] for c in grid if finished(run.record["cells"].get(c["key"]))}
@@ -330,6 +330,7 @@ def run_experiment(exp_id: str, progress: Progress | None = None) -> dict:
 
             todo = [cell for cell in grid if cell["key"] not in reused]
             if cluster.address():
+                cluster.connect()  # before any cell is created: an unreachable cluster leaves no queued cell
                 run.check_cancel()
                 for wave in _waves(todo):
                     _train_on_cluster(exp_id, p, wave, state, report)

@@ -29,6 +29,7 @@ import json
 import math
 import numbers
 import os
+import re
 import secrets
 import shutil
 import time
@@ -273,6 +274,16 @@ class Running:
             raise Cancelled
 
 
+_SERVER_PATH = re.compile(r"(?:/[^/\s'\"`:;,()\[\]]+){2,}")
+
+
+def error_text(err: BaseException, plain_errors: tuple[type[Exception], ...] = ()) -> str:
+    """Why a run failed, as its record keeps it and a page shows it: the exception's type and message (the
+    message alone for ``plain_errors``), every server path cut to its last part (``/srv/data/x`` → ``x``)."""
+    text = str(err) if isinstance(err, plain_errors) else f"{type(err).__name__}: {err}"
+    return _SERVER_PATH.sub(lambda m: m.group(0).rsplit("/", 1)[1], text)
+
+
 @contextmanager
 def running(run_id: str, plain_errors: tuple[type[Exception], ...] = (), **fields: Any) -> Iterator[Running]:
     """The lifecycle of every run: ``running`` with this process's pid inside the block, then how it ended.
@@ -282,8 +293,8 @@ def running(run_id: str, plain_errors: tuple[type[Exception], ...] = (), **field
 
     - ``run.status`` (``"done"`` unless the block said otherwise), with ``run.final``, when the block ends;
     - ``"cancelled"`` when a :class:`Cancelled` leaves the block (it is not raised further);
-    - ``"failed"`` with ``error`` (the exception's type and message; the message alone for ``plain_errors``,
-      expected failures such as a diverged loss) for any other exception, re-raised;
+    - ``"failed"`` with ``error`` (:func:`error_text`: the exception's type and message, the message alone for
+      ``plain_errors``, expected failures such as a diverged loss; no server path) for any other exception, re-raised;
     - ``"interrupted"`` when the process is being stopped (``KeyboardInterrupt``, ``SystemExit``), re-raised.
     """
     run = Running(run_id, update(run_id, status="running", started=time.time(), pid=os.getpid(), **fields))
@@ -292,8 +303,7 @@ def running(run_id: str, plain_errors: tuple[type[Exception], ...] = (), **field
     except Cancelled:
         run.status = "cancelled"
     except Exception as err:
-        reason = str(err) if isinstance(err, plain_errors) else f"{type(err).__name__}: {err}"
-        update(run_id, status="failed", finished=time.time(), pid=None, error=reason)
+        update(run_id, status="failed", finished=time.time(), pid=None, error=error_text(err, plain_errors))
         raise
     except BaseException:
         update(run_id, status="interrupted", finished=time.time(), pid=None)
@@ -302,6 +312,8 @@ def running(run_id: str, plain_errors: tuple[type[Exception], ...] = (), **field
 
 
 def _alive(pid: int | None) -> bool:
+    """True while process ``pid`` runs. A zombie (exited, not yet reaped by its parent, e.g. the app that
+    started the worker) is dead: ``os.kill(pid, 0)`` still succeeds on it, so its state is read from /proc."""
     if not pid or pid <= 0:
         return False
     try:
@@ -309,8 +321,18 @@ def _alive(pid: int | None) -> bool:
     except (ProcessLookupError, OverflowError):
         return False
     except PermissionError:
-        return True
-    return True
+        pass
+    return process_state(pid) not in ("Z", "X")
+
+
+def process_state(pid: int) -> str | None:
+    """The state letter of process ``pid`` from ``/proc/<pid>/stat`` (``R``, ``S``, ``Z`` for a zombie, …),
+    or None where it cannot be read (no /proc, or the process is gone)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return stat.rpartition(")")[2].split()[0] if ")" in stat else None
 
 
 def load(run_id: str) -> RunRecord:
@@ -490,6 +512,27 @@ def reopen(run_id: str, statuses: tuple[str, ...] = RESUMABLE) -> RunRecord:
                        "can be resumed")
     clear_cancel(run_id)
     return update(run_id, status="queued", error=None, pid=None, progress=None, finished=None)
+
+
+def dependents(run_id: str) -> list[RunRecord]:
+    """The runs that build on run ``run_id`` and would lose it if it were deleted: classifiers augmented with
+    its samples (a GAN) or compared with it (their baseline), experiments holding it as a cell or GAN, and
+    checks of it on other datasets."""
+    out = []
+    for r in list_runs():
+        links = [(r.get("augment") or {}).get("gan_run"), r.get("baseline"), *r.get("cells", {}).values(),
+                 *r.get("gans", {}).values(), r["config"].get("run") if r["kind"] == "chk" else None]
+        if run_id in links and r["id"] != run_id:
+            out.append(r)
+    return out
+
+
+def dependents_text(records: list[RunRecord]) -> str:
+    """'2 runs build on it: “a” (id), “b” (id)' for :func:`dependents`, or '' when none does."""
+    if not records:
+        return ""
+    named = ", ".join(f"“{r['name']}” ({r['id']})" for r in records[:5]) + (" …" if len(records) > 5 else "")
+    return f"{len(records)} run{'s build' if len(records) != 1 else ' builds'} on it: {named}"
 
 
 def delete(run_id: str) -> None:
