@@ -12,7 +12,7 @@ from core.storage import runs
 from core.usecases import charts
 from core.base.config import FeatureConfig, GANConfig
 from app_pages.common import (config_widgets, dataset_selector, features, job_progress, keep_open, manage_run,
-                              measured_on, preset_picker, reopen_picker, settings_form, start_button)
+                              measured_on, preset_picker, reopen_picker, resume_button, settings_form, start_button)
 
 PRESET_LABELS = {"paper": "paper (the study's GAN)", "conditional": "conditional (recommended)"}
 CLASSIFIER_LABELS = {"paper": "paper LSTM (the study)", "recommended": "recommended LSTM"}
@@ -304,14 +304,19 @@ def augment_view(record: dict, cfg: GANConfig) -> None:
 
 def finished_view(record: dict) -> None:
     st.progress(1.0, text={"done": "Finished."}.get(record["status"], record["status"].capitalize() + "."))
+    resume_button(record)
     result = runs.result(record["id"])
+    cfg = config.from_dict(GANConfig, record["config"])
     if not result:
         if record.get("error"):
             st.error(record["error"])
-        else:
-            st.info("This run stopped before its first GAN epoch finished: there is nothing to show.")
+        if runs.history(record["id"]):
+            st.caption("It stopped before its samples were measured: below is its training up to its last "
+                       "checkpoint. Resume it to finish training and measure the samples.")
+            training_view(record, cfg)
+        elif not record.get("error"):
+            st.info("This run stopped before its first GAN epoch finished: there is nothing to show yet.")
         return
-    cfg = config.from_dict(GANConfig, record["config"])
     if record["status"] == "cancelled":
         st.caption(f"Cancelled: everything below is the last finished epoch, {result['epoch']}.")
     training, gallery, quality, augment = st.tabs(["Training", "Gallery", "Quality", "Augment a classifier"])

@@ -152,3 +152,22 @@ def test_a_run_saved_by_an_older_gan_says_so_and_keeps_its_numbers(tones_app, to
         tasks.run_classifier(augmented)
     record = runs.load(augmented)
     assert record["status"] == "failed" and record["error"].startswith("this run was saved by a version of GenreLab")
+
+
+def test_interrupted_gan_shows_its_training_and_offers_resume(tones_app, tone_dataset, no_worker):
+    import subprocess
+    import sys
+
+    run_id = finished_gan(tone_dataset, "conditional")
+    (runs.run_path(run_id) / "result.json").unlink()  # killed before its samples were measured
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    runs.update(run_id, status="running", pid=dead.pid, finished=None)
+    at = open_run(tones_app, run_id, "conditional")
+    assert not at.exception and runs.load(run_id)["status"] == "interrupted"
+    assert not any("nothing to show" in i.value for i in at.info)
+    assert at.select_slider(key=f"gan-epoch-{run_id}").value == 2  # its training, up to the last checkpoint
+    (button,) = [b for b in at.button if b.label.startswith("Resume training")]
+    assert button.label == "Resume training from its last checkpoint (epoch 2)"
+    button.click().run()
+    assert not at.exception and runs.load(run_id)["status"] == "queued" and jobs.pending() == [run_id]
