@@ -94,3 +94,22 @@ def test_display_waveform_keeps_peaks():
     assert len(points) == 1000 and points.min() == np.float32(-0.9) and np.isclose(rate, 220.5)
     few, same_rate = audio.display_waveform(y[:10], 22050.0, max_points=1000)
     assert len(few) == 10 and same_rate == 22050.0
+
+
+def test_a_corrupt_mp3_is_called_undecodable_not_missing(tmp_path):
+    path = tmp_path / "broken.mp3"
+    path.write_bytes(np.random.default_rng(0).bytes(4000))
+    with pytest.raises(AudioError) as err:
+        decode(path)
+    assert "cannot be decoded" in str(err.value) and "does not exist" not in str(err.value)
+
+
+def test_active_fraction_counts_frames_with_sound_not_the_peak():
+    sr = 20000  # 50 ms frames of 1000 samples
+    click = np.zeros(10 * sr, np.float32)
+    click[sr] = 0.9  # one click in ten seconds of silence: a loud peak
+    assert audio.active_fraction(click, sr) == pytest.approx(1 / 200)  # one 50 ms frame of 200
+    tone = 0.1 * np.sin(np.linspace(0, 2000, 10 * sr)).astype(np.float32)
+    assert audio.active_fraction(tone, sr) == 1.0
+    assert audio.active_fraction(np.concatenate([tone[: 3 * sr], np.zeros(7 * sr, np.float32)]), sr) == 0.3
+    assert audio.active_fraction(np.zeros(0, np.float32), sr) == 0.0

@@ -165,14 +165,18 @@ def test_silent_file_is_refused(predictor, tmp_path):
         predict.predict(tmp_path / "quiet.wav", predictor)
 
 
-def test_file_over_the_size_limit_is_refused_before_decoding(predictor, tmp_path):
-    path = tmp_path / "huge.wav"
-    with open(path, "wb") as f:  # sparse: no disk used, and never read
-        f.truncate(predict.MAX_UPLOAD_BYTES + 1)
-    with pytest.raises(AudioError, match="huge.wav: 50.0 MB is over the 50 MB limit"):
-        predict.predict(path, predictor)
+def test_an_upload_over_the_size_limit_is_refused_before_decoding(predictor):
     with pytest.raises(AudioError, match="upload: 50.0 MB is over the 50 MB limit"):
         predict.predict(bytes(predict.MAX_UPLOAD_BYTES + 1), predictor)
+
+
+def test_a_file_over_the_upload_limit_is_cut_to_the_analysis_window(predictor, tmp_path, monkeypatch):
+    path = write_tone(tmp_path / "long.wav", seconds=3.0)  # over the limit once it is 10 kB (issue 25)
+    monkeypatch.setattr(predict, "MAX_UPLOAD_BYTES", 10_000)
+    y, _ = predict.listen(path, predictor, max_seconds=1.0)
+    assert len(y) == predictor.features.sr
+    with pytest.raises(AudioError, match="upload: 0.1 MB is over the"):
+        predict.listen(path.read_bytes(), predictor)
 
 
 def test_saliency_shape_range_and_target(predictor, tmp_path):
@@ -259,3 +263,21 @@ def test_model_runs_are_tested_models_and_latest_is_the_newest_done():
     with pytest.raises(runs.RunError, match=done):  # the newest done run is tried; its stand-in model does not load
         predict.latest_run_id()
     assert list(predict.model_runs([runs.load(cancelled)])) == [cancelled]
+
+
+def test_a_click_in_silence_is_said_to_be_near_silent(predictor, tmp_path):
+    y = np.zeros(10 * 22050, np.float32)
+    y[22050] = 0.9  # a click: the peak is loud, the clip is silence
+    sf.write(tmp_path / "click.wav", y, 22050)
+    notes = predict.predict(tmp_path / "click.wav", predictor).notes
+    assert notes[0].startswith("the clip is near-silent: only 0.5% of it (0.05 s of 10.0 s) is louder than -60 dBFS")
+    assert not any("near-silent" in n for n in predict.predict(write_tone(tmp_path / "a.wav", seconds=3.0),
+                                                                predictor).notes)
+
+
+@pytest.mark.parametrize("kind, says", [("gan", "a GAN run"), ("exp", "an experiment"),
+                                        ("chk", "a check on another dataset")])
+def test_a_run_of_another_kind_is_not_a_classifier(kind, says):
+    other = runs.create(kind, "not a classifier", {"run": "x"}, dataset={"name": "tones"}, cells={}, gans={})
+    with pytest.raises(runs.RunError, match=f"run {other} is {says}, not a classifier run"):
+        predict.load_model(other)

@@ -14,6 +14,9 @@ import soxr
 AUDIO_EXTENSIONS = (".wav", ".au", ".flac", ".ogg", ".mp3", ".aiff", ".aif")
 WAVEFORM_POINTS = 4000  # samples kept for drawing a waveform
 SILENCE_PEAK = 1e-4  # -80 dBFS: a clip whose peak stays below this is treated as silent
+ACTIVE_RMS_DB = -60.0  # a frame whose RMS is above this (dBFS) holds sound; below it, near silence
+ACTIVE_FRAME_SECONDS = 0.05
+NEAR_SILENT_FRACTION = 0.2  # a clip with sound in less than this share of its frames is near-silent
 
 
 class AudioError(ValueError):
@@ -94,9 +97,19 @@ def decode(source: str | Path | bytes, sr: int = 22050, min_seconds: float = 0.0
     return _check(y.mean(axis=1), native_sr, sr, min_seconds, name)
 
 
+UNDECODABLE = "it cannot be decoded: its data is damaged, or in a format its name does not say"
+MISLEADING = ("File does not exist or is not a regular file", "Unspecified internal error")
+"""libsndfile's words for a regular file whose data it cannot decode (a corrupt mp3): said as :data:`UNDECODABLE`."""
+
+
 def _reason(err: Exception) -> str:
-    """libsndfile's reason without the server path it quotes (never shown to a visitor)."""
-    return getattr(err, "error_string", None) or getattr(err, "strerror", None) or type(err).__name__
+    """libsndfile's reason without the server path it quotes (never shown to a visitor).
+
+    Only called for a file that exists and is regular (:func:`file_problem` ran first), so its words for a
+    missing file or a pipe (:data:`MISLEADING`) mean data it cannot decode, and are said so.
+    """
+    reason = getattr(err, "error_string", None) or getattr(err, "strerror", None) or type(err).__name__
+    return UNDECODABLE if reason.startswith(MISLEADING) else reason
 
 
 def _check(y: np.ndarray, native_sr: int, sr: int, min_seconds: float, name: str) -> np.ndarray:
@@ -114,6 +127,33 @@ def _check(y: np.ndarray, native_sr: int, sr: int, min_seconds: float, name: str
         if not np.isfinite(y).all():
             raise AudioError(f"{name}: the samples are too large to resample (they overflow float32)")
     return np.ascontiguousarray(y, dtype=np.float32)
+
+
+def active_fraction(y: np.ndarray, sr: int, frame_seconds: float = ACTIVE_FRAME_SECONDS,
+                    threshold_db: float = ACTIVE_RMS_DB) -> float:
+    """Share of a waveform's frames that hold sound: RMS above ``threshold_db`` dBFS.
+
+    A peak says nothing about how much of a clip is sound (one click in ten seconds of silence has a
+    loud peak); this does.
+
+    Parameters
+    ----------
+    y : np.ndarray, float, shape (n_samples,)
+        Full scale is 1.0.
+    sr : int
+        Sample rate (Hz).
+
+    Returns
+    -------
+    float in [0, 1]
+        Over frames of ``frame_seconds`` (the last, partial one included).
+    """
+    if y.size == 0:
+        return 0.0
+    n = max(1, int(frame_seconds * sr))
+    padded = np.pad(np.asarray(y, dtype=np.float64), (0, -y.size % n))
+    rms = np.sqrt(np.mean(padded.reshape(-1, n) ** 2, axis=1))
+    return float(np.mean(rms > 10 ** (threshold_db / 20)))
 
 
 def duration(path: str | Path) -> float:

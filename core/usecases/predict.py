@@ -28,7 +28,8 @@ import torch
 
 from ..base import catalog
 from ..storage import runs
-from ..base.audio import AudioError, decode, display_waveform, file_size
+from ..base.audio import (ACTIVE_RMS_DB, NEAR_SILENT_FRACTION, AudioError, active_fraction, decode,
+                          display_waveform)
 from ..base.config import (ClassicConfig, ClassifierConfig, ConfigError, FeatureConfig, PretrainedConfig,
                            classifier_config, from_dict)
 from ..compute.device import one_thread
@@ -47,6 +48,7 @@ MAX_UPLOAD_BYTES = 50 * 2**20  # larger files are refused before decoding
 MAX_SECONDS = 60.0  # longer audio is analysed on its first minute
 MIN_SECONDS = 0.25  # shorter audio is refused: a padded segment would be almost all floor
 MODEL_KEYS = ("state_dict", "mean", "std", "labels", "config")
+OTHER_KINDS = {"gan": "a GAN run", "exp": "an experiment", "chk": "a check on another dataset"}
 CLASSIC_KEYS = ("state_dict", "features", "labels", "config")
 
 
@@ -205,9 +207,18 @@ def training_note(record: dict, result: dict) -> tuple[bool, str]:
 def load_model(run_id: str) -> Predictor:
     """The classifier of run ``run_id``, loaded once per version of its ``model.pt``.
 
+    A run of another kind (a GAN, an experiment, a check) raises :class:`core.runs.RunError` saying so.
+
     The file is read with ``weights_only`` (never unpickling code); anything that is not a GenreLab
     model, or whose weights do not fit its own config, raises :class:`core.storage.runs.RunError`.
     """
+    try:
+        kind = runs.load(run_id)["kind"]
+    except runs.RunError:
+        kind = None  # no readable record: the missing model.pt below says so
+    if kind not in (None, "clf"):
+        raise runs.RunError(f"run {run_id} is {OTHER_KINDS[kind]}, not a classifier run: only a classifier's "
+                            "model predicts genres and can be checked on another dataset")
     path = runs.run_path(run_id) / "model.pt"
     try:
         stat = path.stat()
@@ -293,10 +304,6 @@ def framed_inputs(predictor: Predictor, S_db: np.ndarray) -> np.ndarray:
     return normalise(x, predictor.mean, predictor.std)
 
 
-def _size(source: str | Path | bytes) -> int:
-    return len(source) if isinstance(source, bytes) else file_size(source)
-
-
 def _header(source: str | Path | bytes) -> tuple[int, int, float]:
     """Sample rate (Hz), channel count and duration (s) from a file's header, without decoding."""
     info = sf.info(io.BytesIO(source) if isinstance(source, bytes) else str(source))
@@ -304,10 +311,16 @@ def _header(source: str | Path | bytes) -> tuple[int, int, float]:
 
 
 def _notes(header: tuple[int, int, float], y_seconds: float, max_seconds: float,
-           cfg: ClassifierConfig | ClassicConfig | PretrainedConfig, fcfg: FeatureConfig) -> list[str]:
-    """Sentences on what was done to the input: a bounded window, resampling, mixing down, padding, summarising."""
+           cfg: ClassifierConfig | ClassicConfig | PretrainedConfig, fcfg: FeatureConfig,
+           active: float = 1.0) -> list[str]:
+    """Sentences on what was done to the input: a bounded window, resampling, mixing down, padding, summarising;
+    and on a near-silent clip (sound in only ``active``, a share of its frames; see :func:`core.audio.active_fraction`)."""
     rate, channels, seconds = header
     notes = []
+    if active < NEAR_SILENT_FRACTION:
+        notes.append(f"the clip is near-silent: only {active:.1%} of it ({active * y_seconds:.2f} s of "
+                     f"{y_seconds:.1f} s) is louder than {ACTIVE_RMS_DB:g} dBFS, so these genres describe almost "
+                     "no sound")
     if seconds > max_seconds:
         notes.append(f"the file is {seconds:.1f} s long: only its first {max_seconds:g} s were analysed")
     if rate != fcfg.sr:
@@ -366,7 +379,8 @@ def listen(source: str | Path | bytes, predictor: Predictor,
     Parameters
     ----------
     source : path or bytes
-        Any format :func:`core.base.audio.decode` reads, at most :data:`MAX_UPLOAD_BYTES`.
+        Any format :func:`core.base.audio.decode` reads. Bytes are an upload: at most :data:`MAX_UPLOAD_BYTES`.
+        A file (a dataset's clip) may be of any size: only its first ``max_seconds`` are decoded.
     max_seconds : float
         Only the first ``max_seconds`` of longer audio are read.
 
@@ -384,10 +398,8 @@ def listen(source: str | Path | bytes, predictor: Predictor,
     """
     if max_seconds <= 0:
         raise ValueError(f"max_seconds must be positive, not {max_seconds}")
-    name = "upload" if isinstance(source, bytes) else Path(source).name
-    size = _size(source)
-    if size > MAX_UPLOAD_BYTES:
-        raise AudioError(f"{name}: {size / 2**20:.1f} MB is over the {MAX_UPLOAD_BYTES / 2**20:g} MB limit "
+    if isinstance(source, bytes) and len(source) > MAX_UPLOAD_BYTES:
+        raise AudioError(f"upload: {len(source) / 2**20:.1f} MB is over the {MAX_UPLOAD_BYTES / 2**20:g} MB limit "
                          f"for one file")
     y = decode(source, predictor.features.sr, MIN_SECONDS, max_seconds)
     return y, heard(predictor, y)
@@ -465,7 +477,8 @@ def predict(source: str | Path | bytes, predictor: Predictor, max_seconds: float
     waveform, waveform_sr = display_waveform(y, fcfg.sr)
     return Prediction(predictor.labels, probs[0], seg_probs, starts, seconds, S_db, fcfg.frames_per_second, waveform,
                       waveform_sr, max(header[2], y_seconds), y_seconds,
-                      _notes(header, y_seconds, max_seconds, cfg, fcfg), predictor.clip_level)
+                      _notes(header, y_seconds, max_seconds, cfg, fcfg, active_fraction(y, fcfg.sr)),
+                      predictor.clip_level)
 
 
 def saliency(predictor: Predictor, prediction: Prediction, target: int | None = None) -> np.ndarray:
