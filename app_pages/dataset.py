@@ -68,7 +68,10 @@ fs = features(*selected) if selected else None
 with st.expander("Add a dataset from a zip", expanded=fs is None):
     st.markdown(f"One folder per genre, audio files inside ({', '.join(e[1:].upper() for e in AUDIO_EXTENSIONS)}), "
                 "e.g. `mydata/rock/song1.wav`, `mydata/jazz/song2.wav`. At least two genres; only audio files are kept.")
-    st.file_uploader("Zip file", type=["zip"], key="zip_upload", on_change=unpack_upload)
+    limit_mb = st.get_option("server.maxUploadSize")
+    st.file_uploader(f"Zip file (at most {limit_mb} MB)", type=["zip"], key="zip_upload", on_change=unpack_upload,
+                     help=f"The server accepts uploads of up to {limit_mb} MB; for a larger dataset, ask your "
+                          "operator to register its folder (GENRELAB_DATASETS).")
     if "upload_message" in st.session_state:
         kind, text = st.session_state.pop("upload_message")
         (st.success if kind == "success" else st.error)(text)

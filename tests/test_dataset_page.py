@@ -79,3 +79,12 @@ def test_uploaded_zip_is_offered_and_opens(tmp_path, monkeypatch):
     assert {m.label: m.value for m in at.metric}["Usable clips"] == "4"
     assert f"Measured on upload: {root.name} (4 clips)" in captions(at)
 
+
+
+@pytest.mark.slow
+def test_the_zip_uploader_states_the_upload_limit(tmp_path, monkeypatch):
+    write_tone(tmp_path / "lonely" / "only" / "a.wav")
+    at = dataset_app(monkeypatch, f"lonely={tmp_path / 'lonely'}", "lonely")
+    (uploader,) = at.get("file_uploader")
+    assert uploader.proto.label == "Zip file (at most 50 MB)"
+    assert uploader.proto.max_upload_size_mb == 50

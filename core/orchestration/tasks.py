@@ -20,7 +20,7 @@ from ..storage import runs
 from ..usecases import generalise, predict
 from ..base.config import (MAX_PER_GENRE, ClassicConfig, ClassifierConfig, ConfigError, FeatureConfig, GANConfig,
                            PretrainedConfig, classifier_config, from_dict, to_dict)
-from ..base.datasets import list_clips
+from ..base.datasets import DatasetError, list_clips
 from ..compute.device import device
 from ..storage.extract import EmbeddingSet, FeatureSet, SummarySet, load_embeddings, load_features, load_summaries
 from ..compute.models import build_classifier
@@ -479,13 +479,17 @@ def submit_check(run_id: str, data_root: str | Path, data_name: str, mapping: di
     return check_id
 
 
+CHECK_ERRORS = (DatasetError, generalise.LabelError, runs.RunError)
+"""Expected failures of a check, recorded as their message alone (it names no server path)."""
+
+
 def run_check(check_id: str, progress: Callable[[int, int], None] | None = None) -> dict:
     """Run the check ``check_id`` describes and keep its result in the classifier's run folder
     (:func:`core.usecases.generalise.save`); returns it, or ``{}`` when cancelled. Progress is
     ``{"clips": done, "total": total}`` in ``run.json``; a cancel request stops before the next clip.
     """
     result: dict = {}
-    with runs.running(check_id, plain_errors=(generalise.LabelError,)) as run:
+    with runs.running(check_id, plain_errors=CHECK_ERRORS, progress={"clips": 0, "total": 0}) as run:
         cfg = run.record["config"]
 
         def report(done: int, total: int) -> None:
