@@ -3,6 +3,7 @@
 import json
 import math
 import os
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -193,7 +194,7 @@ def test_fifo_and_device_get_the_right_reason(tmp_path):
     with pytest.raises(AudioError, match="character device"):
         decode("/dev/urandom")
     with pytest.raises(AudioError, match="named pipe"):
-        predict.listen(fifo, predict.FeatureConfig())
+        predict.listen(fifo, SimpleNamespace(features=predict.FeatureConfig()))  # refused before the model is used
 
 
 @pytest.mark.slow
