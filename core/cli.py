@@ -215,7 +215,7 @@ def cmd_evaluate(args) -> int:
 
 
 def show_check(result: dict, as_json: bool) -> None:
-    """Print a check on another dataset (:func:`core.generalise.check`): as one JSON object, or as text."""
+    """Print a check on another dataset (:func:`core.usecases.generalise.check`): as one JSON object, or as text."""
     import json
 
     from .usecases import generalise
@@ -367,8 +367,8 @@ def export_run(run_id: str, record: dict, out: Path, force: bool) -> int:
         return 2
     print(f"run {run_id} ({record['name']}) exported to {out}")
     if not (runs.run_path(run_id) / "model.pt").exists():
-        print(f"note: run {run_id} is {record['status']} and has no model yet: the zip holds its record, history "
-              "and report, not model.pt", file=sys.stderr)
+        print(f"note: run {run_id} ({record['status']}) has no model.pt: the zip holds its record, history and "
+              "report only", file=sys.stderr)
     return 0
 
 

@@ -5,9 +5,11 @@ import shutil
 
 import pytest
 
-from core import generalise, jobs, predict, runs, tasks
-from core import progress as steps
+from core.base import progress as steps
 from core.cli import main
+from core.orchestration import jobs, tasks
+from core.storage import runs
+from core.usecases import generalise, predict
 from tests.conftest import finished_run, write_tone
 
 
@@ -91,4 +93,4 @@ def test_exporting_a_run_without_a_model_says_so(tones, tmp_path, capsys):
     run_id = runs.create("clf", "still training", {}, dataset={"name": "tones"})
     runs.update(run_id, status="running", pid=None)
     assert main(["runs", "export", run_id, "-o", str(tmp_path / "x.zip")]) == 0
-    assert "has no model yet: the zip holds its record, history and report, not model.pt" in capsys.readouterr().err
+    assert "(interrupted) has no model.pt: the zip holds its record, history and report only" in capsys.readouterr().err

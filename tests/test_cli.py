@@ -81,6 +81,7 @@ def test_export_refuses_a_folder_an_existing_file_and_a_missing_folder_in_one_li
     assert capsys.readouterr().err == f"error: {old} already exists: add --force to replace it\n"
     assert old.read_bytes() == b"the user's earlier export"
     assert main(["runs", "export", run_id, "-o", str(old), "--force"]) == 0 and old.read_bytes()[:2] == b"PK"
+    assert "has no model.pt" in capsys.readouterr().err  # this run was made without one
     missing = tmp_path / "no such folder" / "x.zip"
     assert main(["runs", "export", run_id, "-o", str(missing)]) == 2
     assert capsys.readouterr().err.splitlines() == [f"error: cannot write {missing}: No such file or directory"]

@@ -8,9 +8,10 @@ import time
 import pytest
 from conftest import finished_run
 
-from core import cluster, jobs, runs, store, tasks
+from core.base.config import preset
 from core.cli import main
-from core.config import preset
+from core.orchestration import cluster, jobs, tasks
+from core.storage import runs, store
 
 TINY_EXPERIMENT = ["--seeds", "1", "--arms", "paper", "--per-genre", "0", "--set", "epochs=1",
                    "--set", "hidden_size=16", "--set", "num_layers=1", "--set", "split=stratified"]

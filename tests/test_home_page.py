@@ -33,7 +33,8 @@ def test_home_page_shows_dataset_path_and_runs(tone_dataset, monkeypatch):
 def test_home_offers_to_cancel_an_orphan_cell_and_starts_no_worker_for_it(tone_dataset, monkeypatch):
     from test_cli_errors import orphan_cell
 
-    from core import jobs, runs
+    from core.orchestration import jobs
+    from core.storage import runs
 
     started = []
     monkeypatch.setattr(jobs, "ensure_worker", lambda: started.append(1))

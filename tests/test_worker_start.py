@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from core import cluster, jobs, runs, tasks
-from core.config import preset
+from core.base.config import preset
+from core.orchestration import cluster, jobs, tasks
+from core.storage import runs
 
 TINY = dict(hidden_size=16, num_layers=1, epochs=2, batch_size=8, first_frames=40, segment_seconds=1.0,
             split="stratified")

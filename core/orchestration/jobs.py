@@ -98,7 +98,7 @@ def cancel(run_id: str) -> str:
 
     A run waiting for the worker, or running, stops at its next check (``cancelled``, keeping what it
     saved); an orphan (:func:`is_orphan`) is cancelled at once, since no one would read the request.
-    Raises :class:`core.runs.RunError` for a run that is not queued or running.
+    Raises :class:`core.storage.runs.RunError` for a run that is not queued or running.
     """
     record = runs.load(run_id)
     if record["status"] not in runs.ACTIVE:

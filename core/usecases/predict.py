@@ -207,7 +207,7 @@ def training_note(record: dict, result: dict) -> tuple[bool, str]:
 def load_model(run_id: str) -> Predictor:
     """The classifier of run ``run_id``, loaded once per version of its ``model.pt``.
 
-    A run of another kind (a GAN, an experiment, a check) raises :class:`core.runs.RunError` saying so.
+    A run of another kind (a GAN, an experiment, a check) raises :class:`core.storage.runs.RunError` saying so.
 
     The file is read with ``weights_only`` (never unpickling code); anything that is not a GenreLab
     model, or whose weights do not fit its own config, raises :class:`core.storage.runs.RunError`.
@@ -314,7 +314,7 @@ def _notes(header: tuple[int, int, float], y_seconds: float, max_seconds: float,
            cfg: ClassifierConfig | ClassicConfig | PretrainedConfig, fcfg: FeatureConfig,
            active: float = 1.0) -> list[str]:
     """Sentences on what was done to the input: a bounded window, resampling, mixing down, padding, summarising;
-    and on a near-silent clip (sound in only ``active``, a share of its frames; see :func:`core.audio.active_fraction`)."""
+    and on a near-silent clip (sound in only ``active``, a share of its frames; see :func:`core.base.audio.active_fraction`)."""
     rate, channels, seconds = header
     notes = []
     if active < NEAR_SILENT_FRACTION:
