@@ -74,6 +74,15 @@ def test_shipped_weights_are_the_whole_network():
     assert set(state) == set(musicnn.Musicnn().state_dict())
 
 
+def test_log_mel_is_musicnns_representation():
+    """musicnn computes log10(10000 · librosa's mel power + 1) at 16 kHz, 512-point FFT, hop 256, 96 bands."""
+    import librosa
+
+    y = np.random.default_rng(0).standard_normal(musicnn.SAMPLE_RATE * 5).astype(np.float32) * 0.1
+    mel = librosa.feature.melspectrogram(y=y, sr=16000, n_fft=512, hop_length=256, n_mels=96)
+    np.testing.assert_allclose(musicnn.log_mel(y), np.log10(10000 * mel.T + 1), rtol=1e-5, atol=1e-5)
+
+
 def test_a_loud_clip_gives_finite_features():
     """musicnn's own code rounds the mel power to float16, which overflows on loud audio (NaN features)."""
     t = np.arange(musicnn.SAMPLE_RATE * 4) / musicnn.SAMPLE_RATE

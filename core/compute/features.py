@@ -80,14 +80,20 @@ def logmel(y: np.ndarray, cfg: FeatureConfig = FeatureConfig()) -> np.ndarray:
     FeatureError
         If the power overflows float32 (samples around 1e19 or more), so ``S_db`` would not be finite.
     """
-    x = torch.from_numpy(np.ascontiguousarray(y, dtype=np.float32))
-    if x.numel() < cfg.n_fft // 2 + 1:  # constant padding needs at least half a window
-        x = torch.nn.functional.pad(x, (0, cfg.n_fft // 2 + 1 - x.numel()))
-    spec = torch.stft(x, cfg.n_fft, cfg.hop_length, window=_window(cfg.n_fft), center=True,
-                      pad_mode="constant", return_complex=True)
-    power = spec.real.square() + spec.imag.square()
-    mel = _mel_basis(cfg.sr, cfg.n_fft, cfg.n_mels) @ power
+    mel = mel_power(y, cfg.sr, cfg.n_fft, cfg.hop_length, cfg.n_mels)
     return require_finite((10.0 * torch.log10(mel.clamp_min(1e-10))).numpy(), "the log-mel spectrogram")
+
+
+def mel_power(y: np.ndarray, sr: int, n_fft: int, hop_length: int, n_mels: int) -> torch.Tensor:
+    """``librosa.feature.melspectrogram(y=y, sr=sr, n_fft=n_fft, hop_length=hop_length, n_mels=n_mels)``: mel power
+    of a mono waveform (Hann window, centred frames, zero padding), float32, shape (n_mels, 1 + len(y) // hop_length).
+    """
+    x = torch.from_numpy(np.ascontiguousarray(y, dtype=np.float32))
+    if x.numel() < n_fft // 2 + 1:  # constant padding needs at least half a window
+        x = torch.nn.functional.pad(x, (0, n_fft // 2 + 1 - x.numel()))
+    spec = torch.stft(x, n_fft, hop_length, window=_window(n_fft), center=True, pad_mode="constant",
+                      return_complex=True)
+    return _mel_basis(sr, n_fft, n_mels) @ (spec.real.square() + spec.imag.square())
 
 
 def first_frames(S_db: np.ndarray, n_frames: int = 174, top_db: float = 80.0) -> np.ndarray:

@@ -20,11 +20,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import NamedTuple
 
-import librosa
 import numpy as np
 import torch
 from torch import nn
 from torch.nn import functional as F
+
+from .features import mel_power
 
 WEIGHTS = Path(__file__).resolve().parents[2] / "assets" / "models" / "musicnn_msd.pt"
 SAMPLE_RATE = 16000  # Hz
@@ -43,7 +44,8 @@ TAGS = ("rock", "pop", "alternative", "indie", "electronic", "female vocalists",
 
 
 def log_mel(y: np.ndarray) -> np.ndarray:
-    """musicnn's input representation of mono audio at :data:`SAMPLE_RATE`.
+    """musicnn's input representation of mono audio at :data:`SAMPLE_RATE` (librosa's mel spectrogram, as
+    musicnn computes it, through :func:`core.compute.features.mel_power`).
 
     Parameters
     ----------
@@ -57,9 +59,8 @@ def log_mel(y: np.ndarray) -> np.ndarray:
         float16 first, which overflows to inf (and NaN downstream) on loud audio under numpy 2; this
         computes in float32 throughout.
     """
-    mel = librosa.feature.melspectrogram(y=np.asarray(y, np.float32), sr=SAMPLE_RATE, n_fft=N_FFT, hop_length=HOP,
-                                         n_mels=N_MELS)
-    return np.log10(10000.0 * mel.T.astype(np.float32) + 1.0)
+    mel = mel_power(y, SAMPLE_RATE, N_FFT, HOP, N_MELS)
+    return torch.log10(10000.0 * mel.T + 1.0).numpy()
 
 
 def patches(S: np.ndarray) -> np.ndarray:
