@@ -108,7 +108,7 @@ def test_embed_columns_are_named():
     X = transfer.clip_vectors([e, e[:1]])
     assert X.shape == (2, len(transfer.vocabulary()))
     np.testing.assert_allclose(X[1, 1756:], 0.0)  # one patch: no spread
-    assert len(transfer.columns(preset("pretrained"))) == 200
+    assert len(transfer.columns(preset("pretrained"))) == 400
 
 
 def test_second_load_embeds_nothing(tone_dataset, monkeypatch):

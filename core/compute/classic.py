@@ -12,10 +12,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
-from scipy.special import softmax
-from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import log_loss
-from sklearn.preprocessing import StandardScaler
 
 from ..base.config import ClassicConfig
 from .summary import feature_names, select
@@ -64,6 +60,9 @@ def fit_linear(x: np.ndarray, names: list[str], y: np.ndarray, n_classes: int, C
     ``C`` is the inverse L2 strength; ``y`` as in :func:`fit`. A class absent from ``y`` gets an
     intercept of ``-inf`` and is never predicted.
     """
+    from sklearn.linear_model import LogisticRegression  # scikit-learn only where a model is fitted: a prediction
+    from sklearn.preprocessing import StandardScaler  # in a new process does without its 2 s of imports
+
     scaler = StandardScaler().fit(x)
     clf = LogisticRegression(C=C, max_iter=5000, random_state=seed).fit(scaler.transform(x), y)
     coef, intercept = clf.coef_, clf.intercept_
@@ -92,7 +91,7 @@ def probabilities(model: ClassicModel, X: np.ndarray, vocabulary: list[str] | No
     vocabulary = feature_names() if vocabulary is None else vocabulary
     columns = [vocabulary.index(n) for n in model.names]
     z = (np.asarray(X, dtype=np.float64)[:, columns] - model.mean) / model.scale
-    return softmax(z @ model.coef.T + model.intercept, axis=1).astype(np.float32)
+    return torch.softmax(torch.from_numpy(z @ model.coef.T + model.intercept), 1).numpy().astype(np.float32)
 
 
 def metrics(model: ClassicModel, X: np.ndarray, y: np.ndarray, prefix: str,
@@ -102,6 +101,8 @@ def metrics(model: ClassicModel, X: np.ndarray, y: np.ndarray, prefix: str,
     if len(y) == 0:
         return {f"{prefix}_loss": float("nan"), f"{prefix}_acc": float("nan")}
     probs = probabilities(model, X, vocabulary)
+    from sklearn.metrics import log_loss
+
     return {f"{prefix}_loss": float(log_loss(y, probs, labels=np.arange(probs.shape[1]))),
             f"{prefix}_acc": float((probs.argmax(1) == y).mean())}
 
