@@ -7,7 +7,6 @@ import streamlit as st
 
 from core.base import config
 from core.compute import gan, gan_samples, inversion
-from core.orchestration import tasks
 from core.storage import runs
 from core.usecases import charts
 from core.base.config import FeatureConfig, GANConfig
@@ -42,8 +41,15 @@ else:
             "are scaled back to dB exactly before they join a classifier's training data.")
 default = config.gan_preset(preset_name)
 cfg = settings_form(default, key=f"gan-{preset_name}", skip=("model",))
-run_id = start_button("Start GAN training",
-                      lambda: tasks.submit_gan(cfg, data_root, data_name, preset=preset_name, enqueue=True), "gan_run")
+
+
+def submit() -> str:
+    from core.orchestration import tasks  # torch and scikit-learn load when a run starts, not on the page's first visit
+
+    return tasks.submit_gan(cfg, data_root, data_name, preset=preset_name, enqueue=True)
+
+
+run_id = start_button("Start GAN training", submit, "gan_run")
 
 
 def step_seconds(cfg: GANConfig) -> float:
@@ -104,6 +110,8 @@ def show_examples(column, title: str, examples: list, bounds: tuple[float, float
 
 
 def training_view(record: dict, cfg: GANConfig) -> None:
+    from core.orchestration import tasks  # torch and scikit-learn: only for a run's view, not on the first visit
+
     history = runs.history(record["id"])
     st.plotly_chart(charts.gan_curves(history, cfg.model), key=f"gan-curves-{record['id']}")
     scores = ("the probability D gives “real” (it should hover near 50 % when G fools it)" if cfg.model == "paper"
@@ -287,6 +295,8 @@ def augment_view(record: dict, cfg: GANConfig) -> None:
     per_genre = st.select_slider("Generated samples per genre", PER_GENRE, 70, key=f"aug-n-{record['id']}",
                                  help="The study used 70 (its 58.4 %) and 150 (51.5 %).")
     if st.button("Train baseline and augmented classifier", key=f"aug-start-{record['id']}"):
+        from core.orchestration import tasks  # torch and scikit-learn load when a run starts, not on the page's first visit
+
         try:
             pair = tasks.submit_augmentation(clf_cfg, record["id"], per_genre, preset=clf_preset, enqueue=True)
         except OSError as err:

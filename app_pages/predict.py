@@ -7,9 +7,8 @@ import numpy as np
 import streamlit as st
 
 from core.base import config
-from core.orchestration import tasks
 from core.storage import runs
-from core.usecases import charts, generalise, predict
+from core.usecases import charts, predict
 from core.base.audio import AUDIO_EXTENSIONS, AudioError
 from app_pages.common import accuracy_metric, dataset_selector, job_progress
 
@@ -67,6 +66,8 @@ if not on_active and not pending:
     st.info(f"No model has been trained on **{data_name}** yet." if models else
             "No model has been trained yet: train one here (it runs in the background; you may leave the page).")
     if st.button(f"Train a default model on {data_name}", type="primary"):
+        from core.orchestration import tasks  # torch and scikit-learn load when a run starts, not on the page's first visit
+
         try:
             tasks.submit_classifier(config.preset("recommended"), data_root, data_name, preset="recommended",
                                     enqueue=True)
@@ -134,6 +135,8 @@ with trust:
     accuracy_metric(record, runs.result(run_id), label="This model's test accuracy")
     checks = runs.checks(run_id)
     for check in checks:
+        from core.usecases import generalise  # scikit-learn and scipy: only when a check is shown
+
         st.metric(f"On another collection: {check['dataset']['name']}", f"{check['accuracy']:.1%}",
                   help="95 % Wilson interval over every checked clip")
         st.caption(generalise.describe(check))

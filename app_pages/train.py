@@ -5,7 +5,6 @@ import streamlit as st
 from app_pages.common import (check_form, dataset_selector, job_progress, keep_open, manage_run, preset_picker,
                               reopen_picker, result_view, resume_button, settings_form, start_button)
 from core.base import catalog, config, splits
-from core.orchestration import tasks
 from core.storage import runs
 from core.usecases import charts
 from core.base.datasets import DatasetError, list_clips
@@ -47,8 +46,15 @@ default = config.preset(preset_name, **({"split": advice.split} if advice.split 
 if advice.note:
     st.info(advice.note)
 cfg = settings_form(default, key=f"cfg-{preset_name}" + (f"-{advice.split}" if advice.split else ""))
-run_id = start_button("Start training", lambda: tasks.submit_classifier(cfg, data_root, data_name, preset=preset_name,
-                                                                        enqueue=True), "train_run")
+
+
+def submit() -> str:
+    from core.orchestration import tasks  # torch and scikit-learn load when a run starts, not on the page's first visit
+
+    return tasks.submit_classifier(cfg, data_root, data_name, preset=preset_name, enqueue=True)
+
+
+run_id = start_button("Start training", submit, "train_run")
 
 @st.fragment(run_every=1.0)
 def live(run_id: str) -> None:

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from sklearn.model_selection import StratifiedKFold, train_test_split
 
 from .. import GENRES
 from .paths import REPO_ROOT
@@ -55,6 +54,9 @@ def paper_split(n: int, seed: int) -> Split:
     Matches ``train_test_split(test_size=0.3)`` followed by a second split of the rest with
     ``test_size=0.335``, which is what yields the study's counts.
     """
+    from sklearn.model_selection import train_test_split  # scikit-learn loads when a split is made, not when the
+    # Train page imports this module for advise()
+
     idx = np.arange(n)
     train, rest = train_test_split(idx, test_size=0.3, random_state=seed)
     val, test = train_test_split(rest, test_size=0.335, random_state=seed)
@@ -71,6 +73,8 @@ def _stratify(y: np.ndarray, n_test: float) -> np.ndarray | None:
 
 def stratified_split(y: np.ndarray, seed: int, val: float = 0.15, test: float = 0.15) -> Split:
     """Seeded stratified train/val/test split with the given fractions (falls back to random for tiny classes)."""
+    from sklearn.model_selection import train_test_split
+
     y = np.asarray(y)
     idx = np.arange(len(y))
     train_val, test_idx = train_test_split(idx, test_size=test, random_state=seed, stratify=_stratify(y, test))
@@ -84,6 +88,8 @@ def stratified_split(y: np.ndarray, seed: int, val: float = 0.15, test: float = 
 
 def kfold_splits(y: np.ndarray, k: int, seed: int, val: float = 0.15) -> list[Split]:
     """Stratified k-fold: fold ``i`` tests on its own clips and carves a stratified validation part from the rest."""
+    from sklearn.model_selection import StratifiedKFold, train_test_split
+
     y = np.asarray(y)
     folds = StratifiedKFold(n_splits=k, shuffle=True, random_state=seed).split(np.zeros(len(y)), y)
     out = []
