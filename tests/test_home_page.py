@@ -1,3 +1,4 @@
+import re
 from pathlib import Path
 
 import pytest
@@ -48,3 +49,20 @@ def test_home_offers_to_cancel_an_orphan_cell_and_starts_no_worker_for_it(tone_d
     assert any("nothing will run it" in m.value for m in at.markdown)
     at.button(key=f"cancel-{cell}").click().run()
     assert not at.exception and runs.load(cell)["status"] == "cancelled" and started == []
+
+
+def test_a_worker_that_cannot_start_says_why_on_the_page(tone_dataset, monkeypatch):
+    from core.orchestration import jobs
+
+    monkeypatch.setattr(jobs, "ensure_worker", lambda: None)
+    monkeypatch.setenv("GENRELAB_DATASETS", f"tones={tone_dataset}")
+    run_id = tasks.submit_classifier(preset("paper"), tone_dataset, "tones", name="waiting run")
+    jobs.enqueue(run_id, "classifier", start_worker=False)
+    jobs._set_state(starts=3, last_start=__import__("time").time(), error="'garbage' is not a Ray address")
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["dataset"] = "tones"
+    at.run()
+    assert not at.exception
+    (line,) = [m.value for m in at.markdown if "could not start" in m.value]
+    assert re.search(r"The background worker could not start: 'garbage' is not a Ray address \(it is tried again "
+                     r"in [78] s\)\.$", line)  # the third failed start in a row waits 8 s
