@@ -38,11 +38,14 @@ def lesson_progress(lesson_id: str) -> None:
 st.subheader("Run the lesson")
 st.markdown(
     f"One click queues the study in miniature on the dataset chosen in the sidebar: the **paper LSTM** "
-    f"({lesson.PAPER_EPOCHS} of the study's 120 epochs), the **recommended LSTM**, a **conditional GAN** "
+    f"({lesson.PAPER_EPOCHS} of the study's 120 epochs), the **recommended LSTM**, a **pretrained ear** (a frozen "
+    "music tagger and a logistic regression, on the same clips), a **conditional GAN** "
     f"({lesson.GAN_EPOCHS} epochs) on the same training clips, and the recommended LSTM again with "
     f"**{lesson.PER_GENRE} generated clips per genre**; where the operator registered a second dataset, the "
-    "recommended LSTM is also checked on it. Compare then shows the results side by side, with "
-    "intervals and paired tests. On the demo set it takes a few minutes; you may leave this page meanwhile.")
+    "recommended LSTM and the pretrained ear are also checked on it: genre learnt from scratch beside genre "
+    "heard by a network that learnt music from a million songs. Compare then shows the results side by side, with "
+    "intervals and paired tests. On the demo set it takes a few minutes (the pretrained ear listens about 1 s per "
+    "clip the first time); you may leave this page meanwhile.")
 if selected and st.button("Run the lesson", type="primary", key="lesson_start"):
     others = [n for n in catalog.allow_listed() if n != selected[0]]
     try:
@@ -67,7 +70,8 @@ st.subheader("Start here")
 cols = st.columns(5)
 for col, (page, text) in zip(cols, [
         ("app_pages/dataset.py", "Listen to the clips and look at their spectrograms."),
-        ("app_pages/train.py", "Train the paper's LSTM, the recommended one, or the classic recipe."),
+        ("app_pages/train.py", "Train the paper's LSTM, the recommended one, the classic recipe or a "
+                                "pretrained ear."),
         ("app_pages/gan.py", "Train a GAN, hear its samples, augment the training set."),
         ("app_pages/compare.py", "Put runs side by side, with honest statistics."),
         ("app_pages/predict.py", "Upload or record a clip and see what the model hears.")]):

@@ -17,32 +17,34 @@ def no_worker(monkeypatch):
     monkeypatch.setattr(jobs, "ensure_worker", lambda: None)
 
 
-def test_lesson_queues_the_four_runs_in_order_and_shares_the_split(tone_dataset, no_worker):
+def test_lesson_queues_the_five_runs_in_order_and_shares_the_split(tone_dataset, no_worker):
     lesson_id = lesson.submit(tone_dataset, "tones", seed=3)
     record = lesson.load(lesson_id)
     ids = [record["steps"][s] for s in lesson.STEPS]
     assert jobs.pending() == ids and lesson.latest() == lesson_id
-    paper, recommended, gan, augmented = (runs.load(i) for i in ids)
+    paper, recommended, pretrained, gan, augmented = (runs.load(i) for i in ids)
     assert paper["preset"] == "paper" and paper["config"]["epochs"] == lesson.PAPER_EPOCHS
     assert recommended["preset"] == "recommended" and not recommended.get("augment")
+    assert pretrained["preset"] == "pretrained" and pretrained["config"]["ear"] == "musicnn-msd"
+    assert (pretrained["config"]["split"], pretrained["config"]["seed"]) == (recommended["config"]["split"], 3)
     assert gan["config"]["split"] == recommended["config"]["split"] and gan["config"]["seed"] == 3
     assert gan["config"]["epochs"] == lesson.GAN_EPOCHS and gan["config"]["model"] == "conditional"
     assert augmented["baseline"] == recommended["id"]
     assert augmented["augment"] == {"gan_run": gan["id"], "per_genre": lesson.PER_GENRE}
     assert augmented["name"].startswith("lesson: recommended LSTM + 70/genre")
     state = lesson.status(record)
-    assert state == {"fraction": 0.0, "text": "0 of 4 steps done; waiting for the background worker.",
+    assert state == {"fraction": 0.0, "text": "0 of 5 steps done; waiting for the background worker.",
                      "finished": False, "failed": [], "classifiers": []}
 
     runs.update(gan["id"], status="running", pid=os.getpid(),
                 progress={"phase": "reference", "epoch": 3, "epochs": 30, "eta_seconds": 9.0})
-    for done in (paper, recommended):
+    for done in (paper, recommended, pretrained):
         runs.update(done["id"], status="done")
     state = lesson.status(record)
-    assert state["text"] == ("Step 3 of 4: Conditional GAN: reference classifier (the judge of the samples), "
+    assert state["text"] == ("Step 4 of 5: Conditional GAN: reference classifier (the judge of the samples), "
                              "epoch 3 of 30, about 9 s left.")
-    assert state["fraction"] == pytest.approx((2 + 0.1) / 4) and state["classifiers"] == [paper["id"],
-                                                                                          recommended["id"]]
+    assert state["fraction"] == pytest.approx((3 + 0.1) / 5)
+    assert state["classifiers"] == [paper["id"], recommended["id"], pretrained["id"]]
     with pytest.raises(lesson.LessonError):
         lesson.load("../etc")
 
@@ -53,8 +55,8 @@ def test_a_tiny_lesson_runs_to_the_end(tone_dataset, no_worker):
     jobs.work(idle_exit=0.1)
     state = lesson.status(lesson.load(lesson_id))
     assert state["finished"] and state["failed"] == [] and state["fraction"] == 1.0
-    assert state["text"] == "Lesson finished: 4 of 4 steps done."
-    assert len(state["classifiers"]) == 3 and all(runs.result(i)["accuracy"] for i in state["classifiers"])
+    assert state["text"] == "Lesson finished: 5 of 5 steps done."
+    assert len(state["classifiers"]) == 4 and all(runs.result(i)["accuracy"] for i in state["classifiers"])
 
 
 def test_the_check_on_a_second_dataset_waits_for_its_model(tone_dataset, no_worker, monkeypatch, tmp_path):
@@ -62,8 +64,9 @@ def test_the_check_on_a_second_dataset_waits_for_its_model(tone_dataset, no_work
 
     lesson_id = lesson.submit(tone_dataset, "tones", check_on=("other", tmp_path))
     record = lesson.load(lesson_id)
-    assert lesson.steps_of(record)[-1] == "check" and lesson.advance(lesson_id) == record  # the model is not there
-    assert lesson.status(record)["text"] == "0 of 5 steps done; waiting for the background worker."
+    assert lesson.steps_of(record)[-2:] == ("check", "check_pretrained")
+    assert lesson.advance(lesson_id) == record  # the models are not there
+    assert lesson.status(record)["text"] == "0 of 7 steps done; waiting for the background worker."
 
     submitted = []
     monkeypatch.setattr(tasks, "submit_check", lambda run_id, root, name, enqueue=False: submitted.append(
@@ -74,10 +77,24 @@ def test_the_check_on_a_second_dataset_waits_for_its_model(tone_dataset, no_work
     assert submitted == [(record["steps"]["recommended"], str(tmp_path), "other", True)]
     assert lesson.load(lesson_id)["steps"]["check"] == record["steps"]["check"]
     assert lesson.advance(lesson_id) == record and len(submitted) == 1  # once only
+    runs.update(record["steps"]["pretrained"], status="done")
+    record = lesson.advance(lesson_id)
+    assert submitted[1] == (record["steps"]["pretrained"], str(tmp_path), "other", True)
+    assert "check_pretrained" in lesson.load(lesson_id)["steps"]
 
     other = lesson.submit(tone_dataset, "tones", check_on=("other", tmp_path))
     runs.update(lesson.load(other)["steps"]["recommended"], status="failed")
-    for step in ("paper", "gan", "augmented"):
+    for step in ("paper", "pretrained", "gan", "augmented"):
         runs.update(lesson.load(other)["steps"][step], status="done")
+    monkeypatch.setattr(tasks, "submit_check", lambda *a, **k: (_ for _ in ()).throw(ValueError("no genre shared")))
     state = lesson.status(lesson.advance(other))
-    assert state["finished"] and state["failed"] == ["recommended", "check"]
+    assert state["finished"] and state["failed"] == ["recommended", "check", "check_pretrained"]
+    assert lesson.load(other)["check_pretrained_error"] == "no genre shared"
+
+
+def test_a_lesson_made_before_the_pretrained_step_keeps_its_steps(tone_dataset, no_worker, tmp_path):
+    lesson_id = lesson.submit(tone_dataset, "tones", check_on=("other", tmp_path))
+    record = lesson.load(lesson_id)
+    del record["steps"]["pretrained"]
+    assert lesson.steps_of(record) == ("paper", "recommended", "gan", "augmented", "check")
+    assert lesson.status(record)["text"] == "0 of 5 steps done; waiting for the background worker."

@@ -5,13 +5,16 @@ in this order:
 
 1. the paper LSTM (the study's classifier, fewer epochs than its 120);
 2. the recommended LSTM;
-3. the conditional GAN, learning from the recommended LSTM's training clips (same split and seed,
+3. the pretrained ear (a frozen music tagger and a logistic regression, :mod:`core.compute.transfer`) on the
+   same clips, split and seed as the recommended LSTM: learning genre from scratch beside transfer;
+4. the conditional GAN, learning from the recommended LSTM's training clips (same split and seed,
    so step 2's finished model serves as its reference classifier instead of a new one);
-4. the recommended LSTM again with generated samples per genre from that GAN
+5. the recommended LSTM again with generated samples per genre from that GAN
    (:func:`core.orchestration.tasks.submit_augmentation` pairs it with step 2 as its baseline).
 
-Where a second dataset is named (``check_on``), a fifth step checks the recommended LSTM on it, as
-soon as that model exists (:func:`advance` submits it; :mod:`core.usecases.generalise` does the check).
+Where a second dataset is named (``check_on``), two more steps check the recommended LSTM and the pretrained
+ear on it, each as soon as its model exists (:func:`advance` submits them; :mod:`core.usecases.generalise` does
+the check). A lesson made before the pretrained step existed keeps the steps it has (:func:`steps_of`).
 
 A lesson is a small record ``<data>/lessons/<id>.json`` (dataset, step run ids); its progress is
 read from those runs, so it survives reloads, page switches and app restarts, and the classifier
@@ -36,10 +39,14 @@ GAN_EPOCHS = 20
 PER_GENRE = 70
 """Generated samples per genre in the augmented run: the study's +700 over 10 genres."""
 
-STEPS = ("paper", "recommended", "gan", "augmented")
-TITLES = {"paper": "paper LSTM (the study)", "recommended": "recommended LSTM", "gan": "conditional GAN",
+STEPS = ("paper", "recommended", "pretrained", "gan", "augmented")
+CHECKS = {"check": "recommended", "check_pretrained": "pretrained"}
+"""Check step → the step whose model it checks on the second dataset."""
+TITLES = {"paper": "paper LSTM (the study)", "recommended": "recommended LSTM",
+          "pretrained": "pretrained ear (musicnn) + logistic regression", "gan": "conditional GAN",
           "augmented": f"recommended LSTM + {PER_GENRE}/genre from the conditional GAN",
-          "check": "recommended LSTM checked on another dataset"}
+          "check": "recommended LSTM checked on another dataset",
+          "check_pretrained": "pretrained ear checked on another dataset"}
 
 
 class LessonError(ValueError):
@@ -51,26 +58,30 @@ def lessons_dir() -> Path:
 
 
 def configs(seed: int = 0, overrides: tuple[str, ...] = (), gan_overrides: tuple[str, ...] = ()) -> dict:
-    """The lesson's configs: ``paper`` and ``recommended`` classifiers and the ``gan``, all on seed ``seed``.
+    """The lesson's configs: ``paper`` and ``recommended`` classifiers, the ``pretrained`` ear and the ``gan``, all
+    on seed ``seed``.
 
-    ``overrides`` (``key=value``) apply to both classifiers, ``gan_overrides`` to the GAN (e.g. a tiny
+    ``overrides`` (``key=value``) apply to both LSTMs, ``gan_overrides`` to the GAN (e.g. a tiny
     lesson for a test). The GAN shares the recommended classifier's split, seed and segment length, so
-    its samples may join that classifier's training clips. Raises :class:`core.base.config.ConfigError`.
+    its samples may join that classifier's training clips; the pretrained ear shares its split and seed, so both
+    are tested on the same clips. Raises :class:`core.base.config.ConfigError`.
     """
     paper = config.with_overrides(config.preset("paper", epochs=PAPER_EPOCHS), [*overrides, f"seed={seed}"])
     recommended = config.with_overrides(config.preset("recommended"), [*overrides, f"seed={seed}"])
     gan = config.with_overrides(config.gan_preset("conditional", epochs=GAN_EPOCHS), [
         *gan_overrides, f"split={recommended.split}", f"seed={seed}",
         f"segment_seconds={recommended.segment_seconds}"])
-    return {"paper": paper, "recommended": recommended, "gan": gan}
+    pretrained = config.preset("pretrained", split=recommended.split, seed=seed)
+    return {"paper": paper, "recommended": recommended, "pretrained": pretrained, "gan": gan}
 
 
 def submit(data_root: str | Path, data_name: str, seed: int = 0, overrides: tuple[str, ...] = (),
            gan_overrides: tuple[str, ...] = (), per_genre: int = PER_GENRE,
            check_on: tuple[str, str | Path] | None = None) -> str:
-    """Queue the lesson's four runs on dataset ``data_name`` for the background worker; returns the lesson id.
+    """Queue the lesson's five runs on dataset ``data_name`` for the background worker; returns the lesson id.
 
-    ``check_on`` (name, folder) plans the generalisation check of the recommended LSTM on that dataset.
+    ``check_on`` (name, folder) plans the generalisation checks of the recommended LSTM and the pretrained ear on
+    that dataset.
     """
     from . import tasks  # imported here: it loads torch, which a page showing a lesson's progress does not need
 
@@ -80,6 +91,8 @@ def submit(data_root: str | Path, data_name: str, seed: int = 0, overrides: tupl
     # queued first under the lesson's name; submit_augmentation then finds it as the augmented run's baseline
     tasks.submit_classifier(cfg["recommended"], data_root, data_name, preset="recommended", enqueue=True,
                             name=f"lesson: recommended LSTM on {data_name}, seed {seed}")
+    pretrained = tasks.submit_classifier(cfg["pretrained"], data_root, data_name, preset="pretrained", enqueue=True,
+                                         name=f"lesson: pretrained ear (musicnn) on {data_name}, seed {seed}")
     gan = tasks.submit_gan(cfg["gan"], data_root, data_name, preset="conditional", enqueue=True,
                            name=f"lesson: conditional GAN on {data_name}, seed {seed}")
     baseline, augmented = tasks.submit_augmentation(cfg["recommended"], gan, per_genre, preset="recommended",
@@ -91,7 +104,8 @@ def submit(data_root: str | Path, data_name: str, seed: int = 0, overrides: tupl
         "id": lesson_id, "created": time.time(), "dataset": {"name": data_name, "root": str(data_root)},
         "seed": seed, "per_genre": per_genre,
         "check_on": {"name": check_on[0], "root": str(check_on[1])} if check_on else None,
-        "steps": {"paper": paper, "recommended": baseline, "gan": gan, "augmented": augmented}})
+        "steps": {"paper": paper, "recommended": baseline, "pretrained": pretrained, "gan": gan,
+                  "augmented": augmented}})
     jobs.ensure_worker()
     return lesson_id
 
@@ -113,29 +127,35 @@ def latest() -> str | None:
 
 
 def steps_of(lesson: dict) -> tuple[str, ...]:
-    """The lesson's steps: :data:`STEPS`, and ``"check"`` when a check dataset was named."""
-    return STEPS + (("check",) if lesson.get("check_on") else ())
+    """The lesson's steps: those of :data:`STEPS` it was made with, and when a check dataset was named, the
+    :data:`CHECKS` of those steps' models."""
+    made = tuple(s for s in STEPS if s in lesson["steps"])
+    return made + (tuple(c for c, model in CHECKS.items() if model in made) if lesson.get("check_on") else ())
 
 
 def advance(lesson_id: str) -> dict:
-    """Submit the lesson's check once the recommended LSTM has finished (nothing else to do); returns the record.
+    """Submit each of the lesson's checks once the model it checks has finished (nothing else to do); returns the
+    record.
 
-    A check that cannot be made (e.g. no genre in common) is recorded as the step's ``error``.
+    A check that cannot be made (e.g. no genre in common) is recorded as ``<step>_error``.
     """
     lesson = load(lesson_id)
     target = lesson.get("check_on")
-    if not target or "check" in lesson["steps"] or "check_error" in lesson:
-        return lesson
-    try:
-        if runs.load(lesson["steps"]["recommended"])["status"] != "done":
-            return lesson
-        from . import tasks
+    todo = [c for c in steps_of(lesson) if c in CHECKS and c not in lesson["steps"] and f"{c}_error" not in lesson]
+    changed = False
+    for step in todo if target else ():
+        model = lesson["steps"][CHECKS[step]]
+        try:
+            if runs.load(model)["status"] != "done":
+                continue
+            from . import tasks
 
-        lesson["steps"]["check"] = tasks.submit_check(lesson["steps"]["recommended"], target["root"], target["name"],
-                                                      enqueue=True)
-    except (runs.RunError, ValueError) as err:  # a missing run, or a dataset the model cannot be checked on
-        lesson["check_error"] = str(err)
-    write_json(lessons_dir() / f"{lesson_id}.json", lesson)
+            lesson["steps"][step] = tasks.submit_check(model, target["root"], target["name"], enqueue=True)
+        except (runs.RunError, ValueError) as err:  # a missing run, or a dataset the model cannot be checked on
+            lesson[f"{step}_error"] = str(err)
+        changed = True
+    if changed:
+        write_json(lessons_dir() / f"{lesson_id}.json", lesson)
     return lesson
 
 
@@ -153,9 +173,8 @@ def status(lesson: dict) -> dict:
             records[step] = runs.load(lesson["steps"][step])
         except (KeyError, runs.RunError):  # KeyError: the check, before the model it checks exists
             records[step] = None
-    model = (records["recommended"] or {}).get("status")
-    waiting = {"check"} if ("check" in order and "check" not in lesson["steps"] and "check_error" not in lesson
-                            and model in ("done", *runs.ACTIVE)) else set()
+    waiting = {c for c in order if c in CHECKS and c not in lesson["steps"] and f"{c}_error" not in lesson
+               and (records[CHECKS[c]] or {}).get("status") in ("done", *runs.ACTIVE)}
     done = [s for s in order if records[s] and records[s]["status"] == "done"]
     failed = [s for s in order if s not in waiting and (
         records[s] is None or records[s]["status"] in ("failed", "cancelled", "interrupted"))]
@@ -169,6 +188,6 @@ def status(lesson: dict) -> dict:
             f"; did not finish: {', '.join(TITLES[s] for s in failed)}." if failed else ".")
     else:
         text = f"{len(done)} of {len(order)} steps done; waiting for the background worker."
-    classifiers = [records[s]["id"] for s in ("paper", "recommended", "augmented") if s in done]
+    classifiers = [records[s]["id"] for s in ("paper", "recommended", "pretrained", "augmented") if s in done]
     return {"fraction": work / len(order), "text": text, "finished": current is None and len(done) + len(failed) == len(
         order), "failed": failed, "classifiers": classifiers}
