@@ -80,13 +80,19 @@ with runs_tab:
                 "experiment in the next tab).")
     else:
         st.subheader("Runs")
-        st.table(pd.DataFrame(compare.legend_rows(entries)).set_index("key")[["run", "measured_on"]].rename(
-            columns={"measured_on": "measured on"}).rename_axis(None))
-        st.subheader("Test accuracy")
+        legend = pd.DataFrame(compare.legend_rows(entries)).set_index("key")
+        checked = legend["other_collections"].astype(bool).any()
+        st.table(legend[["run", "measured_on", *(["other_collections"] if checked else [])]].rename(
+            columns={"measured_on": "measured on", "other_collections": "on other collections"}).rename_axis(None))
+        st.subheader("Test accuracy" + (", and on other collections" if checked else ""))
         for start in range(0, len(entries), 3):
             for col, e in zip(st.columns(3), entries[start:start + 3]):
                 with col:
                     accuracy_metric(e.record, e.result, label=f"{e.short}: {e.name}")
+                    for check in runs.checks(e.id):
+                        st.metric(f"{e.short} on {check['dataset']['name']}", f"{check['accuracy']:.1%}",
+                                  help="Another collection: 95 % Wilson interval over every checked clip")
+                        st.caption(check["sentence"])
         st.plotly_chart(compare.accuracy_figure(entries), key="cmp-acc")
         pair_verdicts(entries)
         confusions(entries)

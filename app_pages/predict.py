@@ -1,7 +1,6 @@
 """Predict: upload or record a clip, and see which genre a trained model hears in it, when and where."""
 
 import hashlib
-import time
 
 import numpy as np
 import streamlit as st
@@ -26,13 +25,6 @@ def analyse(digest: str, run_id: str, _data: bytes) -> predict.Prediction:
 @st.cache_data(max_entries=8, show_spinner="Tracing the decision back to the spectrogram…")
 def explain(digest: str, run_id: str, _prediction: predict.Prediction) -> np.ndarray:
     return predict.saliency(predict.load_model(run_id), _prediction)
-
-
-def run_label(record: dict) -> str:
-    acc = runs.result(record["id"])["accuracy"]["value"]
-    checked = "".join(f" · {c['accuracy'] * 100:.0f} % on {c['dataset']['name']}" for c in runs.checks(record["id"]))
-    return (f"{record['name']} · trained on {record['dataset']['name']} · {acc * 100:.0f} % test accuracy{checked} · "
-            f"{time.strftime('%d %b %H:%M', time.localtime(record['created']))}")
 
 
 @st.fragment(run_every=1.0)
@@ -79,11 +71,14 @@ if not models:
     st.stop()
 
 ids = predict.model_order(models, data_name)
+default = predict.default_model(models, data_name)
 linked = st.query_params.get("run")
-run_id = st.selectbox("Trained classifier", ids, index=ids.index(linked) if linked in ids else 0,
-                      format_func=lambda i: run_label(models[i]), key=f"predict_run-{data_name}",
+run_id = st.selectbox("Trained classifier", ids, index=ids.index(linked if linked in ids else default.run_id),
+                      format_func=lambda i: predict.model_label(models[i]), key=f"predict_run-{data_name}",
                       help="Finished classifier runs: those trained on the active dataset first, then (for real "
-                           "music) those trained on other real recordings, newest first.")
+                           "music) those trained on other real recordings, newest first. Beside each test accuracy: "
+                           "how it did on every other collection it was checked on.")
+st.caption(default.reason)
 st.query_params["run"] = run_id
 record = models[run_id]
 synthetic, note = predict.training_note(record, runs.result(run_id))
@@ -118,8 +113,14 @@ if prediction.notes:
     st.info("Before the model heard it: " + "; ".join(prediction.notes) + ".")
 st.audio(data, format=clip.type)
 (genre, p), *others = prediction.top(2)
+predictor = predict.load_model(run_id)
 st.subheader(f"Predicted genre: {genre} ({p:.0%})".replace("%", " %"))
-if others and prediction.clip_level:
+st.caption(predict.real_music_line(record))
+if others and predictor.pretrained:
+    st.caption(f"Runner-up: {others[0][0]} ({others[0][1]:.0%}). A frozen network pretrained on a million songs heard "
+               f"the {prediction.analysed_seconds:.3g} s in 3 s patches; a logistic regression trained on this run's "
+               "clips read what it heard, averaged over the clip: one answer for the clip.".replace("%", " %"))
+elif others and prediction.clip_level:
     st.caption(f"Runner-up: {others[0][0]} ({others[0][1]:.0%}). This classic model reads one summary of the whole "
                f"{prediction.analysed_seconds:.3g} s (the mean and spread of its MFCCs, chroma, spectral contrast "
                "and more, and its tempo), so there is one answer for the clip, not one per "
@@ -155,14 +156,16 @@ if len(prediction.segment_starts) > 1:
                "vote. Segments that disagree show where the clip changes character, or where the model is unsure.")
 
 st.subheader("What the model heard")
-fcfg = predict.load_model(run_id).features
+fcfg = predictor.features
 st.plotly_chart(charts.waveform(prediction.waveform, prediction.waveform_sr), key="predict-wave")
 st.plotly_chart(charts.spectrogram(prediction.logmel, fcfg.sr, fcfg.hop_length, title="log-mel spectrogram"),
                 key="predict-spec")
 
 if prediction.clip_level:
-    st.caption("No saliency map for a classic model: it never reads the spectrogram cell by cell, only averages "
-               "and spreads of features over the whole clip.")
+    st.caption("No saliency map for a " + ("pretrained ear: its classifier reads the frozen network's features "
+                                           "averaged over the whole clip" if predictor.pretrained else
+                                           "classic model: it never reads the spectrogram cell by cell, only averages "
+                                           "and spreads of features over the whole clip") + ".")
 elif st.toggle(f"Explain: which parts of the spectrogram pushed the model towards {genre}?", key="predict_explain"):
     st.plotly_chart(charts.saliency_overlay(prediction.logmel, explain(digest, run_id, prediction), fcfg.sr,
                                             fcfg.hop_length, title=f"gradient × input saliency for {genre}"),

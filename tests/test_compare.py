@@ -174,3 +174,15 @@ def test_side_by_side_confusions_share_one_scale_with_square_cells_and_every_lab
         assert fig.layout[f"yaxis{axis}"].scaleanchor == f"x{axis}"
         assert list(fig.layout[f"xaxis{axis}"].tickvals) == list(LABELS) == list(fig.layout[f"yaxis{axis}"].tickvals)
     assert compare.confusion_grid(group, normalise=True).layout.coloraxis.cmax == 1.0
+
+
+def test_each_run_shows_its_figures_on_other_collections(data_dir):
+    from tests.test_default_model import checked
+
+    a, b = study_pair()
+    checked(a, 0.5)
+    entries = compare.load_entries([a, b])
+    legend = compare.legend_rows(entries)
+    assert legend[0]["other_collections"] == "50.0 % (95 % CI 42.0 %–58.0 %, 74 of 147 clips) on musifeast-7"
+    assert legend[1]["other_collections"] == ""
+    assert "on other collections" in reports.markdown_report(entries)

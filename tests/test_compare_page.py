@@ -95,3 +95,27 @@ def test_experiment_section_starts_and_renders_tables(app):
     assert not app.exception
     assert "ratio" in app.dataframe[2].value.columns and app.dataframe[2].value["c2st"][0] == 1.0
     assert any("masked copies" in c.value for c in app.caption)
+
+
+def test_a_pretrained_run_compares_like_the_others_with_its_other_collection_figure(app, tone_dataset):
+    from core.base.config import preset
+    from core.orchestration import tasks
+    from tests.test_default_model import checked
+
+    lstm = tasks.submit_classifier(preset("recommended", epochs=1, hidden_size=16, num_layers=1, segment_seconds=1.0),
+                                   tone_dataset, "tones", preset="recommended")
+    ear = tasks.submit_classifier(preset("pretrained"), tone_dataset, "tones", preset="pretrained")
+    for run_id in (lstm, ear):
+        tasks.run_classifier(run_id)
+    checked(ear, 0.56)
+    app.query_params["runs"] = f"{lstm},{ear}"
+    app.switch_page("app_pages/compare.py").run()
+    assert not app.exception
+    metrics = {m.label: m.value for m in app.metric}
+    assert metrics["B: pretrained musicnn ear + logistic regression on tones, seed 0"] == (
+        f"{runs.result(ear)['accuracy']['value']:.1%}")
+    assert metrics["B on musifeast-7"] == "56.0%" and not any(k.startswith("A on") for k in metrics)
+    legend = app.table[0].value
+    assert list(legend["on other collections"]) == ["", "56.0 % (95 % CI 48.0 %–64.0 %, 82 of 147 clips) on "
+                                                         "musifeast-7"]
+    assert any("paired clips" in i.value for i in app.info)  # same clips, same split and seed: a paired test

@@ -40,6 +40,18 @@ def trained(tmp_path_factory):
     return base / "data" / "runs" / run_id
 
 
+@pytest.fixture(scope="module")
+def trained_pretrained(tmp_path_factory):
+    """One 'pretrained' run (frozen musicnn, logistic regression) on the tone dataset, trained once for the module."""
+    base = tmp_path_factory.mktemp("predict-page-ear")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("GENRELAB_DATA_DIR", str(base / "data"))
+        run_id = tasks.submit_classifier(config.preset("pretrained"), tones(base / "tones"), "tones",
+                                         preset="pretrained")
+        tasks.run_classifier(run_id)
+    return base / "data" / "runs" / run_id
+
+
 @pytest.fixture
 def app(tone_dataset, monkeypatch):
     """The app on the Predict page with the tone dataset active; no background worker is ever started."""
@@ -180,3 +192,43 @@ def test_timeline_and_saliency_charts():
     S = np.random.default_rng(0).normal(-40, 10, (128, 50)).astype(np.float32)
     overlay = charts.saliency_overlay(S, np.clip(np.abs(S + 40) / 30, 0, 1))
     assert len(overlay.data) == 2 and overlay.data[1].zmax == 1 and overlay.data[0].showscale is False
+
+
+def test_the_pretrained_ear_is_the_default_until_a_checked_model_does_better(app, run_id, trained_pretrained,
+                                                                             data_dir):
+    shutil.copytree(trained_pretrained, data_dir / "runs" / trained_pretrained.name)
+    ear = trained_pretrained.name
+    at = app.run()
+    assert not at.exception
+    picker = at.selectbox(key="predict_run-tones")
+    assert picker.value == ear  # not the newest: the pretrained ear, no model being checked yet
+    assert all("not checked on another collection" in o for o in picker.options)
+    reason = next(c.value for c in at.caption if c.value.startswith("Chosen by default"))
+    assert "a pretrained ear" in reason and runs.load(ear)["name"] in reason
+
+    data = wav_bytes(3.0, freq=440.0 * 1.05)
+    expected = predict.predict(data, predict.load_model(ear))
+    at = upload(at, "tone.wav", data)
+    assert not at.exception and not at.error
+    genre, p = expected.top(1)[0]
+    assert f"Predicted genre: {genre} ({p:.0%})".replace("%", " %") in texts(at.subheader)
+    captions = texts(at.caption)
+    assert "On real music from another collection: not measured yet" in captions
+    assert "frozen network pretrained on a million songs heard the 3 s" in captions
+    assert "No saliency map for a pretrained ear" in captions and "Over time" not in texts(at.subheader)
+    assert "the pretrained ear (musicnn) heard the 3.0 s in 3 s patches" in texts(at.info)
+
+    from tests.test_default_model import checked
+
+    checked(run_id, 0.5)
+    at = AppTest.from_file(APP, default_timeout=60)  # a new visit: the default is chosen again
+    at.query_params["dataset"] = "tones"
+    at = at.switch_page("app_pages/predict.py").run()
+    picker = at.selectbox(key="predict_run-tones")
+    assert picker.value == run_id
+    assert "test accuracy · 50 % on musifeast-7 ·" in next(o for o in picker.options
+                                                           if o.startswith(runs.load(run_id)["name"]))
+    assert "the only checked model on music from another collection: right on 50 % of 147 clips of musifeast-7" in (
+        texts(at.caption))
+    at = upload(at, "tone.wav", data)
+    assert "this model was right on 50 % of 147 clips of musifeast-7 (95 % CI 42–58 %)" in texts(at.caption)

@@ -1,3 +1,4 @@
+import os
 import time
 from pathlib import Path
 
@@ -37,12 +38,46 @@ def test_train_page_offers_the_classic_preset_and_starts_it(tones_app):
     at = tones_app
     at.query_params["preset"] = "classic"
     at.switch_page("app_pages/train.py").run()
-    assert at.radio(key="train_preset").options == ["paper (the study)", "recommended", "classic"]
+    assert at.radio(key="train_preset").options == ["paper (the study)", "recommended", "classic",
+                                                    "pretrained ear (musicnn)"]
     assert at.radio(key="train_preset").value == "classic" and not at.exception
     assert at.select_slider(key="cfg-classic-C").value == 1.0
     assert any("musifeast-7" in c.value and "classic preset named 27 %" in c.value for c in at.caption)
     run = start_and_wait(at)
     assert run["status"] == "done" and run["preset"] == "classic" and run["config"]["model"] == "logistic"
+
+
+def test_train_page_trains_the_pretrained_ear_and_teaches_transfer(tones_app):
+    at = tones_app
+    at.query_params.update(preset="pretrained", C="0.1")
+    at.switch_page("app_pages/train.py").run()
+    assert not at.exception and at.radio(key="train_preset").value == "pretrained"
+    (lesson,) = [i.value for i in at.info if "Transfer learning" in i.value]
+    assert "frozen" in lesson and "logistic regression" in lesson and "100 clips" in lesson
+    assert at.selectbox(key="cfg-pretrained-layer").value == "penultimate"  # its own settings, grouped
+    assert at.select_slider(key="cfg-pretrained-C").value == 0.1  # from the link
+    assert "Changed from the preset: C 0.01 → 0.1" in " ".join(c.value for c in at.caption)
+    run = start_and_wait(at)
+    assert run["status"] == "done" and run["preset"] == "pretrained" and run["config"]["ear"] == "musicnn-msd"
+    assert run["config"]["C"] == 0.1 and (runs.run_path(run["id"]) / "model.pt").exists()
+    metric = next(m for m in at.metric if m.label == "Test accuracy")
+    assert metric.value == f"{runs.result(run['id'])['accuracy']['value']:.1%}"
+    assert "95 % CI" in " ".join(c.value for c in at.caption)
+    assert any(b.label == "Check on another dataset" for b in at.button)
+
+
+def test_a_listening_run_says_which_clip_the_network_hears(tones_app, tone_dataset, monkeypatch):
+    from core.orchestration import jobs, tasks
+
+    monkeypatch.setattr(jobs, "ensure_worker", lambda: None)
+    run_id = tasks.submit_classifier(preset("pretrained"), tone_dataset, "tones", preset="pretrained")
+    runs.update(run_id, status="running", pid=os.getpid(),
+                progress={"phase": "embed", "epoch": 3, "epochs": 12, "eta_seconds": 9.0})
+    at = tones_app
+    at.query_params["run"] = run_id
+    at.switch_page("app_pages/train.py").run()
+    assert not at.exception
+    assert at.get("progress")[0].proto.text == "The pretrained network listens, clip 3 of 12, about 9 s left."
 
 
 def test_train_page_starts_a_run_and_shows_its_result(tones_app):

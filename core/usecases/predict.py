@@ -16,6 +16,7 @@ or pretrained model hears the clip as a whole, one "segment" spanning it. Every 
 from __future__ import annotations
 
 import io
+import time
 from contextlib import nullcontext
 from dataclasses import dataclass
 from functools import lru_cache
@@ -175,12 +176,89 @@ def model_order(models: dict[str, dict], active: str) -> list[str]:
     """The run ids of ``models`` in the order to offer them for dataset ``active``: models trained on it
     first, then (when ``active`` is real music) those trained on other real recordings, then the rest;
     newest first within each."""
-    def rank(run_id: str) -> int:
-        name = models[run_id].get("dataset", {}).get("name", "")
-        if name == active:
-            return 0
-        return 1 if not catalog.is_synthetic(active) and not catalog.is_synthetic(name) else 2
-    return sorted(models, key=rank)
+    return sorted(models, key=lambda run_id: _rank(models[run_id], active))
+
+
+def _rank(record: dict, active: str) -> int:
+    """0: trained on ``active``; 1: on other real recordings, ``active`` being real; 2: the rest."""
+    name = record.get("dataset", {}).get("name", "")
+    if name == active:
+        return 0
+    return 1 if not catalog.is_synthetic(active) and not catalog.is_synthetic(name) else 2
+
+
+def best_check(run_id: str) -> dict | None:
+    """Run ``run_id``'s check on another collection with the highest accuracy (the newest among equals), or None
+    when it was never checked (:func:`core.storage.runs.checks`)."""
+    return max(runs.checks(run_id), key=lambda c: c["accuracy"], default=None)
+
+
+def check_figure(check: dict) -> str:
+    """'56 % of 147 clips of musifeast-7 (95 % CI 48–64 %)': a check's accuracy, on what, with its interval."""
+    lo, hi = check["ci95"]
+    return (f"{100 * check['accuracy']:.0f} % of {check['n']} clips of {check['dataset']['name']} "
+            f"(95 % CI {100 * lo:.0f}–{100 * hi:.0f} %)")
+
+
+def model_label(record: dict) -> str:
+    """How a model is listed: its name, what it was trained on, its test accuracy and beside it every
+    accuracy measured on another collection (or that there is none yet), and when it was made."""
+    acc = runs.result(record["id"])["accuracy"]["value"]
+    checked = "".join(f" · {c['accuracy'] * 100:.0f} % on {c['dataset']['name']}" for c in runs.checks(record["id"]))
+    return (f"{record['name']} · trained on {record['dataset']['name']} · {acc * 100:.0f} % test accuracy"
+            f"{checked or ' · not checked on another collection'} · "
+            f"{time.strftime('%d %b %H:%M', time.localtime(record['created']))}")
+
+
+def real_music_line(record: dict) -> str:
+    """One sentence under a prediction: how often this model was right on music from another collection (its
+    best check), beside its own test accuracy; or that nobody has measured it yet."""
+    own = runs.result(record["id"])["accuracy"]
+    check = best_check(record["id"])
+    if check is None:
+        return (f"On real music from another collection: not measured yet (its {100 * own['value']:.0f} % is on "
+                f"held-out clips of {record['dataset']['name']}; 'Check on another dataset' on the Train or Compare "
+                "page measures it).")
+    return (f"On real music from another collection this model was right on {check_figure(check)}; on held-out "
+            f"clips of its own collection ({record['dataset']['name']}) on {100 * own['value']:.0f} %.")
+
+
+@dataclass(frozen=True)
+class DefaultModel:
+    """The model Predict offers first for a dataset (:func:`default_model`) and why, in one sentence."""
+
+    run_id: str
+    reason: str
+
+
+def default_model(models: dict[str, dict], active: str) -> DefaultModel:
+    """The model that generalises best for dataset ``active``, among the first group of :func:`model_order`
+    (models trained on ``active``; else, for real music, on other real recordings):
+
+    1. the finished run with the highest accuracy measured on another collection (:func:`best_check`);
+    2. else the newest finished pretrained-ear run (a frozen network that heard a million songs carries over to
+       other recordings better than a model learnt from a few clips);
+    3. else the first of :func:`model_order` (the newest).
+
+    ``models`` is :func:`model_runs`' mapping (newest first) and must not be empty.
+    """
+    order = model_order(models, active)
+    first = _rank(models[order[0]], active)
+    group = [i for i in order if _rank(models[i], active) == first and models[i]["status"] == "done"]
+    checked = [(c["accuracy"], i, c) for i in group if (c := best_check(i)) is not None]
+    if checked:
+        _, run_id, check = max(checked, key=lambda t: t[0])
+        others = f" the best of {len(checked)} checked models" if len(checked) > 1 else " the only checked model"
+        return DefaultModel(run_id, f"Chosen by default: **{models[run_id]['name']}**,{others} on music from "
+                                    f"another collection: right on {check_figure(check)}.")
+    pretrained = [i for i in group if "ear" in models[i].get("config", {})]
+    if pretrained:
+        return DefaultModel(pretrained[0], f"Chosen by default: **{models[pretrained[0]]['name']}**, a pretrained "
+                                           "ear: no model here has been checked on another collection yet, and a "
+                                           "network pretrained on a million songs usually carries over to music "
+                                           "from elsewhere better than one learnt from a few clips.")
+    return DefaultModel(order[0], f"Chosen by default: **{models[order[0]]['name']}**, the newest: no model here "
+                                  "has been checked on another collection yet, and none is a pretrained ear.")
 
 
 def training_note(record: dict, result: dict) -> tuple[bool, str]:
