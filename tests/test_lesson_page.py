@@ -23,7 +23,7 @@ def test_run_the_lesson_queues_it_and_shows_its_progress(home):
     assert jobs.pending() == [record["steps"][s] for s in lesson.STEPS]
     assert record["dataset"]["name"] == "tones"
     (bar,) = home.get("progress")
-    assert "0 of 4 steps done" in bar.proto.text
+    assert "0 of 5 steps done" in bar.proto.text
 
 
 def test_bad_lesson_settings_in_the_link_are_a_clear_error(home):
