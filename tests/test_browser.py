@@ -219,3 +219,31 @@ def test_the_open_run_survives_a_page_switch_and_a_reload(page, browser_env):
     expect(page.get_by_role("combobox", name="Trained classifier")).to_have_value(
         re.compile(r"^recommended LSTM on tones"), timeout=60_000)
     expect(page.get_by_text(re.compile(r"real clips of 3 genres"))).to_be_visible()
+
+
+def test_train_the_pretrained_ear_and_predict_an_uploaded_clip(page, browser_env, monkeypatch, tmp_path):
+    from core.storage import runs
+    from core.usecases import predict
+    from tests.conftest import write_tone
+
+    page.goto(f"{page.app_url}/train?dataset=tones&preset=pretrained")
+    expect(page.get_by_text("Transfer learning.")).to_be_visible(timeout=60_000)
+    page.get_by_role("button", name="Start training").click(timeout=30_000)
+    expect(page.get_by_text("Test accuracy")).to_be_visible(timeout=180_000)
+    expect(page.get_by_text(re.compile(r"95 % CI .* clips\)"))).to_be_visible()
+    run_id = re.search(r"[?&]run=([^&]+)", page.url).group(1)
+
+    monkeypatch.setenv("GENRELAB_DATA_DIR", browser_env["GENRELAB_DATA_DIR"])  # the server's data folder
+    assert runs.load(run_id)["preset"] == "pretrained"
+    clip = write_tone(tmp_path / "song.wav", seconds=4.0, freq=440.0 * 1.1)
+    genre, p = predict.predict(clip, predict.load_model(run_id)).top(1)[0]
+    page.goto(f"{page.app_url}/predict?dataset=tones&run={run_id}")
+    expect(page.get_by_text("Upload or record a clip")).to_be_visible(timeout=60_000)
+    expect(page.get_by_role("combobox", name="Trained classifier")).to_have_value(
+        re.compile(r"^pretrained musicnn ear .* trained on tones · \d+ % test accuracy"))
+    expect(page.get_by_text(re.compile(r"^Chosen by default: "))).to_be_visible()
+    page.locator("[data-testid='stFileUploader'] input[type='file']").set_input_files(str(clip))
+    headline = f"Predicted genre: {genre} ({p:.0%})".replace("%", " %")
+    expect(page.get_by_role("heading", name=headline)).to_be_visible(timeout=90_000)
+    expect(page.get_by_text(re.compile(r"^On real music from another collection"))).to_be_visible()
+    expect(page.get_by_text("No saliency map for a pretrained ear", exact=False)).to_be_visible()
