@@ -12,9 +12,22 @@ from pathlib import Path
 
 import streamlit as st
 
+from core.storage import queue
+
 ICON = Path(__file__).resolve().parent / "assets" / "icon.png"
 
 st.set_page_config(page_title="GenreLab", page_icon=str(ICON), layout="wide")
+
+
+@st.cache_resource
+def wake_worker() -> None:
+    """Once per server process, not per rerun: a worker for jobs left queued when the last one was killed
+    (queuing a job starts one too; pages never start it)."""
+    if queue.pending():
+        queue.ensure_worker()
+
+
+wake_worker()
 
 PAGES = [
     st.Page("app_pages/home.py", title="Home", icon=":material/home:", url_path="home"),

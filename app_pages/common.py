@@ -13,8 +13,8 @@ import numpy as np
 import streamlit as st
 
 from core.base import catalog, config
-from core.orchestration import jobs
-from core.storage import runs
+from core.orchestration import worker
+from core.storage import queue, runs
 from core.usecases import charts
 from core.base import progress as steps
 from core.base.datasets import DatasetError
@@ -106,13 +106,13 @@ def result_view(record: dict, result: dict, key: str) -> None:
 def status_line(record: dict) -> str:
     status = record["status"]
     if status == "queued":
-        pos = jobs.position(record["id"])
+        pos = queue.position(record["id"])
         if pos:
             return f"Waiting in the queue ({pos} job{'s' if pos != 1 else ''} ahead)."
-        if jobs.is_orphan(record):
+        if queue.is_orphan(record):
             return ("Queued, but nothing will run it (its experiment stopped, or its job was lost): cancel it, "
                     "then delete or resume it.")
-        return jobs.worker_problem() or "Starting…"
+        return queue.worker_problem() or "Starting…"
     if status == "running":
         p = record.get("progress")
         return steps.status_text(p) if p else "Preparing data…"
@@ -139,14 +139,10 @@ def job_progress(run_id: str) -> dict | None:
 
 
 def cancel_button(record: dict) -> None:
-    """A Cancel button for a queued or running run (an orphan, which nothing would run, is cancelled at once);
-    the worker is started for the others."""
-    orphan = jobs.is_orphan(record)
-    if not orphan:
-        jobs.ensure_worker()
+    """A Cancel button for a queued or running run (an orphan, which nothing would run, is cancelled at once)."""
     if st.button("Cancel", key=f"cancel-{record['id']}"):
         try:
-            status = jobs.cancel(record["id"])
+            status = queue.cancel(record["id"])
         except runs.RunError as err:
             st.error(str(err))
         else:
@@ -163,7 +159,7 @@ def resume_button(record: dict) -> None:
     where = f"from its last checkpoint (epoch {epochs})" if epochs else "from the start (no epoch had finished)"
     if st.button(f"Resume training {where}", key=f"resume-{record['id']}", type="primary"):
         try:
-            jobs.resume(record["id"])
+            worker.resume(record["id"])
         except runs.RunError as err:
             st.error(str(err))
         else:

@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from core.base import config
-from core.orchestration import experiment, jobs
+from core.orchestration import experiment, worker
 from core.storage import runs
 from core.usecases import charts, compare, reports
 from core.base.config import ConfigError
@@ -205,7 +205,6 @@ def live_experiment(exp_id: str) -> None:
     p = record.get("progress") or {}
     st.progress(p.get("cells_done", 0) / max(p.get("cells_total", 1), 1), text=experiment.status_text(record))
     if record["status"] in runs.ACTIVE:
-        jobs.ensure_worker()
         if st.button("Cancel", key=f"exp-cancel-{exp_id}"):
             runs.request_cancel(exp_id)
             st.toast("Cancelling after the current epoch; finished cells are kept.")
@@ -226,8 +225,7 @@ def show_experiment(exp_id: str) -> None:
     st.progress(p.get("cells_done", 0) / max(p.get("cells_total", 1), 1), text=experiment.status_text(record))
     if record["status"] in ("cancelled", "interrupted", "failed") and st.button("Resume", key=f"exp-resume-{exp_id}",
                                                                                  help="Finished cells are reused"):
-        experiment.resume(exp_id)
-        jobs.enqueue(exp_id, "experiment")
+        worker.resume(exp_id)
         st.rerun()
     result = runs.result(exp_id)
     if result:

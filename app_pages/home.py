@@ -3,8 +3,8 @@
 import streamlit as st
 
 from core.base import catalog, config
-from core.orchestration import jobs, lesson
-from core.storage import runs
+from core.orchestration import lesson
+from core.storage import queue, runs
 from app_pages.common import cancel_button, dataset_selector, status_line
 
 st.title("GenreLab")
@@ -29,9 +29,7 @@ def lesson_progress(lesson_id: str) -> None:
     """The whole lesson as one progress bar; when it is over, Compare opens with its runs side by side."""
     state = lesson.status(lesson.advance(lesson_id))
     st.progress(state["fraction"], text=state["text"])
-    if not state["finished"]:
-        jobs.ensure_worker()
-    elif state["classifiers"]:
+    if state["finished"] and state["classifiers"]:
         st.switch_page("app_pages/compare.py", query_params={"runs": ",".join(state["classifiers"])})
 
 
@@ -90,10 +88,8 @@ if not all_runs:
     st.caption("No runs yet. Train one on the Train page: the demo set trains in about a minute.")
 for record in active:
     st.write(f"**{record['name']}**: {status_line(record)}")
-    if jobs.is_orphan(record):
+    if queue.is_orphan(record):
         cancel_button(record)
-if any(not jobs.is_orphan(r) for r in active):
-    jobs.ensure_worker()
 done = [r for r in all_runs if r["status"] not in runs.ACTIVE]
 if done:
     st.dataframe([{"run": r["name"], "kind": r["kind"], "status": r["status"],

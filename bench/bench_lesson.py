@@ -31,7 +31,8 @@ def main() -> None:
     parser.add_argument("--data-dir", help="data folder to use (default: a new temporary one)")
     args = parser.parse_args()
     os.environ["GENRELAB_DATA_DIR"] = args.data_dir or scratch_dir("genrelab-lesson-")
-    from core.orchestration import jobs, lesson
+    from core.orchestration import lesson
+    from core.storage import queue
     from core.storage import runs
     from core.base.demo import make_demo_dataset
 
@@ -41,7 +42,7 @@ def main() -> None:
     lesson_id = lesson.submit(root, "demo")  # starts the app's background worker, as the Home button does
     record = lesson.load(lesson_id)
     while not (state := lesson.status(lesson.advance(lesson_id)))["finished"]:
-        jobs.ensure_worker()
+        queue.ensure_worker()
         time.sleep(1.0)
     seconds = time.perf_counter() - start
     emit("lesson_demo_seconds", round(seconds, 1), "<= 300", timed=True,

@@ -251,8 +251,8 @@ def use_cluster(args) -> None:
 
 
 def cmd_experiment(args) -> int:
-    from .orchestration import cluster, experiment, jobs
-    from .storage import runs
+    from .orchestration import cluster, experiment, worker
+    from .storage import queue, runs
     from .usecases import reports
 
     use_cluster(args)
@@ -260,7 +260,7 @@ def cmd_experiment(args) -> int:
         cluster.check_address(cluster.address())  # a malformed address is refused before anything is created
     if args.resume:
         exp_id = args.resume
-        experiment.resume(exp_id)
+        worker.reopen(exp_id)
     else:
         plan = experiment.plan(args.preset, seeds=args.seeds, first_seed=args.first_seed, per_genre=args.per_genre,
                                arms=tuple(args.arms.split(",")) if args.arms else None,
@@ -268,7 +268,7 @@ def cmd_experiment(args) -> int:
         exp_id = experiment.submit(plan, resolve_data(args.data), data_name(args.data))
     print(f"experiment {exp_id}")
     if args.queue:
-        jobs.enqueue(exp_id, "experiment")
+        queue.enqueue(exp_id, "experiment")
         print("queued for the background worker")
         return 0
     bar = TerminalProgress("grid")
@@ -286,16 +286,16 @@ def cmd_experiment(args) -> int:
 
 
 def cmd_resume(args) -> int:
-    from .orchestration import jobs
+    from .orchestration import worker
     from .storage import runs
 
     if args.queue:
-        jobs.resume(args.run)
+        worker.resume(args.run)
         print(f"run {args.run} queued again for the background worker")
         return 0
-    record = runs.reopen(args.run)
+    record = worker.reopen(args.run)
     print(f"resuming run {args.run} ({record['name']})")
-    jobs.handlers()[jobs.JOB_KINDS[record["kind"]]](args.run)
+    worker.run_here(args.run)
     record = runs.load(args.run)
     print(f"run {args.run}: {record['status']}; run folder {runs.run_path(args.run)}")
     return 0 if record["status"] == "done" else 1
@@ -323,9 +323,9 @@ def cmd_runs(args) -> int:
             runs.rename(args.run, args.name)
             print(f"run {args.run}: renamed from {record['name']!r} to {runs.load(args.run)['name']!r}")
         elif action == "cancel":
-            from .orchestration import jobs
+            from .storage import queue
 
-            status = jobs.cancel(args.run)
+            status = queue.cancel(args.run)
             print(f"run {args.run} ({record['name']}): " + (
                 "cancelled (no job was left to run it)" if status == "cancelled"
                 else f"{status}; asked to stop, it keeps what it has saved"))
@@ -373,7 +373,7 @@ def export_run(run_id: str, record: dict, out: Path, force: bool) -> int:
 
 
 def cmd_worker(args) -> int:
-    from .orchestration.jobs import work
+    from .orchestration.worker import work
 
     use_cluster(args)
     work()

@@ -86,10 +86,10 @@ def app_on_tones(tone_dataset, monkeypatch):
     """An AppTest of the whole app with the tone dataset active (``?dataset=tones``) and no background worker."""
     from streamlit.testing.v1 import AppTest
 
-    from core.orchestration import jobs
+    from core.storage import queue
 
     monkeypatch.setenv("GENRELAB_DATASETS", f"tones={tone_dataset}")
-    monkeypatch.setattr(jobs, "ensure_worker", lambda: None)
+    monkeypatch.setattr(queue, "ensure_worker", lambda: None)
     at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "streamlit_app.py"), default_timeout=60)
     at.query_params["dataset"] = "tones"
     return at

@@ -7,8 +7,8 @@ import pytest
 
 from core.base import progress as steps
 from core.cli import main
-from core.orchestration import jobs, tasks
-from core.storage import runs
+from core.orchestration import tasks, worker
+from core.storage import queue, runs
 from core.usecases import generalise, predict
 from tests.conftest import finished_run, write_tone
 
@@ -62,13 +62,13 @@ def test_a_failed_check_names_no_server_path(tones, tmp_path):
 
 def test_a_job_failing_with_an_os_error_keeps_no_server_path(tones, monkeypatch):
     run_id = tasks.submit_check(finished_run(tones), tones, "tones")
-    jobs.enqueue(run_id, "check", start_worker=False)
+    queue.enqueue(run_id, "check", start_worker=False)
 
     def full(_):
         raise OSError(28, "No space left on device", str(tones / "deep" / "file.json"))
 
-    monkeypatch.setattr(jobs, "handlers", lambda: {"check": full})
-    jobs.work(idle_exit=0.1)
+    monkeypatch.setattr(worker, "handlers", lambda: {"check": full})
+    worker.work(idle_exit=0.1)
     assert runs.load(run_id)["error"] == "OSError: [Errno 28] No space left on device: 'file.json'"
 
 

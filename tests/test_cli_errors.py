@@ -10,8 +10,8 @@ from conftest import finished_run
 
 from core.base.config import preset
 from core.cli import main
-from core.orchestration import cluster, jobs, tasks
-from core.storage import runs, store
+from core.orchestration import cluster, tasks, worker
+from core.storage import queue, runs, store
 
 TINY_EXPERIMENT = ["--seeds", "1", "--arms", "paper", "--per-genre", "0", "--set", "epochs=1",
                    "--set", "hidden_size=16", "--set", "num_layers=1", "--set", "split=stratified"]
@@ -82,13 +82,13 @@ def orphan_cell(root) -> str:
     exp_id = runs.create("exp", "a failed grid", {}, dataset={"name": "tones"}, cells={}, gans={})
     runs.update(exp_id, status="failed", error="ClusterError: cannot reach the Ray cluster")
     cell = tasks.submit_classifier(preset("paper"), root, "tones")
-    runs.update(cell, experiment=exp_id, created=time.time() - 2 * jobs.ORPHAN_GRACE_SECONDS)
+    runs.update(cell, experiment=exp_id, created=time.time() - 2 * queue.ORPHAN_GRACE_SECONDS)
     return cell
 
 
 def test_an_orphan_cell_is_cancelled_at_once_and_can_then_be_deleted(tone_dataset, capsys):
     cell = orphan_cell(tone_dataset)
-    assert jobs.is_orphan(runs.load(cell))
+    assert queue.is_orphan(runs.load(cell))
     assert main(["runs", "delete", cell, "--yes"]) == 2  # still queued: refused
     assert main(["runs", "cancel", cell]) == 0
     assert "cancelled (no job was left to run it)" in capsys.readouterr().out
@@ -98,11 +98,11 @@ def test_an_orphan_cell_is_cancelled_at_once_and_can_then_be_deleted(tone_datase
 
 def test_cancelling_a_queued_job_asks_the_worker(tone_dataset, capsys):
     run_id = tasks.submit_classifier(preset("paper"), tone_dataset, "tones")
-    runs.update(run_id, created=time.time() - 2 * jobs.ORPHAN_GRACE_SECONDS)
-    jobs.enqueue(run_id, "classifier", start_worker=False)
-    assert not jobs.is_orphan(runs.load(run_id))
+    runs.update(run_id, created=time.time() - 2 * queue.ORPHAN_GRACE_SECONDS)
+    queue.enqueue(run_id, "classifier", start_worker=False)
+    assert not queue.is_orphan(runs.load(run_id))
     assert main(["runs", "cancel", run_id]) == 0 and "asked to stop" in capsys.readouterr().out
-    jobs.work(idle_exit=0.1)
+    worker.work(idle_exit=0.1)
     assert runs.load(run_id)["status"] == "cancelled"
 
 
@@ -114,4 +114,4 @@ def test_cancelling_a_finished_run_is_refused(tmp_path, capsys):
 
 def test_a_young_queued_run_is_not_an_orphan(tone_dataset):
     run_id = tasks.submit_classifier(preset("paper"), tone_dataset, "tones")  # its job may be on its way
-    assert not jobs.is_orphan(runs.load(run_id))
+    assert not queue.is_orphan(runs.load(run_id))

@@ -13,7 +13,8 @@ import pytest
 from test_experiment import TINY
 from test_experiment import test_real_gan_cells_on_tones as gan_cells_on_tones
 
-from core.orchestration import cluster, experiment, jobs, tasks
+from core.orchestration import cluster, experiment, tasks, worker
+from core.storage import queue
 from core.storage import runs
 from core.base import config as cfgs
 
@@ -72,7 +73,8 @@ def test_core_and_a_local_grid_never_import_ray(tone_dataset):
 import sys
 sys.modules["ray"] = None  # as if Ray were not installed: importing it would fail
 from core import cli
-from core.orchestration import cluster, experiment, jobs, tasks
+from core.orchestration import cluster, experiment, tasks, worker
+from core.storage import queue
 p = experiment.plan(seeds=1, per_genre=(0,), arms=("paper",), overrides={TINY!r})
 exp_id = experiment.submit(p, {str(tone_dataset)!r}, "tones")
 assert experiment.run_experiment(exp_id)["cells_done"] == 1
@@ -101,7 +103,7 @@ def test_four_cell_grid_on_ray_matches_the_local_runner(tone_dataset, local_ray,
         assert {"model.pt", "history.json", "result.json"} <= {f.name for f in runs.run_path(b["run_id"]).iterdir()}
     assert seen[-1]["cells_done"] == seen[-1]["cells_total"] == 4 and "Ray cluster" in seen[1]["current"]
     cells = runs.load(exp_id)["cells"]
-    experiment.resume(exp_id)
+    worker.reopen(exp_id)
     assert experiment.run_experiment(exp_id)["cells_done"] == 4 and runs.load(exp_id)["cells"] == cells  # none redone
 
 
@@ -148,22 +150,22 @@ def test_worker_hands_queued_jobs_to_ray_and_honours_cancel(tone_dataset, on_ray
     cfg = cfgs.with_overrides(cfgs.preset("paper"), list(TINY))
     ids = [tasks.submit_classifier(cfgs.with_overrides(cfg, [f"seed={s}"]), tone_dataset, "tones") for s in range(3)]
     for run_id in ids:
-        jobs.enqueue(run_id, "classifier", start_worker=False)
+        queue.enqueue(run_id, "classifier", start_worker=False)
     runs.request_cancel(ids[2])
-    jobs.work(idle_exit=0.1)
+    worker.work(idle_exit=0.1)
     assert [runs.load(r)["status"] for r in ids] == ["done", "done", "cancelled"]
     assert runs.result(ids[0])["accuracy"]["n"] > 0 and runs.load(ids[1])["cluster"] == "auto"
-    assert jobs.pending() == [] and not list(jobs.queue_dir().glob("*.json"))
+    assert queue.pending() == [] and not list(queue.queue_dir().glob("*.json"))
 
 
 def test_cancelling_a_queued_job_training_on_ray_cancels_its_task(tone_dataset, on_ray):
     cfg = cfgs.with_overrides(cfgs.preset("paper"), [*TINY, "epochs=200"])
     run_id = tasks.submit_classifier(cfg, tone_dataset, "tones")
-    jobs.enqueue(run_id, "classifier", start_worker=False)
-    worker = threading.Thread(target=jobs.work, kwargs={"idle_exit": 0.1})
-    worker.start()
+    queue.enqueue(run_id, "classifier", start_worker=False)
+    thread = threading.Thread(target=worker.work, kwargs={"idle_exit": 0.1})
+    thread.start()
     assert wait_for(task_pids, 300), "the job did not start on Ray"
     runs.request_cancel(run_id)
-    worker.join(60)
-    assert not worker.is_alive() and runs.load(run_id)["status"] == "cancelled"
+    thread.join(60)
+    assert not thread.is_alive() and runs.load(run_id)["status"] == "cancelled"
     assert wait_for(lambda: not task_pids(), 30), f"Ray tasks still running: {task_pids()}"

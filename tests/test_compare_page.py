@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core.orchestration import experiment, jobs
-from core.storage import runs
+from core.orchestration import experiment
+from core.storage import queue, runs
 from test_compare import fake_run, study_pair
 
 pytestmark = pytest.mark.slow  # drives the page (AppTest), seconds per test
@@ -17,8 +17,8 @@ APP = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")
 def app(tone_dataset, monkeypatch):
     monkeypatch.setenv("GENRELAB_DATASETS", f"tones={tone_dataset}")
     queued = []
-    monkeypatch.setattr(jobs, "enqueue", lambda run_id, kind, start_worker=True: queued.append((run_id, kind)))
-    monkeypatch.setattr(jobs, "ensure_worker", lambda: None)
+    monkeypatch.setattr(queue, "enqueue", lambda run_id, kind, start_worker=True: queued.append((run_id, kind)))
+    monkeypatch.setattr(queue, "ensure_worker", lambda: None)
     at = AppTest.from_file(APP, default_timeout=60)
     at.query_params["dataset"] = "tones"
     at.queued = queued

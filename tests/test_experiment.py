@@ -6,7 +6,7 @@ import pytest
 
 from core import cli
 from core.base import config
-from core.orchestration import experiment, jobs, tasks
+from core.orchestration import experiment, tasks, worker
 from core.storage import runs
 
 TINY = ("epochs=2", "hidden_size=16", "num_layers=1", "batch_size=8", "first_frames=40", "segment_seconds=1.0",
@@ -133,7 +133,7 @@ def test_resume_skips_finished_cells(tone_dataset, monkeypatch):
     assert runs.result(exp_id)["cells_done"] == 1 and record["progress"]["cells_done"] == 1
     kept = dict(record["cells"])
 
-    experiment.resume(exp_id)
+    worker.reopen(exp_id)
     calls = counting(monkeypatch)
     seen = []
     result = experiment.run_experiment(exp_id, progress=seen.append)
@@ -214,7 +214,7 @@ def test_one_gan_per_kind_and_seed_reused_across_amounts(tmp_path, monkeypatch):
     assert len(result["summary"]) == 6 and len(result["differences"]) == 4
     assert all(r["p_vs_baseline"] is not None for r in result["per_seed"] if r["per_genre"])
 
-    experiment.resume(exp_id)
+    worker.reopen(exp_id)
     experiment.run_experiment(exp_id)
     assert len(log["trained"]) == 12 and len(log["gans"]) == 4  # nothing redone
 
@@ -256,7 +256,7 @@ def test_real_gan_cells_on_tones(tone_dataset):
 
 @pytest.mark.slow
 def test_cli_experiment_and_worker_handler(tone_dataset, capsys):
-    assert "experiment" in jobs.handlers()
+    assert "experiment" in worker.handlers()
     code = cli.main(["experiment", "--data", str(tone_dataset), "--seeds", "1", "--per-genre", "0", "--arms", "paper",
                      *[arg for s in TINY for arg in ("--set", s)]])
     out = capsys.readouterr().out

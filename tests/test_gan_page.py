@@ -6,7 +6,8 @@ from streamlit.testing.v1 import AppTest
 
 from core.base import config
 from core.compute import gan, gan_samples
-from core.orchestration import jobs, tasks
+from core.orchestration import tasks
+from core.storage import queue
 from core.storage import runs
 from core.base.config import gan_preset
 
@@ -20,7 +21,7 @@ TINY = dict(epochs=2, batch_size=8, ref_epochs=1, z_dim=16, width=8, segment_sec
 @pytest.fixture
 def no_worker(monkeypatch):
     """Queue jobs without starting the background worker (the page runs in this process)."""
-    monkeypatch.setattr(jobs, "ensure_worker", lambda: None)
+    monkeypatch.setattr(queue, "ensure_worker", lambda: None)
 
 
 @pytest.fixture
@@ -78,7 +79,7 @@ def test_finished_conditional_run_shows_curves_gallery_quality_and_augments(tone
     assert augmented["augment"] == {"gan_run": run_id, "per_genre": 70} and "augment" not in baseline
     assert baseline["config"]["split"] == "stratified" and baseline["config"]["seed"] == 0
     assert augmented["config"] == baseline["config"]
-    assert set(jobs.pending()) == {baseline["id"], augmented["id"]}
+    assert set(queue.pending()) == {baseline["id"], augmented["id"]}
     (link,) = at.get("page_link")
     assert link.proto.page == "compare"
     assert parse_qs(link.proto.query_string) == {"runs": [f"{baseline['id']},{augmented['id']}"]}
@@ -130,7 +131,7 @@ def test_start_queues_a_gan_job(tones_app, no_worker):
     assert not at.exception
     (run,) = runs.list_runs("gan")
     assert run["status"] == "queued" and run["config"]["epochs"] == 2 and run["config"]["model"] == "conditional"
-    assert jobs.pending() == [run["id"]]
+    assert queue.pending() == [run["id"]]
     assert any("Waiting" in str(p.proto.text) or "Starting" in str(p.proto.text) for p in at.get("progress"))
 
 
@@ -170,4 +171,4 @@ def test_interrupted_gan_shows_its_training_and_offers_resume(tones_app, tone_da
     (button,) = [b for b in at.button if b.label.startswith("Resume training")]
     assert button.label == "Resume training from its last checkpoint (epoch 2)"
     button.click().run()
-    assert not at.exception and runs.load(run_id)["status"] == "queued" and jobs.pending() == [run_id]
+    assert not at.exception and runs.load(run_id)["status"] == "queued" and queue.pending() == [run_id]

@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from core.compute import evaluate
-from core.orchestration import jobs, tasks
+from core.orchestration import tasks, worker
+from core.storage import queue
 from core.storage import runs
 from core.usecases import generalise, predict
 from core.cli import main
@@ -232,7 +233,7 @@ def test_a_dataset_sharing_no_genre_and_a_bad_folder_are_clear_errors(run_id, tm
 def test_a_check_job_runs_through_the_run_lifecycle(run_id, other):
     check_id = tasks.submit_check(run_id, other, "other", {"Treble": "high"})
     assert runs.load(check_id)["status"] == "queued" and runs.checks(run_id) == []
-    jobs.run_one(jobs.enqueue(check_id, "check", start_worker=False))
+    worker.run_one(queue.enqueue(check_id, "check", start_worker=False))
     record = runs.load(check_id)
     assert record["status"] == "done" and record["progress"] == {"clips": 7, "total": 7} and record["pid"] is None
     (saved,) = runs.checks(run_id)

@@ -8,7 +8,8 @@ import pytest
 import soundfile as sf
 from streamlit.testing.v1 import AppTest
 
-from core.orchestration import jobs
+from core.orchestration import worker
+from core.storage import queue
 from core.storage import runs
 from core.usecases import generalise
 from tests.conftest import finished_run, write_tone
@@ -33,7 +34,7 @@ def datasets(tone_dataset, tmp_path):
 def app(datasets, monkeypatch):
     """The app with three datasets allowed; jobs wait in the queue (no worker starts), the test runs them."""
     monkeypatch.setenv("GENRELAB_DATASETS", ";".join(f"{k}={v}" for k, v in datasets.items()))
-    monkeypatch.setattr(jobs, "ensure_worker", lambda: None)
+    monkeypatch.setattr(queue, "ensure_worker", lambda: None)
     return AppTest.from_file(APP, default_timeout=60)
 
 
@@ -49,12 +50,12 @@ def test_a_finished_run_is_checked_on_another_dataset_from_the_train_page(app, d
     at.selectbox(key=f"check-data-{run_id}").set_value("other")
     next(b for b in at.button if b.label == "Check on another dataset").click().run()
     assert not at.exception and not at.error
-    (check_id,) = jobs.pending()
+    (check_id,) = queue.pending()
     assert runs.load(check_id)["kind"] == "chk" and runs.load(check_id)["status"] == "queued"
     assert runs.load(check_id)["labels_used"] == {"HIGH": "high", "Low": "low", "Mid": "mid"}
 
-    jobs.work(idle_exit=0.5)  # what the background worker does
-    assert runs.load(check_id)["status"] == "done" and jobs.pending() == []
+    worker.work(idle_exit=0.5)  # what the background worker does
+    assert runs.load(check_id)["status"] == "done" and queue.pending() == []
     (result,) = runs.checks(run_id)
     at.run()
     assert not at.exception
@@ -72,15 +73,15 @@ def test_a_dataset_sharing_no_genre_is_refused_before_anything_is_queued(app, da
     at = app.switch_page("app_pages/train.py").run()
     at.selectbox(key=f"check-data-{run_id}").set_value("dances")
     next(b for b in at.button if b.label == "Check on another dataset").click().run()
-    assert not at.exception and jobs.pending() == []
+    assert not at.exception and queue.pending() == []
     assert "Cannot check on dances: this dataset shares no genre with the model" in texts(at.error)
     at.selectbox(key=f"check-data-{run_id}").set_value("other")
     at.text_input(key=f"check-map-{run_id}").set_value("Polka")
     next(b for b in at.button if b.label == "Check on another dataset").click().run()
-    assert jobs.pending() == [] and "DATASET_GENRE=model_genre" in texts(at.error)
+    assert queue.pending() == [] and "DATASET_GENRE=model_genre" in texts(at.error)
     at.text_input(key=f"check-map-{run_id}").set_value("Polka=high")
     next(b for b in at.button if b.label == "Check on another dataset").click().run()
-    (check_id,) = jobs.pending()
+    (check_id,) = queue.pending()
     assert runs.load(check_id)["config"]["map"] == {"Polka": "high"}
 
 

@@ -321,12 +321,13 @@ def kill_worker_state(run_id):
 
 @pytest.mark.slow
 def test_run_killed_before_epoch_one_resumes_with_one_command(tone_dataset, capsys):
-    from core.orchestration import jobs
+    from core.orchestration import worker
+    from core.storage import queue
 
     run_id = tasks.submit_classifier(preset("recommended", **TINY), tone_dataset, "tones")
-    jobs.enqueue(run_id, "classifier", start_worker=False)
+    queue.enqueue(run_id, "classifier", start_worker=False)
     kill_worker_state(run_id)
-    jobs.work(idle_exit=0.1)  # the next worker drops the dead job...
+    worker.work(idle_exit=0.1)  # the next worker drops the dead job...
     assert runs.load(run_id)["status"] == "interrupted"
     assert cli.main(["resume", run_id]) == 0  # ...and one command carries it on
     assert runs.load(run_id)["status"] == "done" and len(runs.history(run_id)) == 2
@@ -337,7 +338,7 @@ def test_run_killed_before_epoch_one_resumes_with_one_command(tone_dataset, caps
 def test_resume_carries_on_from_the_last_checkpoint_as_if_never_stopped(tone_dataset):
     import torch
 
-    from core.orchestration import jobs
+    from core.orchestration import worker
 
     cfg = preset("recommended", **{**TINY, "epochs": 4})
     whole = tasks.submit_classifier(cfg, tone_dataset, "tones")
@@ -352,9 +353,9 @@ def test_resume_carries_on_from_the_last_checkpoint_as_if_never_stopped(tone_dat
         tasks.run_classifier(cut, progress=die_after_second_epoch)
     kill_worker_state(cut)
     assert runs.load(cut)["status"] == "interrupted"
-    jobs.resume(cut, start_worker=False)
+    worker.resume(cut, start_worker=False)
     assert runs.load(cut)["status"] == "queued"
-    jobs.work(idle_exit=0.1)
+    worker.work(idle_exit=0.1)
     assert runs.load(cut)["status"] == "done"
     assert [h["epoch"] for h in runs.history(cut)] == [1, 2, 3, 4]
     assert [h["train_loss"] for h in runs.history(cut)] == pytest.approx([h["train_loss"] for h in runs.history(whole)])
@@ -363,30 +364,30 @@ def test_resume_carries_on_from_the_last_checkpoint_as_if_never_stopped(tone_dat
 
 
 def test_resume_refuses_active_and_done_runs(tone_dataset):
-    from core.orchestration import jobs
+    from core.orchestration import worker
 
     run_id = tasks.submit_classifier(preset("recommended", **TINY), tone_dataset, "tones")
     with pytest.raises(runs.RunError, match="only a run that is interrupted, cancelled, failed"):
-        jobs.resume(run_id, start_worker=False)
+        worker.resume(run_id, start_worker=False)
 
 
 @pytest.mark.slow
 def test_train_page_resumes_an_interrupted_run_with_one_click(tone_dataset, monkeypatch):
     from streamlit.testing.v1 import AppTest
 
-    from core.orchestration import jobs
+    from core.storage import queue
 
     run_id = tasks.submit_classifier(preset("recommended", **TINY), tone_dataset, "tones")
     kill_worker_state(run_id)
     monkeypatch.setenv("GENRELAB_DATASETS", f"tones={tone_dataset}")
-    monkeypatch.setattr(jobs, "ensure_worker", lambda: None)
+    monkeypatch.setattr(queue, "ensure_worker", lambda: None)
     at = AppTest.from_file(cli.paths.REPO_ROOT / "streamlit_app.py", default_timeout=60)
     at.query_params.update(dataset="tones", run=run_id)
     at.switch_page("app_pages/train.py").run()
     (button,) = [b for b in at.button if b.label.startswith("Resume training")]
     assert button.label == "Resume training from the start (no epoch had finished)"
     button.click().run()
-    assert not at.exception and runs.load(run_id)["status"] == "queued" and jobs.pending() == [run_id]
+    assert not at.exception and runs.load(run_id)["status"] == "queued" and queue.pending() == [run_id]
 
 
 @pytest.mark.slow
@@ -396,23 +397,23 @@ def test_deleting_the_data_folder_mid_training_leaves_no_orphan_and_no_second_wo
     import sys
     import time
 
-    from core.orchestration import jobs
+    from core.storage import queue
 
     run_id = tasks.submit_classifier(preset("recommended", **{**TINY, "epochs": 200}), tone_dataset, "tones")
-    jobs.enqueue(run_id, "classifier", start_worker=False)
-    worker = subprocess.Popen([sys.executable, "-m", "core", "worker"], env=os.environ.copy())
+    queue.enqueue(run_id, "classifier", start_worker=False)
+    proc = subprocess.Popen([sys.executable, "-m", "core", "worker"], env=os.environ.copy())
     try:
         deadline = time.time() + 120
         while time.time() < deadline and not runs.history(run_id):
             time.sleep(0.2)
         while data_dir.exists() and time.time() < deadline:  # the worker may write a file mid-delete: delete again
             shutil.rmtree(data_dir, ignore_errors=True)
-        assert jobs.worker_alive()  # the lock survived: ensure_worker starts no second worker
-        worker.wait(60)
+        assert queue.worker_alive()  # the lock survived: ensure_worker starts no second worker
+        proc.wait(60)
     finally:
-        worker.kill()
+        proc.kill()
     assert not (data_dir / "runs" / run_id).exists()
-    assert not jobs.worker_alive()
+    assert not queue.worker_alive()
 
 
 @pytest.mark.slow
@@ -449,14 +450,14 @@ def gan_run_killed_after_its_first_epoch(root) -> str:
 
 @pytest.mark.slow
 def test_gan_run_resumes_from_its_last_checkpoint(tone_dataset):
-    from core.orchestration import jobs
+    from core.orchestration import worker
     from core.base.config import gan_preset
 
     whole = tasks.submit_gan(gan_preset("conditional", **TINY_GAN), tone_dataset, "tones")
     tasks.run_gan(whole)
     cut = gan_run_killed_after_its_first_epoch(tone_dataset)
-    jobs.resume(cut, start_worker=False)
-    jobs.work(idle_exit=0.1)
+    worker.resume(cut, start_worker=False)
+    worker.work(idle_exit=0.1)
     assert runs.load(cut)["status"] == "done"
     assert [h["epoch"] for h in runs.history(cut)] == [1, 2, 3]
     assert [h["g_loss"] for h in runs.history(cut)] == pytest.approx([h["g_loss"] for h in runs.history(whole)])
@@ -466,15 +467,15 @@ def test_gan_run_resumes_from_its_last_checkpoint(tone_dataset):
 @pytest.mark.slow
 def test_gan_run_saved_by_an_older_gan_fails_plainly_on_resume(tone_dataset):
     """A run interrupted before an upgrade changed the discriminator's layers says so, and is never half-loaded."""
-    from core.orchestration import jobs
+    from core.orchestration import worker
 
     cut = gan_run_killed_after_its_first_epoch(tone_dataset)
     saved = runs.load_tensors(runs.run_path(cut) / "checkpoint.pt")
     state = saved["train_state"]["discriminator"]
     saved["train_state"]["discriminator"] = {k: v for k, v in state.items() if not k.startswith("stats.")}
     runs.save_tensors(cut, "checkpoint", saved)
-    jobs.resume(cut, start_worker=False)
-    jobs.work(idle_exit=0.1)
+    worker.resume(cut, start_worker=False)
+    worker.work(idle_exit=0.1)
     record = runs.load(cut)
     assert record["status"] == "failed" and record["error"].startswith("this run was saved by a version of GenreLab")
     assert not (runs.run_path(cut) / "model.pt").exists()

@@ -34,11 +34,10 @@ def test_home_page_shows_dataset_path_and_runs(tone_dataset, monkeypatch):
 def test_home_offers_to_cancel_an_orphan_cell_and_starts_no_worker_for_it(tone_dataset, monkeypatch):
     from test_cli_errors import orphan_cell
 
-    from core.orchestration import jobs
-    from core.storage import runs
+    from core.storage import queue, runs
 
     started = []
-    monkeypatch.setattr(jobs, "ensure_worker", lambda: started.append(1))
+    monkeypatch.setattr(queue, "ensure_worker", lambda: started.append(1))
     monkeypatch.setenv("GENRELAB_DATASETS", f"tones={tone_dataset}")
     cell = orphan_cell(tone_dataset)
     at = AppTest.from_file(APP, default_timeout=60)
@@ -52,13 +51,13 @@ def test_home_offers_to_cancel_an_orphan_cell_and_starts_no_worker_for_it(tone_d
 
 
 def test_a_worker_that_cannot_start_says_why_on_the_page(tone_dataset, monkeypatch):
-    from core.orchestration import jobs
+    from core.storage import queue
 
-    monkeypatch.setattr(jobs, "ensure_worker", lambda: None)
+    monkeypatch.setattr(queue, "ensure_worker", lambda: None)
     monkeypatch.setenv("GENRELAB_DATASETS", f"tones={tone_dataset}")
     run_id = tasks.submit_classifier(preset("paper"), tone_dataset, "tones", name="waiting run")
-    jobs.enqueue(run_id, "classifier", start_worker=False)
-    jobs._set_state(starts=3, last_start=__import__("time").time(), error="'garbage' is not a Ray address")
+    queue.enqueue(run_id, "classifier", start_worker=False)
+    queue.set_worker_state(starts=3, last_start=__import__("time").time(), error="'garbage' is not a Ray address")
     at = AppTest.from_file(APP, default_timeout=60)
     at.query_params["dataset"] = "tones"
     at.run()

@@ -4,7 +4,8 @@ import os
 
 import pytest
 
-from core.orchestration import jobs, lesson
+from core.orchestration import lesson, worker
+from core.storage import queue
 from core.storage import runs
 
 TINY = ("epochs=1", "hidden_size=16", "num_layers=1", "batch_size=8", "first_frames=40", "segment_seconds=1.0",
@@ -14,14 +15,14 @@ TINY_GAN = ("epochs=1", "ref_epochs=1", "z_dim=8", "width=8", "batch_size=8")
 
 @pytest.fixture
 def no_worker(monkeypatch):
-    monkeypatch.setattr(jobs, "ensure_worker", lambda: None)
+    monkeypatch.setattr(queue, "ensure_worker", lambda: None)
 
 
 def test_lesson_queues_the_five_runs_in_order_and_shares_the_split(tone_dataset, no_worker):
     lesson_id = lesson.submit(tone_dataset, "tones", seed=3)
     record = lesson.load(lesson_id)
     ids = [record["steps"][s] for s in lesson.STEPS]
-    assert jobs.pending() == ids and lesson.latest() == lesson_id
+    assert queue.pending() == ids and lesson.latest() == lesson_id
     paper, recommended, pretrained, gan, augmented = (runs.load(i) for i in ids)
     assert paper["preset"] == "paper" and paper["config"]["epochs"] == lesson.PAPER_EPOCHS
     assert recommended["preset"] == "recommended" and not recommended.get("augment")
@@ -52,7 +53,7 @@ def test_lesson_queues_the_five_runs_in_order_and_shares_the_split(tone_dataset,
 @pytest.mark.slow
 def test_a_tiny_lesson_runs_to_the_end(tone_dataset, no_worker):
     lesson_id = lesson.submit(tone_dataset, "tones", overrides=TINY, gan_overrides=TINY_GAN, per_genre=2)
-    jobs.work(idle_exit=0.1)
+    worker.work(idle_exit=0.1)
     state = lesson.status(lesson.load(lesson_id))
     assert state["finished"] and state["failed"] == [] and state["fraction"] == 1.0
     assert state["text"] == "Lesson finished: 5 of 5 steps done."

@@ -2,7 +2,8 @@
 
 import pytest
 
-from core.orchestration import jobs, lesson
+from core.orchestration import lesson
+from core.storage import queue
 from core.storage import runs
 from test_compare import study_pair
 
@@ -20,7 +21,7 @@ def test_run_the_lesson_queues_it_and_shows_its_progress(home):
     assert not home.exception
     lesson_id = home.query_params["lesson"]
     record = lesson.load(lesson_id)
-    assert jobs.pending() == [record["steps"][s] for s in lesson.STEPS]
+    assert queue.pending() == [record["steps"][s] for s in lesson.STEPS]
     assert record["dataset"]["name"] == "tones"
     (bar,) = home.get("progress")
     assert "0 of 5 steps done" in bar.proto.text

@@ -9,7 +9,8 @@ import soundfile as sf
 from streamlit.testing.v1 import AppTest
 
 from core.base import config
-from core.orchestration import jobs, tasks
+from core.orchestration import tasks, worker
+from core.storage import queue
 from core.storage import runs
 from core.usecases import charts, predict
 from tests.conftest import write_tone
@@ -56,7 +57,7 @@ def trained_pretrained(tmp_path_factory):
 def app(tone_dataset, monkeypatch):
     """The app on the Predict page with the tone dataset active; no background worker is ever started."""
     monkeypatch.setenv("GENRELAB_DATASETS", f"tones={tone_dataset}")
-    monkeypatch.setattr(jobs, "ensure_worker", lambda: None)
+    monkeypatch.setattr(queue, "ensure_worker", lambda: None)
     at = AppTest.from_file(APP, default_timeout=60)
     at.query_params["dataset"] = "tones"
     return at.switch_page("app_pages/predict.py")
@@ -106,7 +107,7 @@ def test_without_a_model_the_page_trains_a_default_one(app):
     assert not [b for b in at.button if b.label.startswith("Train a default model")]  # no second run queued
 
     runs.update(record["id"], config=config.to_dict(config.preset("recommended", **TINY)))  # the worker, made quick
-    jobs.run_one(next(jobs.queue_dir().glob("*.json")))
+    worker.run_one(next(queue.queue_dir().glob("*.json")))
     at.run()
     assert not at.exception
     assert at.selectbox(key="predict_run-tones").value == record["id"]

@@ -101,7 +101,7 @@ def test_pages_render_beside_malformed_records(tone_dataset, done_run, monkeypat
     for i, how in enumerate(([], {}, {"status": "done"}, "drop:created")):
         damage(tasks.submit_classifier(preset("recommended", **TINY, seed=i + 1), tone_dataset, "tones"), how)
     monkeypatch.setenv("GENRELAB_DATASETS", f"tones={tone_dataset}")
-    monkeypatch.setattr("core.orchestration.jobs.ensure_worker", lambda: None)
+    monkeypatch.setattr("core.storage.queue.ensure_worker", lambda: None)
     at = AppTest.from_file(APP, default_timeout=90)
     at.query_params["dataset"] = "tones"
     at.switch_page(f"app_pages/{page}").run()

@@ -10,8 +10,8 @@ import io
 import pytest
 import torch
 
-from core.orchestration import jobs, tasks
-from core.storage import runs
+from core.orchestration import tasks, worker
+from core.storage import queue, runs
 from core.base.config import gan_preset, preset
 
 TINY = dict(hidden_size=16, num_layers=1, epochs=2, batch_size=8, first_frames=40, segment_seconds=1.0,
@@ -82,18 +82,18 @@ def test_dead_worker_run_reads_interrupted(tone_dataset):
 @pytest.mark.slow
 def test_queue_serialises_jobs_from_concurrent_submitters(tone_dataset):
     ids = []
-    threads = [threading.Thread(target=lambda: ids.append(jobs.enqueue(submit(tone_dataset), "classifier",
+    threads = [threading.Thread(target=lambda: ids.append(queue.enqueue(submit(tone_dataset), "classifier",
                                                                        start_worker=False).name)) for _ in range(3)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    queued = jobs.pending()
-    assert len(queued) == 3 and jobs.position(queued[2]) == 2
+    queued = queue.pending()
+    assert len(queued) == 3 and queue.position(queued[2]) == 2
     runs.request_cancel(queued[1])
-    jobs.work(idle_exit=0.1)
+    worker.work(idle_exit=0.1)
     states = [runs.load(r)["status"] for r in queued]
-    assert states == ["done", "cancelled", "done"] and jobs.pending() == []
+    assert states == ["done", "cancelled", "done"] and queue.pending() == []
     first, third = (runs.load(r) for r in (queued[0], queued[2]))
     assert first["finished"] <= third["started"]  # one after the other, never both at once
 
@@ -101,26 +101,26 @@ def test_queue_serialises_jobs_from_concurrent_submitters(tone_dataset):
 @pytest.mark.slow
 def test_killed_worker_leaves_interrupted_run_with_loadable_checkpoint(tone_dataset, data_dir):
     run_id = submit(tone_dataset, epochs=200)
-    jobs.enqueue(run_id, "classifier", start_worker=False)
-    worker = subprocess.Popen([sys.executable, "-m", "core", "worker"], env=os.environ.copy())
+    queue.enqueue(run_id, "classifier", start_worker=False)
+    proc = subprocess.Popen([sys.executable, "-m", "core", "worker"], env=os.environ.copy())
     deadline = time.time() + 120
     while time.time() < deadline and len(runs.history(run_id)) < 2:
         time.sleep(0.2)
     assert runs.load(run_id)["status"] == "running"
-    worker.send_signal(signal.SIGKILL)
-    worker.wait()
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
     assert runs.load(run_id)["status"] == "interrupted"
     ckpt = runs.load_tensors(runs.run_path(run_id) / "checkpoint.pt")
     assert ckpt["epoch"] >= 1
-    assert jobs.pending() == []  # the dead job is not shown as waiting
-    jobs.work(idle_exit=0.1)  # a new worker clears the stale queue entry and leaves the run alone
-    assert runs.load(run_id)["status"] == "interrupted" and not any(jobs.queue_dir().iterdir())
+    assert queue.pending() == []  # the dead job is not shown as waiting
+    worker.work(idle_exit=0.1)  # a new worker clears the stale queue entry and leaves the run alone
+    assert runs.load(run_id)["status"] == "interrupted" and not any(queue.queue_dir().iterdir())
 
 
 @pytest.mark.slow
 def test_cancel_running_job_keeps_what_was_done(tone_dataset):
     run_id = submit(tone_dataset, epochs=50)
-    jobs.enqueue(run_id, "classifier", start_worker=False)
+    queue.enqueue(run_id, "classifier", start_worker=False)
     seen = []
 
     def cancel_after_first(p):
@@ -166,16 +166,34 @@ def test_check_cancel_raises_only_once_asked(tmp_path):
 
 def test_submit_can_enqueue(tone_dataset, monkeypatch):
     queued = []
-    monkeypatch.setattr(jobs, "enqueue", lambda run_id, kind: queued.append((run_id, kind)))
+    monkeypatch.setattr(queue, "enqueue", lambda run_id, kind: queued.append((run_id, kind)))
     kept = submit(tone_dataset)
     clf = tasks.submit_classifier(preset("paper", **TINY), tone_dataset, "tones", enqueue=True)
     gan_id = tasks.submit_gan(gan_preset("conditional", epochs=1), tone_dataset, "tones", enqueue=True)
     assert queued == [(clf, "classifier"), (gan_id, "gan")] and kept not in dict(queued)
 
 
+def test_the_worker_starts_once_per_enqueue_and_never_on_a_page_rerun(tone_dataset, app_on_tones, monkeypatch):
+    import streamlit as st
+
+    started = []
+    monkeypatch.setattr(queue, "ensure_worker", lambda: started.append(1))
+    run_id = tasks.submit_classifier(preset("paper", **TINY), tone_dataset, "tones", enqueue=True)
+    assert started == [1] and queue.pending() == [run_id]
+    queue.enqueue(submit(tone_dataset), "classifier", start_worker=False)
+    assert started == [1]
+    st.cache_resource.clear()  # a fresh server process: the app wakes a worker for jobs left queued, once
+    app_on_tones.run()
+    assert not app_on_tones.exception and started == [1, 1]
+    for page in ("app_pages/train.py", "app_pages/compare.py", "app_pages/home.py"):
+        app_on_tones.switch_page(page).run()
+        app_on_tones.run()
+        assert not app_on_tones.exception and started == [1, 1], page
+
+
 def test_submit_augmentation_reuses_a_matching_baseline(tone_dataset, monkeypatch):
     queued = []
-    monkeypatch.setattr(jobs, "enqueue", lambda run_id, kind: queued.append(run_id))
+    monkeypatch.setattr(queue, "enqueue", lambda run_id, kind: queued.append(run_id))
     gan_id = tasks.submit_gan(gan_preset("conditional", epochs=1), tone_dataset, "tones")
     cfg = preset("recommended", **TINY)
     baseline, augmented = tasks.submit_augmentation(cfg, gan_id, 5, preset="recommended", enqueue=True)

@@ -67,9 +67,10 @@ def test_train_page_trains_the_pretrained_ear_and_teaches_transfer(tones_app):
 
 
 def test_a_listening_run_says_which_clip_the_network_hears(tones_app, tone_dataset, monkeypatch):
-    from core.orchestration import jobs, tasks
+    from core.orchestration import tasks
+    from core.storage import queue
 
-    monkeypatch.setattr(jobs, "ensure_worker", lambda: None)
+    monkeypatch.setattr(queue, "ensure_worker", lambda: None)
     run_id = tasks.submit_classifier(preset("pretrained"), tone_dataset, "tones", preset="pretrained")
     runs.update(run_id, status="running", pid=os.getpid(),
                 progress={"phase": "embed", "epoch": 3, "epochs": 12, "eta_seconds": 9.0})

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from core.base.config import preset
-from core.orchestration import cluster, jobs, tasks
-from core.storage import runs
+from core.orchestration import cluster, tasks, worker
+from core.storage import queue, runs
 
 TINY = dict(hidden_size=16, num_layers=1, epochs=2, batch_size=8, first_frames=40, segment_seconds=1.0,
             split="stratified")
@@ -38,7 +38,7 @@ def worker_pids(data_dir: Path) -> list[int]:
 
 @pytest.mark.slow
 def test_a_spare_worker_exits_before_importing_torch():
-    with open(jobs.lock_path(), "a+") as lock:
+    with open(queue.lock_path(), "a+") as lock:
         import fcntl
 
         fcntl.flock(lock, fcntl.LOCK_EX)  # a worker is running
@@ -51,10 +51,10 @@ def test_a_spare_worker_exits_before_importing_torch():
 @pytest.mark.slow
 def test_calls_in_quick_succession_start_one_worker(tone_dataset, data_dir):
     run_id = tasks.submit_classifier(preset("paper", **{**TINY, "epochs": 100}), tone_dataset, "tones")
-    jobs.enqueue(run_id, "classifier", start_worker=False)
+    queue.enqueue(run_id, "classifier", start_worker=False)
     try:
         for _ in range(5):
-            jobs.ensure_worker()
+            queue.ensure_worker()
             time.sleep(0.3)
         time.sleep(1.0)
         assert len(worker_pids(data_dir)) == 1
@@ -65,20 +65,20 @@ def test_calls_in_quick_succession_start_one_worker(tone_dataset, data_dir):
 
 
 def test_backoff_doubles_up_to_its_ceiling():
-    assert [jobs.backoff(n) for n in range(5)] == [0.0, 2.0, 4.0, 8.0, 16.0]
-    assert jobs.backoff(40) == jobs.MAX_BACKOFF_SECONDS
+    assert [queue.backoff(n) for n in range(5)] == [0.0, 2.0, 4.0, 8.0, 16.0]
+    assert queue.backoff(40) == queue.MAX_BACKOFF_SECONDS
 
 
 def test_a_worker_that_did_not_get_ready_is_not_started_again_at_once(monkeypatch):
     started = []
-    monkeypatch.setattr(jobs, "_children", [])
-    monkeypatch.setattr(jobs.subprocess, "Popen", lambda *a, **kw: started.append(a) or FakeChild())
-    jobs.ensure_worker()
-    jobs.ensure_worker()  # the first has not taken the lock yet: no second start
+    monkeypatch.setattr(queue, "_children", [])
+    monkeypatch.setattr(queue.subprocess, "Popen", lambda *a, **kw: started.append(a) or FakeChild())
+    queue.ensure_worker()
+    queue.ensure_worker()  # the first has not taken the lock yet: no second start
     assert len(started) == 1
-    later = time.time() + jobs.MAX_BACKOFF_SECONDS
-    monkeypatch.setattr(jobs.time, "time", lambda: later)
-    jobs.ensure_worker()
+    later = time.time() + queue.MAX_BACKOFF_SECONDS
+    monkeypatch.setattr(queue.time, "time", lambda: later)
+    queue.ensure_worker()
     assert len(started) == 2
 
 
@@ -90,12 +90,12 @@ class FakeChild:
 def test_bad_cluster_address_fails_the_queued_jobs_and_says_why_once(tone_dataset, monkeypatch):
     monkeypatch.setenv(cluster.ENV_VAR, "garbage")
     run_id = tasks.submit_classifier(preset("paper", **TINY), tone_dataset, "tones")
-    jobs.enqueue(run_id, "classifier", start_worker=False)
-    jobs.work(idle_exit=0.1)
+    queue.enqueue(run_id, "classifier", start_worker=False)
+    worker.work(idle_exit=0.1)
     record = runs.load(run_id)
     assert record["status"] == "failed" and "'garbage' is not a Ray address" in record["error"]
-    assert jobs.pending() == [] and not list(jobs.queue_dir().glob("*.json"))
-    problem = jobs.worker_problem()
+    assert queue.pending() == [] and not list(queue.queue_dir().glob("*.json"))
+    problem = queue.worker_problem()
     assert problem.startswith("The background worker could not start: 'garbage' is not a Ray address")
 
 
@@ -121,13 +121,13 @@ def test_well_formed_addresses(address, expected):
 
 def test_a_job_that_fails_before_its_run_starts_does_not_leave_it_queued(tone_dataset, monkeypatch):
     run_id = tasks.submit_classifier(preset("paper", **TINY), tone_dataset, "tones")
-    jobs.enqueue(run_id, "classifier", start_worker=False)
+    queue.enqueue(run_id, "classifier", start_worker=False)
 
     def broken(_):
         raise ConnectionError("the cluster went away")
 
-    monkeypatch.setattr(jobs, "handlers", lambda: {"classifier": broken})
-    jobs.work(idle_exit=0.1)
+    monkeypatch.setattr(worker, "handlers", lambda: {"classifier": broken})
+    worker.work(idle_exit=0.1)
     record = runs.load(run_id)
     assert record["status"] == "failed" and record["error"] == "ConnectionError: the cluster went away"
 
@@ -152,14 +152,14 @@ def test_a_killed_workers_run_reads_interrupted_before_it_is_reaped(tone_dataset
 
 @pytest.mark.slow
 def test_ensure_worker_reaps_the_workers_it_started(monkeypatch):
-    monkeypatch.setattr(jobs, "_children", [])
-    jobs.ensure_worker()
-    (child,) = jobs._children
+    monkeypatch.setattr(queue, "_children", [])
+    queue.ensure_worker()
+    (child,) = queue._children
     deadline = time.monotonic() + 120
     while runs.process_state(child.pid) != "Z" and time.monotonic() < deadline:  # idle, it exits after 3 s
         time.sleep(0.1)
     assert runs.process_state(child.pid) == "Z"
-    jobs.ensure_worker()
+    queue.ensure_worker()
     assert runs.process_state(child.pid) is None  # reaped
-    for other in jobs._children:
+    for other in queue._children:
         other.wait(120)

@@ -5,7 +5,7 @@ Ray address such as ``10.0.0.5:6379``, or ``auto`` for a local Ray. Without it n
 and :mod:`ray` is never imported (this module imports it inside its functions only).
 
 One run (a classifier or a GAN) is one Ray task asking for 1 CPU, or 1 GPU where the cluster has
-them. The driver (the CLI, or the background worker of :mod:`core.orchestration.jobs`) sends the task the run's
+them. The driver (the CLI, or the background worker of :mod:`.worker`) sends the task the run's
 record, the dataset's features (``ray.put`` once per dataset) and the files of the runs it builds
 on (the generator of the GAN that augments it). The task trains in a temporary data folder of its
 own with :func:`core.orchestration.tasks.execute`, the function the local runner calls too, and returns the run

@@ -35,8 +35,8 @@ from typing import Callable
 
 from ..base import config, splits
 from ..compute import evaluate
-from . import cluster, jobs, tasks
-from ..storage import runs
+from . import cluster, tasks
+from ..storage import queue, runs
 from ..usecases import compare, reports
 from ..base import progress as steps
 from ..compute.train import matched_epochs
@@ -139,13 +139,8 @@ def submit(p: dict, data_root: str | Path, data_name: str, name: str = "", enque
                      f"{len(p['seeds'])} seeds")
     exp_id = runs.create("exp", title, p, dataset={"name": data_name, "root": str(data_root)}, cells={}, gans={})
     if enqueue:
-        jobs.enqueue(exp_id, "experiment")
+        queue.enqueue(exp_id, "experiment")
     return exp_id
-
-
-def resume(exp_id: str) -> None:
-    """Mark a finished, interrupted, cancelled or failed experiment as queued again (enqueue it afterwards)."""
-    runs.reopen(exp_id, statuses=("done", *runs.RESUMABLE))
 
 
 # --------------------------------------------------------------------------- running
@@ -308,8 +303,8 @@ def run_experiment(exp_id: str, progress: Progress | None = None) -> dict:
 
     ``progress`` (and ``run.json``'s ``progress``) receive ``cells_done``, ``cells_total``,
     ``eta_seconds`` and ``current``. A cancel request stops after the current epoch of the current
-    child run, with status ``cancelled``; finished cells are kept for :func:`resume`. With a cluster
-    set, a cancel request cancels every Ray task of the grid instead.
+    child run, with status ``cancelled``; finished cells are kept for :func:`.worker.resume`. With a cluster set,
+    a cancel request cancels every Ray task of the grid instead.
     """
     try:
         with runs.running(exp_id, plain_errors=(cluster.ClusterError,), error=None) as run:

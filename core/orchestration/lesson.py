@@ -1,6 +1,6 @@
 """The lesson: the study in miniature on one dataset, queued with one call and followed as one progress bar.
 
-Its steps are ordinary runs handed to the background worker (:mod:`core.orchestration.jobs`), which takes them
+Its steps are ordinary runs handed to the background worker (:mod:`.worker`), which takes them
 in this order:
 
 1. the paper LSTM (the study's classifier, fewer epochs than its 120);
@@ -27,7 +27,6 @@ import time
 from pathlib import Path
 
 from ..base import config, paths
-from . import jobs
 from ..storage import runs
 from ..base import progress as steps
 from ..storage.store import read_json, write_json
@@ -106,7 +105,6 @@ def submit(data_root: str | Path, data_name: str, seed: int = 0, overrides: tupl
         "check_on": {"name": check_on[0], "root": str(check_on[1])} if check_on else None,
         "steps": {"paper": paper, "recommended": baseline, "pretrained": pretrained, "gan": gan,
                   "augmented": augmented}})
-    jobs.ensure_worker()
     return lesson_id
 
 

@@ -1,7 +1,7 @@
 """What a background job does: load the data, train, and write everything to the run folder.
 
 Each ``run_*`` function takes a run id whose ``run.json`` was written by :func:`submit_classifier`
-(or the GAN equivalent) and fills that folder. They are called by the worker in :mod:`core.orchestration.jobs`
+(or the GAN equivalent) and fills that folder. They are called by the worker in :mod:`.worker`
 and, in the foreground, by the CLI.
 """
 
@@ -15,8 +15,7 @@ import numpy as np
 import torch
 
 from ..compute import classic, evaluate, gan, gan_samples, quality, transfer
-from . import jobs
-from ..storage import runs
+from ..storage import queue, runs
 from ..usecases import generalise, predict
 from ..base.config import (MAX_PER_GENRE, ClassicConfig, ClassifierConfig, ConfigError, FeatureConfig, GANConfig,
                            PretrainedConfig, classifier_config, from_dict, to_dict)
@@ -50,7 +49,7 @@ def submit_classifier(cfg: ClassifierConfig | ClassicConfig | PretrainedConfig, 
                       name: str = "",
                       preset: str = "custom", augment: dict | None = None, baseline: str | None = None,
                       enqueue: bool = False) -> str:
-    """Create a queued classifier run; with ``enqueue`` also hand it to the background worker (:mod:`.jobs`).
+    """Create a queued classifier run; with ``enqueue`` also hand it to the background worker (:mod:`core.storage.queue`).
 
     ``augment`` (``{"gan_run": id, "per_genre": n}``) adds ``n`` generated samples per genre from a
     GAN run to the training part (see :func:`prepare_data`); ``baseline`` links the run it is compared with.
@@ -60,7 +59,7 @@ def submit_classifier(cfg: ClassifierConfig | ClassicConfig | PretrainedConfig, 
     run_id = runs.create("clf", title, to_dict(cfg), preset=preset,
                          dataset={"name": data_name, "root": str(data_root)}, **links)
     if enqueue:
-        jobs.enqueue(run_id, "classifier")
+        queue.enqueue(run_id, "classifier")
     return run_id
 
 
@@ -98,7 +97,7 @@ def run_classifier(run_id: str, progress: Status | None = None, features: Featur
     """Train the classifier described by run ``run_id`` and write its folder; returns the result.
 
     Writes ``history.json`` and ``checkpoint.pt`` after every epoch, so a kill leaves the last good
-    epoch, and a resumed run (:func:`core.orchestration.jobs.resume`) carries on after it; a cancel request stops
+    epoch, and a resumed run (:func:`.worker.resume`) carries on after it; a cancel request stops
     after the current epoch with status ``cancelled``. A classic run goes to :func:`run_classic`, a pretrained
     one to :func:`run_pretrained`.
     ``features`` are the dataset's, when the caller has them (a Ray task has no dataset folder);
@@ -328,7 +327,7 @@ def submit_gan(cfg: GANConfig, data_root: str | Path, data_name: str, name: str 
     run_id = runs.create("gan", title, to_dict(cfg), preset=preset,
                          dataset={"name": data_name, "root": str(data_root)})
     if enqueue:
-        jobs.enqueue(run_id, "gan")
+        queue.enqueue(run_id, "gan")
     return run_id
 
 
@@ -475,7 +474,7 @@ def submit_check(run_id: str, data_root: str | Path, data_name: str, mapping: di
     check_id = runs.create("chk", f"{source['name']}, checked on {data_name}", {"run": run_id, "map": mapping or {}},
                            dataset={"name": data_name, "root": str(data_root)}, labels_used=labels.used)
     if enqueue:
-        jobs.enqueue(check_id, "check")
+        queue.enqueue(check_id, "check")
     return check_id
 
 
