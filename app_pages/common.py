@@ -18,6 +18,7 @@ from core.storage import queue, runs
 from core.usecases import charts
 from core.base import progress as steps
 from core.base.datasets import DatasetError
+from core.base.usertext import as_markdown
 
 if TYPE_CHECKING:
     from core.storage.extract import FeatureSet
@@ -69,16 +70,16 @@ def _features(root: str) -> FeatureSet:
 def features(name: str, root: Path) -> FeatureSet | None:
     """The dataset's cached log-mels (extracted with a progress bar the first time)."""
     try:
-        with st.spinner(f"Reading {name} (first time: computing log-mel spectrograms)…"):
+        with st.spinner(f"Reading {as_markdown(name)} (first time: computing log-mel spectrograms)…"):
             return _features(str(root))
     except DatasetError as err:
-        st.error(f"This dataset cannot be used: {err}")
+        st.error(f"This dataset cannot be used: {as_markdown(str(err))}")
         return None
 
 
 def measured_on(record: dict) -> str:
     """Caption saying what a number was measured on."""
-    return f"Measured on {runs.describe_data(record)}."
+    return f"Measured on {as_markdown(runs.describe_data(record))}."
 
 
 def accuracy_metric(record: dict, result: dict, label: str = "Test accuracy") -> None:
@@ -118,7 +119,7 @@ def status_line(record: dict) -> str:
         return steps.status_text(p) if p else "Preparing data…"
     return {"done": "Finished.", "cancelled": "Cancelled: the last finished epoch was kept and tested.",
             "interrupted": "Interrupted (the worker stopped): the last checkpoint is kept.",
-            "failed": f"Failed: {record.get('error', 'unknown error')}"}[status]
+            "failed": f"Failed: {as_markdown(record.get('error') or 'unknown error')}"}[status]
 
 
 def job_progress(run_id: str) -> dict | None:
@@ -166,6 +167,35 @@ def resume_button(record: dict) -> None:
             st.rerun()
 
 
+RUN_PAGES = {"clf": ("app_pages/train.py", "run", "a classifier run"), "gan": ("app_pages/gan.py", "run", "a GAN run"),
+             "exp": ("app_pages/compare.py", "exp", "an experiment"),
+             "chk": ("app_pages/train.py", "run", "a check of a classifier run")}
+"""Kind → the page that shows its runs, the URL parameter naming the run there, and what to call it."""
+
+
+def own_run(run_id: str | None, kind: str) -> dict | None:
+    """The record of ``run_id`` (from the URL or the session) when it is a run of ``kind``, else None.
+
+    Any id is first checked by :func:`core.runs.check_id`: one that is not a run's (a mistyped or hostile link,
+    a run deleted meanwhile) gets a warning; a run of another kind, a link to the page that shows it (a check,
+    to the classifier it checked).
+    """
+    if not run_id:
+        return None
+    try:
+        record = runs.load(run_id)
+    except runs.RunError as err:
+        st.warning(f"That run cannot be opened: {as_markdown(str(err))}.")
+        return None
+    if record["kind"] == kind:
+        return record
+    page, param, what = RUN_PAGES[record["kind"]]
+    target = record["config"].get("run", "") if record["kind"] == "chk" else record["id"]
+    st.info(f"**{as_markdown(record['name'])}** is {what}, which this page does not show.")
+    st.page_link(page, label="Open it where it is shown", icon="➡️", query_params={param: target})
+    return None
+
+
 def run_options(kind: str, status: tuple[str, ...] = ("done", "cancelled", "interrupted"),
                 experiments: bool = True) -> dict[str, dict]:
     """Label → record of runs of a kind in the given states, newest first (the id's tail keeps labels unique).
@@ -205,7 +235,7 @@ def config_from_url(cfg):
     try:
         return config.with_overrides(cfg, shared)
     except config.ConfigError as err:
-        st.warning(f"Ignoring the settings in this link: {err}")
+        st.warning(f"Ignoring the settings in this link: {as_markdown(str(err))}")
         return cfg
 
 
@@ -335,7 +365,7 @@ def manage_run(record: dict, state_key: str) -> None:
             st.session_state[f"confirm-delete-{run_id}"] = True
         if st.session_state.get(f"confirm-delete-{run_id}"):
             users = runs.dependents_text(runs.dependents(run_id))
-            st.warning(f"Delete **{record['name']}** and all its files? This cannot be undone."
+            st.warning(f"Delete **{as_markdown(record['name'])}** and all its files? This cannot be undone."
                        + (f" {users[0].upper()}{users[1:]}, and would lose it." if users else ""))
             yes, no = st.columns(2)
             if yes.button("Yes, delete it", type="primary", key=f"delete-yes-{run_id}"):
@@ -345,7 +375,7 @@ def manage_run(record: dict, state_key: str) -> None:
                     st.error(str(err))
                 else:
                     _forget(state_key, run_id)
-                    st.toast(f"Deleted {record['name']}.")
+                    st.toast(f"Deleted {as_markdown(record['name'])}.")
                     st.rerun()
             if no.button("Keep it", key=f"delete-no-{run_id}"):
                 st.session_state.pop(f"confirm-delete-{run_id}", None)
@@ -366,7 +396,7 @@ def check_view(check: dict, key: str) -> None:
     the confusion matrix (rows: the shared genres; columns: every genre the model knows) and what was left out."""
     from core.usecases import generalise
 
-    st.metric(f"On {check['dataset']['name']}", f"{check['accuracy']:.1%}",
+    st.metric(f"On {as_markdown(check['dataset']['name'])}", f"{check['accuracy']:.1%}",
               help="95 % Wilson interval over every checked clip")
     st.caption(generalise.describe(check))
     st.info(check["sentence"])
@@ -378,7 +408,7 @@ def check_view(check: dict, key: str) -> None:
     right.dataframe([{"genre": genre, "recall": g["recall"], "clips": g["n"]} for genre, g in check["per_genre"].items()],
                     hide_index=True, column_config={"recall": st.column_config.NumberColumn(format="percent")})
     if check["labels_skipped"]:
-        right.caption(f"Genres the model does not know, left out: {', '.join(check['labels_skipped'])}.")
+        right.caption(f"Genres the model does not know, left out: {as_markdown(', '.join(check['labels_skipped']))}.")
     if check["skipped"]:
         with right.expander(f"{len(check['skipped'])} files skipped"):
             st.dataframe(check["skipped"], hide_index=True)
@@ -396,7 +426,7 @@ def check_progress(check_id: str) -> None:
         cancel_button(record)
         return
     if record["status"] == "failed":
-        st.error(f"The check failed: {record.get('error', 'unknown error')}")
+        st.error(f"The check failed: {as_markdown(record.get('error', 'unknown error'))}")
     elif record["status"] != "done":
         st.caption(f"The check was {record['status']}.")
     if st.session_state.pop(f"following-{check_id}", False):
@@ -422,7 +452,7 @@ def check_form(record: dict, key: str) -> None:
             mapping = generalise.parse_mapping(s for s in pairs.split(",") if s.strip())
             check_id = tasks.submit_check(record["id"], resolve_dataset(name), name, mapping, enqueue=True)
         except (generalise.LabelError, DatasetError, KeyError, OSError) as err:
-            st.error(f"Cannot check on {name}: {err}")
+            st.error(f"Cannot check on {as_markdown(name)}: {as_markdown(str(err))}")
         else:
             st.session_state[f"check-run-{key}"] = check_id
             st.session_state[f"following-{check_id}"] = True

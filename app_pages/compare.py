@@ -9,6 +9,7 @@ from core.storage import runs
 from core.usecases import charts, compare, reports
 from core.base.config import ConfigError
 from app_pages.common import accuracy_metric, check_form, dataset_selector, run_options
+from core.base.usertext import as_markdown
 
 PERCENT = st.column_config.NumberColumn(format="percent")
 SCORE = st.column_config.NumberColumn(format="%.2f")
@@ -82,15 +83,15 @@ with runs_tab:
         st.subheader("Runs")
         legend = pd.DataFrame(compare.legend_rows(entries)).set_index("key")
         checked = legend["other_collections"].astype(bool).any()
-        st.table(legend[["run", "measured_on", *(["other_collections"] if checked else [])]].rename(
+        st.table(legend[["run", "measured_on", *(["other_collections"] if checked else [])]].map(as_markdown).rename(
             columns={"measured_on": "measured on", "other_collections": "on other collections"}).rename_axis(None))
         st.subheader("Test accuracy" + (", and on other collections" if checked else ""))
         for start in range(0, len(entries), 3):
             for col, e in zip(st.columns(3), entries[start:start + 3]):
                 with col:
-                    accuracy_metric(e.record, e.result, label=f"{e.short}: {e.name}")
+                    accuracy_metric(e.record, e.result, label=f"{e.short}: {as_markdown(e.name)}")
                     for check in runs.checks(e.id):
-                        st.metric(f"{e.short} on {check['dataset']['name']}", f"{check['accuracy']:.1%}",
+                        st.metric(f"{e.short} on {as_markdown(check['dataset']['name'])}", f"{check['accuracy']:.1%}",
                                   help="Another collection: 95 % Wilson interval over every checked clip")
                         st.caption(check["sentence"])
         st.plotly_chart(compare.accuracy_figure(entries), key="cmp-acc")
@@ -110,7 +111,7 @@ with runs_tab:
         st.caption("A model that learnt its dataset's artists or recording levels instead of its genres does well on "
                    "its own test clips and badly on another collection.")
         for e in entries:
-            st.markdown(f"#### {e.name}")
+            st.markdown(f"#### {as_markdown(e.name)}")
             check_form(e.record, key=f"cmp-{e.id}")
 
 
@@ -139,7 +140,7 @@ def start_form() -> None:
                                    gan_overrides=config.parse_overrides(gan_overrides))
             exp_id = experiment.submit(plan, data_root, data_name, enqueue=True)
         except ConfigError as err:
-            st.error(str(err))
+            st.error(as_markdown(str(err)))
         else:
             st.session_state["experiment"] = exp_id
             st.query_params["exp"] = exp_id
@@ -217,7 +218,7 @@ def live_experiment(exp_id: str) -> None:
 
 def show_experiment(exp_id: str) -> None:
     record = runs.load(exp_id)
-    st.subheader(record["name"])
+    st.subheader(as_markdown(record["name"]))
     if record["status"] in runs.ACTIVE:
         live_experiment(exp_id)
         return

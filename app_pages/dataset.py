@@ -8,6 +8,7 @@ from core.base.audio import AUDIO_EXTENSIONS, AudioError
 from core.storage.extract import FeatureSet
 from core.usecases.unpack import UnpackError, unpack_zip
 from app_pages.common import dataset_selector, features
+from core.base.usertext import as_markdown
 
 st.title("Explore a dataset")
 st.caption("Listen before you train: how many clips each genre has, what they sound like, what an average "
@@ -35,15 +36,17 @@ def unpack_upload() -> None:
     if upload is None:
         return
     try:
-        with st.spinner(f"Unpacking {upload.name}…"):
+        with st.spinner(f"Unpacking {as_markdown(upload.name)}…"):
             root = unpack_zip(upload.getvalue(), upload.name)
     except UnpackError as err:
-        st.session_state["upload_message"] = ("error", f"{upload.name} was not added: {err}.")
+        st.session_state["upload_message"] = ("error", f"{as_markdown(upload.name)} was not added: "
+                                                       f"{as_markdown(str(err))}.")
         return
     name = f"upload: {root.name}"
     st.session_state["dataset"] = name
     st.session_state.pop("dataset_choice", None)  # the sidebar selector is redrawn on the new dataset
-    st.session_state["upload_message"] = ("success", f"{upload.name} was added as **{name}** and is now selected.")
+    st.session_state["upload_message"] = ("success", f"{as_markdown(upload.name)} was added as **{as_markdown(name)}** "
+                                                     "and is now selected.")
 
 
 def show_clip(fs: FeatureSet, index: int, fingerprint: str, key: str) -> None:
@@ -55,7 +58,7 @@ def show_clip(fs: FeatureSet, index: int, fingerprint: str, key: str) -> None:
         return
     seconds = len(preview.audio) / preview.sr
     st.audio(preview.audio, sample_rate=preview.sr)
-    st.caption(f"**{fs.clips[index].key}** · {seconds:.1f} s"
+    st.caption(f"**{as_markdown(fs.clips[index].key)}** · {seconds:.1f} s"
                + (f" (the first {seconds:.0f} s of a longer file)" if preview.truncated else ""))
     st.plotly_chart(charts.waveform(preview.waveform, preview.waveform_rate), key=f"wave-{key}")
     st.plotly_chart(charts.spectrogram(preview.S_db, fs.cfg.sr, fs.cfg.hop_length, title="log-mel spectrogram"),
@@ -83,7 +86,7 @@ if fs is None:
 data_name = selected[0]
 fingerprint = fs.fingerprint
 n_clips = len(fs.clips)
-where = f"{data_name} ({n_clips} clips)"
+where = f"{as_markdown(data_name)} ({n_clips} clips)"
 counts = explore.class_counts(fs.labels, fs.y)
 
 st.subheader("Class balance")
@@ -102,18 +105,19 @@ with st.expander(f"Scan report: {len(fs.skipped)} of {n_clips + len(fs.skipped)}
         st.dataframe([{"reason": r, "files": n} for r, n in explore.skip_reasons(fs.skipped).items()], hide_index=True)
         st.dataframe([{"file": s.path, "reason": s.reason} for s in fs.skipped], hide_index=True)
     else:
-        st.success(f"Every file found in {data_name} was usable audio.")
+        st.success(f"Every file found in {as_markdown(data_name)} was usable audio.")
 
 st.subheader("Listen and look")
 genre = st.selectbox("Genre", fs.labels, key="browse_genre")
 members = np.flatnonzero(fs.y == fs.labels.index(genre)).tolist()
-clip = st.selectbox(f"Clip ({len(members)} in {genre})", members, key=f"browse_clip-{genre}",
+clip = st.selectbox(f"Clip ({len(members)} in {as_markdown(genre)})", members, key=f"browse_clip-{genre}",
                     format_func=lambda i: fs.clips[i].path.name)
 show_clip(fs, clip, fingerprint, key="browse")
 
 st.subheader("Mean spectrogram per genre")
 means = mean_spectrograms(fingerprint, fs)
-mean_genre = st.segmented_control("Genre", fs.labels, default=fs.labels[0], key="mean_genre") or fs.labels[0]
+mean_genre = st.segmented_control("Genre", fs.labels, default=fs.labels[0], key="mean_genre",
+                                  format_func=as_markdown) or fs.labels[0]
 k = fs.labels.index(mean_genre)
 zmin, zmax = explore.level_range(means)
 st.plotly_chart(charts.spectrogram(means[k], fs.cfg.sr, fs.cfg.hop_length, title=f"{mean_genre}: mean of "

@@ -11,7 +11,9 @@ from core.storage import runs
 from core.usecases import charts
 from core.base.config import FeatureConfig, GANConfig
 from app_pages.common import (config_widgets, dataset_selector, features, job_progress, keep_open, manage_run,
-                              measured_on, preset_picker, reopen_picker, resume_button, settings_form, start_button)
+                              measured_on, own_run, preset_picker, reopen_picker, resume_button, settings_form,
+                              start_button)
+from core.base.usertext import as_markdown
 
 PRESET_LABELS = {"paper": "paper (the study's GAN)", "conditional": "conditional (recommended)"}
 CLASSIFIER_LABELS = {"paper": "paper LSTM (the study)", "recommended": "recommended LSTM"}
@@ -162,8 +164,8 @@ def gallery_view(record: dict, cfg: GANConfig, result: dict) -> None:
     bounds = (min(float(m.min()) for m in mels), max(float(m.max()) for m in mels))
     gen_col, real_col = st.columns(2)
     show_examples(gen_col, f"Generated “{labels[genre]}”", fake, bounds, f"gal-gen-{record['id']}")
-    show_examples(real_col, f"Real “{labels[genre]}” (training clips of {record['dataset']['name']})", true, bounds,
-                  f"gal-real-{record['id']}")
+    show_examples(real_col, f"Real “{labels[genre]}” (training clips of {as_markdown(record['dataset']['name'])})",
+                  true, bounds, f"gal-real-{record['id']}")
 
 
 def interval(ci: list[float]) -> str:
@@ -274,7 +276,7 @@ def quality_view(record: dict, result: dict) -> None:
 def augment_progress(ids: list[str]) -> None:
     for label, run in zip(("Baseline", "Augmented"), ids):
         try:
-            st.caption(f"{label}: {runs.load(run)['name']}")
+            st.caption(f"{label}: {as_markdown(runs.load(run)['name'])}")
             job_progress(run)
         except runs.RunError:
             st.warning(f"The {label.lower()} run no longer exists.")
@@ -319,7 +321,7 @@ def finished_view(record: dict) -> None:
     cfg = config.from_dict(GANConfig, record["config"])
     if not result:
         if record.get("error"):
-            st.error(record["error"])
+            st.error(as_markdown(record["error"]))
         if runs.history(record["id"]):
             st.caption("It stopped before its samples were measured: below is its training up to its last "
                        "checkpoint. Resume it to finish training and measure the samples.")
@@ -340,15 +342,10 @@ def finished_view(record: dict) -> None:
         augment_view(record, cfg)
 
 
-record = None
-if run_id:
-    try:
-        record = runs.load(run_id)
-    except runs.RunError:
-        st.warning("That run no longer exists.")
-if record and record["kind"] == "gan":
+record = own_run(run_id, "gan")
+if record:
     keep_open("gan_run", run_id)
-    st.subheader(record["name"])
+    st.subheader(as_markdown(record["name"]))
     if record["status"] in runs.ACTIVE:
         live(run_id)
     else:

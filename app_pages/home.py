@@ -6,6 +6,7 @@ from core.base import catalog, config
 from core.orchestration import lesson
 from core.storage import queue, runs
 from app_pages.common import cancel_button, dataset_selector, status_line
+from core.base.usertext import as_markdown
 
 st.title("GenreLab")
 st.markdown(
@@ -59,10 +60,12 @@ if selected and st.button("Run the lesson", type="primary", key="lesson_start"):
         st.query_params["lesson"] = lesson_id
 current = st.query_params.get("lesson")
 if current:
-    try:
-        lesson_progress(current)
+    try:  # checked here: an error inside the fragment would stop the rest of Home from being drawn
+        lesson.load(current)
     except lesson.LessonError as err:
-        st.warning(str(err))
+        st.warning(f"This link's lesson cannot be shown: {as_markdown(str(err))}.")
+    else:
+        lesson_progress(current)
 
 st.subheader("Start here")
 cols = st.columns(5)
@@ -87,7 +90,7 @@ active = [r for r in all_runs if r["status"] in runs.ACTIVE]
 if not all_runs:
     st.caption("No runs yet. Train one on the Train page: the demo set trains in about a minute.")
 for record in active:
-    st.write(f"**{record['name']}**: {status_line(record)}")
+    st.write(f"**{as_markdown(record['name'])}**: {status_line(record)}")
     if queue.is_orphan(record):
         cancel_button(record)
 done = [r for r in all_runs if r["status"] not in runs.ACTIVE]

@@ -10,6 +10,7 @@ from core.storage import runs
 from core.usecases import charts, predict
 from core.base.audio import AUDIO_EXTENSIONS, AudioError
 from app_pages.common import accuracy_metric, dataset_selector, job_progress
+from core.base.usertext import as_markdown
 
 st.title("Predict a genre")
 st.caption("Give a trained model any clip, from a file or your microphone: it hears it in segments, as in "
@@ -52,12 +53,12 @@ models = predict.model_runs(classifiers)
 on_active = [i for i, r in models.items() if r["dataset"]["name"] == data_name]
 pending = [r for r in classifiers if r["status"] in runs.ACTIVE and r["dataset"]["name"] == data_name]
 for record in pending:
-    st.caption(f"A model for {data_name} is training: **{record['name']}**")
+    st.caption(f"A model for {as_markdown(data_name)} is training: **{as_markdown(record['name'])}**")
     training(record["id"])
 if not on_active and not pending:
-    st.info(f"No model has been trained on **{data_name}** yet." if models else
+    st.info(f"No model has been trained on **{as_markdown(data_name)}** yet." if models else
             "No model has been trained yet: train one here (it runs in the background; you may leave the page).")
-    if st.button(f"Train a default model on {data_name}", type="primary"):
+    if st.button(f"Train a default model on {as_markdown(data_name)}", type="primary"):
         from core.orchestration import tasks  # torch and scikit-learn load when a run starts, not on the page's first visit
 
         try:
@@ -84,7 +85,8 @@ record = models[run_id]
 synthetic, note = predict.training_note(record, runs.result(run_id))
 (st.warning if synthetic else st.info)(note)
 if record["dataset"]["name"] != data_name:
-    st.caption(f"This model was trained on {record['dataset']['name']}, not on the active dataset {data_name}.")
+    st.caption(f"This model was trained on {as_markdown(record['dataset']['name'])}, not on the active dataset "
+               f"{as_markdown(data_name)}.")
 
 st.subheader("Clip")
 limit_mb = predict.MAX_UPLOAD_BYTES // 2**20
@@ -114,19 +116,20 @@ if prediction.notes:
 st.audio(data, format=clip.type)
 (genre, p), *others = prediction.top(2)
 predictor = predict.load_model(run_id)
-st.subheader(f"Predicted genre: {genre} ({p:.0%})".replace("%", " %"))
+shown_genre, runner_up = as_markdown(genre), others and as_markdown(others[0][0])
+st.subheader(f"Predicted genre: {shown_genre} ({p:.0%})".replace("%", " %"))
 st.caption(predict.real_music_line(record))
 if others and predictor.pretrained:
-    st.caption(f"Runner-up: {others[0][0]} ({others[0][1]:.0%}). A frozen network pretrained on a million songs heard "
+    st.caption(f"Runner-up: {runner_up} ({others[0][1]:.0%}). A frozen network pretrained on a million songs heard "
                f"the {prediction.analysed_seconds:.3g} s in 3 s patches; a logistic regression trained on this run's "
                "clips read what it heard, averaged over the clip: one answer for the clip.".replace("%", " %"))
 elif others and prediction.clip_level:
-    st.caption(f"Runner-up: {others[0][0]} ({others[0][1]:.0%}). This classic model reads one summary of the whole "
+    st.caption(f"Runner-up: {runner_up} ({others[0][1]:.0%}). This classic model reads one summary of the whole "
                f"{prediction.analysed_seconds:.3g} s (the mean and spread of its MFCCs, chroma, spectral contrast "
                "and more, and its tempo), so there is one answer for the clip, not one per "
                "segment.".replace("%", " %"))
 elif others:
-    st.caption(f"Runner-up: {others[0][0]} ({others[0][1]:.0%}). Probabilities are the mean over "
+    st.caption(f"Runner-up: {runner_up} ({others[0][1]:.0%}). Probabilities are the mean over "
                f"{len(prediction.segment_starts)} segment{'s' * (len(prediction.segment_starts) != 1)} "
                f"of {prediction.segment_seconds:.3g} s.".replace("%", " %"))
 
@@ -138,7 +141,7 @@ with trust:
     for check in checks:
         from core.usecases import generalise  # scikit-learn and scipy: only when a check is shown
 
-        st.metric(f"On another collection: {check['dataset']['name']}", f"{check['accuracy']:.1%}",
+        st.metric(f"On another collection: {as_markdown(check['dataset']['name'])}", f"{check['accuracy']:.1%}",
                   help="95 % Wilson interval over every checked clip")
         st.caption(generalise.describe(check))
     if not checks:
@@ -166,10 +169,11 @@ if prediction.clip_level:
                                            "averaged over the whole clip" if predictor.pretrained else
                                            "classic model: it never reads the spectrogram cell by cell, only averages "
                                            "and spreads of features over the whole clip") + ".")
-elif st.toggle(f"Explain: which parts of the spectrogram pushed the model towards {genre}?", key="predict_explain"):
+elif st.toggle(f"Explain: which parts of the spectrogram pushed the model towards {shown_genre}?",
+               key="predict_explain"):
     st.plotly_chart(charts.saliency_overlay(prediction.logmel, explain(digest, run_id, prediction), fcfg.sr,
                                             fcfg.hop_length, title=f"gradient × input saliency for {genre}"),
                     key="predict-saliency")
-    st.caption(f"Red marks the time-frequency cells whose small changes would most change the {genre} score "
+    st.caption(f"Red marks the time-frequency cells whose small changes would most change the {shown_genre} score "
                "(gradient × input). It shows where the model is sensitive, not why, nor what a person hears as "
-               f"{genre}; maps are noisy and can change between equally accurate models.")
+               f"{shown_genre}; maps are noisy and can change between equally accurate models.")

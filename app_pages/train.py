@@ -2,12 +2,13 @@
 
 import streamlit as st
 
-from app_pages.common import (check_form, dataset_selector, job_progress, keep_open, manage_run, preset_picker,
-                              reopen_picker, result_view, resume_button, settings_form, start_button)
+from app_pages.common import (check_form, dataset_selector, job_progress, keep_open, manage_run, own_run,
+                              preset_picker, reopen_picker, result_view, resume_button, settings_form, start_button)
 from core.base import catalog, config, splits
 from core.storage import runs
 from core.usecases import charts
 from core.base.datasets import DatasetError, list_clips
+from core.base.usertext import as_markdown
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
@@ -79,18 +80,13 @@ def live(run_id: str) -> None:
         st.rerun()
 
 
-if run_id:
-    try:
-        record = runs.load(run_id)
-    except runs.RunError:
-        record = None
-    if record:
-        keep_open("train_run", run_id)
-    if record and record["status"] in runs.ACTIVE:
-        st.subheader(record["name"])
+record = own_run(run_id, "clf")
+if record:
+    keep_open("train_run", run_id)
+    st.subheader(as_markdown(record["name"]))
+    if record["status"] in runs.ACTIVE:
         live(run_id)
-    elif record:
-        st.subheader(record["name"])
+    else:
         manage_run(record, "train_run")
         st.progress(1.0, text={"done": "Finished."}.get(record["status"], record["status"].capitalize() + "."))
         resume_button(record)
@@ -101,7 +97,7 @@ if run_id:
             st.subheader("Check on another dataset")
             check_form(record, key=run_id)
         elif record.get("error"):
-            st.error(record["error"])
+            st.error(as_markdown(record["error"]))
 
 st.divider()
 st.subheader("Reopen a finished run")

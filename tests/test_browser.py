@@ -247,3 +247,61 @@ def test_train_the_pretrained_ear_and_predict_an_uploaded_clip(page, browser_env
     expect(page.get_by_role("heading", name=headline)).to_be_visible(timeout=90_000)
     expect(page.get_by_text(re.compile(r"^On real music from another collection"))).to_be_visible()
     expect(page.get_by_text("No saliency map for a pretrained ear", exact=False)).to_be_visible()
+
+
+def test_a_hostile_run_name_and_file_name_show_as_text_and_fetch_nothing(page, browser_env):
+    """Issue 25: a run renamed to Markdown (an image and a 'Log in again' link to another host) is shown as typed on
+    Train, the delete confirmation, Compare, Predict and Home, and so is an uploaded zip's name in Dataset's error box:
+    no request leaves for that host and no <img> or <a> of it is rendered."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+    from urllib.parse import urlparse
+
+    host = "evil.invalid"
+    hostile = f"![p](http://{host}/x.png) [Log in again](http://{host}/p)"
+    outside: list[str] = []
+    page.on("request", lambda r: outside.append(r.url) if urlparse(r.url).hostname not in (
+        None, urlparse(page.app_url).hostname) else None)
+    page.route(f"http://{host}/**", lambda route: route.abort())  # recorded above, never sent
+    tiny = ["epochs=1", "num_layers=1", "segment_seconds=1.0", "batch_size=8"]
+    a = train_in_server_data(browser_env, *tiny, "hidden_size=16")
+    b = train_in_server_data(browser_env, *tiny, "hidden_size=32")
+    done = subprocess.run([sys.executable, "-m", "core", "runs", "rename", a, hostile],
+                          cwd=Path(__file__).resolve().parent.parent, env={**os.environ, **browser_env},
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+
+    def nothing_rendered_from_the_host() -> None:
+        settled(page)
+        page.wait_for_timeout(500)
+        rendered = page.evaluate("""(host) => [...document.querySelectorAll('img[src], a[href]')]
+            .filter(el => new URL(el.src || el.href, location.href).hostname === host).map(el => el.outerHTML)""", host)
+        assert rendered == [] and outside == []
+
+    page.goto(f"{page.app_url}/train?dataset=tones&run={a}")
+    # a word joiner keeps it from becoming a link; Playwright passes the pattern on as a JavaScript /regex/
+    shown = re.compile(re.escape(hostile).replace(":", "\u2060?:").replace("/", r"\/"))
+    expect(page.get_by_role("heading", name=shown)).to_be_visible(timeout=60_000)
+    nothing_rendered_from_the_host()
+    page.get_by_text("Manage this run").click()
+    page.get_by_role("button", name="Delete…").click()
+    expect(page.get_by_text(re.compile(f"Delete {shown.pattern} and all its files"))).to_be_visible(timeout=30_000)
+    nothing_rendered_from_the_host()
+    page.goto(f"{page.app_url}/compare?dataset=tones&runs={a},{b}")
+    expect(page.get_by_role("heading", name=shown)).to_be_visible(timeout=60_000)
+    expect(page.get_by_text(re.compile(f"A: {shown.pattern}"))).to_be_visible()
+    nothing_rendered_from_the_host()
+    for path in (f"predict?dataset=tones&run={a}", "home?dataset=tones"):
+        page.goto(f"{page.app_url}/{path}")
+        expect(page.get_by_test_id("stApp")).to_have_attribute("data-test-script-state", "notRunning",
+                                                               timeout=60_000)
+        nothing_rendered_from_the_host()
+    page.goto(f"{page.app_url}/dataset?dataset=tones")
+    page.get_by_text("Add a dataset from a zip").click(timeout=60_000)
+    file_name = f"![p](http:{host}) [Log in again](http:{host}).zip"  # a file name holds no slash
+    page.locator("[data-testid='stFileUploader'] input[type='file']").set_input_files(
+        {"name": file_name, "mimeType": "application/zip", "buffer": b"not a zip at all"})
+    expect(page.get_by_text(f"{file_name} was not added")).to_be_visible(timeout=60_000)
+    nothing_rendered_from_the_host()

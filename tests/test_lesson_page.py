@@ -36,6 +36,7 @@ def test_bad_lesson_settings_in_the_link_are_a_clear_error(home):
 
 def test_a_finished_lesson_opens_compare(home, monkeypatch):
     a, b = study_pair()
+    monkeypatch.setattr(lesson, "load", lambda lesson_id: {"steps": {}})
     monkeypatch.setattr(lesson, "advance", lambda lesson_id: {"steps": {}})
     monkeypatch.setattr(lesson, "status", lambda record: {"fraction": 1.0, "text": "Lesson finished.",
                                                           "finished": True, "failed": [], "classifiers": [a, b]})

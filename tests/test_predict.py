@@ -212,7 +212,9 @@ def test_model_is_cached_until_its_file_changes(run_id):
 def test_model_files_that_are_not_ours_are_refused(run_id):
     path = runs.run_path(run_id) / "model.pt"
     ours = torch.load(path, weights_only=True)
-    with pytest.raises(runs.RunError, match="run nope has no model.pt"):
+    with pytest.raises(runs.RunError, match="run 20990101-000000-clf-beef has no model.pt"):
+        predict.load_model("20990101-000000-clf-beef")
+    with pytest.raises(runs.RunError, match="'nope' is not a run id"):
         predict.load_model("nope")
     path.write_bytes(b"PK\x03\x04 certainly not a model")
     with pytest.raises(runs.RunError, match="model.pt is not a GenreLab model file"):

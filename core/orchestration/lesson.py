@@ -110,8 +110,10 @@ def submit(data_root: str | Path, data_name: str, seed: int = 0, overrides: tupl
 
 def load(lesson_id: str) -> dict:
     """A lesson's record; raises :class:`LessonError` for an unknown or malformed id."""
-    if not lesson_id or "/" in lesson_id or "\\" in lesson_id or lesson_id.startswith("."):
-        raise LessonError(f"{lesson_id!r} is not a lesson id")
+    try:
+        runs.check_id(lesson_id, "lesson")
+    except runs.RunError as err:
+        raise LessonError(str(err)) from None
     record = read_json(lessons_dir() / f"{lesson_id}.json")
     if not isinstance(record, dict) or "steps" not in record:
         raise LessonError(f"lesson {lesson_id} does not exist")

@@ -17,8 +17,8 @@ fixed-noise sample per genre and epoch). This module hands back loaded objects
 
 Every file is written through a temporary file and ``os.replace`` (:mod:`.store`), so a kill at any moment leaves
 either the previous or the next version, never a torn one. Updates of one ``run.json`` (:func:`update`) take the
-run's lock file ``.lock`` (``fcntl.flock``) around their read-modify-write, so a rename never undoes a final status. A run whose ``run.json`` says
-``running`` but whose worker process is gone is reported as ``interrupted``.
+run's lock file ``.lock`` (``fcntl.flock``) around their read-modify-write, so a rename never undoes a final status.
+A run whose ``run.json`` says ``running`` but whose worker process is gone is reported as ``interrupted``.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ import re
 import secrets
 import shutil
 import time
+import unicodedata
 import zipfile
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -162,11 +163,23 @@ def new_run_id(kind: str) -> str:
     return f"{time.strftime('%Y%m%d-%H%M%S')}-{kind}-{secrets.token_hex(2)}"
 
 
+ID_PATTERN = re.compile(r"\d{8}-\d{6}-[a-z]{3,6}-[0-9a-f]{4}")
+"""What :func:`new_run_id` makes (runs and lessons alike)."""
+
+
+def check_id(text: Any, what: str = "run") -> str:
+    """``text`` when it has the form of an id :func:`new_run_id` makes, else :class:`RunError` (quoting at most 40
+    characters of it). Every id that arrives from a URL, the CLI or a folder name passes here before a path is
+    built from it, so null bytes, path separators and 10 000-character names never reach the file system."""
+    if not isinstance(text, str) or not ID_PATTERN.fullmatch(text):
+        shown = repr(text[:40] + ("…" if len(text) > 40 else "")) if isinstance(text, str) else type(text).__name__
+        raise RunError(f"{shown} is not a {what} id")
+    return text
+
+
 def run_path(run_id: str) -> Path:
-    """The folder of a run; refuses ids that would leave the runs folder."""
-    if not run_id or "/" in run_id or "\\" in run_id or run_id.startswith("."):
-        raise RunError(f"{run_id!r} is not a run id")
-    return runs_dir() / run_id
+    """The folder of a run; refuses anything that is not a run id (:func:`check_id`)."""
+    return runs_dir() / check_id(run_id)
 
 
 def write_file(path: Path, data: bytes) -> None:
@@ -197,7 +210,8 @@ def create(kind: str, name: str, config: dict, **info: Any) -> str:
     reader ever sees a run folder without a record.
     """
     run_id = new_run_id(kind)
-    record = parse_record({"id": run_id, "kind": kind, "name": name, "status": "queued", "created": time.time(),
+    record = parse_record({"id": run_id, "kind": kind, "name": check_name(name), "status": "queued",
+                           "created": time.time(),
                            "config": config, **info}, run_id)
     staging = runs_dir() / f".new-{run_id}"
     staging.mkdir()
@@ -479,11 +493,20 @@ def load_snapshots(run_id: str) -> tuple[list[int], np.ndarray]:
     return [s["epoch"] for s in saved], torch.stack([s["x"] for s in saved]).float().numpy()
 
 
-def rename(run_id: str, name: str) -> None:
+def check_name(name: str) -> str:
+    """``name`` without its outer spaces, or :class:`RunError` when it is empty or holds a line break or another
+    control character (a name is one line of text, shown as typed: see :mod:`core.base.usertext`)."""
     name = name.strip()
     if not name:
         raise RunError("a run name cannot be empty")
-    update(run_id, name=name[:100])
+    if any(unicodedata.category(ch) in ("Cc", "Zl", "Zp") for ch in name):
+        raise RunError("a run name cannot hold line breaks or other control characters")
+    return name
+
+
+def rename(run_id: str, name: str) -> None:
+    """Give a run a new name (:func:`check_name`, at most 100 characters)."""
+    update(run_id, name=check_name(name)[:100])
 
 
 def request_cancel(run_id: str) -> None:

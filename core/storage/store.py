@@ -50,8 +50,8 @@ def _jsonable(x):
 
 
 def read_json(path: Path, default: Any = None) -> Any:
-    """The JSON in ``path``, or ``default`` when it is missing or unreadable."""
+    """The JSON in ``path``, or ``default`` when it is missing or unreadable (any OSError, e.g. a name too long)."""
     try:
         return json.loads(path.read_text())
-    except (FileNotFoundError, ValueError):
+    except (OSError, ValueError):
         return default
