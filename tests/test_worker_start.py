@@ -21,6 +21,14 @@ TINY = dict(hidden_size=16, num_layers=1, epochs=2, batch_size=8, first_frames=4
 REPO = Path(__file__).resolve().parent.parent
 
 
+def proc_state(pid: int) -> str | None:
+    """Process ``pid``'s state letter from /proc (``Z``: a zombie), or None once it is gone (reaped)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
+    except OSError:
+        return None
+
+
 def worker_pids(data_dir: Path) -> list[int]:
     """Live (not zombie) ``python -m core worker`` processes writing to ``data_dir`` (Linux /proc)."""
     out = []
@@ -31,7 +39,7 @@ def worker_pids(data_dir: Path) -> list[int]:
         except OSError:
             continue
         if argv[-3:-1] == [b"core", b"worker"] and f"GENRELAB_DATA_DIR={data_dir}".encode() in env:
-            if runs.process_state(int(proc.name)) not in ("Z", None):
+            if proc_state(int(proc.name)) not in ("Z", None):
                 out.append(int(proc.name))
     return out
 
@@ -141,9 +149,9 @@ def test_a_killed_workers_run_reads_interrupted_before_it_is_reaped(tone_dataset
         assert runs.load(run_id)["status"] == "running"
         child.send_signal(signal.SIGKILL)
         deadline = time.monotonic() + 10
-        while runs.process_state(child.pid) != "Z" and time.monotonic() < deadline:
+        while proc_state(child.pid) != "Z" and time.monotonic() < deadline:
             time.sleep(0.05)
-        assert runs.process_state(child.pid) == "Z"  # dead, not reaped: os.kill(pid, 0) still succeeds
+        assert proc_state(child.pid) == "Z"  # dead, not reaped: os.kill(pid, 0) still succeeds
         assert runs.load(run_id)["status"] == "interrupted"
     finally:
         child.kill()
@@ -156,10 +164,10 @@ def test_ensure_worker_reaps_the_workers_it_started(monkeypatch):
     queue.ensure_worker()
     (child,) = queue._children
     deadline = time.monotonic() + 120
-    while runs.process_state(child.pid) != "Z" and time.monotonic() < deadline:  # idle, it exits after 3 s
+    while proc_state(child.pid) != "Z" and time.monotonic() < deadline:  # idle, it exits after 3 s
         time.sleep(0.1)
-    assert runs.process_state(child.pid) == "Z"
+    assert proc_state(child.pid) == "Z"
     queue.ensure_worker()
-    assert runs.process_state(child.pid) is None  # reaped
+    assert proc_state(child.pid) is None  # reaped
     for other in queue._children:
         other.wait(120)
