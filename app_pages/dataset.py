@@ -25,6 +25,22 @@ def clip_map(fingerprint: str, _fs: FeatureSet) -> tuple[np.ndarray, np.ndarray]
     return explore.pca_map(explore.band_stats(_fs.mels))
 
 
+@st.cache_data(max_entries=4, show_spinner="Placing the clips as the pretrained ear hears them…")
+def ear_map(root: str, fingerprint: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str], tuple[str, ...],
+                                                  int]:
+    """PCA map of the pretrained network's pooled features: coords, explained variance, labels, keys, genres and
+    how many features each clip had."""
+    from core.storage.extract import load_embeddings
+
+    bar = st.progress(0.0, text="The pretrained network listens…")
+    es = load_embeddings(root, progress=lambda d, t: bar.progress(
+        d / t, text=f"The pretrained network listens, clip {d} of {t}"))
+    bar.empty()
+    stats = explore.ear_stats(es.embeddings)
+    coords, explained = explore.pca_map(stats)
+    return coords, explained, es.y, es.keys, es.labels, stats.shape[1]
+
+
 @st.cache_data(max_entries=16, show_spinner="Decoding the clip…")
 def clip_preview(fingerprint: str, index: int, _fs: FeatureSet) -> explore.ClipPreview:
     return explore.clip_preview(_fs, index)
@@ -137,6 +153,16 @@ event = st.plotly_chart(
 st.caption(f"Measured on {where}: each point is a clip, placed by PCA of each mel band's mean and spread over "
            f"time ({2 * fs.cfg.n_mels} numbers, standardised). Clips that sound alike tend to land close; "
            "genres that mix here are hard to tell apart.")
+if st.toggle("Also as the pretrained ear hears them", key="ear_map",
+             help="musicnn, a network pretrained on a million songs (the 'pretrained' preset's ear), listens to every "
+                  "clip: about 1 s per clip the first time, then it is cached"):
+    ear_coords, ear_explained, ear_y, ear_keys, ear_labels, width = ear_map(str(selected[1]), fingerprint)
+    st.plotly_chart(charts.clip_map(ear_coords, list(ear_labels), ear_y, ear_keys, axis_titles=(
+        f"PC 1 ({ear_explained[0]:.0%} of variance)", f"PC 2 ({ear_explained[1]:.0%})")), key="ear-map")
+    st.caption(f"Measured on {where}: the same clips placed by PCA of what the pretrained network heard "
+               f"({explore.ear_stats_text(width)}, standardised): "
+               "what the pretrained preset's classifier reads. Genres that form tighter groups here than on the "
+               "log-mel map are easier for it than for a model learning from the spectrogram alone.")
 picked = explore.selected_clip(event.selection.points, n_clips)
 if picked is None:
     st.info("Click a point to hear that clip.")

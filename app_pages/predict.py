@@ -122,7 +122,7 @@ st.caption(predict.real_music_line(record))
 if others and predictor.pretrained:
     st.caption(f"Runner-up: {runner_up} ({others[0][1]:.0%}). A frozen network pretrained on a million songs heard "
                f"the {prediction.analysed_seconds:.3g} s in 3 s patches; a logistic regression trained on this run's "
-               "clips read what it heard, averaged over the clip: one answer for the clip.".replace("%", " %"))
+               "clips read what it heard, pooled over the clip: one answer for the clip.".replace("%", " %"))
 elif others and prediction.clip_level:
     st.caption(f"Runner-up: {runner_up} ({others[0][1]:.0%}). This classic model reads one summary of the whole "
                f"{prediction.analysed_seconds:.3g} s (the mean and spread of its MFCCs, chroma, spectral contrast "

@@ -47,9 +47,9 @@ if preset_name == "pretrained":
     st.info("**Transfer learning.** The pretrained ear is musicnn, a convolutional network that learnt to tag the "
             "Million Song Dataset's songs (genres, moods, instruments) from hundreds of thousands of recordings. It "
             "stays frozen: nothing in it is trained here. It listens to each clip in 3 s patches, and only a small "
-            "logistic regression on what it heard is trained on your clips: 200 weights per genre instead of a "
-            "whole network, so 100 clips are enough, and what tells genres apart was learnt from many artists and "
-            "studios, so it carries over to music from elsewhere far better than a model learnt from ten clips per "
+            "logistic regression on what it heard is trained on your clips: a few hundred weights per genre instead "
+            "of a whole network, so 100 clips are enough, and what tells genres apart was learnt from many artists and "
+            "studios, so it usually carries over to music from elsewhere better than a model learnt from ten clips per "
             "genre. The first training listens to every clip (about 1 s each); later runs on the same clips reuse "
             "what it heard.")
 advice = splits.advise(clip_keys(str(data_root)), config.preset(preset_name).split, synthetic=data_name == catalog.DEMO)

@@ -88,3 +88,15 @@ def test_the_zip_uploader_states_the_upload_limit(tmp_path, monkeypatch):
     (uploader,) = at.get("file_uploader")
     assert uploader.proto.label == "Zip file (at most 50 MB)"
     assert uploader.proto.max_upload_size_mb == 50
+
+
+@pytest.mark.slow
+def test_the_pretrained_ears_map_is_drawn_on_request(tone_dataset, monkeypatch):
+    at = dataset_app(monkeypatch, f"tones={tone_dataset}", "tones")
+    assert not at.exception and not any("pretrained network heard" in c for c in captions(at).split(". "))
+    charts = len(at.get("plotly_chart"))
+    at.toggle(key="ear_map").set_value(True).run()
+    assert not at.exception
+    assert len(at.get("plotly_chart")) == charts + 1
+    assert ("Measured on tones (12 clips): the same clips placed by PCA of what the pretrained network heard (the "
+            "penultimate layer's") in captions(at)

@@ -89,3 +89,22 @@ def test_clip_preview_plays_and_draws_the_clip(tone_dataset):
 ])
 def test_selected_clip_reads_customdata_and_ignores_bad_values(points, expected):
     assert explore.selected_clip(points, n_clips=10) == expected
+
+
+def test_the_pretrained_ears_map_reads_what_the_preset_reads(tone_dataset):
+    from core.base.config import preset
+    from core.compute import transfer
+    from core.storage.extract import load_embeddings
+
+    es = load_embeddings(tone_dataset)
+    stats = explore.ear_stats(es.embeddings)
+    names = transfer.columns(preset("pretrained"))
+    assert stats.shape == (12, len(names)) and all(n.startswith("penultimate") for n in names)
+    pooled = transfer.clip_vectors(es.embeddings[:1])[0]
+    np.testing.assert_allclose(stats[0], pooled[[transfer.vocabulary().index(c) for c in names]])
+    assert explore.ear_stats_text(len(names)).endswith(f"3 s patches ({len(names)} numbers)")
+    coords, explained = explore.pca_map(stats)
+    assert coords.shape == (12, 2) and 0 < explained.sum() <= 1
+    high, low = (coords[es.y == es.labels.index(g)].mean(0) for g in ("high", "low"))
+    spread = np.linalg.norm(coords - coords.mean(0), axis=1).mean()
+    assert np.linalg.norm(high - low) > spread  # two octaves apart: the ear puts them apart

@@ -53,12 +53,15 @@ def columns(cfg: PretrainedConfig) -> list[str]:
             if name.split(":")[0].rsplit("_", 1)[0] in layers and name.split(":")[1] in stats]
 
 
+def selected(cfg: PretrainedConfig, X: np.ndarray) -> np.ndarray:
+    """The :func:`columns` of ``cfg`` out of :func:`clip_vectors` ``X``: shape (n_clips, len(columns(cfg)))."""
+    position = {name: i for i, name in enumerate(vocabulary())}
+    return X[:, [position[n] for n in columns(cfg)]]
+
+
 def fit(cfg: PretrainedConfig, X: np.ndarray, y: np.ndarray, n_classes: int) -> classic.ClassicModel:
     """Fit the head on training clips' :func:`clip_vectors` ``X`` labelled ``y`` (class indices)."""
-    names = columns(cfg)
-    position = {name: i for i, name in enumerate(vocabulary())}
-    index = [position[n] for n in names]
-    return classic.fit_linear(X[:, index], names, y, n_classes, cfg.C, cfg.seed)
+    return classic.fit_linear(selected(cfg, X), columns(cfg), y, n_classes, cfg.C, cfg.seed)
 
 
 def probabilities(model: classic.ClassicModel, X: np.ndarray) -> np.ndarray:

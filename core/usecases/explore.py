@@ -16,6 +16,7 @@ from sklearn.decomposition import PCA
 from sklearn.preprocessing import StandardScaler
 
 from ..base.audio import decode, display_waveform
+from ..base.config import preset
 from ..base.datasets import Skipped
 from ..storage.extract import FeatureSet
 
@@ -107,6 +108,28 @@ def band_stats(mels: list[np.ndarray]) -> np.ndarray:
     """
     return np.stack([np.concatenate([m.astype(np.float32).mean(axis=1), m.astype(np.float32).std(axis=1)])
                      for m in mels])
+
+
+def ear_stats(embeddings: list[np.ndarray]) -> np.ndarray:
+    """Per-clip summary as the ``pretrained`` preset's classifier reads it: what the pretrained network heard in
+    each 3 s patch (:func:`core.compute.musicnn.embed`, (n_patches, 1756) per clip), pooled over the clip and cut to
+    the preset's columns (:func:`core.compute.transfer.columns`).
+
+    Returns
+    -------
+    stats : np.ndarray, float64, shape (n_clips, len(transfer.columns(preset("pretrained"))))
+    """
+    from ..compute import transfer
+
+    return transfer.selected(preset("pretrained"), transfer.clip_vectors(embeddings))
+
+
+def ear_stats_text(width: int) -> str:
+    """What :func:`ear_stats` holds, in words: e.g. 'the penultimate layer's mean and spread over each clip's 3 s
+    patches (400 numbers)'."""
+    cfg = preset("pretrained")
+    pooled = "mean and spread" if cfg.pooling == "mean_std" else "mean"
+    return f"the {cfg.layer} layer's {pooled} over each clip's 3 s patches ({width} numbers)"
 
 
 def pca_map(stats: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
