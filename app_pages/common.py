@@ -366,7 +366,7 @@ def manage_run(record: dict, state_key: str) -> None:
         if st.session_state.get(f"confirm-delete-{run_id}"):
             users = runs.dependents_text(runs.dependents(run_id))
             st.warning(f"Delete **{as_markdown(record['name'])}** and all its files? This cannot be undone."
-                       + (f" {users[0].upper()}{users[1:]}, and would lose it." if users else ""))
+                       + as_markdown(f" {users[0].upper()}{users[1:]}, and would lose it." if users else ""))
             yes, no = st.columns(2)
             if yes.button("Yes, delete it", type="primary", key=f"delete-yes-{run_id}"):
                 try:

@@ -57,3 +57,11 @@ def test_delete_asks_first_then_forgets_the_run(train_page):
     at.button(key=f"delete-yes-{at.run_id}").click().run()
     assert not at.exception and runs.list_runs() == [] and "run" not in at.query_params
     assert "first try" not in [s.value for s in at.subheader]
+
+
+def test_delete_names_the_runs_that_build_on_it(train_page):
+    at = train_page
+    user = runs.create("clf", "augmented *from* it", {}, dataset={"name": "tones"}, baseline=at.run_id)
+    at.button(key=f"delete-{at.run_id}").click().run()
+    (warning,) = at.warning
+    assert f"1 run builds on it: “augmented \\*from\\* it” ({user}), and would lose it." in warning.value
