@@ -75,7 +75,8 @@ def test_unfinished_runs_are_never_the_default_for_their_checks(tmp_path):
     cancelled = made(tmp_path / "tones", "cancelled")
     runs.update(cancelled, status="cancelled")
     checked(cancelled, 0.9)
-    assert predict.default_model(predict.model_runs(), "tones").run_id == done
+    choice = predict.default_model(newest_first(cancelled, done), "tones")
+    assert choice.run_id == done and "the newest" in choice.reason  # a cancelled run is never chosen, checked or not
 
 
 def test_every_listing_sets_the_other_collection_beside_the_test_accuracy(tmp_path):

@@ -238,7 +238,7 @@ def default_model(models: dict[str, dict], active: str) -> DefaultModel:
     1. the finished run with the highest accuracy measured on another collection (:func:`best_check`);
     2. else the newest finished pretrained-ear run (a frozen network that heard a million songs carries over to
        other recordings better than a model learnt from a few clips);
-    3. else the first of :func:`model_order` (the newest).
+    3. else the newest finished one (the first of :func:`model_order` when none has finished).
 
     ``models`` is :func:`model_runs`' mapping (newest first) and must not be empty.
     """
@@ -257,8 +257,9 @@ def default_model(models: dict[str, dict], active: str) -> DefaultModel:
                                            "ear: no model here has been checked on another collection yet, and a "
                                            "network pretrained on a million songs usually carries over to music "
                                            "from elsewhere better than one learnt from a few clips.")
-    return DefaultModel(order[0], f"Chosen by default: **{models[order[0]]['name']}**, the newest: no model here "
-                                  "has been checked on another collection yet, and none is a pretrained ear.")
+    newest = group[0] if group else order[0]
+    return DefaultModel(newest, f"Chosen by default: **{models[newest]['name']}**, the newest: no model here "
+                                "has been checked on another collection yet, and none is a pretrained ear.")
 
 
 def training_note(record: dict, result: dict) -> tuple[bool, str]:
