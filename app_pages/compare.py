@@ -93,7 +93,7 @@ with runs_tab:
                     for check in runs.checks(e.id):
                         st.metric(f"{e.short} on {as_markdown(check['dataset']['name'])}", f"{check['accuracy']:.1%}",
                                   help="Another collection: 95 % Wilson interval over every checked clip")
-                        st.caption(check["sentence"])
+                        st.caption(as_markdown(check["sentence"]))
         st.plotly_chart(compare.accuracy_figure(entries), key="cmp-acc")
         pair_verdicts(entries)
         confusions(entries)

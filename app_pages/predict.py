@@ -118,7 +118,7 @@ st.audio(data, format=clip.type)
 predictor = predict.load_model(run_id)
 shown_genre, runner_up = as_markdown(genre), others and as_markdown(others[0][0])
 st.subheader(f"Predicted genre: {shown_genre} ({p:.0%})".replace("%", " %"))
-st.caption(predict.real_music_line(record))
+st.caption(as_markdown(predict.real_music_line(record)))
 if others and predictor.pretrained:
     st.caption(f"Runner-up: {runner_up} ({others[0][1]:.0%}). A frozen network pretrained on a million songs heard "
                f"the {prediction.analysed_seconds:.3g} s in 3 s patches; a logistic regression trained on this run's "

@@ -89,3 +89,9 @@ def test_every_listing_sets_the_other_collection_beside_the_test_accuracy(tmp_pa
     line = predict.real_music_line(record)
     assert line.startswith("On real music from another collection this model was right on 40 % of 147 clips of "
                            "musifeast-7 (95 % CI 32–48 %)") and "(tones) on 75 %" in line
+
+
+def test_the_reason_shows_a_run_name_as_typed(tmp_path):
+    run_id = made(tmp_path / "tones", "![p](http://host/x.png)")
+    reason = predict.default_model(newest_first(run_id), "tones").reason
+    assert "](http://" not in reason and "\\[p\\]" in reason and reason.startswith("Chosen by default: **")

@@ -28,6 +28,7 @@ import soundfile as sf
 import torch
 
 from ..base import catalog
+from ..base.usertext import as_markdown
 from ..storage import runs
 from ..base.audio import (ACTIVE_RMS_DB, NEAR_SILENT_FRACTION, AudioError, active_fraction, decode,
                           display_waveform)
@@ -225,7 +226,8 @@ def real_music_line(record: dict) -> str:
 
 @dataclass(frozen=True)
 class DefaultModel:
-    """The model Predict offers first for a dataset (:func:`default_model`) and why, in one sentence."""
+    """The model Predict offers first for a dataset (:func:`default_model`) and why, in one sentence of Markdown
+    (user text in it escaped, :func:`core.base.usertext.as_markdown`)."""
 
     run_id: str
     reason: str
@@ -249,17 +251,18 @@ def default_model(models: dict[str, dict], active: str) -> DefaultModel:
     if checked:
         _, run_id, check = max(checked, key=lambda t: t[0])
         others = f" the best of {len(checked)} checked models" if len(checked) > 1 else " the only checked model"
-        return DefaultModel(run_id, f"Chosen by default: **{models[run_id]['name']}**,{others} on music from "
-                                    f"another collection: right on {check_figure(check)}.")
+        return DefaultModel(run_id, f"Chosen by default: **{as_markdown(models[run_id]['name'])}**,{others} on "
+                                    f"music from another collection: right on {as_markdown(check_figure(check))}.")
     pretrained = [i for i in group if "ear" in models[i].get("config", {})]
     if pretrained:
-        return DefaultModel(pretrained[0], f"Chosen by default: **{models[pretrained[0]]['name']}**, a pretrained "
+        name = as_markdown(models[pretrained[0]]["name"])
+        return DefaultModel(pretrained[0], f"Chosen by default: **{name}**, a pretrained "
                                            "ear: no model here has been checked on another collection yet, and a "
                                            "network pretrained on a million songs usually carries over to music "
                                            "from elsewhere better than one learnt from a few clips.")
     newest = group[0] if group else order[0]
-    return DefaultModel(newest, f"Chosen by default: **{models[newest]['name']}**, the newest: no model here "
-                                "has been checked on another collection yet, and none is a pretrained ear.")
+    return DefaultModel(newest, f"Chosen by default: **{as_markdown(models[newest]['name'])}**, the newest: no "
+                                "model here has been checked on another collection yet, and none is a pretrained ear.")
 
 
 def training_note(record: dict, result: dict) -> tuple[bool, str]:
