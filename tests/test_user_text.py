@@ -118,3 +118,14 @@ def test_a_hostile_run_name_is_escaped_on_train_compare_home_and_the_delete_conf
     runs.update(a, status="queued")
     at.switch_page("app_pages/home.py").run()
     assert not at.exception and f"**{shown}**" in texts(at, "markdown")
+
+
+@pytest.mark.slow
+def test_a_hostile_gan_run_name_is_escaped_on_the_gan_page(app_on_tones):
+    gan = runs.create("gan", "a GAN", {"seed": 0}, dataset={"name": "tones"})
+    runs.update(gan, status="cancelled")
+    runs.rename(gan, HOSTILE)
+    at = app_on_tones
+    at.query_params["run"] = gan
+    at.switch_page("app_pages/gan.py").run()
+    assert not at.exception and as_markdown(HOSTILE) in [s.value for s in at.subheader]
