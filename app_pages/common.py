@@ -435,7 +435,7 @@ def check_progress(check_id: str) -> None:
 
 def check_form(record: dict, key: str) -> None:
     """'Check on another dataset': a dataset picker and a button that queues the check; its progress; saved checks."""
-    from core.orchestration import tasks
+    from core.orchestration import check
     from core.usecases import generalise
 
     st.markdown("**Does it generalise?** Play every clip of another collection through this model, as the "
@@ -450,7 +450,7 @@ def check_form(record: dict, key: str) -> None:
     if st.button("Check on another dataset", key=f"check-{key}"):
         try:
             mapping = generalise.parse_mapping(s for s in pairs.split(",") if s.strip())
-            check_id = tasks.submit_check(record["id"], resolve_dataset(name), name, mapping, enqueue=True)
+            check_id = check.submit_check(record["id"], resolve_dataset(name), name, mapping, enqueue=True)
         except (generalise.LabelError, DatasetError, KeyError, OSError) as err:
             st.error(f"Cannot check on {as_markdown(name)}: {as_markdown(str(err))}")
         else:

@@ -46,9 +46,9 @@ cfg = settings_form(default, key=f"gan-{preset_name}", skip=("model",))
 
 
 def submit() -> str:
-    from core.orchestration import tasks  # torch and scikit-learn load when a run starts, not on the page's first visit
+    from core.orchestration import gan_run  # torch and scikit-learn load when a run starts, not on the page's first visit
 
-    return tasks.submit_gan(cfg, data_root, data_name, preset=preset_name, enqueue=True)
+    return gan_run.submit_gan(cfg, data_root, data_name, preset=preset_name, enqueue=True)
 
 
 run_id = start_button("Start GAN training", submit, "gan_run")
@@ -112,14 +112,14 @@ def show_examples(column, title: str, examples: list, bounds: tuple[float, float
 
 
 def training_view(record: dict, cfg: GANConfig) -> None:
-    from core.orchestration import tasks  # torch and scikit-learn: only for a run's view, not on the first visit
+    from core.orchestration import gan_run  # torch and scikit-learn: only for a run's view, not on the first visit
 
     history = runs.history(record["id"])
     st.plotly_chart(charts.gan_curves(history, cfg.model), key=f"gan-curves-{record['id']}")
     scores = ("the probability D gives “real” (it should hover near 50 % when G fools it)" if cfg.model == "paper"
               else "D's raw hinge scores (real above fake; a gap that closes means G caught up)")
     st.caption(f"Losses and mean discriminator outputs per epoch; D(x) is {scores}. Fidelity: the share of "
-               f"{tasks.TRACK_PER_GENRE} fixed-noise samples per genre the reference classifier puts in their "
+               f"{gan_run.TRACK_PER_GENRE} fixed-noise samples per genre the reference classifier puts in their "
                "intended genre.")
     epochs, snaps = snapshots(record["id"])
     if not epochs:
@@ -297,10 +297,10 @@ def augment_view(record: dict, cfg: GANConfig) -> None:
     per_genre = st.select_slider("Generated samples per genre", PER_GENRE, 70, key=f"aug-n-{record['id']}",
                                  help="The study used 70 (its 58.4 %) and 150 (51.5 %).")
     if st.button("Train baseline and augmented classifier", key=f"aug-start-{record['id']}"):
-        from core.orchestration import tasks  # torch and scikit-learn load when a run starts, not on the page's first visit
+        from core.orchestration import classifier  # torch and scikit-learn load when a run starts, not on the page's first visit
 
         try:
-            pair = tasks.submit_augmentation(clf_cfg, record["id"], per_genre, preset=clf_preset, enqueue=True)
+            pair = classifier.submit_augmentation(clf_cfg, record["id"], per_genre, preset=clf_preset, enqueue=True)
         except OSError as err:
             st.error(f"Could not create the runs: {err}")
         else:

@@ -59,10 +59,10 @@ if not on_active and not pending:
     st.info(f"No model has been trained on **{as_markdown(data_name)}** yet." if models else
             "No model has been trained yet: train one here (it runs in the background; you may leave the page).")
     if st.button(f"Train a default model on {as_markdown(data_name)}", type="primary"):
-        from core.orchestration import tasks  # torch and scikit-learn load when a run starts, not on the page's first visit
+        from core.orchestration import classifier  # torch and scikit-learn load when a run starts, not on the page's first visit
 
         try:
-            tasks.submit_classifier(config.preset("recommended"), data_root, data_name, preset="recommended",
+            classifier.submit_classifier(config.preset("recommended"), data_root, data_name, preset="recommended",
                                     enqueue=True)
         except OSError as err:
             st.error(f"Could not create the run: {err}")

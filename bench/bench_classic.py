@@ -28,7 +28,7 @@ os.environ.setdefault("GENRELAB_DATA_DIR", scratch_dir())
 import numpy as np  # noqa: E402
 
 from core.compute import classic, evaluate  # noqa: E402
-from core.orchestration import tasks  # noqa: E402
+from core.orchestration import classifier  # noqa: E402
 from core.storage import runs  # noqa: E402
 from core.usecases import generalise, predict  # noqa: E402
 from core.base.config import preset  # noqa: E402
@@ -118,8 +118,8 @@ def main() -> None:
 
     settle()
     started = time.perf_counter()
-    run_id = tasks.submit_classifier(preset("classic", seed=0), args.data, args.data.name, preset="classic")
-    result = tasks.run_classifier(run_id)
+    run_id = classifier.submit_classifier(preset("classic", seed=0), args.data, args.data.name, preset="classic")
+    result = classifier.run_classifier(run_id)
     acc = result["accuracy"]
     emit("classic_run_seconds", round(time.perf_counter() - started, 2), "<= 60", timed=True,
          fit_seconds=runs.load(run_id)["train_seconds"],
@@ -134,9 +134,9 @@ def main() -> None:
          trained_on=f"{args.data.name}, stratified 70/15/15 split, seed 0", checked_on=args.check.name, **found)
     if args.against:
         started = time.perf_counter()
-        lstm = tasks.submit_classifier(preset(args.against, split="stratified", seed=0), args.data, args.data.name,
+        lstm = classifier.submit_classifier(preset(args.against, split="stratified", seed=0), args.data, args.data.name,
                                        preset=args.against)
-        tasks.run_classifier(lstm)
+        classifier.run_classifier(lstm)
         other = check(lstm, args.check)
         other_correct = other.pop("correct")
         test = evaluate.mcnemar_exact(correct, other_correct)

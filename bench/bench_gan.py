@@ -56,12 +56,12 @@ def target(preset: str, key: str) -> str:
 def bench(preset: str, overrides: list[str], root: Path, name: str) -> dict:
     """Train one GAN run through :mod:`core.orchestration.tasks`; returns its record, result and config."""
     from core.base import config
-    from core.orchestration import tasks
+    from core.orchestration import gan_run
     from core.storage import runs
 
     cfg = config.with_overrides(config.gan_preset(preset), overrides)
-    run_id = tasks.submit_gan(cfg, root, name, preset=preset)
-    result = tasks.run_gan(run_id)
+    run_id = gan_run.submit_gan(cfg, root, name, preset=preset)
+    result = gan_run.run_gan(run_id)
     return {"record": runs.load(run_id), "result": result, "cfg": cfg}
 
 

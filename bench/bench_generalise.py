@@ -39,7 +39,7 @@ os.environ.setdefault("GENRELAB_DATA_DIR", scratch_dir())
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
-from core.orchestration import tasks  # noqa: E402
+from core.orchestration import check, classifier  # noqa: E402
 from core.storage import runs  # noqa: E402
 from core.usecases import generalise, predict  # noqa: E402
 from core.base.config import preset  # noqa: E402
@@ -176,8 +176,8 @@ def headline(run_id: str | None = None) -> None:
     start = time.perf_counter()
     if run_id is None:
         cfg = preset("recommended", split="stratified", seed=0)
-        run_id = tasks.submit_classifier(cfg, GTZAN_MINI, "gtzan-mini", preset="recommended")
-        tasks.run_classifier(run_id)
+        run_id = classifier.submit_classifier(cfg, GTZAN_MINI, "gtzan-mini", preset="recommended")
+        classifier.run_classifier(run_id)
     own = runs.result(run_id)["accuracy"]
     train_seconds = time.perf_counter() - start
     settle()
@@ -189,7 +189,7 @@ def headline(run_id: str | None = None) -> None:
          **{k: v for k, v in report.items() if k != "accuracy"},
          trained_on="gtzan-mini, stratified 70/15/15, seed 0", own_test_accuracy=round(own["value"], 3),
          own_test_n=own["n"], train_seconds=round(train_seconds, 1), run=run_id,
-         path="core.orchestration.tasks.run_classifier, then core.usecases.generalise.check "
+         path="core.orchestration.classifier.run_classifier, then core.usecases.generalise.check "
               "(core.usecases.predict.listen + classify)")
     emit("musifeast7_evaluate_seconds", round(seconds, 1), "<= 30", timed=True, n_clips=result["n"],
          seconds=round(seconds, 1), cpu_seconds=round(cpu, 1),

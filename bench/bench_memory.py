@@ -40,14 +40,14 @@ def main() -> None:
     ap.add_argument("--epochs", type=int, help="epochs of the recommended run (default: the preset's)")
     args = ap.parse_args()
     os.environ["GENRELAB_DATA_DIR"] = scratch_dir("genrelab-memory-")
-    from core.orchestration import tasks
+    from core.orchestration import classifier
     from core.storage import queue
     from core.storage import runs
     from core.base.config import preset
     from core.base.demo import make_demo_dataset
 
     cfg = preset("recommended", **({"epochs": args.epochs} if args.epochs else {}))
-    run_id = tasks.submit_classifier(cfg, make_demo_dataset(), "demo", preset="recommended")
+    run_id = classifier.submit_classifier(cfg, make_demo_dataset(), "demo", preset="recommended")
     queue.enqueue(run_id, "classifier", start_worker=False)
     worker, status = run_peak_rss_mb(["-m", "core", "worker"], dict(os.environ))
     if status or runs.load(run_id)["status"] != "done":

@@ -92,7 +92,7 @@ def bench(args, data: str) -> None:
     """Train into ``data`` (the GENRELAB_DATA_DIR already set), then print every figure."""
     import torch
 
-    from core.orchestration import tasks
+    from core.orchestration import classifier
     from core.usecases import predict
     from core.base.audio import decode
     from core.base.config import preset
@@ -103,10 +103,10 @@ def bench(args, data: str) -> None:
     if args.threads:
         torch.set_num_threads(args.threads)
     cfg = preset("recommended", epochs=args.epochs)
-    run_id = tasks.submit_classifier(cfg, GTZAN_MINI, "gtzan-mini", preset="recommended")
+    run_id = classifier.submit_classifier(cfg, GTZAN_MINI, "gtzan-mini", preset="recommended")
     settle()
     t0 = time.perf_counter()
-    result = tasks.run_classifier(run_id)
+    result = classifier.run_classifier(run_id)
     emit("train_seconds", time.perf_counter() - t0, timed=True,
          note=f"recommended preset, {args.epochs} epochs, gtzan-mini "
          f"(100 clips, feature extraction included); test accuracy {result['accuracy']['value']:.0%}")

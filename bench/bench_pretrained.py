@@ -32,7 +32,7 @@ from core.base.config import preset  # noqa: E402
 from core.base.datasets import list_clips  # noqa: E402
 from core.base.splits import REPORT_PARTITION, SELECT_PARTITION, kfold_splits, make_split  # noqa: E402
 from core.compute import evaluate, musicnn, transfer  # noqa: E402
-from core.orchestration import tasks  # noqa: E402
+from core.orchestration import classifier  # noqa: E402
 from core.storage.extract import load_embeddings  # noqa: E402
 from core.usecases import generalise  # noqa: E402
 
@@ -111,16 +111,16 @@ def main() -> None:
     embed_timing(args.data)
     settle()
     started = time.perf_counter()
-    run_id = tasks.submit_classifier(preset("pretrained", seed=seeds[0]), args.data, args.data.name,
+    run_id = classifier.submit_classifier(preset("pretrained", seed=seeds[0]), args.data, args.data.name,
                                      preset="pretrained")
-    tasks.run_classifier(run_id)
+    classifier.run_classifier(run_id)
     emit("pretrained_train_cold_seconds", round(time.perf_counter() - started, 1), "<= 180", timed=True,
          dataset=args.data.name, clips=len(list_clips(args.data).clips), note="empty embedding cache: every clip heard")
     settle()
     started = time.perf_counter()
-    warm_id = tasks.submit_classifier(preset("pretrained", seed=seeds[0]), args.data, args.data.name,
+    warm_id = classifier.submit_classifier(preset("pretrained", seed=seeds[0]), args.data, args.data.name,
                                       preset="pretrained")
-    result = tasks.run_classifier(warm_id)
+    result = classifier.run_classifier(warm_id)
     acc = result["accuracy"]
     emit("pretrained_train_warm_seconds", round(time.perf_counter() - started, 2), "<= 10", timed=True,
          test_accuracy=[round(acc["value"], 3), round(acc["lo"], 3), round(acc["hi"], 3)],
@@ -146,10 +146,10 @@ def main() -> None:
 
     accuracies = []
     for i, seed in enumerate(seeds):
-        rid = run_id if i == 0 else tasks.submit_classifier(preset("pretrained", seed=seed), args.data, args.data.name,
+        rid = run_id if i == 0 else classifier.submit_classifier(preset("pretrained", seed=seed), args.data, args.data.name,
                                                             preset="pretrained")
         if i:
-            tasks.run_classifier(rid)
+            classifier.run_classifier(rid)
         settle()
         seconds, out = cli("evaluate", "--run", rid, "--data", str(args.check), "--json")
         found = json.loads(out)

@@ -29,7 +29,7 @@ os.environ["RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"] = "0"  # a one-node Ray on 127.0
 import torch  # noqa: E402
 
 from core.base import config  # noqa: E402
-from core.orchestration import cluster, experiment, tasks  # noqa: E402
+from core.orchestration import classifier, cluster, experiment, gan_run  # noqa: E402
 from core.storage import runs  # noqa: E402
 from core.base.demo import make_demo_dataset  # noqa: E402
 from core.storage.extract import load_features  # noqa: E402
@@ -106,8 +106,8 @@ def arm_times(name: str, root: Path, preset: str, epochs: int) -> dict:
     plan = experiment.plan(seeds=1, arms=(preset,), overrides=(f"epochs={epochs}",),
                            gan_overrides=(f"epochs={epochs}", f"ref_epochs={epochs}"))
     cell = experiment.cells(plan)[0]
-    run_id = tasks.submit_classifier(experiment.classifier_config(plan, cell), root, name, preset=preset)
-    cpu = timed(tasks.run_classifier, run_id)
+    run_id = classifier.submit_classifier(experiment.classifier_config(plan, cell), root, name, preset=preset)
+    cpu = timed(classifier.run_classifier, run_id)
     base = runs.load(run_id)
     full = config.preset(preset).epochs
     out = {"wall": {}, "cpu": {}}
@@ -118,8 +118,8 @@ def arm_times(name: str, root: Path, preset: str, epochs: int) -> dict:
         emit(f"{name}_{preset}_cell_{n}_seconds", round(t["wall"], 1), "report", cpu_seconds=round(t["cpu"], 1),
              full_epochs=full, train_inputs=inputs, measured_epochs=epochs,
              measured="baseline" if not n else "baseline, per training input", extrapolated=True)
-    gan_id = tasks.submit_gan(experiment.gan_config(plan, cell), root, name, preset=cell["gan"])
-    cpu = timed(tasks.run_gan, gan_id)
+    gan_id = gan_run.submit_gan(experiment.gan_config(plan, cell), root, name, preset=cell["gan"])
+    cpu = timed(gan_run.run_gan, gan_id)
     g = runs.load(gan_id)
     gcfg = config.gan_preset(cell["gan"])
     t = extrapolated(g, cpu, [(g["train_seconds"], gcfg.epochs / epochs),

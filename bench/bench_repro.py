@@ -30,14 +30,14 @@ def child(epochs: int, threads: int) -> None:
     import torch
 
     from core.base import config
-    from core.orchestration import tasks
+    from core.orchestration import classifier
     from core.storage import runs
     from core.base.demo import make_demo_dataset
 
     torch.set_num_threads(threads)
     cfg = config.preset("recommended", epochs=epochs, seed=0)
-    run_id = tasks.submit_classifier(cfg, make_demo_dataset(), "demo", preset="recommended")
-    result = tasks.run_classifier(run_id)
+    run_id = classifier.submit_classifier(cfg, make_demo_dataset(), "demo", preset="recommended")
+    result = classifier.run_classifier(run_id)
     print(json.dumps({"accuracy": result["accuracy"]["value"], "n": result["accuracy"]["n"],
                       "y_pred": result["y_pred"], "loss": runs.history(run_id)[-1]["train_loss"]}))
 

@@ -113,7 +113,7 @@ def cmd_extract(args) -> int:
 
 def cmd_train(args) -> int:
     from .base import config, datasets, splits
-    from .orchestration import tasks
+    from .orchestration import classifier
     from .storage import runs
 
     root = resolve_data(args.data)
@@ -123,13 +123,13 @@ def cmd_train(args) -> int:
     if advice.note:
         print(advice.note)
     cfg = config.with_overrides(cfg, [*([f"split={advice.split}"] if advice.split else []), *(args.set or [])])
-    run_id = tasks.submit_classifier(cfg, root, data_name(args.data), preset=args.preset, enqueue=args.queue)
+    run_id = classifier.submit_classifier(cfg, root, data_name(args.data), preset=args.preset, enqueue=args.queue)
     print(f"run {run_id}")
     if args.queue:
         print("queued for the background worker")
         return 0
     bars = {"embed": TerminalProgress("the pretrained network listens"), None: TerminalProgress("train")}
-    result = tasks.run_classifier(run_id, progress=lambda p: bars[p.get("phase")](
+    result = classifier.run_classifier(run_id, progress=lambda p: bars[p.get("phase")](
         p["epoch"], p["epochs"], "" if "phase" in p else f"loss {p['train_loss']:.3f} val acc {p['val_acc']:.2f}"))
     acc = result["accuracy"]
     print(f"test accuracy {acc['value']:.1%} (95 % CI {acc['lo']:.1%}-{acc['hi']:.1%}, "
@@ -139,18 +139,19 @@ def cmd_train(args) -> int:
 
 def cmd_gan(args) -> int:
     from .base import config
-    from .orchestration import tasks
+    from .orchestration import gan_run
     from .storage import runs
     from .base import progress as steps
 
     cfg = config.with_overrides(config.gan_preset(args.preset, seed=args.seed), args.set or [])
     root = resolve_data(args.data)
-    run_id = tasks.submit_gan(cfg, root, data_name(args.data), preset=args.preset, enqueue=args.queue)
+    run_id = gan_run.submit_gan(cfg, root, data_name(args.data), preset=args.preset, enqueue=args.queue)
     print(f"run {run_id}")
     if args.queue:
         print("queued for the background worker")
         return 0
-    bars = {"reference": TerminalProgress("reference classifier"), "gan": TerminalProgress("GAN")}
+    bars = {"reference": TerminalProgress("reference classifier"), "gan": TerminalProgress("GAN"),
+            "tstr": TerminalProgress("classifier on the samples (TSTR)")}
 
     def show(p: dict) -> None:
         if p["phase"] == "quality":
@@ -159,7 +160,7 @@ def cmd_gan(args) -> int:
         bars[p["phase"]](p["epoch"], p["epochs"], f"d {p['d_loss']:.3f} g {p['g_loss']:.3f} fidelity "
                          f"{p['fidelity']:.0%}" if p["phase"] == "gan" else f"val acc {p['val_acc']:.2f}")
 
-    result = tasks.run_gan(run_id, progress=show)
+    result = gan_run.run_gan(run_id, progress=show)
     if not result:
         print(f"cancelled before the first GAN epoch; run folder {runs.run_path(run_id)}")
         return 1

@@ -57,7 +57,7 @@ def finished_run(root: Path, labels: tuple[str, ...] = ("high", "low", "mid"), a
     """
     import torch
 
-    from core.orchestration import tasks
+    from core.compute import scores
     from core.storage import runs
     from core.base.config import preset, to_dict
     from core.compute.models import build_classifier
@@ -73,7 +73,7 @@ def finished_run(root: Path, labels: tuple[str, ...] = ("high", "low", "mid"), a
                          dataset={"name": root.name, "root": str(root), "fingerprint": "f00d", "n_clips": 12})
     runs.save_tensors(run_id, "model", {"state_dict": model.state_dict(), "mean": torch.full((128,), -40.0),
                                         "std": torch.full((128,), 20.0), "labels": list(labels), "config": to_dict(cfg)})
-    result = tasks.classification_result(np.eye(len(labels))[[0, 1, 2, 2]], np.array([0, 1, 2, 0]),
+    result = scores.classification_result(np.eye(len(labels))[[0, 1, 2, 2]], np.array([0, 1, 2, 0]),
                                          [f"{label}/0" for label in labels] + [f"{labels[0]}/1"], labels)
     runs.write_json(runs.run_path(run_id) / "result.json", result)
     runs.save_clips(run_id, {"train": [], "val": [], "test": []})  # no clip of another collection is its own

@@ -24,14 +24,14 @@ def test_train_a_tiny_run_in_the_browser(page):
 
 
 def test_predict_the_genre_of_an_uploaded_gtzan_clip(page, browser_env, gtzan_mini, monkeypatch):
-    from core.orchestration import tasks
+    from core.orchestration import classifier
     from core.usecases import predict
     from core.base.config import preset
 
     monkeypatch.setenv("GENRELAB_DATA_DIR", browser_env["GENRELAB_DATA_DIR"])  # the server's data folder
-    run_id = tasks.submit_classifier(preset("recommended", epochs=1, hidden_size=16, num_layers=1), gtzan_mini,
+    run_id = classifier.submit_classifier(preset("recommended", epochs=1, hidden_size=16, num_layers=1), gtzan_mini,
                                      "gtzan-mini", preset="recommended")
-    tasks.run_classifier(run_id)
+    classifier.run_classifier(run_id)
     clip = gtzan_mini / "rock" / "rock.00000.wav"
     genre, p = predict.predict(clip, predict.load_model(run_id)).top(1)[0]
 
@@ -134,13 +134,13 @@ def test_check_a_tiny_run_on_another_dataset(page, browser_env, monkeypatch):
 
 
 def test_an_oversized_upload_on_predict_is_named_on_the_page(page, browser_env, monkeypatch, tmp_path):
-    from core.orchestration import tasks
+    from core.orchestration import classifier
     from core.usecases import predict
     from core.base.config import preset
 
     monkeypatch.setenv("GENRELAB_DATA_DIR", browser_env["GENRELAB_DATA_DIR"])
     tones = dict(kv.split("=", 1) for kv in browser_env["GENRELAB_DATASETS"].split(";"))["tones"]
-    tasks.run_classifier(tasks.submit_classifier(preset("recommended", epochs=1, hidden_size=16, num_layers=1,
+    classifier.run_classifier(classifier.submit_classifier(preset("recommended", epochs=1, hidden_size=16, num_layers=1,
                                                         segment_seconds=1.0), tones, "tones"))
     big = tmp_path / "big.wav"
     with open(big, "wb") as f:

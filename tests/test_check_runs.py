@@ -7,7 +7,7 @@ import pytest
 
 from core.base import progress as steps
 from core.cli import main
-from core.orchestration import tasks, worker
+from core.orchestration import check, worker
 from core.storage import queue, runs
 from core.usecases import generalise, predict
 from tests.conftest import finished_run, write_tone
@@ -31,7 +31,7 @@ def test_dataset_files_over_the_upload_limit_are_checked(tones, monkeypatch):
 
 def test_a_running_check_says_what_it_does(tones, monkeypatch):
     run_id = finished_run(tones)
-    check_id = tasks.submit_check(run_id, tones, "copy")
+    check_id = check.submit_check(run_id, tones, "copy")
     seen = []
     real = generalise.check
 
@@ -40,7 +40,7 @@ def test_a_running_check_says_what_it_does(tones, monkeypatch):
         return real(*args, **kwargs)
 
     monkeypatch.setattr(generalise, "check", spy)
-    tasks.run_check(check_id)
+    check.run_check(check_id)
     assert steps.status_text(seen[0]) == "Loading the model and listing the dataset."
     assert steps.status_text({"clips": 3, "total": 6}) == "Listening to clip 3 of 6."
     assert steps.fraction({"clips": 3, "total": 6}) == 0.5
@@ -51,17 +51,17 @@ def test_a_failed_check_names_no_server_path(tones, tmp_path):
     run_id = finished_run(tones)
     moved = tmp_path / "elsewhere" / "deep" / "tones-copy"
     shutil.copytree(tones, moved)
-    check_id = tasks.submit_check(run_id, moved, "tones-copy")
+    check_id = check.submit_check(run_id, moved, "tones-copy")
     shutil.rmtree(moved)  # the folder went away while the check waited
     with pytest.raises(Exception):
-        tasks.run_check(check_id)
+        check.run_check(check_id)
     record = runs.load(check_id)
     assert record["status"] == "failed" and record["error"] == "tones-copy is not a folder"
     assert str(tmp_path) not in record["error"]
 
 
 def test_a_job_failing_with_an_os_error_keeps_no_server_path(tones, monkeypatch):
-    run_id = tasks.submit_check(finished_run(tones), tones, "tones")
+    run_id = check.submit_check(finished_run(tones), tones, "tones")
     queue.enqueue(run_id, "check", start_worker=False)
 
     def full(_):
@@ -78,7 +78,7 @@ def test_deleting_a_run_others_build_on_warns_and_names_them(tones, capsys):
     runs.update(gan_id, status="done")
     augmented = runs.create("clf", "augmented", {}, dataset={"name": "tones"}, baseline=baseline,
                             augment={"gan_run": gan_id, "per_genre": 70})
-    check_id = tasks.submit_check(baseline, tones, "tones")
+    check_id = check.submit_check(baseline, tones, "tones")
     assert [r["id"] for r in runs.dependents(gan_id)] == [augmented]
     assert {r["id"] for r in runs.dependents(baseline)} == {augmented, check_id}
     assert runs.dependents(augmented) == []

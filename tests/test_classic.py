@@ -16,7 +16,7 @@ from streamlit.testing.v1 import AppTest
 
 from core import cli
 from core.compute import classic, summary
-from core.orchestration import tasks
+from core.orchestration import classifier
 from core.storage import extract, runs
 from core.usecases import generalise, predict
 from core.base.config import ClassicConfig, FeatureConfig, classifier_config, preset, to_dict
@@ -117,8 +117,8 @@ def test_classic_preset_is_its_own_config_and_round_trips_through_a_run_record()
 
 @pytest.fixture
 def classic_run(tone_dataset):
-    run_id = tasks.submit_classifier(preset("classic"), tone_dataset, "tones", preset="classic")
-    return run_id, tasks.run_classifier(run_id)
+    run_id = classifier.submit_classifier(preset("classic"), tone_dataset, "tones", preset="classic")
+    return run_id, classifier.run_classifier(run_id)
 
 
 @pytest.mark.slow
@@ -138,7 +138,7 @@ def test_a_classic_run_writes_model_result_and_history_and_caches_its_features(c
         raise AssertionError("the second read must come from the cache")
 
     monkeypatch.setattr(extract, "compute_summary", no_decoding)
-    again = tasks.run_classifier(tasks.submit_classifier(preset("classic"), tone_dataset, "tones", preset="classic"))
+    again = classifier.run_classifier(classifier.submit_classifier(preset("classic"), tone_dataset, "tones", preset="classic"))
     assert again["y_pred"] == result["y_pred"]
     assert cli.main(["train", "--preset", "classic", "--data", str(tone_dataset), "--set", "C=0.5"]) == 0
     assert "test accuracy" in capsys.readouterr().out
@@ -177,9 +177,9 @@ def test_a_classic_model_file_that_does_not_fit_is_a_clear_error(classic_run):
 
 @pytest.mark.slow
 def test_compare_pairs_a_classic_run_with_an_lstm_run_on_the_same_split(classic_run, tone_dataset, monkeypatch):
-    lstm = tasks.submit_classifier(preset("recommended", epochs=1, hidden_size=16, num_layers=1, segment_seconds=1.0),
+    lstm = classifier.submit_classifier(preset("recommended", epochs=1, hidden_size=16, num_layers=1, segment_seconds=1.0),
                                    tone_dataset, "tones", preset="recommended")
-    tasks.run_classifier(lstm)
+    classifier.run_classifier(lstm)
     monkeypatch.setenv("GENRELAB_DATASETS", f"tones={tone_dataset}")
     at = AppTest.from_file(APP, default_timeout=60)
     at.query_params.update(dataset="tones", runs=f"{classic_run[0]},{lstm}")

@@ -10,7 +10,7 @@ from conftest import finished_run
 
 from core.base.config import preset
 from core.cli import main
-from core.orchestration import cluster, tasks, worker
+from core.orchestration import classifier, cluster, worker
 from core.storage import queue, runs, store
 
 TINY_EXPERIMENT = ["--seeds", "1", "--arms", "paper", "--per-genre", "0", "--set", "epochs=1",
@@ -81,7 +81,7 @@ def orphan_cell(root) -> str:
     """A queued classifier cell of an experiment that failed: nothing will ever run it."""
     exp_id = runs.create("exp", "a failed grid", {}, dataset={"name": "tones"}, cells={}, gans={})
     runs.update(exp_id, status="failed", error="ClusterError: cannot reach the Ray cluster")
-    cell = tasks.submit_classifier(preset("paper"), root, "tones")
+    cell = classifier.submit_classifier(preset("paper"), root, "tones")
     runs.update(cell, experiment=exp_id, created=time.time() - 2 * queue.ORPHAN_GRACE_SECONDS)
     return cell
 
@@ -97,7 +97,7 @@ def test_an_orphan_cell_is_cancelled_at_once_and_can_then_be_deleted(tone_datase
 
 
 def test_cancelling_a_queued_job_asks_the_worker(tone_dataset, capsys):
-    run_id = tasks.submit_classifier(preset("paper"), tone_dataset, "tones")
+    run_id = classifier.submit_classifier(preset("paper"), tone_dataset, "tones")
     runs.update(run_id, created=time.time() - 2 * queue.ORPHAN_GRACE_SECONDS)
     queue.enqueue(run_id, "classifier", start_worker=False)
     assert not queue.is_orphan(runs.load(run_id))
@@ -113,5 +113,5 @@ def test_cancelling_a_finished_run_is_refused(tmp_path, capsys):
 
 
 def test_a_young_queued_run_is_not_an_orphan(tone_dataset):
-    run_id = tasks.submit_classifier(preset("paper"), tone_dataset, "tones")  # its job may be on its way
+    run_id = classifier.submit_classifier(preset("paper"), tone_dataset, "tones")  # its job may be on its way
     assert not queue.is_orphan(runs.load(run_id))

@@ -13,7 +13,7 @@ import pytest
 from test_experiment import TINY
 from test_experiment import test_real_gan_cells_on_tones as gan_cells_on_tones
 
-from core.orchestration import cluster, experiment, tasks, worker
+from core.orchestration import classifier, cluster, experiment, worker
 from core.storage import queue
 from core.storage import runs
 from core.base import config as cfgs
@@ -73,7 +73,7 @@ def test_core_and_a_local_grid_never_import_ray(tone_dataset):
 import sys
 sys.modules["ray"] = None  # as if Ray were not installed: importing it would fail
 from core import cli
-from core.orchestration import cluster, experiment, tasks, worker
+from core.orchestration import classifier, cluster, experiment, worker
 from core.storage import queue
 p = experiment.plan(seeds=1, per_genre=(0,), arms=("paper",), overrides={TINY!r})
 exp_id = experiment.submit(p, {str(tone_dataset)!r}, "tones")
@@ -148,7 +148,7 @@ def test_cancelled_grid_leaves_no_task_running(tone_dataset, on_ray):
 def test_worker_hands_queued_jobs_to_ray_and_honours_cancel(tone_dataset, on_ray, monkeypatch):
     monkeypatch.setenv(cluster.JOBS_VAR, "2")
     cfg = cfgs.with_overrides(cfgs.preset("paper"), list(TINY))
-    ids = [tasks.submit_classifier(cfgs.with_overrides(cfg, [f"seed={s}"]), tone_dataset, "tones") for s in range(3)]
+    ids = [classifier.submit_classifier(cfgs.with_overrides(cfg, [f"seed={s}"]), tone_dataset, "tones") for s in range(3)]
     for run_id in ids:
         queue.enqueue(run_id, "classifier", start_worker=False)
     runs.request_cancel(ids[2])
@@ -160,7 +160,7 @@ def test_worker_hands_queued_jobs_to_ray_and_honours_cancel(tone_dataset, on_ray
 
 def test_cancelling_a_queued_job_training_on_ray_cancels_its_task(tone_dataset, on_ray):
     cfg = cfgs.with_overrides(cfgs.preset("paper"), [*TINY, "epochs=200"])
-    run_id = tasks.submit_classifier(cfg, tone_dataset, "tones")
+    run_id = classifier.submit_classifier(cfg, tone_dataset, "tones")
     queue.enqueue(run_id, "classifier", start_worker=False)
     thread = threading.Thread(target=worker.work, kwargs={"idle_exit": 0.1})
     thread.start()

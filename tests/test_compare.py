@@ -7,7 +7,7 @@ import re
 import numpy as np
 import pytest
 
-from core.orchestration import tasks
+from core.compute import scores
 from core.storage import runs
 from core.usecases import compare, reports
 
@@ -24,7 +24,7 @@ def fake_run(name: str, correct: np.ndarray, keys: list[str] | None = None, fing
     run_id = runs.create("clf", name, {"seed": seed}, preset="paper",
                          dataset={"name": "tones", "fingerprint": fingerprint, "n_clips": 3 * n})
     runs.update(run_id, status="done", split_name=split_name)
-    result = tasks.classification_result(np.eye(2)[y_pred], y_true, keys or [f"g/{i}" for i in range(n)], LABELS)
+    result = scores.classification_result(np.eye(2)[y_pred], y_true, keys or [f"g/{i}" for i in range(n)], LABELS)
     runs.write_json(runs.run_path(run_id) / "result.json", result)
     runs.write_json(runs.run_path(run_id) / "history.json", history or [])
     return run_id

@@ -99,14 +99,14 @@ def test_experiment_section_starts_and_renders_tables(app):
 
 def test_a_pretrained_run_compares_like_the_others_with_its_other_collection_figure(app, tone_dataset):
     from core.base.config import preset
-    from core.orchestration import tasks
+    from core.orchestration import classifier
     from tests.test_default_model import checked
 
-    lstm = tasks.submit_classifier(preset("recommended", epochs=1, hidden_size=16, num_layers=1, segment_seconds=1.0),
+    lstm = classifier.submit_classifier(preset("recommended", epochs=1, hidden_size=16, num_layers=1, segment_seconds=1.0),
                                    tone_dataset, "tones", preset="recommended")
-    ear = tasks.submit_classifier(preset("pretrained"), tone_dataset, "tones", preset="pretrained")
+    ear = classifier.submit_classifier(preset("pretrained"), tone_dataset, "tones", preset="pretrained")
     for run_id in (lstm, ear):
-        tasks.run_classifier(run_id)
+        classifier.run_classifier(run_id)
     checked(ear, 0.56)
     app.query_params["runs"] = f"{lstm},{ear}"
     app.switch_page("app_pages/compare.py").run()

@@ -6,7 +6,8 @@ import pytest
 
 from core import cli
 from core.base import config
-from core.orchestration import experiment, tasks, worker
+from core.compute import scores
+from core.orchestration import classifier, experiment, gan_run, worker
 from core.storage import runs
 
 TINY = ("epochs=2", "hidden_size=16", "num_layers=1", "batch_size=8", "first_frames=40", "segment_seconds=1.0",
@@ -109,7 +110,7 @@ def test_measured_on_names_each_arms_split():
 
 def counting(monkeypatch, fail_on: int | None = None) -> list[str]:
     """Count (and optionally crash on the n-th) classifier training call."""
-    calls, real = [], tasks.run_classifier
+    calls, real = [], classifier.run_classifier
 
     def run(run_id, progress=None):
         calls.append(run_id)
@@ -117,7 +118,7 @@ def counting(monkeypatch, fail_on: int | None = None) -> list[str]:
             raise RuntimeError("worker killed")
         return real(run_id, progress=progress)
 
-    monkeypatch.setattr(tasks, "run_classifier", run)
+    monkeypatch.setattr(classifier, "run_classifier", run)
     return calls
 
 
@@ -181,7 +182,7 @@ def fake_gan_tasks(monkeypatch) -> dict:
         seed = record["config"]["seed"]
         y = np.arange(10) % 2
         pred = np.where(np.arange(10) < 5 + len(log["trained"]) % 3, y, 1 - y)
-        res = tasks.classification_result(np.eye(2)[pred], y, [f"c/{seed}-{i}" for i in range(10)], ("a", "b"))
+        res = scores.classification_result(np.eye(2)[pred], y, [f"c/{seed}-{i}" for i in range(10)], ("a", "b"))
         runs.write_json(runs.run_path(run_id) / "result.json", res)
         runs.update(run_id, status="done", split_name=f"split of seed {seed}", train_inputs=100 + 10 * (
                     (record.get("augment") or {}).get("per_genre", 0)), dataset={**record["dataset"], "fingerprint": "f"})
@@ -189,9 +190,9 @@ def fake_gan_tasks(monkeypatch) -> dict:
             progress({"epoch": 1, "epochs": 1, "eta_seconds": 0.0})
         return res
 
-    for name, fn in [("submit_gan", submit_gan), ("run_gan", run_gan), ("submit_classifier", submit_classifier),
-                     ("run_classifier", run_classifier)]:
-        monkeypatch.setattr(tasks, name, fn, raising=False)
+    for module, fn in [(gan_run, submit_gan), (gan_run, run_gan), (classifier, submit_classifier),
+                       (classifier, run_classifier)]:
+        monkeypatch.setattr(module, fn.__name__, fn)
     return log
 
 

@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from core.orchestration import tasks
+from core.orchestration import classifier
 from core.storage import runs, store
 from core.base.config import preset
 
@@ -15,7 +15,7 @@ TINY = dict(hidden_size=16, num_layers=1, epochs=2, batch_size=8, first_frames=4
 
 
 def submit(root, **kw):
-    return tasks.submit_classifier(preset("paper", **{**TINY, **kw}), root, "tones", preset="paper")
+    return classifier.submit_classifier(preset("paper", **{**TINY, **kw}), root, "tones", preset="paper")
 
 
 @pytest.mark.slow
@@ -30,7 +30,7 @@ def test_disk_full_while_saving_model_leaves_a_failed_run_not_a_corrupt_one(tone
     monkeypatch.setattr(runs, "atomic_write_bytes", full_disk)
     run_id = submit(tone_dataset)
     with pytest.raises(OSError):
-        tasks.run_classifier(run_id)
+        classifier.run_classifier(run_id)
     record = runs.load(run_id)
     assert record["status"] == "failed" and "No space left" in record["error"]
     folder = runs.run_path(run_id)
@@ -66,14 +66,14 @@ def test_torn_run_json_is_ignored_not_fatal(tone_dataset):
 def test_two_tabs_train_and_delete_at_the_same_time(tone_dataset):
     finished = [submit(tone_dataset, epochs=1) for _ in range(3)]
     for run_id in finished:
-        tasks.run_classifier(run_id)
+        classifier.run_classifier(run_id)
     training = [submit(tone_dataset, epochs=2, seed=s) for s in range(2)]
     errors = []
 
     def train():
         try:
             for run_id in training:
-                tasks.run_classifier(run_id)
+                classifier.run_classifier(run_id)
         except Exception as err:  # pragma: no cover - reported below
             errors.append(err)
 

@@ -5,7 +5,8 @@ import pytest
 import torch
 
 from core.compute import gan, gan_samples, quality
-from core.orchestration import tasks
+from core.compute import scores
+from core.orchestration import classifier, gan_run
 from core.storage import runs
 from core.base.config import FeatureConfig, gan_preset, preset
 from core.storage.extract import load_features
@@ -20,8 +21,8 @@ CLF = dict(hidden_size=16, num_layers=1, epochs=1, batch_size=8, segment_seconds
 
 
 def gan_run(root, name="conditional", **kw):
-    run_id = tasks.submit_gan(gan_preset(name, **{**TINY, **kw}), root, "tones", preset=name)
-    return run_id, tasks.run_gan(run_id)
+    run_id = gan_run.submit_gan(gan_preset(name, **{**TINY, **kw}), root, "tones", preset=name)
+    return run_id, gan_run.run_gan(run_id)
 
 
 @pytest.mark.slow
@@ -104,7 +105,7 @@ def test_conditional_run_writes_history_checkpoint_samples_and_result(tone_datas
 
 @pytest.mark.slow
 def test_cancel_keeps_the_finished_epoch_and_measures_it(tone_dataset):
-    run_id = tasks.submit_gan(gan_preset("conditional", **{**TINY, "epochs": 50}), tone_dataset, "tones")
+    run_id = gan_run.submit_gan(gan_preset("conditional", **{**TINY, "epochs": 50}), tone_dataset, "tones")
     seen = []
 
     def cancel_in_first_gan_epoch(p):
@@ -112,7 +113,7 @@ def test_cancel_keeps_the_finished_epoch_and_measures_it(tone_dataset):
         if p["phase"] == "gan":
             runs.request_cancel(run_id)
 
-    result = tasks.run_gan(run_id, progress=cancel_in_first_gan_epoch)
+    result = gan_run.run_gan(run_id, progress=cancel_in_first_gan_epoch)
     assert runs.load(run_id)["status"] == "cancelled" and seen == [("reference", 1), ("gan", 1), ("quality", 1)]
     assert len(runs.history(run_id)) == 1 and result["epoch"] == 1 and runs.result(run_id)
 
@@ -149,20 +150,20 @@ def test_paper_gan_run_reports_chance_level_labels(tone_dataset):
 @pytest.mark.slow
 def test_augmented_run_links_its_baseline_and_trains_on_more(tone_dataset):
     gan_id, _ = gan_run(tone_dataset, epochs=1)
-    baseline = tasks.submit_classifier(preset("recommended", **CLF), tone_dataset, "tones", preset="recommended")
-    tasks.run_classifier(baseline)
-    augmented = tasks.submit_augmented(baseline, gan_id, per_genre=4)
-    tasks.run_classifier(augmented)
+    baseline = classifier.submit_classifier(preset("recommended", **CLF), tone_dataset, "tones", preset="recommended")
+    classifier.run_classifier(baseline)
+    augmented = classifier.submit_augmented(baseline, gan_id, per_genre=4)
+    classifier.run_classifier(augmented)
     base, aug = runs.load(baseline), runs.load(augmented)
     assert aug["status"] == "done" and aug["baseline"] == baseline
     assert aug["augment"] == {"gan_run": gan_id, "per_genre": 4}
     assert aug["split"]["test"] == base["split"]["test"]  # paired test set
     assert aug["train_inputs"] == base["train_inputs"] + 3 * 4
 
-    other_seed = tasks.submit_classifier(preset("recommended", **CLF, seed=1), tone_dataset, "tones",
+    other_seed = classifier.submit_classifier(preset("recommended", **CLF, seed=1), tone_dataset, "tones",
                                          augment={"gan_run": gan_id, "per_genre": 4})
     with pytest.raises(ValueError, match="other training clips"):
-        tasks.run_classifier(other_seed)
+        classifier.run_classifier(other_seed)
     assert runs.load(other_seed)["status"] == "failed"
 
 
@@ -172,13 +173,13 @@ def test_paper_samples_join_as_is_on_their_own_scale(tone_dataset):
     fs = load_features(tone_dataset)
     cfg = preset("paper", **{**CLF, "split": "paper"})
     split = make_split("paper", fs.y, fs.keys, 0)
-    data = tasks.prepare_data(fs, split, cfg, FeatureConfig(), {"gan_run": gan_id, "per_genre": 2})
+    data = classifier.prepare_data(fs, split, cfg, FeatureConfig(), {"gan_run": gan_id, "per_genre": 2})
     real, fake = data.train.x[:-6], data.train.x[-6:]
     assert len(real) == len(split.train) and data.train.y[-6:].tolist() == [0, 0, 1, 1, 2, 2]
     assert real.min() < -20 and real.max() == 0.0 and fake.abs().max() <= 1.0  # the study's mismatch, reproduced
     assert data.train.clip_y.shape == (len(split.train) + 6,)
     with pytest.raises(ValueError, match="paper framing"):
-        tasks.prepare_data(fs, split, preset("recommended", **{**CLF, "split": "paper"}), FeatureConfig(),
+        classifier.prepare_data(fs, split, preset("recommended", **{**CLF, "split": "paper"}), FeatureConfig(),
                            {"gan_run": gan_id, "per_genre": 2})
 
 

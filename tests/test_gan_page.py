@@ -6,7 +6,7 @@ from streamlit.testing.v1 import AppTest
 
 from core.base import config
 from core.compute import gan, gan_samples
-from core.orchestration import tasks
+from core.orchestration import classifier, gan_run
 from core.storage import queue
 from core.storage import runs
 from core.base.config import gan_preset
@@ -33,8 +33,8 @@ def tones_app(tone_dataset, monkeypatch):
 
 
 def finished_gan(root, preset: str, **kw) -> str:
-    run_id = tasks.submit_gan(gan_preset(preset, **{**TINY, **kw}), root, "tones", preset=preset)
-    tasks.run_gan(run_id)
+    run_id = gan_run.submit_gan(gan_preset(preset, **{**TINY, **kw}), root, "tones", preset=preset)
+    gan_run.run_gan(run_id)
     return run_id
 
 
@@ -148,9 +148,9 @@ def test_a_run_saved_by_an_older_gan_says_so_and_keeps_its_numbers(tones_app, to
 
     cfg = config.preset("recommended", **gan_samples.augment_settings(gan_preset("conditional", **TINY)),
                         epochs=1, hidden_size=16, num_layers=1, segment_seconds=1.0, batch_size=8)
-    _, augmented = tasks.submit_augmentation(cfg, run_id, 5)
+    _, augmented = classifier.submit_augmentation(cfg, run_id, 5)
     with pytest.raises(gan.IncompatibleCheckpoint):
-        tasks.run_classifier(augmented)
+        classifier.run_classifier(augmented)
     record = runs.load(augmented)
     assert record["status"] == "failed" and record["error"].startswith("this run was saved by a version of GenreLab")
 

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from core.compute import evaluate
-from core.orchestration import tasks, worker
+from core.orchestration import check, worker
 from core.storage import queue
 from core.storage import runs
 from core.usecases import generalise, predict
@@ -231,7 +231,7 @@ def test_a_dataset_sharing_no_genre_and_a_bad_folder_are_clear_errors(run_id, tm
 
 
 def test_a_check_job_runs_through_the_run_lifecycle(run_id, other):
-    check_id = tasks.submit_check(run_id, other, "other", {"Treble": "high"})
+    check_id = check.submit_check(run_id, other, "other", {"Treble": "high"})
     assert runs.load(check_id)["status"] == "queued" and runs.checks(run_id) == []
     worker.run_one(queue.enqueue(check_id, "check", start_worker=False))
     record = runs.load(check_id)
@@ -241,9 +241,9 @@ def test_a_check_job_runs_through_the_run_lifecycle(run_id, other):
 
 
 def test_a_cancelled_check_keeps_nothing(run_id, other):
-    check_id = tasks.submit_check(run_id, other, "other")
+    check_id = check.submit_check(run_id, other, "other")
     runs.request_cancel(check_id)
-    assert tasks.run_check(check_id) == {}
+    assert check.run_check(check_id) == {}
     assert runs.load(check_id)["status"] == "cancelled" and runs.checks(run_id) == []
 
 

@@ -10,7 +10,7 @@ import pytest
 import soundfile as sf
 
 from core import cli
-from core.orchestration import tasks
+from core.orchestration import classifier, gan_run
 from core.storage import runs
 from core.usecases import predict
 from core.base.audio import AudioError, decode
@@ -64,10 +64,10 @@ def test_diverging_training_fails_with_the_epoch_and_is_never_done(tone_dataset,
         data.train.x[:] = float("nan")  # what a NaN normaliser used to feed the model
         return train.fit(cfg, data, on_epoch, **kw)
 
-    monkeypatch.setattr(tasks, "fit", poisoned_fit)
-    run_id = tasks.submit_classifier(preset("recommended", **TINY), tone_dataset, "tones")
+    monkeypatch.setattr(classifier, "fit", poisoned_fit)
+    run_id = classifier.submit_classifier(preset("recommended", **TINY), tone_dataset, "tones")
     with pytest.raises(train.Diverged, match="loss became NaN at epoch 1"):
-        tasks.run_classifier(run_id)
+        classifier.run_classifier(run_id)
     record = runs.load(run_id)
     assert record["status"] == "failed" and record["error"] == "loss became NaN at epoch 1"
     assert not (runs.run_path(run_id) / "model.pt").exists()
@@ -80,7 +80,7 @@ def test_cli_train_prints_a_clear_failure(tone_dataset, capsys, monkeypatch):
     def diverge(cfg, data, on_epoch=None, **kw):
         train.check_losses(1, {"train_loss": float("nan")}, ("train_loss",))
 
-    monkeypatch.setattr(tasks, "fit", diverge)
+    monkeypatch.setattr(classifier, "fit", diverge)
     assert cli.main(["train", "--data", str(tone_dataset), "--set", "epochs=1"]) == 1
     assert "error: training failed: loss became NaN at epoch 1" in capsys.readouterr().err
 
@@ -89,8 +89,8 @@ def nan_model_run(tone_dataset):
     """A done run whose model.pt holds NaN weights, as an overflowing clip made on the code before."""
     import torch
 
-    run_id = tasks.submit_classifier(preset("recommended", **TINY), tone_dataset, "tones")
-    tasks.run_classifier(run_id)
+    run_id = classifier.submit_classifier(preset("recommended", **TINY), tone_dataset, "tones")
+    classifier.run_classifier(run_id)
     path = runs.run_path(run_id) / "model.pt"
     obj = torch.load(path, weights_only=True)
     obj["mean"] = torch.full_like(obj["mean"], float("nan"))
@@ -111,8 +111,8 @@ def test_prediction_never_prints_nan(tone_dataset, tmp_path, capsys):
 
 @pytest.mark.slow
 def test_predict_json_is_valid_json(tone_dataset, tmp_path, capsys):
-    run_id = tasks.submit_classifier(preset("recommended", **TINY), tone_dataset, "tones")
-    tasks.run_classifier(run_id)
+    run_id = classifier.submit_classifier(preset("recommended", **TINY), tone_dataset, "tones")
+    classifier.run_classifier(run_id)
     assert cli.main(["predict", str(write_tone(tmp_path / "x.wav")), "--json", "--top", "10"]) == 0
     out = json.loads(capsys.readouterr().out, parse_constant=lambda c: pytest.fail(f"{c} in JSON"))
     assert len(out["top"]) == 3 and all(math.isfinite(t["prob"]) for t in out["top"])
@@ -120,10 +120,10 @@ def test_predict_json_is_valid_json(tone_dataset, tmp_path, capsys):
 
 @pytest.mark.slow
 def test_predict_without_run_skips_a_corrupt_newest_model(tone_dataset, tmp_path, capsys):
-    good = tasks.submit_classifier(preset("recommended", **TINY), tone_dataset, "tones")
-    tasks.run_classifier(good)
-    bad = tasks.submit_classifier(preset("recommended", **TINY, seed=1), tone_dataset, "tones")
-    tasks.run_classifier(bad)
+    good = classifier.submit_classifier(preset("recommended", **TINY), tone_dataset, "tones")
+    classifier.run_classifier(good)
+    bad = classifier.submit_classifier(preset("recommended", **TINY, seed=1), tone_dataset, "tones")
+    classifier.run_classifier(bad)
     (runs.run_path(bad) / "model.pt").write_bytes(b"corrupt")
     assert predict.latest_run_id() == good
     (runs.run_path(good) / "model.pt").write_bytes(b"corrupt")
@@ -237,7 +237,7 @@ def test_experiment_plan_refuses_huge_grids():
         experiment.plan(per_genre=(0, 99_999_999))
     assert time.perf_counter() - start < 1.0
     with pytest.raises(ConfigError, match="per genre"):
-        tasks.submit_augmented("x", "y", 10**8)
+        classifier.submit_augmented("x", "y", 10**8)
 
 
 # --------------------------------------------------------------------------- 4. and 7. zip member names
@@ -324,7 +324,7 @@ def test_run_killed_before_epoch_one_resumes_with_one_command(tone_dataset, caps
     from core.orchestration import worker
     from core.storage import queue
 
-    run_id = tasks.submit_classifier(preset("recommended", **TINY), tone_dataset, "tones")
+    run_id = classifier.submit_classifier(preset("recommended", **TINY), tone_dataset, "tones")
     queue.enqueue(run_id, "classifier", start_worker=False)
     kill_worker_state(run_id)
     worker.work(idle_exit=0.1)  # the next worker drops the dead job...
@@ -341,16 +341,16 @@ def test_resume_carries_on_from_the_last_checkpoint_as_if_never_stopped(tone_dat
     from core.orchestration import worker
 
     cfg = preset("recommended", **{**TINY, "epochs": 4})
-    whole = tasks.submit_classifier(cfg, tone_dataset, "tones")
-    tasks.run_classifier(whole)
-    cut = tasks.submit_classifier(cfg, tone_dataset, "tones")
+    whole = classifier.submit_classifier(cfg, tone_dataset, "tones")
+    classifier.run_classifier(whole)
+    cut = classifier.submit_classifier(cfg, tone_dataset, "tones")
 
     def die_after_second_epoch(p):
         if p["epoch"] == 2:
             raise SystemExit("killed")  # not an Exception: nothing is marked, as with SIGKILL
 
     with pytest.raises(SystemExit):
-        tasks.run_classifier(cut, progress=die_after_second_epoch)
+        classifier.run_classifier(cut, progress=die_after_second_epoch)
     kill_worker_state(cut)
     assert runs.load(cut)["status"] == "interrupted"
     worker.resume(cut, start_worker=False)
@@ -366,7 +366,7 @@ def test_resume_carries_on_from_the_last_checkpoint_as_if_never_stopped(tone_dat
 def test_resume_refuses_active_and_done_runs(tone_dataset):
     from core.orchestration import worker
 
-    run_id = tasks.submit_classifier(preset("recommended", **TINY), tone_dataset, "tones")
+    run_id = classifier.submit_classifier(preset("recommended", **TINY), tone_dataset, "tones")
     with pytest.raises(runs.RunError, match="only a run that is interrupted, cancelled, failed"):
         worker.resume(run_id, start_worker=False)
 
@@ -377,7 +377,7 @@ def test_train_page_resumes_an_interrupted_run_with_one_click(tone_dataset, monk
 
     from core.storage import queue
 
-    run_id = tasks.submit_classifier(preset("recommended", **TINY), tone_dataset, "tones")
+    run_id = classifier.submit_classifier(preset("recommended", **TINY), tone_dataset, "tones")
     kill_worker_state(run_id)
     monkeypatch.setenv("GENRELAB_DATASETS", f"tones={tone_dataset}")
     monkeypatch.setattr(queue, "ensure_worker", lambda: None)
@@ -399,7 +399,7 @@ def test_deleting_the_data_folder_mid_training_leaves_no_orphan_and_no_second_wo
 
     from core.storage import queue
 
-    run_id = tasks.submit_classifier(preset("recommended", **{**TINY, "epochs": 200}), tone_dataset, "tones")
+    run_id = classifier.submit_classifier(preset("recommended", **{**TINY, "epochs": 200}), tone_dataset, "tones")
     queue.enqueue(run_id, "classifier", start_worker=False)
     proc = subprocess.Popen([sys.executable, "-m", "core", "worker"], env=os.environ.copy())
     try:
@@ -436,14 +436,14 @@ def gan_run_killed_after_its_first_epoch(root) -> str:
     """A conditional GAN run (:data:`TINY_GAN`) whose process died after its first GAN epoch: status interrupted."""
     from core.base.config import gan_preset
 
-    cut = tasks.submit_gan(gan_preset("conditional", **TINY_GAN), root, "tones")
+    cut = gan_run.submit_gan(gan_preset("conditional", **TINY_GAN), root, "tones")
 
     def die_after_first_gan_epoch(p):
         if p["phase"] == "gan" and p["epoch"] == 1:
             raise SystemExit("killed")
 
     with pytest.raises(SystemExit):
-        tasks.run_gan(cut, progress=die_after_first_gan_epoch)
+        gan_run.run_gan(cut, progress=die_after_first_gan_epoch)
     assert runs.load(cut)["status"] == "interrupted"
     return cut
 
@@ -453,8 +453,8 @@ def test_gan_run_resumes_from_its_last_checkpoint(tone_dataset):
     from core.orchestration import worker
     from core.base.config import gan_preset
 
-    whole = tasks.submit_gan(gan_preset("conditional", **TINY_GAN), tone_dataset, "tones")
-    tasks.run_gan(whole)
+    whole = gan_run.submit_gan(gan_preset("conditional", **TINY_GAN), tone_dataset, "tones")
+    gan_run.run_gan(whole)
     cut = gan_run_killed_after_its_first_epoch(tone_dataset)
     worker.resume(cut, start_worker=False)
     worker.work(idle_exit=0.1)

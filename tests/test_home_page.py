@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core.orchestration import tasks
+from core.orchestration import classifier
 from core.base.config import preset
 
 pytestmark = pytest.mark.slow  # trains a classifier and drives the page (AppTest)
@@ -22,9 +22,9 @@ def test_home_page_shows_dataset_path_and_runs(tone_dataset, monkeypatch):
     assert any("Active dataset: **tones**" in i.value for i in at.info)
     assert any("No runs yet" in c.value for c in at.caption)
 
-    run_id = tasks.submit_classifier(preset("paper", epochs=1, hidden_size=16, num_layers=1, first_frames=40,
+    run_id = classifier.submit_classifier(preset("paper", epochs=1, hidden_size=16, num_layers=1, first_frames=40,
                                             split="stratified"), tone_dataset, "tones", name="first run")
-    tasks.run_classifier(run_id)
+    classifier.run_classifier(run_id)
     at.run()
     assert not at.exception
     table = at.dataframe[0].value
@@ -55,7 +55,7 @@ def test_a_worker_that_cannot_start_says_why_on_the_page(tone_dataset, monkeypat
 
     monkeypatch.setattr(queue, "ensure_worker", lambda: None)
     monkeypatch.setenv("GENRELAB_DATASETS", f"tones={tone_dataset}")
-    run_id = tasks.submit_classifier(preset("paper"), tone_dataset, "tones", name="waiting run")
+    run_id = classifier.submit_classifier(preset("paper"), tone_dataset, "tones", name="waiting run")
     queue.enqueue(run_id, "classifier", start_worker=False)
     queue.set_worker_state(starts=3, last_start=__import__("time").time(), error="'garbage' is not a Ray address")
     at = AppTest.from_file(APP, default_timeout=60)

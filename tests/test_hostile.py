@@ -6,7 +6,7 @@ import soundfile as sf
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from core.orchestration import tasks
+from core.orchestration import classifier
 from core.base.audio import AudioError, decode
 from core.base.config import preset
 from core.storage.extract import load_features
@@ -53,9 +53,9 @@ def test_genre_with_one_clip_still_trains(tone_dataset):
         extra.unlink()
     fs = load_features(tone_dataset)
     assert np.bincount(fs.y).tolist() == [1, 4, 4]
-    run_id = tasks.submit_classifier(preset("recommended", epochs=1, hidden_size=16, num_layers=1,
+    run_id = classifier.submit_classifier(preset("recommended", epochs=1, hidden_size=16, num_layers=1,
                                             segment_seconds=1.0), tone_dataset, "tones")
-    assert tasks.run_classifier(run_id)["accuracy"]["n"] >= 1
+    assert classifier.run_classifier(run_id)["accuracy"]["n"] >= 1
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -44,7 +44,7 @@ def test_lesson_queues_the_five_runs_in_order_and_shares_the_split(tone_dataset,
     state = lesson.status(record)
     assert state["text"] == ("Step 4 of 5: Conditional GAN: reference classifier (the judge of the samples), "
                              "epoch 3 of 30, about 9 s left.")
-    assert state["fraction"] == pytest.approx((3 + 0.1) / 5)
+    assert state["fraction"] == pytest.approx((3 + 0.1 / 4) / 5)  # the reference: the first of a GAN run's 4 phases
     assert state["classifiers"] == [paper["id"], recommended["id"], pretrained["id"]]
     with pytest.raises(lesson.LessonError):
         lesson.load("../etc")
@@ -61,7 +61,7 @@ def test_a_tiny_lesson_runs_to_the_end(tone_dataset, no_worker):
 
 
 def test_the_check_on_a_second_dataset_waits_for_its_model(tone_dataset, no_worker, monkeypatch, tmp_path):
-    from core.orchestration import tasks
+    from core.orchestration import check, lesson
 
     lesson_id = lesson.submit(tone_dataset, "tones", check_on=("other", tmp_path))
     record = lesson.load(lesson_id)
@@ -70,7 +70,7 @@ def test_the_check_on_a_second_dataset_waits_for_its_model(tone_dataset, no_work
     assert lesson.status(record)["text"] == "0 of 7 steps done; waiting for the background worker."
 
     submitted = []
-    monkeypatch.setattr(tasks, "submit_check", lambda run_id, root, name, enqueue=False: submitted.append(
+    monkeypatch.setattr(check, "submit_check", lambda run_id, root, name, enqueue=False: submitted.append(
         (run_id, str(root), name, enqueue)) or runs.create("chk", "check", {"run": run_id, "map": {}},
                                                            dataset={"name": name, "root": str(root)}))
     runs.update(record["steps"]["recommended"], status="done")
@@ -87,7 +87,7 @@ def test_the_check_on_a_second_dataset_waits_for_its_model(tone_dataset, no_work
     runs.update(lesson.load(other)["steps"]["recommended"], status="failed")
     for step in ("paper", "pretrained", "gan", "augmented"):
         runs.update(lesson.load(other)["steps"][step], status="done")
-    monkeypatch.setattr(tasks, "submit_check", lambda *a, **k: (_ for _ in ()).throw(ValueError("no genre shared")))
+    monkeypatch.setattr(check, "submit_check", lambda *a, **k: (_ for _ in ()).throw(ValueError("no genre shared")))
     state = lesson.status(lesson.advance(other))
     assert state["finished"] and state["failed"] == ["recommended", "check", "check_pretrained"]
     assert lesson.load(other)["check_pretrained_error"] == "no genre shared"

@@ -9,7 +9,7 @@ import torch
 
 from core import cli
 from core.base import audio
-from core.orchestration import tasks
+from core.orchestration import classifier
 from core.storage import runs
 from core.usecases import predict
 from core.base.audio import AudioError
@@ -35,8 +35,8 @@ def trained(tmp_path_factory):
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("GENRELAB_DATA_DIR", str(base / "data"))
         cfg = preset("recommended", hidden_size=16, num_layers=1, epochs=1, segment_seconds=1.0)
-        run_id = tasks.submit_classifier(cfg, root, "tones", preset="recommended")
-        result = tasks.run_classifier(run_id)
+        run_id = classifier.submit_classifier(cfg, root, "tones", preset="recommended")
+        result = classifier.run_classifier(run_id)
     return base / "data" / "runs" / run_id, root, result
 
 

@@ -9,7 +9,7 @@ import soundfile as sf
 from streamlit.testing.v1 import AppTest
 
 from core.base import config
-from core.orchestration import tasks, worker
+from core.orchestration import classifier, worker
 from core.storage import queue
 from core.storage import runs
 from core.usecases import charts, predict
@@ -35,9 +35,9 @@ def trained(tmp_path_factory):
     base = tmp_path_factory.mktemp("predict-page")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("GENRELAB_DATA_DIR", str(base / "data"))
-        run_id = tasks.submit_classifier(config.preset("recommended", **TINY), tones(base / "tones"), "tones",
+        run_id = classifier.submit_classifier(config.preset("recommended", **TINY), tones(base / "tones"), "tones",
                                          preset="recommended")
-        tasks.run_classifier(run_id)
+        classifier.run_classifier(run_id)
     return base / "data" / "runs" / run_id
 
 
@@ -47,9 +47,9 @@ def trained_pretrained(tmp_path_factory):
     base = tmp_path_factory.mktemp("predict-page-ear")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("GENRELAB_DATA_DIR", str(base / "data"))
-        run_id = tasks.submit_classifier(config.preset("pretrained"), tones(base / "tones"), "tones",
+        run_id = classifier.submit_classifier(config.preset("pretrained"), tones(base / "tones"), "tones",
                                          preset="pretrained")
-        tasks.run_classifier(run_id)
+        classifier.run_classifier(run_id)
     return base / "data" / "runs" / run_id
 
 

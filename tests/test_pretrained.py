@@ -10,7 +10,7 @@ import torch
 from core import cli
 from core.base.config import preset
 from core.compute import musicnn, transfer
-from core.orchestration import tasks
+from core.orchestration import classifier
 from core.storage import extract, runs
 from core.usecases import predict
 
@@ -123,8 +123,8 @@ def test_second_load_embeds_nothing(tone_dataset, monkeypatch):
 
 @pytest.fixture
 def pretrained_run(tone_dataset):
-    run_id = tasks.submit_classifier(preset("pretrained"), tone_dataset, "tones", preset="pretrained")
-    tasks.run_classifier(run_id)
+    run_id = classifier.submit_classifier(preset("pretrained"), tone_dataset, "tones", preset="pretrained")
+    classifier.run_classifier(run_id)
     return run_id
 
 
@@ -143,9 +143,9 @@ def test_pretrained_preset_trains_and_predicts(pretrained_run, tone_dataset):
 
 
 def test_cancelling_while_listening_stops_the_run(tone_dataset, monkeypatch):
-    run_id = tasks.submit_classifier(preset("pretrained"), tone_dataset, "tones")
+    run_id = classifier.submit_classifier(preset("pretrained"), tone_dataset, "tones")
     monkeypatch.setattr(runs, "cancel_requested", lambda _id: True)
-    tasks.run_classifier(run_id)
+    classifier.run_classifier(run_id)
     assert runs.load(run_id)["status"] == "cancelled"
     assert not (runs.run_path(run_id) / "model.pt").exists()
 

@@ -3,7 +3,7 @@
 import pytest
 
 from core.base import progress
-from core.orchestration import experiment, tasks
+from core.orchestration import experiment, gan_run
 from core.storage import runs
 from test_experiment import fake_gan_tasks
 
@@ -16,8 +16,23 @@ def test_each_gan_phase_has_its_own_words():
     assert progress.step_text({"epoch": 2, "epochs": 30}) == "epoch 2 of 30"
     assert progress.step_text(None) == "preparing data"
     assert progress.status_text({"epoch": 2, "epochs": 30, "eta_seconds": 12.4}) == "Epoch 2 of 30, about 12 s left."
-    assert progress.fraction({"phase": "quality", "epoch": 3, "epochs": 5}) == 1.0
     assert progress.fraction({"epoch": 3, "epochs": 6}) == 0.5
+
+
+def test_tstr_is_named_and_a_gan_runs_bar_never_runs_backwards():
+    assert progress.status_text({"phase": "tstr", "epoch": 3, "epochs": 15, "eta_seconds": 24.0}) == (
+        "Measuring the samples' quality: a classifier trained on them (TSTR), epoch 3 of 15, about 24 s left.")
+    steps = [{"phase": "reference", "epoch": 1, "epochs": 15}, {"phase": "reference", "epoch": 15, "epochs": 15},
+             {"phase": "gan", "epoch": 1, "epochs": 20}, {"phase": "gan", "epoch": 20, "epochs": 20},
+             {"phase": "quality", "epoch": 20, "epochs": 20}, {"phase": "tstr", "epoch": 1, "epochs": 15},
+             {"phase": "tstr", "epoch": 15, "epochs": 15}]
+    bar = [progress.fraction(p) for p in steps]
+    assert bar == sorted(bar) and bar[-1] == 1.0 and bar[4] == 0.5
+    assert progress.fraction({"phase": "embed", "epoch": 3, "epochs": 12}) == 0.25
+
+
+def test_eta_is_the_pace_so_far():
+    assert progress.eta(30.0, 3, 7) == 70.0 and progress.eta(5.0, 0, 7) is None
 
 
 @pytest.mark.slow
@@ -30,7 +45,7 @@ def test_grid_progress_names_the_reference_classifier_the_gan_and_the_augmented_
             progress({**p, "eta_seconds": 1.0})
         runs.update(run_id, status="done")
 
-    monkeypatch.setattr(tasks, "run_gan", run_gan)
+    monkeypatch.setattr(gan_run, "run_gan", run_gan)
     exp_id = experiment.submit(experiment.plan(seeds=1, per_genre=(70,), arms=("recommended",)), tmp_path, "fake")
     seen = []
     experiment.run_experiment(exp_id, progress=lambda p: seen.append(p["current"]))
@@ -48,7 +63,7 @@ def test_gan_page_names_the_step_that_runs(app_on_tones, tone_dataset):
 
     from core.base import config
 
-    run_id = tasks.submit_gan(config.gan_preset("conditional"), tone_dataset, "tones")
+    run_id = gan_run.submit_gan(config.gan_preset("conditional"), tone_dataset, "tones")
     at = app_on_tones
     at.query_params["run"] = run_id
     for p, text in (({"phase": "reference", "epoch": 19, "epochs": 30, "eta_seconds": 40.0},

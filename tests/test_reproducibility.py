@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from core.base import config
-from core.orchestration import tasks
+from core.orchestration import classifier
 from core.storage import runs
 
 pytestmark = pytest.mark.slow  # trains four tiny classifiers, one in a fresh process
@@ -30,9 +30,9 @@ def numbers(run_id: str) -> dict:
 
 def test_same_seed_same_numbers_in_process_and_in_a_fresh_process(tone_dataset):
     cfg = config.with_overrides(config.preset("recommended"), [*TINY, "seed=3"])
-    first, second = (tasks.submit_classifier(cfg, tone_dataset, "tones", preset="recommended") for _ in range(2))
-    tasks.run_classifier(first)
-    tasks.run_classifier(second)
+    first, second = (classifier.submit_classifier(cfg, tone_dataset, "tones", preset="recommended") for _ in range(2))
+    classifier.run_classifier(first)
+    classifier.run_classifier(second)
     assert numbers(first) == numbers(second) and numbers(first)["history"]
 
     env = {**os.environ, "PYTHONPATH": str(REPO)}
@@ -42,6 +42,6 @@ def test_same_seed_same_numbers_in_process_and_in_a_fresh_process(tone_dataset):
     fresh = out.split("run ", 1)[1].split()[0]
     assert numbers(fresh) == numbers(first)
 
-    other = tasks.submit_classifier(config.with_overrides(cfg, ["seed=4"]), tone_dataset, "tones", preset="recommended")
-    tasks.run_classifier(other)
+    other = classifier.submit_classifier(config.with_overrides(cfg, ["seed=4"]), tone_dataset, "tones", preset="recommended")
+    classifier.run_classifier(other)
     assert numbers(other)["history"] != numbers(first)["history"]  # the seed matters: the test could fail

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from streamlit.testing.v1 import AppTest
 
 from core import cli
-from core.orchestration import tasks
+from core.orchestration import classifier
 from core.storage import runs
 from core.base.config import preset
 
@@ -43,15 +43,15 @@ def damage(run_id: str, how) -> None:
 
 @pytest.fixture
 def done_run(tone_dataset):
-    run_id = tasks.submit_classifier(preset("recommended", **TINY), tone_dataset, "tones", name="good run")
-    tasks.run_classifier(run_id)
+    run_id = classifier.submit_classifier(preset("recommended", **TINY), tone_dataset, "tones", name="good run")
+    classifier.run_classifier(run_id)
     return run_id
 
 
 @pytest.mark.parametrize("how", list(BAD_RECORDS.values()), ids=list(BAD_RECORDS))
 def test_malformed_record_is_skipped_and_reported(tone_dataset, how):
-    good = tasks.submit_classifier(preset("recommended", **TINY), tone_dataset, "tones")
-    bad = tasks.submit_classifier(preset("recommended", **TINY, seed=1), tone_dataset, "tones")
+    good = classifier.submit_classifier(preset("recommended", **TINY), tone_dataset, "tones")
+    bad = classifier.submit_classifier(preset("recommended", **TINY, seed=1), tone_dataset, "tones")
     damage(bad, how)
     assert [r["id"] for r in runs.list_runs()] == [good]
     (damaged,) = runs.damaged()
@@ -61,10 +61,10 @@ def test_malformed_record_is_skipped_and_reported(tone_dataset, how):
 
 
 def test_unreadable_and_missing_records_are_reported(tone_dataset):
-    loop = tasks.submit_classifier(preset("recommended", **TINY), tone_dataset, "tones")
+    loop = classifier.submit_classifier(preset("recommended", **TINY), tone_dataset, "tones")
     (runs.run_path(loop) / "run.json").unlink()
     os.symlink(runs.run_path(loop) / "run.json", runs.run_path(loop) / "run.json")
-    gone = tasks.submit_classifier(preset("recommended", **TINY, seed=1), tone_dataset, "tones")
+    gone = classifier.submit_classifier(preset("recommended", **TINY, seed=1), tone_dataset, "tones")
     (runs.run_path(gone) / "run.json").unlink()
     reasons = {d.folder: d.reason for d in runs.damaged()}
     assert reasons == {loop: "run.json cannot be read (Too many levels of symbolic links)",
@@ -73,7 +73,7 @@ def test_unreadable_and_missing_records_are_reported(tone_dataset):
 
 @pytest.mark.slow
 def test_runs_check_lists_damaged_folders(tone_dataset, done_run, capsys):
-    bad = tasks.submit_classifier(preset("recommended", **TINY), tone_dataset, "tones")
+    bad = classifier.submit_classifier(preset("recommended", **TINY), tone_dataset, "tones")
     damage(bad, [])
     assert cli.main(["runs", "--check"]) == 1
     out = capsys.readouterr().out
@@ -89,7 +89,7 @@ def test_runs_check_lists_damaged_folders(tone_dataset, done_run, capsys):
 def test_cli_predict_survives_a_malformed_newest_record(tone_dataset, done_run, tmp_path, capsys):
     from tests.conftest import write_tone
 
-    bad = tasks.submit_classifier(preset("recommended", **TINY), tone_dataset, "tones")
+    bad = classifier.submit_classifier(preset("recommended", **TINY), tone_dataset, "tones")
     damage(bad, {"status": "done"})
     assert cli.main(["predict", str(write_tone(tmp_path / "x.wav"))]) == 0
     assert f"run {done_run}" in capsys.readouterr().out
@@ -99,7 +99,7 @@ def test_cli_predict_survives_a_malformed_newest_record(tone_dataset, done_run, 
 @pytest.mark.parametrize("page", ["home.py", "train.py", "compare.py", "predict.py", "gan.py"])
 def test_pages_render_beside_malformed_records(tone_dataset, done_run, monkeypatch, page):
     for i, how in enumerate(([], {}, {"status": "done"}, "drop:created")):
-        damage(tasks.submit_classifier(preset("recommended", **TINY, seed=i + 1), tone_dataset, "tones"), how)
+        damage(classifier.submit_classifier(preset("recommended", **TINY, seed=i + 1), tone_dataset, "tones"), how)
     monkeypatch.setenv("GENRELAB_DATASETS", f"tones={tone_dataset}")
     monkeypatch.setattr("core.storage.queue.ensure_worker", lambda: None)
     at = AppTest.from_file(APP, default_timeout=90)

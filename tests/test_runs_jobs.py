@@ -10,7 +10,7 @@ import io
 import pytest
 import torch
 
-from core.orchestration import tasks, worker
+from core.orchestration import classifier, gan_run, worker
 from core.storage import queue, runs
 from core.base.config import gan_preset, preset
 
@@ -19,14 +19,14 @@ TINY = dict(hidden_size=16, num_layers=1, epochs=2, batch_size=8, first_frames=4
 
 
 def submit(root, name="paper", **kw):
-    return tasks.submit_classifier(preset(name, **{**TINY, **kw}), root, "tones", preset=name)
+    return classifier.submit_classifier(preset(name, **{**TINY, **kw}), root, "tones", preset=name)
 
 
 @pytest.mark.slow
 def test_run_folder_lifecycle(tone_dataset):
     run_id = submit(tone_dataset)
     assert runs.load(run_id)["status"] == "queued"
-    result = tasks.run_classifier(run_id)
+    result = classifier.run_classifier(run_id)
     record = runs.load(run_id)
     assert record["status"] == "done" and record["dataset"]["n_clips"] == 12
     assert len(runs.history(run_id)) == 2
@@ -127,7 +127,7 @@ def test_cancel_running_job_keeps_what_was_done(tone_dataset):
         seen.append(p["epoch"])
         runs.request_cancel(run_id)
 
-    tasks.run_classifier(run_id, progress=cancel_after_first)
+    classifier.run_classifier(run_id, progress=cancel_after_first)
     record = runs.load(run_id)
     assert record["status"] == "cancelled" and seen == [1] and runs.result(run_id)["accuracy"]["n"] > 0
 
@@ -168,8 +168,8 @@ def test_submit_can_enqueue(tone_dataset, monkeypatch):
     queued = []
     monkeypatch.setattr(queue, "enqueue", lambda run_id, kind: queued.append((run_id, kind)))
     kept = submit(tone_dataset)
-    clf = tasks.submit_classifier(preset("paper", **TINY), tone_dataset, "tones", enqueue=True)
-    gan_id = tasks.submit_gan(gan_preset("conditional", epochs=1), tone_dataset, "tones", enqueue=True)
+    clf = classifier.submit_classifier(preset("paper", **TINY), tone_dataset, "tones", enqueue=True)
+    gan_id = gan_run.submit_gan(gan_preset("conditional", epochs=1), tone_dataset, "tones", enqueue=True)
     assert queued == [(clf, "classifier"), (gan_id, "gan")] and kept not in dict(queued)
 
 
@@ -178,7 +178,7 @@ def test_the_worker_starts_once_per_enqueue_and_never_on_a_page_rerun(tone_datas
 
     started = []
     monkeypatch.setattr(queue, "ensure_worker", lambda: started.append(1))
-    run_id = tasks.submit_classifier(preset("paper", **TINY), tone_dataset, "tones", enqueue=True)
+    run_id = classifier.submit_classifier(preset("paper", **TINY), tone_dataset, "tones", enqueue=True)
     assert started == [1] and queue.pending() == [run_id]
     queue.enqueue(submit(tone_dataset), "classifier", start_worker=False)
     assert started == [1]
@@ -194,14 +194,14 @@ def test_the_worker_starts_once_per_enqueue_and_never_on_a_page_rerun(tone_datas
 def test_submit_augmentation_reuses_a_matching_baseline(tone_dataset, monkeypatch):
     queued = []
     monkeypatch.setattr(queue, "enqueue", lambda run_id, kind: queued.append(run_id))
-    gan_id = tasks.submit_gan(gan_preset("conditional", epochs=1), tone_dataset, "tones")
+    gan_id = gan_run.submit_gan(gan_preset("conditional", epochs=1), tone_dataset, "tones")
     cfg = preset("recommended", **TINY)
-    baseline, augmented = tasks.submit_augmentation(cfg, gan_id, 5, preset="recommended", enqueue=True)
+    baseline, augmented = classifier.submit_augmentation(cfg, gan_id, 5, preset="recommended", enqueue=True)
     assert queued == [baseline, augmented]
     record = runs.load(augmented)
     assert record["augment"] == {"gan_run": gan_id, "per_genre": 5} and record["baseline"] == baseline
     assert runs.load(baseline)["dataset"] == {"name": "tones", "root": str(tone_dataset)}
-    again, second = tasks.submit_augmentation(cfg, gan_id, 10)
+    again, second = classifier.submit_augmentation(cfg, gan_id, 10)
     assert again == baseline and second not in (baseline, augmented) and queued == [baseline, augmented]
-    other, _ = tasks.submit_augmentation(preset("recommended", **{**TINY, "seed": 1}), gan_id, 5)
+    other, _ = classifier.submit_augmentation(preset("recommended", **{**TINY, "seed": 1}), gan_id, 5)
     assert other not in (baseline, augmented, second)

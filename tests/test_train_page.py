@@ -67,11 +67,11 @@ def test_train_page_trains_the_pretrained_ear_and_teaches_transfer(tones_app):
 
 
 def test_a_listening_run_says_which_clip_the_network_hears(tones_app, tone_dataset, monkeypatch):
-    from core.orchestration import tasks
+    from core.orchestration import classifier
     from core.storage import queue
 
     monkeypatch.setattr(queue, "ensure_worker", lambda: None)
-    run_id = tasks.submit_classifier(preset("pretrained"), tone_dataset, "tones", preset="pretrained")
+    run_id = classifier.submit_classifier(preset("pretrained"), tone_dataset, "tones", preset="pretrained")
     runs.update(run_id, status="running", pid=os.getpid(),
                 progress={"phase": "embed", "epoch": 3, "epochs": 12, "eta_seconds": 9.0})
     at = tones_app
@@ -104,11 +104,11 @@ def test_bad_link_settings_are_ignored_with_a_warning(tones_app):
 
 
 def test_reopen_finished_run(tones_app, tone_dataset):
-    from core.orchestration import tasks
+    from core.orchestration import classifier
 
-    run_id = tasks.submit_classifier(preset("paper", epochs=1, hidden_size=16, num_layers=1, first_frames=40,
+    run_id = classifier.submit_classifier(preset("paper", epochs=1, hidden_size=16, num_layers=1, first_frames=40,
                                             split="stratified"), tone_dataset, "tones", preset="paper")
-    tasks.run_classifier(run_id)
+    classifier.run_classifier(run_id)
     at = tones_app
     at.query_params["run"] = run_id
     at.switch_page("app_pages/train.py").run()

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from core.base.config import preset
-from core.orchestration import cluster, tasks, worker
+from core.orchestration import classifier, cluster, worker
 from core.storage import queue, runs
 
 TINY = dict(hidden_size=16, num_layers=1, epochs=2, batch_size=8, first_frames=40, segment_seconds=1.0,
@@ -58,7 +58,7 @@ def test_a_spare_worker_exits_before_importing_torch():
 
 @pytest.mark.slow
 def test_calls_in_quick_succession_start_one_worker(tone_dataset, data_dir):
-    run_id = tasks.submit_classifier(preset("paper", **{**TINY, "epochs": 100}), tone_dataset, "tones")
+    run_id = classifier.submit_classifier(preset("paper", **{**TINY, "epochs": 100}), tone_dataset, "tones")
     queue.enqueue(run_id, "classifier", start_worker=False)
     try:
         for _ in range(5):
@@ -97,7 +97,7 @@ class FakeChild:
 
 def test_bad_cluster_address_fails_the_queued_jobs_and_says_why_once(tone_dataset, monkeypatch):
     monkeypatch.setenv(cluster.ENV_VAR, "garbage")
-    run_id = tasks.submit_classifier(preset("paper", **TINY), tone_dataset, "tones")
+    run_id = classifier.submit_classifier(preset("paper", **TINY), tone_dataset, "tones")
     queue.enqueue(run_id, "classifier", start_worker=False)
     worker.work(idle_exit=0.1)
     record = runs.load(run_id)
@@ -128,7 +128,7 @@ def test_well_formed_addresses(address, expected):
 
 
 def test_a_job_that_fails_before_its_run_starts_does_not_leave_it_queued(tone_dataset, monkeypatch):
-    run_id = tasks.submit_classifier(preset("paper", **TINY), tone_dataset, "tones")
+    run_id = classifier.submit_classifier(preset("paper", **TINY), tone_dataset, "tones")
     queue.enqueue(run_id, "classifier", start_worker=False)
 
     def broken(_):
@@ -142,7 +142,7 @@ def test_a_job_that_fails_before_its_run_starts_does_not_leave_it_queued(tone_da
 
 @pytest.mark.slow
 def test_a_killed_workers_run_reads_interrupted_before_it_is_reaped(tone_dataset):
-    run_id = tasks.submit_classifier(preset("paper", **TINY), tone_dataset, "tones")
+    run_id = classifier.submit_classifier(preset("paper", **TINY), tone_dataset, "tones")
     child = subprocess.Popen(["sleep", "60"])
     try:
         runs.update(run_id, status="running", pid=child.pid)

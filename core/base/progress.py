@@ -1,21 +1,55 @@
-"""What a running job is doing, in words: one phrase per step of a classifier, a GAN run, a grid or a lesson.
+"""What a running job is doing, in words and as a fraction: one phrase per step of a classifier, a GAN run, a grid
+or a lesson, and the one estimate of the time left.
 
 A run's ``progress`` (in ``run.json``, and passed to progress callbacks) holds ``epoch``,
-``epochs`` and ``eta_seconds``; a GAN run's also holds ``phase``: ``"reference"`` while its
-reference classifier (the judge of the samples) trains, ``"gan"`` while the GAN trains and
-``"quality"`` while its samples are measured. A pretrained classifier's is ``"embed"`` while the
-pretrained network listens to the clips, with ``epoch`` and ``epochs`` counting clips. A check on another
-dataset holds ``clips`` and ``total`` instead (``total`` 0 while the model loads and the dataset is listed).
-These functions turn that into the text of a
-progress bar, so a page, the CLI and an experiment's grid all name the step that is really running.
-No heavy imports: pages call this on every refresh.
+``epochs`` and ``eta_seconds``; a GAN run's also holds ``phase`` (:class:`Phase`): its reference
+classifier (the judge of the samples) trains, then the GAN, then its samples are measured, last by a
+classifier trained on them and tested on real clips (TSTR). A pretrained classifier's is ``"embed"``
+while the pretrained network listens to the clips, with ``epoch`` and ``epochs`` counting clips. A
+check on another dataset holds ``clips`` and ``total`` instead (``total`` 0 while the model loads and
+the dataset is listed). These functions turn that into the text and fraction of a progress bar, so a
+page, the CLI, an experiment's grid and a lesson all name the step that is really running. No heavy
+imports: pages call this on every refresh.
 """
 
 from __future__ import annotations
 
-PHASES = {"reference": "reference classifier (the judge of the samples)", "gan": "GAN training",
-          "quality": "measuring the samples' quality", "embed": "the pretrained network listens"}
+from enum import StrEnum
+
+
+class Phase(StrEnum):
+    """The named steps of a run (stored as their string values): a GAN run's four in the order they run,
+    and a pretrained classifier's listening."""
+
+    REFERENCE = "reference"
+    GAN = "gan"
+    QUALITY = "quality"
+    TSTR = "tstr"
+    EMBED = "embed"
+
+
+PHASES = {Phase.REFERENCE: "reference classifier (the judge of the samples)", Phase.GAN: "GAN training",
+          Phase.QUALITY: "measuring the samples' quality",
+          Phase.TSTR: "measuring the samples' quality: a classifier trained on them (TSTR)",
+          Phase.EMBED: "the pretrained network listens"}
 """Run phase → what that step is called."""
+GAN_PHASES = (Phase.REFERENCE, Phase.GAN, Phase.QUALITY, Phase.TSTR)
+"""A GAN run's phases in order: each an equal share of its progress bar."""
+
+
+def eta(elapsed: float, done: float, left: float) -> float | None:
+    """Seconds left at the pace so far: ``elapsed`` seconds did ``done`` units of work, ``left`` remain.
+
+    ``None`` before any work was timed.
+
+    >>> eta(30.0, 3, 7)
+    70.0
+    """
+    return elapsed / done * left if done > 0 else None
+
+
+def _phase(p: dict) -> Phase | None:
+    return Phase(p["phase"]) if p.get("phase") in set(Phase) else None
 
 
 def step_text(p: dict | None, subject: str = "") -> str:
@@ -29,11 +63,11 @@ def step_text(p: dict | None, subject: str = "") -> str:
         return f"{prefix}preparing data"
     if "clips" in p:
         return prefix + check_step(p["clips"], p["total"])
-    phase = p.get("phase")
-    if phase == "quality":
-        return prefix + PHASES["quality"]
-    step = f"{PHASES[phase]}, " if phase in PHASES else ""
-    unit = "clip" if phase == "embed" else "epoch"
+    phase = _phase(p)
+    if phase is Phase.QUALITY:
+        return prefix + PHASES[phase]
+    step = f"{PHASES[phase]}, " if phase else ""
+    unit = "clip" if phase is Phase.EMBED else "epoch"
     return f"{prefix}{step}{unit} {p['epoch']} of {p['epochs']}"
 
 
@@ -52,18 +86,25 @@ def check_step(clips: int, total: int) -> str:
 
 def status_text(p: dict | None, subject: str = "") -> str:
     """:func:`step_text` with the time left of the current step, as a sentence for a progress bar."""
-    eta = (p or {}).get("eta_seconds")
-    left = f", about {eta:.0f} s left" if eta is not None and (p or {}).get("phase") != "quality" else ""
+    seconds = (p or {}).get("eta_seconds")
+    left = f", about {seconds:.0f} s left" if seconds is not None and (p or {}).get("phase") != Phase.QUALITY else ""
     text = step_text(p, subject)
     return f"{text[0].upper()}{text[1:]}{left}."
 
 
 def fraction(p: dict | None) -> float:
-    """How far the current step is, in [0, 1] (0 before the first epoch)."""
+    """How far the run is, in [0, 1] (0 before the first epoch).
+
+    A check: its clips. A GAN run: each of :data:`GAN_PHASES` an equal share, in order, so the bar never
+    runs backwards when a phase starts (measuring counts as the start of its share). Any other run: its
+    epochs (or clips heard).
+    """
     if not p:
         return 0.0
     if "clips" in p:
         return min(p["clips"] / max(p["total"], 1), 1.0)
-    if p.get("phase") == "quality":
-        return 1.0
-    return min(p.get("epoch", 0) / max(p.get("epochs", 1), 1), 1.0)
+    within = min(p.get("epoch", 0) / max(p.get("epochs", 1), 1), 1.0)
+    phase = _phase(p)
+    if phase not in GAN_PHASES:
+        return within
+    return (GAN_PHASES.index(phase) + (0.0 if phase is Phase.QUALITY else within)) / len(GAN_PHASES)

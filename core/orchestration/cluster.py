@@ -8,7 +8,7 @@ One run (a classifier or a GAN) is one Ray task asking for 1 CPU, or 1 GPU where
 them. The driver (the CLI, or the background worker of :mod:`.worker`) sends the task the run's
 record, the dataset's features (``ray.put`` once per dataset) and the files of the runs it builds
 on (the generator of the GAN that augments it). The task trains in a temporary data folder of its
-own with :func:`core.orchestration.tasks.execute`, the function the local runner calls too, and returns the run
+own with :func:`core.orchestration.execute.execute`, the function the local runner calls too, and returns the run
 folder's files; the driver writes them into the run folder. No shared filesystem is needed. A task
 whose worker dies is retried (``RETRIES`` times) from the start; a cancel request cancels the tasks.
 """
@@ -25,7 +25,7 @@ from typing import Callable
 from ..base import paths
 from ..storage import runs
 
-# core.orchestration.tasks and core.storage.extract (torch) are imported inside the functions that train,
+# core.orchestration.execute and core.storage.extract (torch) are imported inside the functions that train,
 # so the worker can read the address and take its lock before loading torch.
 
 ENV_VAR = "GENRELAB_RAY_ADDRESS"
@@ -142,9 +142,9 @@ def run_in_worker(kind: str, record: dict, features, *needed: dict) -> dict:
             for run in needed:
                 unpack(run["files"], runs.run_path(run["id"]))
             runs.write_json(runs.run_path(record["id"]) / "run.json", {**record, "status": "queued"})
-            from . import tasks
+            from . import execute
 
-            tasks.execute(kind, record["id"], features=features)
+            execute.execute(kind, record["id"], features=features)
             return {"id": record["id"], "files": pack(runs.run_path(record["id"]))}
         finally:
             if previous is None:

@@ -23,7 +23,7 @@ experiment continues where it stopped.
 
 With a Ray cluster named (:mod:`.cluster`), the cells still to train (and their GANs, each
 before the cells it augments) are sent to it at once as Ray tasks; each is trained there by
-:func:`core.orchestration.tasks.execute`, the function the local runner calls, and lands in its run folder here.
+:func:`core.orchestration.execute.execute`, the function the local runner calls, and lands in its run folder here.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ from typing import Callable
 
 from ..base import config, splits
 from ..compute import evaluate
-from . import cluster, tasks
+from . import classifier, cluster, execute, gan_run
 from ..storage import queue, runs
 from ..usecases import compare, reports
 from ..base import progress as steps
@@ -155,11 +155,6 @@ def finished(run_id: str | None) -> bool:
         return False
 
 
-def eta_seconds(elapsed: float, work_done: float, work_left: float) -> float | None:
-    """Seconds left at the pace so far (``None`` before any work was timed)."""
-    return elapsed / work_done * work_left if work_done > 0 else None
-
-
 def status_text(record: dict) -> str:
     """One line about an experiment: grid progress, current cell and time left, or how it ended."""
     p = record.get("progress") or {}
@@ -185,7 +180,7 @@ def _child_progress(exp_id: str, child: str, report: Callable[[float, str], None
 
 
 def _run_child(exp_id: str, child: str, kind: str, report: Callable[[float, str], None], label: str) -> None:
-    tasks.execute(kind, child, progress=_child_progress(exp_id, child, report, label))
+    execute.execute(kind, child, progress=_child_progress(exp_id, child, report, label))
     if runs.load(child)["status"] != "done":
         raise runs.Cancelled
 
@@ -199,7 +194,7 @@ def _gan_run(exp_id: str, p: dict, cell: dict) -> tuple[str, bool]:
     record = runs.load(exp_id)
     if finished(record["gans"].get(key)):
         return record["gans"][key], False
-    gan_id = tasks.submit_gan(gan_config(p, cell), record["dataset"]["root"], record["dataset"]["name"],
+    gan_id = gan_run.submit_gan(gan_config(p, cell), record["dataset"]["root"], record["dataset"]["name"],
                               name=f"{record['name']}: {cell['gan']} GAN, seed {cell['seed']}", preset=cell["gan"])
     runs.update(gan_id, experiment=exp_id)
     runs.update(exp_id, gans={**record["gans"], key: gan_id})
@@ -242,7 +237,7 @@ def _cell_run(exp_id: str, p: dict, cell: dict, gan_id: str | None, label: str) 
     if cell["per_genre"] and record["cells"].get(cell_key(cell["preset"], 0, cell["seed"])):
         extra["baseline"] = record["cells"][cell_key(cell["preset"], 0, cell["seed"])]
     cfg = config.with_overrides(classifier_config(p, cell), more)
-    child = tasks.submit_classifier(cfg, record["dataset"]["root"], record["dataset"]["name"],
+    child = classifier.submit_classifier(cfg, record["dataset"]["root"], record["dataset"]["name"],
                                     name=f"{record['name']}: {label}", preset=cell["preset"], **extra)
     runs.update(child, experiment=exp_id, cell=cell["key"])
     runs.update(exp_id, cells={**record["cells"], cell["key"]: child})
@@ -317,7 +312,7 @@ def run_experiment(exp_id: str, progress: Progress | None = None) -> dict:
             def report(fraction: float, current: str) -> None:
                 work_left = len(grid) - state["done"] - fraction
                 info = {"cells_done": state["done"], "cells_total": len(grid), "current": current,
-                        "eta_seconds": eta_seconds(time.perf_counter() - clock, state["trained"] + fraction,
+                        "eta_seconds": steps.eta(time.perf_counter() - clock, state["trained"] + fraction,
                                                    work_left)}
                 runs.update(exp_id, progress=info)
                 if progress:

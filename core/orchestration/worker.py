@@ -36,10 +36,10 @@ def handlers() -> dict[str, Callable[[str], object]]:
     With a cluster set, classifier and GAN jobs become Ray tasks; an experiment sends its cells there itself.
     The runners are imported here, not above: they load torch, which a page queuing a run again does not need.
     """
-    from . import cluster, experiment, tasks
+    from . import check, classifier, cluster, experiment, gan_run
 
-    out = {"classifier": tasks.run_classifier, "gan": tasks.run_gan, "experiment": experiment.run_experiment,
-           "check": tasks.run_check}
+    out = {"classifier": classifier.run_classifier, "gan": gan_run.run_gan, "experiment": experiment.run_experiment,
+           "check": check.run_check}
     if cluster.address():
         out.update(classifier=lambda run_id: cluster.run("classifier", run_id),
                    gan=lambda run_id: cluster.run("gan", run_id))
