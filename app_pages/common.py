@@ -23,7 +23,7 @@ from core.base.usertext import as_markdown
 if TYPE_CHECKING:
     from core.storage.extract import FeatureSet
 
-# core.storage.extract, core.usecases.generalise and core.orchestration.tasks (torch, librosa) and
+# core.storage.extract, core.usecases.generalise and core.orchestration.classifier (torch, librosa) and
 # core.compute.evaluate (scipy, scikit-learn) are imported where they are used, so Home and the other pages
 # start without them: the app's cold start.
 

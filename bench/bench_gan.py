@@ -54,7 +54,7 @@ def target(preset: str, key: str) -> str:
 
 
 def bench(preset: str, overrides: list[str], root: Path, name: str) -> dict:
-    """Train one GAN run through :mod:`core.orchestration.tasks`; returns its record, result and config."""
+    """Train one GAN run through :mod:`core.orchestration.gan_run`; returns its record, result and config."""
     from core.base import config
     from core.orchestration import gan_run
     from core.storage import runs

@@ -3,7 +3,8 @@
 Prints one JSON line per figure (``figure``, ``value``, ``target``, ``load_average``, ``seconds``, ...):
 
 - ``recommended_musifeast7_accuracy``: a recommended run trained on gtzan-mini (stratified split,
-  seed 0) through :mod:`core.orchestration.tasks`, then checked on musifeast-7 by :func:`core.usecases.generalise.check`
+  seed 0) through :mod:`core.orchestration.classifier`, then checked on musifeast-7 by
+  :func:`core.usecases.generalise.check`
   (decode → log-mel → model, as the Predict page does); accuracy with its Wilson 95 % interval and
   per-genre recall. Labels map by normalised name (``Hip-hop`` is ``hiphop``).
 - ``musifeast7_evaluate_seconds``: wall time of those 147 predictions, decoding included.

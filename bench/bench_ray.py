@@ -61,7 +61,7 @@ def ray_figures(root: Path) -> None:
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
     started = time.perf_counter() - start
     start = time.perf_counter()
-    warm_up = ray.remote(lambda: __import__("core.orchestration.tasks").__name__).options(num_cpus=1)
+    warm_up = ray.remote(lambda: __import__("core.orchestration.execute").__name__).options(num_cpus=1)
     ray.get([warm_up.remote() for _ in range(2)])
     warm = time.perf_counter() - start
     emit("ray_start_seconds", round(started, 1), "report", note="ray.init(num_cpus=2) of a local Ray on 127.0.0.1")

@@ -2,7 +2,7 @@
 
 :func:`prepare` turns a dataset and a split into tensors; :func:`fit` trains and returns the
 chosen weights; :func:`predict_clips` votes segment probabilities into clip probabilities.
-Nothing here touches files: :mod:`core.orchestration.tasks` saves what the callback hands it.
+Nothing here touches files: :mod:`core.orchestration.classifier` saves what the callback hands it.
 """
 
 from __future__ import annotations

@@ -32,7 +32,8 @@ MODEL_NAMES = {ClassicConfig: "summary features + logistic regression",
                PretrainedConfig: "musicnn ear + logistic regression", ClassifierConfig: "LSTM"}
 
 
-def submit_classifier(cfg: ClassifierConfig | ClassicConfig | PretrainedConfig, data_root: str | Path, data_name: str, name: str = "",
+def submit_classifier(cfg: ClassifierConfig | ClassicConfig | PretrainedConfig, data_root: str | Path, data_name: str,
+                      name: str = "",
                       preset: str = "custom", augment: dict | None = None, baseline: str | None = None,
                       enqueue: bool = False) -> str:
     """Create a queued classifier run; with ``enqueue`` also hand it to the background worker
