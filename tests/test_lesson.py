@@ -18,6 +18,13 @@ def no_worker(monkeypatch):
     monkeypatch.setattr(queue, "ensure_worker", lambda: None)
 
 
+def test_two_lessons_at_once_own_their_runs(tone_dataset, no_worker):
+    first, second = (lesson.load(lesson.submit(tone_dataset, "tones", seed=3)) for _ in range(2))
+    assert not set(first["steps"].values()) & set(second["steps"].values())
+    for record in (first, second):
+        assert runs.load(record["steps"]["augmented"])["baseline"] == record["steps"]["recommended"]
+
+
 def test_lesson_queues_the_five_runs_in_order_and_shares_the_split(tone_dataset, no_worker):
     lesson_id = lesson.submit(tone_dataset, "tones", seed=3)
     record = lesson.load(lesson_id)

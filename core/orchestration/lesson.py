@@ -10,7 +10,7 @@ in this order:
 4. the conditional GAN, learning from the recommended LSTM's training clips (same split and seed,
    so step 2's finished model serves as its reference classifier instead of a new one);
 5. the recommended LSTM again with generated samples per genre from that GAN
-   (:func:`core.orchestration.classifier.submit_augmentation` pairs it with step 2 as its baseline).
+   (:func:`core.orchestration.classifier.submit_augmented`, with this lesson's step 2 as its baseline).
 
 Where a second dataset is named (``check_on``), two more steps check the recommended LSTM and the pretrained
 ear on it, each as soon as its model exists (:func:`advance` submits them; :mod:`core.usecases.generalise` does
@@ -82,28 +82,28 @@ def submit(data_root: str | Path, data_name: str, seed: int = 0, overrides: tupl
     ``check_on`` (name, folder) plans the generalisation checks of the recommended LSTM and the pretrained ear on
     that dataset.
     """
-    from . import classifier, gan_run  # imported here: it loads torch, which a page showing a lesson's progress does not need
+    from . import classifier, gan_run  # imported here: torch, which a page showing a lesson's progress does not need
 
     cfg = configs(seed, overrides, gan_overrides)
     paper = classifier.submit_classifier(cfg["paper"], data_root, data_name, preset="paper", enqueue=True,
-                                    name=f"lesson: paper LSTM on {data_name}, seed {seed}")
-    # queued first under the lesson's name; submit_augmentation then finds it as the augmented run's baseline
-    classifier.submit_classifier(cfg["recommended"], data_root, data_name, preset="recommended", enqueue=True,
-                            name=f"lesson: recommended LSTM on {data_name}, seed {seed}")
-    pretrained = classifier.submit_classifier(cfg["pretrained"], data_root, data_name, preset="pretrained", enqueue=True,
-                                         name=f"lesson: pretrained ear (musicnn) on {data_name}, seed {seed}")
+                                         name=f"lesson: paper LSTM on {data_name}, seed {seed}")
+    recommended = classifier.submit_classifier(cfg["recommended"], data_root, data_name, preset="recommended",
+                                               enqueue=True, name=f"lesson: recommended LSTM on {data_name}, seed {seed}")
+    pretrained = classifier.submit_classifier(cfg["pretrained"], data_root, data_name, preset="pretrained",
+                                              enqueue=True,
+                                              name=f"lesson: pretrained ear (musicnn) on {data_name}, seed {seed}")
     gan = gan_run.submit_gan(cfg["gan"], data_root, data_name, preset="conditional", enqueue=True,
-                           name=f"lesson: conditional GAN on {data_name}, seed {seed}")
-    baseline, augmented = classifier.submit_augmentation(cfg["recommended"], gan, per_genre, preset="recommended",
-                                                    enqueue=True)
-    runs.rename(augmented, f"lesson: recommended LSTM + {per_genre}/genre from the conditional GAN on {data_name}, "
-                           f"seed {seed}")
+                             name=f"lesson: conditional GAN on {data_name}, seed {seed}")
+    # the lesson's own recommended LSTM is the augmented run's baseline (never another lesson's twin)
+    augmented = classifier.submit_augmented(
+        recommended, gan, per_genre, enqueue=True,
+        name=f"lesson: recommended LSTM + {per_genre}/genre from the conditional GAN on {data_name}, seed {seed}")
     lesson_id = runs.new_run_id("lesson")
     write_json(lessons_dir() / f"{lesson_id}.json", {
         "id": lesson_id, "created": time.time(), "dataset": {"name": data_name, "root": str(data_root)},
         "seed": seed, "per_genre": per_genre,
         "check_on": {"name": check_on[0], "root": str(check_on[1])} if check_on else None,
-        "steps": {"paper": paper, "recommended": baseline, "pretrained": pretrained, "gan": gan,
+        "steps": {"paper": paper, "recommended": recommended, "pretrained": pretrained, "gan": gan,
                   "augmented": augmented}})
     return lesson_id
 
