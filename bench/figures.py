@@ -21,6 +21,23 @@ FIGURES: dict[str, tuple[str, str]] = {
                                                          "checked on musifeast-7 (147 real clips of 7 genres)",
                                                          "≥ 40 %, every genre ≥ 20 %"),
     "bench_generalise/musifeast7_evaluate_seconds": ("… seconds to check the 147 clips, decoding included (s)", "≤ 30 s"),
+    "bench_pretrained/pretrained_check_musifeast_seed0": ("pretrained preset (musicnn ear + logistic regression) "
+                                                         "trained on gtzan-mini (stratified, seed 0), checked on "
+                                                         "musifeast-7 through python -m core evaluate",
+                                                         "≥ 55 %, every genre ≥ 25 %"),
+    "bench_pretrained/pretrained_check_musifeast_seeds": ("… the same over seeds 0–2 of the split", "≥ 55 %"),
+    "bench_pretrained/pretrained_cv_gtzan_mini": ("… 5-fold CV on gtzan-mini (REPORT_PARTITION), pooled over its "
+                                                  "100 clips", "≥ 90 %"),
+    "bench_pretrained/pretrained_embed_seconds_per_clip": ("… embedding one 30 s clip, two threads (s)", "≤ 1 s"),
+    "bench_pretrained/pretrained_cached_reload_clips_per_second": ("… cached reload of gtzan-mini's embeddings, "
+                                                                   "clips/s", "≥ 1000"),
+    "bench_pretrained/pretrained_train_cold_seconds": ("… training on gtzan-mini from a cold cache (s)", "≤ 180 s"),
+    "bench_pretrained/pretrained_train_warm_seconds": ("… training again, embeddings cached (s)", "≤ 10 s"),
+    "bench_pretrained/pretrained_predict_cold_seconds": ("… python -m core predict on a 30 s mp3 in a new process (s)",
+                                                         "≤ 3 s"),
+    "bench_pretrained/pretrained_evaluate_cold_seconds": ("… python -m core evaluate on musifeast-7, cold (s)",
+                                                          "≤ 180 s"),
+    "bench_pretrained/pretrained_evaluate_warm_seconds": ("… the same, embeddings cached (s)", "≤ 30 s"),
     "bench_inversion/griffinlim_3s_seconds": ("Griffin-Lim, 3 s segment, 32 iterations, one thread (s)", "≤ 0.2 s"),
     "bench_inversion/speedup_vs_librosa": ("… speed-up over librosa's mel_to_audio", "≥ 20×"),
     "bench_inversion/spectral_convergence_ratio_ours_over_librosa": ("… spectral convergence, ours / librosa's",

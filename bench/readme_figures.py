@@ -26,6 +26,7 @@ import numpy as np
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH.parent))
 
+from core.base import config  # noqa: E402
 from core.compute import evaluate  # noqa: E402
 from core.orchestration import experiment  # noqa: E402
 from figures import FIGURES, GAN_SEEDS, STUDY  # noqa: E402
@@ -189,6 +190,30 @@ def render_gan(results: dict, rows: dict[str, tuple[str, tuple[int, ...]]] = GAN
                              for (label, seed), row in keys.items()])
 
 
+HEADS = "bench_pretrained/pretrained_select_cv_"
+"""results.json keys of the pretrained ear's heads (``bench_pretrained.py --select``), one per head tried."""
+
+
+def render_heads(results: dict) -> str:
+    """Every head tried on the pretrained ear: its CV on SELECT_PARTITION (what chose) and its musifeast-7 figure
+    (a record, never a choice), the preset's head in bold."""
+    keys = [k for k in results if k.startswith(HEADS)]
+    if not keys:
+        raise MissingFigures("results.json has no pretrained heads: run `python bench/run_all.py --only "
+                             "bench_pretrained` (it passes --select)")
+    chosen = config.PRETRAINED_PRESETS["pretrained"]
+    lines = ["| layer | pooling | C | features | selection CV (SELECT_PARTITION, 100 clips) | musifeast-7 (record) | "
+             "country recall |", "|---|---|---|---|---|---|---|"]
+    for k in keys:
+        e = results[k]
+        cells = [e["layer"], e["pooling"], f"{e['C']:g}", str(e["features"]), _pct(e["value"]), _pct(e["musifeast"]),
+                 _pct(e["musifeast_recall"]["country"])]
+        if all(e[f] == chosen[f] for f in ("layer", "pooling", "C")):
+            cells = [f"**{c}**" for c in cells]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + f"\n\n- {provenance(results[keys[0]])}; musifeast-7: {results[keys[0]]['musifeast_note']}"
+
+
 def replace_between(text: str, name: str, body: str) -> str:
     """``text`` with everything between ``<!-- name:start -->`` and ``<!-- name:end -->`` replaced by ``body``."""
     start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
@@ -204,6 +229,8 @@ def update(text: str, results: dict, catalog: dict = FIGURES, study: dict = STUD
     """README text with its generated tables rewritten from ``results``."""
     text = replace_between(text, "figures", render_figures(results, catalog))
     text = replace_between(text, "gan", render_gan(results, gan))
+    if "<!-- heads:start -->" in text:
+        text = replace_between(text, "heads", render_heads(results))
     return replace_between(text, "study", render_study(results, study))
 
 

@@ -57,6 +57,7 @@ JOBS: dict[str, tuple[str, list[str], list[str] | None]] = {
     "bench_repro": ("bench_repro.py", ["--epochs", "30"], ["--epochs", "5"]),
     "bench_classic": ("bench_classic.py", [], None),
     "bench_generalise": ("bench_generalise.py", [], []),
+    "bench_pretrained": ("bench_pretrained.py", ["--select"], ["--seeds", "0"]),
     "bench_ray": ("bench_ray.py", [], ["--skip-cells"]),
     "bench_load": ("bench_load.py", [], ["--sessions", "2"]),
     "bench_experiment_demo": ("bench_experiment.py", ["--data", "demo", "--threads", "1"],
@@ -75,7 +76,7 @@ JOBS: dict[str, tuple[str, list[str], list[str] | None]] = {
 
 STUDY_GRID = ("bench_experiment_demo", "bench_experiment_gtzan_mini")
 """The study's full grid: hours of CPU, left out of ``--all`` (run it with ``--only``)."""
-ALL = ("bench_features", "bench_classifier", "bench_generalise", "bench_inversion", "bench_gan", "bench_gan_paper",
+ALL = ("bench_features", "bench_classifier", "bench_generalise", "bench_pretrained", "bench_inversion", "bench_gan", "bench_gan_paper",
        "bench_gan_gtzan_mini", "bench_predict", "bench_app", "bench_memory", "bench_load", "bench_repro",
        "bench_experiment_controls")
 """``--all``: every job whose figures README's tables show, plus the app's memory and eight browser sessions."""

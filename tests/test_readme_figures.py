@@ -145,3 +145,17 @@ def test_run_all_all_names_readme_figures_from_another_commit_or_not_regenerated
     old = {**fresh, shown[0]: {"commit": "abc1234", "not_regenerated": "carried over"}, shown[1]: {"commit": "0000000"}}
     del old[shown[2]]
     assert run_all.stale(old, "abc1234") == shown[:3]
+
+
+def test_heads_table_marks_the_presets_head_and_fails_without_heads():
+    entry = {"date": "2026-12-07", "commit": "abc1234", "load_average": 0.4, "value": 0.93, "musifeast": 0.6,
+             "musifeast_recall": {"country": 0.1}, "features": 400, "musifeast_note": "a record"}
+    results = {f"{readme_figures.HEADS}penultimate_mean_std_C0.01": {**entry, "layer": "penultimate",
+                                                                     "pooling": "mean_std", "C": 0.01},
+               f"{readme_figures.HEADS}tags_mean_C1": {**entry, "layer": "tags", "pooling": "mean", "C": 1.0,
+                                                       "value": 0.86, "features": 50}}
+    rows = readme_figures.render_heads(results).splitlines()
+    assert rows[2] == "| **penultimate** | **mean_std** | **0.01** | **400** | **93.0 %** | **60.0 %** | **10.0 %** |"
+    assert rows[3] == "| tags | mean | 1 | 50 | 86.0 % | 60.0 % | 10.0 % |"
+    with pytest.raises(readme_figures.MissingFigures):
+        readme_figures.render_heads({})
