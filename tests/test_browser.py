@@ -181,14 +181,15 @@ def test_run_the_lesson_and_land_on_compare(page):
                       "lesson_gan_set": "epochs=1,ref_epochs=1,z_dim=8,width=8,batch_size=8"})
     page.goto(f"{page.app_url}/home?{tiny}")
     page.get_by_role("button", name="Run the lesson").click(timeout=60_000)
-    expect(page.get_by_text(re.compile(r"steps done|Step \d of 4"))).to_be_visible(timeout=60_000)
+    expect(page.get_by_text(re.compile(r"steps done|Step \d of 5"))).to_be_visible(timeout=60_000)
     expect(page.get_by_role("heading", name="Compare runs")).to_be_visible(timeout=600_000)
     legend = page.locator("[data-testid='stTable']").first
     expect(legend).to_be_visible(timeout=60_000)
     rows = legend.locator("tbody tr").all_inner_texts()
-    assert [r.split("\t")[0].strip() for r in rows] == ["A", "B", "C"], rows
+    assert [r.split("\t")[0].strip() for r in rows] == ["A", "B", "C", "D"], rows
     assert "lesson: paper LSTM on tones" in rows[0] and "lesson: recommended LSTM on tones" in rows[1]
-    assert "+ 70/genre from the conditional GAN" in rows[2] and "Measured on" not in rows[0]
+    assert "lesson: pretrained ear (musicnn) on tones" in rows[2]
+    assert "+ 70/genre from the conditional GAN" in rows[3] and "Measured on" not in rows[0]
     expect(page.get_by_text(re.compile(r"only B got right")).first).to_be_visible()
     expect(page.get_by_role("heading", name="Per-class scores")).to_be_visible()
 
