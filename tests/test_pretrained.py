@@ -175,3 +175,16 @@ def test_a_second_check_hears_every_clip_from_the_cache(pretrained_run, tmp_path
     monkeypatch.setattr(musicnn, "embed", lambda *a, **k: calls.append(1))
     again = generalise.check(pretrained_run, other, "other tones")
     assert calls == [] and again["confusion"] == first["confusion"] and again["correct"] == first["correct"]
+
+
+@pytest.mark.slow
+def test_the_preset_learns_gtzan_mini(gtzan_mini, monkeypatch):
+    """On real music the frozen ear carries the head: 100 GTZAN clips, stratified split, seed 0 (measured 87 % of 15
+    test clips; an ear that heard nothing useful would sit near chance, 10 %)."""
+    run_id = classifier.submit_classifier(preset("pretrained"), gtzan_mini, "gtzan-mini", preset="pretrained")
+    result = classifier.run_classifier(run_id)
+    assert runs.load(run_id)["status"] == "done"
+    assert result["accuracy"]["n"] == 15 and result["accuracy"]["value"] >= 0.6
+    monkeypatch.setattr(musicnn, "embed", lambda *a, **k: pytest.fail("a cached clip was heard again"))
+    again = classifier.run_classifier(classifier.submit_classifier(preset("pretrained"), gtzan_mini, "gtzan-mini"))
+    assert again["y_pred"] == result["y_pred"]
