@@ -74,6 +74,12 @@ def fit_linear(x: np.ndarray, names: list[str], y: np.ndarray, n_classes: int, C
     return ClassicModel(tuple(names), scaler.mean_, scaler.scale_, full_coef, full_intercept)
 
 
+def column_index(names, vocabulary: list[str]) -> list[int]:
+    """Where each of ``names`` stands in ``vocabulary`` (one pass over it, not one search per name)."""
+    position = {name: i for i, name in enumerate(vocabulary)}
+    return [position[n] for n in names]
+
+
 def probabilities(model: ClassicModel, X: np.ndarray, vocabulary: list[str] | None = None) -> np.ndarray:
     """Class probabilities of summary vectors.
 
@@ -88,8 +94,7 @@ def probabilities(model: ClassicModel, X: np.ndarray, vocabulary: list[str] | No
     -------
     probs : np.ndarray, float32, shape (n_clips, n_classes), rows sum to 1
     """
-    vocabulary = feature_names() if vocabulary is None else vocabulary
-    columns = [vocabulary.index(n) for n in model.names]
+    columns = column_index(model.names, feature_names() if vocabulary is None else vocabulary)
     z = (np.asarray(X, dtype=np.float64)[:, columns] - model.mean) / model.scale
     return torch.softmax(torch.from_numpy(z @ model.coef.T + model.intercept), 1).numpy().astype(np.float32)
 

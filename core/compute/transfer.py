@@ -55,8 +55,7 @@ def columns(cfg: PretrainedConfig) -> list[str]:
 
 def selected(cfg: PretrainedConfig, X: np.ndarray) -> np.ndarray:
     """The :func:`columns` of ``cfg`` out of :func:`clip_vectors` ``X``: shape (n_clips, len(columns(cfg)))."""
-    position = {name: i for i, name in enumerate(vocabulary())}
-    return X[:, [position[n] for n in columns(cfg)]]
+    return X[:, classic.column_index(columns(cfg), vocabulary())]
 
 
 def fit(cfg: PretrainedConfig, X: np.ndarray, y: np.ndarray, n_classes: int) -> classic.ClassicModel:
