@@ -106,3 +106,17 @@ def test_a_lesson_made_before_the_pretrained_step_keeps_its_steps(tone_dataset, 
     del record["steps"]["pretrained"]
     assert lesson.steps_of(record) == ("paper", "recommended", "gan", "augmented", "check")
     assert lesson.status(record)["text"] == "0 of 5 steps done; waiting for the background worker."
+
+
+def test_latest_runs_are_the_newest_lesson_on_that_dataset(tone_dataset, no_worker, tmp_path):
+    assert lesson.latest_runs("tones") == []
+    older = lesson.load(lesson.submit(tone_dataset, "tones"))
+    newer = lesson.load(lesson.submit(tone_dataset, "tones"))
+    other = lesson.load(lesson.submit(tone_dataset, "elsewhere"))
+    for record in (older, newer, other):
+        runs.update(record["steps"]["paper"], status="done")
+    runs.update(newer["steps"]["pretrained"], status="done")
+    assert lesson.latest("tones") == newer["id"] and lesson.latest() == other["id"]
+    assert lesson.latest_runs("tones") == [newer["steps"]["paper"], newer["steps"]["pretrained"]]
+    assert lesson.latest_runs("elsewhere") == [other["steps"]["paper"]]
+    assert lesson.latest_runs("nowhere") == []

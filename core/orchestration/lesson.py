@@ -120,10 +120,18 @@ def load(lesson_id: str) -> dict:
     return record
 
 
-def latest() -> str | None:
-    """The id of the newest lesson, if any."""
-    files = sorted(lessons_dir().glob("*.json"), reverse=True)
-    return files[0].stem if files else None
+def latest(data_name: str | None = None) -> str | None:
+    """The id of the newest lesson (on dataset ``data_name``, when given), if any."""
+    records = [r for r in map(read_json, lessons_dir().glob("*.json")) if isinstance(r, dict) and "created" in r]
+    mine = [r for r in records if data_name is None or r.get("dataset", {}).get("name") == data_name]
+    return max(mine, key=lambda r: r["created"])["id"] if mine else None
+
+
+def latest_runs(data_name: str) -> list[str]:
+    """The finished classifier runs of the newest lesson on dataset ``data_name``, in step order (what Compare opens
+    on); ``[]`` when there is no lesson on it. A lesson still running gives the classifiers it has finished so far."""
+    lesson_id = latest(data_name)
+    return status(load(lesson_id))["classifiers"] if lesson_id else []
 
 
 def steps_of(lesson: dict) -> tuple[str, ...]:
