@@ -348,6 +348,13 @@ def _forget(state_key: str, run_id: str) -> None:
         del st.query_params["run"]
 
 
+def export_zip(run_id: str) -> bytes:
+    """The run's zip (:func:`core.usecases.reports.export_zip`), built when the download is asked for."""
+    from core.usecases import reports
+
+    return reports.export_zip(run_id)
+
+
 def manage_run(record: dict, state_key: str) -> None:
     """Rename a finished run, download it (model, config, history, result and report in a zip), or delete it
     after a confirmation."""
@@ -358,7 +365,7 @@ def manage_run(record: dict, state_key: str) -> None:
         if left.button("Rename", key=f"rename-go-{run_id}", disabled=name.strip() in ("", record["name"])):
             runs.rename(run_id, name)
             st.rerun()
-        mid.download_button("Download (zip)", lambda: runs.export_zip(run_id), f"{run_id}.zip", "application/zip",
+        mid.download_button("Download (zip)", lambda: export_zip(run_id), f"{run_id}.zip", "application/zip",
                             key=f"export-{run_id}", on_click="ignore",
                             help="The model, its config, the training history, the test result and a report")
         if right.button("Delete…", key=f"delete-{run_id}"):

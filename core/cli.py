@@ -354,6 +354,7 @@ def export_run(run_id: str, record: dict, out: Path, force: bool) -> int:
     disk) leaves an existing ``out`` as it was; an existing file is replaced only with ``force``."""
     from .storage import runs
     from .storage.store import atomic_write_bytes
+    from .usecases import reports
 
     if out.is_dir():
         print(f"error: {out} is a folder: name the zip file to write, e.g. {out / (run_id + '.zip')}", file=sys.stderr)
@@ -362,7 +363,7 @@ def export_run(run_id: str, record: dict, out: Path, force: bool) -> int:
         print(f"error: {out} already exists: add --force to replace it", file=sys.stderr)
         return 2
     try:
-        atomic_write_bytes(out, runs.export_zip(run_id), make_parents=False)
+        atomic_write_bytes(out, reports.export_zip(run_id), make_parents=False)
     except OSError as err:
         print(f"error: cannot write {out}: {err.strerror or type(err).__name__}", file=sys.stderr)
         return 2

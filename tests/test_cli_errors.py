@@ -53,7 +53,7 @@ def full_disk(monkeypatch):
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(store, "atomic_write_bytes", write)
-    monkeypatch.setattr(runs, "atomic_write_bytes", write)
+    monkeypatch.setattr(runs.folder, "atomic_write_bytes", write)
 
 
 def test_rename_on_a_full_disk_is_one_line(tmp_path, capsys, monkeypatch):

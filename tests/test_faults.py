@@ -20,14 +20,14 @@ def submit(root, **kw):
 
 @pytest.mark.slow
 def test_disk_full_while_saving_model_leaves_a_failed_run_not_a_corrupt_one(tone_dataset, monkeypatch):
-    real = runs.atomic_write_bytes
+    real = runs.folder.atomic_write_bytes
 
     def full_disk(path, data, **kw):
         if path.name == "model.pt":
             raise OSError(errno.ENOSPC, "No space left on device")
         return real(path, data, **kw)
 
-    monkeypatch.setattr(runs, "atomic_write_bytes", full_disk)
+    monkeypatch.setattr(runs.folder, "atomic_write_bytes", full_disk)
     run_id = submit(tone_dataset)
     with pytest.raises(OSError):
         classifier.run_classifier(run_id)
@@ -102,7 +102,7 @@ def test_a_rename_during_the_final_status_write_never_undoes_it(tone_dataset, mo
     run_id = submit(tone_dataset)
     runs.update(run_id, status="running")
     read, written = threading.Event(), threading.Event()
-    real_read = runs._read_record
+    real_read = runs.folder._read_record
 
     def slow_read(rid):
         record = real_read(rid)
@@ -111,7 +111,7 @@ def test_a_rename_during_the_final_status_write_never_undoes_it(tone_dataset, mo
             written.wait(0.5)  # without a lock the final status lands here, then the rename writes over it
         return record
 
-    monkeypatch.setattr(runs, "_read_record", slow_read)
+    monkeypatch.setattr(runs.folder, "_read_record", slow_read)
     renamer = threading.Thread(target=runs.rename, args=(run_id, "renamed"), name="rename")
     renamer.start()
     assert read.wait(5)

@@ -12,6 +12,7 @@ from core.base import config
 from core.orchestration import classifier, worker
 from core.storage import queue
 from core.storage import runs
+from core.storage.store import read_json
 from core.usecases import charts, predict
 from tests.conftest import write_tone
 
@@ -117,7 +118,7 @@ def test_without_a_model_the_page_trains_a_default_one(app):
 def test_run_picker_defaults_to_the_newest_run_on_the_active_dataset(app, run_id, data_dir):
     newer = "29990101-000000-clf-beef"
     shutil.copytree(data_dir / "runs" / run_id, data_dir / "runs" / newer)
-    copied = runs.read_json(data_dir / "runs" / newer / "run.json")  # names the run it was copied from
+    copied = read_json(data_dir / "runs" / newer / "run.json")  # names the run it was copied from
     runs.write_json(data_dir / "runs" / newer / "run.json",
                     {**copied, "id": newer, "dataset": {**copied["dataset"], "name": "elsewhere"}})
     at = app.run()

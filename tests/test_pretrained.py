@@ -144,7 +144,7 @@ def test_pretrained_preset_trains_and_predicts(pretrained_run, tone_dataset):
 
 def test_cancelling_while_listening_stops_the_run(tone_dataset, monkeypatch):
     run_id = classifier.submit_classifier(preset("pretrained"), tone_dataset, "tones")
-    monkeypatch.setattr(runs, "cancel_requested", lambda _id: True)
+    monkeypatch.setattr(runs.lifecycle, "cancel_requested", lambda _id: True)
     classifier.run_classifier(run_id)
     assert runs.load(run_id)["status"] == "cancelled"
     assert not (runs.run_path(run_id) / "model.pt").exists()

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from core.storage import runs
+from core.usecases import reports
 from test_compare import fake_run
 
 pytestmark = pytest.mark.slow  # drives the page (AppTest), seconds per test
@@ -43,7 +44,7 @@ def test_rename_a_run(train_page):
 def test_download_holds_model_config_history_and_report(train_page):
     at = train_page
     (button,) = [b for b in at.get("download_button") if "Download (zip)" in str(b.proto.label)]
-    names = zipfile.ZipFile(io.BytesIO(runs.export_zip(at.run_id))).namelist()
+    names = zipfile.ZipFile(io.BytesIO(reports.export_zip(at.run_id))).namelist()
     assert {f"{at.run_id}/{n}" for n in ("run.json", "history.json", "result.json", "REPORT.md")} <= set(names)
 
 

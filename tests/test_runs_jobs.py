@@ -12,6 +12,7 @@ import torch
 
 from core.orchestration import classifier, gan_run, worker
 from core.storage import queue, runs
+from core.usecases import reports
 from core.base.config import gan_preset, preset
 
 TINY = dict(hidden_size=16, num_layers=1, epochs=2, batch_size=8, first_frames=40, segment_seconds=1.0,
@@ -37,7 +38,7 @@ def test_run_folder_lifecycle(tone_dataset):
     assert model["labels"] == ["high", "low", "mid"]
     runs.rename(run_id, "  my run ")
     assert runs.load(run_id)["name"] == "my run"
-    with zipfile.ZipFile(io.BytesIO(runs.export_zip(run_id))) as zf:
+    with zipfile.ZipFile(io.BytesIO(reports.export_zip(run_id))) as zf:
         names = zf.namelist()
         assert f"{run_id}/model.pt" in names and "Accuracy" in zf.read(f"{run_id}/REPORT.md").decode()
     runs.delete(run_id)

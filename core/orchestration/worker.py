@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Callable
 
 from ..storage import queue, runs
+from ..storage.store import read_json
 
 IDLE_EXIT_SECONDS = 3.0
 
@@ -79,7 +80,7 @@ def _fail_if_queued(run_id: str, reason: str) -> None:
 
 def run_one(path: Path) -> None:
     """Run the queued job in ``path`` and remove it from the queue, whatever happens."""
-    job, run_id = runs.read_json(path), None
+    job, run_id = read_json(path), None
     try:
         if job is None:
             return
@@ -133,7 +134,7 @@ def _serve(idle_exit: float) -> None:
     except cluster.ClusterError as err:
         queue.set_worker_state(error=str(err))
         for path in queue.queued():
-            job = runs.read_json(path)
+            job = read_json(path)
             if isinstance(job, dict) and "run_id" in job:
                 _fail_if_queued(job["run_id"], str(err))
             path.unlink(missing_ok=True)

@@ -1,8 +1,9 @@
-"""Reports of comparisons and experiments: CSV, Markdown (with inline SVG figures) and offline HTML.
+"""Reports of runs, comparisons and experiments: CSV, Markdown (with inline SVG figures), offline HTML and a run's zip.
 
 Tables are built with :mod:`pandas` (``to_csv``, ``to_markdown`` via :mod:`tabulate`, ``Styler.to_html``);
 the figures for Markdown are small static SVGs, those for HTML the interactive plotly figures of
-:func:`core.usecases.compare.figures`. Every function returns a string a page or the CLI can offer as a download.
+:func:`core.usecases.compare.figures`. Every function returns a string (or the zip's bytes) a page or the CLI can offer as a download; every
+table of GenreLab is rendered here (:func:`markdown_table`, :func:`html_table`, :func:`csv_table`).
 The numbers come from :mod:`core.usecases.compare` (runs, pairing, McNemar verdicts).
 """
 
@@ -10,6 +11,8 @@ from __future__ import annotations
 
 import base64
 import html
+import io
+import zipfile
 from collections.abc import Sequence
 
 import numpy as np
@@ -17,6 +20,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from ..compute import evaluate
+from ..storage import runs
 from . import compare
 from .compare import Entry
 
@@ -218,3 +222,36 @@ def html_report(entries: list[Entry], title: str = "GenreLab comparison") -> str
                 "<h2>Per-class scores</h2>", html_table(compare.per_class_wide(entries), per_class_columns(entries)),
                 "<h2>Figures</h2>"]
     return html_page(title, sections, compare.figures(entries))
+
+
+# --------------------------------------------------------------------------- one run
+
+PER_CLASS_COLUMNS = {"label": "class", "precision": "precision", "recall": "recall", "f1": "F1", "support": "support"}
+
+
+def run_markdown(record: dict, res: dict | None) -> str:
+    """A run as Markdown: what it is, what it was measured on, its config and its test result with per-class scores."""
+    lines = [f"# {record['name']}", "", f"- run id: `{record['id']}`", f"- kind: {record['kind']}",
+             f"- status: {record['status']}", f"- measured on: {runs.describe_data(record)}", "", "## Config", ""]
+    lines += [f"- {k}: {v}" for k, v in record.get("config", {}).items()]
+    if res and "accuracy" in res:
+        acc = res["accuracy"]
+        lines += ["", "## Test result", "",
+                  f"Accuracy {acc['value']:.1%} (95 % interval {acc['lo']:.1%}–{acc['hi']:.1%}), "
+                  f"{acc['correct']} of {acc['n']} test clips."]
+        if res.get("per_class"):
+            lines += ["", markdown_table(res["per_class"], PER_CLASS_COLUMNS)]
+    return "\n".join(lines) + "\n"
+
+
+def export_zip(run_id: str) -> bytes:
+    """A zip with the run's weights, config, history, result and a Markdown report (:func:`run_markdown`)."""
+    record = runs.load(run_id)
+    folder = runs.run_path(run_id)
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name in ("run.json", "history.json", "result.json", "model.pt"):
+            if (folder / name).exists():
+                zf.write(folder / name, f"{run_id}/{name}")
+        zf.writestr(f"{run_id}/REPORT.md", run_markdown(record, runs.result(run_id)))
+    return buf.getvalue()
