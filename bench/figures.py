@@ -1,6 +1,7 @@
-"""The catalog of figures README shows, in its order: ``"<script>/<figure>": (what it measures, target)``.
+"""The catalog of figures README and ``docs/`` show, in their order: ``"<script>/<figure>": (what it measures,
+target)``. :data:`FIGURES` is the full table of ``docs/benchmarks.md``, :data:`HEADLINE` README's short one.
 
-Adding a figure to README is one line here (the script emits it with :func:`common.emit`; ``run_all.py``
+Adding a figure is one line here (the script emits it with :func:`common.emit`; ``run_all.py``
 collects it into ``results.json``; ``readme_figures.py`` renders it). A listed figure missing from
 ``results.json`` makes the generator fail, naming it.
 """
@@ -88,3 +89,21 @@ GAN_SEEDS: dict[str, tuple[str, tuple[int, ...]]] = {
 }
 """README's per-seed GAN table: row label → (``bench_gan`` figure stem, seeds); one row per seed, each cell
 from the ``<stem>_<measure>_seed<s>`` figures :func:`readme_figures.render_gan` reads."""
+
+HEADLINE: dict[str, tuple[str, str]] = {
+    "bench_pretrained/pretrained_check_musifeast_seed0": (
+        "the pretrained ear (musicnn + logistic regression) trained on gtzan-mini's 100 clips (stratified split, "
+        "seed 0), on 147 real recordings of 7 genres it never heard (musifeast-7)", "≥ 55 %"),
+    "bench_generalise/recommended_musifeast7_accuracy": (
+        "the recommended LSTM, trained from scratch the same way, on the same 147 recordings", "≥ 40 %"),
+    "bench_pretrained/pretrained_cv_gtzan_mini": (
+        "the pretrained ear, 5-fold CV on gtzan-mini (REPORT_PARTITION), pooled over its 100 clips", "≥ 90 %"),
+    "bench_classifier/recommended_cv_gtzan_mini": ("the recommended LSTM, the same CV", "≥ 85 %"),
+    "bench_gan/conditional_gan_tstr_ratio_mean": (
+        "conditional GAN on the demo set: accuracy trained on its samples only / trained on real clips, mean over "
+        "seeds 0–4", "≥ 0.8"),
+    "bench_gan/paper_gan_tstr_ratio_mean": ("the study's GAN, the same ratio", "report (expected: chance)"),
+    "bench_app/app_cold_start_seconds": ("app cold start to an interactive Home page (s)", "≤ 5 s"),
+}
+"""README's figures: the handful a visitor needs, each standing alone (no "…" rows); every key is also in
+:data:`FIGURES`, where its neighbours give the context."""

@@ -1,16 +1,17 @@
-"""Rewrite README's figures table and the study's table from ``bench/results.json``.
+"""Rewrite the generated tables of README.md and docs/ from ``bench/results.json``.
 
-    python bench/readme_figures.py           # rewrite README.md between its markers
-    python bench/readme_figures.py --check   # exit 1 if README.md is not what results.json says
+    python bench/readme_figures.py           # rewrite every document of DOCUMENTS between its markers
+    python bench/readme_figures.py --check   # exit 1 if any of them is not what results.json says
 
-The figures table sits between ``<!-- figures:start -->`` and ``<!-- figures:end -->``: one row per
-entry of :data:`figures.FIGURES`, in that order. The study's table sits between ``<!-- study:start -->``
-and ``<!-- study:end -->``, built from ``bench_experiment``'s table figures (:data:`figures.STUDY`), with
-the p-values of every comparison it shows adjusted together (Holm). The GAN section's per-seed table sits
-between ``<!-- gan:start -->`` and ``<!-- gan:end -->`` (:data:`figures.GAN_SEEDS`). A catalogued figure missing from
-results.json is an error that names it: README never shows a number that no command produced. A wall-clock
-figure timed on a busy machine (``under_load``, see ``bench/common.py``) says so beside its value. Text
-outside the markers is left byte for byte; running it twice changes nothing.
+Each table sits between ``<!-- NAME:start -->`` and ``<!-- NAME:end -->``; :data:`DOCUMENTS` says which document
+holds which. ``headline`` (README) is :data:`figures.HEADLINE`; ``figures`` (docs/benchmarks.md) is one row per
+entry of :data:`figures.FIGURES`, in that order; ``study`` (docs/benchmarks.md) is built from ``bench_experiment``'s
+table figures (:data:`figures.STUDY`), with the p-values of every comparison it shows adjusted together (Holm);
+``heads`` and ``gan`` (docs/research-log.md) are every head tried on the pretrained ear and the GAN section's
+per-seed table (:data:`figures.GAN_SEEDS`). A catalogued figure missing from results.json is an error that names
+it: no document shows a number that no command produced. A wall-clock figure timed on a busy machine
+(``under_load``, see ``bench/common.py``) says so beside its value. Text outside the markers is left byte for
+byte; running it twice changes nothing.
 """
 
 from __future__ import annotations
@@ -29,9 +30,13 @@ sys.path.insert(0, str(BENCH.parent))
 from core.base import config  # noqa: E402
 from core.compute import evaluate  # noqa: E402
 from core.orchestration import experiment  # noqa: E402
-from figures import FIGURES, GAN_SEEDS, STUDY  # noqa: E402
+from figures import FIGURES, GAN_SEEDS, HEADLINE, STUDY  # noqa: E402
 
-README = BENCH.parent / "README.md"
+REPO = BENCH.parent
+README = REPO / "README.md"
+DOCUMENTS: dict[Path, tuple[str, ...]] = {README: ("headline",), REPO / "docs" / "benchmarks.md": ("figures", "study"),
+                                          REPO / "docs" / "research-log.md": ("heads", "gan")}
+"""Every document with generated tables, and the tables (marker names) it holds."""
 RESULTS = BENCH / "results.json"
 
 
@@ -73,6 +78,9 @@ def _value(entry: dict) -> str:
         return f"**{_pct(value['value'])}** (95 % CI {_range(value['lo'], value['hi'])}{count})"
     if isinstance(value, bool):
         return f"**{'yes' if value else 'no'}**"
+    if isinstance(value, float) and "ci95" in entry:
+        count = f", {entry['n']} clips" if "n" in entry else ""
+        return f"**{_pct(value)}** (95 % CI {_range(*entry['ci95'])}{count})"
     if isinstance(value, (int, float)):
         return f"**{value:g}**"
     return f"`{json.dumps(value, ensure_ascii=False)}`"
@@ -175,7 +183,7 @@ def gan_keys(rows: dict[str, tuple[str, tuple[int, ...]]] = GAN_SEEDS) -> dict[t
 
 
 def shown(catalog: dict = FIGURES, study: dict = STUDY, gan: dict = GAN_SEEDS) -> list[str]:
-    """Every results.json key README's generated tables show."""
+    """Every results.json key the generated tables show (README's headline keys are all in ``catalog``)."""
     return [*catalog, *(k for row in gan_keys(gan).values() for k in row.values()), *study]
 
 
@@ -214,40 +222,65 @@ def render_heads(results: dict) -> str:
     return "\n".join(lines) + f"\n\n- {provenance(results[keys[0]])}; musifeast-7: {results[keys[0]]['musifeast_note']}"
 
 
+def markers(text: str) -> tuple[str, ...]:
+    """The names of the generated tables ``text`` holds (either of its markers present), in :data:`RENDERERS`
+    order."""
+    return tuple(n for n in RENDERERS if f"<!-- {n}:start -->" in text or f"<!-- {n}:end -->" in text)
+
+
 def replace_between(text: str, name: str, body: str) -> str:
     """``text`` with everything between ``<!-- name:start -->`` and ``<!-- name:end -->`` replaced by ``body``."""
     start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
     if text.count(start) != 1 or text.count(end) != 1 or text.index(start) > text.index(end):
-        raise ValueError(f"README needs exactly one {start} followed by one {end}")
+        raise ValueError(f"a document needs exactly one {start} followed by one {end}")
     head, rest = text.split(start)
     _, tail = rest.split(end)
     return f"{head}{start}\n{body}\n{end}{tail}"
 
 
-def update(text: str, results: dict, catalog: dict = FIGURES, study: dict = STUDY,
-           gan: dict = GAN_SEEDS) -> str:
-    """README text with its generated tables rewritten from ``results``."""
-    text = replace_between(text, "figures", render_figures(results, catalog))
-    text = replace_between(text, "gan", render_gan(results, gan))
-    if "<!-- heads:start -->" in text:
-        text = replace_between(text, "heads", render_heads(results))
-    return replace_between(text, "study", render_study(results, study))
+RENDERERS = {"headline": lambda results, tables: render_figures(results, tables["headline"]),
+             "figures": lambda results, tables: render_figures(results, tables["figures"]),
+             "gan": lambda results, tables: render_gan(results, tables["gan"]),
+             "heads": lambda results, tables: render_heads(results),
+             "study": lambda results, tables: render_study(results, tables["study"])}
+"""Marker name → how its table is rendered from results.json and the catalogs."""
+
+
+def update(text: str, results: dict, catalog: dict = FIGURES, study: dict = STUDY, gan: dict = GAN_SEEDS,
+           headline: dict = HEADLINE) -> str:
+    """A document's text with every generated table it holds rewritten from ``results``."""
+    tables = {"headline": headline, "figures": catalog, "gan": gan, "study": study}
+    for name in markers(text):
+        text = replace_between(text, name, RENDERERS[name](results, tables))
+    return text
+
+
+def render_document(path: Path, results: dict, **catalogs) -> str:
+    """:func:`update` (``catalogs`` as its keywords) of one of :data:`DOCUMENTS`, which must hold exactly the tables
+    listed for it."""
+    text = path.read_text()
+    found = markers(text)
+    if sorted(found) != sorted(DOCUMENTS[path]):
+        raise ValueError(f"{path.relative_to(REPO)} holds the tables {list(found)}, not {list(DOCUMENTS[path])}")
+    return update(text, results, **catalogs)
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--check", action="store_true", help="only check that README.md is up to date")
-    ap.add_argument("--readme", type=Path, default=README)
+    ap.add_argument("--check", action="store_true", help="only check that every document is up to date")
     ap.add_argument("--results", type=Path, default=RESULTS)
     args = ap.parse_args(argv)
-    text = args.readme.read_text()
-    new = update(text, json.loads(args.results.read_text()))
-    if args.check:
+    results = json.loads(args.results.read_text())
+    stale = []
+    for path in DOCUMENTS:
+        text, new = path.read_text(), render_document(path, results)
         if new != text:
-            print(f"{args.readme} is out of date: run python bench/readme_figures.py", file=sys.stderr)
-            return 1
-        return 0
-    args.readme.write_text(new)
+            stale.append(path.relative_to(REPO))
+            if not args.check:
+                path.write_text(new)
+    if args.check and stale:
+        print(f"out of date: {', '.join(map(str, stale))}: run python bench/readme_figures.py", file=sys.stderr)
+        return 1
     return 0
 
 

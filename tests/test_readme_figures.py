@@ -1,4 +1,5 @@
-"""bench/readme_figures.py: README's generated tables round-trip, are idempotent and refuse missing figures."""
+"""bench/readme_figures.py: the generated tables of README and docs/ round-trip, are idempotent and refuse missing
+figures."""
 
 import json
 import sys
@@ -98,11 +99,39 @@ def test_run_all_merge_replaces_a_jobs_entries_and_refuses_duplicates():
     assert run_all.figures('noise\n{"figure": "x", "value": 1}\n[1]\n') == [{"figure": "x", "value": 1}]
 
 
-def test_readme_is_what_results_json_says():
-    readme = BENCH.parent / "README.md"
-    text = readme.read_text()
-    assert readme_figures.update(text, json.loads((BENCH / "results.json").read_text())) == text, (
-        "README.md's generated tables are out of date: run python bench/readme_figures.py")
+def test_readme_and_docs_are_what_results_json_says():
+    results = json.loads((BENCH / "results.json").read_text())
+    for path in readme_figures.DOCUMENTS:
+        assert readme_figures.render_document(path, results) == path.read_text(), (
+            f"{path.name}'s generated tables are out of date: run python bench/readme_figures.py")
+
+
+def test_each_document_must_hold_exactly_its_tables(tmp_path, monkeypatch):
+    doc = tmp_path / "doc.md"
+    doc.write_text(README)
+    monkeypatch.setattr(readme_figures, "REPO", tmp_path)
+    monkeypatch.setitem(readme_figures.DOCUMENTS, doc, ("figures", "gan", "study"))
+    assert (readme_figures.render_document(doc, results(), catalog=CATALOG, study=STUDY, gan=GAN)
+            == readme_figures.update(README, results(), CATALOG, STUDY, GAN))
+    doc.write_text(README.replace("<!-- gan:start -->\n<!-- gan:end -->\n", ""))
+    with pytest.raises(ValueError, match=r"holds the tables \['figures', 'study'\], not"):
+        readme_figures.render_document(doc, results())
+
+
+def test_readme_headline_figures_stand_alone_and_are_in_the_full_table():
+    from figures import FIGURES, HEADLINE
+
+    assert set(HEADLINE) <= set(FIGURES)
+    assert not any(description.startswith("…") for description, _ in HEADLINE.values())
+    text = readme_figures.update("<!-- headline:start -->\n<!-- headline:end -->\n", results(), CATALOG, STUDY, GAN,
+                                 headline={"bench_b/accuracy": ("accuracy of b alone", "≥ 50 %")})
+    assert "| accuracy of b alone (`bench_b`) | ≥ 50 % | **76.0 %** (95 % CI 66.8–83.3 %, 76 of 100 clips) |" in text
+
+
+def test_an_accuracy_stored_as_a_number_shows_its_interval():
+    entry = {"value": 0.231, "ci95": [0.17, 0.306], "n": 147}
+    assert readme_figures.render_value(entry) == "**23.1 %** (95 % CI 17.0–30.6 %, 147 clips)"
+    assert readme_figures.render_value({"value": 0.231}) == "**0.231**"
 
 
 def test_the_gan_table_has_one_row_per_seed_from_its_figures():
