@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from core.storage.extract import FeatureSet
 
 # core.storage.extract, core.usecases.generalise and core.orchestration.classifier (torch, librosa) and
-# core.compute.evaluate (scipy, scikit-learn) are imported where they are used, so Home and the other pages
+# core.compute.intervals (scipy, scikit-learn) are imported where they are used, so Home and the other pages
 # start without them: the app's cold start.
 
 
@@ -85,9 +85,9 @@ def measured_on(record: dict) -> str:
 def accuracy_metric(record: dict, result: dict, label: str = "Test accuracy") -> None:
     acc = result["accuracy"]
     st.metric(label, f"{acc['value']:.1%}", help="95 % Wilson interval over the test clips")
-    from core.compute import evaluate
+    from core.compute import intervals
 
-    st.caption(f"{evaluate.format_accuracy(acc)}. {measured_on(record)}")
+    st.caption(f"{intervals.format_accuracy(acc)}. {measured_on(record)}")
 
 
 def result_view(record: dict, result: dict, key: str) -> None:

@@ -27,7 +27,7 @@ os.environ.setdefault("GENRELAB_DATA_DIR", scratch_dir())
 
 import numpy as np  # noqa: E402
 
-from core.compute import classic, evaluate  # noqa: E402
+from core.compute import classic, intervals, significance  # noqa: E402
 from core.orchestration import classifier  # noqa: E402
 from core.storage import runs  # noqa: E402
 from core.usecases import generalise, predict  # noqa: E402
@@ -79,7 +79,7 @@ def levers(train, check_set) -> None:
     for lever in LEVERS:
         model = classic.fit(preset("classic", **lever), train.x[split.train], train.y[split.train], len(train.labels))
         y_pred = classic.probabilities(model, check_set.x[rows]).argmax(1)
-        acc, lo, hi = evaluate.accuracy_interval(int((y_pred == y_true).sum()), len(y_true))
+        acc, lo, hi = intervals.accuracy_interval(int((y_pred == y_true).sum()), len(y_true))
         recall = {train.labels[k]: round(float((y_pred[y_true == k] == k).mean()), 3) for k in sorted(set(y_true))}
         emit("classic_lever_musifeast", round(acc, 3), "report", lever=lever or "the preset",
              ci95=[round(lo, 3), round(hi, 3)], n=len(y_true), recall=recall,
@@ -139,11 +139,11 @@ def main() -> None:
         classifier.run_classifier(lstm)
         other = check(lstm, args.check)
         other_correct = other.pop("correct")
-        test = evaluate.mcnemar_exact(correct, other_correct)
+        test = significance.mcnemar_exact(correct, other_correct)
         emit(f"{args.against}_check_musifeast", other.pop("accuracy"), "report", run_seconds=round(
             time.perf_counter() - started, 1), trained_on=f"{args.data.name}, stratified 70/15/15 split, seed 0",
              checked_on=args.check.name, **other)
-        emit(f"classic_vs_{args.against}_musifeast", evaluate.describe_difference(test, "classic", args.against),
+        emit(f"classic_vs_{args.against}_musifeast", significance.describe_difference(test, "classic", args.against),
              "report", mcnemar=test)
 
 

@@ -22,7 +22,7 @@ os.environ.setdefault("GENRELAB_DATA_DIR", scratch_dir())
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
-from core.compute import evaluate  # noqa: E402
+from core.compute import intervals  # noqa: E402
 from core.base.config import preset  # noqa: E402
 from core.storage.extract import load_features  # noqa: E402
 from core.base.splits import REPORT_PARTITION, kfold_splits, stratified_split  # noqa: E402
@@ -57,7 +57,7 @@ def cv(fs, name: str, folds: int, **overrides) -> tuple[dict, list[float]]:
         correct.append(int((predict_clips(model, data.test).argmax(1) == data.test.clip_y).sum()))
         totals.append(len(data.test.clip_y))
         seconds.append(time.perf_counter() - start)
-    pooled = evaluate.pooled_accuracy(correct, totals)
+    pooled = intervals.pooled_accuracy(correct, totals)
     pooled.update({k: round(pooled[k], 4) for k in ("value", "lo", "hi")},
                   fold_accuracies=[round(k / n, 3) for k, n in zip(correct, totals)])
     return pooled, seconds
@@ -95,7 +95,7 @@ def main() -> None:
     data = prepare(fs.mels, fs.y, split, cfg)
     model, _ = fit(cfg, data)
     correct = int((predict_clips(model, data.test).argmax(1) == data.test.clip_y).sum())
-    acc, lo, hi = evaluate.accuracy_interval(correct, len(split.test))
+    acc, lo, hi = intervals.accuracy_interval(correct, len(split.test))
     emit("recommended_demo_test_accuracy", {"value": round(acc, 4), "lo": round(lo, 4), "hi": round(hi, 4),
                                             "correct": correct, "n": len(split.test)}, "report",
          train_seconds=round(time.perf_counter() - start, 1), split=split.name)

@@ -31,7 +31,7 @@ from core.base.audio import decode  # noqa: E402
 from core.base.config import preset  # noqa: E402
 from core.base.datasets import list_clips  # noqa: E402
 from core.base.splits import REPORT_PARTITION, SELECT_PARTITION, kfold_splits, make_split  # noqa: E402
-from core.compute import evaluate, musicnn, transfer  # noqa: E402
+from core.compute import intervals, musicnn, transfer  # noqa: E402
 from core.orchestration import classifier  # noqa: E402
 from core.storage.extract import load_embeddings  # noqa: E402
 from core.usecases import generalise  # noqa: E402
@@ -135,7 +135,7 @@ def main() -> None:
 
     X = transfer.clip_vectors(es.embeddings)
     correct, totals = cv(X, es.y, REPORT_PARTITION)
-    pooled = evaluate.pooled_accuracy(correct, totals)
+    pooled = intervals.pooled_accuracy(correct, totals)
     emit("pretrained_cv_gtzan_mini", {"value": round(pooled["value"], 3), "lo": round(pooled["lo"], 3),
                                       "hi": round(pooled["hi"], 3), "correct": sum(correct), "n": sum(totals)},
          ">= 0.90", folds=[round(c / t, 3) for c, t in zip(correct, totals)],

@@ -28,7 +28,7 @@ BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH.parent))
 
 from core.base import config  # noqa: E402
-from core.compute import evaluate  # noqa: E402
+from core.compute import significance  # noqa: E402
 from core.orchestration import experiment  # noqa: E402
 from figures import FIGURES, GAN_SEEDS, HEADLINE, STUDY  # noqa: E402
 
@@ -130,7 +130,7 @@ def render_study(results: dict, study: dict[str, str] = STUDY) -> str:
     tables = {name: results[key]["value"] for key, name in study.items()}
     cells = list(dict.fromkeys(r["cell"] for t in tables.values() for r in t["summary"]))
     diffs = [(name, d) for name, t in tables.items() for d in t["differences"]]
-    adjusted = evaluate.holm([math.nan if d["p_value"] is None else d["p_value"] for _, d in diffs])
+    adjusted = significance.holm([math.nan if d["p_value"] is None else d["p_value"] for _, d in diffs])
     m = int(np.sum(~np.isnan(adjusted)))
     lines = [f"| setting | {' | '.join(tables)} |", "|---" * (len(tables) + 1) + "|"]
     for cell in cells:

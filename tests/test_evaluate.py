@@ -1,4 +1,4 @@
-"""Tests for core.compute.evaluate: statistics against hand-computed values, coverage by simulation, edge cases."""
+"""Tests for core.compute.intervals, .significance and .scores: statistics against hand-computed values, coverage by simulation, edge cases."""
 
 import math
 
@@ -8,20 +8,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from core.compute.evaluate import (
-    accuracy_interval,
-    confusion,
-    describe_difference,
-    holm,
-    mcnemar_exact,
-    mean_interval,
-    paired_differences,
-    paired_p_value,
-    per_class_report,
-    pooled_accuracy,
-    pooled_mcnemar,
-    row_normalise,
-)
+from core.compute.intervals import accuracy_interval, mean_interval, pooled_accuracy
+from core.compute.scores import confusion, per_class_report, row_normalise
+from core.compute.significance import (describe_difference, holm, mcnemar_exact, paired_differences, paired_p_value,
+                                       pooled_mcnemar)
 from core.compute.gan_metrics import fidelity_per_class, frechet_distance, nearest_neighbour_distances
 
 Z95 = 1.959963984540054  # standard normal 97.5 % quantile

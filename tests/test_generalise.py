@@ -6,7 +6,7 @@ import re
 import numpy as np
 import pytest
 
-from core.compute import evaluate
+from core.compute import intervals
 from core.orchestration import check, worker
 from core.storage import queue
 from core.storage import runs
@@ -86,7 +86,7 @@ def test_scores_of_known_answers():
     y_pred = np.array([0, 0, 0, 1, 3, 3, 2, 2, 2, 0])  # blues 3/4, rock 2/6
     s = generalise.scores(y_true, y_pred, labels)
     assert s["n"] == 10 and s["correct"] == 5 and s["accuracy"] == 0.5
-    assert s["ci95"] == list(evaluate.accuracy_interval(5, 10)[1:])
+    assert s["ci95"] == list(intervals.accuracy_interval(5, 10)[1:])
     assert s["per_genre"] == {"blues": {"recall": 0.75, "n": 4}, "rock": {"recall": 2 / 6, "n": 6}}
     assert s["confusion"] == {"rows": ["blues", "rock"], "columns": list(labels),
                               "counts": [[3, 1, 0, 0], [1, 0, 3, 2]]}
@@ -132,7 +132,7 @@ def test_a_model_that_always_answers_mid_gets_known_scores(tones, other):
     run_id = finished_run(tones, answer="mid")
     result = generalise.check(run_id, other, "other", {"Treble": "high"})
     assert result["n"] == 6 and result["correct"] == 2 and result["accuracy"] == pytest.approx(1 / 3)
-    assert result["ci95"] == pytest.approx(list(evaluate.accuracy_interval(2, 6)[1:]))
+    assert result["ci95"] == pytest.approx(list(intervals.accuracy_interval(2, 6)[1:]))
     assert result["per_genre"] == {"high": {"recall": 0.0, "n": 2}, "low": {"recall": 0.0, "n": 2},
                                    "mid": {"recall": 1.0, "n": 2}}
     assert result["confusion"] == {"rows": ["high", "low", "mid"], "columns": ["high", "low", "mid"],

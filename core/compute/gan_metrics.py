@@ -14,7 +14,7 @@ import numpy as np
 from scipy import linalg
 from sklearn.neighbors import NearestNeighbors
 
-from .evaluate import _check_class_indices, _paired_labels
+from .scores import check_class_indices, check_pairs
 
 __all__ = ["frechet_distance", "nearest_neighbour_distances", "fidelity_per_class"]
 
@@ -131,9 +131,9 @@ def fidelity_per_class(pred, intended, n_classes: int) -> np.ndarray:
     n_classes = int(n_classes)
     if n_classes < 1:
         raise ValueError("n_classes must be positive")
-    intended, pred = _paired_labels(intended, pred)
-    intended = _check_class_indices(intended, n_classes, "intended")
-    pred = _check_class_indices(pred, n_classes, "pred")
+    intended, pred = check_pairs(intended, pred)
+    intended = check_class_indices(intended, n_classes, "intended")
+    pred = check_class_indices(pred, n_classes, "pred")
     total = np.bincount(intended, minlength=n_classes).astype(np.float64)
     hits = np.bincount(intended[pred == intended], minlength=n_classes).astype(np.float64)
     return np.divide(hits, total, out=np.full(n_classes, np.nan), where=total > 0)

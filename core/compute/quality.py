@@ -35,7 +35,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from . import evaluate, gan, gan_metrics
+from . import gan, gan_metrics, intervals
 from ..base.config import ClassifierConfig, GANConfig
 from .features import normalise
 from .gan import from_unit, paper_to_db, sample
@@ -202,7 +202,7 @@ def c2st(real_train: np.ndarray, gen_train: np.ndarray, real_test: np.ndarray, g
     model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=3000)).fit(x, y)
     x_test, y_test = stack(real_test, gen_test)
     correct = int((model.predict(x_test) == y_test).sum())
-    acc, lo, hi = evaluate.accuracy_interval(correct, len(y_test))
+    acc, lo, hi = intervals.accuracy_interval(correct, len(y_test))
     return {"accuracy": acc, "ci95": [lo, hi], "n": int(len(y_test)), "correct": correct}
 
 
@@ -243,7 +243,7 @@ def tstr(cfg: ClassifierConfig, gen: np.ndarray, gen_y: np.ndarray, data: Prepar
     model, _ = fit(dataclasses.replace(cfg, select="last"), Prepared(synthetic, data.val, data.test, data.mean, data.std, data.n_classes), on_epoch)
     pred = predict_clips(model.cpu(), data.test).argmax(1)
     correct = int((pred == data.test.clip_y).sum())
-    acc, lo, hi = evaluate.accuracy_interval(correct, len(pred))
+    acc, lo, hi = intervals.accuracy_interval(correct, len(pred))
     return {"accuracy": acc, "ci95": [lo, hi], "correct": correct, "n": int(len(pred)),
             "real_accuracy": float(real_accuracy), "ratio": acc / real_accuracy if real_accuracy > 0 else None}
 

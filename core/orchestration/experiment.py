@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Callable
 
 from ..base import config, splits
-from ..compute import evaluate
+from ..compute import intervals, significance
 from . import classifier, cluster, execute, gan_run
 from ..storage import queue, runs
 from ..usecases import compare, reports
@@ -393,11 +393,11 @@ def _summary_row(rows: list[dict]) -> dict:
     out = {"cell": rows[0]["cell"], "preset": rows[0]["preset"], "per_genre": rows[0]["per_genre"],
            "seeds": len(rows), "min": min(accs), "max": max(accs)}
     if one_cross_validation(rows):
-        acc = evaluate.pooled_accuracy([r["correct"] for r in rows], [r["n"] for r in rows])
+        acc = intervals.pooled_accuracy([r["correct"] for r in rows], [r["n"] for r in rows])
         return {**out, "unit": "clips", "clips": acc["n"], "mean": acc["value"],
-                "std": evaluate.mean_interval(accs)["std"], "lo": acc["lo"], "hi": acc["hi"],
+                "std": intervals.mean_interval(accs)["std"], "lo": acc["lo"], "hi": acc["hi"],
                 "interval": f"Wilson over {acc['n']} clips ({len(rows)} folds of one cross-validation, pooled)"}
-    stats = evaluate.mean_interval(accs)
+    stats = intervals.mean_interval(accs)
     return {**out, "unit": "seeds", "clips": None, "mean": stats["mean"], "std": stats["std"],
             "lo": max(stats["lo"], 0.0), "hi": min(stats["hi"], 1.0), "interval": f"t over {stats['n']} seed{'s' if stats['n'] != 1 else ''}"}
 
@@ -419,13 +419,13 @@ def _difference_row(rows: list[dict], base: dict[int, dict], against: str = "bas
            "differences": [r["accuracy"] - base[r["seed"]]["accuracy"] for r in rows]}
     counts = [_counts(r, against) for r in rows]
     if one_cross_validation(rows + [base[r["seed"]] for r in rows]) and all(c is not None for c, _ in counts):
-        m = evaluate.pooled_mcnemar([{"b": b, "c": c, "n": r["n"]} for r, (b, c) in zip(rows, counts)])
+        m = significance.pooled_mcnemar([{"b": b, "c": c, "n": r["n"]} for r, (b, c) in zip(rows, counts)])
         return {**out, "unit": "clips", "clips": m["n"], "mean": (m["c"] - m["b"]) / m["n"], "std": None, "lo": None,
                 "hi": None, "p_value": m["p_value"], "test": f"exact McNemar over {m['n']} clips ({m['b']} only the "
                 f"{against} got right, {m['c']} only this one; {len(rows)} folds pooled)"}
-    d = evaluate.paired_differences([base[r["seed"]]["accuracy"] for r in rows], [r["accuracy"] for r in rows])
+    d = significance.paired_differences([base[r["seed"]]["accuracy"] for r in rows], [r["accuracy"] for r in rows])
     return {**out, "unit": "seeds", "clips": None, "mean": d["mean"], "std": d["std"], "lo": d["lo"], "hi": d["hi"],
-            "p_value": evaluate.paired_p_value(d["differences"]), "test": f"paired t over {d['n']} seeds"}
+            "p_value": significance.paired_p_value(d["differences"]), "test": f"paired t over {d['n']} seeds"}
 
 
 def summarise(per_seed: list[dict], alpha: float = 0.05) -> dict:
@@ -466,7 +466,7 @@ def summarise(per_seed: list[dict], alpha: float = 0.05) -> dict:
             d = _difference_row(rows, base, k)
             if d is not None:
                 differences.append({**d, "cell": name, "against": k})
-    adjusted = evaluate.holm([d["p_value"] for d in differences]) if differences else []
+    adjusted = significance.holm([d["p_value"] for d in differences]) if differences else []
     comparisons = sum(1 for d in differences if not math.isnan(d["p_value"]))
     for d, p_holm in zip(differences, adjusted):
         d["p_holm"] = None if math.isnan(p_holm) else float(p_holm)

@@ -18,7 +18,8 @@ from dataclasses import dataclass
 import numpy as np
 import plotly.graph_objects as go
 
-from ..compute import evaluate
+from ..compute import intervals, significance
+from ..compute.scores import row_normalise
 from ..storage import runs
 from . import charts
 
@@ -72,7 +73,7 @@ def legend_rows(entries: list[Entry]) -> list[dict]:
 def other_collections(entry: Entry) -> str:
     """Every check of the run on another collection (:func:`core.storage.runs.checks`, newest first), e.g.
     '56.5 % (95 % CI 48.4–64.3 %, 83 of 147 clips) on musifeast-7'; '' when it was never checked."""
-    return "; ".join(f"{evaluate.format_accuracy(check_accuracy(c))} on {c['dataset']['name']}"
+    return "; ".join(f"{intervals.format_accuracy(check_accuracy(c))} on {c['dataset']['name']}"
                      for c in runs.checks(entry.id))
 
 
@@ -129,8 +130,8 @@ def compare_pair(a: Entry, b: Entry) -> dict:
     verdict = {"a": a.name, "b": b.name, "a_key": a.short, "b_key": b.short, **pairing(a, b), "mcnemar": None,
                "sentence": ""}
     if verdict["paired"]:
-        m = evaluate.mcnemar_exact(*paired_correctness(a, b))
-        verdict.update(mcnemar=m, sentence=evaluate.describe_difference(m, a.short, b.short))
+        m = significance.mcnemar_exact(*paired_correctness(a, b))
+        verdict.update(mcnemar=m, sentence=significance.describe_difference(m, a.short, b.short))
     return verdict
 
 
@@ -213,7 +214,7 @@ def confusion_grid(entries: list[Entry], normalise: bool) -> go.Figure:
 
 def rate_difference(a: Entry, b: Entry) -> np.ndarray:
     """Row-normalised confusion of ``b`` minus that of ``a``, in percentage points (rounded)."""
-    rates = [evaluate.row_normalise(np.array(e.result["confusion"])) for e in (a, b)]
+    rates = [row_normalise(np.array(e.result["confusion"])) for e in (a, b)]
     return np.round(100 * (rates[1] - rates[0]))
 
 

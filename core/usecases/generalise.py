@@ -14,7 +14,7 @@ and scores the answers against the folder names:
   clip of its training, validation or test part) are counted and left out (:func:`own_clips`); a dataset
   holding nothing else is refused, so a copy of the training data is never reported as another collection.
 - The result holds the accuracy with its Wilson interval, per-genre recall and the confusion matrix
-  (rows: the shared true genres; columns: every genre the model knows), from :mod:`core.compute.evaluate`,
+  (rows: the shared true genres; columns: every genre the model knows), from :mod:`core.compute.scores`,
   and a sentence setting it against the run's own test accuracy.
 
 Results are kept in the run's folder, one per dataset fingerprint (:func:`core.storage.runs.save_check`).
@@ -31,7 +31,8 @@ from typing import Callable, Iterable
 
 import numpy as np
 
-from ..compute import evaluate
+from ..compute import intervals
+from ..compute.scores import confusion, per_class_report
 from ..storage import runs
 from . import predict
 from ..base.audio import AudioError
@@ -201,10 +202,10 @@ def scores(y_true: np.ndarray, y_pred: np.ndarray, model_labels: tuple[str, ...]
         the genres present in ``y_true``); ``confusion`` (``rows``: those genres, ``columns``: every model
         genre, ``counts``: rows × columns).
     """
-    acc, lo, hi = evaluate.accuracy_interval(int((y_true == y_pred).sum()), len(y_true))
-    report = evaluate.per_class_report(y_true, y_pred, list(model_labels))
+    acc, lo, hi = intervals.accuracy_interval(int((y_true == y_pred).sum()), len(y_true))
+    report = per_class_report(y_true, y_pred, list(model_labels))
     rows = sorted(set(y_true.tolist()))
-    cm = evaluate.confusion(y_true, y_pred, len(model_labels))
+    cm = confusion(y_true, y_pred, len(model_labels))
     return {"accuracy": acc, "n": int(len(y_true)), "correct": int((y_true == y_pred).sum()), "ci95": [lo, hi],
             "per_genre": {model_labels[i]: {"recall": report[i]["recall"], "n": report[i]["support"]} for i in rows},
             "confusion": {"rows": [model_labels[i] for i in rows], "columns": list(model_labels),
@@ -252,7 +253,7 @@ def describe(result: dict) -> str:
     clip of its 7 genres the model knows, 0 left out."
     """
     lo, hi = result["ci95"]
-    acc = evaluate.format_accuracy({"value": result["accuracy"], "lo": lo, "hi": hi, "correct": result["correct"],
+    acc = intervals.format_accuracy({"value": result["accuracy"], "lo": lo, "hi": hi, "correct": result["correct"],
                                     "n": result["n"]})
     used, skipped = len(result["labels_used"]), len(result["labels_skipped"])
     copies = (result.get("overlap") or {}).get("clips", 0)

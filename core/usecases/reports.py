@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from ..compute import evaluate
+from ..compute.scores import row_normalise
 from ..storage import runs
 from . import compare
 from .compare import Entry
@@ -150,7 +150,7 @@ def svg_image(svg: str, alt: str) -> str:
 
 def _confusion_svg(entry: Entry, normalise: bool, zmax: float) -> str:
     cm = np.array(entry.result["confusion"], dtype=float)
-    z = evaluate.row_normalise(cm) if normalise else cm
+    z = row_normalise(cm) if normalise else cm
     text = [[f"{v:.0%}" if normalise else f"{v:g}" for v in row] for row in z]
     kind = "row-normalised" if normalise else "counts"
     return svg_heatmap(z, entry.result["labels"], text, f"{entry.short} ({kind})", 1.0 if normalise else zmax)
