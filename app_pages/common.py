@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import streamlit as st
 
-from core.base import catalog, config
+from core.base import catalog, config, form
 from core.orchestration import worker
 from core.storage import queue, runs
 from core.usecases import charts
@@ -223,11 +223,6 @@ def reopen_picker(kind: str, state_key: str, open_id: str | None, what: str) -> 
         st.rerun()
 
 
-def _log_grid(lo: float, hi: float, value: float) -> list[float]:
-    grid = {float(f"{v:.1g}") for v in np.geomspace(max(lo, 1e-8), hi, 25)} | {float(value)}
-    return sorted(v for v in grid if lo <= v <= hi)
-
-
 def config_from_url(cfg):
     """``cfg`` with the fields a shared link sets (``?epochs=5&lr=0.001``); a bad value is ignored with a warning."""
     names = {f.name for f in config.fields(cfg)}
@@ -249,43 +244,38 @@ def config_to_url(cfg, default) -> None:
 
 
 def field_widget(cfg, name: str, key: str):
-    """One widget for config field ``name``: slider, select box or checkbox, by its bounds and type."""
-    f = next(f for f in config.fields(cfg) if f.name == name)
-    meta, value, label = f.metadata, getattr(cfg, name), name.replace("_", " ")
-    wkey = f"{key}-{name}"
-    if meta.get("choices"):
-        return st.selectbox(label, meta["choices"], index=meta["choices"].index(value), help=meta["help"], key=wkey)
-    if isinstance(value, bool):
-        return st.checkbox(label, value, help=meta["help"], key=wkey)
-    if isinstance(value, int):
-        return st.slider(label, int(meta["lo"]), int(meta["hi"]), value, step=int(meta.get("step") or 1),
-                         help=meta["help"], key=wkey)
-    if meta["hi"] / max(meta["lo"], 1e-12) >= 100:
-        return st.select_slider(label, _log_grid(meta["lo"], meta["hi"], value), value, help=meta["help"], key=wkey,
-                                format_func=lambda v: f"{v:g}")
-    return st.slider(label, float(meta["lo"]), float(meta["hi"]), float(value),
-                     step=float(meta.get("step") or (meta["hi"] - meta["lo"]) / 100), help=meta["help"], key=wkey)
+    """One widget for config field ``name``, as :func:`core.base.form.widget` describes it."""
+    w, value, wkey = form.widget(cfg, name), getattr(cfg, name), f"{key}-{name}"
+    if w.kind == "select":
+        return st.selectbox(w.label, w.options, index=w.options.index(value), help=w.help, key=wkey)
+    if w.kind == "checkbox":
+        return st.checkbox(w.label, value, help=w.help, key=wkey)
+    if w.kind == "steps":
+        return st.select_slider(w.label, w.options, value, format_func=form.plain, help=w.help, key=wkey)
+    kind = type(value)
+    draw = st.number_input if w.kind == "number" else st.slider
+    return draw(w.label, kind(w.lo), kind(w.hi), value, step=kind(w.step), format=w.fmt, help=w.help, key=wkey)
 
 
 def config_widgets(cfg, key: str, skip: tuple[str, ...] = ("seed",), preset=None):
     """Widgets for the config's fields in three columns (data and framing / model / optimisation); returns the
     edited config.
 
-    Fields that do not apply to the chosen framing or model are not shown (:func:`core.base.config.form_groups`);
+    Fields that do not apply to the chosen framing or model are not shown (:func:`core.base.form.groups`);
     with ``preset`` each field that differs from it is marked with its preset value.
     """
     values: dict = {}
-    groups = config.form_groups(cfg, skip)
+    groups = form.groups(cfg, skip)
     for column, title in zip(st.columns(len(groups)), groups):
         column.markdown(f"**{title}**")
         with column:
             for name in groups[title]:
-                if not config.applies(config.with_overrides(cfg, values), name):
+                if not form.applies(config.with_overrides(cfg, values), name):
                     continue  # e.g. first frames after the framing was switched to segments
                 was = getattr(preset, name) if preset is not None else None
                 values[name] = field_widget(cfg, name, key)
                 if preset is not None and values[name] != was:
-                    st.caption(f":orange[● changed: preset {f'{was:g}' if isinstance(was, float) else was}]")
+                    st.caption(f":orange[● changed: preset {form.plain(was)}]")
     return config.with_overrides(cfg, values)
 
 
@@ -303,15 +293,15 @@ def settings_form(default, key: str, skip: tuple[str, ...] = ()):
     Every change from the preset ``default`` is marked and listed, and one button resets them all.
     """
     shared = config_from_url(default)
-    with st.expander("Hyperparameters", expanded=bool(config.changes(shared, default))):
+    with st.expander("Hyperparameters", expanded=bool(form.changes(shared, default))):
         cfg = config_widgets(shared, key=key, skip=("seed", *skip), preset=default)
     seed = st.number_input("Seed", 0, 2**31 - 1, int(shared.seed), key=f"{key}-seed",
                            help="Same seed, same data and settings: the same result.")
     cfg = config.with_overrides(cfg, {"seed": seed})
-    changes = {k: v for k, v in config.changes(cfg, default).items() if k not in skip}
+    changes = {k: v for k, v in form.changes(cfg, default).items() if k not in skip}
     if changes:
         left, right = st.columns([4, 1])
-        left.caption("Changed from the preset: " + ", ".join(f"{k.replace('_', ' ')} {a} → {b}"
+        left.caption("Changed from the preset: " + ", ".join(f"{form.label(cfg, k)} {form.plain(a)} → {form.plain(b)}"
                                                              for k, (a, b) in changes.items()))
         right.button("Reset to the preset", key=f"{key}-reset", on_click=_reset, args=(default, key))
     config_to_url(cfg, default)

@@ -126,7 +126,7 @@ def test_start_queues_a_gan_job(tones_app, no_worker):
     at = tones_app
     at.query_params.update(preset="conditional", **{k: str(v) for k, v in TINY.items()})
     at.switch_page("app_pages/gan.py").run()
-    assert at.slider(key="gan-conditional-z_dim").value == 16  # settings came from the link
+    assert at.number_input(key="gan-conditional-z_dim").value == 16  # settings came from the link
     next(b for b in at.button if b.label == "Start GAN training").click().run()
     assert not at.exception
     (run,) = runs.list_runs("gan")

@@ -56,7 +56,7 @@ def test_train_page_trains_the_pretrained_ear_and_teaches_transfer(tones_app):
     assert "frozen" in lesson and "logistic regression" in lesson and "100 clips" in lesson
     assert at.selectbox(key="cfg-pretrained-layer").value == "penultimate"  # its own settings, grouped
     assert at.select_slider(key="cfg-pretrained-C").value == 0.1  # from the link
-    assert "Changed from the preset: C 0.01 → 0.1" in " ".join(c.value for c in at.caption)
+    assert "Changed from the preset: model flexibility 0.01 → 0.1" in " ".join(c.value for c in at.caption)
     run = start_and_wait(at)
     assert run["status"] == "done" and run["preset"] == "pretrained" and run["config"]["ear"] == "musicnn-msd"
     assert run["config"]["C"] == 0.1 and (runs.run_path(run["id"]) / "model.pt").exists()

@@ -1,6 +1,6 @@
 """Configs as dataclasses whose fields carry bounds, so pages build sliders and the CLI builds flags.
 
-Each tunable field is declared with :func:`param`, which records ``lo``, ``hi``, ``help`` and
+Each tunable field is declared with :func:`param`, which records ``lo``, ``hi``, ``label``, ``help`` and
 (optionally) ``choices`` in the field's metadata. :func:`validate` checks a config against them
 and :func:`with_overrides` applies ``key=value`` strings (from the CLI or a URL) with type coercion.
 """
@@ -14,20 +14,21 @@ from dataclasses import dataclass, field
 from typing import Any
 
 
-GROUPS = {"data": "Data and framing", "model": "Model", "optimisation": "Optimisation"}
-"""Form group key → title: a settings form shows the fields of each group together, in this order."""
-
-
 def param(default: Any, lo: float | None = None, hi: float | None = None, help: str = "",
           choices: tuple | None = None, step: float | None = None, group: str = "optimisation",
-          when: dict[str, tuple] | None = None) -> Any:
-    """A dataclass field with bounds and a help text in its metadata.
+          when: dict[str, tuple] | None = None, label: str = "") -> Any:
+    """A dataclass field with bounds, a label in words and a one-sentence help text in its metadata.
 
-    ``group`` (a key of :data:`GROUPS`) places it in a settings form; ``when`` (field → allowed values)
-    says when it has any effect, e.g. ``{"framing": ("first_frames",)}`` (see :func:`applies`).
+    ``group`` (``data``, ``model`` or ``optimisation``) places it in a settings form (:mod:`core.base.form`);
+    ``when`` (field → allowed values) says when it has any effect, e.g. ``{"framing": ("first_frames",)}``.
     """
-    meta = {"lo": lo, "hi": hi, "help": help, "choices": choices, "step": step, "group": group, "when": when or {}}
-    return field(default=default, metadata=meta)
+    return field(default=default, metadata={"lo": lo, "hi": hi, "help": help, "choices": choices, "step": step,
+                                            "group": group, "when": when or {}, "label": label})
+
+
+def like(cls, name: str, default: Any, **changes: Any) -> Any:
+    """A field like ``cls``'s field ``name`` (bounds, label, help) with another default and metadata ``changes``."""
+    return field(default=default, metadata={**cls.__dataclass_fields__[name].metadata, **changes})
 
 
 class ConfigError(ValueError):
@@ -60,55 +61,76 @@ class ClassifierConfig:
     """Everything that defines a classifier run: input framing, model, optimisation, split."""
 
     # input framing
-    framing: str = param("segments", help="'segments': fixed windows over the whole clip, voted per clip; "
-                         "'first_frames': the study's first N frames, dB re max, no normalisation",
-                         choices=("segments", "first_frames"), group="data")
-    first_frames: int = param(174, 16, 2048, "frames kept by the 'first_frames' framing (174 ≈ 4 s)",
-                              group="data", when={"framing": ("first_frames",)})
-    segment_seconds: float = param(3.0, 0.5, 10.0, "segment length (s)", step=0.5,
-                                   group="data", when={"framing": ("segments",)})
-    segment_overlap: float = param(0.5, 0.0, 0.75, "overlap between training segments (fraction)", step=0.25,
-                                   group="data", when={"framing": ("segments",)})
-    normalise: bool = param(True, help="standardise each mel band with mean/std fitted on the training split",
-                            group="data")
-    time_pool: int = param(1, 1, 8, "average-pool this many frames into one LSTM step (shorter sequences train faster)",
-                           group="data")
-    level: str = param("absolute", help="'absolute': log-mels at the level they were recorded (the study); "
-                       "'clip': each clip's mean dB over all bands and frames is removed first; 'segment': each "
-                       "model input's mean dB is removed, so a recording's loudness is no cue; 'band': each model "
-                       "input's mean of every band is removed, so neither loudness nor a fixed equalisation is",
-                       choices=("absolute", "clip", "segment", "band"), group="data")
+    framing: str = param("segments", help="'segments': the model hears the whole clip in short windows that vote; "
+                         "'first_frames': it hears only the clip's first seconds, as in the study",
+                         choices=("segments", "first_frames"), group="data", label="what the model hears")
+    first_frames: int = param(174, 16, 2048, "how many spectrogram frames from the start of each clip the model "
+                              "reads (174 frames are about 4 s)", group="data", when={"framing": ("first_frames",)},
+                              label="frames heard from the start")
+    segment_seconds: float = param(3.0, 0.5, 10.0, "how many seconds of audio the model hears at a time", step=0.5,
+                                   group="data", when={"framing": ("segments",)}, label="window length (s)")
+    segment_overlap: float = param(0.5, 0.0, 0.75, "how much neighbouring training windows share: at 0.5 each "
+                                   "starts halfway through the one before", step=0.25,
+                                   group="data", when={"framing": ("segments",)}, label="window overlap")
+    normalise: bool = param(True, help="rescale every frequency band to a common range, measured on the training "
+                            "clips only", group="data", label="standardise each band")
+    time_pool: int = param(1, 1, 8, "average this many spectrogram frames into one LSTM step: shorter sequences "
+                           "train faster but keep less detail", group="data", label="frames merged per step")
+    level: str = param("absolute", help="'absolute' keeps each recording's loudness; 'clip' and 'segment' remove it "
+                       "so loudness cannot give the genre away; 'band' also removes each band's average, so a "
+                       "studio's tone colour cannot either", choices=("absolute", "clip", "segment", "band"),
+                       group="data", label="loudness handling")
     # model
-    conv_channels: int = param(0, 0, 64, "channels of a small convolution over (time, mel) before the LSTM "
-                               "(0 = none, the study)", step=4, group="model")
-    hidden_size: int = param(256, 16, 512, "LSTM hidden units per direction", step=16, group="model")
-    num_layers: int = param(2, 1, 4, "stacked LSTM layers", group="model")
-    bidirectional: bool = param(False, help="read the sequence both ways", group="model")
-    pooling: str = param("last", help="'last': the final hidden state summarises the clip (the study); "
-                         "'mean': the average of all steps' outputs", choices=("last", "mean"), group="model")
-    dropout: float = param(0.3, 0.0, 0.8, "dropout between LSTM layers and before the output layer", step=0.05,
-                           group="model")
+    conv_channels: int = param(0, 0, 64, "how many small pattern detectors scan the spectrogram before the LSTM "
+                               "reads it (0 = none, as in the study)", step=4, group="model",
+                               label="convolution filters")
+    hidden_size: int = param(256, 16, 512, "how many numbers the LSTM keeps as its memory at each step: more can "
+                             "learn more, and overfit more", step=16, group="model", label="LSTM memory size")
+    num_layers: int = param(2, 1, 4, "how many LSTMs are stacked, each reading the one below", group="model",
+                            label="LSTM layers")
+    bidirectional: bool = param(False, help="a second LSTM also reads each clip backwards, from end to start",
+                                group="model", label="read both ways")
+    pooling: str = param("last", help="'last': the LSTM's final memory sums up the clip (the study); 'mean': the "
+                         "average over all its steps does", choices=("last", "mean"), group="model",
+                         label="how the clip is summed up")
+    dropout: float = param(0.3, 0.0, 0.8, "the share of the network's signals switched off at random in training, "
+                           "so it cannot lean on any one of them (0 = off)", step=0.05, group="model",
+                           label="dropout rate")
     # optimisation
-    epochs: int = param(120, 1, 500, "maximum training epochs")
-    batch_size: int = param(32, 4, 512, "minibatch size", step=4)
-    lr: float = param(5e-5, 1e-5, 1e-1, "Adam learning rate")
-    weight_decay: float = param(0.0, 0.0, 1e-1, "AdamW weight decay")
-    schedule: str = param("constant", help="learning-rate schedule", choices=("constant", "onecycle"))
-    grad_clip: float = param(1.0, 0.0, 10.0, "gradient-norm clip (0 = off)", step=0.1)
-    patience: int = param(0, 0, 100, "stop after this many epochs without validation gain (0 = never)")
-    select: str = param("last", help="which epoch's weights are tested", choices=("last", "best_val"))
-    spec_augment: bool = param(False, help="mask random time and frequency bands of training inputs")
-    eq_augment: float = param(0.0, 0.0, 12.0, "add a random smooth equaliser curve of up to this many dB to each "
-                              "training input (0 = off)", step=1.0)
-    pitch_augment: float = param(0.0, 0.0, 4.0, "shift each training input's mel bands by a random pitch of up to "
-                                 "this many semitones, up or down (0 = off)", step=0.5)
-    mixup: float = param(0.0, 0.0, 1.0, "mixup: train on blends of two inputs and their labels, weight drawn from "
-                         "Beta(a, a) with this a (0 = off)", step=0.1)
+    epochs: int = param(120, 1, 500, "how many times training goes through every training clip, at most",
+                        label="training epochs")
+    batch_size: int = param(32, 4, 512, "how many training inputs the model sees before each update", step=4,
+                            label="inputs per update")
+    lr: float = param(5e-5, 1e-5, 1e-1, "how big a step each update takes: too small learns slowly, too large "
+                      "jumps past good weights", label="learning rate")
+    weight_decay: float = param(0.0, 0.0, 1e-1, "pulls every weight a little towards zero at each update, which "
+                                "favours simpler models (0 = off)", step=0.005, label="weight shrinkage")
+    schedule: str = param("constant", help="'constant': the same learning rate throughout; 'onecycle': it warms up, "
+                          "then cools down towards the end", choices=("constant", "onecycle"),
+                          label="learning-rate schedule")
+    grad_clip: float = param(1.0, 0.0, 10.0, "caps how far one update can move the weights, which keeps training "
+                             "from blowing up (0 = no cap)", step=0.1, label="largest update")
+    patience: int = param(0, 0, 100, "stop after this many epochs without improvement on the validation clips "
+                          "(0 = never stop early)", label="early-stopping patience")
+    select: str = param("last", help="'last': the weights after the final epoch are tested; 'best_val': those of "
+                        "the epoch that did best on the validation clips", choices=("last", "best_val"),
+                        label="which epoch is kept")
+    spec_augment: bool = param(False, help="hide random stretches of time and bands of frequency in training "
+                               "inputs, so the model cannot rely on any one of them", label="mask parts of inputs")
+    eq_augment: float = param(0.0, 0.0, 12.0, "tilt each training input's bass, middle and treble at random by up "
+                              "to this many decibels, as different studios would (0 = off)", step=1.0,
+                              label="random tone colour (dB)")
+    pitch_augment: float = param(0.0, 0.0, 4.0, "shift each training input up or down by a random pitch of up to "
+                                 "this many semitones (0 = off)", step=0.5, label="random pitch shift (semitones)")
+    mixup: float = param(0.0, 0.0, 1.0, "train on blends of two inputs and of their genres; larger values blend "
+                         "more evenly (0 = off)", step=0.1, label="blend pairs of inputs")
     # data
-    split: str = param("paper", help="'paper': seeded 70/20/10 random split; 'stratified': 70/15/15 stratified; "
-                       "'fold5': stratified 5-fold, the seed picks the fold (seeds 0-4 test every clip once); "
-                       "'filtered': Kereliuk et al. artist-filtered GTZAN split", choices=SPLITS, group="data")
-    seed: int = param(0, 0, 2**31 - 1, "seed for split, initialisation and batching", group="data")
+    split: str = param("paper", help="how clips are shared between training, validation and test: 'paper' at "
+                       "random 70/20/10; 'stratified' 70/15/15 with every genre in proportion; 'fold5' five rounds "
+                       "in which the seed picks the tested fifth; 'filtered' keeps each GTZAN artist on one side",
+                       choices=SPLITS, group="data", label="how clips are split")
+    seed: int = param(0, 0, 2**31 - 1, "same seed, same data and settings: the same result", group="data",
+                      label="random seed")
 
 
 # Which data chooses and which reports (splits): presets are chosen on SELECT_PARTITION, the 5-fold partition of
@@ -140,16 +162,16 @@ class ClassicConfig:
     """A classic reference classifier: one summary vector per clip (:mod:`core.compute.summary`) into a
     standardised logistic regression (:mod:`core.compute.classic`). No segments, no epochs: one fit."""
 
-    model: str = param("logistic", help="the classifier over the summary vector: multinomial logistic regression",
-                       choices=("logistic",))
-    deltas: bool = param(True, help="include the spread of the MFCCs' frame-to-frame changes (deltas)")
-    level: str = param("clip", help="'absolute': keep the clip's mean level (mean MFCC 0) as a feature; "
-                       "'clip': drop it, so a recording's loudness is no cue", choices=("absolute", "clip"))
-    C: float = param(1.0, 1e-3, 1e2, "inverse L2 regularisation strength of the logistic regression "
-                     "(smaller = simpler model)")
-    split: str = param("stratified", help=ClassifierConfig.__dataclass_fields__["split"].metadata["help"],
-                       choices=SPLITS)
-    seed: int = param(0, 0, 2**31 - 1, "seed for the split and the solver")
+    model: str = param("logistic", help="the classifier that reads the clip's summary: a logistic regression, one "
+                       "weight per feature and genre", choices=("logistic",), label="classifier")
+    deltas: bool = param(True, help="also describe how the sound's colour changes from one moment to the next",
+                         label="include changes over time")
+    level: str = param("clip", help="'absolute' keeps the clip's loudness as a feature; 'clip' drops it, so "
+                       "loudness cannot give the genre away", choices=("absolute", "clip"), label="loudness handling")
+    C: float = param(1.0, 1e-3, 1e2, "smaller values force a simpler model that leans less on any one feature; "
+                     "larger ones fit the training clips more closely", label="model flexibility")
+    split: str = like(ClassifierConfig, "split", "stratified", group="optimisation")
+    seed: int = like(ClassifierConfig, "seed", 0, group="optimisation")
 
 
 CLASSIC_PRESETS: dict[str, dict[str, Any]] = {
@@ -168,19 +190,19 @@ class PretrainedConfig:
     hears every 3 s patch of a clip, and a standardised logistic regression on the clip's pooled features names
     its genre (:mod:`core.compute.transfer`). Only the regression is trained: no epochs, one fit."""
 
-    ear: str = param("musicnn-msd", help="the pretrained network that hears the audio: musicnn trained on the "
-                     "Million Song Dataset's 50 most frequent tags (Pons & Serra 2019)", choices=("musicnn-msd",),
-                     group="model")
-    layer: str = param("penultimate", help="what of the network the classifier reads: 'tags': its 50 tag scores; "
-                       "'penultimate': the 200 units before them; 'pooled': the 1506 front- and mid-end features; "
-                       "'all': every one of them", choices=("tags", "penultimate", "pooled", "all"), group="model")
-    pooling: str = param("mean_std", help="how a clip's 3 s patches become one vector: 'mean': their average; "
-                         "'mean_std': their average and spread", choices=("mean", "mean_std"), group="model")
-    C: float = param(0.01, 1e-3, 1e2, "inverse L2 regularisation strength of the logistic regression "
-                     "(smaller = simpler model)")
-    split: str = param("stratified", help=ClassifierConfig.__dataclass_fields__["split"].metadata["help"],
-                       choices=SPLITS, group="data")
-    seed: int = param(0, 0, 2**31 - 1, "seed for the split and the solver", group="data")
+    ear: str = param("musicnn-msd", help="the pretrained network that hears the audio: musicnn, which learnt to tag "
+                     "the Million Song Dataset's songs (Pons & Serra 2019)", choices=("musicnn-msd",),
+                     group="model", label="pretrained ear")
+    layer: str = param("penultimate", help="which of the network's outputs the classifier reads: 'tags' its 50 tag "
+                       "scores, 'penultimate' the 200 units before them, 'pooled' 1506 earlier features, 'all' every "
+                       "one", choices=("tags", "penultimate", "pooled", "all"), group="model",
+                       label="what the classifier reads")
+    pooling: str = param("mean_std", help="how a clip's 3 s patches become one description: 'mean' their average, "
+                         "'mean_std' their average and how much they vary", choices=("mean", "mean_std"),
+                         group="model", label="how the clip is summed up")
+    C: float = like(ClassicConfig, "C", 0.01)
+    split: str = like(ClassifierConfig, "split", "stratified")
+    seed: int = like(ClassifierConfig, "seed", 0)
 
 
 PRETRAINED_PRESETS: dict[str, dict[str, Any]] = {
@@ -216,29 +238,6 @@ def classifier_config(data: dict[str, Any]) -> ClassifierConfig | ClassicConfig 
 def fields(cfg_or_cls) -> list[dataclasses.Field]:
     """The config's fields, in declaration order."""
     return list(dataclasses.fields(cfg_or_cls))
-
-
-def applies(cfg, name: str) -> bool:
-    """Whether field ``name`` has any effect in ``cfg`` (e.g. ``first_frames`` only with the first-frames framing)."""
-    when = next(f for f in dataclasses.fields(cfg) if f.name == name).metadata.get("when", {})
-    return all(getattr(cfg, key) in allowed for key, allowed in when.items())
-
-
-def form_groups(cfg, skip: tuple[str, ...] = ()) -> dict[str, list[str]]:
-    """Group title → names of the fields of a settings form for ``cfg``, without those in ``skip``.
-
-    Groups come in :data:`GROUPS` order, fields in declaration order. A form shows a field only while it
-    :func:`applies` to the values chosen so far.
-    """
-    kept = [f for f in dataclasses.fields(cfg) if f.name not in skip]
-    return {title: [f.name for f in kept if f.metadata.get("group") == key] for key, title in GROUPS.items()
-            if any(f.metadata.get("group") == key for f in kept)}
-
-
-def changes(cfg, default) -> dict[str, tuple[Any, Any]]:
-    """Field → (preset value, value) for every field of ``cfg`` that differs from ``default``."""
-    return {f.name: (getattr(default, f.name), getattr(cfg, f.name)) for f in dataclasses.fields(cfg)
-            if getattr(cfg, f.name) != getattr(default, f.name)}
 
 
 NUMBER_TYPES = {int: numbers.Integral, float: numbers.Real}
@@ -327,37 +326,45 @@ class GANConfig:
     recommended fix (genre-conditioned, trained on normalised segments scaled to the tanh range).
     """
 
-    model: str = param("conditional", help="'paper': the study's unconditional fully connected GAN; "
-                       "'conditional': genre-conditioned GAN drawing segments from time x spectrum parts (hinge loss, "
-                       "spectral norm)",
-                       choices=("paper", "conditional"), group="model")
-    first_frames: int = param(174, 16, 2048, "frames the paper GAN generates (the study's first ≈4 s)",
-                              group="data", when={"model": ("paper",)})
-    segment_seconds: float = param(3.0, 0.5, 10.0, "segment length the conditional GAN generates (s)", step=0.5,
-                                   group="data", when={"model": ("conditional",)})
-    z_dim: int = param(150, 8, 512, "length of the generator's noise vector", group="model")
-    width: int = param(64, 8, 256, "base channel width of the conditional generator and discriminator", step=8,
-                       group="model", when={"model": ("conditional",)})
-    scale: float = param(3.0, 1.0, 10.0, "conditional GAN: normalised log-mels are divided by this and clipped "
-                         "to the generator's tanh range [-1, 1]", step=0.5,
-                         group="data", when={"model": ("conditional",)})
-    epochs: int = param(50, 1, 1000, "training epochs over the training clips' inputs")
-    batch_size: int = param(32, 4, 512, "minibatch size", step=4)
-    lr_g: float = param(8e-5, 1e-6, 1e-2, "generator Adam learning rate")
-    lr_d: float = param(5e-5, 1e-6, 1e-2, "discriminator Adam learning rate")
-    beta1: float = param(0.9, 0.0, 0.99, "Adam beta1 of both optimisers", step=0.1)
-    beta2: float = param(0.999, 0.5, 0.9999, "Adam beta2 of both optimisers")
-    diversity: float = param(0.0, 0.0, 10.0, "weight of the mode-seeking term (Mao et al., 2019): the generator is "
-                             "rewarded for different samples from different noise (0 = off, the study)",
-                             when={"model": ("conditional",)})
-    ema: float = param(0.0, 0.0, 0.9999, "samples come from a moving average of the generator's weights with this "
-                       "decay per step (0 = off, the study)", when={"model": ("conditional",)})
-    ref_epochs: int = param(PRESETS["recommended"]["epochs"], 1, 500, "epochs of the reference classifier that judges "
-                            "the samples (the recommended preset's, so a finished recommended run can serve)")
-    split: str = param("paper", help="the classifier split whose training clips the GAN learns from "
-                       "(augment a classifier with the same split and seed)",
-                       choices=SPLITS, group="data")
-    seed: int = param(0, 0, 2**31 - 1, "seed for split, initialisation, noise and batching", group="data")
+    model: str = param("conditional", help="'paper': the study's GAN, which is never told the genre; 'conditional': "
+                       "a GAN told which genre to make, built from time and frequency parts",
+                       choices=("paper", "conditional"), group="model", label="GAN design")
+    first_frames: int = param(174, 16, 2048, "how many spectrogram frames the paper GAN makes (174 are the study's "
+                              "first 4 s)", group="data", when={"model": ("paper",)}, label="frames made")
+    segment_seconds: float = param(3.0, 0.5, 10.0, "how many seconds of spectrogram the conditional GAN makes at a "
+                                   "time", step=0.5, group="data", when={"model": ("conditional",)},
+                                   label="segment length (s)")
+    z_dim: int = param(150, 8, 512, "how many random numbers the generator starts each sample from", group="model",
+                       label="noise inputs")
+    width: int = param(64, 8, 256, "how many filters the conditional generator and discriminator have in their "
+                       "first layer", step=8, group="model", when={"model": ("conditional",)},
+                       label="network width")
+    scale: float = param(3.0, 1.0, 10.0, "spectrogram values are divided by this, then cut to the generator's range "
+                         "of -1 to 1", step=0.5, group="data", when={"model": ("conditional",)},
+                         label="value squeeze")
+    epochs: int = param(50, 1, 1000, "how many times training goes through every training clip's inputs",
+                        label="training epochs")
+    batch_size: int = like(ClassifierConfig, "batch_size", 32)
+    lr_g: float = param(8e-5, 1e-6, 1e-2, "how big a step each update of the generator takes",
+                        label="generator learning rate")
+    lr_d: float = param(5e-5, 1e-6, 1e-2, "how big a step each update of the discriminator takes",
+                        label="discriminator learning rate")
+    beta1: float = param(0.9, 0.0, 0.99, "how much of the previous updates' direction each update keeps (0 = none)",
+                         step=0.1, label="optimiser momentum")
+    beta2: float = param(0.999, 0.5, 0.9999, "how slowly the optimiser's sense of each weight's usual step changes",
+                         step=0.001, label="optimiser memory")
+    diversity: float = param(0.0, 0.0, 10.0, "rewards the generator for making different samples from different "
+                             "noise (Mao et al., 2019; 0 = off, the study)", step=0.1,
+                             when={"model": ("conditional",)}, label="variety reward")
+    ema: float = param(0.0, 0.0, 0.9999, "samples come from a slowly moving average of the generator's weights "
+                       "(0 = off, the study)", step=0.001, when={"model": ("conditional",)}, label="weight averaging")
+    ref_epochs: int = param(PRESETS["recommended"]["epochs"], 1, 500, "training epochs of the classifier that judges "
+                            "the samples (the recommended preset's, so a finished recommended run can serve)",
+                            label="judge's training epochs")
+    split: str = param("paper", help="the classifier split whose training clips the GAN learns from (augment a "
+                       "classifier with the same split and seed)", choices=SPLITS, group="data",
+                       label="how clips are split")
+    seed: int = like(ClassifierConfig, "seed", 0)
 
 
 GAN_PRESETS: dict[str, dict[str, Any]] = {
