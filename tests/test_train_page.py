@@ -100,7 +100,7 @@ def test_bad_link_settings_are_ignored_with_a_warning(tones_app):
     at.switch_page("app_pages/train.py").run()
     assert not at.exception
     assert any("Ignoring the settings" in w.value for w in at.warning)
-    assert at.slider(key="cfg-recommended-epochs").value == preset("recommended").epochs
+    assert at.number_input(key="cfg-recommended-epochs").value == preset("recommended").epochs
 
 
 def test_reopen_finished_run(tones_app, tone_dataset):
