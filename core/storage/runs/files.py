@@ -83,7 +83,7 @@ def load_tensors(path: Path) -> dict:
 
 def load_generator(run_id: str, name: str = "model") -> tuple[nn.Module, dict]:
     """The generator saved as ``<name>.pt`` in a GAN run folder, in eval mode, and that file's contents."""
-    from ..compute import gan_samples
+    from ...compute import gan_samples
 
     saved = load_tensors(run_path(run_id) / f"{name}.pt")
     return gan_samples.generator_from(saved), saved
