@@ -6,7 +6,8 @@ from pathlib import Path
 import pytest
 
 from core.storage import runs
-from core.cli import TerminalProgress, main
+from core.cli import main
+from core.cli.terminal import TerminalProgress
 
 
 def test_scan_prints_report(tone_dataset, capsys):

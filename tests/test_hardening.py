@@ -10,6 +10,7 @@ import pytest
 import soundfile as sf
 
 from core import cli
+from core.base import paths
 from core.orchestration import classifier, gan_run
 from core.storage import runs
 from core.usecases import predict
@@ -381,7 +382,7 @@ def test_train_page_resumes_an_interrupted_run_with_one_click(tone_dataset, monk
     kill_worker_state(run_id)
     monkeypatch.setenv("GENRELAB_DATASETS", f"tones={tone_dataset}")
     monkeypatch.setattr(queue, "ensure_worker", lambda: None)
-    at = AppTest.from_file(cli.paths.REPO_ROOT / "streamlit_app.py", default_timeout=60)
+    at = AppTest.from_file(paths.REPO_ROOT / "streamlit_app.py", default_timeout=60)
     at.query_params.update(dataset="tones", run=run_id)
     at.switch_page("app_pages/train.py").run()
     (button,) = [b for b in at.button if b.label.startswith("Resume training")]
@@ -422,7 +423,7 @@ def test_a_nan_in_a_shared_link_is_ignored_with_a_warning(tone_dataset, monkeypa
     from streamlit.testing.v1 import AppTest
 
     monkeypatch.setenv("GENRELAB_DATASETS", f"tones={tone_dataset}")
-    at = AppTest.from_file(cli.paths.REPO_ROOT / "streamlit_app.py", default_timeout=60)
+    at = AppTest.from_file(paths.REPO_ROOT / "streamlit_app.py", default_timeout=60)
     at.query_params.update(dataset="tones", **{field: "nan"})
     at.switch_page(f"app_pages/{page}").run()
     assert not at.exception
