@@ -8,6 +8,8 @@ Prints one JSON line per figure (``figure``, ``value``, ``target``, ``load_avera
   (decode → log-mel → model, as the Predict page does); accuracy with its Wilson 95 % interval and
   per-genre recall. Labels map by normalised name (``Hip-hop`` is ``hiphop``).
 - ``musifeast7_evaluate_seconds``: wall time of those 147 predictions, decoding included.
+- ``recommended_musifeast7_accuracy_seed1``, ``_seed2`` and ``recommended_musifeast7_seeds`` (mean, min, max):
+  the same check of runs trained on the stratified splits of seeds 1 and 2 (``--seeds``).
 The preset's cross-validation on the untouched partition is ``bench_classifier.py``'s figure (pooled over
 clips); this script does not repeat it.
 
@@ -17,7 +19,7 @@ musifeast-7 accuracy of the stratified seed-0 run, for reporting only. Musifeast
 the feature cache (decoded once by :func:`core.storage.extract.load_features`) and go through
 ``core.usecases.predict.classify`` with an in-memory predictor: the same framing and normaliser as ``predict``.
 
-    python bench/bench_generalise.py [--threads 1] [--run RUN]
+    python bench/bench_generalise.py [--threads 1] [--run RUN] [--seeds 0,1,2]
     python bench/bench_generalise.py --levers [--only NAME ...] [--folds 0 1] [--epochs 15]
 
 musifeast-7 is a check, never a training or selection set. Without ../shared/data a line says the
@@ -173,28 +175,44 @@ def levers(names: list[str], folds: int, epochs: int | None) -> None:
              musifeast_train_seconds=round(time.perf_counter() - start, 1))
 
 
-def headline(run_id: str | None = None) -> None:
-    start = time.perf_counter()
-    if run_id is None:
-        cfg = preset("recommended", split="stratified", seed=0)
-        run_id = classifier.submit_classifier(cfg, GTZAN_MINI, "gtzan-mini", preset="recommended")
-        classifier.run_classifier(run_id)
-    own = runs.result(run_id)["accuracy"]
-    train_seconds = time.perf_counter() - start
-    settle()
-    cpu_start = time.process_time()
-    result = generalise.check(run_id, MUSIFEAST, "musifeast-7")
-    cpu = time.process_time() - cpu_start
-    report, seconds = summary(result), result["seconds"]
-    emit("recommended_musifeast7_accuracy", report["accuracy"], ">= 0.40, every genre's recall >= 0.20",
-         **{k: v for k, v in report.items() if k != "accuracy"},
-         trained_on="gtzan-mini, stratified 70/15/15, seed 0", own_test_accuracy=round(own["value"], 3),
-         own_test_n=own["n"], train_seconds=round(train_seconds, 1), run=run_id,
-         path="core.orchestration.classifier.run_classifier, then core.usecases.generalise.check "
-              "(core.usecases.predict.listen + classify)")
-    emit("musifeast7_evaluate_seconds", round(seconds, 1), "<= 30", timed=True, n_clips=result["n"],
-         seconds=round(seconds, 1), cpu_seconds=round(cpu, 1),
-         note="core.usecases.generalise.check: decode + log-mel + model, model load included")
+def trained_recommended(seed: int) -> str:
+    """A recommended run trained on gtzan-mini's stratified split ``seed`` (the Train page's path)."""
+    run_id = classifier.submit_classifier(preset("recommended", split="stratified", seed=seed), GTZAN_MINI,
+                                          "gtzan-mini", preset="recommended")
+    classifier.run_classifier(run_id)
+    return run_id
+
+
+def headline(run_id: str | None = None, seeds: tuple[int, ...] = (0,)) -> None:
+    """The check of a recommended run per seed (``run_id`` stands for the first), timed on the first; with more
+    than one seed, their mean and range."""
+    accuracies = []
+    for i, seed in enumerate(seeds):
+        start = time.perf_counter()
+        rid = run_id if (i == 0 and run_id) else trained_recommended(seed)
+        own = runs.result(rid)["accuracy"]
+        train_seconds = time.perf_counter() - start
+        settle()
+        cpu_start = time.process_time()
+        result = generalise.check(rid, MUSIFEAST, "musifeast-7")
+        cpu = time.process_time() - cpu_start
+        report = summary(result)
+        accuracies.append(report["accuracy"])
+        emit("recommended_musifeast7_accuracy" + (f"_seed{seed}" if i else ""), report["accuracy"],
+             ">= 0.40, every genre's recall >= 0.20", **{k: v for k, v in report.items() if k != "accuracy"},
+             trained_on=f"gtzan-mini, stratified 70/15/15, seed {seed}", seed=seed,
+             own_test_accuracy=round(own["value"], 3), own_test_n=own["n"], train_seconds=round(train_seconds, 1),
+             run=rid, path="core.orchestration.classifier.run_classifier, then core.usecases.generalise.check "
+                           "(core.usecases.predict.listen + classify)")
+        if i == 0:
+            emit("musifeast7_evaluate_seconds", round(result["seconds"], 1), "<= 30", timed=True, n_clips=result["n"],
+                 seconds=round(result["seconds"], 1), cpu_seconds=round(cpu, 1),
+                 note="core.usecases.generalise.check: decode + log-mel + model, model load included")
+    if len(seeds) > 1:
+        emit("recommended_musifeast7_seeds", {"mean": round(float(np.mean(accuracies)), 3),
+                                              "min": round(min(accuracies), 3), "max": round(max(accuracies), 3)},
+             "report", seeds=list(seeds), per_seed=accuracies, checked_on="musifeast-7",
+             trained_on="gtzan-mini, stratified 70/15/15")
 
 
 def main() -> None:
@@ -208,6 +226,7 @@ def main() -> None:
     parser.add_argument("--precompute-audiomentations", action="store_true",
                         help="only compute and cache the audiomentations copies of gtzan-mini")
     parser.add_argument("--threads", type=int, default=0, help="torch intra-op threads (0: torch's default)")
+    parser.add_argument("--seeds", default="0,1,2", help="seeds of the stratified split trained and checked")
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -224,7 +243,7 @@ def main() -> None:
     if args.levers:
         levers(args.only or list(LEVERS), args.folds, args.epochs)
     else:
-        headline(args.run)
+        headline(args.run, tuple(int(x) for x in args.seeds.split(",")))
 
 
 if __name__ == "__main__":

@@ -56,7 +56,7 @@ JOBS: dict[str, tuple[str, list[str], list[str] | None]] = {
     "bench_memory": ("bench_memory.py", [], ["--epochs", "2"]),
     "bench_repro": ("bench_repro.py", ["--epochs", "30"], ["--epochs", "5"]),
     "bench_classic": ("bench_classic.py", [], None),
-    "bench_generalise": ("bench_generalise.py", [], []),
+    "bench_generalise": ("bench_generalise.py", [], ["--seeds", "0"]),
     "bench_pretrained": ("bench_pretrained.py", ["--select"], ["--seeds", "0"]),
     "bench_ray": ("bench_ray.py", [], ["--skip-cells"]),
     "bench_load": ("bench_load.py", [], ["--sessions", "2"]),
