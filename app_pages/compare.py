@@ -133,11 +133,19 @@ def start_form() -> None:
                                       "split=fold5 makes seeds 0-4 a stratified 5-fold cross-validation")
     gan_overrides = right.text_input("GAN settings", key="exp_gan_set", placeholder="e.g. epochs=20",
                                      help="key=value pairs applied to every GAN")
+    pretrained = left.checkbox("Also the pretrained ear (musicnn + linear head)", key="exp_pretrained",
+                               help="Its baseline only (no GAN, no controls), on the same seeds and splits, set "
+                                    "beside each LSTM's baseline")
+    pretrained_set = right.text_input("Pretrained ear settings", key="exp_pretrained_set", placeholder="e.g. C=0.1",
+                                      disabled=not pretrained, help="key=value pairs; the split comes from the "
+                                                                    "classifier settings")
     if st.button("Start experiment", type="primary", key="exp_start"):
         try:
-            plan = experiment.plan("paper", seeds=seeds, per_genre=(0, *amounts), arms=tuple(chosen),
+            picked = (*chosen, "pretrained") if pretrained else tuple(chosen)
+            plan = experiment.plan("paper", seeds=seeds, per_genre=(0, *amounts), arms=picked,
                                    overrides=config.parse_overrides(overrides),
-                                   gan_overrides=config.parse_overrides(gan_overrides))
+                                   gan_overrides=config.parse_overrides(gan_overrides), pretrained=pretrained,
+                                   pretrained_overrides=config.parse_overrides(pretrained_set))
             exp_id = experiment.submit(plan, data_root, data_name, enqueue=True)
         except ConfigError as err:
             st.error(as_markdown(str(err)))

@@ -13,8 +13,8 @@ import pytest
 from test_experiment import TINY
 from test_experiment import test_real_gan_cells_on_tones as gan_cells_on_tones
 
-from core.orchestration import classifier, cluster, experiment, worker
-from core.storage import queue
+from core.orchestration import classifier, cluster, execute, experiment, worker
+from core.storage import extract, queue
 from core.storage import runs
 from core.base import config as cfgs
 
@@ -73,8 +73,8 @@ def test_core_and_a_local_grid_never_import_ray(tone_dataset):
 import sys
 sys.modules["ray"] = None  # as if Ray were not installed: importing it would fail
 from core import cli
-from core.orchestration import classifier, cluster, experiment, worker
-from core.storage import queue
+from core.orchestration import classifier, cluster, execute, experiment, worker
+from core.storage import extract, queue
 p = experiment.plan(seeds=1, per_genre=(0,), arms=("paper",), overrides={TINY!r})
 exp_id = experiment.submit(p, {str(tone_dataset)!r}, "tones")
 assert experiment.run_experiment(exp_id)["cells_done"] == 1
@@ -169,3 +169,34 @@ def test_cancelling_a_queued_job_training_on_ray_cancels_its_task(tone_dataset, 
     thread.join(60)
     assert not thread.is_alive() and runs.load(run_id)["status"] == "cancelled"
     assert wait_for(lambda: not task_pids(), 30), f"Ray tasks still running: {task_pids()}"
+
+
+def test_a_pretrained_cell_on_ray_is_sent_its_embeddings_not_log_mels(tone_dataset, local_ray, monkeypatch):
+    p = experiment.plan(seeds=2, per_genre=(0,), arms=("recommended", "pretrained"), overrides=TINY, pretrained=True)
+    local = experiment.run_experiment(experiment.submit(p, tone_dataset, "tones"))
+    loads, features, embeddings = [], execute.load_features, execute.LOADERS[cfgs.PretrainedConfig]
+    monkeypatch.setattr(execute, "load_features", lambda root: loads.append("features") or features(root))
+    monkeypatch.setitem(execute.LOADERS, cfgs.PretrainedConfig,
+                        lambda root: loads.append("embeddings") or embeddings(root))
+    monkeypatch.setenv(cluster.ENV_VAR, "auto")
+    exp_id = experiment.submit(p, tone_dataset, "tones")
+    remote = experiment.run_experiment(exp_id)
+    assert runs.load(exp_id)["status"] == "done" and remote["cells_done"] == 4
+    assert sorted(loads) == ["embeddings", "features"]  # each put on Ray once, for the cells that read it
+    ears = [(a, b) for a, b in zip(local["per_seed"], remote["per_seed"]) if a["preset"] == "pretrained"]
+    assert len(ears) == 2
+    for a, b in ears:
+        assert a["cell"] == b["cell"] and runs.load(b["run_id"])["cluster"] == "auto"
+        assert runs.result(a["run_id"])["y_pred"] == runs.result(b["run_id"])["y_pred"]
+    assert [d["cell"] for d in remote["differences"]] == [d["cell"] for d in local["differences"]]
+
+
+def test_a_task_reads_only_what_it_is_sent(tone_dataset):
+    """What a Ray task runs, here in this process: a pretrained cell needs no dataset folder, only its embeddings."""
+    embeddings = extract.load_embeddings(tone_dataset)
+    run_id = classifier.submit_classifier(cfgs.preset("pretrained"), tone_dataset / "not-here", "tones")
+    out = cluster.run_in_worker("classifier", runs.load(run_id), embeddings)
+    assert {"model.pt", "result.json", "run.json"} <= set(out["files"])
+    assert execute.inputs("classifier", runs.load(run_id)["config"]) is extract.load_embeddings
+    assert execute.inputs("gan", {}) is execute.inputs("classifier", cfgs.to_dict(cfgs.preset("paper"))) is \
+        extract.load_features

@@ -97,6 +97,22 @@ def test_experiment_section_starts_and_renders_tables(app):
     assert any("masked copies" in c.value for c in app.caption)
 
 
+def test_experiment_form_adds_the_pretrained_ear(app):
+    app.switch_page("app_pages/compare.py").run()
+    assert app.text_input(key="exp_pretrained_set").disabled
+    app.checkbox(key="exp_pretrained").check().run()
+    app.text_input(key="exp_pretrained_set").input("C=0.1")
+    app.text_input(key="exp_set").input("epochs=2, split=fold5")
+    app.multiselect(key="exp_arms").set_value(["recommended"])
+    app.button(key="exp_start").click().run()
+    assert not app.exception and not app.error
+    ((exp_id, _),) = app.queued
+    p = runs.load(exp_id)["config"]
+    assert p["arms"] == [["recommended", "conditional"], ["pretrained", None]] and p["pretrained_set"] == ["C=0.1"]
+    assert [c["key"] for c in experiment.cells(p) if c["preset"] == "pretrained"] == [f"pretrained/0/{s}" for s in
+                                                                                     range(5)]
+    assert experiment.classifier_config(p, {"preset": "pretrained", "seed": 3}).split == "fold5"
+
 def test_a_pretrained_run_compares_like_the_others_with_its_other_collection_figure(app, tone_dataset):
     from core.base.config import preset
     from core.orchestration import classifier

@@ -264,3 +264,92 @@ def test_cli_experiment_and_worker_handler(tone_dataset, capsys):
     assert code == 0 and re.search(r"\| paper LSTM, baseline +\|", out) and re.search(r"\| t over 1 seeds? +\|", out)
     (exp,) = runs.list_runs("exp")
     assert exp["status"] == "done" and len(exp["cells"]) == 1
+
+
+PRETRAINED = "pretrained ear (musicnn + linear head)"
+
+
+def test_pretrained_arm_trains_its_baseline_only_and_takes_only_the_split_of_the_lstm_settings():
+    p = experiment.plan(seeds=2, per_genre=(70, 150), overrides=("epochs=3", "hidden_size=16", "split=fold5"),
+                        pretrained=True, pretrained_overrides=("C=0.1",))
+    keys = [c["key"] for c in experiment.cells(p) if c["preset"] == "pretrained"]
+    assert keys == ["pretrained/0/0", "pretrained/0/1"]  # no GAN cells, no controls, whatever the amounts
+    assert len(experiment.cells(p)) == 2 * 2 * (3 + 2 * 2) + 2
+    cell = next(c for c in experiment.cells(p) if c["key"] == "pretrained/0/1")
+    cfg = experiment.classifier_config(p, cell)
+    assert isinstance(cfg, config.PretrainedConfig) and (cfg.C, cfg.split, cfg.seed) == (0.1, "fold5", 1)
+    lstm = experiment.classifier_config(p, experiment.cells(p)[0])
+    assert (lstm.epochs, lstm.hidden_size, lstm.split) == (3, 16, "fold5")
+    assert experiment.cell_label("pretrained", None, 0, "baseline") == PRETRAINED
+    assert experiment.cell_label("paper", "paper", 0, "baseline") == "paper LSTM, baseline"
+    assert f"{PRETRAINED}: a fold of a stratified 5-fold" in experiment.measured_on({"dataset": {"name": "x"},
+                                                                                      "config": p})
+    with pytest.raises(config.ConfigError, match="unknown setting"):
+        experiment.plan(pretrained=True, pretrained_overrides=("epochs=3",))  # an LSTM setting is not the ear's
+    with pytest.raises(config.ConfigError, match="no arm"):
+        experiment.plan(arms=("pretrained",))  # only with pretrained=True
+    alone = experiment.plan(seeds=1, arms=("pretrained",), pretrained=True)
+    assert [c["key"] for c in experiment.cells(alone)] == ["pretrained/0/0"]
+
+
+def test_pretrained_arm_beside_each_lstm_baseline(tmp_path, monkeypatch):
+    log = fake_gan_tasks(monkeypatch)
+    p = experiment.plan(seeds=2, per_genre=(70,), arms=("recommended", "pretrained"), overrides=("epochs=3",),
+                        pretrained=True)
+    exp_id = experiment.submit(p, tmp_path, "fake")
+    result = experiment.run_experiment(exp_id)
+    record = runs.load(exp_id)
+    assert len(log["trained"]) == 2 * 4 + 2 and len(log["gans"]) == 2  # the ear: no GAN, one cell per seed
+    ear = runs.load(record["cells"]["pretrained/0/1"])
+    assert "epochs" not in ear["config"] and ear["config"]["seed"] == 1 and ear["preset"] == "pretrained"
+    assert ear.get("augment") is None and ear.get("baseline") is None
+    rows = [r for r in result["per_seed"] if r["preset"] == "pretrained"]
+    assert [r["cell"] for r in rows] == [PRETRAINED] * 2 and all(set(r["vs_arms"]) == {"recommended"} for r in rows)
+    assert rows[0]["epochs"] is None and rows[0]["p_vs_baseline"] is None
+    summary = {r["cell"]: r for r in result["summary"]}
+    assert summary[PRETRAINED]["seeds"] == 2 and summary[PRETRAINED]["interval"] == "t over 2 seeds"
+    (d,) = [d for d in result["differences"] if d["against"] == "recommended"]
+    assert d["cell"] == f"{PRETRAINED} vs the recommended LSTM (same seeds, same test clips)"
+    assert d["seeds"] == 2 and d["p_holm"] is not None and "than the recommended LSTM" in d["verdict"]
+    assert len(result["differences"]) == 5 + 1 and result["comparisons"] == 6
+    assert PRETRAINED in experiment.table_markdown(result, "t") and "LSTM, baseline" not in rows[0]["cell"]
+
+
+def test_pretrained_arm_is_compared_only_on_seeds_tested_on_the_same_clips():
+    rows = [{**row("recommended", 0, s, a), "split_kind": "stratified"} for s, a in enumerate([0.5, 0.6, 0.7])]
+    ear = {"cell": PRETRAINED, "preset": "pretrained", "per_genre": 0, "kind": "baseline"}
+    rows += [{**ear, "seed": 0, "accuracy": 0.8, "vs_arms": {"recommended": [1, 4]}},
+             {**ear, "seed": 1, "accuracy": 0.95, "vs_arms": {"recommended": [0, 3]}},
+             {**ear, "seed": 2, "accuracy": 0.1, "vs_arms": {}}]  # another split: not paired
+    (d,) = experiment.summarise(rows)["differences"]
+    assert d["seeds"] == 2 and np.allclose(d["differences"], [0.3, 0.35]) and d["against"] == "recommended"
+    assert d["verdict"].startswith("this model did better than the recommended LSTM (paired t over 2 seeds: p = 0.049")
+    folds = [fold("recommended", 0, s, 10) for s in range(5, 10)]
+    folds += [{**fold("pretrained", 0, s, 16), **ear, "vs_arms": {"recommended": [0, 6]}} for s in range(5, 10)]
+    (pooled,) = experiment.summarise(folds)["differences"]
+    assert pooled["unit"] == "clips" and pooled["mean"] == pytest.approx(0.3) and pooled["p_value"] < 1e-8
+    assert "exact McNemar over 100 clips (0 only the recommended got right, 30 only this one" in pooled["test"]
+
+
+@pytest.mark.slow
+def test_a_tiny_experiment_with_the_pretrained_arm_from_the_cli(tone_dataset, capsys):
+    code = cli.main(["experiment", "--data", str(tone_dataset), "--seeds", "2", "--per-genre", "0", "--arms",
+                     "recommended,pretrained", "--with-pretrained", "--pretrained-set", "C=0.1",
+                     *[arg for s in TINY for arg in ("--set", s)]])
+    out = capsys.readouterr().out
+    assert code == 0 and re.search(rf"\| {re.escape(PRETRAINED)} +\|", out)
+    assert f"{PRETRAINED} vs the recommended LSTM (same seeds, same test clips): " in out
+    (record,) = runs.list_runs("exp")
+    result = runs.result(record["id"])
+    assert record["status"] == "done" and result["cells_done"] == result["cells_total"] == 4
+    ears = [runs.load(record["cells"][f"pretrained/0/{s}"]) for s in (0, 1)]
+    assert all(r["status"] == "done" and r["config"]["ear"] == "musicnn-msd" and r["config"]["C"] == 0.1 for r in ears)
+    lstm = runs.load(record["cells"]["recommended/0/0"])
+    assert ears[0]["split"] == lstm["split"] and ears[1]["split"] != ears[0]["split"]  # same seed, same split
+    rows = {(r["preset"], r["seed"]): r for r in result["per_seed"]}
+    assert rows[("pretrained", 0)]["split"] == rows[("recommended", 0)]["split"]
+    assert sum(rows[("pretrained", 0)]["vs_arms"]["recommended"]) <= rows[("pretrained", 0)]["n"]
+    (d,) = result["differences"]
+    assert d["cell"].startswith(PRETRAINED) and d["seeds"] == 2 and d["unit"] == "seeds"
+    assert [r["cell"] for r in result["summary"]] == ["recommended LSTM, baseline", PRETRAINED]
+    assert "pretrained ear (musicnn + linear head): a stratified" in result["measured_on"]

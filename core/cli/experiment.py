@@ -35,7 +35,8 @@ def cmd_experiment(args) -> int:
     else:
         plan = experiment.plan(args.preset, seeds=args.seeds, first_seed=args.first_seed, per_genre=args.per_genre,
                                arms=tuple(args.arms.split(",")) if args.arms else None,
-                               overrides=tuple(args.set or ()), gan_overrides=tuple(args.gan_set or ()))
+                               overrides=tuple(args.set or ()), gan_overrides=tuple(args.gan_set or ()),
+                               pretrained=args.with_pretrained, pretrained_overrides=tuple(args.pretrained_set or ()))
         exp_id = experiment.submit(plan, resolve_data(args.data), data_name(args.data))
     print(f"experiment {exp_id}")
     if args.queue:
@@ -50,7 +51,7 @@ def cmd_experiment(args) -> int:
     print(reports.markdown_table(result["summary"], experiment.SUMMARY_COLUMNS, experiment.PERCENT))
     for d in result["differences"]:
         interval = f" (95 % CI {d['lo']:+.1%} to {d['hi']:+.1%})" if d["lo"] is not None else ""
-        print(f"{d['cell']} vs baseline: {d['mean']:+.1%}{interval}; {d['verdict']}")
+        print(f"{d['cell']}: {d['mean']:+.1%}{interval}; {d['verdict']}")
     print(experiment.units_caption(result))
     print(f"experiment folder {runs.run_path(exp_id)}")
     return 0 if runs.load(exp_id)["status"] == "done" else 1
@@ -78,8 +79,14 @@ def add_commands(sub) -> None:
     p.add_argument("--per-genre", type=bounded_list(int, 0, MAX_PER_GENRE), default=(0, 70, 150),
                    help=f"generated clips per genre, comma separated, 0-{MAX_PER_GENRE}; 0 = baseline (default 0,70,150)")
     p.add_argument("--arms", help="keep only these classifier presets, e.g. 'paper' (default: all of the preset)")
-    p.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a classifier config field (repeatable)")
+    p.add_argument("--with-pretrained", action="store_true",
+                   help="also train the pretrained ear (musicnn + linear head) on the same seeds and splits: "
+                        "its baseline only (no GAN, no controls), compared with each LSTM's baseline")
+    p.add_argument("--set", action="append", metavar="KEY=VALUE",
+                   help="override an LSTM config field (repeatable); split also reaches the pretrained ear")
     p.add_argument("--gan-set", action="append", metavar="KEY=VALUE", help="override a GAN config field (repeatable)")
+    p.add_argument("--pretrained-set", action="append", metavar="KEY=VALUE",
+                   help="override a pretrained-ear config field, e.g. C=0.1 (repeatable; with --with-pretrained)")
     p.add_argument("--resume", metavar="EXP_ID", help="continue an interrupted or cancelled experiment")
     p.add_argument("--queue", action="store_true", help="hand the experiment to the background worker and return")
     p.add_argument("--ray", metavar="ADDRESS", help=RAY_HELP)

@@ -24,7 +24,7 @@ from ..compute.models import build_classifier
 from ..compute.scores import classification_result
 from ..compute.train import Diverged, Part, Prepared, fit, masked_copies, predict_clips, prepare
 from ..storage import queue, runs
-from ..storage.extract import FeatureSet
+from ..storage.extract import EmbeddingSet, FeatureSet, SummarySet
 from . import onefit
 from .context import RunContext, Status, normaliser, resume_state, run_context, save_clips
 
@@ -124,18 +124,20 @@ def prepare_data(fs: FeatureSet, split: Split, cfg: ClassifierConfig, fcfg: Feat
     return data
 
 
-def run_classifier(run_id: str, progress: Status | None = None, features: FeatureSet | None = None) -> dict:
+def run_classifier(run_id: str, progress: Status | None = None,
+                   features: FeatureSet | SummarySet | EmbeddingSet | None = None) -> dict:
     """Train the classifier described by run ``run_id`` and write its folder; returns the result.
 
     Writes ``history.json`` and ``checkpoint.pt`` after every epoch, so a kill leaves the last good
     epoch, and a resumed run (:func:`.worker.resume`) carries on after it; a cancel request stops
     after the current epoch with status ``cancelled``. A classic or pretrained run goes to :mod:`.onefit`.
-    ``features`` are the dataset's, when the caller has them (a Ray task has no dataset folder);
+    ``features`` are what the run reads of the dataset (:func:`.execute.inputs`: log-mels, summary vectors or
+    the pretrained ear's patch features), when the caller has them (a Ray task has no dataset folder);
     otherwise they are loaded from the run's dataset folder.
     """
     kind = type(classifier_config(runs.load(run_id)["config"]))
     if kind in onefit.RUNNERS:
-        return onefit.RUNNERS[kind](run_id, progress)
+        return onefit.RUNNERS[kind](run_id, progress, features)
     with run_context(run_id, progress, (Diverged, gan.IncompatibleCheckpoint), device=str(device())) as ctx:
         cfg = from_dict(ClassifierConfig, ctx.record["config"])
         saved = resume_state(run_id)

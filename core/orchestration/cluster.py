@@ -6,8 +6,9 @@ and :mod:`ray` is never imported (this module imports it inside its functions on
 
 One run (a classifier or a GAN) is one Ray task asking for 1 CPU, or 1 GPU where the cluster has
 them. The driver (the CLI, or the background worker of :mod:`.worker`) sends the task the run's
-record, the dataset's features (``ray.put`` once per dataset) and the files of the runs it builds
-on (the generator of the GAN that augments it). The task trains in a temporary data folder of its
+record, what it reads of the dataset (:func:`core.orchestration.execute.inputs`: log-mels, or the
+pretrained ear's patch features, ten times smaller; ``ray.put`` once per dataset and kind) and the files
+of the runs it builds on (the generator of the GAN that augments it). The task trains in a temporary data folder of its
 own with :func:`core.orchestration.execute.execute`, the function the local runner calls too, and returns the run
 folder's files; the driver writes them into the run folder. No shared filesystem is needed. A task
 whose worker dies is retried (``RETRIES`` times) from the start; a cancel request cancels the tasks.
@@ -130,8 +131,8 @@ def unpack(files: dict[str, bytes], folder: Path) -> None:
 def run_in_worker(kind: str, record: dict, features, *needed: dict) -> dict:
     """Inside a Ray task: train run ``record`` in a private data folder; returns ``{"id", "files"}``.
 
-    ``features`` is the dataset's :class:`core.storage.extract.FeatureSet`; each of ``needed`` is
-    ``{"id", "files"}`` of a run this one reads (a GAN's, for augmentation).
+    ``features`` is what the run reads of the dataset (:func:`core.orchestration.execute.inputs`); each of
+    ``needed`` is ``{"id", "files"}`` of a run this one reads (a GAN's, for augmentation).
     """
     previous = os.environ.get(paths.ENV_VAR)
     with tempfile.TemporaryDirectory(prefix="genrelab-ray-") as tmp:
@@ -178,11 +179,11 @@ def run_all(jobs: list[Job], data_root: str | Path, on_done: Callable[[Job], Non
     connect()
     import ray
 
-    from ..base.config import FeatureConfig
-    from ..storage.extract import load_features
+    from .execute import inputs
 
     remote = ray.remote(run_in_worker).options(max_retries=RETRIES, **_resources())
-    features = ray.put(load_features(data_root, FeatureConfig()))
+    loaders = {job.run_id: inputs(job.kind, runs.load(job.run_id)["config"]) for job in jobs}
+    shipped = {load: ray.put(load(data_root)) for load in dict.fromkeys(loaders.values())}
     refs, lifecycles, pending = {}, {}, {}
     try:
         for job in jobs:
@@ -190,7 +191,7 @@ def run_all(jobs: list[Job], data_root: str | Path, on_done: Callable[[Job], Non
             lifecycles[job.run_id].__enter__()
             needed = [refs[n] if n in refs else {"id": n, "files": pack(runs.run_path(n), NEEDED_FILES)}
                       for n in job.needs]
-            refs[job.run_id] = remote.remote(job.kind, runs.load(job.run_id), features, *needed)
+            refs[job.run_id] = remote.remote(job.kind, runs.load(job.run_id), shipped[loaders[job.run_id]], *needed)
             pending[refs[job.run_id]] = job
         while pending:
             if cancelled():

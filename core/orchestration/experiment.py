@@ -13,7 +13,8 @@ for as many optimiser steps as the augmented cell took (``steps``: is it more da
 steps?), and the baseline given the same number of extra inputs as SpecAugment-masked copies of
 its real training inputs (``masked``: does the GAN beat simple augmentation?). The table pairs the
 GAN cell with each of them, seed by seed, and lists the GAN runs' own TSTR and C2ST
-(:mod:`core.compute.quality`).
+(:mod:`core.compute.quality`). The pretrained ear can join as a baseline-only arm (:mod:`.arms`), set
+beside each LSTM's baseline of the same seeds.
 
 An experiment is a run folder of kind ``exp``. Its ``run.json`` holds the plan (``config``), the
 child runs (``cells``: cell key → classifier run id; ``gans``: ``<gan preset>/<seed>`` → GAN run
@@ -36,6 +37,7 @@ from typing import Callable
 from ..base import config, splits
 from ..compute import intervals, significance
 from . import classifier, cluster, execute, gan_run
+from .arms import PRETRAINED, arm_config, model_name, rivals
 from ..storage import queue, runs
 from ..usecases import compare, reports
 from ..base import progress as steps
@@ -44,7 +46,8 @@ from ..compute.train import matched_epochs
 DESIGNS: dict[str, tuple[tuple[str, str], ...]] = {
     "paper": (("paper", "paper"), ("recommended", "conditional")),
 }
-"""Experiment preset → arms, each (classifier preset, GAN preset that augments it)."""
+"""Experiment preset → arms, each (classifier preset, GAN preset that augments it); ``pretrained=True`` in
+:func:`plan` adds the pretrained ear's baseline-only arm (:data:`.arms.PRETRAINED`)."""
 
 PER_GENRE = (0, 70, 150)
 CONTROLS = ("steps", "masked")
@@ -59,20 +62,23 @@ Progress = Callable[[dict], None]
 
 def plan(design: str = "paper", seeds: int = 5, first_seed: int = 0, per_genre: tuple[int, ...] = PER_GENRE,
          arms: tuple[str, ...] | None = None, overrides: tuple[str, ...] = (),
-         gan_overrides: tuple[str, ...] = (), controls: tuple[str, ...] = CONTROLS) -> dict:
+         gan_overrides: tuple[str, ...] = (), controls: tuple[str, ...] = CONTROLS, pretrained: bool = False,
+         pretrained_overrides: tuple[str, ...] = ()) -> dict:
     """A validated experiment plan (stored as the experiment's ``config``).
 
-    ``arms`` keeps only the named classifier presets of the design; ``overrides`` and
-    ``gan_overrides`` are ``key=value`` strings applied to every classifier and GAN config;
-    ``controls`` names the control cells trained beside every augmented cell (:data:`CONTROLS`).
+    ``arms`` keeps only the named classifier presets of the design (and of the pretrained ear's arm, added by
+    ``pretrained``); ``overrides`` and ``gan_overrides`` are ``key=value`` strings applied to every LSTM and GAN
+    config, ``pretrained_overrides`` to the pretrained ear's (which takes only the split of ``overrides``,
+    :func:`.arms.arm_config`); ``controls`` names the control cells trained beside every augmented cell
+    (:data:`CONTROLS`).
     Raises :class:`core.base.config.ConfigError` for anything that would fail later.
     """
     if design not in DESIGNS:
         raise config.ConfigError(f"unknown experiment preset {design!r}; choose one of {sorted(DESIGNS)}")
-    chosen = [list(a) for a in DESIGNS[design] if arms is None or a[0] in arms]
+    offered = [*DESIGNS[design], *([PRETRAINED] if pretrained else [])]
+    chosen = [list(a) for a in offered if arms is None or a[0] in arms]
     if not chosen:
-        raise config.ConfigError(f"no arm of {design!r} matches {list(arms or ())}; arms: "
-                                 f"{[a[0] for a in DESIGNS[design]]}")
+        raise config.ConfigError(f"no arm of {design!r} matches {list(arms or ())}; arms: {[a[0] for a in offered]}")
     if not 1 <= seeds <= config.MAX_SEEDS or first_seed < 0:
         raise config.ConfigError(f"need 1 to {config.MAX_SEEDS} seeds, numbered from 0 or more")
     amounts = sorted({int(n) for n in per_genre} | {0})
@@ -82,7 +88,8 @@ def plan(design: str = "paper", seeds: int = 5, first_seed: int = 0, per_genre: 
     if unknown:
         raise config.ConfigError(f"unknown control(s) {unknown}; choose from {list(CONTROLS)}")
     out = {"design": design, "arms": chosen, "per_genre": amounts, "seeds": list(range(first_seed, first_seed + seeds)),
-           "set": list(overrides), "gan_set": list(gan_overrides), "controls": [c for c in CONTROLS if c in controls]}
+           "set": list(overrides), "gan_set": list(gan_overrides), "controls": [c for c in CONTROLS if c in controls],
+           "pretrained_set": list(pretrained_overrides)}
     for cell in cells(out):
         classifier_config(out, cell)
         if cell["kind"] == "gan":
@@ -95,13 +102,17 @@ def cell_key(preset: str, per_genre: int, seed: int, kind: str = "gan") -> str:
     return f"{preset}/{per_genre if kind in ('gan', 'baseline') else f'{kind}-{per_genre}'}/{seed}"
 
 
-def cell_label(preset: str, gan: str, per_genre: int, kind: str = "gan") -> str:
-    """'paper LSTM, baseline', 'paper LSTM + 70/genre from the paper GAN' or a control's label."""
+def cell_label(preset: str, gan: str | None, per_genre: int, kind: str = "gan") -> str:
+    """'paper LSTM, baseline', 'paper LSTM + 70/genre from the paper GAN', a control's label, or a baseline-only
+    arm's model: 'pretrained ear (musicnn + linear head)'."""
+    model = model_name(preset)
+    if gan is None:
+        return model
     if not per_genre:
-        return f"{preset} LSTM, baseline"
-    return {"gan": f"{preset} LSTM + {per_genre}/genre from the {gan} GAN",
-            "steps": f"{preset} LSTM, baseline for the steps of +{per_genre}/genre",
-            "masked": f"{preset} LSTM + {per_genre}/genre SpecAugment-masked copies"}[kind]
+        return f"{model}, baseline"
+    return {"gan": f"{model} + {per_genre}/genre from the {gan} GAN",
+            "steps": f"{model}, baseline for the steps of +{per_genre}/genre",
+            "masked": f"{model} + {per_genre}/genre SpecAugment-masked copies"}[kind]
 
 
 def _cell_title(cell: dict) -> str:
@@ -109,20 +120,23 @@ def _cell_title(cell: dict) -> str:
 
 
 def cells(p: dict) -> list[dict]:
-    """Every cell of a plan in the order they are trained: per arm, per seed, baseline first, controls last."""
+    """Every cell of a plan in the order they are trained: per arm, per seed, baseline first, controls last
+    (a baseline-only arm's cell: its baseline)."""
     out = []
     for preset, gan in p["arms"]:
         for seed in p["seeds"]:
-            kinds = [(n, "baseline" if not n else "gan") for n in p["per_genre"]]
-            kinds += [(n, kind) for kind in p.get("controls", ()) for n in p["per_genre"] if n]
+            amounts = p["per_genre"] if gan is not None else [0]
+            kinds = [(n, "baseline" if not n else "gan") for n in amounts]
+            kinds += [(n, kind) for kind in p.get("controls", ()) for n in amounts if n]
             out += [{"key": cell_key(preset, n, seed, kind), "preset": preset, "gan": gan, "per_genre": n,
                      "seed": seed, "kind": kind} for n, kind in kinds]
     return out
 
 
-def classifier_config(p: dict, cell: dict) -> config.ClassifierConfig:
-    """The classifier config of a cell: its preset, the plan's overrides, the cell's seed."""
-    return config.with_overrides(config.preset(cell["preset"]), [*p["set"], f"seed={cell['seed']}"])
+def classifier_config(p: dict, cell: dict) -> config.ClassifierConfig | config.PretrainedConfig:
+    """The classifier config of a cell: its preset, the plan's overrides for it, the cell's seed
+    (:func:`.arms.arm_config`)."""
+    return arm_config(p, cell["preset"], cell["seed"])
 
 
 def gan_config(p: dict, cell: dict) -> config.GANConfig:
@@ -352,7 +366,8 @@ def per_seed_rows(record: dict) -> list[dict]:
 
     ``split_kind`` is the cell's split (``fold5`` rows of one partition are pooled by :func:`summarise`);
     ``only_baseline`` / ``only_this`` count the test clips only the baseline / only this cell got right;
-    a GAN cell's ``vs_controls`` holds the same two counts against each control of its seed and amount.
+    a GAN cell's ``vs_controls`` holds the same two counts against each control of its seed and amount, and a
+    baseline-only arm's ``vs_arms`` against each LSTM baseline of its seed tested on the same clips.
     """
     p = record["config"]
     entries = {c["key"]: _entry(record.get("cells", {}).get(c["key"])) for c in cells(p)}
@@ -366,15 +381,18 @@ def per_seed_rows(record: dict) -> list[dict]:
         controls = {k: entries.get(cell_key(c["preset"], c["per_genre"], c["seed"], k)) for k in CONTROLS}
         vs = {k: compare.compare_pair(other, e)["mcnemar"] for k, other in controls.items()
               if c["kind"] == "gan" and other is not None}
+        lstms = {k: entries.get(cell_key(k, 0, c["seed"])) for k in rivals(p, c["preset"])}
+        vs_arms = {k: compare.compare_pair(other, e)["mcnemar"] for k, other in lstms.items() if other is not None}
         acc = e.result["accuracy"]
         rows.append({"cell": cell_label(c["preset"], c["gan"], c["per_genre"], c["kind"]), "preset": c["preset"],
                      "gan": c["gan"] if c["kind"] == "gan" else "", "per_genre": c["per_genre"], "kind": c["kind"],
-                     "seed": c["seed"], "epochs": e.record["config"]["epochs"],
+                     "seed": c["seed"], "epochs": e.record["config"].get("epochs"),
                      "accuracy": acc["value"], "lo": acc["lo"], "hi": acc["hi"], "correct": acc["correct"],
                      "n": acc["n"], "split": e.record.get("split_name", ""),
                      "split_kind": classifier_config(p, c).split, "run_id": e.id, "p_vs_baseline": m.get("p_value"),
                      "only_baseline": m.get("b"), "only_this": m.get("c"),
-                     "vs_controls": {k: [v["b"], v["c"]] for k, v in vs.items() if v}})
+                     "vs_controls": {k: [v["b"], v["c"]] for k, v in vs.items() if v},
+                     "vs_arms": {k: [v["b"], v["c"]] for k, v in vs_arms.items() if v}})
     return rows
 
 
@@ -403,15 +421,16 @@ def _summary_row(rows: list[dict]) -> dict:
 
 
 def _counts(r: dict, against: str) -> tuple[int | None, int | None]:
-    """Test clips only the ``against`` cell of the seed got right, and only row ``r`` got right."""
+    """Test clips only the ``against`` cell (``baseline``, a control, or another arm's baseline) of the seed got
+    right, and only row ``r`` got right."""
     if against == "baseline":
         return r.get("only_baseline"), r.get("only_this")
-    return tuple(r.get("vs_controls", {}).get(against) or (None, None))
+    return tuple({**r.get("vs_controls", {}), **r.get("vs_arms", {})}.get(against) or (None, None))
 
 
 def _difference_row(rows: list[dict], base: dict[int, dict], against: str = "baseline") -> dict | None:
-    """Paired difference of one setting to the ``against`` cell (``baseline`` or a control) of the same
-    seeds, over the seeds where both finished."""
+    """Paired difference of one setting to the ``against`` cell (``baseline``, a control or another arm's
+    baseline) of the same seeds, over the seeds where both finished."""
     rows = [r for r in rows if r["seed"] in base]
     if not rows:
         return None
@@ -437,11 +456,13 @@ def summarise(per_seed: list[dict], alpha: float = 0.05) -> dict:
     seeds (clipped to [0, 1]) and a paired t-test. The p-values of every difference in the table are
     then adjusted together (Holm–Bonferroni, ``p_holm``), and each ``verdict`` follows the adjusted value.
 
-    Every augmented or control setting is compared with its baseline, and every GAN setting also with
-    each control of the same amount (does the GAN beat training longer, and simple augmentation?).
+    Every augmented or control setting is compared with its baseline, every GAN setting also with
+    each control of the same amount (does the GAN beat training longer, and simple augmentation?), and a
+    baseline-only arm (the pretrained ear) with each LSTM's baseline over the seeds tested on the same clips.
 
     ``per_seed`` rows need ``cell``, ``preset``, ``per_genre``, ``seed``, ``accuracy`` and optionally
-    ``kind`` (``baseline``, ``gan``, ``steps``, ``masked``; without it every augmented row is a GAN row);
+    ``kind`` (``baseline``, ``gan``, ``steps``, ``masked``; without it every augmented row is a GAN row) and
+    ``vs_arms`` (LSTM presets → counts; the seeds a baseline-only arm shares test clips with them);
     pooling also needs ``split_kind``, ``correct``, ``n``, ``only_baseline``, ``only_this`` (and
     ``vs_controls``). Returns ``{"summary": [...],
     "differences": [...], "comparisons": m}``; a difference uses only seeds where both cells finished.
@@ -454,16 +475,19 @@ def summarise(per_seed: list[dict], alpha: float = 0.05) -> dict:
     differences = []
     for cell, rows in groups.items():
         first = rows[0]
-        if kind(first) == "baseline":
-            continue
-        against = [("baseline", f"{cell} vs the same seed's baseline", 0)]
+        if kind(first) == "baseline":  # a baseline-only arm beside each LSTM baseline tested on its clips
+            against = [(k, f"{cell} vs the {model_name(k)} (same seeds, same test clips)", k, 0,
+                        [r for r in rows if k in r.get("vs_arms", {})])
+                       for k in dict.fromkeys(k for r in rows for k in r.get("vs_arms", {}))]
+        else:
+            against = [("baseline", f"{cell} vs the same seed's baseline", first["preset"], 0, rows)]
         if kind(first) == "gan":
-            against += [(k, f"{cell} vs {label}", first["per_genre"]) for k, label in (
+            against += [(k, f"{cell} vs {label}", first["preset"], first["per_genre"], rows) for k, label in (
                 ("steps", "the baseline trained as many steps"), ("masked", "as many masked copies"))]
-        for k, name, n in against:
-            base = {r["seed"]: r for r in per_seed if r["preset"] == first["preset"] and r["per_genre"] == n
-                    and kind(r) == k}
-            d = _difference_row(rows, base, k)
+        for k, name, preset, n, paired in against:
+            base = {r["seed"]: r for r in per_seed if r["preset"] == preset and r["per_genre"] == n
+                    and kind(r) == (k if k in CONTROLS else "baseline")}
+            d = _difference_row(paired, base, k)
             if d is not None:
                 differences.append({**d, "cell": name, "against": k})
     adjusted = significance.holm([d["p_value"] for d in differences]) if differences else []
@@ -483,8 +507,11 @@ def verdict(d: dict, comparisons: int, alpha: float = 0.05) -> str:
               f"{comparisons} comparison{'s' if comparisons != 1 else ''} in this table")
     if d["p_holm"] >= alpha or d["mean"] == 0:
         return f"no difference shown ({tested})"
-    if d.get("against", "baseline") != "baseline":
+    against = d.get("against", "baseline")
+    if against in CONTROLS:
         return f"the GAN samples did {'better' if d['mean'] > 0 else 'worse'} than this control ({tested})"
+    if against != "baseline":
+        return f"this model did {'better' if d['mean'] > 0 else 'worse'} than the {model_name(against)} ({tested})"
     return f"augmentation {'helped' if d['mean'] > 0 else 'hurt'} on this data ({tested})"
 
 
@@ -530,7 +557,7 @@ def table(exp_id: str) -> dict:
 def measured_on(record: dict) -> str:
     """Dataset, how each arm splits it, and the seeds: 'demo; paper LSTM: the study's random 70/20/10 split, …'."""
     p = record["config"]
-    arms = "; ".join(f"{preset} LSTM: {splits.KINDS[classifier_config(p, {'preset': preset, 'seed': p['seeds'][0]}).split]}"
+    arms = "; ".join(f"{model_name(preset)}: {splits.KINDS[arm_config(p, preset, p['seeds'][0]).split]}"
                      for preset, _ in p["arms"])
     return (f"{record['dataset']['name']}; {arms}; a new split and initialisation per seed "
             f"(seeds {p['seeds'][0]}–{p['seeds'][-1]})")

@@ -13,18 +13,19 @@ from ..base.splits import make_split
 from ..compute import classic, transfer
 from ..compute.scores import classification_result
 from ..storage import runs
-from ..storage.extract import load_embeddings, load_summaries
+from ..storage.extract import EmbeddingSet, SummarySet, load_embeddings, load_summaries
 from .context import RunContext, Status, dataset_info, run_context, save_clips
 
 
-def run_classic(run_id: str, progress: Status | None = None) -> dict:
+def run_classic(run_id: str, progress: Status | None = None, features: SummarySet | None = None) -> dict:
     """Fit the classic classifier of run ``run_id`` (:mod:`core.compute.classic`) and write its folder.
 
-    Summary vectors come from the cache (:func:`core.storage.extract.load_summaries`).
+    Summary vectors are ``features`` when the caller has them (a Ray task has no dataset folder), else from the
+    cache (:func:`core.storage.extract.load_summaries`).
     """
     with run_context(run_id, progress, device="cpu") as ctx:
         cfg = from_dict(ClassicConfig, ctx.record["config"])
-        ss = load_summaries(ctx.record["dataset"]["root"])
+        ss = features or load_summaries(ctx.record["dataset"]["root"])
         ctx.start()
         split = make_split(cfg.split, ss.y, ss.keys, cfg.seed)
         runs.update(run_id, dataset=dataset_info(ss, ctx.record["dataset"]["name"]), split=split.to_dict(),
@@ -39,17 +40,17 @@ def run_classic(run_id: str, progress: Status | None = None) -> dict:
         return result
 
 
-def run_pretrained(run_id: str, progress: Status | None = None) -> dict:
+def run_pretrained(run_id: str, progress: Status | None = None, features: EmbeddingSet | None = None) -> dict:
     """Fit the pretrained-ear classifier of run ``run_id`` (:mod:`core.compute.transfer`) and write its folder.
 
-    The frozen network's patch features come from the cache (:func:`core.storage.extract.load_embeddings`), so
-    only clips it has never heard are run through it, with progress phase ``"embed"`` counting them; the head
-    is one fit.
+    The frozen network's patch features are ``features`` when the caller has them (a Ray task has no dataset
+    folder), else from the cache (:func:`core.storage.extract.load_embeddings`), so only clips it has never heard
+    are run through it, with progress phase ``"embed"`` counting them; the head is one fit.
     """
     with run_context(run_id, progress, device="cpu") as ctx:
         cfg = from_dict(PretrainedConfig, ctx.record["config"])
         ctx.start()
-        es = load_embeddings(ctx.record["dataset"]["root"], progress=lambda done, total: ctx.report(
+        es = features or load_embeddings(ctx.record["dataset"]["root"], progress=lambda done, total: ctx.report(
             done, total, Phase.EMBED, cancellable=done % 8 == 0 or done == total))
         X = transfer.clip_vectors(es.embeddings)
         split = make_split(cfg.split, es.y, es.keys, cfg.seed)
