@@ -13,12 +13,13 @@ import numpy as np
 import streamlit as st
 
 from core.base import catalog, config, form
-from core.orchestration import worker
+from core.orchestration import lesson, worker
 from core.storage import queue, runs
 from core.usecases import charts
 from core.base import progress as steps
 from core.base.datasets import DatasetError
 from core.base.usertext import as_markdown
+from app_pages import lesson_view
 
 if TYPE_CHECKING:
     from core.storage.extract import FeatureSet
@@ -44,6 +45,7 @@ def dataset_selector() -> tuple[str, Path] | None:
                                 help="The embedded demo set, or folders your operator allowed (GENRELAB_DATASETS).")
     st.session_state["dataset"] = name
     st.query_params["dataset"] = name
+    lesson_view.sidebar(name)
     try:
         return name, resolve_dataset(name)
     except KeyError as err:
@@ -106,10 +108,14 @@ def result_view(record: dict, result: dict, key: str) -> None:
 
 def status_line(record: dict) -> str:
     status = record["status"]
+    if record["kind"] == "lsn":
+        return " ".join(lesson.summary(record)[1:])
     if status == "queued":
-        pos = queue.position(record["id"])
-        if pos:
-            return f"Waiting in the queue ({pos} job{'s' if pos != 1 else ''} ahead)."
+        if record.get("lesson") and not queue.is_orphan(record):
+            return "A step of the lesson: it starts when the lesson's steps before it have ended."
+        waiting = lesson.wait(record["id"])
+        if waiting:
+            return waiting
         if queue.is_orphan(record):
             return ("Queued, but nothing will run it (its experiment stopped, or its job was lost): cancel it, "
                     "then delete or resume it.")
@@ -139,17 +145,47 @@ def job_progress(run_id: str) -> dict | None:
     return record
 
 
-def cancel_button(record: dict) -> None:
-    """A Cancel button for a queued or running run (an orphan, which nothing would run, is cancelled at once)."""
-    if st.button("Cancel", key=f"cancel-{record['id']}"):
-        try:
-            status = queue.cancel(record["id"])
-        except runs.RunError as err:
-            st.error(str(err))
-        else:
-            if status == "cancelled":
-                st.rerun()
-            st.toast("Cancelling after the current epoch…")
+def started_here(run_id: str) -> None:
+    """Remember that this browser session started run ``run_id``: its Cancel button then asks nothing."""
+    st.session_state.setdefault("started_here", set()).add(run_id)
+
+
+def cancel_button(record: dict, label: str = "Cancel") -> None:
+    """A Cancel button for a queued or running run (an orphan, which nothing would run, is cancelled at once).
+
+    A run this session did not start (:func:`started_here`: another student's, or a step of the lesson) is
+    cancelled only after a second, explicit click that says whose work stops.
+    """
+    key = f"cancel-{record['id']}"
+    ask = record["id"] not in st.session_state.get("started_here", ()) and not queue.is_orphan(record)
+    if st.button(label, key=key):
+        if not ask:
+            _cancel(record)
+            return
+        st.session_state[f"confirm-{key}"] = True
+    if not (ask and st.session_state.get(f"confirm-{key}")):
+        return
+    whose = ("It is a step of the lesson: the lesson carries on with the steps that do not need it."
+             if record.get("lesson") else "It was started in another session (another student, or the teacher).")
+    st.warning(f"Cancel **{as_markdown(record['name'])}**? {whose} Cancelling stops work someone else is waiting for.")
+    yes, no = st.columns(2)
+    if yes.button("Yes, cancel it", key=f"{key}-yes", type="primary"):
+        st.session_state.pop(f"confirm-{key}", None)
+        _cancel(record)
+    if no.button("Keep it running", key=f"{key}-no"):
+        st.session_state.pop(f"confirm-{key}", None)
+        st.rerun()
+
+
+def _cancel(record: dict) -> None:
+    try:
+        status = queue.cancel(record["id"])
+    except runs.RunError as err:
+        st.error(str(err))
+    else:
+        if status == "cancelled":
+            st.rerun()
+        st.toast("Cancelling after the current epoch…")
 
 
 def resume_button(record: dict) -> None:
@@ -169,7 +205,8 @@ def resume_button(record: dict) -> None:
 
 RUN_PAGES = {"clf": ("app_pages/train.py", "run", "a classifier run"), "gan": ("app_pages/gan.py", "run", "a GAN run"),
              "exp": ("app_pages/compare.py", "exp", "an experiment"),
-             "chk": ("app_pages/train.py", "run", "a check of a classifier run")}
+             "chk": ("app_pages/train.py", "run", "a check of a classifier run"),
+             "lsn": ("app_pages/home.py", "lesson", "a lesson")}
 """Kind → the page that shows its runs, the URL parameter naming the run there, and what to call it."""
 
 
@@ -319,6 +356,7 @@ def start_button(label: str, submit, state_key: str) -> str | None:
         except OSError as err:
             st.error(f"Could not create the run: {err}")
         else:
+            started_here(run_id)
             st.session_state[state_key] = run_id
             st.query_params["run"] = run_id
     return st.query_params.get("run") or st.session_state.get(state_key)
@@ -451,6 +489,7 @@ def check_form(record: dict, key: str) -> None:
         except (generalise.LabelError, DatasetError, KeyError, OSError) as err:
             st.error(f"Cannot check on {as_markdown(name)}: {as_markdown(str(err))}")
         else:
+            started_here(check_id)
             st.session_state[f"check-run-{key}"] = check_id
             st.session_state[f"following-{check_id}"] = True
     check_id = st.session_state.get(f"check-run-{key}")

@@ -12,7 +12,7 @@ from core.usecases import charts
 from core.base.config import FeatureConfig, GANConfig
 from app_pages.common import (config_widgets, dataset_selector, features, job_progress, keep_open, manage_run,
                               measured_on, own_run, preset_picker, reopen_picker, resume_button, settings_form,
-                              start_button)
+                              start_button, started_here)
 from core.base.usertext import as_markdown
 
 PRESET_LABELS = {"paper": "paper (the study's GAN)", "conditional": "conditional (recommended)"}
@@ -304,6 +304,8 @@ def augment_view(record: dict, cfg: GANConfig) -> None:
         except OSError as err:
             st.error(f"Could not create the runs: {err}")
         else:
+            for run in pair:
+                started_here(run)
             st.session_state[f"augment-{record['id']}"] = list(pair)
     pair = st.session_state.get(f"augment-{record['id']}")
     if pair:

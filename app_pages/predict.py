@@ -9,7 +9,7 @@ from core.base import config
 from core.storage import runs
 from core.usecases import charts, predict
 from core.base.audio import AUDIO_EXTENSIONS, AudioError
-from app_pages.common import accuracy_metric, dataset_selector, job_progress
+from app_pages.common import accuracy_metric, dataset_selector, job_progress, started_here
 from core.base.usertext import as_markdown
 
 st.title("Predict a genre")
@@ -52,7 +52,12 @@ classifiers = runs.list_runs("clf")
 models = predict.model_runs(classifiers)
 on_active = [i for i, r in models.items() if r["dataset"]["name"] == data_name]
 pending = [r for r in classifiers if r["status"] in runs.ACTIVE and r["dataset"]["name"] == data_name]
+if any(r.get("lesson") for r in pending):
+    st.caption(f"The lesson is training models on {as_markdown(data_name)} (the sidebar follows it): each appears "
+               "here once it has finished.")
 for record in pending:
+    if record.get("lesson"):
+        continue  # the lesson's steps are the lesson's: no Cancel button here
     st.caption(f"A model for {as_markdown(data_name)} is training: **{as_markdown(record['name'])}**")
     training(record["id"])
 if not on_active and not pending:
@@ -62,8 +67,8 @@ if not on_active and not pending:
         from core.orchestration import classifier  # torch and scikit-learn load when a run starts, not on the page's first visit
 
         try:
-            classifier.submit_classifier(config.preset("recommended"), data_root, data_name, preset="recommended",
-                                    enqueue=True)
+            started_here(classifier.submit_classifier(config.preset("recommended"), data_root, data_name,
+                                                      preset="recommended", enqueue=True))
         except OSError as err:
             st.error(f"Could not create the run: {err}")
         else:

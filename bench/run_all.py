@@ -59,6 +59,8 @@ JOBS: dict[str, tuple[str, list[str], list[str] | None]] = {
     "bench_generalise": ("bench_generalise.py", [], ["--seeds", "0"]),
     "bench_pretrained": ("bench_pretrained.py", ["--select"], ["--seeds", "0"]),
     "bench_ray": ("bench_ray.py", [], ["--skip-cells"]),
+    # the lesson and the quick lesson on the demo set, queue to end: the durations Home promises
+    "bench_lesson": ("bench_lesson.py", [], ["--quick-only"]),
     "bench_load": ("bench_load.py", [], ["--sessions", "2"]),
     "bench_experiment_demo": ("bench_experiment.py", ["--data", "demo", "--threads", "1"],
                               ["--data", "demo", "--seeds", "3", *QUICK_EXPERIMENT]),

@@ -1,12 +1,12 @@
-"""The lesson: the study in miniature, queued with one call, followed as one progress bar."""
+"""The lesson: a run the background worker advances step by step, followed from any page as one status."""
 
 import os
+import time
 
 import pytest
 
-from core.orchestration import lesson, worker
-from core.storage import queue
-from core.storage import runs
+from core.orchestration import check, execute, lesson, lesson_run, worker
+from core.storage import queue, runs
 
 TINY = ("epochs=1", "hidden_size=16", "num_layers=1", "batch_size=8", "first_frames=40", "segment_seconds=1.0",
         "split=stratified")
@@ -18,100 +18,201 @@ def no_worker(monkeypatch):
     monkeypatch.setattr(queue, "ensure_worker", lambda: None)
 
 
-def test_two_lessons_at_once_own_their_runs(tone_dataset, no_worker):
-    first, second = (lesson.load(lesson.submit(tone_dataset, "tones", seed=3)) for _ in range(2))
-    assert not set(first["steps"].values()) & set(second["steps"].values())
-    for record in (first, second):
-        assert runs.load(record["steps"]["augmented"])["baseline"] == record["steps"]["recommended"]
+@pytest.fixture
+def fake_steps(monkeypatch):
+    """Steps that 'train' at once: each reports half way, then ends as ``outcome`` says (default done).
+    Returns (the steps run in order, outcome by step title prefix)."""
+    ran, outcome = [], {}
+
+    def run(run_id, report):
+        record = runs.load(run_id)
+        ran.append(record["name"])
+        runs.update(run_id, status="running", pid=os.getpid())
+        report()
+        end = next((v for k, v in outcome.items() if record["name"].startswith(k)), "done")
+        runs.update(run_id, status=end, pid=None, finished=time.time())
+        if end == "failed":
+            raise RuntimeError("broken step")
+
+    monkeypatch.setattr(execute, "execute", lambda kind, run_id, progress=None: run(
+        run_id, lambda: progress({"epoch": 1, "epochs": 2, "eta_seconds": 1.0})))
+    monkeypatch.setattr(check, "run_check", lambda run_id, progress=None: run(run_id, lambda: progress(1, 2)))
+    return ran, outcome
 
 
-def test_lesson_queues_the_five_runs_in_order_and_shares_the_split(tone_dataset, no_worker):
+def test_a_lesson_is_one_queued_job_that_owns_its_step_runs(tone_dataset, no_worker, monkeypatch):
     lesson_id = lesson.submit(tone_dataset, "tones", seed=3)
     record = lesson.load(lesson_id)
+    assert record["kind"] == "lsn" and queue.pending() == [lesson_id]
     ids = [record["steps"][s] for s in lesson.STEPS]
-    assert queue.pending() == ids and lesson.latest() == lesson_id
-    paper, recommended, pretrained, gan, augmented = (runs.load(i) for i in ids)
+    paper, recommended, classic, pretrained, gan, augmented = (runs.load(i) for i in ids)
+    assert all(r["lesson"] == lesson_id and r["status"] == "queued" for r in (paper, gan, augmented))
     assert paper["preset"] == "paper" and paper["config"]["epochs"] == lesson.PAPER_EPOCHS
     assert recommended["preset"] == "recommended" and not recommended.get("augment")
+    assert classic["preset"] == "classic" and "epochs" not in classic["config"]
     assert pretrained["preset"] == "pretrained" and pretrained["config"]["ear"] == "musicnn-msd"
-    assert (pretrained["config"]["split"], pretrained["config"]["seed"]) == (recommended["config"]["split"], 3)
-    assert gan["config"]["split"] == recommended["config"]["split"] and gan["config"]["seed"] == 3
+    for same in (classic, pretrained, gan):
+        assert (same["config"]["split"], same["config"]["seed"]) == (recommended["config"]["split"], 3)
     assert gan["config"]["epochs"] == lesson.GAN_EPOCHS and gan["config"]["model"] == "conditional"
     assert augmented["baseline"] == recommended["id"]
     assert augmented["augment"] == {"gan_run": gan["id"], "per_genre": lesson.PER_GENRE}
-    assert augmented["name"].startswith("lesson: recommended LSTM + 70/genre")
+    assert {r["id"] for r in runs.dependents(gan["id"])} == {augmented["id"], lesson_id}  # deleting it warns
+    monkeypatch.setattr(queue, "ORPHAN_GRACE_SECONDS", 0.0)
+    assert not queue.is_orphan(paper)  # its lesson will run it
     state = lesson.status(record)
-    assert state == {"fraction": 0.0, "text": "0 of 5 steps done; waiting for the background worker.",
-                     "finished": False, "failed": [], "classifiers": []}
-
-    runs.update(gan["id"], status="running", pid=os.getpid(),
-                progress={"phase": "reference", "epoch": 3, "epochs": 30, "eta_seconds": 9.0})
-    for done in (paper, recommended, pretrained):
-        runs.update(done["id"], status="done")
-    state = lesson.status(record)
-    assert state["text"] == ("Step 4 of 5: Conditional GAN: reference classifier (the judge of the samples), "
-                             "epoch 3 of 30, about 9 s left.")
-    assert state["fraction"] == pytest.approx((3 + 0.1 / 4) / 5)  # the reference: the first of a GAN run's 4 phases
-    assert state["classifiers"] == [paper["id"], recommended["id"], pretrained["id"]]
+    assert state["status"] == "queued" and state["left"] == lesson.estimate(record) > 0
+    assert (state["fraction"], state["step"], state["finished"], state["classifiers"]) == (0.0, None, False, [])
+    assert lesson.summary(record) == ["Lesson on tones", "Waiting for the background worker; it takes about "
+                                      f"{lesson.duration(state['left'], rough=True)} on an idle machine."]
+    runs.update(lesson_id, status="cancelled")
+    assert queue.is_orphan(runs.load(paper["id"]))  # nothing runs it any more
+    with pytest.raises(lesson.LessonError):
+        lesson.load(paper["id"])
     with pytest.raises(lesson.LessonError):
         lesson.load("../etc")
 
 
-@pytest.mark.slow
-def test_a_tiny_lesson_runs_to_the_end(tone_dataset, no_worker):
-    lesson_id = lesson.submit(tone_dataset, "tones", overrides=TINY, gan_overrides=TINY_GAN, per_genre=2)
+def test_one_lesson_at_a_time_per_dataset_unless_asked(tone_dataset, no_worker):
+    first = lesson.submit(tone_dataset, "tones")
+    with pytest.raises(lesson.LessonError, match="already queued on tones"):
+        lesson.submit(tone_dataset, "tones")
+    second = lesson.submit(tone_dataset, "tones", alongside=True)
+    elsewhere = lesson.submit(tone_dataset, "elsewhere")
+    steps = [set(lesson.load(i)["steps"].values()) for i in (first, second, elsewhere)]
+    assert not steps[0] & steps[1] and not steps[1] & steps[2]
+    assert lesson.active("tones")["id"] == first and lesson.active()["id"] == first
+    runs.update(first, status="done")
+    assert lesson.active("tones")["id"] == second
+
+
+def test_the_quick_lesson_trains_five_epochs(tone_dataset, no_worker):
+    record = lesson.load(lesson.submit(tone_dataset, "tones", quick=True))
+    assert record["config"]["quick"] and record["name"] == "lesson on tones, seed 0 (quick)"
+    for step in ("paper", "recommended", "gan", "augmented"):
+        assert runs.load(record["steps"][step])["config"]["epochs"] == lesson.QUICK_EPOCHS
+    assert lesson.estimate(record) < lesson.estimate(lesson.load(lesson.submit(tone_dataset, "other")))
+
+
+def test_the_status_names_the_step_and_the_time_for_the_whole_lesson(tone_dataset, no_worker):
+    record = lesson.load(lesson.submit(tone_dataset, "tones"))
+    for step in ("paper", "recommended", "classic", "pretrained"):
+        runs.update(record["steps"][step], status="done")
+    now = time.time()
+    record = runs.update(record["id"], status="running", pid=os.getpid(), started=now - 125, progress={
+        "steps_done": 4, "steps_total": 6, "step": "gan", "fraction": 0.6, "eta_seconds": 200.0, "at": now - 20,
+        "now": lesson.step_text("gan", {"phase": "tstr", "epoch": 3, "epochs": 15})})
+    state = lesson.status(record)
+    assert state["step"] == 5 and state["left"] == pytest.approx(180, abs=1) and state["elapsed"] >= 125
+    assert state["classifiers"] == [record["steps"][s] for s in ("paper", "recommended", "classic", "pretrained")]
+    head, doing, times = lesson.summary(record, state)
+    assert doing == ("Step 5 of 6: conditional GAN: measuring the samples' quality: a classifier trained on them "
+                     "(TSTR), epoch 3 of 15")  # the judge trained on samples, not 'Conditional GAN: epoch 3 of 15'
+    assert times == "2 min 5 s elapsed, about 3 min left in all."
+
+    runs.update(record["steps"]["gan"], status="cancelled")
+    record = runs.update(record["id"], status="done", pid=None, finished=now + 95)
+    state = lesson.status(record)
+    assert state["finished"] and state["failed"] == ["gan", "augmented"] and state["fraction"] == 1.0
+    assert lesson.summary(record, state)[1:] == [
+        "It finished: 4 of 6 steps done in 3 min 40 s.",
+        f"Did not finish: conditional GAN, {lesson.TITLES['augmented']}."]
+
+
+def test_the_runner_trains_every_step_in_order_and_reports_the_whole_lesson(tone_dataset, no_worker, fake_steps,
+                                                                          monkeypatch, tmp_path):
+    ran, _ = fake_steps
+    made = []
+    monkeypatch.setattr(check, "submit_check", lambda run_id, root, name: made.append(run_id) or runs.create(
+        "chk", f"check of {runs.load(run_id)['name']}", {"run": run_id, "map": {}},
+        dataset={"name": name, "root": str(root)}))
+    reports, update = [], runs.update
+
+    def spy(run_id, **fields):
+        if "-lsn-" in run_id and fields.get("progress"):
+            reports.append(fields["progress"])
+        return update(run_id, **fields)
+
+    monkeypatch.setattr(runs, "update", spy)
+    monkeypatch.setattr(lesson_run, "REPORT_EVERY", 0.0)
+    lesson_id = lesson.submit(tone_dataset, "tones", check_on=("other", tmp_path))
+    worker.work(idle_exit=0.1)  # no page open: the worker alone runs the lesson
+    record = lesson.load(lesson_id)
+    steps = lesson.steps_of(record)
+    assert record["status"] == "done" and steps[-3:] == ("check", "check_classic", "check_pretrained")
+    assert [n.split(" on tones")[0] for n in ran] == [
+        "lesson: paper LSTM", "lesson: recommended LSTM", "lesson: classic recipe", "lesson: pretrained ear (musicnn)",
+        "lesson: conditional GAN", "lesson: recommended LSTM + 70/genre from the conditional GAN",
+        "check of lesson: recommended LSTM", "check of lesson: classic recipe",
+        "check of lesson: pretrained ear (musicnn)"]
+    assert made == [record["steps"][s] for s in ("recommended", "classic", "pretrained")]
+    assert all(runs.load(record["steps"][c])["lesson"] == lesson_id for c in lesson.CHECKS)
+    named = [p["now"] for p in reports if p.get("step") == "gan"]
+    assert named[0] == "conditional GAN: preparing data" and named[-1] == "conditional GAN: epoch 1 of 2"
+    assert [p["steps_done"] for p in reports] == sorted(p["steps_done"] for p in reports)
+    fractions = [p["fraction"] for p in reports]
+    assert fractions == sorted(fractions) and 0 < fractions[-1] < 1
+    assert all(p["eta_seconds"] >= 0 for p in reports)
+    state = lesson.status(record)
+    assert state["finished"] and state["failed"] == [] and len(state["classifiers"]) == 5
+
+
+def test_a_step_that_fails_skips_what_needs_it_and_the_rest_runs(tone_dataset, no_worker, fake_steps, tmp_path):
+    ran, outcome = fake_steps
+    outcome["lesson: conditional GAN"] = "failed"
+    lesson_id = lesson.submit(tone_dataset, "tones", check_on=("other", tmp_path / "missing"))
     worker.work(idle_exit=0.1)
-    state = lesson.status(lesson.load(lesson_id))
-    assert state["finished"] and state["failed"] == [] and state["fraction"] == 1.0
-    assert state["text"] == "Lesson finished: 5 of 5 steps done."
-    assert len(state["classifiers"]) == 4 and all(runs.result(i)["accuracy"] for i in state["classifiers"])
-
-
-def test_the_check_on_a_second_dataset_waits_for_its_model(tone_dataset, no_worker, monkeypatch, tmp_path):
-    from core.orchestration import check, lesson
-
-    lesson_id = lesson.submit(tone_dataset, "tones", check_on=("other", tmp_path))
     record = lesson.load(lesson_id)
-    assert lesson.steps_of(record)[-2:] == ("check", "check_pretrained")
-    assert lesson.advance(lesson_id) == record  # the models are not there
-    assert lesson.status(record)["text"] == "0 of 7 steps done; waiting for the background worker."
-
-    submitted = []
-    monkeypatch.setattr(check, "submit_check", lambda run_id, root, name, enqueue=False: submitted.append(
-        (run_id, str(root), name, enqueue)) or runs.create("chk", "check", {"run": run_id, "map": {}},
-                                                           dataset={"name": name, "root": str(root)}))
-    runs.update(record["steps"]["recommended"], status="done")
-    record = lesson.advance(lesson_id)
-    assert submitted == [(record["steps"]["recommended"], str(tmp_path), "other", True)]
-    assert lesson.load(lesson_id)["steps"]["check"] == record["steps"]["check"]
-    assert lesson.advance(lesson_id) == record and len(submitted) == 1  # once only
-    runs.update(record["steps"]["pretrained"], status="done")
-    record = lesson.advance(lesson_id)
-    assert submitted[1] == (record["steps"]["pretrained"], str(tmp_path), "other", True)
-    assert "check_pretrained" in lesson.load(lesson_id)["steps"]
-
-    other = lesson.submit(tone_dataset, "tones", check_on=("other", tmp_path))
-    runs.update(lesson.load(other)["steps"]["recommended"], status="failed")
-    for step in ("paper", "pretrained", "gan", "augmented"):
-        runs.update(lesson.load(other)["steps"][step], status="done")
-    monkeypatch.setattr(check, "submit_check", lambda *a, **k: (_ for _ in ()).throw(ValueError("no genre shared")))
-    state = lesson.status(lesson.advance(other))
-    assert state["finished"] and state["failed"] == ["recommended", "check", "check_pretrained"]
-    assert lesson.load(other)["check_pretrained_error"] == "no genre shared"
+    augmented = runs.load(record["steps"]["augmented"])
+    assert record["status"] == "done" and len(ran) == 5
+    assert augmented["status"] == "failed" and augmented["error"] == "not run: the conditional GAN did not finish"
+    assert set(record["step_errors"]) == set(lesson.CHECKS)  # the second dataset does not exist
+    assert lesson.status(record)["failed"] == ["gan", "augmented", *lesson.CHECKS]
 
 
-def test_a_lesson_made_before_the_pretrained_step_keeps_its_steps(tone_dataset, no_worker, tmp_path):
-    lesson_id = lesson.submit(tone_dataset, "tones", check_on=("other", tmp_path))
+def test_cancelling_the_lesson_stops_its_step_and_the_steps_to_come(tone_dataset, no_worker, fake_steps,
+                                                                   monkeypatch):
+    ran, _ = fake_steps
+    lesson_id = lesson.submit(tone_dataset, "tones")
+    paper = lesson.load(lesson_id)["steps"]["paper"]
+    original = execute.execute
+
+    def cancel_during_the_paper(kind, run_id, progress=None):
+        runs.request_cancel(lesson_id)
+        original(kind, run_id, progress)
+        assert runs.cancel_requested(run_id)  # passed on to the step running
+
+    monkeypatch.setattr(execute, "execute", cancel_during_the_paper)
+    worker.work(idle_exit=0.1)
     record = lesson.load(lesson_id)
-    del record["steps"]["pretrained"]
-    assert lesson.steps_of(record) == ("paper", "recommended", "gan", "augmented", "check")
-    assert lesson.status(record)["text"] == "0 of 5 steps done; waiting for the background worker."
+    assert record["status"] == "cancelled" and ran == [runs.load(paper)["name"]]
+    assert {runs.load(i)["status"] for s, i in record["steps"].items() if s != "paper"} == {"cancelled"}
+
+    monkeypatch.setattr(execute, "execute", original)
+    worker.resume(lesson_id, start_worker=False)  # again: what did not finish runs, the finished step does not
+    worker.work(idle_exit=0.1)
+    assert lesson.load(lesson_id)["status"] == "done" and len(ran) == 6
 
 
-def test_latest_runs_are_the_newest_lesson_on_that_dataset(tone_dataset, no_worker, tmp_path):
+@pytest.mark.slow
+def test_a_tiny_lesson_completes_with_no_page_open(tone_dataset):
+    """The real thing: queuing starts the background worker process, which trains every step to the end."""
+    lesson_id = lesson.submit(tone_dataset, "tones", overrides=TINY, gan_overrides=TINY_GAN, per_genre=2)
+    deadline = time.time() + 600
+    while lesson.load(lesson_id)["status"] in runs.ACTIVE and time.time() < deadline:
+        time.sleep(1.0)
+    record = lesson.load(lesson_id)
+    state = lesson.status(record)
+    assert record["status"] == "done" and state["failed"] == [], (state, runs.list_runs())
+    assert len(state["classifiers"]) == 5 and all(runs.result(i)["accuracy"] for i in state["classifiers"])
+    assert lesson.summary(record, state)[1].startswith("It finished: 6 of 6 steps done in ")
+    while queue.worker_alive() and time.time() < deadline + 30:  # it exits once idle
+        time.sleep(0.5)
+
+
+def test_latest_runs_are_the_newest_lesson_on_that_dataset(tone_dataset, no_worker):
     assert lesson.latest_runs("tones") == []
     older = lesson.load(lesson.submit(tone_dataset, "tones"))
-    newer = lesson.load(lesson.submit(tone_dataset, "tones"))
+    newer = lesson.load(lesson.submit(tone_dataset, "tones", alongside=True))
     other = lesson.load(lesson.submit(tone_dataset, "elsewhere"))
     for record in (older, newer, other):
         runs.update(record["steps"]["paper"], status="done")

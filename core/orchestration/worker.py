@@ -24,7 +24,7 @@ from ..storage.store import read_json
 
 IDLE_EXIT_SECONDS = 3.0
 
-JOB_KINDS = {"clf": "classifier", "gan": "gan", "exp": "experiment", "chk": "check"}
+JOB_KINDS = {"clf": "classifier", "gan": "gan", "exp": "experiment", "chk": "check", "lsn": "lesson"}
 """Run kind → job kind."""
 REOPENS = {"exp": ("done", *runs.RESUMABLE)}
 """Statuses from which a run of a kind may be queued again, where they differ from :data:`core.storage.runs.RESUMABLE`
@@ -37,10 +37,10 @@ def handlers() -> dict[str, Callable[[str], object]]:
     With a cluster set, classifier and GAN jobs become Ray tasks; an experiment sends its cells there itself.
     The runners are imported here, not above: they load torch, which a page queuing a run again does not need.
     """
-    from . import check, classifier, cluster, experiment, gan_run
+    from . import check, classifier, cluster, experiment, gan_run, lesson_run
 
     out = {"classifier": classifier.run_classifier, "gan": gan_run.run_gan, "experiment": experiment.run_experiment,
-           "check": check.run_check}
+           "check": check.run_check, "lesson": lesson_run.run_lesson}
     if cluster.address():
         out.update(classifier=lambda run_id: cluster.run("classifier", run_id),
                    gan=lambda run_id: cluster.run("gan", run_id))
@@ -58,7 +58,7 @@ def reopen(run_id: str) -> runs.RunRecord:
 
 def resume(run_id: str, start_worker: bool = True) -> None:
     """Queue a run again (:func:`reopen`); a classifier carries on from its last checkpoint, an experiment
-    from its first unfinished cell."""
+    from its first unfinished cell, a lesson from its first unfinished step."""
     record = reopen(run_id)
     queue.enqueue(run_id, JOB_KINDS[record["kind"]], start_worker=start_worker)
 

@@ -77,8 +77,9 @@ def queued_ids() -> set[str]:
 
 
 def is_orphan(record: dict, queued: set[str] | None = None) -> bool:
-    """True for a ``queued`` run that nothing will ever run: no job of its own in the queue, and no running
-    experiment that trains it (e.g. a cell left behind when its experiment failed or was resumed).
+    """True for a ``queued`` run that nothing will ever run: no job of its own in the queue, no running
+    experiment that trains it (e.g. a cell left behind when its experiment failed or was resumed) and no queued or
+    running lesson that has it as a step.
 
     ``queued`` is :func:`queued_ids`, when the caller checks many records.
     """
@@ -87,6 +88,8 @@ def is_orphan(record: dict, queued: set[str] | None = None) -> bool:
     if record["id"] in (queued_ids() if queued is None else queued):
         return False
     try:
+        if record.get("lesson"):
+            return runs.load(record["lesson"])["status"] not in runs.ACTIVE
         return not record.get("experiment") or runs.load(record["experiment"])["status"] != "running"
     except runs.RunError:
         return True

@@ -1,4 +1,5 @@
-"""Atomic file writes: every file GenreLab keeps (run records, weights, feature cache, job queue) goes through here.
+"""Atomic file writes: every file GenreLab keeps (run records, weights, feature cache, job queue) goes through here,
+and the one lock that lets one process at a time through a block.
 
 A file is written to a temporary file in the same folder and renamed over the target with
 ``os.replace``, so a kill at any moment leaves either the previous or the next version, never a
@@ -7,11 +8,13 @@ torn one.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 
 def atomic_write_bytes(path: Path, data: bytes, make_parents: bool = True) -> None:
@@ -55,3 +58,12 @@ def read_json(path: Path, default: Any = None) -> Any:
         return json.loads(path.read_text())
     except (OSError, ValueError):
         return default
+
+
+@contextmanager
+def locked(path: Path) -> Iterator[None]:
+    """Hold an exclusive lock (``flock``) on file ``path``, made if missing, inside the block: one process at a time,
+    the others wait."""
+    with open(path, "a+") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        yield  # closing the file releases the lock

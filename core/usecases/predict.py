@@ -50,7 +50,7 @@ MAX_UPLOAD_BYTES = 50 * 2**20  # larger files are refused before decoding
 MAX_SECONDS = 60.0  # longer audio is analysed on its first minute
 MIN_SECONDS = 0.25  # shorter audio is refused: a padded segment would be almost all floor
 MODEL_KEYS = ("state_dict", "mean", "std", "labels", "config")
-OTHER_KINDS = {"gan": "a GAN run", "exp": "an experiment", "chk": "a check on another dataset"}
+OTHER_KINDS = {"gan": "a GAN run", "exp": "an experiment", "chk": "a check on another dataset", "lsn": "a lesson"}
 CLASSIC_KEYS = ("state_dict", "features", "labels", "config")
 
 

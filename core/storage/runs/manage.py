@@ -16,12 +16,13 @@ def rename(run_id: str, name: str) -> None:
 
 def dependents(run_id: str) -> list[RunRecord]:
     """The runs that build on run ``run_id`` and would lose it if it were deleted: classifiers augmented with
-    its samples (a GAN) or compared with it (their baseline), experiments holding it as a cell or GAN, and
-    checks of it on other datasets."""
+    its samples (a GAN) or compared with it (their baseline), experiments holding it as a cell or GAN, lessons
+    holding it as a step, and checks of it on other datasets."""
     out = []
     for r in list_runs():
         links = [(r.get("augment") or {}).get("gan_run"), r.get("baseline"), *r.get("cells", {}).values(),
-                 *r.get("gans", {}).values(), r["config"].get("run") if r["kind"] == "chk" else None]
+                 *r.get("gans", {}).values(), *r.get("steps", {}).values(),
+                 r["config"].get("run") if r["kind"] == "chk" else None]
         if run_id in links and r["id"] != run_id:
             out.append(r)
     return out

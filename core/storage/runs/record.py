@@ -17,9 +17,10 @@ from typing import Any, TypedDict
 
 ACTIVE = ("queued", "running")
 FINAL = ("done", "cancelled", "interrupted", "failed")
-KINDS = ("clf", "gan", "exp", "chk")
+KINDS = ("clf", "gan", "exp", "chk", "lsn")
 PROGRESS_KEYS = {"clf": ("epoch", "epochs", "eta_seconds"), "gan": ("epoch", "epochs", "eta_seconds"),
-                 "exp": ("cells_done", "cells_total"), "chk": ("clips", "total")}  # what each kind's progress holds
+                 "exp": ("cells_done", "cells_total"), "chk": ("clips", "total"),
+                 "lsn": ("steps_done", "steps_total")}  # what each kind's progress holds
 
 
 class RunError(ValueError):
@@ -39,7 +40,8 @@ class RunRecord(TypedDict, total=False):
 
     Always present: ``id`` (the folder's name), ``kind`` (one of :data:`KINDS`), ``name``, ``status``
     (:data:`ACTIVE` or :data:`FINAL`), ``created`` (Unix time, s), ``config`` and ``dataset``
-    (``name``, and the folder ``root`` once submitted). Experiments also hold ``cells`` and ``gans``.
+    (``name``, and the folder ``root`` once submitted). Experiments also hold ``cells`` and ``gans``, lessons
+    ``steps``.
     """
 
     id: str
@@ -59,6 +61,7 @@ class RunRecord(TypedDict, total=False):
     split_name: str
     cells: dict
     gans: dict
+    steps: dict
 
 
 @dataclass(frozen=True)
@@ -73,7 +76,7 @@ _REQUIRED = {"id": str, "kind": str, "name": str, "status": str, "created": numb
              "dataset": dict}
 _OPTIONAL = {"preset": str, "pid": (int, type(None)), "started": numbers.Real, "finished": (numbers.Real, type(None)),
              "progress": (dict, type(None)), "error": (str, type(None)), "split": dict, "split_name": str,
-             "cells": dict, "gans": dict, "train_seconds": numbers.Real}
+             "cells": dict, "gans": dict, "steps": dict, "train_seconds": numbers.Real}
 
 
 def _shape_problem(obj: Any, run_id: str) -> str | None:
@@ -106,6 +109,8 @@ def _shape_problem(obj: Any, run_id: str) -> str | None:
         return f"run.json's progress lacks {', '.join(need)}"
     if obj["kind"] == "exp" and not all(isinstance(obj.get(k), dict) for k in ("cells", "gans")):
         return "run.json of an experiment lacks its cells"
+    if obj["kind"] == "lsn" and not isinstance(obj.get("steps"), dict):
+        return "run.json of a lesson lacks its steps"
     return None
 
 
