@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from core.compute import gan, gan_samples, quality
+from core.compute import gan, gan_samples, gan_train, quality
 from core.compute import scores
 from core.orchestration import classifier, gan_run
 from core.storage import runs
@@ -54,7 +54,7 @@ def test_conditional_gan_shapes_labels_and_exact_descaling():
     x = G(z, y)
     assert x.shape == (6, steps, 128) and x.abs().max() <= 1.0 and D(x, y).shape == (6,)
     assert not torch.allclose(G(z, y), G(z, (y + 1) % 3))  # the genre steers the generator
-    samples = gan.sample(G, gan.assigned_labels(3, 4), cfg.z_dim, seed=1)
+    samples = gan_samples.sample(G, gan.assigned_labels(3, 4), cfg.z_dim, seed=1)
     assert samples.shape == (12, steps, 128) and np.array_equal(gan.assigned_labels(3, 2), [0, 0, 1, 1, 2, 2])
 
     rng = np.random.default_rng(0)
@@ -189,14 +189,14 @@ def test_ema_averages_weights_and_keeps_batchnorm_statistics_of_its_own():
     with torch.no_grad():
         model.weight.fill_(3.0)
         model.running_mean.fill_(5.0)
-    gan.ema_update(average, model, decay=0.75)
+    gan_train.ema_update(average, model, decay=0.75)
     assert torch.allclose(average.weight, torch.full((2,), 1.5))  # 0.75 · 1 + 0.25 · 3
     assert torch.equal(average.running_mean, torch.zeros(2))  # not the trained model's statistics
 
     G = gan.build_gan(gan_preset("conditional", **TINY), 10, 128, 3)[0]
     with torch.no_grad():
         G.project.bias.add_(4.0)  # shifts the first BatchNorm's input: its statistics must follow
-    gan.recalibrate_batchnorm(G, torch.arange(3).repeat(20), 16, seed=0, batch_size=8)
+    gan_train.recalibrate_batchnorm(G, torch.arange(3).repeat(20), 16, seed=0, batch_size=8)
     first = next(m for m in G.modules() if isinstance(m, torch.nn.modules.batchnorm._BatchNorm))
     assert not G.training and first.running_mean.mean() > 3.0 and first.momentum == 0.1
     assert gan_samples.augment_settings(gan_preset("paper", seed=3)) == {"split": "paper", "seed": 3, "framing": "first_frames",
@@ -208,9 +208,9 @@ def test_mode_seeking_term_charges_alike_time_structure_and_is_off_by_default():
     same = torch.full((4, 4, 6), 0.3)
     levels = same + torch.linspace(-0.5, 0.5, 6)  # other band levels, the same (flat) movement
     moving = same + 0.3 * torch.tensor([1.0, -1.0, 1.0, -1.0])[:, None]  # other movement, the same levels
-    assert gan.mode_seeking(same, same, za, zb) > 1e4  # one segment for every noise: ≈ 1 / eps
-    assert gan.mode_seeking(same, levels, za, zb) > 1e4  # differing only in level counts as alike
-    assert gan.mode_seeking(same, moving, za, zb) == pytest.approx(1.0 / 0.3, rel=1e-3)  # mean |d − d̄| = 0.3
+    assert gan_train.mode_seeking(same, same, za, zb) > 1e4  # one segment for every noise: ≈ 1 / eps
+    assert gan_train.mode_seeking(same, levels, za, zb) > 1e4  # differing only in level counts as alike
+    assert gan_train.mode_seeking(same, moving, za, zb) == pytest.approx(1.0 / 0.3, rel=1e-3)  # mean |d − d̄| = 0.3
     assert gan_preset("paper").diversity == 0.0 and gan_preset("conditional").diversity > 0
 
 
@@ -232,7 +232,7 @@ def test_discriminator_reads_each_bands_spread_and_change():
 
 def test_fit_standardises_the_band_statistics_on_the_real_training_inputs():
     x = np.random.default_rng(0).uniform(-1, 1, (8, 16, 12)).astype(np.float32)
-    _, D, _ = gan.fit(gan_preset("conditional", **{**TINY, "epochs": 1}), x, np.repeat(np.arange(2), 4), 2)
+    _, D, _ = gan_train.fit(gan_preset("conditional", **{**TINY, "epochs": 1}), x, np.repeat(np.arange(2), 4), 2)
     stats = gan.band_statistics(torch.from_numpy(x))
     assert torch.allclose(D.stats_mean, stats.mean(dim=0)) and torch.allclose(D.stats_std, stats.std(dim=0) + 1e-3)
     assert "stats_mean" in D.state_dict()  # saved in the checkpoint, so a resumed run reads them the same way
@@ -243,10 +243,10 @@ def test_resuming_a_state_with_other_layers_names_the_older_version():
     x = np.random.default_rng(0).uniform(-1, 1, (8, 16, 12)).astype(np.float32)
     y = np.repeat(np.arange(2), 4)
     states: list[dict] = []
-    gan.fit(cfg, x, y, 2, checkpoint=states.append)
+    gan_train.fit(cfg, x, y, 2, checkpoint=states.append)
     older = {**states[-1], "generator": {f"older.{k}": v for k, v in states[-1]["generator"].items()}}
     unstandardised = {**states[-1], "discriminator": {k: v for k, v in states[-1]["discriminator"].items()
                                                       if not k.startswith("stats_")}}  # saved before standardise_on
     for state in (older, unstandardised):
         with pytest.raises(gan.IncompatibleCheckpoint, match="other layers, so it cannot carry on"):
-            gan.fit(dataclasses.replace(cfg, epochs=2), x, y, 2, resume=state)
+            gan_train.fit(dataclasses.replace(cfg, epochs=2), x, y, 2, resume=state)

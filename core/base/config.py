@@ -381,7 +381,7 @@ GAN_PRESETS: dict[str, dict[str, Any]] = {
     # 130 epochs, a decaying learning rate or an auxiliary genre head did no better. Nor did (seeds 0 and 1, one
     # thread) transposed convolutions in the generator, a Fourier path for its activations, or keeping the epoch
     # whose samples a C2ST within the training clips (half against half) told apart least often. The mode-seeking
-    # term on each band's movement only (core.compute.gan.mode_seeking) instead of whole segments lowered that C2ST on
+    # term on each band's movement only (core.compute.gan_train.mode_seeking) instead of whole segments lowered that C2ST on
     # seeds 0-2 (one thread: 77 / 83 / 77 % against 78 / 91 / 88 %) at a like TSTR ratio (0.83 against 0.84).
     # Standardising the band statistics the discriminator reads on the real training inputs (raw, a band's spread
     # barely moved its score, and generated spreads drifted 2-3x wider than real) took that C2ST over seeds 0-4 to

@@ -11,12 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import torch
 from torch import nn
 
 from ..base.config import FeatureConfig, GANConfig, from_dict
 from .features import model_inputs, seconds_to_frames
 from .gan import (OLDER_GAN, IncompatibleCheckpoint, assigned_labels, build_gan, data_config, paper_inputs, paper_to_db,
-                  sample, to_mels)
+                  to_mels)
 
 
 @dataclass
@@ -116,3 +117,18 @@ def augment_settings(cfg: GANConfig) -> dict:
     if cfg.model == "paper":
         fixed.update(framing="first_frames", first_frames=cfg.first_frames, time_pool=1)
     return fixed
+
+
+@torch.no_grad()
+def sample(G: nn.Module, y: np.ndarray, z_dim: int, seed: int = 0, batch_size: int = 256) -> np.ndarray:
+    """Generator output for genres ``y`` (n,) from seeded noise: ``(n, steps, n_mels)`` float32 in [-1, 1].
+
+    The generator runs in eval mode (BatchNorm uses its running statistics) and is left in it.
+    """
+    G.eval()
+    dev = next(G.parameters()).device
+    z = torch.randn(len(y), z_dim, generator=torch.Generator().manual_seed(seed))
+    labels = torch.from_numpy(np.asarray(y, dtype=np.int64))
+    out = [G(z[i:i + batch_size].to(dev), labels[i:i + batch_size].to(dev)).cpu()
+           for i in range(0, len(y), batch_size)]
+    return torch.cat(out).numpy()

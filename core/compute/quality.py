@@ -38,8 +38,8 @@ from sklearn.preprocessing import StandardScaler
 from . import gan, gan_metrics, intervals
 from ..base.config import ClassifierConfig, GANConfig
 from .features import normalise
-from .gan import from_unit, paper_to_db, sample
-from .gan_samples import Samples
+from .gan import from_unit, paper_to_db
+from .gan_samples import Samples, sample
 from .models import LSTMClassifier
 from .train import Part, Prepared, fit, predict_clips, predict_segments
 

@@ -19,7 +19,7 @@ from torch import nn
 from ..base.config import ClassifierConfig, FeatureConfig, GANConfig, from_dict, to_dict
 from ..base.progress import Phase
 from ..base.splits import Split
-from ..compute import gan, gan_samples, quality
+from ..compute import gan, gan_samples, gan_train, quality
 from ..compute.device import device
 from ..compute.models import build_classifier
 from ..compute.scores import classification_result
@@ -128,7 +128,7 @@ def _train(ctx: RunContext, cfg: GANConfig, data: Prepared, x: np.ndarray, y: np
     ctx.start(first=len(history))
 
     def on_epoch(epoch: int, metrics: dict, G, D) -> None:
-        snap = gan_samples.Samples(gan.sample(G, tracked, cfg.z_dim, cfg.seed), tracked, None, cfg.model)
+        snap = gan_samples.Samples(gan_samples.sample(G, tracked, cfg.z_dim, cfg.seed), tracked, None, cfg.model)
         pred = quality.predictions(reference, quality.reference_inputs(snap, data.mean, data.std, cfg.scale))
         history.append({**metrics, "fidelity": float(np.mean(pred == tracked))})
         runs.write_json(ctx.folder / "history.json", history)
@@ -139,7 +139,7 @@ def _train(ctx: RunContext, cfg: GANConfig, data: Prepared, x: np.ndarray, y: np
             **normaliser(data), "train_state": state})
         ctx.report(epoch, cfg.epochs, Phase.GAN, history[-1])
 
-    gan.fit(cfg, x, y, data.n_classes, on_epoch, checkpoint=state.update, resume=saved)
+    gan_train.fit(cfg, x, y, data.n_classes, on_epoch, checkpoint=state.update, resume=saved)
 
 
 def _measure(ctx: RunContext, cfg: GANConfig, ref_cfg: ClassifierConfig, data: Prepared, x: np.ndarray,
