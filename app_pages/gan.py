@@ -6,7 +6,7 @@ import numpy as np
 import streamlit as st
 
 from core.base import config
-from core.compute import gan, gan_samples, inversion
+from core.compute import gan, gan_samples, playback
 from core.storage import runs
 from core.usecases import charts
 from core.base.config import FeatureConfig, GANConfig
@@ -89,14 +89,14 @@ def snapshots(run_id: str) -> tuple[list[int], np.ndarray]:
 def generated(run_id: str, genre: int, n: int, seed: int) -> list[tuple[np.ndarray, bytes | None]]:
     samples = gan_samples.samples_from(*runs.load_generator(run_id), n, seed=seed)
     mels = [m for m, y in zip(gan_samples.to_db(samples), samples.y) if y == genre]
-    return list(zip(mels, inversion.listenable(mels, SR)))
+    return list(zip(mels, playback.listenable(mels, SR)))
 
 
 @st.cache_data(max_entries=64, show_spinner="Inverting real clips…")
 def real(run_id: str, genre: int, n: int, _fs, _train: tuple[int, ...],
          _cfg: GANConfig) -> list[tuple[np.ndarray, bytes | None]]:
     mels = gan_samples.real_examples(_fs.mels, _fs.y, list(_train), _cfg, genre, n)
-    return list(zip(mels, inversion.listenable(mels, SR)))
+    return list(zip(mels, playback.listenable(mels, SR)))
 
 
 def show_examples(column, title: str, examples: list, bounds: tuple[float, float], key: str) -> None:
@@ -151,7 +151,7 @@ def gallery_view(record: dict, cfg: GANConfig, result: dict) -> None:
                    f"classifier's data. Real examples: the middle {cfg.segment_seconds:g} s of training clips.")
     st.caption("Both sides go through the same Griffin-Lim inversion, so its phasey artefacts are not the GAN's "
                "fault. One colour scale for both. Every example plays at the same loudness "
-               f"({inversion.LISTENING_RMS_DB:g} dB RMS): log-mels in dB re the clip maximum (the paper GAN's and "
+               f"({playback.LISTENING_RMS_DB:g} dB RMS): log-mels in dB re the clip maximum (the paper GAN's and "
                "its real examples) would otherwise play tens of dB quieter than the conditional GAN's, a difference "
                "of level, not of content.")
     try:

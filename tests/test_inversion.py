@@ -12,7 +12,7 @@ import pytest
 import soundfile as sf
 import torch
 
-from core.compute import inversion
+from core.compute import inversion, playback
 from core.base.config import FeatureConfig
 
 CFG = FeatureConfig()
@@ -236,7 +236,7 @@ def test_spectral_convergence_zero_for_itself_and_checks_shapes():
 
 def test_wav_bytes_round_trips_through_soundfile():
     y = inversion.mel_db_to_audio(log_mel(harmonic(0.5)), n_iter=4)
-    data = inversion.wav_bytes(y, SR)
+    data = playback.wav_bytes(y, SR)
     assert data[:4] == b"RIFF" and data[8:12] == b"WAVE"
     back, sr = sf.read(io.BytesIO(data), dtype="float32")
     info = sf.info(io.BytesIO(data))
@@ -247,28 +247,28 @@ def test_wav_bytes_round_trips_through_soundfile():
 
 def test_wav_bytes_rejects_silence():
     with pytest.raises(ValueError, match="silent"):
-        inversion.wav_bytes(np.zeros(1000, np.float32), SR)
+        playback.wav_bytes(np.zeros(1000, np.float32), SR)
     with pytest.raises(ValueError, match="silent"):
-        inversion.wav_bytes(np.full(1000, 1e-7, np.float32), SR)
+        playback.wav_bytes(np.full(1000, 1e-7, np.float32), SR)
     with pytest.raises(ValueError, match="silent"):
-        inversion.wav_bytes(np.full(1000, np.nan, np.float32), SR)
+        playback.wav_bytes(np.full(1000, np.nan, np.float32), SR)
 
 
 def test_wav_bytes_sanitises_nan_and_inf_and_scales_overload():
     y = 0.5 * np.sin(np.linspace(0, 200 * np.pi, 4000)).astype(np.float32)
     y[10], y[20], y[30] = np.nan, np.inf, -np.inf
-    back, _ = sf.read(io.BytesIO(inversion.wav_bytes(y, SR)), dtype="float32")
+    back, _ = sf.read(io.BytesIO(playback.wav_bytes(y, SR)), dtype="float32")
     assert np.isfinite(back).all() and back[10] == back[20] == back[30] == 0.0
     np.testing.assert_allclose(back[100:200], y[100:200], atol=1.0 / 32768 + 1e-6)
-    loud, _ = sf.read(io.BytesIO(inversion.wav_bytes(3.0 * np.nan_to_num(y, posinf=0, neginf=0), SR)), dtype="float32")
+    loud, _ = sf.read(io.BytesIO(playback.wav_bytes(3.0 * np.nan_to_num(y, posinf=0, neginf=0), SR)), dtype="float32")
     assert np.abs(loud).max() == pytest.approx(0.99, abs=1e-3)
 
 
 def test_wav_bytes_rejects_bad_input():
     with pytest.raises(ValueError):
-        inversion.wav_bytes(np.ones((2, 100)), SR)
+        playback.wav_bytes(np.ones((2, 100)), SR)
     with pytest.raises(ValueError):
-        inversion.wav_bytes(np.ones(100), 0)
+        playback.wav_bytes(np.ones(100), 0)
 
 
 def test_listenable_gives_wav_bytes_or_none_for_silence_and_restores_threads():
@@ -279,15 +279,16 @@ def test_listenable_gives_wav_bytes_or_none_for_silence_and_restores_threads():
                                                               n_mels=fcfg.n_mels), ref=1.0, amin=1e-10, top_db=None)
     silent = np.full_like(tone, -100.0)
     threads = torch.get_num_threads()
-    wavs = inversion.listenable([tone, silent], fcfg.sr)
+    wavs = playback.listenable([tone, silent], fcfg.sr)
     assert torch.get_num_threads() == threads and wavs[1] is None
     y, sr = sf.read(io.BytesIO(wavs[0]))
     assert sr == fcfg.sr and abs(len(y) - fcfg.sr) <= fcfg.hop_length and np.abs(y).max() > 0.1
-    assert inversion.listenable([], fcfg.sr) == []
+    assert playback.listenable([], fcfg.sr) == []
 
 
 def test_match_level_plays_quiet_and_loud_clips_at_one_loudness():
-    from core.compute.inversion import LISTENING_RMS_DB, PEAK, match_level
+    from core.compute.inversion import PEAK
+    from core.compute.playback import LISTENING_RMS_DB, match_level
 
     t = np.arange(22050) / 22050
     tone = np.sin(2 * np.pi * 220 * t)
