@@ -7,7 +7,7 @@ import streamlit as st
 
 from core.base import config
 from core.storage import runs
-from core.usecases import charts, predict
+from core.usecases import charts, model_choice, predict, saliency
 from core.base.audio import AUDIO_EXTENSIONS, AudioError
 from app_pages.common import accuracy_metric, dataset_selector, job_progress, started_here
 from core.base.usertext import as_markdown
@@ -25,7 +25,7 @@ def analyse(digest: str, run_id: str, _data: bytes) -> predict.Prediction:
 
 @st.cache_data(max_entries=8, show_spinner="Tracing the decision back to the spectrogram…")
 def explain(digest: str, run_id: str, _prediction: predict.Prediction) -> np.ndarray:
-    return predict.saliency(predict.load_model(run_id), _prediction)
+    return saliency.saliency(predict.load_model(run_id), _prediction)
 
 
 @st.fragment(run_every=1.0)
@@ -49,7 +49,7 @@ data_name, data_root = selected
 
 st.subheader("Model")
 classifiers = runs.list_runs("clf")
-models = predict.model_runs(classifiers)
+models = model_choice.model_runs(classifiers)
 on_active = [i for i, r in models.items() if r["dataset"]["name"] == data_name]
 pending = [r for r in classifiers if r["status"] in runs.ACTIVE and r["dataset"]["name"] == data_name]
 if any(r.get("lesson") for r in pending):
@@ -76,18 +76,21 @@ if not on_active and not pending:
 if not models:
     st.stop()
 
-ids = predict.model_order(models, data_name)
-default = predict.default_model(models, data_name)
+ids = model_choice.model_order(models, data_name)
+default = model_choice.default_model(models, data_name)
 linked = st.query_params.get("run")
+if st.session_state.get("predict_dataset", data_name) != data_name:
+    linked = None  # the sidebar switched datasets: the link's model was for the last one
+st.session_state["predict_dataset"] = data_name
 run_id = st.selectbox("Trained classifier", ids, index=ids.index(linked if linked in ids else default.run_id),
-                      format_func=lambda i: predict.model_label(models[i]), key=f"predict_run-{data_name}",
+                      format_func=lambda i: model_choice.model_label(models[i]), key=f"predict_run-{data_name}",
                       help="Finished classifier runs: those trained on the active dataset first, then (for real "
                            "music) those trained on other real recordings, newest first. Beside each test accuracy: "
                            "how it did on every other collection it was checked on.")
 st.caption(default.reason)
 st.query_params["run"] = run_id
 record = models[run_id]
-synthetic, note = predict.training_note(record, runs.result(run_id))
+synthetic, note = model_choice.training_note(record, runs.result(run_id))
 (st.warning if synthetic else st.info)(note)
 if record["dataset"]["name"] != data_name:
     st.caption(f"This model was trained on {as_markdown(record['dataset']['name'])}, not on the active dataset "
@@ -123,7 +126,7 @@ st.audio(data, format=clip.type)
 predictor = predict.load_model(run_id)
 shown_genre, runner_up = as_markdown(genre), others and as_markdown(others[0][0])
 st.subheader(f"Predicted genre: {shown_genre} ({p:.0%})".replace("%", " %"))
-st.caption(as_markdown(predict.real_music_line(record)))
+st.markdown(as_markdown(model_choice.real_music_line(record)))  # the honest figure, where the eye lands
 if others and predictor.pretrained:
     st.caption(f"Runner-up: {runner_up} ({others[0][1]:.0%}). A frozen network pretrained on a million songs heard "
                f"the {prediction.analysed_seconds:.3g} s in 3 s patches; a logistic regression trained on this run's "

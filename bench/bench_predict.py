@@ -93,7 +93,7 @@ def bench(args, data: str) -> None:
     import torch
 
     from core.orchestration import classifier
-    from core.usecases import predict
+    from core.usecases import predict, saliency
     from core.base.audio import decode
     from core.base.config import preset
     from core.compute.device import one_thread
@@ -127,7 +127,7 @@ def bench(args, data: str) -> None:
          f"segments of {p.segment_seconds:.2f} s, median of {args.repeats}; top {p.top(1)[0][0]} {p.top(1)[0][1]:.0%}")
     y = decode(clip, predictor.features.sr)
     S = logmel(y, predictor.features)
-    x = torch.from_numpy(predict.framed_inputs(predictor, S))
+    x = torch.from_numpy(saliency.framed_inputs(predictor, S))
     emit("warm_decode_30s_seconds", median_time(lambda: decode(clip, predictor.features.sr), args.repeats), timed=True)
     threads = torch.get_num_threads()
     with one_thread():
@@ -139,7 +139,7 @@ def bench(args, data: str) -> None:
     emit("warm_model_30s_default_threads_seconds", median_time(lambda: predict_segments(predictor.model, x),
                                                                args.repeats), timed=True,
          note=f"the same with torch's {threads} threads, for comparison (not what predict does)")
-    emit("warm_saliency_30s_seconds", median_time(lambda: predict.saliency(predictor, p), args.repeats), timed=True,
+    emit("warm_saliency_30s_seconds", median_time(lambda: saliency.saliency(predictor, p), args.repeats), timed=True,
          note="gradient x input over every segment, mapped to the log-mel grid")
     raw = CLIP.read_bytes()
     emit("warm_predict_30s_bytes_seconds", median_time(lambda: predict.predict(raw, predictor), args.repeats),

@@ -18,7 +18,7 @@ from core import cli
 from core.compute import classic, summary
 from core.orchestration import classifier
 from core.storage import extract, runs
-from core.usecases import generalise, predict
+from core.usecases import generalise, predict, saliency
 from core.base.config import ClassicConfig, FeatureConfig, classifier_config, preset, to_dict
 from tests.conftest import write_tone
 
@@ -155,7 +155,7 @@ def test_predict_on_a_classic_run_answers_for_the_whole_clip(classic_run, tmp_pa
     assert p.segment_probs.shape == (1, 3) and p.segment_seconds == pytest.approx(4.0)
     assert any("as a whole" in note for note in p.notes)
     with pytest.raises(ValueError, match="no saliency"):
-        predict.saliency(predictor, p)
+        saliency.saliency(predictor, p)
     heard = [predict.listen(write_tone(tmp_path / f"{f}.wav", freq=f), predictor)[1] for f in (112.0, 450.0)]
     seg_probs, probs = predict.classify(predictor, heard)
     assert probs.shape == seg_probs.shape == (2, 3)

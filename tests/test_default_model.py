@@ -1,11 +1,11 @@
-"""Which model Predict offers first (core.usecases.predict.default_model) and how models are listed beside their
+"""Which model Predict offers first (core.usecases.model_choice.default_model) and how models are listed beside their
 figures on other collections."""
 
 import time
 
 from core.base.config import preset, to_dict
 from core.storage import runs
-from core.usecases import predict
+from core.usecases import model_choice
 from tests.conftest import finished_run
 
 
@@ -33,8 +33,8 @@ def made(root, name: str) -> str:
 
 
 def newest_first(*run_ids: str) -> dict[str, dict]:
-    """:func:`predict.model_runs` of these runs, in this order (runs made within one second list in any order)."""
-    return predict.model_runs([runs.load(i) for i in run_ids])
+    """:func:`model_choice.model_runs` of these runs, in this order (runs made within one second list in any order)."""
+    return model_choice.model_runs([runs.load(i) for i in run_ids])
 
 
 def test_the_best_checked_model_is_the_default_and_says_why(tmp_path):
@@ -43,22 +43,40 @@ def test_the_best_checked_model_is_the_default_and_says_why(tmp_path):
     checked(good, 0.56)
     checked(good, 0.20, dataset="elsewhere")
     as_pretrained(newest)
-    choice = predict.default_model(predict.model_runs(), "tones")
+    choice = model_choice.default_model(model_choice.model_runs(), "tones")
     assert choice.run_id == good
     assert "**good**" in choice.reason and "best of 2 checked models" in choice.reason
     assert "right on 56 % of 147 clips of musifeast-7 (95 % CI 48–64 %)" in choice.reason
 
 
-def test_without_checks_a_pretrained_ear_is_the_default_else_the_newest(tmp_path):
+def scored(run_id: str, correct: int, n: int = 4) -> str:
+    """Give ``run_id`` a test accuracy of ``correct`` of ``n`` clips (interval made up)."""
+    result = runs.result(run_id)
+    runs.write_json(runs.run_path(run_id) / "result.json", {**result, "accuracy": {
+        **result["accuracy"], "value": correct / n, "correct": correct, "n": n, "lo": 0.1, "hi": 0.99}})
+    return run_id
+
+
+def test_without_checks_a_pretrained_ear_is_the_default(tmp_path):
     ear = as_pretrained(made(tmp_path / "tones", "ear"))
     newest = made(tmp_path / "tones", "lstm")
     models = newest_first(newest, ear)
-    assert predict.model_order(models, "tones")[0] == newest
-    choice = predict.default_model(models, "tones")
+    assert model_choice.model_order(models, "tones")[0] == newest
+    choice = model_choice.default_model(models, "tones")
     assert choice.run_id == ear and "**ear**, a pretrained ear" in choice.reason
     runs.delete(ear)
-    choice = predict.default_model(newest_first(newest), "tones")
-    assert choice.run_id == newest and "the newest" in choice.reason and "none is a pretrained ear" in choice.reason
+    choice = model_choice.default_model(newest_first(newest), "tones")
+    assert choice.run_id == newest and "none is a pretrained ear" in choice.reason
+
+
+def test_without_checks_or_an_ear_the_most_accurate_model_is_the_default_not_the_newest(tmp_path):
+    recommended = scored(made(tmp_path / "tones", "recommended"), 25, 30)
+    paper = scored(made(tmp_path / "tones", "paper"), 7, 30)  # the lesson's paper LSTM, finished last
+    twin = scored(made(tmp_path / "tones", "twin"), 25, 30)
+    choice = model_choice.default_model(newest_first(paper, twin, recommended), "tones")
+    assert choice.run_id == twin  # the newest among equals
+    assert "**twin**, the most accurate on held-out clips of its own collection (83 % of 30)" in choice.reason
+    assert model_choice.default_model(newest_first(paper, recommended), "tones").run_id == recommended
 
 
 def test_only_models_of_the_active_dataset_compete(tmp_path):
@@ -66,8 +84,8 @@ def test_only_models_of_the_active_dataset_compete(tmp_path):
     elsewhere = made(tmp_path / "other", "elsewhere")
     runs.update(elsewhere, dataset={**runs.load(elsewhere)["dataset"], "name": "other"})
     checked(elsewhere, 0.9)
-    assert predict.default_model(predict.model_runs(), "tones").run_id == here
-    assert predict.default_model(predict.model_runs(), "other").run_id == elsewhere
+    assert model_choice.default_model(model_choice.model_runs(), "tones").run_id == here
+    assert model_choice.default_model(model_choice.model_runs(), "other").run_id == elsewhere
 
 
 def test_unfinished_runs_are_never_the_default_for_their_checks(tmp_path):
@@ -75,23 +93,23 @@ def test_unfinished_runs_are_never_the_default_for_their_checks(tmp_path):
     cancelled = made(tmp_path / "tones", "cancelled")
     runs.update(cancelled, status="cancelled")
     checked(cancelled, 0.9)
-    choice = predict.default_model(newest_first(cancelled, done), "tones")
-    assert choice.run_id == done and "the newest" in choice.reason  # a cancelled run is never chosen, checked or not
+    choice = model_choice.default_model(newest_first(cancelled, done), "tones")
+    assert choice.run_id == done and "the most accurate" in choice.reason  # a cancelled run is never chosen
 
 
 def test_every_listing_sets_the_other_collection_beside_the_test_accuracy(tmp_path):
     run_id = made(tmp_path / "tones", "m")
     record = runs.load(run_id)
-    assert "75 % test accuracy · not checked on another collection ·" in predict.model_label(record)
-    assert "not measured yet (its 75 % is on held-out clips of tones" in predict.real_music_line(record)
+    assert "75 % test accuracy · not checked on another collection ·" in model_choice.model_label(record)
+    assert "not measured yet (its 75 % is on held-out clips of tones" in model_choice.real_music_line(record)
     checked(run_id, 0.4)
-    assert "75 % test accuracy · 40 % on musifeast-7 ·" in predict.model_label(record)
-    line = predict.real_music_line(record)
+    assert "75 % test accuracy · 40 % on musifeast-7 ·" in model_choice.model_label(record)
+    line = model_choice.real_music_line(record)
     assert line.startswith("On real music from another collection this model was right on 40 % of 147 clips of "
                            "musifeast-7 (95 % CI 32–48 %)") and "(tones) on 75 %" in line
 
 
 def test_the_reason_shows_a_run_name_as_typed(tmp_path):
     run_id = made(tmp_path / "tones", "![p](http://host/x.png)")
-    reason = predict.default_model(newest_first(run_id), "tones").reason
+    reason = model_choice.default_model(newest_first(run_id), "tones").reason
     assert "](http://" not in reason and "\\[p\\]" in reason and reason.startswith("Chosen by default: **")

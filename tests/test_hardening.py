@@ -13,7 +13,7 @@ from core import cli
 from core.base import paths
 from core.orchestration import classifier, gan_run
 from core.storage import runs
-from core.usecases import predict
+from core.usecases import model_choice, predict
 from core.base.audio import AudioError, decode
 from core.base.config import ConfigError, GANConfig, gan_preset, preset, with_overrides
 from core.base.datasets import list_clips
@@ -126,7 +126,7 @@ def test_predict_without_run_skips_a_corrupt_newest_model(tone_dataset, tmp_path
     bad = classifier.submit_classifier(preset("recommended", **TINY, seed=1), tone_dataset, "tones")
     classifier.run_classifier(bad)
     (runs.run_path(bad) / "model.pt").write_bytes(b"corrupt")
-    assert predict.latest_run_id() == good
+    assert model_choice.latest_run_id() == good
     (runs.run_path(good) / "model.pt").write_bytes(b"corrupt")
     assert cli.main(["predict", str(write_tone(tmp_path / "x.wav"))]) == 2
     err = capsys.readouterr().err

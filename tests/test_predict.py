@@ -11,7 +11,7 @@ from core import cli
 from core.base import audio
 from core.orchestration import classifier
 from core.storage import runs
-from core.usecases import predict
+from core.usecases import model_choice, predict, saliency
 from core.base.audio import AudioError
 from core.base.config import FeatureConfig, preset
 from core.compute.features import model_inputs
@@ -131,7 +131,7 @@ def test_paper_framing_says_it_reads_only_the_first_seconds(tmp_path):
     assert len(long.segment_starts) == 1 and np.isclose(long.segment_seconds, 174 / FPS)
     short = predict.predict(write_tone(tmp_path / "b.wav", seconds=2.0), paper)
     assert short.notes == ["the clip is 2.0 s, shorter than the 4.0 s the paper framing reads: it was padded"]
-    s = predict.saliency(paper, short)
+    s = saliency.saliency(paper, short)
     assert s.shape == short.logmel.shape and 0 <= s.min() and s.max() == 1
 
 
@@ -181,22 +181,22 @@ def test_a_file_over_the_upload_limit_is_cut_to_the_analysis_window(predictor, t
 
 def test_saliency_shape_range_and_target(predictor, tmp_path):
     p = predict.predict(write_tone(tmp_path / "a.wav", seconds=3.0), predictor)
-    s = predict.saliency(predictor, p)
+    s = saliency.saliency(predictor, p)
     assert s.shape == p.logmel.shape == (128, 130) and s.dtype == np.float32
     assert s.min() >= 0 and s.max() == 1 and (s > 0).mean() > 0.5
-    other = predict.saliency(predictor, p, target=(int(p.probs.argmax()) + 1) % 3)
+    other = saliency.saliency(predictor, p, target=(int(p.probs.argmax()) + 1) % 3)
     assert other.shape == s.shape and not np.allclose(other, s)
     assert all(not q.requires_grad for q in predictor.model.parameters())
     with pytest.raises(ValueError, match="not a class index"):
-        predict.saliency(predictor, p, target=3)
+        saliency.saliency(predictor, p, target=3)
     short = predict.predict(write_tone(tmp_path / "b.wav", seconds=0.5), predictor)
-    assert predict.saliency(predictor, short).shape == short.logmel.shape
+    assert saliency.saliency(predictor, short).shape == short.logmel.shape
 
 
 def test_prediction_leaves_the_thread_count_as_it_was(predictor, tmp_path):
     before = torch.get_num_threads()
     p = predict.predict(write_tone(tmp_path / "a.wav"), predictor)
-    predict.saliency(predictor, p)
+    saliency.saliency(predictor, p)
     assert torch.get_num_threads() == before
 
 
@@ -260,11 +260,11 @@ def test_model_runs_are_tested_models_and_latest_is_the_newest_done():
     cancelled = made("cancelled", "cancelled", ("model.pt", "result.json"))
     made("failed", "failed", ("model.pt", "result.json"))
     made("untested", "done", ("model.pt",))
-    found = predict.model_runs()
+    found = model_choice.model_runs()
     assert set(found) == {done, cancelled}
     with pytest.raises(runs.RunError, match=done):  # the newest done run is tried; its stand-in model does not load
-        predict.latest_run_id()
-    assert list(predict.model_runs([runs.load(cancelled)])) == [cancelled]
+        model_choice.latest_run_id()
+    assert list(model_choice.model_runs([runs.load(cancelled)])) == [cancelled]
 
 
 def test_a_click_in_silence_is_said_to_be_near_silent(predictor, tmp_path):

@@ -47,6 +47,12 @@ def available() -> list[str]:
     return [DEMO, *allow_listed(), *uploaded()]
 
 
+def check_targets(trained_on: str) -> list[str]:
+    """The datasets a model trained on ``trained_on`` can be checked on: every :func:`available` one but it, those
+    of its own kind first (real recordings for a model of real music, so its check is on music from elsewhere)."""
+    return sorted((n for n in available() if n != trained_on), key=lambda n: is_synthetic(n) != is_synthetic(trained_on))
+
+
 def resolve(name: str, progress=None) -> Path:
     """The folder of dataset ``name``; the demo set is generated on first use (``progress(done, total)``).
 

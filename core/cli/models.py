@@ -13,10 +13,10 @@ def cmd_predict(args) -> int:
     import json
 
     from ..storage import runs
-    from ..usecases import predict
+    from ..usecases import model_choice, predict
 
     try:
-        predictor = predict.load_model(args.run or predict.latest_run_id())
+        predictor = predict.load_model(args.run or model_choice.latest_run_id())
     except runs.RunError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

@@ -123,11 +123,13 @@ def spectrogram(S_db: np.ndarray, sr: int = 22050, hop_length: int = 512, title:
 
 
 def probabilities_bar(labels: list[str], probs: np.ndarray) -> go.Figure:
-    """Horizontal bars of class probabilities, most likely on top."""
+    """Horizontal bars of class probabilities, most likely on top, each labelled outside its bar (readable on any
+    bar length)."""
     order = np.argsort(probs)
     fig = go.Figure(go.Bar(x=np.asarray(probs)[order], y=[labels[i] for i in order], orientation="h",
-                           text=[f"{p:.0%}" for p in np.asarray(probs)[order]], textposition="auto"))
-    return frame(fig, 300, xaxis=dict(range=[0, 1], title="probability"))
+                           text=[f"{p:.0%}".replace("%", " %") for p in np.asarray(probs)[order]],
+                           textposition="outside", cliponaxis=False))
+    return frame(fig, 120 + 24 * len(labels), xaxis=dict(range=[0, 1.15], tickformat=".0%", title="probability"))
 
 
 def accuracy_intervals(rows: list[dict], title: str = "") -> go.Figure:

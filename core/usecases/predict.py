@@ -1,22 +1,19 @@
-"""Any audio file → per-segment and clip genre probabilities from a trained run, and a saliency map.
+"""Any audio file → per-segment and clip genre probabilities from a trained run.
 
-:func:`load_model` rebuilds a finished run's classifier (cached, so warm predictions do not reload):
-an LSTM, a classic summary-feature model (:mod:`core.compute.classic`), or a pretrained ear's head
-(:mod:`core.compute.transfer`). Callers need not tell them apart: :func:`listen` decodes a file and computes what
-the model reads (a log-mel, a summary vector, or the pretrained network's patch features),
-:func:`classify` turns those into clip probabilities, and :func:`predict` does both for one file.
-An LSTM's input is framed and normalised exactly as training did (:func:`core.compute.features.model_inputs`,
-:func:`core.compute.features.normalise` with the run's stored statistics) and its segment probabilities are
-voted into clip probabilities (:func:`core.compute.train.predict_segments`, :func:`core.compute.train.vote`); a classic
-or pretrained model hears the clip as a whole, one "segment" spanning it. Every liberty taken with the input
-(padding, a bounded window, resampling, mixing down) is written into ``Prediction.notes``.
-:func:`saliency` shows which time-frequency cells pushed an LSTM towards a class.
+:func:`load_model` rebuilds a finished run's classifier (cached): an LSTM, a classic summary-feature model
+(:mod:`core.compute.classic`) or a pretrained ear's head (:mod:`core.compute.transfer`). Callers need not tell them
+apart: :func:`listen` decodes a file and computes what the model reads (a log-mel, a summary vector, or the
+pretrained network's patch features), :func:`classify` turns those into clip probabilities, and :func:`predict`
+does both for one file. An LSTM's input is framed and normalised exactly as in training and its segment
+probabilities are voted into clip probabilities; a classic or pretrained model hears the clip as a whole, one
+"segment" spanning it. Every liberty taken with the input (padding, a bounded window, resampling, mixing down) is
+written into ``Prediction.notes``. Which models to offer: :mod:`core.usecases.model_choice`; which cells pushed an
+LSTM towards a class: :mod:`core.usecases.saliency`.
 """
 
 from __future__ import annotations
 
 import io
-import time
 from contextlib import nullcontext
 from dataclasses import dataclass
 from functools import lru_cache
@@ -27,8 +24,6 @@ import numpy as np
 import soundfile as sf
 import torch
 
-from ..base import catalog
-from ..base.usertext import as_markdown
 from ..storage import runs
 from ..base.audio import (ACTIVE_RMS_DB, NEAR_SILENT_FRACTION, AudioError, active_fraction, decode,
                           display_waveform)
@@ -143,149 +138,6 @@ class Prediction:
                 "clip_level": self.clip_level, "notes": self.notes}
 
 
-def model_runs(records: list[dict] | None = None) -> dict[str, dict]:
-    """Run id → record of the classifier runs that have a tested model, in the order of ``records``.
-
-    A tested model is a ``done`` run's, or a ``cancelled`` run's last saved epoch, which it tested
-    before stopping; either has ``model.pt`` and ``result.json``. ``records`` defaults to every
-    classifier run, newest first (:func:`core.storage.runs.list_runs`).
-    """
-    records = runs.list_runs("clf") if records is None else records
-    return {r["id"]: r for r in records if r["status"] in ("done", "cancelled")
-            and (runs.run_path(r["id"]) / "model.pt").exists() and runs.result(r["id"])}
-
-
-def latest_run_id() -> str:
-    """The newest ``done`` run of :func:`model_runs` whose model loads; raises :class:`~core.storage.runs.RunError`
-    if none.
-
-    Runs whose ``model.pt`` is corrupt or not finite are passed over; the error names them.
-    """
-    unusable = []
-    for run_id, record in model_runs().items():
-        if record["status"] == "done":
-            try:
-                return load_model(run_id).run_id
-            except runs.RunError as err:
-                unusable.append(str(err))
-    if unusable:
-        raise runs.RunError("no finished classifier run has a usable model: " + "; ".join(unusable))
-    raise runs.RunError("there is no finished classifier run yet: train one first (python -m core train)")
-
-
-def model_order(models: dict[str, dict], active: str) -> list[str]:
-    """The run ids of ``models`` in the order to offer them for dataset ``active``: models trained on it
-    first, then (when ``active`` is real music) those trained on other real recordings, then the rest;
-    newest first within each."""
-    return sorted(models, key=lambda run_id: _rank(models[run_id], active))
-
-
-def _rank(record: dict, active: str) -> int:
-    """0: trained on ``active``; 1: on other real recordings, ``active`` being real; 2: the rest."""
-    name = record.get("dataset", {}).get("name", "")
-    if name == active:
-        return 0
-    return 1 if not catalog.is_synthetic(active) and not catalog.is_synthetic(name) else 2
-
-
-def best_check(run_id: str) -> dict | None:
-    """Run ``run_id``'s check on another collection with the highest accuracy (the newest among equals), or None
-    when it was never checked (:func:`core.storage.runs.checks`)."""
-    return max(runs.checks(run_id), key=lambda c: c["accuracy"], default=None)
-
-
-def check_figure(check: dict) -> str:
-    """'56 % of 147 clips of musifeast-7 (95 % CI 48–64 %)': a check's accuracy, on what, with its interval."""
-    lo, hi = check["ci95"]
-    return (f"{100 * check['accuracy']:.0f} % of {check['n']} clips of {check['dataset']['name']} "
-            f"(95 % CI {100 * lo:.0f}–{100 * hi:.0f} %)")
-
-
-def model_label(record: dict) -> str:
-    """How a model is listed: its name, what it was trained on, its test accuracy and beside it every
-    accuracy measured on another collection (or that there is none yet), and when it was made."""
-    acc = runs.result(record["id"])["accuracy"]["value"]
-    checked = "".join(f" · {c['accuracy'] * 100:.0f} % on {c['dataset']['name']}" for c in runs.checks(record["id"]))
-    return (f"{record['name']} · trained on {record['dataset']['name']} · {acc * 100:.0f} % test accuracy"
-            f"{checked or ' · not checked on another collection'} · "
-            f"{time.strftime('%d %b %H:%M', time.localtime(record['created']))}")
-
-
-def real_music_line(record: dict) -> str:
-    """One sentence under a prediction: how often this model was right on music from another collection (its
-    best check), beside its own test accuracy; or that nobody has measured it yet."""
-    own = runs.result(record["id"])["accuracy"]
-    check = best_check(record["id"])
-    if check is None:
-        return (f"On real music from another collection: not measured yet (its {100 * own['value']:.0f} % is on "
-                f"held-out clips of {record['dataset']['name']}; 'Check on another dataset' on the Train or Compare "
-                "page measures it).")
-    return (f"On real music from another collection this model was right on {check_figure(check)}; on held-out "
-            f"clips of its own collection ({record['dataset']['name']}) on {100 * own['value']:.0f} %.")
-
-
-@dataclass(frozen=True)
-class DefaultModel:
-    """The model Predict offers first for a dataset (:func:`default_model`) and why, in one sentence of Markdown
-    (user text in it escaped, :func:`core.base.usertext.as_markdown`)."""
-
-    run_id: str
-    reason: str
-
-
-def default_model(models: dict[str, dict], active: str) -> DefaultModel:
-    """The model that generalises best for dataset ``active``, among the first group of :func:`model_order`
-    (models trained on ``active``; else, for real music, on other real recordings):
-
-    1. the finished run with the highest accuracy measured on another collection (:func:`best_check`);
-    2. else the newest finished pretrained-ear run (a frozen network that heard a million songs carries over to
-       other recordings better than a model learnt from a few clips);
-    3. else the newest finished one (the first of :func:`model_order` when none has finished).
-
-    ``models`` is :func:`model_runs`' mapping (newest first) and must not be empty.
-    """
-    order = model_order(models, active)
-    first = _rank(models[order[0]], active)
-    group = [i for i in order if _rank(models[i], active) == first and models[i]["status"] == "done"]
-    checked = [(c["accuracy"], i, c) for i in group if (c := best_check(i)) is not None]
-    if checked:
-        _, run_id, check = max(checked, key=lambda t: t[0])
-        others = f" the best of {len(checked)} checked models" if len(checked) > 1 else " the only checked model"
-        return DefaultModel(run_id, f"Chosen by default: **{as_markdown(models[run_id]['name'])}**,{others} on "
-                                    f"music from another collection: right on {as_markdown(check_figure(check))}.")
-    pretrained = [i for i in group if "ear" in models[i].get("config", {})]
-    if pretrained:
-        name = as_markdown(models[pretrained[0]]["name"])
-        return DefaultModel(pretrained[0], f"Chosen by default: **{name}**, a pretrained "
-                                           "ear: no model here has been checked on another collection yet, and a "
-                                           "network pretrained on a million songs usually carries over to music "
-                                           "from elsewhere better than one learnt from a few clips.")
-    newest = group[0] if group else order[0]
-    return DefaultModel(newest, f"Chosen by default: **{as_markdown(models[newest]['name'])}**, the newest: no "
-                                "model here has been checked on another collection yet, and none is a pretrained ear.")
-
-
-def training_note(record: dict, result: dict) -> tuple[bool, str]:
-    """What a classifier run was trained on, and what that means for a real recording.
-
-    Returns ``(synthetic, sentence)``: ``synthetic`` is True for a model that never heard real music.
-    """
-    data = record.get("dataset", {})
-    labels = data.get("labels") or result.get("labels", [])
-    acc, synthetic = result["accuracy"], catalog.is_synthetic(data.get("name", ""))
-    measured = (f"its test accuracy, {acc['value']:.0%} (95 % interval {acc['lo']:.0%}–{acc['hi']:.0%}), was "
-                f"measured on {acc['n']} held-out clips of the same {'set' if synthetic else 'collection'}")
-    if synthetic:
-        return True, (f"This model was trained on the synthetic demo set ({data.get('n_clips', '?')} generated clips "
-                      f"of {len(labels)} made-up genre styles) and has never heard a real recording; {measured}. "
-                      "Expect a real song to get a wrong genre most of the time: use it to see how the model "
-                      "listens, not to learn the song's genre.")
-    return False, (f"This model was trained on {data.get('name', '?')} ({data.get('n_clips', '?')} real clips of "
-                   f"{len(labels)} genres: {', '.join(labels)}); {measured}. A recording from elsewhere (another "
-                   "era, studio or microphone) usually scores lower, and a genre outside these "
-                   f"{len(labels)} can only be answered with the nearest of them.")
-
-
 def load_model(run_id: str) -> Predictor:
     """The classifier of run ``run_id``, loaded once per version of its ``model.pt``.
 
@@ -369,21 +221,6 @@ def window_starts(cfg: ClassifierConfig, fcfg: FeatureConfig, n_frames: int) -> 
         return np.zeros(1, dtype=np.int64), cfg.first_frames
     seg, hop = segment_window(cfg, fcfg)
     return segment_starts(n_frames, seg, hop), seg
-
-
-def framed_inputs(predictor: Predictor, S_db: np.ndarray) -> np.ndarray:
-    """Normalised model inputs of one log-mel, as at training.
-
-    Parameters
-    ----------
-    S_db : np.ndarray, shape (n_mels, frames), dB re 1.0
-
-    Returns
-    -------
-    x : np.ndarray, float32, shape (n_inputs, steps, n_mels)
-    """
-    x, _ = model_inputs([S_db], predictor.config, predictor.features)
-    return normalise(x, predictor.mean, predictor.std)
 
 
 def _header(source: str | Path | bytes) -> tuple[int, int, float]:
@@ -561,51 +398,3 @@ def predict(source: str | Path | bytes, predictor: Predictor, max_seconds: float
                       waveform_sr, max(header[2], y_seconds), y_seconds,
                       _notes(header, y_seconds, max_seconds, cfg, fcfg, active_fraction(y, fcfg.sr)),
                       predictor.clip_level)
-
-
-def saliency(predictor: Predictor, prediction: Prediction, target: int | None = None) -> np.ndarray:
-    """Gradient × input saliency of a class over the prediction's log-mel.
-
-    The gradient of the ``target`` logit with respect to each normalised model input, times that
-    input (its distance from the training mean, in training standard deviations), in absolute
-    value. Pooled steps are repeated ``time_pool`` times, overlapping segments are averaged, frames
-    no input covered are 0, and the map is scaled so its maximum is 1.
-
-    Parameters
-    ----------
-    target : int or None
-        Class index; ``None`` means the predicted class.
-
-    Returns
-    -------
-    s : np.ndarray, float32, shape (n_mels, frames), values in [0, 1], on ``prediction.logmel``'s grid
-
-    Raises
-    ------
-    ValueError
-        For a model that hears clips whole (a classic model has no time-frequency input to trace).
-    """
-    if predictor.clip_level:
-        raise ValueError("a classic model reads summary features of the whole clip, not the spectrogram: "
-                         "there is no saliency map")
-    n_classes = len(predictor.labels)
-    target = int(prediction.probs.argmax()) if target is None else int(target)
-    if not 0 <= target < n_classes:
-        raise ValueError(f"target {target} is not a class index in [0, {n_classes})")
-    cfg, fcfg = predictor.config, predictor.features
-    x = torch.from_numpy(framed_inputs(predictor, prediction.logmel)).requires_grad_(True)
-    # cuDNN's LSTM backward refuses eval mode; with cuDNN off the backward runs in eval mode anywhere
-    with one_thread(), torch.enable_grad(), torch.backends.cudnn.flags(enabled=False):
-        logits = predictor.model(x)
-        (grad,) = torch.autograd.grad(logits[:, target].sum(), x)
-    cells = np.repeat((grad * x).abs().detach().numpy(), cfg.time_pool, axis=1)  # (n, frames, n_mels)
-    n_frames, n_mels = prediction.logmel.shape[1], prediction.logmel.shape[0]
-    starts, length = window_starts(cfg, fcfg, n_frames)
-    total = np.zeros((max(n_frames, int(starts[-1]) + length), n_mels))
-    count = np.zeros(len(total))
-    for start, cell in zip(starts, cells):
-        total[start:start + len(cell)] += cell
-        count[start:start + len(cell)] += 1
-    s = (total / np.maximum(count, 1)[:, None])[:n_frames].T
-    peak = s.max()
-    return (s / peak if peak > 0 else s).astype(np.float32)
