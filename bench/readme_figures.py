@@ -76,6 +76,8 @@ def _value(entry: dict) -> str:
     if isinstance(value, dict) and {"value", "lo", "hi"} <= set(value):
         count = f", {value['correct']} of {value['n']} clips" if "n" in value else ""
         return f"**{_pct(value['value'])}** (95 % CI {_range(value['lo'], value['hi'])}{count})"
+    if isinstance(value, dict) and {"mean", "min", "max"} <= set(value):
+        return f"**{_pct(value['mean'])}** mean (range {_range(value['min'], value['max'])})"
     if isinstance(value, bool):
         return f"**{'yes' if value else 'no'}**"
     if isinstance(value, float) and "ci95" in entry:

@@ -134,6 +134,11 @@ def test_an_accuracy_stored_as_a_number_shows_its_interval():
     assert readme_figures.render_value({"value": 0.231}) == "**0.231**"
 
 
+def test_an_accuracy_over_seeds_shows_its_mean_and_range():
+    entry = {"value": {"mean": 0.227, "min": 0.19, "max": 0.259}}
+    assert readme_figures.render_value(entry) == "**22.7 %** mean (range 19.0–25.9 %)"
+
+
 def test_the_gan_table_has_one_row_per_seed_from_its_figures():
     text = readme_figures.update(README, results(), CATALOG, STUDY, GAN)
     assert ("| conditional | 0 | 73.3 % [55.6–85.8] / 93.3 % = **0.79** | **88.4 %** [84.8–91.3] | 95.4 % | "
