@@ -152,7 +152,7 @@ def lesson_runs(timeout: float) -> dict[str, str]:
         time.sleep(5)
     else:
         raise SystemExit(f"the lesson did not finish within {timeout:.0f} s")
-    failed = [f"{r['name']}: {r['status']}" for r in records if r["status"] != "done"]
+    failed = [f"{r['name']}: {r['status']} ({r.get('error')})" for r in records if r["status"] != "done"]
     if failed:
         raise SystemExit("the lesson did not end well: " + "; ".join(failed))
     classifiers = [r for r in sorted(records, key=lambda r: r["created"]) if r["kind"] == "clf"]
