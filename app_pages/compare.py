@@ -3,10 +3,10 @@
 import pandas as pd
 import streamlit as st
 
-from core.base import config
+from core.base import config, experiment_plan
 from core.orchestration import experiment, worker
 from core.storage import runs
-from core.usecases import charts, compare, reports
+from core.usecases import charts, compare, experiment_table, reports
 from core.base.config import ConfigError
 from app_pages.common import accuracy_metric, check_form, dataset_selector, run_options
 from core.base.usertext import as_markdown
@@ -121,7 +121,7 @@ def start_form() -> None:
     if selected is None:
         return
     data_name, data_root = selected
-    arms = [a[0] for a in experiment.DESIGNS["paper"]]
+    arms = [a[0] for a in experiment_plan.DESIGNS["paper"]]
     left, right = st.columns(2)
     chosen = left.multiselect("Classifiers", arms, default=arms, key="exp_arms",
                               help="paper LSTM with the paper GAN; recommended LSTM with the conditional GAN")
@@ -142,7 +142,7 @@ def start_form() -> None:
     if st.button("Start experiment", type="primary", key="exp_start"):
         try:
             picked = (*chosen, "pretrained") if pretrained else tuple(chosen)
-            plan = experiment.plan("paper", seeds=seeds, per_genre=(0, *amounts), arms=picked,
+            plan = experiment_plan.plan("paper", seeds=seeds, per_genre=(0, *amounts), arms=picked,
                                    overrides=config.parse_overrides(overrides),
                                    gan_overrides=config.parse_overrides(gan_overrides), pretrained=pretrained,
                                    pretrained_overrides=config.parse_overrides(pretrained_set))
@@ -156,7 +156,7 @@ def start_form() -> None:
 
 def table_columns(columns: dict[str, str]) -> dict:
     """Column headers of an experiment table: percentages, p-values to two digits, text as it is."""
-    return {k: st.column_config.NumberColumn(v, format="percent") if k in experiment.PERCENT
+    return {k: st.column_config.NumberColumn(v, format="percent") if k in reports.PERCENT
             else st.column_config.NumberColumn(v, format="%.2g") if k.startswith("p_")
             else st.column_config.Column(v) for k, v in columns.items()}
 
@@ -172,18 +172,18 @@ def experiment_table(record: dict, result: dict) -> None:
     """The summary, the paired differences, the per-seed chart and downloads of an experiment."""
     st.caption(f"Measured on {result['measured_on']}. {result['cells_done']} of {result['cells_total']} cells "
                "finished. The study's single runs: "
-               + ", ".join(f"{'baseline' if n == 0 else f'+{n}/genre'} {v:.1%}" for n, v in experiment.STUDY.items()))
+               + ", ".join(f"{'baseline' if n == 0 else f'+{n}/genre'} {v:.1%}" for n, v in experiment_plan.STUDY.items()))
     if not result["per_seed"]:
         return
-    st.caption(experiment.units_caption(result))
-    st.dataframe(result["summary"], hide_index=True, column_order=list(experiment.SUMMARY_COLUMNS),
-                 column_config=table_columns(experiment.SUMMARY_COLUMNS))
+    st.caption(experiment_table.units_caption(result))
+    st.dataframe(result["summary"], hide_index=True, column_order=list(reports.SUMMARY_COLUMNS),
+                 column_config=table_columns(reports.SUMMARY_COLUMNS))
     st.plotly_chart(charts.seed_spread(result["per_seed"], result["summary"], "Each seed or fold (dots) and the "
                                        "accuracy with its 95 % interval over clips or seeds (diamonds)"),
                     key=f"spread-{record['id']}")
     if result["differences"]:
         titled_table("Paired comparisons between settings of the same seed (same split), Holm-adjusted",
-                     result["differences"], experiment.DIFFERENCE_COLUMNS,
+                     result["differences"], reports.DIFFERENCE_COLUMNS,
                      "Each setting is paired with the baseline of its seed, and each GAN setting also with its "
                      "controls: the baseline trained for as many optimiser steps (is it more data, or only more "
                      "steps?) and the baseline given as many SpecAugment-masked copies of real training inputs (does "
@@ -191,19 +191,19 @@ def experiment_table(record: dict, result: dict) -> None:
                      "together (Holm–Bonferroni), and the verdicts follow the adjusted values.")
     if result.get("gan_quality"):
         titled_table("The GANs' samples: train on synthetic, test on real (TSTR) and two-sample test (C2ST)",
-                     result["gan_quality"], experiment.GAN_COLUMNS,
+                     result["gan_quality"], reports.GAN_COLUMNS,
                      "TSTR: the GAN's classifier recipe trained only on its samples, tested on the real test clips, "
                      "next to the same recipe trained on real clips (ratio 1: the samples teach as much). C2ST: how "
                      "often a logistic regression on per-band statistics tells held-out real segments from fresh "
                      "samples (50 %: it cannot). Neither shows the samples sound real to a listener.")
     with st.expander("Every seed"):
-        st.dataframe(result["per_seed"], hide_index=True, column_order=list(experiment.PER_SEED_COLUMNS),
+        st.dataframe(result["per_seed"], hide_index=True, column_order=list(reports.PER_SEED_COLUMNS),
                      column_config={"accuracy": PERCENT, "p_vs_baseline": st.column_config.NumberColumn(
                          "McNemar p vs baseline", format="%.2g")})
     left, right = st.columns(2)
-    left.download_button("Table (CSV)", experiment.table_csv(result), "experiment.csv", "text/csv",
+    left.download_button("Table (CSV)", reports.experiment_csv(result), "experiment.csv", "text/csv",
                          key=f"exp-csv-{record['id']}", on_click="ignore")
-    right.download_button("Table (Markdown)", experiment.table_markdown(result, record["name"]), "experiment.md",
+    right.download_button("Table (Markdown)", reports.experiment_markdown(result, record["name"]), "experiment.md",
                           "text/markdown", key=f"exp-md-{record['id']}", on_click="ignore")
 
 

@@ -26,7 +26,7 @@ os.environ["GENRELAB_DATA_DIR"] = scratch_dir()
 
 import torch  # noqa: E402
 
-from core.base import splits  # noqa: E402
+from core.base import experiment_plan, splits  # noqa: E402
 from core.orchestration import experiment  # noqa: E402
 from core.storage.extract import load_features  # noqa: E402
 from core.base.demo import make_demo_dataset  # noqa: E402
@@ -52,7 +52,7 @@ def run_grid(name: str, root: Path, args) -> None:
     per_genre = tuple(int(n) for n in args.per_genre.split(","))
     overrides = tuple(args.set or ()) + ((f"epochs={args.epochs}",) if args.epochs else ())
     gan_overrides = tuple(args.gan_set or ()) + ((f"epochs={args.gan_epochs}",) if args.gan_epochs else ())
-    plan = experiment.plan("paper", seeds=args.seeds, first_seed=args.first_seed, per_genre=per_genre,
+    plan = experiment_plan.plan("paper", seeds=args.seeds, first_seed=args.first_seed, per_genre=per_genre,
                            arms=tuple(args.arms.split(",")) if args.arms else None,
                            overrides=overrides, gan_overrides=gan_overrides)
     exp_id = experiment.submit(plan, root, name)
@@ -60,7 +60,7 @@ def run_grid(name: str, root: Path, args) -> None:
     start = time.perf_counter()
     result = experiment.run_experiment(exp_id)
     wall = time.perf_counter() - start
-    cells = len(experiment.cells(plan))
+    cells = len(experiment_plan.cells(plan))
     reduced = {"seeds": plan["seeds"], "epochs": args.epochs or "preset", "gan_epochs": args.gan_epochs or "preset",
                "per_genre": list(plan["per_genre"])}
     name = args.name or name

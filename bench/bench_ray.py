@@ -28,7 +28,7 @@ os.environ["RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"] = "0"  # a one-node Ray on 127.0
 
 import torch  # noqa: E402
 
-from core.base import config  # noqa: E402
+from core.base import config, experiment_plan  # noqa: E402
 from core.orchestration import classifier, cluster, experiment, gan_run  # noqa: E402
 from core.storage import runs  # noqa: E402
 from core.base.demo import make_demo_dataset  # noqa: E402
@@ -48,14 +48,14 @@ def emit(figure: str, value, target: str = "", **extra) -> None:
 def grid_seconds(root: Path, plan: dict) -> float:
     start = time.perf_counter()
     result = experiment.run_experiment(experiment.submit(plan, root, "demo"))
-    assert result["cells_done"] == len(experiment.cells(plan))
+    assert result["cells_done"] == len(experiment_plan.cells(plan))
     return time.perf_counter() - start
 
 
 def ray_figures(root: Path) -> None:
     import ray
 
-    plan = experiment.plan(seeds=4, per_genre=(0,), arms=("paper",), overrides=TINY)
+    plan = experiment_plan.plan(seeds=4, per_genre=(0,), arms=("paper",), overrides=TINY)
     local = grid_seconds(root, plan)
     start = time.perf_counter()
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
@@ -103,10 +103,10 @@ def arm_times(name: str, root: Path, preset: str, epochs: int) -> dict:
     presets' own; an augmented cell's epoch is taken as proportional to its training inputs, which
     grow by one per generated clip. Returns ``{"wall": {...}, "cpu": {...}}``.
     """
-    plan = experiment.plan(seeds=1, arms=(preset,), overrides=(f"epochs={epochs}",),
+    plan = experiment_plan.plan(seeds=1, arms=(preset,), overrides=(f"epochs={epochs}",),
                            gan_overrides=(f"epochs={epochs}", f"ref_epochs={epochs}"))
-    cell = experiment.cells(plan)[0]
-    run_id = classifier.submit_classifier(experiment.classifier_config(plan, cell), root, name, preset=preset)
+    cell = experiment_plan.cells(plan)[0]
+    run_id = classifier.submit_classifier(experiment_plan.classifier_config(plan, cell), root, name, preset=preset)
     cpu = timed(classifier.run_classifier, run_id)
     base = runs.load(run_id)
     full = config.preset(preset).epochs
@@ -118,7 +118,7 @@ def arm_times(name: str, root: Path, preset: str, epochs: int) -> dict:
         emit(f"{name}_{preset}_cell_{n}_seconds", round(t["wall"], 1), "report", cpu_seconds=round(t["cpu"], 1),
              full_epochs=full, train_inputs=inputs, measured_epochs=epochs,
              measured="baseline" if not n else "baseline, per training input", extrapolated=True)
-    gan_id = gan_run.submit_gan(experiment.gan_config(plan, cell), root, name, preset=cell["gan"])
+    gan_id = gan_run.submit_gan(experiment_plan.gan_config(plan, cell), root, name, preset=cell["gan"])
     cpu = timed(gan_run.run_gan, gan_id)
     g = runs.load(gan_id)
     gcfg = config.gan_preset(cell["gan"])

@@ -29,7 +29,7 @@ sys.path.insert(0, str(BENCH.parent))
 
 from core.base import config  # noqa: E402
 from core.compute import significance  # noqa: E402
-from core.orchestration import experiment  # noqa: E402
+from core.usecases import experiment_table  # noqa: E402
 from figures import FIGURES, GAN_SEEDS, HEADLINE, STUDY  # noqa: E402
 
 REPO = BENCH.parent
@@ -154,7 +154,7 @@ def render_study(results: dict, study: dict[str, str] = STUDY) -> str:
             text = f"{100 * d['mean']:+.1f} pts"
             if d["lo"] is not None:
                 text += f" [{100 * d['lo']:+.1f}, {100 * d['hi']:+.1f}]"
-            verdict = experiment.verdict(d, m)
+            verdict = experiment_table.verdict(d, m)
             shown = any(word in verdict for word in ("helped", "hurt", "better than", "worse than"))
             texts.append(f"{text}: **{verdict}**" if shown else f"{text}: {verdict}")
         lines.append(f"| {cell} | " + " | ".join(texts) + " |")

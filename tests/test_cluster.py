@@ -17,6 +17,7 @@ from core.orchestration import classifier, cluster, execute, experiment, worker
 from core.storage import extract, queue
 from core.storage import runs
 from core.base import config as cfgs
+from core.base import experiment_plan
 
 pytestmark = pytest.mark.slow
 TASK = "run_in_worker"  # a Ray worker running a task is titled ray::<function name>
@@ -73,9 +74,10 @@ def test_core_and_a_local_grid_never_import_ray(tone_dataset):
 import sys
 sys.modules["ray"] = None  # as if Ray were not installed: importing it would fail
 from core import cli
+from core.base import experiment_plan
 from core.orchestration import classifier, cluster, execute, experiment, worker
 from core.storage import extract, queue
-p = experiment.plan(seeds=1, per_genre=(0,), arms=("paper",), overrides={TINY!r})
+p = experiment_plan.plan(seeds=1, per_genre=(0,), arms=("paper",), overrides={TINY!r})
 exp_id = experiment.submit(p, {str(tone_dataset)!r}, "tones")
 assert experiment.run_experiment(exp_id)["cells_done"] == 1
 assert "ray" not in [m.split(".")[0] for m, mod in sys.modules.items() if mod is not None]
@@ -87,7 +89,7 @@ assert "ray" not in [m.split(".")[0] for m, mod in sys.modules.items() if mod is
 
 
 def test_four_cell_grid_on_ray_matches_the_local_runner(tone_dataset, local_ray, monkeypatch):
-    p = experiment.plan(seeds=4, per_genre=(0,), arms=("paper",), overrides=TINY)
+    p = experiment_plan.plan(seeds=4, per_genre=(0,), arms=("paper",), overrides=TINY)
     local = experiment.run_experiment(experiment.submit(p, tone_dataset, "tones"))
     monkeypatch.setenv(cluster.ENV_VAR, "auto")
     seen = []
@@ -115,7 +117,7 @@ def test_gan_and_augmented_cells_on_ray(tone_dataset, on_ray):
 
 
 def test_worker_killed_during_a_cell_is_retried_and_the_grid_completes(tone_dataset, on_ray):
-    p = experiment.plan(seeds=2, per_genre=(0,), arms=("paper",), overrides=(*TINY, "epochs=30"))
+    p = experiment_plan.plan(seeds=2, per_genre=(0,), arms=("paper",), overrides=(*TINY, "epochs=30"))
     exp_id = experiment.submit(p, tone_dataset, "tones")
     thread = in_background(exp_id)
     victim = wait_for(task_pids, 300)
@@ -132,7 +134,7 @@ def test_worker_killed_during_a_cell_is_retried_and_the_grid_completes(tone_data
 
 
 def test_cancelled_grid_leaves_no_task_running(tone_dataset, on_ray):
-    p = experiment.plan(seeds=3, per_genre=(0,), arms=("paper",), overrides=(*TINY, "epochs=200"))
+    p = experiment_plan.plan(seeds=3, per_genre=(0,), arms=("paper",), overrides=(*TINY, "epochs=200"))
     exp_id = experiment.submit(p, tone_dataset, "tones")
     thread = in_background(exp_id)
     assert wait_for(task_pids, 300), "no cell started on Ray"  # 2 CPUs: at least one cell waits in Ray's queue
@@ -172,7 +174,7 @@ def test_cancelling_a_queued_job_training_on_ray_cancels_its_task(tone_dataset, 
 
 
 def test_a_pretrained_cell_on_ray_is_sent_its_embeddings_not_log_mels(tone_dataset, local_ray, monkeypatch):
-    p = experiment.plan(seeds=2, per_genre=(0,), arms=("recommended", "pretrained"), overrides=TINY, pretrained=True)
+    p = experiment_plan.plan(seeds=2, per_genre=(0,), arms=("recommended", "pretrained"), overrides=TINY, pretrained=True)
     local = experiment.run_experiment(experiment.submit(p, tone_dataset, "tones"))
     loads, features, embeddings = [], execute.load_features, execute.LOADERS[cfgs.PretrainedConfig]
     monkeypatch.setattr(execute, "load_features", lambda root: loads.append("features") or features(root))

@@ -4,8 +4,9 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core.orchestration import experiment
+from core.base import experiment_plan
 from core.storage import queue, runs
+from core.usecases import experiment_table
 from test_compare import fake_run, study_pair
 
 pytestmark = pytest.mark.slow  # drives the page (AppTest), seconds per test
@@ -70,11 +71,11 @@ def test_experiment_section_starts_and_renders_tables(app):
         ["paper", "paper"]]
     assert record["config"]["set"] == ["epochs=2", "hidden_size=16"] and record["dataset"]["name"] == "tones"
 
-    rows = [{"cell": experiment.cell_label("paper", "paper", 0), "preset": "paper", "gan": "", "per_genre": 0,
+    rows = [{"cell": experiment_plan.cell_label("paper", "paper", 0), "preset": "paper", "gan": "", "per_genre": 0,
              "seed": s, "accuracy": acc, "correct": 5, "n": 10, "split": f"seed {s}", "run_id": "x",
              "p_vs_baseline": None} for s, acc in enumerate([0.5, 0.6, 0.7])]
     runs.write_json(runs.run_path(exp_id) / "result.json",
-                    {"per_seed": rows, **experiment.summarise(rows), "cells_done": 3, "cells_total": 3,
+                    {"per_seed": rows, **experiment_table.summarise(rows), "cells_done": 3, "cells_total": 3,
                      "measured_on": "tones"})
     runs.update(exp_id, status="done", progress={"cells_done": 3, "cells_total": 3})
     app.run()
@@ -84,12 +85,12 @@ def test_experiment_section_starts_and_renders_tables(app):
     assert list(summary["mean"]) == pytest.approx([0.6]) and summary["seeds"][0] == 3
     assert any("t over 3 seeds" in c.value for c in app.caption)  # the caption names the interval's unit
 
-    rows += [{**r, "cell": experiment.cell_label("paper", "paper", 70), "per_genre": 70, "kind": "gan",
+    rows += [{**r, "cell": experiment_plan.cell_label("paper", "paper", 70), "per_genre": 70, "kind": "gan",
               "accuracy": r["accuracy"] + 0.1} for r in rows]
     quality = [{"gan": "paper", "seed": 0, "tstr": 0.1, "tstr_lo": 0.02, "tstr_hi": 0.4, "real": 0.5, "ratio": 0.2,
                 "c2st": 1.0, "c2st_lo": 0.95, "c2st_hi": 1.0, "run_id": "g"}]
     runs.write_json(runs.run_path(exp_id) / "result.json",
-                    {"per_seed": rows, **experiment.summarise(rows), "gan_quality": quality, "cells_done": 6,
+                    {"per_seed": rows, **experiment_table.summarise(rows), "gan_quality": quality, "cells_done": 6,
                      "cells_total": 6, "measured_on": "tones"})
     app.run()
     assert not app.exception
@@ -109,9 +110,9 @@ def test_experiment_form_adds_the_pretrained_ear(app):
     ((exp_id, _),) = app.queued
     p = runs.load(exp_id)["config"]
     assert p["arms"] == [["recommended", "conditional"], ["pretrained", None]] and p["pretrained_set"] == ["C=0.1"]
-    assert [c["key"] for c in experiment.cells(p) if c["preset"] == "pretrained"] == [f"pretrained/0/{s}" for s in
+    assert [c["key"] for c in experiment_plan.cells(p) if c["preset"] == "pretrained"] == [f"pretrained/0/{s}" for s in
                                                                                      range(5)]
-    assert experiment.classifier_config(p, {"preset": "pretrained", "seed": 3}).split == "fold5"
+    assert experiment_plan.classifier_config(p, {"preset": "pretrained", "seed": 3}).split == "fold5"
 
 def test_a_pretrained_run_compares_like_the_others_with_its_other_collection_figure(app, tone_dataset):
     from core.base.config import preset

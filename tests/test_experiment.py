@@ -5,17 +5,18 @@ import numpy as np
 import pytest
 
 from core import cli
-from core.base import config
+from core.base import config, experiment_plan
 from core.compute import scores
 from core.orchestration import classifier, experiment, gan_run, worker
 from core.storage import runs
+from core.usecases import experiment_table, reports
 
 TINY = ("epochs=2", "hidden_size=16", "num_layers=1", "batch_size=8", "first_frames=40", "segment_seconds=1.0",
         "split=stratified")
 
 
 def row(preset, per_genre, seed, accuracy):
-    return {"cell": experiment.cell_label(preset, "g", per_genre), "preset": preset, "per_genre": per_genre,
+    return {"cell": experiment_plan.cell_label(preset, "g", per_genre), "preset": preset, "per_genre": per_genre,
             "seed": seed, "accuracy": accuracy}
 
 
@@ -23,7 +24,7 @@ def test_summary_and_paired_differences_by_seed():
     rows = [row("paper", 0, s, a) for s, a in enumerate([0.50, 0.55, 0.60])]
     rows += [row("paper", 70, s, a) for s, a in [(0, 0.52), (1, 0.58), (2, 0.625)]]
     rows += [row("paper", 150, 1, 0.50)]  # only seed 1 finished
-    out = experiment.summarise(rows)
+    out = experiment_table.summarise(rows)
     base, plus70, plus150 = out["summary"]
     assert base["seeds"] == 3 and math.isclose(base["mean"], 0.55) and math.isclose(base["std"], 0.05)
     assert 0 <= base["lo"] < base["mean"] < base["hi"] <= 1 and base["min"] == 0.50 and base["max"] == 0.60
@@ -35,7 +36,7 @@ def test_summary_and_paired_differences_by_seed():
 
 def test_wide_intervals_are_clipped_and_zero_is_no_difference():
     rows = [row("paper", 0, 0, 0.0), row("paper", 0, 1, 1.0), row("paper", 70, 0, 0.5), row("paper", 70, 1, 0.4)]
-    out = experiment.summarise(rows)
+    out = experiment_table.summarise(rows)
     assert out["summary"][0]["lo"] == 0.0 and out["summary"][0]["hi"] == 1.0
     assert out["differences"][0]["verdict"].startswith("no difference shown (paired t over 2 seeds")
 
@@ -49,7 +50,7 @@ def test_folds_of_one_cross_validation_are_pooled_over_clips():
     rows = [fold("paper", 0, s, k) for s, k in zip(range(5, 10), (14, 15, 16, 13, 18))]
     rows += [fold("paper", 70, s, k, b, c) for s, k, b, c in zip(range(5, 10), (11, 14, 14, 12, 17),
                                                                  (3, 2, 2, 2, 1), (0, 1, 0, 1, 0))]
-    out = experiment.summarise(rows)
+    out = experiment_table.summarise(rows)
     base, plus70 = out["summary"]
     assert base["unit"] == "clips" and base["clips"] == 100 and base["mean"] == pytest.approx(0.76)
     assert (base["lo"], base["hi"]) == pytest.approx((0.6677, 0.8331), abs=1e-4)
@@ -57,55 +58,55 @@ def test_folds_of_one_cross_validation_are_pooled_over_clips():
     (d,) = out["differences"]
     assert d["unit"] == "clips" and d["p_value"] == pytest.approx(158 / 4096) and d["mean"] == pytest.approx(-0.08)
     assert d["lo"] is None and "exact McNemar over 100 clips" in d["verdict"] and "hurt" in d["verdict"]
-    assert "Wilson over 100 clips" in experiment.units_caption(out) and "Holm" in experiment.units_caption(out)
+    assert "Wilson over 100 clips" in experiment_table.units_caption(out) and "Holm" in experiment_table.units_caption(out)
     # folds of two partitions are not one cross-validation: back to seeds
-    assert experiment.summarise(rows[:4] + [fold("paper", 0, 0, 10)])["summary"][0]["unit"] == "seeds"
+    assert experiment_table.summarise(rows[:4] + [fold("paper", 0, 0, 10)])["summary"][0]["unit"] == "seeds"
 
 
 def test_verdicts_follow_holm_adjusted_p_values():
     rows = [row("paper", 0, s, 0.5) for s in range(3)]
     rows += [row("paper", 70, s, a) for s, a in enumerate([0.52, 0.53, 0.525])]  # p = 0.013 alone
     rows += [row("paper", 150, s, a) for s, a in enumerate([0.51, 0.4, 0.55])]
-    out = experiment.summarise(rows)
+    out = experiment_table.summarise(rows)
     d70, d150 = out["differences"]
     assert out["comparisons"] == 2 and d70["p_value"] == pytest.approx(0.0131, abs=1e-4)
     assert d70["p_holm"] == pytest.approx(2 * d70["p_value"]) and "helped" in d70["verdict"]
-    alone = experiment.summarise(rows[:6])["differences"][0]
+    alone = experiment_table.summarise(rows[:6])["differences"][0]
     assert alone["p_holm"] == pytest.approx(alone["p_value"])
     rows += [row("recommended", 0, s, 0.5) for s in range(3)]
     rows += [row("recommended", n, s, 0.5 + 0.01 * (s - 1)) for n in (70, 150) for s in range(3)]
-    out = experiment.summarise(rows)
+    out = experiment_table.summarise(rows)
     assert out["comparisons"] == 4 and out["differences"][0]["p_holm"] == pytest.approx(4 * 0.0131, abs=1e-3)
     assert out["differences"][0]["verdict"].startswith("no difference shown")
 
 
 def test_plan_validates_and_orders_cells():
-    p = experiment.plan(seeds=2, per_genre=(150, 70), overrides=("epochs=3",), gan_overrides=("epochs=4",),
+    p = experiment_plan.plan(seeds=2, per_genre=(150, 70), overrides=("epochs=3",), gan_overrides=("epochs=4",),
                         controls=())
-    grid = experiment.cells(p)
+    grid = experiment_plan.cells(p)
     assert len(grid) == 2 * 2 * 3 and [c["key"] for c in grid[:4]] == ["paper/0/0", "paper/70/0", "paper/150/0",
                                                                        "paper/0/1"]
     cell = grid[-1]
-    assert experiment.classifier_config(p, cell).epochs == 3 and experiment.classifier_config(p, cell).seed == 1
-    gan = experiment.gan_config(p, cell)
+    assert experiment_plan.classifier_config(p, cell).epochs == 3 and experiment_plan.classifier_config(p, cell).seed == 1
+    gan = experiment_plan.gan_config(p, cell)
     assert (gan.model, gan.split, gan.seed, gan.epochs) == ("conditional", "stratified", 1, 4)
     with pytest.raises(config.ConfigError, match="unknown setting"):
-        experiment.plan(overrides=("nope=1",))
+        experiment_plan.plan(overrides=("nope=1",))
     with pytest.raises(config.ConfigError, match="no arm"):
-        experiment.plan(arms=("other",))
+        experiment_plan.plan(arms=("other",))
     with pytest.raises(config.ConfigError, match="unknown control"):
-        experiment.plan(controls=("longer",))
-    keys = [c["key"] for c in experiment.cells(experiment.plan(seeds=1, per_genre=(70,), arms=("paper",)))]
+        experiment_plan.plan(controls=("longer",))
+    keys = [c["key"] for c in experiment_plan.cells(experiment_plan.plan(seeds=1, per_genre=(70,), arms=("paper",)))]
     assert keys == ["paper/0/0", "paper/70/0", "paper/steps-70/0", "paper/masked-70/0"]
 
 
 def test_measured_on_names_each_arms_split():
-    record = {"dataset": {"name": "gtzan-mini"}, "config": experiment.plan(seeds=5)}
-    text = experiment.measured_on(record)
+    record = {"dataset": {"name": "gtzan-mini"}, "config": experiment_plan.plan(seeds=5)}
+    text = experiment_table.measured_on(record)
     assert text.startswith("gtzan-mini; paper LSTM: the study's random 70/20/10 split; recommended LSTM: a stratified")
     assert text.endswith("(seeds 0–4)")
-    folds = {"dataset": {"name": "x"}, "config": experiment.plan(seeds=5, overrides=("split=fold5",))}
-    assert experiment.measured_on(folds).count("5-fold") == 2
+    folds = {"dataset": {"name": "x"}, "config": experiment_plan.plan(seeds=5, overrides=("split=fold5",))}
+    assert experiment_table.measured_on(folds).count("5-fold") == 2
 
 
 def counting(monkeypatch, fail_on: int | None = None) -> list[str]:
@@ -124,7 +125,7 @@ def counting(monkeypatch, fail_on: int | None = None) -> list[str]:
 
 @pytest.mark.slow
 def test_resume_skips_finished_cells(tone_dataset, monkeypatch):
-    p = experiment.plan(seeds=2, per_genre=(0,), arms=("paper",), overrides=TINY)
+    p = experiment_plan.plan(seeds=2, per_genre=(0,), arms=("paper",), overrides=TINY)
     exp_id = experiment.submit(p, tone_dataset, "tones")
     calls = counting(monkeypatch, fail_on=2)
     with pytest.raises(RuntimeError):
@@ -145,13 +146,13 @@ def test_resume_skips_finished_cells(tone_dataset, monkeypatch):
     assert [r["seed"] for r in result["per_seed"]] == [0, 1]
     assert len({r["split"] for r in result["per_seed"]}) == 2  # a new split per seed
     assert result["summary"][0]["seeds"] == 2 and runs.load(record["cells"]["paper/0/1"])["experiment"] == exp_id
-    markdown = experiment.table_markdown(result, "t")
+    markdown = reports.experiment_markdown(result, "t")
     assert re.search(r"\| paper LSTM, baseline +\|", markdown) and re.search(r"\| t over 2 seeds +\|", markdown)
-    assert experiment.table_csv(result).splitlines()[0] == ",".join(experiment.CSV_COLUMNS)
+    assert reports.experiment_csv(result).splitlines()[0] == ",".join(reports.EXPERIMENT_CSV_COLUMNS)
 
 
 def test_cancel_stops_before_training(tone_dataset, monkeypatch):
-    p = experiment.plan(seeds=2, per_genre=(0,), arms=("paper",), overrides=TINY)
+    p = experiment_plan.plan(seeds=2, per_genre=(0,), arms=("paper",), overrides=TINY)
     exp_id = experiment.submit(p, tone_dataset, "tones")
     runs.request_cancel(exp_id)
     calls = counting(monkeypatch)
@@ -199,7 +200,7 @@ def fake_gan_tasks(monkeypatch) -> dict:
 @pytest.mark.slow
 def test_one_gan_per_kind_and_seed_reused_across_amounts(tmp_path, monkeypatch):
     log = fake_gan_tasks(monkeypatch)
-    p = experiment.plan(seeds=2, controls=())
+    p = experiment_plan.plan(seeds=2, controls=())
     exp_id = experiment.submit(p, tmp_path, "fake")
     result = experiment.run_experiment(exp_id)
     record = runs.load(exp_id)
@@ -222,7 +223,7 @@ def test_one_gan_per_kind_and_seed_reused_across_amounts(tmp_path, monkeypatch):
 
 def test_controls_match_the_augmented_cells_steps_and_size(tmp_path, monkeypatch):
     log = fake_gan_tasks(monkeypatch)
-    p = experiment.plan(seeds=2, per_genre=(70,), arms=("recommended",))
+    p = experiment_plan.plan(seeds=2, per_genre=(70,), arms=("recommended",))
     result = experiment.run_experiment(experiment.submit(p, tmp_path, "fake"))
     assert [a for a in log["augment"] if a and "masked_copies" in a] == [{"masked_copies": 70}] * 2
     rows = {(r["kind"], r["seed"]): r for r in result["per_seed"]}
@@ -238,7 +239,7 @@ def test_controls_match_the_augmented_cells_steps_and_size(tmp_path, monkeypatch
 
 @pytest.mark.slow
 def test_real_gan_cells_on_tones(tone_dataset):
-    p = experiment.plan(seeds=1, per_genre=(2,), arms=("paper",), overrides=TINY,
+    p = experiment_plan.plan(seeds=1, per_genre=(2,), arms=("paper",), overrides=TINY,
                         gan_overrides=("epochs=1", "ref_epochs=1", "z_dim=8", "width=8", "batch_size=8"))
     exp_id = experiment.submit(p, tone_dataset, "tones")
     result = experiment.run_experiment(exp_id)
@@ -249,7 +250,7 @@ def test_real_gan_cells_on_tones(tone_dataset):
     (quality,) = result["gan_quality"]
     assert quality["gan"] == "paper" and 0 <= quality["c2st"] <= 1 and quality["real"] > 0
     assert 0 <= quality["c2st_embedding"] <= 1
-    assert "TSTR" in experiment.table_markdown(result, "t")
+    assert "TSTR" in reports.experiment_markdown(result, "t")
     gan, child = runs.load(record["gans"]["paper/0"]), runs.load(record["cells"]["paper/2/0"])
     assert gan["split"]["train"] == child["split"]["train"] and child["augment"]["gan_run"] == gan["id"]
     assert child["baseline"] == record["cells"]["paper/0/0"]
@@ -270,31 +271,31 @@ PRETRAINED = "pretrained ear (musicnn + linear head)"
 
 
 def test_pretrained_arm_trains_its_baseline_only_and_takes_only_the_split_of_the_lstm_settings():
-    p = experiment.plan(seeds=2, per_genre=(70, 150), overrides=("epochs=3", "hidden_size=16", "split=fold5"),
+    p = experiment_plan.plan(seeds=2, per_genre=(70, 150), overrides=("epochs=3", "hidden_size=16", "split=fold5"),
                         pretrained=True, pretrained_overrides=("C=0.1",))
-    keys = [c["key"] for c in experiment.cells(p) if c["preset"] == "pretrained"]
+    keys = [c["key"] for c in experiment_plan.cells(p) if c["preset"] == "pretrained"]
     assert keys == ["pretrained/0/0", "pretrained/0/1"]  # no GAN cells, no controls, whatever the amounts
-    assert len(experiment.cells(p)) == 2 * 2 * (3 + 2 * 2) + 2
-    cell = next(c for c in experiment.cells(p) if c["key"] == "pretrained/0/1")
-    cfg = experiment.classifier_config(p, cell)
+    assert len(experiment_plan.cells(p)) == 2 * 2 * (3 + 2 * 2) + 2
+    cell = next(c for c in experiment_plan.cells(p) if c["key"] == "pretrained/0/1")
+    cfg = experiment_plan.classifier_config(p, cell)
     assert isinstance(cfg, config.PretrainedConfig) and (cfg.C, cfg.split, cfg.seed) == (0.1, "fold5", 1)
-    lstm = experiment.classifier_config(p, experiment.cells(p)[0])
+    lstm = experiment_plan.classifier_config(p, experiment_plan.cells(p)[0])
     assert (lstm.epochs, lstm.hidden_size, lstm.split) == (3, 16, "fold5")
-    assert experiment.cell_label("pretrained", None, 0, "baseline") == PRETRAINED
-    assert experiment.cell_label("paper", "paper", 0, "baseline") == "paper LSTM, baseline"
-    assert f"{PRETRAINED}: a fold of a stratified 5-fold" in experiment.measured_on({"dataset": {"name": "x"},
+    assert experiment_plan.cell_label("pretrained", None, 0, "baseline") == PRETRAINED
+    assert experiment_plan.cell_label("paper", "paper", 0, "baseline") == "paper LSTM, baseline"
+    assert f"{PRETRAINED}: a fold of a stratified 5-fold" in experiment_table.measured_on({"dataset": {"name": "x"},
                                                                                       "config": p})
     with pytest.raises(config.ConfigError, match="unknown setting"):
-        experiment.plan(pretrained=True, pretrained_overrides=("epochs=3",))  # an LSTM setting is not the ear's
+        experiment_plan.plan(pretrained=True, pretrained_overrides=("epochs=3",))  # an LSTM setting is not the ear's
     with pytest.raises(config.ConfigError, match="no arm"):
-        experiment.plan(arms=("pretrained",))  # only with pretrained=True
-    alone = experiment.plan(seeds=1, arms=("pretrained",), pretrained=True)
-    assert [c["key"] for c in experiment.cells(alone)] == ["pretrained/0/0"]
+        experiment_plan.plan(arms=("pretrained",))  # only with pretrained=True
+    alone = experiment_plan.plan(seeds=1, arms=("pretrained",), pretrained=True)
+    assert [c["key"] for c in experiment_plan.cells(alone)] == ["pretrained/0/0"]
 
 
 def test_pretrained_arm_beside_each_lstm_baseline(tmp_path, monkeypatch):
     log = fake_gan_tasks(monkeypatch)
-    p = experiment.plan(seeds=2, per_genre=(70,), arms=("recommended", "pretrained"), overrides=("epochs=3",),
+    p = experiment_plan.plan(seeds=2, per_genre=(70,), arms=("recommended", "pretrained"), overrides=("epochs=3",),
                         pretrained=True)
     exp_id = experiment.submit(p, tmp_path, "fake")
     result = experiment.run_experiment(exp_id)
@@ -312,7 +313,7 @@ def test_pretrained_arm_beside_each_lstm_baseline(tmp_path, monkeypatch):
     assert d["cell"] == f"{PRETRAINED} vs the recommended LSTM (same seeds, same test clips)"
     assert d["seeds"] == 2 and d["p_holm"] is not None and "than the recommended LSTM" in d["verdict"]
     assert len(result["differences"]) == 5 + 1 and result["comparisons"] == 6
-    assert PRETRAINED in experiment.table_markdown(result, "t") and "LSTM, baseline" not in rows[0]["cell"]
+    assert PRETRAINED in reports.experiment_markdown(result, "t") and "LSTM, baseline" not in rows[0]["cell"]
 
 
 def test_pretrained_arm_is_compared_only_on_seeds_tested_on_the_same_clips():
@@ -321,12 +322,12 @@ def test_pretrained_arm_is_compared_only_on_seeds_tested_on_the_same_clips():
     rows += [{**ear, "seed": 0, "accuracy": 0.8, "vs_arms": {"recommended": [1, 4]}},
              {**ear, "seed": 1, "accuracy": 0.95, "vs_arms": {"recommended": [0, 3]}},
              {**ear, "seed": 2, "accuracy": 0.1, "vs_arms": {}}]  # another split: not paired
-    (d,) = experiment.summarise(rows)["differences"]
+    (d,) = experiment_table.summarise(rows)["differences"]
     assert d["seeds"] == 2 and np.allclose(d["differences"], [0.3, 0.35]) and d["against"] == "recommended"
     assert d["verdict"].startswith("this model did better than the recommended LSTM (paired t over 2 seeds: p = 0.049")
     folds = [fold("recommended", 0, s, 10) for s in range(5, 10)]
     folds += [{**fold("pretrained", 0, s, 16), **ear, "vs_arms": {"recommended": [0, 6]}} for s in range(5, 10)]
-    (pooled,) = experiment.summarise(folds)["differences"]
+    (pooled,) = experiment_table.summarise(folds)["differences"]
     assert pooled["unit"] == "clips" and pooled["mean"] == pytest.approx(0.3) and pooled["p_value"] < 1e-8
     assert "exact McNemar over 100 clips (0 only the recommended got right, 30 only this one" in pooled["test"]
 

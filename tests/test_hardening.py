@@ -229,13 +229,13 @@ def test_numeric_options_are_bounded_without_a_traceback(argv, capsys, data_dir)
 def test_experiment_plan_refuses_huge_grids():
     import time
 
-    from core.orchestration import experiment
+    from core.base import experiment_plan
 
     start = time.perf_counter()
     with pytest.raises(ConfigError, match="seeds"):
-        experiment.plan(seeds=100_000)
+        experiment_plan.plan(seeds=100_000)
     with pytest.raises(ConfigError, match="per genre"):
-        experiment.plan(per_genre=(0, 99_999_999))
+        experiment_plan.plan(per_genre=(0, 99_999_999))
     assert time.perf_counter() - start < 1.0
     with pytest.raises(ConfigError, match="per genre"):
         classifier.submit_augmented("x", "y", 10**8)

@@ -2,7 +2,7 @@
 
 import pytest
 
-from core.base import progress
+from core.base import experiment_plan, progress
 from core.orchestration import experiment, gan_run
 from core.storage import runs
 from test_experiment import fake_gan_tasks
@@ -46,7 +46,7 @@ def test_grid_progress_names_the_reference_classifier_the_gan_and_the_augmented_
         runs.update(run_id, status="done")
 
     monkeypatch.setattr(gan_run, "run_gan", run_gan)
-    exp_id = experiment.submit(experiment.plan(seeds=1, per_genre=(70,), arms=("recommended",)), tmp_path, "fake")
+    exp_id = experiment.submit(experiment_plan.plan(seeds=1, per_genre=(70,), arms=("recommended",)), tmp_path, "fake")
     seen = []
     experiment.run_experiment(exp_id, progress=lambda p: seen.append(p["current"]))
     assert "conditional GAN for seed 0: reference classifier (the judge of the samples), epoch 19 of 30" in seen

@@ -22,9 +22,10 @@ def use_cluster(args) -> None:
 
 
 def cmd_experiment(args) -> int:
+    from ..base import experiment_plan
     from ..orchestration import cluster, experiment, worker
     from ..storage import queue, runs
-    from ..usecases import reports
+    from ..usecases import experiment_table, reports
 
     use_cluster(args)
     if cluster.address():
@@ -33,7 +34,7 @@ def cmd_experiment(args) -> int:
         exp_id = args.resume
         worker.reopen(exp_id)
     else:
-        plan = experiment.plan(args.preset, seeds=args.seeds, first_seed=args.first_seed, per_genre=args.per_genre,
+        plan = experiment_plan.plan(args.preset, seeds=args.seeds, first_seed=args.first_seed, per_genre=args.per_genre,
                                arms=tuple(args.arms.split(",")) if args.arms else None,
                                overrides=tuple(args.set or ()), gan_overrides=tuple(args.gan_set or ()),
                                pretrained=args.with_pretrained, pretrained_overrides=tuple(args.pretrained_set or ()))
@@ -48,11 +49,11 @@ def cmd_experiment(args) -> int:
                                                                       p["current"][:60]))
     print(f"{runs.load(exp_id)['name']}: {result['cells_done']} of {result['cells_total']} cells, "
           f"measured on {result['measured_on']}")
-    print(reports.markdown_table(result["summary"], experiment.SUMMARY_COLUMNS, experiment.PERCENT))
+    print(reports.markdown_table(result["summary"], reports.SUMMARY_COLUMNS, reports.PERCENT))
     for d in result["differences"]:
         interval = f" (95 % CI {d['lo']:+.1%} to {d['hi']:+.1%})" if d["lo"] is not None else ""
         print(f"{d['cell']}: {d['mean']:+.1%}{interval}; {d['verdict']}")
-    print(experiment.units_caption(result))
+    print(experiment_table.units_caption(result))
     print(f"experiment folder {runs.run_path(exp_id)}")
     return 0 if runs.load(exp_id)["status"] == "done" else 1
 

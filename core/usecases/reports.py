@@ -20,8 +20,9 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from ..compute.scores import row_normalise
+from ..base.experiment_plan import STUDY
 from ..storage import runs
-from . import compare
+from . import compare, experiment_table
 from .compare import Entry
 
 CSV_COLUMNS = ("section", "run", "run_id", "other_run", "dataset", "fingerprint", "split", "seed", "genre",
@@ -169,7 +170,9 @@ def per_class_columns(entries: list[Entry]) -> dict[str, str]:
     return {"genre": "genre", **{f"{e.short} {label}": f"{e.short} {label}" for e in entries
                                  for label in compare.SCORES.values()}}
 
-PERCENT = ("accuracy", "lo", "hi")
+PERCENT = ("accuracy", "mean", "std", "lo", "hi", "min", "max", "tstr", "tstr_lo", "tstr_hi", "real", "c2st", "c2st_lo",
+           "c2st_hi", "c2st_embedding")
+"""Keys shown as percentages in every table (accuracies, their intervals and spreads, TSTR and C2ST)."""
 
 
 def pair_lines(entries: list[Entry]) -> list[str]:
@@ -255,3 +258,50 @@ def export_zip(run_id: str) -> bytes:
                 zf.write(folder / name, f"{run_id}/{name}")
         zf.writestr(f"{run_id}/REPORT.md", run_markdown(record, runs.result(run_id)))
     return buf.getvalue()
+
+
+# --------------------------------------------------------------------------- experiment tables
+
+SUMMARY_COLUMNS = {"cell": "setting", "mean": "accuracy", "lo": "95 % low", "hi": "95 % high",
+                   "interval": "interval over", "std": "std over seeds or folds", "min": "min", "max": "max"}
+DIFFERENCE_COLUMNS = {"cell": "paired comparison (same seeds)", "mean": "difference", "lo": "95 % low",
+                      "hi": "95 % high", "p_value": "p", "p_holm": "p, Holm-adjusted", "verdict": "verdict"}
+PER_SEED_COLUMNS = {"cell": "setting", "seed": "seed", "epochs": "epochs", "accuracy": "accuracy", "correct": "correct",
+                    "n": "test clips", "split": "split", "p_vs_baseline": "McNemar p vs baseline (this seed)",
+                    "run_id": "run"}
+GAN_COLUMNS = {"gan": "GAN", "seed": "seed", "tstr": "TSTR accuracy", "tstr_lo": "TSTR 95 % low",
+               "tstr_hi": "TSTR 95 % high", "real": "trained on real", "ratio": "TSTR ratio", "c2st": "C2ST on band statistics",
+               "c2st_lo": "C2ST 95 % low", "c2st_hi": "C2ST 95 % high",
+               "c2st_embedding": "C2ST in the judge's embedding", "run_id": "run"}
+EXPERIMENT_CSV_COLUMNS = ("section", "cell", "preset", "per_genre", "seed", "seeds", "unit", "clips", "accuracy", "mean", "std",
+               "lo", "hi", "min", "max", "correct", "n", "split", "p_vs_baseline", "p_value", "p_holm", "interval",
+               "test", "run_id", "verdict")
+
+
+def experiment_csv(result: dict) -> str:
+    """An experiment table as one CSV with sections ``summary``, ``difference`` and ``per_seed``."""
+    return csv_table([{"section": section, **r} for section, key in
+                              (("summary", "summary"), ("difference", "differences"), ("per_seed", "per_seed"))
+                              for r in result[key]], EXPERIMENT_CSV_COLUMNS)
+
+
+def spread_rows(result: dict) -> list[dict]:
+    """Summary rows as interval rows (``name``, ``value``, ``lo``, ``hi``) for
+    :func:`svg_intervals`."""
+    return [{"name": r["cell"], "value": r["mean"], "lo": r["lo"], "hi": r["hi"]} for r in result["summary"]]
+
+
+def experiment_markdown(result: dict, title: str) -> str:
+    """An experiment table as Markdown, with the means and intervals as an inline SVG figure."""
+    study = ", ".join(f"{'baseline' if n == 0 else f'+{n}/genre'} {v:.1%}" for n, v in STUDY.items())
+    return "\n".join([
+        f"# {title}", "", f"Measured on {result['measured_on']}; {result['cells_done']} of {result['cells_total']} "
+        f"cells finished. The study's single runs: {study}.", "", experiment_table.units_caption(result), "", "## Accuracy", "",
+        markdown_table(result["summary"], SUMMARY_COLUMNS, PERCENT), "",
+        svg_image(svg_intervals(spread_rows(result), "Accuracy, 95 % interval over clips or seeds"),
+                          "Accuracy per setting"), "",
+        "## Paired differences (same seed, same split)", "",
+        markdown_table(result["differences"], DIFFERENCE_COLUMNS, PERCENT), "",
+        "## The GANs' samples: train on synthetic, test on real (TSTR); classifier two-sample test (C2ST)", "",
+        markdown_table(result.get("gan_quality", []), GAN_COLUMNS, PERCENT), "", "## Every seed", "",
+        markdown_table(result["per_seed"], PER_SEED_COLUMNS, PERCENT), ""])

@@ -3,7 +3,7 @@
 An arm is ``[classifier preset, GAN preset]``. An LSTM arm (``paper``, ``recommended``) trains a
 baseline, augmented cells and controls from its GAN; the pretrained ear's arm (:data:`PRETRAINED`,
 GAN ``None``) trains its baseline only, on the same seeds, hence the same splits, as the others, so
-the table can set it beside each LSTM's baseline clip by clip (:mod:`.experiment`).
+the table can set it beside each LSTM's baseline clip by clip (:mod:`core.usecases.experiment_table`).
 
 The plan's ``set`` overrides reach the LSTM arms; of them only the data settings (:func:`shared`, the
 split) reach the pretrained ear too, so every arm tests on the same clips. The pretrained ear takes its
