@@ -169,6 +169,19 @@ def test_a_step_that_fails_skips_what_needs_it_and_the_rest_runs(tone_dataset, n
     assert lesson.status(record)["failed"] == ["gan", "augmented", *lesson.CHECKS]
 
 
+def test_a_step_deleted_before_the_lesson_ran_is_missing_not_a_crash(tone_dataset, no_worker, fake_steps):
+    ran, _ = fake_steps
+    lesson_id = lesson.submit(tone_dataset, "tones")
+    recommended = lesson.load(lesson_id)["steps"]["recommended"]
+    runs.update(recommended, status="cancelled")
+    runs.delete(recommended)
+    worker.work(idle_exit=0.1)
+    record = lesson.load(lesson_id)
+    assert record["status"] == "done" and len(ran) == 4  # paper, classic, pretrained ear, GAN
+    assert runs.load(record["steps"]["augmented"])["error"] == "not run: the recommended LSTM did not finish"
+    assert lesson.status(record)["failed"] == ["recommended", "augmented"]
+
+
 def test_cancelling_the_lesson_stops_its_step_and_the_steps_to_come(tone_dataset, no_worker, fake_steps,
                                                                    monkeypatch):
     ran, _ = fake_steps

@@ -75,12 +75,12 @@ def _step(ctx: RunContext, clock: _Clock, step: str) -> None:
     if step in lesson.CHECKS and step not in record["steps"] and not _make_check(record, step):
         return
     run_id = lesson.load(ctx.id)["steps"][step]
-    status = runs.load(run_id)["status"]
-    if status == "done":
+    status = _status(run_id)
+    if status in ("done", None):  # None: deleted meanwhile
         return
     if status in runs.RESUMABLE:
         runs.reopen(run_id)
-    missing = [s for s in lesson.NEEDS.get(step, ()) if runs.load(record["steps"][s])["status"] != "done"]
+    missing = [s for s in lesson.NEEDS.get(step, ()) if _status(record["steps"][s]) != "done"]
     if missing:
         runs.update(run_id, status="failed", finished=time.time(),
                     error=f"not run: the {' and the '.join(lesson.TITLES[s] for s in missing)} did not finish")
@@ -99,6 +99,14 @@ def _step(ctx: RunContext, clock: _Clock, step: str) -> None:
             execute.execute("gan" if step == "gan" else "classifier", run_id, progress=on_progress)
     except Exception:  # the step's run says why it failed; the lesson goes on with the steps that do not need it
         traceback.print_exc()
+
+
+def _status(run_id: str) -> str | None:
+    """A step run's status; None if it was deleted."""
+    try:
+        return runs.load(run_id)["status"]
+    except runs.RunError:
+        return None
 
 
 def _make_check(record: dict, step: str) -> bool:
