@@ -4,11 +4,12 @@ import pandas as pd
 import streamlit as st
 
 from core.base import config, experiment_plan
-from core.orchestration import experiment, worker
+from core.compute import intervals
+from core.orchestration import experiment, lesson, worker
 from core.storage import runs
-from core.usecases import charts, compare, experiment_table, reports
+from core.usecases import charts, compare, conclusions, experiment_table, generalise, reports
 from core.base.config import ConfigError
-from app_pages.common import accuracy_metric, check_form, dataset_selector, run_options
+from app_pages.common import check_form, dataset_selector, run_options
 from core.base.usertext import as_markdown
 
 PERCENT = st.column_config.NumberColumn(format="percent")
@@ -18,14 +19,18 @@ st.title("Compare runs")
 st.caption("The study's conclusion rested on 53 vs 59 correct clips of 101, one unseeded run each. "
            "Here every accuracy carries its 95 % interval, runs tested on the same clips get a paired test, "
            "and an experiment repeats the whole table over several seeds.")
+selected = dataset_selector()
 runs_tab, exp_tab = st.tabs(["Runs side by side", "Experiment over seeds"])
 
 
 def pick_runs() -> list[str]:
-    """The selected classifier run ids (two or more to compare), kept in the URL as ``?runs=a,b``."""
+    """The selected classifier run ids (two or more to compare), kept in the URL as ``?runs=a,b``; without a
+    choice in the URL or this session, the finished runs of the newest lesson on the dataset chosen in the sidebar."""
     options = run_options("clf", status=("done", "cancelled"))
     by_id = {r["id"]: label for label, r in options.items()}
     linked = [*st.query_params.get("runs", "").split(","), st.query_params.get("run", "")]
+    if not any(linked) and "compare_runs" not in st.session_state and selected:
+        linked = lesson.latest_runs(selected[0])
     wanted = list(dict.fromkeys(by_id[i] for i in linked if i in by_id))
     chosen = st.multiselect("Runs to compare", list(options), default=wanted, key="compare_runs",
                             placeholder="Choose two or more finished runs…")
@@ -34,6 +39,24 @@ def pick_runs() -> list[str]:
     if "run" in st.query_params:  # a link to one run (?run=) joins the selection, which the URL now carries
         del st.query_params["run"]
     return ids
+
+
+def result_card(entries: list[compare.Entry]) -> None:
+    """What the comparison shows, in sentences a teacher can read out, with what each figure was measured on."""
+    card = conclusions.from_entries(entries)
+    with st.container(border=True):
+        st.markdown("#### What these runs show")
+        st.markdown("\n".join(f"- {as_markdown(line)}" for line in card.lines))
+        st.markdown("\n".join(f"- {as_markdown(line)}" for line in card.figures))
+        st.caption("Measured on " + "; ".join(as_markdown(line) for line in card.measured) + ".")
+        with st.expander("Where each figure comes from"):
+            rows = compare.legend_rows(entries)
+            st.dataframe([{"run": r["key"], "name": r["run"], "run id": r["run_id"], "measured on": r["measured_on"],
+                           "dataset fingerprint": r["fingerprint"], "on other collections": r["other_collections"]}
+                          for r in rows], hide_index=True)
+            for e in entries:
+                for check in compare.latest_checks(e):
+                    st.caption(f"{e.short} on another collection: {as_markdown(generalise.describe(check))}")
 
 
 def pair_verdicts(entries: list[compare.Entry]) -> None:
@@ -49,18 +72,30 @@ def pair_verdicts(entries: list[compare.Entry]) -> None:
 
 
 def confusions(entries: list[compare.Entry]) -> None:
-    """Confusion matrices on one colour scale, and each run's difference to the first."""
+    """One tab per run's confusion matrix (one colour scale for all), then one per difference to the first run."""
     st.subheader("Confusion matrices")
     normalise = st.toggle("Row-normalised", key="compare_norm", help="Each true genre's row sums to 100 %")
-    for group in compare.confusion_groups(entries):
-        st.plotly_chart(compare.confusion_grid(group, normalise), key=f"cmp-cm-{group[0].id}")
+    zmax = compare.count_scale(entries)
     pairs = compare.differences(entries)
-    if pairs:
-        st.caption("Difference in percentage points of each true genre's clips (blue: more in that cell than "
-                   f"{pairs[0][0].short}, red: fewer).")
-        for start in range(0, len(pairs), 2):
-            for col, (a, b) in zip(st.columns(2), pairs[start:start + 2]):
-                col.plotly_chart(compare.difference_figure(a, b), key=f"cmp-diff-{b.id}")
+    tabs = st.tabs([f"{e.short} · {conclusions.recipe(e)}" for e in entries]
+                   + [f"{b.short} − {a.short}" for a, b in pairs])
+    for tab, e in zip(tabs, entries):
+        tab.plotly_chart(compare.confusion_figure(e, normalise, zmax), key=f"cmp-cm-{e.id}")
+    for tab, (a, b) in zip(tabs[len(entries):], pairs):
+        tab.caption(f"Difference in percentage points of each true genre's clips (blue: more in that cell than "
+                    f"{a.short}, red: fewer).")
+        tab.plotly_chart(compare.difference_figure(a, b), key=f"cmp-diff-{b.id}")
+
+
+def checks(entries: list[compare.Entry]) -> None:
+    """Each run's check on another collection: a form per run, in tabs."""
+    with st.expander("Check a run on another collection"):
+        st.caption("A model that learnt its dataset's artists or recording levels instead of its genres does well on "
+                   "its own test clips and badly on another collection.")
+        for tab, e in zip(st.tabs([e.short for e in entries]), entries):
+            with tab:
+                st.markdown(f"**{e.short}: {as_markdown(e.name)}**")
+                check_form(e.record, key=f"cmp-{e.id}")
 
 
 def downloads(entries: list[compare.Entry]) -> None:
@@ -77,24 +112,22 @@ with runs_tab:
     ids = pick_runs()
     entries = compare.load_entries(ids)
     if len(entries) < 2:
-        st.info("Choose two or more finished classifier runs (train them on the Train page, or start an "
-                "experiment in the next tab).")
+        st.info("Choose two or more finished classifier runs (train them on the Train page, run the lesson from "
+                "Home, or start an experiment in the next tab).")
     else:
+        result_card(entries)
         st.subheader("Runs")
         legend = pd.DataFrame(compare.legend_rows(entries)).set_index("key")
+        legend["test accuracy"] = [intervals.format_accuracy(e.result["accuracy"]) for e in entries]
         checked = legend["other_collections"].astype(bool).any()
-        st.table(legend[["run", "measured_on", *(["other_collections"] if checked else [])]].map(as_markdown).rename(
-            columns={"measured_on": "measured on", "other_collections": "on other collections"}).rename_axis(None))
-        st.subheader("Test accuracy" + (", and on other collections" if checked else ""))
-        for start in range(0, len(entries), 3):
-            for col, e in zip(st.columns(3), entries[start:start + 3]):
-                with col:
-                    accuracy_metric(e.record, e.result, label=f"{e.short}: {as_markdown(e.name)}")
-                    for check in runs.checks(e.id):
-                        st.metric(f"{e.short} on {as_markdown(check['dataset']['name'])}", f"{check['accuracy']:.1%}",
-                                  help="Another collection: 95 % Wilson interval over every checked clip")
-                        st.caption(as_markdown(check["sentence"]))
+        st.table(legend[["run", "test accuracy", *(["other_collections"] if checked else [])]].map(as_markdown).rename(
+            columns={"other_collections": "on other collections"}).rename_axis(None))
         st.plotly_chart(compare.accuracy_figure(entries), key="cmp-acc")
+        st.caption("Dots: accuracy on the run's own test clips; diamonds: on another collection. Bars: 95 % "
+                   "intervals. Each run keeps its colour in every chart.")
+    if entries:
+        checks(entries)
+    if len(entries) >= 2:
         pair_verdicts(entries)
         confusions(entries)
         st.subheader("Per-class scores")
@@ -103,21 +136,12 @@ with runs_tab:
                          "genre", "support"))})
         if any(e.history for e in entries):
             st.subheader("Learning curves")
-            st.plotly_chart(charts.learning_curves({e.short: e.history for e in entries if e.history}),
-                            key="cmp-curves")
+            st.plotly_chart(compare.learning_figure(entries), key="cmp-curves")
         downloads(entries)
-    if entries:
-        st.subheader("On other datasets")
-        st.caption("A model that learnt its dataset's artists or recording levels instead of its genres does well on "
-                   "its own test clips and badly on another collection.")
-        for e in entries:
-            st.markdown(f"#### {as_markdown(e.name)}")
-            check_form(e.record, key=f"cmp-{e.id}")
 
 
 def start_form() -> None:
-    """Plan an experiment and hand it to the background worker."""
-    selected = dataset_selector()
+    """Plan an experiment on the dataset chosen in the sidebar and hand it to the background worker."""
     if selected is None:
         return
     data_name, data_root = selected

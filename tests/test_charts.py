@@ -19,7 +19,6 @@ def figures():
         "sample grid": charts.sample_grid(rng.random((5, 8, 16)), LABELS, 0.1),
         "genre fidelity": charts.genre_fidelity(LABELS, fidelity, 0.7, title="genre fidelity"),
         "confusion": charts.confusion_heatmap(np.eye(5), LABELS, title="A"),
-        "grid": charts.confusion_grid([np.eye(5), np.ones((5, 5))], LABELS, ["A", "B"]),
         "intervals": charts.accuracy_intervals([{"name": "A", "value": 0.5, "lo": 0.4, "hi": 0.6}], title="t"),
     }
 
@@ -55,3 +54,20 @@ def test_a_spectrogram_sends_each_value_once_and_names_every_band_by_its_frequen
     assert list(heat.y) == [f"{f:.0f}" for f in centres] and len(set(heat.y)) == n_mels  # one row per band
     assert "%{y} Hz" in heat.hovertemplate and fig.layout.yaxis.type == "category"
     assert len(pio.to_json(fig, validate=False)) < 6 * S.size + 20_000  # float32 in base64: 5.3 bytes a value (was 17)
+
+
+def test_legends_sit_in_a_band_below_the_axes_titles():
+    two = charts.learning_curves({"A": HISTORY, "a long run name that would cover the epoch label": HISTORY})
+    for fig in (two, charts.learning_curves({"A": HISTORY}), charts.gan_curves(HISTORY, "paper")):
+        legend = fig.layout.legend
+        assert (legend.orientation, legend.yref, legend.y, legend.yanchor) == ("h", "container", 0, "bottom")
+        assert fig.layout.margin.b >= charts.AXIS_PX + charts.LEGEND_ROW_PX
+    names = [t.name for t in two.data if t.showlegend is not False]
+    assert names == ["A", "a long run name that would cover the epoch label", "train", "validation"]
+
+
+def test_a_run_keeps_its_colour_in_both_learning_panels():
+    fig = charts.learning_curves({"A": HISTORY, "B": HISTORY}, {"A": "#111111", "B": "#222222"})
+    for name, colour in (("A", "#111111"), ("B", "#222222")):
+        assert {t.line.color for t in fig.data if t.legendgroup == name} == {colour}
+        assert {t.xaxis for t in fig.data if t.legendgroup == name} == {"x", "x2"}

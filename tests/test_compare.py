@@ -45,7 +45,7 @@ def test_same_test_set_is_paired_with_mcnemar(data_dir):
     assert verdict["paired"] and verdict["mcnemar"]["b"] == 14 and verdict["mcnemar"]["c"] == 20
     assert round(verdict["mcnemar"]["p_value"], 2) == 0.39
     assert "59 vs 53 of 101 paired clips" in verdict["sentence"]
-    assert "indistinguishable from noise" in verdict["sentence"]
+    assert "no evidence of a real difference" in verdict["sentence"]
 
 
 def test_pairing_aligns_clips_by_key(data_dir):
@@ -114,9 +114,10 @@ def test_html_report_is_self_contained_and_holds_the_figures(data_dir):
     assert len(re.findall(r"plotly\.js v\d", page)) == 1  # the library is inlined once
     figure_data = [json.loads(m) for m in re.findall(r"Plotly\.newPlot\(\s*\"[^\"]+\",\s*(\[.*?\]),\s*\{", page)]
     assert len(figure_data) == len(compare.figures(entries)) == 1 + 2 + 2 + 1 + 1
-    accuracy = figure_data[0][0]
-    assert accuracy["y"] == ["A", "B"] and np.allclose(plotly_array(accuracy["x"]), [53 / 101, 59 / 101])
-    assert "indistinguishable from noise" in page and "52.5 %" in page
+    accuracy = figure_data[0]
+    assert [t["y"] for t in accuracy] == [["A · test"], ["B · test"]]
+    assert np.allclose([plotly_array(t["x"])[0] for t in accuracy], [53 / 101, 59 / 101])
+    assert "no evidence of a real difference" in page and "52.5 %" in page
     assert re.search(r"<td[^>]*>baseline</td>\s*<td[^>]*>52\.5%</td>", page)  # the accuracy table
 
 
@@ -163,17 +164,23 @@ def test_per_class_table_is_wide_with_a_column_group_per_run(data_dir):
     assert rows[1]["B recall"] == by_run[(LABELS[1], "plus 70")]["recall"]
 
 
-def test_side_by_side_confusions_share_one_scale_with_square_cells_and_every_label(data_dir):
-    a = fake_run("a", np.ones(10, bool))
-    b = fake_run("b", np.zeros(4, bool))
-    (group,) = compare.confusion_groups(compare.load_entries([a, b]))
-    fig = compare.confusion_grid(group, normalise=False)
-    assert len(fig.data) == 2 and {t.coloraxis for t in fig.data} == {"coloraxis"}
-    assert fig.layout.coloraxis.cmax == 5 and [a.text for a in fig.layout.annotations] == ["A", "B"]
-    for axis in ("", "2"):
-        assert fig.layout[f"yaxis{axis}"].scaleanchor == f"x{axis}"
-        assert list(fig.layout[f"xaxis{axis}"].tickvals) == list(LABELS) == list(fig.layout[f"yaxis{axis}"].tickvals)
-    assert compare.confusion_grid(group, normalise=True).layout.coloraxis.cmax == 1.0
+def test_each_run_keeps_one_colour_in_every_chart(data_dir):
+    from tests.test_default_model import checked
+
+    history = [{"epoch": 1, "train_loss": 1.0, "val_loss": 1.1, "train_acc": 0.5, "val_acc": 0.4}]
+    ids = [fake_run(name, np.ones(10, bool), history=history) for name in "abc"]
+    checked(ids[1], 0.4)
+    entries = compare.load_entries(ids)
+    colours = compare.colours(entries)
+    assert len(set(colours.values())) == 3
+    accuracy = compare.accuracy_figure(entries)
+    assert [t.y[0] for t in accuracy.data] == ["A · test", "B · test", "B · musifeast-7", "C · test"]
+    for trace in accuracy.data:
+        assert trace.marker.color == trace.error_x.color == colours[trace.y[0].split(" · ")[0]]
+    curves = compare.learning_figure(entries)
+    for key, colour in colours.items():
+        assert {t.line.color for t in curves.data if t.legendgroup == key} == {colour}
+    assert compare.colours(entries[1:])["B"] != colours["B"]  # by position in the comparison shown, A, B, C…
 
 
 def test_each_run_shows_its_figures_on_other_collections(data_dir):

@@ -6,7 +6,7 @@ from streamlit.testing.v1 import AppTest
 
 from core.base import experiment_plan
 from core.storage import queue, runs
-from core.usecases import experiment_table
+from core.usecases import conclusions, experiment_table
 from test_compare import fake_run, study_pair
 
 pytestmark = pytest.mark.slow  # drives the page (AppTest), seconds per test
@@ -33,18 +33,25 @@ def test_paired_runs_show_accuracies_and_mcnemar(app):
     app.query_params["runs"] = f"{a},{b},{other}"
     app.switch_page("app_pages/compare.py").run()
     assert not app.exception
-    metrics = {m.label: m.value for m in app.metric}
-    assert metrics["A: baseline"] == "52.5%" and metrics["B: plus 70"] == "58.4%"
-    assert metrics["C: other split"] == "100.0%"
+    card = [m.value for m in app.markdown]
+    first = card.index("#### What these runs show")  # the card comes before anything else the runs show
+    assert card[first + 1] == (
+        "- A 52 % → B 58 %: the intervals overlap and the paired test on the same 101 clips finds no evidence of a "
+        "difference (p = 0.39).\n- B 58 % → C 100 %: the intervals do not overlap.")
+    assert card[first + 2].startswith("- A, the study's recipe: 52 % (95 % CI 43–62 %) on its test clips")
     legend = app.table[0].value
     assert list(legend.index) == ["A", "B", "C"] and list(legend["run"]) == ["baseline", "plus 70", "other split"]
-    wide = app.dataframe[0].value
+    assert legend["test accuracy"].iloc[0].startswith("52.5 % (95 % CI 42.8 %–61.9 %")
+    wide = app.dataframe[1].value
     assert list(wide.columns[:5]) == ["genre", "A precision", "A recall", "A F1", "A support"] and len(wide) == 2
-    assert len(app.get("plotly_chart")) == 1 + 1 + 2  # accuracy, one confusion grid, two differences
+    assert len(app.get("plotly_chart")) == 1 + 3 + 2  # accuracy, a confusion matrix per run, two differences
+    assert [t.label for t in app.tabs][1:9] == ["A", "B", "C", "A · the study's recipe", "B · the study's recipe",
+                                                 "C · the study's recipe", "B − A", "C − A"]
     captions = " ".join(c.value for c in app.caption)
-    assert "52.5 % (95 % CI" in captions and "seed 0" in captions and "seed 7" in captions
+    assert ("Measured on A, B: test clips of tones (303 clips), paper 70/20/10 random, seed 0; C: test clips of tones "
+            "(303 clips), paper 70/20/10 random, seed 7.") in captions and "fingerprint" not in captions
     (info,) = [i.value for i in app.info]
-    assert "59 vs 53 of 101 paired clips" in info and "indistinguishable from noise" in info
+    assert "59 vs 53 of 101 paired clips" in info and "no evidence of a real difference" in info
     warnings = [w.value for w in app.warning]
     assert len(warnings) == 2 and all("cannot be paired" in w for w in warnings)
     assert len(app.get("download_button")) == 3
@@ -128,11 +135,27 @@ def test_a_pretrained_run_compares_like_the_others_with_its_other_collection_fig
     app.query_params["runs"] = f"{lstm},{ear}"
     app.switch_page("app_pages/compare.py").run()
     assert not app.exception
-    metrics = {m.label: m.value for m in app.metric}
-    assert metrics["B: pretrained musicnn ear + logistic regression on tones, seed 0"] == (
-        f"{runs.result(ear)['accuracy']['value']:.1%}")
-    assert metrics["B on musifeast-7"] == "56.0%" and not any(k.startswith("A on") for k in metrics)
+    ear_accuracy = runs.result(ear)["accuracy"]
+    figures = next(m.value for m in app.markdown if m.value.startswith("- A, the fixed recipe"))
+    assert figures.split("\n")[1] == (f"- B, the pretrained ear: {conclusions.with_interval(ear_accuracy)} on its test "
+                                       "clips · 56 % (95 % CI 48–64 %) on musifeast-7")
+    assert any(m.value.endswith("- On musifeast-7, music from another collection, only B was checked: 56 % (95 % CI "
+                                "48–64 %). Check the others there to see which model generalises best.")
+               for m in app.markdown)
     legend = app.table[0].value
     assert list(legend["on other collections"]) == ["", "56.0 % (95 % CI 48.0 %–64.0 %, 82 of 147 clips) on "
                                                          "musifeast-7"]
     assert any("paired clips" in i.value for i in app.info)  # same clips, same split and seed: a paired test
+
+
+def test_without_a_choice_compare_opens_on_the_newest_lesson(app, monkeypatch):
+    from core.orchestration import lesson
+
+    a, b = study_pair()
+    fake_run("not in the lesson", np.ones(101, bool))
+    monkeypatch.setattr(lesson, "latest_runs", lambda data_name: [a, b] if data_name == "tones" else [])
+    app.switch_page("app_pages/compare.py").run()
+    assert not app.exception
+    assert app.query_params["runs"] == f"{a},{b}" and "#### What these runs show" in [m.value for m in app.markdown]
+    app.multiselect(key="compare_runs").set_value([]).run()  # emptied by hand: it stays empty
+    assert app.query_params["runs"] == "" and "two or more" in app.info[0].value

@@ -201,36 +201,36 @@ def test_mcnemar_is_symmetric_in_its_arguments(pairs):
 
 # --------------------------------------------------------------------------- describe_difference
 
-def test_describe_difference_large_p_says_indistinguishable():
+def test_describe_difference_large_p_says_no_evidence():
     result = mcnemar_exact(*paired_correctness(both=39, only_a=14, only_b=20, neither=28))
     text = describe_difference(result, "baseline", "GAN-augmented")
-    assert "indistinguishable from noise" in text
+    assert "no evidence of a real difference" in text
     assert "GAN-augmented got 6 more clips right than baseline" in text
     assert "59 vs 53 of 101" in text and "14 clips only baseline" in text and "20 only GAN-augmented" in text
     assert "p = 0.39" in text
 
 
-def test_describe_difference_small_p_says_distinguishable():
+def test_describe_difference_small_p_says_more_than_chance():
     result = mcnemar_exact(*paired_correctness(both=30, only_a=1, only_b=9, neither=10))
     text = describe_difference(result, "A", "B")
-    assert "distinguishable from noise" in text and "indistinguishable" not in text
+    assert "more than chance would explain" in text and "no evidence" not in text
     assert "B got 8 more clips right than A" in text and "1 clip only A" in text
     assert "p = 0.021" in text
     # same table, stricter alpha: no longer distinguishable
-    assert "indistinguishable from noise" in describe_difference(result, "A", "B", alpha=0.01)
+    assert "no evidence of a real difference" in describe_difference(result, "A", "B", alpha=0.01)
 
 
 def test_describe_difference_a_better_ties_and_minimal_dict():
     result = mcnemar_exact(*paired_correctness(both=10, only_a=20, only_b=1, neither=5))
     assert describe_difference(result, "A", "B").startswith("A got 19 more clips right than B")
     tie = mcnemar_exact(*paired_correctness(both=10, only_a=3, only_b=3, neither=5))
-    assert "indistinguishable from noise" in describe_difference(tie, "A", "B")
+    assert "no evidence of a real difference" in describe_difference(tie, "A", "B")
     same = mcnemar_exact([True, False], [True, False])
-    assert "indistinguishable from noise" in describe_difference(same, "A", "B")
+    assert "show no difference" in describe_difference(same, "A", "B")
     minimal = {"b": 1, "c": 9, "p_value": 22 / 1024, "n": 50}  # no totals: still a sentence
     text = describe_difference(minimal, "A", "B")
     assert "B got 8 more clips right than A" in text and "50 paired clips" in text
-    assert "indistinguishable" not in text
+    assert "no evidence" not in text
 
 
 # --------------------------------------------------------------------------- mean / paired intervals

@@ -91,7 +91,7 @@ def test_compare_and_predict_show_the_check(app, datasets):
     generalise.save(result)
     app.query_params.update(dataset="tones", runs=run_id)
     at = app.switch_page("app_pages/compare.py").run()
-    assert not at.exception and "On other datasets" in texts(at.subheader)
+    assert not at.exception and "Check a run on another collection" in [e.label for e in at.expander]
     assert next(m for m in at.metric if m.label == "On other").value == f"{result['accuracy']:.1%}"
     assert generalise.describe(result) in texts(at.caption)
 

@@ -21,7 +21,8 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
-def _format_p(p: float) -> str:
+def format_p(p: float) -> str:
+    """A p-value as the pages print it: 'p < 0.001', 'p = 0.021', 'p = 0.39', 'p = 1.0'."""
     if p < 0.001:
         return "p < 0.001"
     if p >= 0.995:
@@ -80,15 +81,15 @@ def describe_difference(mcnemar: dict, name_a: str, name_b: str, alpha: float = 
     name_a, name_b : str
         Display names of classifier A and B.
     alpha : float in (0, 1)
-        Significance level: ``p < alpha`` is called "distinguishable from noise",
-        otherwise "indistinguishable from noise".
+        Significance level: ``p < alpha`` is called "more than chance would explain",
+        otherwise "no evidence of a real difference" (a large p never shows that there is none).
 
     Returns
     -------
     sentence : str
         E.g. "B got 6 more clips right than A (59 vs 53 of 101 paired clips), but with 14 clips
-        only A got right and 20 only B got right, an exact McNemar test gives p = 0.39: this
-        difference is indistinguishable from noise."
+        only A got right and 20 only B got right, an exact McNemar test gives p = 0.39 (not below
+        0.05): no evidence of a real difference."
     """
     alpha = check_confidence(alpha)
     b, c, n, p = int(mcnemar["b"]), int(mcnemar["c"]), int(mcnemar["n"]), float(mcnemar["p_value"])
@@ -96,13 +97,12 @@ def describe_difference(mcnemar: dict, name_a: str, name_b: str, alpha: float = 
     discordant = (f"{_plural(b, 'clip')} only {name_a} got right and {c} only {name_b} got right")
 
     if b + c == 0:
-        return (f"{name_a} and {name_b} got exactly the same {n} clips right or wrong, so there is no "
-                f"difference at all: it is indistinguishable from noise.")
+        return (f"{name_a} and {name_b} got exactly the same {n} clips right or wrong: these clips show no "
+                f"difference between them.")
     if b == c:
         totals = f" ({mcnemar['correct_a']} of {n} paired clips each)" if have_totals else ""
         return (f"{name_a} and {name_b} got the same number of clips right{totals}; with {discordant}, "
-                f"an exact McNemar test gives {_format_p(p)}: there is no difference, "
-                f"so it is indistinguishable from noise.")
+                f"an exact McNemar test gives {format_p(p)}: no evidence of a real difference.")
 
     if c > b:
         better, worse = name_b, name_a
@@ -116,10 +116,10 @@ def describe_difference(mcnemar: dict, name_a: str, name_b: str, alpha: float = 
     else:
         head += f" (on {n} paired clips)"
     if p < alpha:
-        return (f"{head}, and with {discordant}, an exact McNemar test gives {_format_p(p)} "
-                f"(below {alpha:g}): this difference is distinguishable from noise.")
-    return (f"{head}, but with {discordant}, an exact McNemar test gives {_format_p(p)} "
-            f"(not below {alpha:g}): this difference is indistinguishable from noise.")
+        return (f"{head}, and with {discordant}, an exact McNemar test gives {format_p(p)} "
+                f"(below {alpha:g}): this difference is more than chance would explain.")
+    return (f"{head}, but with {discordant}, an exact McNemar test gives {format_p(p)} "
+            f"(not below {alpha:g}): no evidence of a real difference.")
 
 
 def paired_differences(a, b, confidence: float = 0.95) -> dict:

@@ -12,15 +12,35 @@ TITLE_PX = 26
 """Height (px) of a figure title or a row of subplot titles below that band."""
 
 
-def frame(fig: go.Figure, height: int, title: str = "", titled: bool = False, **layout) -> go.Figure:
+RUN_COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22",
+               "#7f7f7f")
+"""One colour per run of a comparison, in order (plotly's D3 palette, distinguishable on white)."""
+LEGEND_ROW_PX = 26
+"""Height (px) of one row of a horizontal legend."""
+AXIS_PX = 50
+"""Height (px) below a plot that the x axis's tick labels and title take."""
+
+
+def run_colours(keys: list[str]) -> dict[str, str]:
+    """Run key → colour by position (:data:`RUN_COLOURS`, repeating after ten): the i-th run of a comparison has
+    the same colour in every chart that takes this mapping."""
+    return {k: RUN_COLOURS[i % len(RUN_COLOURS)] for i, k in enumerate(keys)}
+
+
+def frame(fig: go.Figure, height: int, title: str = "", titled: bool = False, legend_rows: int = 0,
+          **layout) -> go.Figure:
     """Lay ``fig`` out so no toolbar covers a title: ``height`` px of plot below an empty toolbar band.
 
     ``title`` is drawn left-aligned just below the band; ``titled`` says the figure has subplot titles
-    (drawn just above the plots, which therefore start below the band and a title row). ``layout`` is
-    passed to ``update_layout``.
+    (drawn just above the plots, which therefore start below the band and a title row). ``legend_rows``
+    (> 0) puts a horizontal legend in a band of that many rows below the plot, clear of the axes and
+    their titles. ``layout`` is passed to ``update_layout``.
     """
     top = TOOLBAR_PX + (TITLE_PX if title else 0) + (TITLE_PX if titled else 0)
-    fig.update_layout(height=height + top, margin=dict(l=10, r=10, t=top, b=10),
+    below = AXIS_PX + LEGEND_ROW_PX * legend_rows if legend_rows else 0
+    if legend_rows:
+        layout["legend"] = dict(orientation="h", x=0, xanchor="left", y=0, yanchor="bottom", yref="container")
+    fig.update_layout(height=height + top + below, margin=dict(l=10, r=10, t=top, b=10 + below),
                       title=dict(text=title, x=0, xref="paper", xanchor="left", y=1, yref="container",
                                  yanchor="top", pad=dict(t=TOOLBAR_PX + 4)), **layout)
     return fig
@@ -33,20 +53,34 @@ def epoch_axis(fig: go.Figure, epochs: int, **where) -> None:
                      tickformat="d", **where)
 
 
-def learning_curves(histories: dict[str, list[dict]]) -> go.Figure:
-    """Loss (left) and accuracy (right) per epoch; one train and one validation line per named run."""
+def learning_curves(histories: dict[str, list[dict]], colours: dict[str, str] | None = None) -> go.Figure:
+    """Loss (left) and accuracy (right) per epoch: per named run a solid train and a dotted validation line.
+
+    ``colours`` (run name → colour, e.g. :func:`run_colours`) keeps each run's colour the same as in other charts;
+    with several runs the legend names each run once, and two grey entries say which line is which.
+    """
+    colours = colours or run_colours(list(histories))
+    many = len(histories) > 1
     fig = make_subplots(rows=1, cols=2, subplot_titles=("loss", "accuracy"))
     for name, history in histories.items():
         epochs = [h["epoch"] for h in history]
-        prefix = f"{name}: " if len(histories) > 1 else ""
         for col, key in ((1, "loss"), (2, "acc")):
             for part, dash in (("train", "solid"), ("val", "dot")):
+                shown = col == 1 and (part == "train" or not many)
                 fig.add_trace(go.Scatter(x=epochs, y=[h.get(f"{part}_{key}") for h in history], mode="lines+markers",
-                                         name=f"{prefix}{part}", line=dict(dash=dash), legendgroup=f"{name}{part}",
-                                         showlegend=col == 1), row=1, col=col)
+                                         name=name if many else {"train": "train", "val": "validation"}[part],
+                                         line=dict(dash=dash, color=colours.get(name)), legendgroup=name,
+                                         showlegend=shown,
+                                         hovertemplate=f"{name} {part}, epoch %{{x}}: %{{y:.3g}}<extra></extra>"),
+                              row=1, col=col)
+    if many:
+        for part, dash in (("train", "solid"), ("validation", "dot")):
+            fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", name=part, line=dict(dash=dash, color="grey")),
+                          row=1, col=1)
     epoch_axis(fig, max((len(h) for h in histories.values()), default=1))
     fig.update_yaxes(range=[0, 1], row=1, col=2)
-    return frame(fig, 290, titled=True, legend=dict(orientation="h"))
+    entries = len(histories) + 2 if many else 2
+    return frame(fig, 290, titled=True, legend_rows=-(-entries // 4))
 
 
 def confusion_heatmap(cm: np.ndarray, labels: list[str], normalise: bool = False, title: str = "",
@@ -65,40 +99,6 @@ def confusion_heatmap(cm: np.ndarray, labels: list[str], normalise: bool = False
                                zmax=bound, hovertemplate="true %{y}<br>predicted %{x}<br>%{text}<extra></extra>"))
     return frame(fig, 420, title,
                  xaxis_title="predicted", yaxis_title="true", yaxis_autorange="reversed")
-
-
-def confusion_grid(matrices: list[np.ndarray], labels: list[str], names: list[str], normalise: bool = False,
-                   zmax: float | None = None, per_row: int = 3) -> go.Figure:
-    """Confusion matrices side by side on one colour scale: square cells, every genre named, ``names`` as titles.
-
-    ``matrices`` are ``(n_labels, n_labels)`` counts (rows: true genre, columns: predicted); with
-    ``normalise`` each row is shown as fractions of that true genre's clips. One colour bar serves all
-    (``zmax``: its top, by default the largest value shown). ``per_row`` matrices share a row.
-    """
-    zs = [np.asarray(cm, dtype=float) for cm in matrices]
-    if normalise:
-        zs = [z / np.maximum(z.sum(axis=1, keepdims=True), 1) for z in zs]
-    top = 1.0 if normalise else (zmax or max(float(z.max()) for z in zs) or 1.0)
-    cols = min(per_row, len(zs))
-    rows = -(-len(zs) // cols)
-    fig = make_subplots(rows=rows, cols=cols, subplot_titles=names, horizontal_spacing=0.06,
-                        vertical_spacing=0.12 / rows if rows > 1 else 0.0)
-    for k, z in enumerate(zs):
-        text = [[f"{v:.0%}" if normalise else f"{v:g}" for v in row] for row in z]
-        fig.add_trace(go.Heatmap(z=z, x=labels, y=labels, text=text, texttemplate="%{text}", coloraxis="coloraxis",
-                                 hovertemplate=f"{names[k]}: true %{{y}}, predicted %{{x}}: %{{text}}<extra></extra>"),
-                      row=k // cols + 1, col=k % cols + 1)
-        axis = "" if k == 0 else str(k + 1)
-        fig.update_layout({f"yaxis{axis}": dict(scaleanchor=f"x{axis}", scaleratio=1, constrain="domain",
-                                                autorange="reversed", tickmode="array", tickvals=labels),
-                           f"xaxis{axis}": dict(constrain="domain", tickmode="array", tickvals=labels, tickangle=-45)})
-    fig.update_xaxes(title_text="predicted", row=rows)
-    fig.update_yaxes(title_text="true", col=1)
-    cell = 30 if cols > 1 else 40
-    return frame(fig, rows * (cell * len(labels) + 90), titled=True,
-                 coloraxis=dict(colorscale="Blues", cmin=0, cmax=top,
-                                colorbar=dict(title="share of true genre" if normalise else "clips",
-                                              tickformat=".0%" if normalise else "")))
 
 
 def spectrogram(S_db: np.ndarray, sr: int = 22050, hop_length: int = 512, title: str = "",
@@ -132,23 +132,25 @@ def probabilities_bar(labels: list[str], probs: np.ndarray) -> go.Figure:
     return frame(fig, 120 + 24 * len(labels), xaxis=dict(range=[0, 1.15], tickformat=".0%", title="probability"))
 
 
-def accuracy_intervals(rows: list[dict], title: str = "") -> go.Figure:
+def accuracy_intervals(rows: list[dict], title: str = "", axis: str = "test accuracy (95 % interval)") -> go.Figure:
     """One dot per row at ``value`` with its ``lo``–``hi`` interval as an error bar and the numbers as text.
 
-    ``rows`` are dicts with ``name``, ``value``, ``lo``, ``hi`` and an optional ``note`` (hover text).
+    ``rows`` are dicts with ``name``, ``value``, ``lo``, ``hi`` and optional ``note`` (hover text), ``colour``
+    and ``symbol`` (a plotly marker symbol, e.g. 'diamond' for a figure on another collection).
     """
-    names = [r["name"] for r in rows]
-    values = np.array([r["value"] for r in rows], dtype=float)
-    lo = np.array([r["lo"] for r in rows], dtype=float)
-    hi = np.array([r["hi"] for r in rows], dtype=float)
-    text = [f"{v:.1%} ({a:.1%}–{b:.1%})".replace("%", " %") for v, a, b in zip(values, lo, hi)]
-    fig = go.Figure(go.Scatter(x=values, y=names, mode="markers+text", text=text, textposition="top center",
-                               marker=dict(size=11), customdata=[r.get("note", "") for r in rows],
-                               error_x=dict(type="data", symmetric=False, array=hi - values, arrayminus=values - lo,
-                                            thickness=2, width=8),
-                               hovertemplate="%{y}: %{text}<br>%{customdata}<extra></extra>"))
+    fig = go.Figure()
+    for r in rows:
+        value, lo, hi = float(r["value"]), float(r["lo"]), float(r["hi"])
+        text = f"{100 * value:.1f} % ({100 * lo:.0f}–{100 * hi:.0f} %)"
+        fig.add_trace(go.Scatter(x=[value], y=[r["name"]], mode="markers+text", text=[text], textposition="top center",
+                                 cliponaxis=False,
+                                 marker=dict(size=11, color=r.get("colour"), symbol=r.get("symbol", "circle")),
+                                 customdata=[r.get("note", "")],
+                                 error_x=dict(type="data", symmetric=False, array=[hi - value], arrayminus=[value - lo],
+                                              thickness=2, width=8, color=r.get("colour")),
+                                 hovertemplate="%{y}: %{text}<br>%{customdata}<extra></extra>"))
     return frame(fig, 120 + 60 * len(rows), title,
-                 xaxis=dict(range=[0, 1.02], tickformat=".0%", title="test accuracy (95 % interval)"),
+                 xaxis=dict(range=[0, 1.02], tickformat=".0%", title=axis),
                  yaxis=dict(autorange="reversed", type="category"), showlegend=False)
 
 
@@ -171,7 +173,7 @@ def seed_spread(per_seed: list[dict], summary: list[dict], title: str = "") -> g
                              hovertemplate="%{y}: %{x:.1%}<extra></extra>"))
     return frame(fig, 140 + 40 * len(summary), title,
                  xaxis=dict(tickformat=".0%", title="test accuracy"),
-                 yaxis=dict(autorange="reversed", type="category"), legend=dict(orientation="h"))
+                 yaxis=dict(autorange="reversed", type="category"), legend_rows=1)
 
 
 def class_balance(counts: dict[str, int], title: str = "") -> go.Figure:
@@ -235,7 +237,7 @@ def gan_curves(history: list[dict], model: str) -> go.Figure:
         fig.update_yaxes(range=[0, 1], row=1, col=2)
     fig.update_yaxes(range=[0, 1], tickformat=".0%", row=1, col=3)
     epoch_axis(fig, len(history))
-    return frame(fig, 310, titled=True, legend=dict(orientation="h", y=-0.3))
+    return frame(fig, 310, titled=True, legend_rows=2)
 
 
 def sample_grid(images: np.ndarray, titles: list[str], step_seconds: float, zmin: float = -1.0, zmax: float = 1.0,
@@ -266,7 +268,7 @@ def genre_fidelity(labels: list[str], fidelity: dict, real_fidelity: float, titl
     fig.add_hline(y=fidelity["chance"], line_dash="dot", annotation_text="chance")
     fig.add_hline(y=real_fidelity, line_dash="dash", annotation_text="the judge on real held-out segments")
     return frame(fig, 340, title,
-                 yaxis=dict(range=[0, 1.05], tickformat=".0%"), legend=dict(orientation="h"))
+                 yaxis=dict(range=[0, 1.05], tickformat=".0%"), legend_rows=2)
 
 
 def frechet_per_genre(labels: list[str], frechet: dict, title: str = "") -> go.Figure:
@@ -293,7 +295,7 @@ def nearest_distances(nearest: dict, title: str = "") -> go.Figure:
                                 hovertemplate="%{y}: smallest %{x:.1f}<extra></extra>")])
     return frame(fig, 260, title,
                  xaxis=dict(title="Euclidean distance in the reference's input space (log scale)", type="log"),
-                 yaxis=dict(autorange="reversed"), legend=dict(orientation="h"))
+                 yaxis=dict(autorange="reversed"), legend_rows=1)
 
 
 def segment_timeline(labels: list[str], segment_probs: np.ndarray, starts: np.ndarray, segment_seconds: float,

@@ -67,7 +67,8 @@ def legend_rows(entries: list[Entry]) -> list[dict]:
     """Short name → run: one row per run with its full name, what it was measured on and how it did on other
     collections (:func:`other_collections`)."""
     return [{"key": e.short, "run": e.name, "run_id": e.id, "preset": e.record.get("preset", "?"),
-             "measured_on": measured_on(e), "other_collections": other_collections(e)} for e in entries]
+             "measured_on": measured_on(e), "fingerprint": e.record.get("dataset", {}).get("fingerprint", "?"),
+             "other_collections": other_collections(e)} for e in entries]
 
 
 def other_collections(entry: Entry) -> str:
@@ -75,6 +76,14 @@ def other_collections(entry: Entry) -> str:
     '56.5 % (95 % CI 48.4–64.3 %, 83 of 147 clips) on musifeast-7'; '' when it was never checked."""
     return "; ".join(f"{intervals.format_accuracy(check_accuracy(c))} on {c['dataset']['name']}"
                      for c in runs.checks(entry.id))
+
+
+def latest_checks(entry: Entry) -> list[dict]:
+    """The run's newest check on each other collection (by content fingerprint), newest first."""
+    found: dict[str, dict] = {}
+    for c in runs.checks(entry.id):
+        found.setdefault(c["dataset"].get("fingerprint", c["dataset"]["name"]), c)
+    return list(found.values())
 
 
 def check_accuracy(check: dict) -> dict:
@@ -88,8 +97,12 @@ def seed_of(entry: Entry) -> int | None:
 
 
 def measured_on(entry: Entry) -> str:
-    """'tones (12 clips, fingerprint …), stratified 70%/15%/15%, seed 0': what this run's accuracy was measured on."""
-    return runs.describe_data(entry.record)
+    """'tones (12 clips), stratified 70/15/15, seed 0': what this run's accuracy was measured on (the dataset's
+    fingerprint is in :func:`legend_rows`)."""
+    data = entry.record.get("dataset", {})
+    split, seed = entry.record.get("split_name", "?"), seed_of(entry)
+    seeded = split if seed is None or f"seed {seed}" in split else f"{split}, seed {seed}"
+    return f"{data.get('name', '?')} ({data.get('n_clips', '?')} clips), {seeded}"
 
 
 # --------------------------------------------------------------------------- pairing
@@ -182,9 +195,22 @@ def per_class_wide(entries: list[Entry]) -> list[dict]:
 # --------------------------------------------------------------------------- figures
 
 def accuracy_figure(entries: list[Entry]) -> go.Figure:
-    """Every run's test accuracy with its 95 % Wilson interval in one chart."""
-    return charts.accuracy_intervals([{"name": e.short, **e.result["accuracy"], "note": f"{e.name}: {measured_on(e)}"}
-                                      for e in entries])
+    """Every run's test accuracy with its 95 % Wilson interval (dots) and its newest check on each other collection
+    (diamonds, labelled 'A · musifeast-7'), each run in its colour (:func:`colours`)."""
+    colour = colours(entries)
+    rows = []
+    for e in entries:
+        rows.append({"name": f"{e.short} · test", **e.result["accuracy"], "colour": colour[e.short],
+                     "note": f"{e.name}: {measured_on(e)}"})
+        rows += [{"name": f"{e.short} · {c['dataset']['name']}", **check_accuracy(c), "colour": colour[e.short],
+                  "symbol": "diamond", "note": f"{e.name} on {c['dataset']['name']}, another collection"}
+                 for c in latest_checks(e)]
+    return charts.accuracy_intervals(rows, axis="accuracy (95 % interval)")
+
+
+def colours(entries: list[Entry]) -> dict[str, str]:
+    """Short name → colour: each run keeps one colour in every chart of the comparison."""
+    return charts.run_colours([e.short for e in entries])
 
 
 def count_scale(entries: list[Entry]) -> float:
@@ -196,20 +222,6 @@ def confusion_figure(entry: Entry, normalise: bool, zmax: float) -> go.Figure:
     """A run's confusion matrix (counts or row fractions) on a shared colour scale ``zmax``."""
     return charts.confusion_heatmap(np.array(entry.result["confusion"]), entry.result["labels"], normalise=normalise,
                                     zmax=1.0 if normalise else zmax, title=entry.short)
-
-
-def confusion_groups(entries: list[Entry]) -> list[list[Entry]]:
-    """The runs split into groups with the same genre labels (in order), each drawn as one side-by-side grid."""
-    groups: dict[tuple, list[Entry]] = {}
-    for e in entries:
-        groups.setdefault(tuple(e.result["labels"]), []).append(e)
-    return list(groups.values())
-
-
-def confusion_grid(entries: list[Entry], normalise: bool) -> go.Figure:
-    """Confusion matrices of runs with the same labels side by side, on one colour scale (:func:`count_scale`)."""
-    return charts.confusion_grid([np.array(e.result["confusion"]) for e in entries], entries[0].result["labels"],
-                                 [e.short for e in entries], normalise=normalise, zmax=count_scale(entries))
 
 
 def rate_difference(a: Entry, b: Entry) -> np.ndarray:
@@ -230,6 +242,11 @@ def differences(entries: list[Entry]) -> list[tuple[Entry, Entry]]:
     return [(ref, e) for e in entries[1:] if list(e.result["labels"]) == list(ref.result["labels"])]
 
 
+def learning_figure(entries: list[Entry]) -> go.Figure:
+    """Loss and accuracy per epoch of the runs that kept a history, each in its colour."""
+    return charts.learning_curves({e.short: e.history for e in entries if e.history}, colours(entries))
+
+
 def figures(entries: list[Entry]) -> dict[str, go.Figure]:
     """Title → figure, everything a report shows, in reading order."""
     zmax = count_scale(entries)
@@ -238,7 +255,7 @@ def figures(entries: list[Entry]) -> dict[str, go.Figure]:
     out |= {f"Confusion (row-normalised): {e.short}": confusion_figure(e, True, zmax) for e in entries}
     out |= {f"Difference: {b.short} − {a.short}": difference_figure(a, b) for a, b in differences(entries)}
     if any(e.history for e in entries):
-        out["Learning curves"] = charts.learning_curves({e.short: e.history for e in entries if e.history})
+        out["Learning curves"] = learning_figure(entries)
     return out
 
 

@@ -311,8 +311,9 @@ def check(run_id: str, root: str | Path, name: str, mapping: dict[str, str] | No
         The keys of :func:`scores`, plus ``run``, ``dataset`` (``name``, ``fingerprint``, ``n_clips``),
         ``labels_used`` (dataset genre → model genre), ``labels_skipped``, ``skipped`` (files, with reasons),
         ``test_accuracy`` (the run's own, or None), ``trained_on``, ``overlap`` (:func:`overlap`'s counts of the
-        clips that are copies of the run's own, left out of every figure; None when unknown), ``seconds``,
-        ``checked`` (a timestamp) and ``sentence``.
+        clips that are copies of the run's own, left out of every figure; None when unknown), ``keys`` (each
+        scored clip's content digest) with its ``y_true`` and ``y_pred`` (so two runs' checks on the same clips can
+        be paired), ``seconds``, ``checked`` (a timestamp) and ``sentence``.
 
     Raises
     ------
@@ -344,7 +345,8 @@ def check(run_id: str, root: str | Path, name: str, mapping: dict[str, str] | No
               "labels_used": match.used, "labels_skipped": list(match.skipped),
               "skipped": [{"path": s.path, "reason": s.reason} for s in [*listing.skipped, *unusable]],
               "test_accuracy": own["accuracy"] if own else None,
-              "trained_on": record.get("dataset", {}).get("name", "?"), "overlap": copies}
+              "trained_on": record.get("dataset", {}).get("name", "?"), "overlap": copies,
+              "keys": [digests[chosen[i]] for i in kept], "y_true": y_true.tolist(), "y_pred": probs.argmax(1).tolist()}
     result["sentence"] = sentence(result)
     result["seconds"] = round(time.perf_counter() - started, 2)
     result["checked"] = time.time()

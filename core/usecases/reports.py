@@ -160,7 +160,7 @@ def _confusion_svg(entry: Entry, normalise: bool, zmax: float) -> str:
 # --------------------------------------------------------------------------- comparison reports
 
 LEGEND_COLUMNS = {"key": "short name", "run": "run", "measured_on": "measured on",
-                  "other_collections": "on other collections"}
+                  "fingerprint": "dataset fingerprint", "other_collections": "on other collections"}
 ACCURACY_COLUMNS = {"key": "run", "run": "name", "accuracy": "accuracy", "lo": "95 % low", "hi": "95 % high", "correct": "correct",
                     "n": "test clips", "dataset": "dataset", "split": "split", "seed": "seed"}
 

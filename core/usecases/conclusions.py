@@ -1,0 +1,244 @@
+"""Compare's result card: one sentence per comparison a teacher can read out, generated from the statistics.
+
+Every accuracy is a dict ``{"value", "lo", "hi", "correct", "n"}`` (a fraction with its 95 % Wilson
+interval over ``n`` clips, as in a run's ``result["accuracy"]``); a paired test is a
+:func:`core.compute.significance.mcnemar_exact` result (``b``, ``c``, ``p_value``, ``n``). Two intervals
+that do not overlap mean a clear difference; when they overlap only the paired test on the same clips can
+still find one, and a large p-value is *no evidence of a difference*, never proof that there is none.
+
+:func:`card` is pure (facts in, sentences out); :func:`from_entries` gathers the facts of
+:class:`core.usecases.compare.Entry` runs and their checks on other collections.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..compute import significance
+from . import compare
+
+ALPHA = 0.05
+"""A paired test's p below this is called a difference."""
+
+RECIPES = {"paper": "the study's recipe", "recommended": "the fixed recipe", "classic": "hand-made features",
+           "pretrained": "the pretrained ear"}
+"""A preset's name in the card's sentences."""
+
+
+@dataclass(frozen=True)
+class Check:
+    """A run's accuracy on another collection; ``keys`` and ``correct`` (per clip, aligned) allow a paired test."""
+
+    dataset: str
+    fingerprint: str
+    accuracy: dict
+    keys: tuple[str, ...] = ()
+    correct: tuple[bool, ...] = ()
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What the card knows of one run: its short ``key`` (A, B, …), its ``recipe`` in words, its test ``accuracy``,
+    what that was measured ``on`` (dataset, clips, split, seed, without fingerprints), the ``baseline`` key of the
+    run it adds to and what it ``added`` (e.g. '+70 GAN clips per genre'), and its newest check on each other
+    collection."""
+
+    key: str
+    recipe: str
+    accuracy: dict
+    on: str
+    baseline: str = ""
+    added: str = ""
+    checks: tuple[Check, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class Card:
+    """``lines``: one sentence per comparison, then one per collection the runs were checked on; ``figures``: per
+    run, its test accuracy and real-music figures; ``measured``: what the figures were measured on, one line per
+    distinct set of clips; ``best``: the key of the run that clearly generalises best, or ''."""
+
+    lines: list[str]
+    figures: list[str]
+    measured: list[str]
+    best: str = ""
+
+
+def pct(x: float) -> str:
+    """0.8333 → '83 %'."""
+    return f"{100 * x:.0f} %"
+
+
+def with_interval(acc: dict) -> str:
+    """'83 % (95 % CI 70–91 %)'."""
+    return f"{pct(acc['value'])} (95 % CI {100 * acc['lo']:.0f}–{pct(acc['hi'])})"
+
+
+def overlap(a: dict, b: dict) -> bool:
+    """Whether two accuracies' intervals share any value."""
+    return a["lo"] <= b["hi"] and b["lo"] <= a["hi"]
+
+
+def p_text(test: dict) -> str:
+    """'p = 0.39' (the paired test's p-value as the pages print it)."""
+    return significance.format_p(test["p_value"])
+
+
+def verdict(a: dict, b: dict, test: dict | None, gain: bool = False) -> str:
+    """The words after 'A 24 % → B 83 %': whether the intervals overlap and what the paired ``test`` says.
+
+    ``gain``: B is A plus something (more data), so the question is whether it helps.
+    """
+    higher = b["value"] > a["value"]
+    if not overlap(a, b):
+        text = "the intervals do not overlap" + (": it helps" if gain and higher else ": it hurts" if gain else "")
+        if test is not None:
+            text += (f" (paired test {p_text(test)})" if test["p_value"] < ALPHA else
+                     f", though the paired test on the same {test['n']} clips finds no evidence of a difference "
+                     f"({p_text(test)})")
+        return text
+    if test is None:
+        return ("the intervals overlap and the runs were tested on different clips (no paired test): "
+                + ("no evidence it helps" if gain else "no evidence of a difference"))
+    if test["p_value"] < ALPHA:
+        change = ("it helps" if higher else "it hurts") if gain else "a real difference"
+        return (f"the intervals overlap, but the paired test on the same {test['n']} clips finds "
+                f"{change} ({p_text(test)})")
+    return (f"the intervals overlap and the paired test on the same {test['n']} clips finds "
+            + ("no evidence it helps" if gain else "no evidence of a difference") + f" ({p_text(test)})")
+
+
+def pairs(facts: list[Facts]) -> list[tuple[Facts, Facts]]:
+    """The comparisons the card makes: each run after the first against the run it adds to when that one is
+    compared too, otherwise against the run before it."""
+    by_key = {f.key: f for f in facts}
+    return [(by_key.get(b.baseline) or a, b) for a, b in zip(facts, facts[1:])]
+
+
+def names(a: Facts, b: Facts) -> tuple[str, str]:
+    """How a sentence names two runs: their recipes and keys, or only the keys when the recipes are the same."""
+    if a.recipe == b.recipe:
+        return a.key, b.key
+    return f"{a.recipe} ({a.key})", f"{b.recipe} ({b.key})"
+
+
+def comparison(a: Facts, b: Facts, test: dict | None) -> str:
+    """One sentence: 'The study's recipe (A) 24 % → the fixed recipe (B) 83 %: the intervals do not overlap.'"""
+    figures = f"{pct(a.accuracy['value'])} → {pct(b.accuracy['value'])}"
+    if b.added and b.baseline == a.key:
+        text = f"{b.added} ({a.key} → {b.key}): {figures}, {verdict(a.accuracy, b.accuracy, test, gain=True)}."
+    else:
+        name_a, name_b = names(a, b)
+        text = (f"{name_a} {pct(a.accuracy['value'])} → {name_b} {pct(b.accuracy['value'])}: "
+                f"{verdict(a.accuracy, b.accuracy, test)}.")
+    return text[0].upper() + text[1:]
+
+
+def by_collection(facts: list[Facts]) -> dict[str, list[tuple[Facts, Check]]]:
+    """Collection fingerprint → (run, its check there), runs in card order."""
+    found: dict[str, list[tuple[Facts, Check]]] = {}
+    for f in facts:
+        for c in f.checks:
+            found.setdefault(c.fingerprint, []).append((f, c))
+    return found
+
+
+def paired_check(a: Check, b: Check) -> dict | None:
+    """McNemar's exact test of two runs' checks on the same clips (both kept per-clip results), else None."""
+    if not a.keys or set(a.keys) != set(b.keys) or len(a.keys) != len(a.correct) or len(b.keys) != len(b.correct):
+        return None
+    where = {k: i for i, k in enumerate(b.keys)}
+    correct_b = np.array(b.correct, dtype=bool)[[where[k] for k in a.keys]]
+    return significance.mcnemar_exact(np.array(a.correct, dtype=bool), correct_b)
+
+
+def generalisation(checked: list[tuple[Facts, Check]]) -> tuple[str, str]:
+    """The sentence on one collection and the key of the run that clearly does best there ('' when none does)."""
+    dataset = checked[0][1].dataset
+    if len(checked) == 1:
+        f, c = checked[0]
+        return (f"On {dataset}, music from another collection, only {f.key} was checked: {with_interval(c.accuracy)}. "
+                "Check the others there to see which model generalises best.", "")
+    ranked = sorted(checked, key=lambda fc: -fc[1].accuracy["value"])
+    (best, top), (second, runner) = ranked[:2]
+    figures = ", ".join(f"{f.key} {with_interval(c.accuracy)}" for f, c in checked)
+    test = paired_check(top, runner)
+    clear = not overlap(top.accuracy, runner.accuracy) or (test is not None and test["p_value"] < ALPHA)
+    if clear and top.accuracy["value"] > runner.accuracy["value"]:
+        why = verdict(runner.accuracy, top.accuracy, test)
+        return (f"On {dataset}, music from another collection: {figures}. {best.key} ({best.recipe}) generalises "
+                f"best: against {second.key}, the next best, {why}.", best.key)
+    return (f"On {dataset}, music from another collection: {figures}. {best.key} scores highest, but against "
+            f"{second.key}, the next best, {verdict(runner.accuracy, top.accuracy, test)}; no model clearly "
+            "generalises best there.", "")
+
+
+def figure_line(f: Facts) -> str:
+    """'A · the study's recipe: 24 % (95 % CI 15–35 %) on its test clips · 19 % (…) on musifeast-7'."""
+    return " · ".join([f"{f.key}, {f.recipe}: {with_interval(f.accuracy)} on its test clips",
+                       *(f"{with_interval(c.accuracy)} on {c.dataset}" for c in f.checks)])
+
+
+def measured(facts: list[Facts]) -> list[str]:
+    """'A, B: test clips of demo (200 clips), stratified 70/15/15, seed 0': one line per distinct set of clips."""
+    groups: dict[str, list[str]] = {}
+    for f in facts:
+        groups.setdefault(f"test clips of {f.on}", []).append(f.key)
+    for fingerprint, checked in by_collection(facts).items():
+        c = checked[0][1]
+        groups.setdefault(f"{c.accuracy['n']} clips of {c.dataset} (another collection)", []).extend(
+            f.key for f, _ in checked)
+    return [f"{', '.join(keys)}: {where}" for where, keys in groups.items()]
+
+
+def card(facts: list[Facts], tests: dict[tuple[str, str], dict | None]) -> Card:
+    """The result card of runs ``facts`` (in the order shown), ``tests`` mapping (key A, key B) to the paired test
+    of A and B on their test clips, or None where they were tested on different clips."""
+    lines = [comparison(a, b, tests.get((a.key, b.key)) or tests.get((b.key, a.key))) for a, b in pairs(facts)]
+    best = ""
+    for checked in by_collection(facts).values():
+        line, winner = generalisation(checked)
+        lines.append(line)
+        best = best or winner
+    return Card(lines, [figure_line(f) for f in facts], measured(facts), best)
+
+
+# --------------------------------------------------------------------------- from runs
+
+def recipe(entry: compare.Entry) -> str:
+    """The run's recipe in words (:data:`RECIPES`), or its key when its preset has no name there."""
+    return RECIPES.get(entry.record.get("preset", ""), f"run {entry.short}")
+
+
+def added(entry: compare.Entry) -> str:
+    """'+70 GAN clips per genre' for a run trained with generated samples, '' otherwise."""
+    augment = entry.record.get("augment") or {}
+    return f"+{augment['per_genre']} GAN clips per genre" if augment.get("per_genre") else ""
+
+
+def check_of(saved: dict) -> Check:
+    """A saved check (:func:`core.usecases.generalise.check`) as the card sees it."""
+    return Check(saved["dataset"]["name"], saved["dataset"].get("fingerprint", saved["dataset"]["name"]),
+                 compare.check_accuracy(saved), tuple(saved.get("keys", ())),
+                 tuple(bool(t == p) for t, p in zip(saved.get("y_true", ()), saved.get("y_pred", ()))))
+
+
+def facts_of(entries: list[compare.Entry]) -> list[Facts]:
+    """The card's facts about each run, with its newest check on each other collection."""
+    keys = {e.id: e.short for e in entries}
+    return [Facts(e.short, recipe(e), e.result["accuracy"], compare.measured_on(e),
+                  keys.get(e.record.get("baseline", ""), ""),
+                  added(e), tuple(check_of(c) for c in compare.latest_checks(e))) for e in entries]
+
+
+def from_entries(entries: list[compare.Entry]) -> Card:
+    """The result card of finished runs, their paired tests computed where they share their test clips."""
+    facts = facts_of(entries)
+    by_key = {e.short: e for e in entries}
+    tests = {}
+    for a, b in pairs(facts):
+        verdict_ab = compare.compare_pair(by_key[a.key], by_key[b.key])
+        tests[(a.key, b.key)] = verdict_ab["mcnemar"]
+    return card(facts, tests)

@@ -1,0 +1,138 @@
+"""Compare's result card: the sentences on known statistics, and the card of real run folders."""
+
+import numpy as np
+
+from core.storage import runs
+from core.usecases import compare, conclusions
+from core.usecases.conclusions import Check, Facts
+from test_compare import fake_run, study_pair
+
+
+def acc(value: float, lo: float, hi: float, n: int = 30) -> dict:
+    return {"value": value, "lo": lo, "hi": hi, "correct": round(value * n), "n": n}
+
+
+PAPER = Facts("A", "the study's recipe", acc(0.24, 0.12, 0.42), "demo (200 clips), stratified 70/15/15, seed 0")
+FIXED = Facts("B", "the fixed recipe", acc(0.83, 0.66, 0.93), "demo (200 clips), stratified 70/15/15, seed 0")
+PLUS = Facts("C", "the fixed recipe", acc(0.83, 0.66, 0.93), "demo (200 clips), stratified 70/15/15, seed 0",
+             baseline="B", added="+70 GAN clips per genre")
+
+
+def mcnemar(b: int, c: int, p: float, n: int = 30) -> dict:
+    return {"b": b, "c": c, "p_value": p, "n": n}
+
+
+def test_intervals_that_do_not_overlap_say_so_with_the_paired_test():
+    card = conclusions.card([PAPER, FIXED], {("A", "B"): mcnemar(0, 18, 7.6e-6)})
+    assert card.lines == ["The study's recipe (A) 24 % → the fixed recipe (B) 83 %: the intervals do not overlap "
+                          "(paired test p < 0.001)."]
+
+
+def test_an_addition_with_p_one_is_no_evidence_it_helps_never_noise():
+    card = conclusions.card([PAPER, FIXED, PLUS], {("A", "B"): None, ("B", "C"): mcnemar(2, 2, 1.0)})
+    first, gan = card.lines
+    assert first.endswith("the intervals do not overlap.")  # tested on different clips: the intervals alone
+    assert gan == ("+70 GAN clips per genre (B → C): 83 % → 83 %, the intervals overlap and the paired test on the "
+                   "same 30 clips finds no evidence it helps (p = 1.0).")
+    assert not any("noise" in line or "indistinguishable" in line for line in card.lines)
+
+
+def test_the_augmented_run_is_compared_with_its_baseline_not_the_run_before_it():
+    ear = Facts("C", "the pretrained ear", acc(0.9, 0.74, 0.97), FIXED.on)
+    plus = Facts("D", "the fixed recipe", acc(0.8, 0.63, 0.9), FIXED.on, baseline="B", added="+70 GAN clips per genre")
+    pairs = [(a.key, b.key) for a, b in conclusions.pairs([PAPER, FIXED, ear, plus])]
+    assert pairs == [("A", "B"), ("B", "C"), ("B", "D")]
+
+
+def test_overlapping_intervals_defer_to_the_paired_test():
+    a = Facts("A", "the fixed recipe", acc(0.50, 0.40, 0.60, 101), "x")
+    b = Facts("B", "the pretrained ear", acc(0.58, 0.48, 0.67, 101), "x")
+    small, = conclusions.card([a, b], {("A", "B"): mcnemar(1, 9, 0.021, 101)}).lines
+    assert small == ("The fixed recipe (A) 50 % → the pretrained ear (B) 58 %: the intervals overlap, but the paired "
+                     "test on the same 101 clips finds a real difference (p = 0.021).")
+    large, = conclusions.card([a, b], {("A", "B"): mcnemar(14, 20, 0.39, 101)}).lines
+    assert large.endswith("the intervals overlap and the paired test on the same 101 clips finds no evidence of a "
+                          "difference (p = 0.39).")
+    unpaired, = conclusions.card([a, b], {}).lines
+    assert unpaired.endswith("the intervals overlap and the runs were tested on different clips (no paired test): "
+                             "no evidence of a difference.")
+
+
+def test_two_runs_of_one_recipe_are_named_by_their_keys():
+    twin = Facts("B", "the study's recipe", acc(0.3, 0.17, 0.48), PAPER.on)
+    line, = conclusions.card([PAPER, twin], {("A", "B"): mcnemar(1, 3, 0.63)}).lines
+    assert line.startswith("A 24 % → B 30 %: the intervals overlap")
+
+
+def musifeast(value: float, lo: float, hi: float, correct: tuple[bool, ...] = ()) -> Check:
+    keys = tuple(f"clip{i}" for i in range(len(correct)))
+    return Check("musifeast-7", "m7", acc(value, lo, hi, 147), keys, correct)
+
+
+def test_without_a_check_the_card_only_compares_test_accuracies():
+    card = conclusions.card([PAPER, FIXED], {})
+    assert len(card.lines) == 1 and card.best == "" and not any("musifeast" in f for f in card.figures)
+    assert card.measured == ["A, B: test clips of demo (200 clips), stratified 70/15/15, seed 0"]
+
+
+def test_a_check_stands_beside_the_test_accuracy_and_the_card_names_who_generalises_best():
+    fixed = Facts(**{**FIXED.__dict__, "checks": (musifeast(0.26, 0.19, 0.34),)})
+    ear = Facts("C", "the pretrained ear", acc(0.9, 0.74, 0.97), FIXED.on, checks=(musifeast(0.6, 0.52, 0.67),))
+    card = conclusions.card([PAPER, fixed, ear], {})
+    assert card.best == "C"
+    assert card.lines[-1] == ("On musifeast-7, music from another collection: B 26 % (95 % CI 19–34 %), "
+                              "C 60 % (95 % CI "
+                              "52–67 %). C (the pretrained ear) generalises best: against B, the next best, the "
+                              "intervals do not overlap.")
+    assert card.figures[1] == ("B, the fixed recipe: 83 % (95 % CI 66–93 %) on its test clips · "
+                               "26 % (95 % CI 19–34 %) "
+                               "on musifeast-7")
+    assert card.measured[-1] == "B, C: 147 clips of musifeast-7 (another collection)"
+
+
+def test_overlapping_checks_name_no_winner_unless_the_paired_test_finds_one():
+    b = Facts("B", "the fixed recipe", FIXED.accuracy, "x", checks=(musifeast(0.30, 0.23, 0.38),))
+    c = Facts("C", "the pretrained ear", FIXED.accuracy, "x", checks=(musifeast(0.36, 0.29, 0.44),))
+    card = conclusions.card([b, c], {("B", "C"): None})
+    assert card.best == "" and card.lines[-1].endswith(
+        "C scores highest, but against B, the next best, the intervals overlap and the runs were tested on different "
+        "clips (no paired test): no evidence of a difference; no model clearly generalises best there.")
+    b = Facts("B", "the fixed recipe", FIXED.accuracy, "x",
+              checks=(musifeast(0.30, 0.23, 0.38, (True,) * 2 + (False,) * 12),))
+    c = Facts("C", "the pretrained ear", FIXED.accuracy, "x", checks=(musifeast(0.36, 0.29, 0.44, (True,) * 14),))
+    card = conclusions.card([b, c], {})
+    assert card.best == "C" and card.lines[-1].endswith(
+        "C (the pretrained ear) generalises best: against B, the next best, the intervals overlap, but the paired test "
+        "on the same 14 clips finds a real difference (p < 0.001).")
+
+
+def test_only_one_checked_run_asks_for_the_others():
+    ear = Facts("C", "the pretrained ear", acc(0.9, 0.74, 0.97), FIXED.on, checks=(musifeast(0.6, 0.52, 0.67),))
+    card = conclusions.card([FIXED, ear], {})
+    assert card.best == "" and card.lines[-1].startswith("On musifeast-7, music from another collection, only C was "
+                                                         "checked: 60 % (95 % CI 52–67 %).")
+
+
+def test_the_card_of_run_folders_pairs_runs_on_the_same_clips_and_links_an_augmented_run_to_its_baseline(data_dir):
+    from tests.test_default_model import checked
+
+    a, b = study_pair()
+    runs.update(b, baseline=a, augment={"gan_run": "g", "per_genre": 70}, preset="recommended")
+    checked(b, 0.56)
+    card = conclusions.from_entries(compare.load_entries([a, b]))
+    gan, check = card.lines
+    assert gan.startswith("+70 GAN clips per genre (A → B): 52 % → 58 %, the intervals overlap and the paired "
+                          "test on "
+                          "the same 101 clips finds no evidence it helps (p = 0.39)")
+    assert check.startswith("On musifeast-7, music from another collection, only B was checked: 56 %")
+    assert card.measured == ["A, B: test clips of tones (303 clips), paper 70/20/10 random, seed 0",
+                             "B: 147 clips of musifeast-7 (another collection)"]
+    assert "fingerprint" not in " ".join(card.lines + card.figures + card.measured)
+
+
+def test_a_check_keeps_each_clip_so_two_checks_pair(data_dir):
+    saved = {"dataset": {"name": "m", "fingerprint": "f"}, "accuracy": 0.5, "ci95": [0.1, 0.9], "correct": 1, "n": 2,
+             "keys": ["x", "y"], "y_true": [0, 1], "y_pred": [0, 0]}
+    check = conclusions.check_of(saved)
+    assert check.keys == ("x", "y") and check.correct == (True, False)
+    assert np.isclose(check.accuracy["value"], 0.5)
