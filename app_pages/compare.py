@@ -192,7 +192,7 @@ def titled_table(title: str, rows: list[dict], columns: dict[str, str], caption:
     st.caption(caption)
 
 
-def experiment_table(record: dict, result: dict) -> None:
+def experiment_view(record: dict, result: dict) -> None:
     """The summary, the paired differences, the per-seed chart and downloads of an experiment."""
     st.caption(f"Measured on {result['measured_on']}. {result['cells_done']} of {result['cells_total']} cells "
                "finished. The study's single runs: "
@@ -243,7 +243,7 @@ def live_experiment(exp_id: str) -> None:
             st.toast("Cancelling after the current epoch; finished cells are kept.")
     result = runs.result(exp_id)
     if result:
-        experiment_table(record, result)
+        experiment_view(record, result)
     if record["status"] not in runs.ACTIVE:
         st.rerun()
 
@@ -262,7 +262,7 @@ def show_experiment(exp_id: str) -> None:
         st.rerun()
     result = runs.result(exp_id)
     if result:
-        experiment_table(record, result)
+        experiment_view(record, result)
 
 
 with exp_tab:
