@@ -81,12 +81,13 @@ def features(name: str, root: Path) -> FeatureSet | None:
 
 def measured_on(record: dict) -> str:
     """Caption saying what a number was measured on."""
-    return f"Measured on {as_markdown(runs.describe_data(record))}."
+    return f"Measured on {as_markdown(runs.describe_data(record, fingerprint=False))}."
 
 
 def accuracy_metric(record: dict, result: dict, label: str = "Test accuracy") -> None:
     acc = result["accuracy"]
-    st.metric(label, f"{acc['value']:.1%}", help="95 % Wilson interval over the test clips")
+    st.metric(label, f"{acc['value']:.1%}", help="95 % Wilson interval over the test clips. Data fingerprint: "
+              f"{as_markdown(str(record.get('dataset', {}).get('fingerprint', '?')))}.")
     from core.compute import intervals
 
     st.caption(f"{intervals.format_accuracy(acc)}. {measured_on(record)}")
@@ -235,13 +236,21 @@ def own_run(run_id: str | None, kind: str) -> dict | None:
 
 def run_options(kind: str, status: tuple[str, ...] = ("done", "cancelled", "interrupted"),
                 experiments: bool = True) -> dict[str, dict]:
-    """Label → record of runs of a kind in the given states, newest first (the id's tail keeps labels unique).
+    """Label → record of runs of a kind in the given states, newest first: name, when it was made and, unless it
+    finished, its status; runs that would share a label are numbered (2), (3)… (no id in sight).
 
     ``experiments=False`` leaves out the child runs of experiments (they are reached from the Compare page).
     """
-    return {f"{r['name']} · {time.strftime('%d %b %H:%M', time.localtime(r['created']))} · {r['status']} · "
-            f"{r['id'][-4:]}": r
-            for r in runs.list_runs(kind) if r["status"] in status and (experiments or not r.get("experiment"))}
+    options: dict[str, dict] = {}
+    for r in runs.list_runs(kind):
+        if r["status"] in status and (experiments or not r.get("experiment")):
+            label = (f"{r['name']} · {time.strftime('%d %b %H:%M', time.localtime(r['created']))}"
+                     + ("" if r["status"] == "done" else f" · {r['status']}"))
+            shown, k = label, 2
+            while shown in options:
+                shown, k = f"{label} ({k})", k + 1
+            options[shown] = r
+    return options
 
 
 def reopen_picker(kind: str, state_key: str, open_id: str | None, what: str) -> None:

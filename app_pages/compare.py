@@ -9,6 +9,7 @@ from core.orchestration import experiment, lesson, worker
 from core.storage import runs
 from core.usecases import charts, compare, conclusions, experiment_table, generalise, reports
 from core.base.config import ConfigError
+from app_pages import teaching
 from app_pages.common import check_form, dataset_selector, run_options
 from core.base.usertext import as_markdown
 
@@ -16,6 +17,7 @@ PERCENT = st.column_config.NumberColumn(format="percent")
 SCORE = st.column_config.NumberColumn(format="%.2f")
 
 st.title("Compare runs")
+teaching.words_popover("compare")
 st.caption("The study's conclusion rested on 53 vs 59 correct clips of 101, one unseeded run each. "
            "Here every accuracy carries its 95 % interval, runs tested on the same clips get a paired test, "
            "and an experiment repeats the whole table over several seeds.")

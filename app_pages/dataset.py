@@ -7,12 +7,13 @@ from core.usecases import charts, explore
 from core.base.audio import AUDIO_EXTENSIONS, AudioError
 from core.storage.extract import FeatureSet
 from core.usecases.unpack import UnpackError, unpack_zip
+from app_pages import teaching
 from app_pages.common import dataset_selector, features
 from core.base.usertext import as_markdown
 
 st.title("Explore a dataset")
-st.caption("Listen before you train: how many clips each genre has, what they sound like, what an average "
-           "clip of each genre looks like, and which genres overlap.")
+teaching.words_popover("dataset")
+teaching.show("dataset", "intro", draw=st.caption)
 
 
 @st.cache_data(max_entries=4, show_spinner="Averaging spectrograms per genre…")

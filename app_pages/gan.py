@@ -5,6 +5,7 @@ from pathlib import Path
 import numpy as np
 import streamlit as st
 
+from app_pages import teaching
 from core.base import config
 from core.compute import gan, gan_samples, playback
 from core.storage import runs
@@ -21,9 +22,8 @@ PER_GENRE = (10, 30, 70, 100, 150, 300)
 SR = FeatureConfig().sr
 
 st.title("Generate spectrograms with a GAN")
-st.caption("The study added 700 GAN samples (70 per genre) to its training clips and reported 52.5 % → 58.4 %. "
-           "Train its GAN or the conditional fix, watch them learn, listen to what they make, measure it, "
-           "and train a classifier with it.")
+teaching.words_popover("gan")
+teaching.show("gan", "intro", draw=st.caption)
 
 selected = dataset_selector()
 if selected is None:
@@ -295,7 +295,7 @@ def augment_view(record: dict, cfg: GANConfig) -> None:
     with st.expander("Classifier hyperparameters", expanded=False):
         clf_cfg = config_widgets(config.preset(clf_preset, **fixed), key=f"aug-{clf_preset}", skip=tuple(fixed))
     per_genre = st.select_slider("Generated samples per genre", PER_GENRE, 70, key=f"aug-n-{record['id']}",
-                                 help="The study used 70 (its 58.4 %) and 150 (51.5 %).")
+                                 help=teaching.text("gan", "per_genre_help")[0])
     if st.button("Train baseline and augmented classifier", key=f"aug-start-{record['id']}"):
         from core.orchestration import classifier  # torch and scikit-learn load when a run starts, not on the page's first visit
 

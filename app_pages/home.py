@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from app_pages import teaching
 from core.base import catalog, config
 from core.orchestration import lesson
 from core.storage import queue, runs
@@ -10,19 +11,12 @@ from app_pages.lesson_view import card, follow
 from core.base.usertext import as_markdown
 
 st.title("GenreLab")
-st.markdown(
-    "A lab for **music-genre classification** and **GAN data augmentation**. It reproduces a study that "
-    "trained an LSTM on GTZAN log-mel spectrograms (52.5 % test accuracy on 101 clips) and reported that "
-    "700 GAN-generated spectrograms lifted it to 58.4 %, and it shows what that study got wrong: a GAN "
-    "that never knew which genre it was drawing, generated and real data on different scales, only the "
-    "first 4 s of each clip, and one unseeded split with no error bars. The **paper** preset reproduces "
-    "the study; the **recommended** preset does it right; the **classic** preset is the feature-table "
-    "recipe behind many GTZAN tutorials (clip-wide MFCC, chroma and tempo statistics in a logistic regression), "
-    "the baseline a deep model has to beat.")
+teaching.words_popover("home")
+teaching.show("home", "intro")
 
 selected = dataset_selector()
 if selected:
-    st.info(f"Active dataset: **{selected[0]}** (`{selected[1].name}`). Change it in the sidebar; every page uses it.")
+    st.info(f"Active dataset: **{selected[0]}**. Change it in the sidebar; every page uses it.")
 
 
 

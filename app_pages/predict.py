@@ -9,12 +9,13 @@ from core.base import config
 from core.storage import runs
 from core.usecases import charts, model_choice, predict, saliency
 from core.base.audio import AUDIO_EXTENSIONS, AudioError
+from app_pages import teaching
 from app_pages.common import accuracy_metric, dataset_selector, job_progress, started_here
 from core.base.usertext import as_markdown
 
 st.title("Predict a genre")
-st.caption("Give a trained model any clip, from a file or your microphone: it hears it in segments, as in "
-           "training, and votes. The model can only answer with the genres it was trained on.")
+teaching.words_popover("predict")
+teaching.show("predict", "intro", draw=st.caption)
 
 
 @st.cache_data(max_entries=8, show_spinner="Listening to the clip…")
@@ -127,19 +128,13 @@ predictor = predict.load_model(run_id)
 shown_genre, runner_up = as_markdown(genre), others and as_markdown(others[0][0])
 st.subheader(f"Predicted genre: {shown_genre} ({p:.0%})".replace("%", " %"))
 st.markdown(as_markdown(model_choice.real_music_line(record)))  # the honest figure, where the eye lands
-if others and predictor.pretrained:
-    st.caption(f"Runner-up: {runner_up} ({others[0][1]:.0%}). A frozen network pretrained on a million songs heard "
-               f"the {prediction.analysed_seconds:.3g} s in 3 s patches; a logistic regression trained on this run's "
-               "clips read what it heard, pooled over the clip: one answer for the clip.".replace("%", " %"))
-elif others and prediction.clip_level:
-    st.caption(f"Runner-up: {runner_up} ({others[0][1]:.0%}). This classic model reads one summary of the whole "
-               f"{prediction.analysed_seconds:.3g} s (the mean and spread of its MFCCs, chroma, spectral contrast "
-               "and more, and its tempo), so there is one answer for the clip, not one per "
-               "segment.".replace("%", " %"))
-elif others:
-    st.caption(f"Runner-up: {runner_up} ({others[0][1]:.0%}). Probabilities are the mean over "
-               f"{len(prediction.segment_starts)} segment{'s' * (len(prediction.segment_starts) != 1)} "
-               f"of {prediction.segment_seconds:.3g} s.".replace("%", " %"))
+if others:
+    how = "pretrained" if predictor.pretrained else "classic" if prediction.clip_level else "segments"
+    n = len(prediction.segment_starts)
+    teaching.show("predict", f"heard_{how}", draw=st.caption, runner_up=runner_up,
+                  runner_up_p=f"{others[0][1]:.0%}".replace("%", " %"), seconds=f"{prediction.analysed_seconds:.3g}"
+                  if prediction.clip_level else f"{prediction.segment_seconds:.3g}",
+                  segments=f"{n} segment{'s' * (n != 1)}")
 
 bars, trust = st.columns([3, 2])
 bars.plotly_chart(charts.probabilities_bar(list(prediction.labels), prediction.probs), key="predict-probs")
@@ -153,18 +148,15 @@ with trust:
                   help="95 % Wilson interval over every checked clip")
         st.caption(generalise.describe(check))
     if not checks:
-        st.caption("Not checked on another collection yet: 'Check on another dataset' on the Train or Compare page "
-                   "shows how it does on music from elsewhere.")
-    st.caption("A probability is the model's confidence, not a guarantee; how often its top genre was right on "
-               "clips it never saw in training is the accuracy above.")
+        teaching.show("predict", "not_checked", draw=st.caption)
+    teaching.show("predict", "trust", draw=st.caption)
 
 if len(prediction.segment_starts) > 1:
     st.subheader("Over time")
     st.plotly_chart(charts.segment_timeline(list(prediction.labels), prediction.segment_probs,
                                             prediction.segment_starts, prediction.segment_seconds, prediction.probs),
                     key="predict-timeline")
-    st.caption("Each column is one segment the model heard on its own; the last column is their mean, the clip's "
-               "vote. Segments that disagree show where the clip changes character, or where the model is unsure.")
+    teaching.show("predict", "timeline", draw=st.caption)
 
 st.subheader("What the model heard")
 fcfg = predictor.features
@@ -173,15 +165,11 @@ st.plotly_chart(charts.spectrogram(prediction.logmel, fcfg.sr, fcfg.hop_length, 
                 key="predict-spec")
 
 if prediction.clip_level:
-    st.caption("No saliency map for a " + ("pretrained ear: its classifier reads the frozen network's features "
-                                           "averaged over the whole clip" if predictor.pretrained else
-                                           "classic model: it never reads the spectrogram cell by cell, only averages "
-                                           "and spreads of features over the whole clip") + ".")
+    teaching.show("predict", "no_saliency_pretrained" if predictor.pretrained else "no_saliency_classic",
+                  draw=st.caption)
 elif st.toggle(f"Explain: which parts of the spectrogram pushed the model towards {shown_genre}?",
                key="predict_explain"):
     st.plotly_chart(charts.saliency_overlay(prediction.logmel, explain(digest, run_id, prediction), fcfg.sr,
                                             fcfg.hop_length, title=f"gradient × input saliency for {genre}"),
                     key="predict-saliency")
-    st.caption(f"Red marks the time-frequency cells whose small changes would most change the {shown_genre} score "
-               "(gradient × input). It shows where the model is sensitive, not why, nor what a person hears as "
-               f"{shown_genre}; maps are noisy and can change between equally accurate models.")
+    teaching.show("predict", "saliency", draw=st.caption, genre=shown_genre)

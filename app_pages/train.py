@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from app_pages import teaching
 from app_pages.common import (check_form, dataset_selector, job_progress, keep_open, manage_run, own_run,
                               preset_picker, reopen_picker, result_view, resume_button, settings_form, start_button)
 from core.base import catalog, config, splits
@@ -21,18 +22,9 @@ def clip_keys(root: str) -> list[str]:
 
 
 st.title("Train a genre classifier")
-st.caption("The paper preset is the study's LSTM on the first 4 s of each clip; the recommended preset "
-           "covers whole clips in 3 s segments, removes each segment's level (loudness is no cue), trains with EQ, "
-           "pitch and mixup augmentation and a small conv front end, and votes per clip; the classic "
-           "preset is the reference recipe behind the usual GTZAN feature tables: MFCCs, chroma, spectral contrast, "
-           "tempo and more, averaged over each clip, in a logistic regression (seconds to train, no epochs).")
-st.caption("On real music from other collections neither recipe carries over well. Trained on gtzan-mini "
-           "(stratified split, seed 0) and checked on the 147 recordings of musifeast-7, the classic preset named "
-           "27 % of the clips correctly (95 % CI 21–35 %; bench/bench_classic.py) and the recommended LSTM 23 % "
-           "(17–31 %; bench/bench_generalise.py), where always answering one genre scores 14 %: the intervals "
-           "overlap, so neither is shown better. Both are right on 70–90 % of their own test clips: ten clips per "
-           "genre from a handful of artists teach a model its collection more than its genres. Check your own run "
-           "on another dataset below, or on the Compare page.")
+teaching.words_popover("train")
+teaching.show("train", "presets", draw=st.caption)
+teaching.show("train", "carry_over", draw=st.caption)
 
 selected = dataset_selector()
 if selected is None:
@@ -44,14 +36,7 @@ preset_name = preset_picker({**config.PRESETS, **config.CLASSIC_PRESETS, **confi
                              "pretrained": "pretrained ear (musicnn)"},
                             "recommended", key="train_preset")
 if preset_name == "pretrained":
-    st.info("**Transfer learning.** The pretrained ear is musicnn, a convolutional network that learnt to tag the "
-            "Million Song Dataset's songs (genres, moods, instruments) from hundreds of thousands of recordings. It "
-            "stays frozen: nothing in it is trained here. It listens to each clip in 3 s patches, and only a small "
-            "logistic regression on what it heard is trained on your clips: a few hundred weights per genre instead "
-            "of a whole network, so 100 clips are enough, and what tells genres apart was learnt from many artists and "
-            "studios, so it usually carries over to music from elsewhere better than a model learnt from ten clips per "
-            "genre. The first training listens to every clip (about 1 s each); later runs on the same clips reuse "
-            "what it heard.")
+    teaching.show("train", "transfer", draw=st.info)
 advice = splits.advise(clip_keys(str(data_root)), config.preset(preset_name).split, synthetic=data_name == catalog.DEMO)
 default = config.preset(preset_name, **({"split": advice.split} if advice.split else {}))
 if advice.note:

@@ -42,7 +42,7 @@ def test_train_page_offers_the_classic_preset_and_starts_it(tones_app):
                                                     "pretrained ear (musicnn)"]
     assert at.radio(key="train_preset").value == "classic" and not at.exception
     assert at.select_slider(key="cfg-classic-C").value == 1.0
-    assert any("musifeast-7" in c.value and "classic preset named 27 %" in c.value for c in at.caption)
+    assert any("**classic** preset is the recipe behind the usual GTZAN feature tables" in c.value for c in at.caption)
     run = start_and_wait(at)
     assert run["status"] == "done" and run["preset"] == "classic" and run["config"]["model"] == "logistic"
 

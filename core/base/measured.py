@@ -1,14 +1,22 @@
 """Figures the benchmarks measured (``bench/results.json``, written by ``bench/run_all.py``), for the pages that quote
-them: a page reads a measured number here, it never types one in."""
+them: a page reads a measured number here, it never types one in.
+
+Teaching text cites an accuracy as ``{fig:KEY}`` (e.g. ``{fig:bench_generalise/recommended_musifeast7_accuracy}``);
+:func:`fill` writes it in with its 95 % interval and returns the figures it used, whose :func:`provenance` a page
+shows in a details expander.
+"""
 
 from __future__ import annotations
 
 import json
+import re
+from dataclasses import dataclass
 from functools import lru_cache
 
 from .paths import REPO_ROOT
 
 RESULTS = REPO_ROOT / "bench" / "results.json"
+PLACEHOLDER = re.compile(r"\{fig:([\w./-]+)\}")
 
 
 @lru_cache(maxsize=2)
@@ -29,3 +37,64 @@ def figure(key: str) -> dict | None:
         return None
     entry = _results(mtime).get(key)
     return entry if isinstance(entry, dict) and "value" in entry else None
+
+
+class MissingFigure(KeyError):
+    """Text cites a figure that results.json does not hold."""
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One accuracy-like figure: ``value`` in [0, 1] with its 95 % interval ``lo``–``hi`` over ``n`` clips (None
+    when the entry has none) and what it was measured on."""
+
+    key: str
+    value: float
+    lo: float | None
+    hi: float | None
+    n: int | None
+    measured_on: str
+    commit: str
+    date: str
+    load: float | None
+
+    def text(self) -> str:
+        """'26 % (95 % CI 20–34 %)', or '26 %' without an interval."""
+        shown = f"{100 * self.value:.0f} %"
+        return shown if self.lo is None else f"{shown} (95 % CI {100 * self.lo:.0f}–{100 * self.hi:.0f} %)"
+
+
+def accuracy(key: str) -> Figure:
+    """Figure ``key`` as an accuracy with its interval; raises :class:`MissingFigure` if it was never measured.
+
+    A value is a number with an optional ``ci95`` beside it, or a dict with ``value``, ``lo``, ``hi`` and ``n``.
+    """
+    entry = figure(key)
+    if entry is None:
+        raise MissingFigure(key)
+    value = entry["value"]
+    if isinstance(value, dict):
+        v, lo, hi, n = value["value"], value.get("lo"), value.get("hi"), value.get("n")
+    else:
+        v, (lo, hi), n = value, entry.get("ci95") or (None, None), entry.get("n")
+    on = "; ".join(f"{what} {entry[field]}" for field, what in (("trained_on", "trained on"),
+                                                                ("checked_on", "checked on")) if entry.get(field))
+    return Figure(key, float(v), lo, hi, n, (on + f"; {n} clips" if n else on) or "see the benchmark",
+                  entry.get("commit", "?"), entry.get("date", "?"), entry.get("load_average"))
+
+
+def fill(text: str) -> tuple[str, list[Figure]]:
+    """``text`` with every ``{fig:KEY}`` replaced by :meth:`Figure.text`, and the figures used, in order of use."""
+    used: dict[str, Figure] = {}
+
+    def write(match: re.Match) -> str:
+        used.setdefault(match[1], accuracy(match[1]))
+        return used[match[1]].text()
+
+    return PLACEHOLDER.sub(write, text), list(used.values())
+
+
+def provenance(fig: Figure) -> str:
+    """'Measured on …; commit 3873dec, 2026-12-07 05:14 UTC, load 1.36': where a figure comes from."""
+    load = f", load {fig.load:g}" if fig.load is not None else ""
+    return f"{fig.measured_on}; commit {fig.commit}, {fig.date}{load}"

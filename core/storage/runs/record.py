@@ -152,8 +152,9 @@ def check_name(name: str) -> str:
     return name
 
 
-def describe_data(record: dict) -> str:
-    """'demo set (fingerprint 1a2b…), paper 70/20/10 random, seed 0': what a number was measured on."""
+def describe_data(record: dict, fingerprint: bool = True) -> str:
+    """'demo (200 clips, fingerprint 1a2b…), paper 70/20/10 random, seed 0': what a number was measured on;
+    ``fingerprint=False`` leaves the data's fingerprint out (a page's main text; it belongs in the details)."""
     data = record.get("dataset", {})
-    split = record.get("split_name", "")
-    return f"{data.get('name', '?')} ({data.get('n_clips', '?')} clips, fingerprint {data.get('fingerprint', '?')}), {split}"
+    shown = f", fingerprint {data.get('fingerprint', '?')}" if fingerprint else ""
+    return f"{data.get('name', '?')} ({data.get('n_clips', '?')} clips{shown}), {record.get('split_name', '')}"
