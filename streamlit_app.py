@@ -36,10 +36,12 @@ PAGES = [
     st.Page("app_pages/gan.py", title="GAN", icon=":material/science:", url_path="gan"),
     st.Page("app_pages/compare.py", title="Compare", icon=":material/compare:", url_path="compare"),
     st.Page("app_pages/predict.py", title="Predict", icon=":material/graphic_eq:", url_path="predict"),
-    st.Page("app_pages/glossary.py", title="Glossary", icon=":material/menu_book:", url_path="glossary"),
     # The app's root URL opens Home too. A default page answers only at "/" (its own pathname would
     # show "Page not found"), so Home proper lives at /home and this hidden twin is the default.
     st.Page("app_pages/home.py", title="Home", url_path="start", default=True, visibility="hidden"),
+    # Every page's "Words on this page" links here (hidden from the sidebar until it has its screenshot).
+    st.Page("app_pages/glossary.py", title="Glossary", icon=":material/menu_book:", url_path="glossary",
+            visibility="hidden"),
 ]
 
 st.navigation(PAGES).run()
