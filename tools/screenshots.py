@@ -1,10 +1,10 @@
 """Screenshots of every page for README, taken in Chromium after a quick lesson on the demo set.
 
-    heavy python tools/screenshots.py            # rewrite docs/screenshots/*.png (a few minutes)
+    python tools/screenshots.py            # rewrite docs/screenshots/*.png (minutes: it trains a quick lesson)
 
 It starts ``streamlit run`` on a free loopback port with a fresh, private data folder (``GENRELAB_DATA_DIR``;
-the demo set is generated there on first use, and no operator dataset is registered), runs the quick lesson
-from Home (the 5-epoch link, so Train, GAN, Compare and Predict have runs to show), visits every page of
+the demo set is generated there on first use, and no operator dataset is registered), runs Home's quick
+lesson (so Train, GAN, Compare and Predict have runs to show), visits every page of
 :data:`SHOTS` at 1400 px and the pages of :data:`NARROW` at 390 px, and writes each as a palette PNG under
 ``docs/screenshots/``. The server, the background worker it started and the data folder are gone when it
 ends, so running it twice gives the same files (up to what the lesson's training draws on a busy machine).
@@ -34,7 +34,8 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 WIDE, NARROW_WIDTH, HEIGHT, NARROW_HEIGHT = 1400, 390, 900, 844
 MAX_BYTES = 200_000
-QUICK_LESSON = "lesson_set=epochs=5&lesson_gan_set=epochs=5"
+QUICK_LESSON = "lesson_gan_set=ref_epochs=5"
+"""Home's link parameters for the quick lesson: its GAN's judging classifier trained 5 epochs too (minutes saved)."""
 FINISHED = {"done", "failed", "cancelled", "interrupted"}
 
 
@@ -206,8 +207,8 @@ def main(argv: list[str] | None = None) -> int:
                 browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
                 page = browser.new_page(viewport={"width": WIDE, "height": HEIGHT})
                 page.goto(f"{url}/home?{QUICK_LESSON}")
-                page.get_by_role("button", name="Run the lesson").click(timeout=300_000)
-                ids = lesson_runs(args.lesson_timeout)  # Home stays open: it follows the lesson
+                page.get_by_role("button", name="Quick lesson").click(timeout=300_000)
+                ids = lesson_runs(args.lesson_timeout)
                 page.close()
                 OUT.mkdir(parents=True, exist_ok=True)
                 clip = demo_clip(data_dir)
