@@ -9,7 +9,7 @@ from app_pages import teaching
 from core.base import config
 from core.compute import gan, gan_samples, playback
 from core.storage import runs
-from core.usecases import charts
+from core.usecases import charts, conclusions
 from core.base.config import FeatureConfig, GANConfig
 from app_pages.common import (config_widgets, dataset_selector, features, job_progress, keep_open, manage_run,
                               measured_on, own_run, preset_picker, reopen_picker, resume_button, settings_form,
@@ -175,6 +175,7 @@ def interval(ci: list[float]) -> str:
 def tstr_view(record: dict, result: dict) -> None:
     t = result["tstr"]
     st.markdown("##### Train on synthetic, test on real: do the samples teach what real music teaches?")
+    st.markdown(f"**{conclusions.tstr_verdict(t)}**")
     a, b, c = st.columns(3)
     a.metric("Trained on samples only", f"{t['accuracy']:.0%}", help=interval(t["ci95"]))
     b.metric("Trained on real clips", f"{t['real_accuracy']:.0%}", help="The same recipe: the reference classifier")
@@ -191,11 +192,11 @@ def tstr_view(record: dict, result: dict) -> None:
 def c2st_view(record: dict, result: dict) -> None:
     c, e = result["c2st"], result.get("c2st_embedding")
     st.markdown("##### Classifier two-sample tests: can the samples be told from real segments?")
-    a, b, c_ = st.columns(3)
+    st.markdown(f"**{conclusions.c2st_verdict(c)}**")
+    a, b = st.columns(2)
     a.metric("Told apart by band statistics", f"{c['accuracy']:.0%}", help=interval(c["ci95"]))
     if e:
         b.metric("Told apart in the judge's embedding", f"{e['accuracy']:.0%}", help=interval(e["ci95"]))
-    c_.metric("Indistinguishable", "50%")
     st.caption(f"Each judge is a logistic regression that learnt real training segments against generated ones, then "
                f"labelled {c['n']} inputs it never saw: held-out real validation segments and as many fresh samples; "
                "50 % means it cannot tell them apart, 100 % that every sample gives itself away. The first reads each "
@@ -213,6 +214,7 @@ def c2st_view(record: dict, result: dict) -> None:
 def frechet_view(record: dict, result: dict, labels: list[str]) -> None:
     fd = result["frechet"]
     st.markdown("##### Fréchet distance: are samples distributed like real inputs?")
+    st.markdown(f"**{conclusions.frechet_verdict(fd)}**")
     a, b = st.columns(2)
     a.metric("Training vs generated", f"{fd['overall']:.2f}", help=f"bootstrap interval {fd['ci95'][0]:.2f}–"
              f"{fd['ci95'][1]:.2f}")

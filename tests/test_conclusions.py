@@ -136,3 +136,21 @@ def test_a_check_keeps_each_clip_so_two_checks_pair(data_dir):
     check = conclusions.check_of(saved)
     assert check.keys == ("x", "y") and check.correct == (True, False)
     assert np.isclose(check.accuracy["value"], 0.5)
+
+
+def test_each_gan_measure_opens_with_a_verdict_in_words():
+    far = conclusions.c2st_verdict({"accuracy": 0.87, "ci95": [0.8, 0.92]})
+    assert far == ("Told apart 87 % (50 % would mean it cannot tell them apart): a simple classifier separates "
+                   "generated from real clips easily — the samples are far from real.")
+    assert "now and then" in conclusions.c2st_verdict({"accuracy": 0.62, "ci95": [0.55, 0.69]})
+    assert "coin toss" in conclusions.c2st_verdict({"accuracy": 0.55, "ci95": [0.45, 0.64]})
+    assert conclusions.tstr_verdict({"accuracy": 0.2, "real_accuracy": 0.8, "ratio": 0.25}) == (
+        "Trained on samples only 20 %, on real clips 80 %: higher is better; the samples teach a classifier little of "
+        "what real music teaches.")
+    assert "about as much as" in conclusions.tstr_verdict({"accuracy": 0.78, "real_accuracy": 0.8, "ratio": 0.98})
+    far = conclusions.frechet_verdict({"overall": 12.0, "ci95": [10.0, 14.0], "real_floor": 2.0,
+                                       "real_floor_ci95": [1.5, 2.6]})
+    assert far.startswith("Fréchet distance 12.00, lower is better") and "about 6 times as far" in far
+    near = conclusions.frechet_verdict({"overall": 2.2, "ci95": [1.8, 2.9], "real_floor": 2.0,
+                                        "real_floor_ci95": [1.5, 2.6]})
+    assert near.endswith("as close to the real clips as other real clips do.")

@@ -242,3 +242,40 @@ def from_entries(entries: list[compare.Entry]) -> Card:
         verdict_ab = compare.compare_pair(by_key[a.key], by_key[b.key])
         tests[(a.key, b.key)] = verdict_ab["mcnemar"]
     return card(facts, tests)
+
+
+# --------------------------------------------------------------------------- GAN quality, one verdict per measure
+
+def tstr_verdict(tstr: dict) -> str:
+    """TSTR in words: how much of what real clips teach the samples teach (``tstr``: ``accuracy``,
+    ``real_accuracy``, ``ratio``, as :func:`core.compute.quality.tstr` returns)."""
+    head = (f"Trained on samples only {pct(tstr['accuracy'])}, on real clips {pct(tstr['real_accuracy'])}: "
+            "higher is better")
+    ratio = tstr.get("ratio")
+    if ratio is None:
+        return head + "."
+    amount = "about as much as" if ratio >= 0.9 else "part of what" if ratio >= 0.5 else "little of what"
+    return f"{head}; the samples teach a classifier {amount} real music teaches."
+
+
+def c2st_verdict(c2st: dict) -> str:
+    """The two-sample test in words (``c2st``: ``accuracy`` and ``ci95``): 50 % means a simple classifier cannot
+    tell generated from real clips, 100 % that it always can."""
+    head = f"Told apart {pct(c2st['accuracy'])} (50 % would mean it cannot tell them apart): "
+    if c2st["ci95"][0] <= 0.5:
+        return head + "a simple classifier does no better than a coin toss — the samples pass this test."
+    if c2st["accuracy"] < 0.75:
+        return head + "a simple classifier separates generated from real clips now and then — close, but not real."
+    return head + "a simple classifier separates generated from real clips easily — the samples are far from real."
+
+
+def frechet_verdict(frechet: dict) -> str:
+    """The Fréchet distance in words (``frechet``: ``overall``, ``ci95``, ``real_floor``, ``real_floor_ci95``):
+    lower is better, and two real sets are the floor."""
+    head = (f"Fréchet distance {frechet['overall']:.2f}, lower is better; between two sets of real clips it is "
+            f"{frechet['real_floor']:.2f}")
+    if frechet["ci95"][0] <= frechet["real_floor_ci95"][1]:
+        return head + ": the samples sit as close to the real clips as other real clips do."
+    times = frechet["overall"] / frechet["real_floor"] if frechet["real_floor"] > 0 else float("inf")
+    return head + (f": the samples sit about {times:.0f} times as far from the real clips as real clips sit from "
+                   "each other.")
