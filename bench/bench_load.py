@@ -3,7 +3,7 @@
 Each session opens the Train page with a tiny config and its own seed, then all press "Start
 training" at once; the figure is how long the N pages took to render together, and how long the N
 queued trainings took, which the one worker runs one after another (it also checks they never
-overlapped). The test suite holds 4 sessions (tests/test_load.py) with the same function.
+overlapped). The test suite holds 4 sessions (tests/browser/test_load.py) with the same function.
 
     python bench/bench_load.py [--sessions 8]
 """

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import soundfile as sf
+from helpers import write_tone
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 GTZAN_MINI = SHARED_DATA / "gtzan-mini"
@@ -27,18 +27,6 @@ def gtzan_mini():
     return GTZAN_MINI
 
 
-def write_tone(path: Path, seconds: float = 2.0, sr: int = 22050, freq: float = 440.0, channels: int = 1,
-               subtype: str = "PCM_16", fmt: str | None = None) -> Path:
-    """Write a sine tone (with a little noise) to ``path``; returns the path."""
-    t = np.arange(int(seconds * sr)) / sr
-    y = 0.5 * np.sin(2 * np.pi * freq * t) + 0.01 * np.random.default_rng(0).standard_normal(t.size)
-    if channels > 1:
-        y = np.stack([y] * channels, axis=1)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    sf.write(path, y.astype(np.float32), sr, subtype=subtype, format=fmt)
-    return path
-
-
 @pytest.fixture
 def tone_dataset(tmp_path):
     """A tiny folder-per-label dataset: 3 labels x 4 clips of 2 s tones at different pitches."""
@@ -49,36 +37,46 @@ def tone_dataset(tmp_path):
     return root
 
 
-def finished_run(root: Path, labels: tuple[str, ...] = ("high", "low", "mid"), answer: str | None = None) -> str:
-    """A finished 'recommended' classifier run on ``root`` built without training (tiny, 1 s segments).
-
-    Its weights are random, or, with ``answer``, rigged so that every clip gets that label. Its
-    result says it was right on 3 of its 4 test clips; its ``clips.json`` names no clip.
-    """
-    import torch
-
+@pytest.fixture
+def fake_gan_tasks(monkeypatch) -> dict:
+    """Stand-ins for the GAN jobs and augmented classifier runs: they record calls and write tiny results."""
+    from core.base import config
     from core.compute import scores
+    from core.orchestration import classifier, gan_run
     from core.storage import runs
-    from core.base.config import preset, to_dict
-    from core.compute.models import build_classifier
 
-    cfg = preset("recommended", hidden_size=16, num_layers=1, segment_seconds=1.0)
-    torch.manual_seed(0)
-    model = build_classifier(cfg, 128, len(labels))
-    if answer is not None:
-        with torch.no_grad():
-            model.out.weight.zero_()
-            model.out.bias.copy_(10.0 * torch.eye(len(labels))[labels.index(answer)])
-    run_id = runs.create("clf", f"tiny model on {root.name}", to_dict(cfg), preset="recommended",
-                         dataset={"name": root.name, "root": str(root), "fingerprint": "f00d", "n_clips": 12})
-    runs.save_tensors(run_id, "model", {"state_dict": model.state_dict(), "mean": torch.full((128,), -40.0),
-                                        "std": torch.full((128,), 20.0), "labels": list(labels), "config": to_dict(cfg)})
-    result = scores.classification_result(np.eye(len(labels))[[0, 1, 2, 2]], np.array([0, 1, 2, 0]),
-                                         [f"{label}/0" for label in labels] + [f"{labels[0]}/1"], labels)
-    runs.write_json(runs.run_path(run_id) / "result.json", result)
-    runs.save_clips(run_id, {"train": [], "val": [], "test": []})  # no clip of another collection is its own
-    runs.update(run_id, status="done", split_name="stratified 70%/15%/15%, seed 0")
-    return run_id
+    log = {"gans": [], "augment": [], "trained": []}
+
+    def submit_gan(cfg, root, data_name, name="", preset=""):
+        log["gans"].append((cfg.model, cfg.split, cfg.seed))
+        return runs.create("gan", name, config.to_dict(cfg), dataset={"name": data_name, "root": str(root)})
+
+    def run_gan(run_id, progress=None):
+        runs.update(run_id, status="done")
+
+    def submit_classifier(cfg, root, data_name, name="", preset="custom", augment=None, baseline=None):
+        log["augment"].append(augment)
+        return runs.create("clf", name, config.to_dict(cfg), preset=preset, augment=augment,
+                           dataset={"name": data_name, "root": str(root)})
+
+    def run_classifier(run_id, progress=None):
+        log["trained"].append(run_id)
+        record = runs.load(run_id)
+        seed = record["config"]["seed"]
+        y = np.arange(10) % 2
+        pred = np.where(np.arange(10) < 5 + len(log["trained"]) % 3, y, 1 - y)
+        res = scores.classification_result(np.eye(2)[pred], y, [f"c/{seed}-{i}" for i in range(10)], ("a", "b"))
+        runs.write_json(runs.run_path(run_id) / "result.json", res)
+        runs.update(run_id, status="done", split_name=f"split of seed {seed}", train_inputs=100 + 10 * (
+                    (record.get("augment") or {}).get("per_genre", 0)), dataset={**record["dataset"], "fingerprint": "f"})
+        if progress:
+            progress({"epoch": 1, "epochs": 1, "eta_seconds": 0.0})
+        return res
+
+    for module, fn in [(gan_run, submit_gan), (gan_run, run_gan), (classifier, submit_classifier),
+                       (classifier, run_classifier)]:
+        monkeypatch.setattr(module, fn.__name__, fn)
+    return log
 
 
 @pytest.fixture

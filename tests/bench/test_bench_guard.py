@@ -1,0 +1,71 @@
+"""bench/common.py's load guard: a timed figure waits for a quiet machine or refuses it; accuracies are recorded."""
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
+
+import common  # noqa: E402
+
+
+@pytest.fixture
+def machine(monkeypatch):
+    """A fake 1-minute load: ``machine(3.0, 1.0)`` reads 3.0, then 1.0 ever after; sleeping costs no time."""
+    for var in (common.MAX_LOAD, common.LOAD_WAIT, common.ALLOW_LOAD):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv(common.MAX_LOAD, "1.5")
+    monkeypatch.setattr(common, "_settled", None)
+    clock = [0.0]
+    monkeypatch.setattr(common.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(common.time, "sleep", lambda s: clock.__setitem__(0, clock[0] + s))
+
+    def set_loads(*loads):
+        readings = list(loads)
+        monkeypatch.setattr(common, "one_minute_load", lambda: readings.pop(0) if len(readings) > 1 else readings[0])
+        return clock
+
+    return set_loads
+
+
+def test_a_load_above_the_threshold_stops_a_timed_figure(machine, capsys):
+    clock = machine(3.2)
+    with pytest.raises(SystemExit) as stop:
+        common.settle()
+    assert "1-minute load 3.2 > 1.5" in str(stop.value.code) and clock[0] == 180  # waited the default 3 minutes
+    with pytest.raises(RuntimeError, match="settle"):  # and nothing can be timed without a settle()
+        common.emit("x_seconds", 1.0, timed=True)
+    assert capsys.readouterr().out == ""
+
+
+def test_a_settling_machine_is_waited_for_and_the_figure_records_the_load_before(machine, capsys):
+    clock = machine(2.4, 1.9, 1.2)
+    assert common.settle() == 1.2 and clock[0] == 2 * common.POLL_SECONDS
+    line = common.emit("x_seconds", 0.5, "<= 1", timed=True)
+    assert line["timed"] and line["load_before"] == 1.2 and "under_load" not in line
+    assert json.loads(capsys.readouterr().out) == line
+
+
+def test_allow_load_records_the_figure_marked_under_load(machine, monkeypatch):
+    monkeypatch.setenv(common.ALLOW_LOAD, "1")
+    monkeypatch.setenv(common.LOAD_WAIT, "0")
+    machine(4.0)
+    assert common.settle() == 4.0
+    assert common.emit("x_seconds", 0.5, timed=True)["under_load"] == 4.0
+
+
+def test_an_accuracy_figure_is_recorded_at_any_load_with_its_thread_count(machine):
+    import torch
+
+    machine(9.0)
+    line = common.emit("accuracy", 0.75, ">= 0.5")
+    assert line["value"] == 0.75 and line["load_average"] == 9.0 and "timed" not in line
+    assert line["torch_threads"] == torch.get_num_threads()
+
+
+def test_the_default_threshold_is_three_quarters_of_a_load_per_core(monkeypatch):
+    monkeypatch.delenv(common.MAX_LOAD, raising=False)
+    monkeypatch.setattr(common.os, "cpu_count", lambda: 2)
+    assert common.max_load() == 1.5

@@ -1,0 +1,102 @@
+import zipfile
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from core.usecases.unpack import unpack_zip
+from helpers import write_tone
+
+APP = str(Path(__file__).resolve().parents[2] / "streamlit_app.py")
+
+
+@pytest.fixture(autouse=True)
+def _no_demo(monkeypatch):
+    """The demo set is never generated here: every test selects a small dataset through the URL."""
+    monkeypatch.setattr("core.base.demo.make_demo_dataset", lambda **_: pytest.fail("the demo set was generated"))
+
+
+def dataset_app(monkeypatch, datasets: str, name: str) -> AppTest:
+    monkeypatch.setenv("GENRELAB_DATASETS", datasets)
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["dataset"] = name
+    return at.switch_page("app_pages/dataset.py").run()
+
+
+def captions(at: AppTest) -> str:
+    return " ".join(c.value for c in at.caption)
+
+
+@pytest.mark.slow
+def test_dataset_page_shows_balance_scan_report_and_clips(tone_dataset, monkeypatch):
+    (tone_dataset / "low" / "broken.wav").write_bytes(b"this is not audio" * 20)
+    (tone_dataset / "mid" / "notes.txt").write_text("liner notes")
+    at = dataset_app(monkeypatch, f"tones={tone_dataset}", "tones")
+    assert not at.exception
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Usable clips"] == "12" and metrics["Genres"] == "3" and metrics["Files skipped"] == "2"
+    assert "Measured on tones (12 clips): the largest genre has 1.00×" in captions(at)
+    balance = next(c for c in at.get("plotly_chart") if '"clips"' in c.proto.spec)
+    assert '"y":[4,4,4]' in balance.proto.spec.replace(" ", "")
+
+    report = next(e for e in at.expander if e.label.startswith("Scan report"))
+    assert report.label == "Scan report: 2 of 14 files skipped"
+    files = at.dataframe[1].value
+    assert set(files["file"]) == {"low/broken.wav", "mid/notes.txt"}
+    assert "not an audio file (.txt)" in set(files["reason"])
+
+    assert len(at.get("audio")) == 1 and "high/high.00000" in captions(at)  # the first clip, ready to play
+    at.selectbox(key="browse_genre").set_value("mid").run()
+    at.selectbox(key="browse_clip-mid").select_index(2).run()
+    assert not at.exception
+    assert len(at.get("audio")) == 1 and "**mid/mid.00002** · 2.0 s" in captions(at)
+
+    assert "Click a point to hear that clip." in [i.value for i in at.info]
+    at.segmented_control(key="mean_genre").set_value("low").run()
+    assert not at.exception and "low: mean of 4 clips" in " ".join(c.proto.spec for c in at.get("plotly_chart"))
+
+
+def test_unusable_dataset_gets_a_helpful_empty_state(tmp_path, monkeypatch):
+    write_tone(tmp_path / "lonely" / "only" / "a.wav")
+    at = dataset_app(monkeypatch, f"lonely={tmp_path / 'lonely'}", "lonely")
+    assert not at.exception
+    assert any("cannot be used" in e.value and "two label folders" in e.value for e in at.error)
+    assert any("add one from a zip" in i.value for i in at.info)
+    assert at.expander[0].label == "Add a dataset from a zip" and not at.metric
+
+
+@pytest.mark.slow
+def test_uploaded_zip_is_offered_and_opens(tmp_path, monkeypatch):
+    archive = tmp_path / "upload.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        for label, freq in (("rock", 220.0), ("jazz", 660.0)):
+            for k in range(2):
+                z.write(write_tone(tmp_path / "src" / f"{label}{k}.wav", freq=freq + k), f"set/{label}/{k}.wav")
+    root = unpack_zip(archive.read_bytes(), "upload.zip")
+    at = dataset_app(monkeypatch, "", f"upload: {root.name}")
+    assert not at.exception
+    assert at.sidebar.selectbox(key="dataset_choice").value == f"upload: {root.name}"
+    assert {m.label: m.value for m in at.metric}["Usable clips"] == "4"
+    assert f"Measured on upload: {root.name} (4 clips)" in captions(at)
+
+
+
+@pytest.mark.slow
+def test_the_zip_uploader_states_the_upload_limit(tmp_path, monkeypatch):
+    write_tone(tmp_path / "lonely" / "only" / "a.wav")
+    at = dataset_app(monkeypatch, f"lonely={tmp_path / 'lonely'}", "lonely")
+    (uploader,) = at.get("file_uploader")
+    assert uploader.proto.label == "Zip file (at most 50 MB)"
+    assert uploader.proto.max_upload_size_mb == 50
+
+
+@pytest.mark.slow
+def test_the_pretrained_ears_map_is_drawn_on_request(tone_dataset, monkeypatch):
+    at = dataset_app(monkeypatch, f"tones={tone_dataset}", "tones")
+    assert not at.exception and not any("pretrained network heard" in c for c in captions(at).split(". "))
+    charts = len(at.get("plotly_chart"))
+    at.toggle(key="ear_map").set_value(True).run()
+    assert not at.exception
+    assert len(at.get("plotly_chart")) == charts + 1
+    assert ("Measured on tones (12 clips): the same clips placed by PCA of what the pretrained network heard (the "
+            "penultimate layer's") in captions(at)

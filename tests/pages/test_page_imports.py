@@ -1,0 +1,35 @@
+"""A page's first visit loads only what it shows: torch and scikit-learn wait for the work that needs them."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+FIRST_VISIT = """
+import json, sys
+from streamlit.testing.v1 import AppTest
+at = AppTest.from_file({app!r}, default_timeout=120)
+at.query_params["dataset"] = "tones"
+at.run()
+before = set(sys.modules)
+at.switch_page({page!r})
+at.run()
+assert not at.exception, at.exception
+print(json.dumps(sorted(m for m in ("torch", "sklearn", "scipy", "pandas") if m in sys.modules and m not in before)))
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("page, loaded", [("app_pages/train.py", []), ("app_pages/gan.py", ["torch"]),
+                                          ("app_pages/predict.py", ["torch"])])
+def test_a_first_visit_imports_no_more_than_the_page_shows(page, loaded, tone_dataset):
+    """Train's form needs neither torch nor scikit-learn (tasks loads when a run starts); GAN and Predict need torch
+    for their models but not scikit-learn (training and checks load it). Fresh process, no run yet."""
+    env = {**os.environ, "GENRELAB_DATASETS": f"tones={tone_dataset}"}
+    out = subprocess.run([sys.executable, "-c", FIRST_VISIT.format(app=str(REPO / "streamlit_app.py"), page=page)],
+                         cwd=REPO, env=env, capture_output=True, text=True, check=True).stdout
+    assert json.loads(out.strip().splitlines()[-1]) == loaded

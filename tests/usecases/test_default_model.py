@@ -1,0 +1,115 @@
+"""Which model Predict offers first (core.usecases.model_choice.default_model) and how models are listed beside their
+figures on other collections."""
+
+import time
+
+from core.base.config import preset, to_dict
+from core.storage import runs
+from core.usecases import model_choice
+from helpers import finished_run
+
+
+def checked(run_id: str, accuracy: float, dataset: str = "musifeast-7", n: int = 147) -> None:
+    """Keep a check of ``run_id`` on ``dataset`` with the given accuracy, every clip 'high' (interval made up)."""
+    correct = round(accuracy * n)
+    runs.save_check(run_id, f"{dataset.replace('-', '')}fp", {
+        "run": run_id, "accuracy": accuracy, "n": n, "correct": correct, "ci95": [accuracy - 0.08, accuracy + 0.08],
+        "dataset": {"name": dataset, "fingerprint": "fp", "n_clips": n}, "labels_used": {"high": "high"},
+        "labels_skipped": [], "skipped": [], "per_genre": {"high": {"recall": accuracy, "n": n}},
+        "confusion": {"rows": ["high"], "columns": ["high", "low", "mid"], "counts": [[correct, n - correct, 0]]},
+        "overlap": {"clips": 0}, "checked": time.time(),
+        "sentence": f"Right on {accuracy:.0%} of {n} clips from another collection."})
+
+
+def as_pretrained(run_id: str) -> str:
+    runs.update(run_id, config=to_dict(preset("pretrained")), preset="pretrained")
+    return run_id
+
+
+def made(root, name: str) -> str:
+    run_id = finished_run(root)
+    runs.rename(run_id, name)
+    return run_id
+
+
+def newest_first(*run_ids: str) -> dict[str, dict]:
+    """:func:`model_choice.model_runs` of these runs, in this order (runs made within one second list in any order)."""
+    return model_choice.model_runs([runs.load(i) for i in run_ids])
+
+
+def test_the_best_checked_model_is_the_default_and_says_why(tmp_path):
+    old, good, newest = (made(tmp_path / "tones", n) for n in ("old", "good", "newest"))
+    checked(old, 0.30)
+    checked(good, 0.56)
+    checked(good, 0.20, dataset="elsewhere")
+    as_pretrained(newest)
+    choice = model_choice.default_model(model_choice.model_runs(), "tones")
+    assert choice.run_id == good
+    assert "**good**" in choice.reason and "best of 2 checked models" in choice.reason
+    assert "right on 56 % of 147 clips of musifeast-7 (95 % CI 48–64 %)" in choice.reason
+
+
+def scored(run_id: str, correct: int, n: int = 4) -> str:
+    """Give ``run_id`` a test accuracy of ``correct`` of ``n`` clips (interval made up)."""
+    result = runs.result(run_id)
+    runs.write_json(runs.run_path(run_id) / "result.json", {**result, "accuracy": {
+        **result["accuracy"], "value": correct / n, "correct": correct, "n": n, "lo": 0.1, "hi": 0.99}})
+    return run_id
+
+
+def test_without_checks_a_pretrained_ear_is_the_default(tmp_path):
+    ear = as_pretrained(made(tmp_path / "tones", "ear"))
+    newest = made(tmp_path / "tones", "lstm")
+    models = newest_first(newest, ear)
+    assert model_choice.model_order(models, "tones")[0] == newest
+    choice = model_choice.default_model(models, "tones")
+    assert choice.run_id == ear and "**ear**, a pretrained ear" in choice.reason
+    runs.delete(ear)
+    choice = model_choice.default_model(newest_first(newest), "tones")
+    assert choice.run_id == newest and "none is a pretrained ear" in choice.reason
+
+
+def test_without_checks_or_an_ear_the_most_accurate_model_is_the_default_not_the_newest(tmp_path):
+    recommended = scored(made(tmp_path / "tones", "recommended"), 25, 30)
+    paper = scored(made(tmp_path / "tones", "paper"), 7, 30)  # the lesson's paper LSTM, finished last
+    twin = scored(made(tmp_path / "tones", "twin"), 25, 30)
+    choice = model_choice.default_model(newest_first(paper, twin, recommended), "tones")
+    assert choice.run_id == twin  # the newest among equals
+    assert "**twin**, the most accurate on held-out clips of its own collection (83 % of 30)" in choice.reason
+    assert model_choice.default_model(newest_first(paper, recommended), "tones").run_id == recommended
+
+
+def test_only_models_of_the_active_dataset_compete(tmp_path):
+    here = made(tmp_path / "tones", "here")
+    elsewhere = made(tmp_path / "other", "elsewhere")
+    runs.update(elsewhere, dataset={**runs.load(elsewhere)["dataset"], "name": "other"})
+    checked(elsewhere, 0.9)
+    assert model_choice.default_model(model_choice.model_runs(), "tones").run_id == here
+    assert model_choice.default_model(model_choice.model_runs(), "other").run_id == elsewhere
+
+
+def test_unfinished_runs_are_never_the_default_for_their_checks(tmp_path):
+    done = made(tmp_path / "tones", "done")
+    cancelled = made(tmp_path / "tones", "cancelled")
+    runs.update(cancelled, status="cancelled")
+    checked(cancelled, 0.9)
+    choice = model_choice.default_model(newest_first(cancelled, done), "tones")
+    assert choice.run_id == done and "the most accurate" in choice.reason  # a cancelled run is never chosen
+
+
+def test_every_listing_sets_the_other_collection_beside_the_test_accuracy(tmp_path):
+    run_id = made(tmp_path / "tones", "m")
+    record = runs.load(run_id)
+    assert "75 % test accuracy · not checked on another collection ·" in model_choice.model_label(record)
+    assert "not measured yet (its 75 % is on held-out clips of tones" in model_choice.real_music_line(record)
+    checked(run_id, 0.4)
+    assert "75 % test accuracy · 40 % on musifeast-7 ·" in model_choice.model_label(record)
+    line = model_choice.real_music_line(record)
+    assert line.startswith("On real music from another collection this model was right on 40 % of 147 clips of "
+                           "musifeast-7 (95 % CI 32–48 %)") and "(tones) on 75 %" in line
+
+
+def test_the_reason_shows_a_run_name_as_typed(tmp_path):
+    run_id = made(tmp_path / "tones", "![p](http://host/x.png)")
+    reason = model_choice.default_model(newest_first(run_id), "tones").reason
+    assert "](http://" not in reason and "\\[p\\]" in reason and reason.startswith("Chosen by default: **")
