@@ -10,7 +10,7 @@ import pytest
 from app_pages import teaching
 from core.base import measured
 
-PAGES = Path(__file__).resolve().parent.parent / "app_pages"
+PAGES = Path(__file__).resolve().parents[2] / "app_pages"
 TYPED_PERCENT = re.compile(r"(?<![\d.:{])\d+(?:\.\d+)?\s?%")  # '27 %', '52.5%'; not a format spec like {p:.0%}
 DEFINITIONS = {"95%", "50%", "100%"}  # a confidence level, chance between two, everything: no measurement
 BENCH_SCRIPT = re.compile(r"bench/\w+\.py|\bbench_\w+")

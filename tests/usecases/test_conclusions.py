@@ -5,7 +5,7 @@ import numpy as np
 from core.storage import runs
 from core.usecases import compare, conclusions
 from core.usecases.conclusions import Check, Facts
-from test_compare import fake_run, study_pair
+from helpers import fake_run, study_pair
 
 
 def acc(value: float, lo: float, hi: float, n: int = 30) -> dict:
