@@ -39,9 +39,8 @@ PAGES = [
     # The app's root URL opens Home too. A default page answers only at "/" (its own pathname would
     # show "Page not found"), so Home proper lives at /home and this hidden twin is the default.
     st.Page("app_pages/home.py", title="Home", url_path="start", default=True, visibility="hidden"),
-    # Every page's "Words on this page" links here (hidden from the sidebar until it has its screenshot).
-    st.Page("app_pages/glossary.py", title="Glossary", icon=":material/menu_book:", url_path="glossary",
-            visibility="hidden"),
+    # Every page's "Words on this page" links here too.
+    st.Page("app_pages/glossary.py", title="Glossary", icon=":material/menu_book:", url_path="glossary"),
 ]
 
 st.navigation(PAGES).run()

@@ -57,6 +57,7 @@ SHOTS = (
     Shot("gan", "run={gan}", scroll_to="Manage this run"),
     Shot("compare", "runs={classifiers}"),
     Shot("predict", "run={pretrained}", scroll_to="Predicted genre"),
+    Shot("glossary"),
 )
 """Every page of the app's navigation, in its order (``tests`` check that none is missing)."""
 
@@ -169,14 +170,14 @@ def demo_clip(data_dir: Path) -> Path:
     return sorted((data_dir / "demo").rglob("rock/*.wav"))[0]
 
 
-def take(browser, url: str, shot: Shot, ids: dict[str, str], width: int, height: int, clip: Path) -> Path:
+def take(browser, url: str, shot: Shot, ids: dict[str, str], width: int, height: int, data_dir: Path) -> Path:
     page = browser.new_page(viewport={"width": width, "height": height})
     try:
         query = shot.query.format(**ids)
         page.goto(f"{url}/{shot.url_path}" + (f"?{query}" if query else ""))
         settled(page)
         if shot.url_path == "predict":
-            page.locator("input[type=file]").first.set_input_files(str(clip))
+            page.locator("input[type=file]").first.set_input_files(str(demo_clip(data_dir)))
             page.get_by_text(shot.scroll_to).first.wait_for(timeout=180_000)
             settled(page)
         if shot.scroll_to:
@@ -193,7 +194,10 @@ def take(browser, url: str, shot: Shot, ids: dict[str, str], width: int, height:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--lesson-timeout", type=float, default=1800, help="seconds to wait for the quick lesson")
+    ap.add_argument("--only", nargs="+", choices=[s.url_path for s in SHOTS], help="photograph these pages only "
+                    "(the lesson runs only when one of them shows its runs)")
     args = ap.parse_args(argv)
+    shots = [s for s in SHOTS if not args.only or s.url_path in args.only]
     from playwright.sync_api import sync_playwright
 
     with tempfile.TemporaryDirectory(prefix="genrelab-screenshots-") as tmp:
@@ -205,17 +209,18 @@ def main(argv: list[str] | None = None) -> int:
         try:
             with sync_playwright() as pw:
                 browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-                page = browser.new_page(viewport={"width": WIDE, "height": HEIGHT})
-                page.goto(f"{url}/home?{QUICK_LESSON}")
-                page.get_by_role("button", name="Quick lesson").click(timeout=300_000)
-                ids = lesson_runs(args.lesson_timeout)
-                page.close()
+                ids = {}
+                if any("{" in s.query for s in shots):
+                    page = browser.new_page(viewport={"width": WIDE, "height": HEIGHT})
+                    page.goto(f"{url}/home?{QUICK_LESSON}")
+                    page.get_by_role("button", name="Quick lesson").click(timeout=300_000)
+                    ids = lesson_runs(args.lesson_timeout)
+                    page.close()
                 OUT.mkdir(parents=True, exist_ok=True)
-                clip = demo_clip(data_dir)
-                for shot in SHOTS:
+                for shot in shots:
                     for width, height in ((WIDE, HEIGHT), (NARROW_WIDTH, NARROW_HEIGHT)):
                         if width == WIDE or shot.url_path in NARROW:
-                            path = take(browser, url, shot, ids, width, height, clip)
+                            path = take(browser, url, shot, ids, width, height, data_dir)
                             print(f"{path.relative_to(REPO)}: {path.stat().st_size // 1000} kB")
                 browser.close()
         finally:
