@@ -142,7 +142,7 @@ def test_tempo_ranges_differ():
 # exp round differently per instruction set (AVX-512 vs AVX2: up to 3e-8 on a few samples), so float bytes are not
 # portable, but these numbers agree within the tolerances below on any x86-64 CPU. A refactor of the synthesiser
 # must keep them or bump SYNTH_VERSION. Regenerate (only with SYNTH_VERSION bumped) with
-# ``python -c "import tests.test_synth as t; t.write_reference()"``.
+# ``python -c "import tests.base.test_demo_set as t; t.write_reference()"``.
 REFERENCE = Path(__file__).resolve().parent / "synth_reference.json"
 REFERENCE_CLIPS = {**{genre: (genre, 11, 2.0, SR) for genre in GENRES}, "jazz@16k": ("jazz", 3, 1.3, 16000)}
 SAMPLE_ATOL = 1e-6  # audio peaks at 0.9; a 1e-3 change of any layer's level moves samples by far more

@@ -124,7 +124,7 @@ def test_experiment_form_adds_the_pretrained_ear(app):
 def test_a_pretrained_run_compares_like_the_others_with_its_other_collection_figure(app, tone_dataset):
     from core.base.config import preset
     from core.orchestration import classifier
-    from tests.test_default_model import checked
+    from helpers import checked
 
     lstm = classifier.submit_classifier(preset("recommended", epochs=1, hidden_size=16, num_layers=1, segment_seconds=1.0),
                                    tone_dataset, "tones", preset="recommended")

@@ -220,7 +220,7 @@ def test_the_pretrained_ear_is_the_default_until_a_checked_model_does_better(app
     assert "No saliency map for a pretrained ear" in captions and "Over time" not in texts(at.subheader)
     assert "the pretrained ear (musicnn) heard the 3.0 s in 3 s patches" in texts(at.info)
 
-    from tests.test_default_model import checked
+    from helpers import checked
 
     checked(run_id, 0.5)
     at = AppTest.from_file(APP, default_timeout=60)  # a new visit: the default is chosen again

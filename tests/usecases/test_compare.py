@@ -137,7 +137,7 @@ def test_per_class_table_is_wide_with_a_column_group_per_run(data_dir):
 
 
 def test_each_run_keeps_one_colour_in_every_chart(data_dir):
-    from tests.test_default_model import checked
+    from helpers import checked
 
     history = [{"epoch": 1, "train_loss": 1.0, "val_loss": 1.1, "train_acc": 0.5, "val_acc": 0.4}]
     ids = [fake_run(name, np.ones(10, bool), history=history) for name in "abc"]
@@ -156,7 +156,7 @@ def test_each_run_keeps_one_colour_in_every_chart(data_dir):
 
 
 def test_each_run_shows_its_figures_on_other_collections(data_dir):
-    from tests.test_default_model import checked
+    from helpers import checked
 
     a, b = study_pair()
     checked(a, 0.5)

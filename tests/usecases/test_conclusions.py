@@ -114,7 +114,7 @@ def test_only_one_checked_run_asks_for_the_others():
 
 
 def test_the_card_of_run_folders_pairs_runs_on_the_same_clips_and_links_an_augmented_run_to_its_baseline(data_dir):
-    from tests.test_default_model import checked
+    from helpers import checked
 
     a, b = study_pair()
     runs.update(b, baseline=a, augment={"gan_run": "g", "per_genre": 70}, preset="recommended")

@@ -1,24 +1,10 @@
 """Which model Predict offers first (core.usecases.model_choice.default_model) and how models are listed beside their
 figures on other collections."""
 
-import time
-
 from core.base.config import preset, to_dict
 from core.storage import runs
 from core.usecases import model_choice
-from helpers import finished_run
-
-
-def checked(run_id: str, accuracy: float, dataset: str = "musifeast-7", n: int = 147) -> None:
-    """Keep a check of ``run_id`` on ``dataset`` with the given accuracy, every clip 'high' (interval made up)."""
-    correct = round(accuracy * n)
-    runs.save_check(run_id, f"{dataset.replace('-', '')}fp", {
-        "run": run_id, "accuracy": accuracy, "n": n, "correct": correct, "ci95": [accuracy - 0.08, accuracy + 0.08],
-        "dataset": {"name": dataset, "fingerprint": "fp", "n_clips": n}, "labels_used": {"high": "high"},
-        "labels_skipped": [], "skipped": [], "per_genre": {"high": {"recall": accuracy, "n": n}},
-        "confusion": {"rows": ["high"], "columns": ["high", "low", "mid"], "counts": [[correct, n - correct, 0]]},
-        "overlap": {"clips": 0}, "checked": time.time(),
-        "sentence": f"Right on {accuracy:.0%} of {n} clips from another collection."})
+from helpers import checked, finished_run
 
 
 def as_pretrained(run_id: str) -> str:
