@@ -5,17 +5,23 @@ Conventions: a log-mel is ``10 log10(max(S, 1e-10))`` in dB re 1.0 of the mel po
 numbers as ``librosa.power_to_db(librosa.feature.melspectrogram(...), ref=1.0, top_db=None)``,
 computed with ``torch.stft`` because it is several times faster on a CPU. Framed model inputs are
 time-major, ``(n, frames, n_mels)``, as an LSTM reads them.
+
+torch is imported by the functions that compute a spectrogram, so a page that reads cached log-mels or frames
+them loads none of it.
 """
 
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
 
 from ..base.audio import AudioError
 from ..base.config import FeatureConfig
+
+if TYPE_CHECKING:
+    import torch
 
 AMIN_DB = -100.0  # 10 log10(1e-10): the floor of every log-mel
 
@@ -49,6 +55,8 @@ def _mel_basis(sr: int, n_fft: int, n_mels: int) -> torch.Tensor:
     Built here as librosa builds it: importing librosa (its frequency helpers bring numba, its filters scipy.signal)
     was half the imports of a cold ``python -m core predict``.
     """
+    import torch
+
     mel_f = mel_frequencies(n_mels + 2, sr / 2)
     fdiff = np.diff(mel_f)
     ramps = np.subtract.outer(mel_f, np.fft.rfftfreq(n_fft, 1.0 / sr))
@@ -59,6 +67,8 @@ def _mel_basis(sr: int, n_fft: int, n_mels: int) -> torch.Tensor:
 
 @lru_cache(maxsize=8)
 def _window(n_fft: int) -> torch.Tensor:
+    import torch
+
     return torch.hann_window(n_fft, periodic=True)
 
 
@@ -81,13 +91,15 @@ def logmel(y: np.ndarray, cfg: FeatureConfig = FeatureConfig()) -> np.ndarray:
         If the power overflows float32 (samples around 1e19 or more), so ``S_db`` would not be finite.
     """
     mel = mel_power(y, cfg.sr, cfg.n_fft, cfg.hop_length, cfg.n_mels)
-    return require_finite((10.0 * torch.log10(mel.clamp_min(1e-10))).numpy(), "the log-mel spectrogram")
+    return require_finite((10.0 * mel.clamp_min(1e-10).log10()).numpy(), "the log-mel spectrogram")
 
 
 def mel_power(y: np.ndarray, sr: int, n_fft: int, hop_length: int, n_mels: int) -> torch.Tensor:
     """``librosa.feature.melspectrogram(y=y, sr=sr, n_fft=n_fft, hop_length=hop_length, n_mels=n_mels)``: mel power
     of a mono waveform (Hann window, centred frames, zero padding), float32, shape (n_mels, 1 + len(y) // hop_length).
     """
+    import torch
+
     x = torch.from_numpy(np.ascontiguousarray(y, dtype=np.float32))
     if x.numel() < n_fft // 2 + 1:  # constant padding needs at least half a window
         x = torch.nn.functional.pad(x, (0, n_fft // 2 + 1 - x.numel()))

@@ -15,7 +15,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import stats
+
+# scipy is imported by the functions that compute an interval, so a page that shows stored ones loads none of it.
 
 
 def check_confidence(confidence: float) -> float:
@@ -64,6 +65,8 @@ def accuracy_interval(n_correct: int, n_total: int, confidence: float = 0.95) ->
     if not 0 <= n_correct <= n_total:
         raise ValueError(f"n_correct must lie in 0..n_total, got {n_correct} of {n_total}")
     acc = n_correct / n_total
+    from scipy import stats
+
     ci = stats.binomtest(n_correct, n_total).proportion_ci(confidence_level=confidence, method="wilson")
     # clip away floating-point spill so that lo <= acc <= hi and both stay in [0, 1]
     lo = min(max(float(ci.low), 0.0), acc)
@@ -104,6 +107,8 @@ def mean_interval(values, confidence: float = 0.95) -> dict:
     std = float(x.std(ddof=1))
     if std == 0.0:  # identical values: the interval is the point (scipy would warn of precision loss)
         return {"mean": mean, "std": std, "lo": mean, "hi": mean, "n": n}
+    from scipy import stats
+
     lo, hi = stats.ttest_1samp(x, 0.0).confidence_interval(confidence)
     return {"mean": mean, "std": std, "lo": float(lo), "hi": float(hi), "n": n}
 

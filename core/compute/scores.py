@@ -8,7 +8,8 @@ Class labels are integer indices ``0 .. n_classes - 1`` unless stated otherwise;
 from __future__ import annotations
 
 import numpy as np
-from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
+
+# scikit-learn is imported by the functions that score, so a page that shows stored scores loads none of it.
 
 from .intervals import accuracy_interval
 
@@ -66,6 +67,8 @@ def confusion(y_true, y_pred, n_classes: int) -> np.ndarray:
     y_true, y_pred = check_pairs(y_true, y_pred)
     y_true = check_class_indices(y_true, n_classes, "y_true")
     y_pred = check_class_indices(y_pred, n_classes, "y_pred")
+    from sklearn.metrics import confusion_matrix
+
     return confusion_matrix(y_true, y_pred, labels=np.arange(int(n_classes))).astype(np.int64)
 
 
@@ -121,6 +124,8 @@ def per_class_report(y_true, y_pred, labels: list[str]) -> list[dict]:
         if unknown:
             raise ValueError(f"labels not in `labels`: {sorted(map(str, unknown))}")
         keys = labels
+    from sklearn.metrics import precision_recall_fscore_support
+
     p, r, f, s = precision_recall_fscore_support(y_true, y_pred, labels=keys, average=None, zero_division=0)
     return [
         {"label": str(name), "precision": float(p[i]), "recall": float(r[i]), "f1": float(f[i]),

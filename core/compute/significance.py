@@ -11,7 +11,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import stats
+
+# scipy is imported by the functions that test, so a page that shows stored verdicts loads none of it.
 
 from .intervals import check_confidence, mean_interval
 from .scores import check_labels
@@ -65,6 +66,8 @@ def mcnemar_exact(correct_a, correct_b) -> dict:
         raise ValueError("no paired items to compare")
     b = int(np.sum(a & ~b_))
     c = int(np.sum(~a & b_))
+    from scipy import stats
+
     p = 1.0 if b + c == 0 else float(stats.binomtest(b, b + c, p=0.5, alternative="two-sided").pvalue)
     return {"b": b, "c": c, "p_value": min(p, 1.0), "n": int(a.size),
             "correct_a": int(a.sum()), "correct_b": int(b_.sum())}
@@ -178,6 +181,8 @@ def paired_p_value(differences) -> float:
         return math.nan
     if np.all(d == d[0]):
         return 1.0 if d[0] == 0 else 0.0
+    from scipy import stats
+
     return float(stats.ttest_1samp(d, 0.0).pvalue)
 
 
@@ -203,6 +208,8 @@ def pooled_mcnemar(results: list[dict]) -> dict:
     if not results:
         raise ValueError("no folds to pool")
     b, c, n = (sum(int(r[key]) for r in results) for key in ("b", "c", "n"))
+    from scipy import stats
+
     p = 1.0 if b + c == 0 else float(stats.binomtest(b, b + c, p=0.5).pvalue)
     out = {"b": b, "c": c, "p_value": min(p, 1.0), "n": n, "folds": len(results)}
     if all("correct_a" in r and "correct_b" in r for r in results):

@@ -36,10 +36,12 @@ from typing import Callable
 from ..base import config
 from ..base import progress as steps
 from ..base.experiment_plan import CONTROLS, cell_key, cell_title, cells, classifier_config, gan_config
-from ..compute.train import matched_epochs
 from ..storage import queue, runs
 from ..usecases.experiment_table import finished, table
-from . import classifier, cluster, execute, gan_run
+from . import cluster
+
+# The runners (.classifier, .gan_run, .execute) and core.compute.train (torch) are imported by the functions that
+# train, so a page that plans an experiment or shows its table loads none of them.
 
 
 Progress = Callable[[dict], None]
@@ -83,7 +85,9 @@ def _child_progress(exp_id: str, child: str, report: Callable[[float, str], None
 
 
 def _run_child(exp_id: str, child: str, kind: str, report: Callable[[float, str], None], label: str) -> None:
-    execute.execute(kind, child, progress=_child_progress(exp_id, child, report, label))
+    from .execute import execute
+
+    execute(kind, child, progress=_child_progress(exp_id, child, report, label))
     if runs.load(child)["status"] != "done":
         raise runs.Cancelled
 
@@ -93,11 +97,13 @@ def _gan_run(exp_id: str, p: dict, cell: dict) -> tuple[str, bool]:
 
     A finished one recorded in the experiment is reused; otherwise a new queued one is created and recorded.
     """
+    from .gan_run import submit_gan
+
     key = f"{cell['gan']}/{cell['seed']}"
     record = runs.load(exp_id)
     if finished(record["gans"].get(key)):
         return record["gans"][key], False
-    gan_id = gan_run.submit_gan(gan_config(p, cell), record["dataset"]["root"], record["dataset"]["name"],
+    gan_id = submit_gan(gan_config(p, cell), record["dataset"]["root"], record["dataset"]["name"],
                               name=f"{record['name']}: {cell['gan']} GAN, seed {cell['seed']}", preset=cell["gan"])
     runs.update(gan_id, experiment=exp_id)
     runs.update(exp_id, gans={**record["gans"], key: gan_id})
@@ -120,6 +126,8 @@ def _control(record: dict, p: dict, cell: dict) -> tuple[dict, list[str]]:
     (:func:`core.compute.train.matched_epochs`, from the two runs' training input counts); ``masked``: as
     many masked copies per genre as the GAN cell's samples.
     """
+    from ..compute.train import matched_epochs
+
     if cell["kind"] == "masked":
         return {"masked_copies": cell["per_genre"]}, []
     base, aug = (runs.load(record["cells"][cell_key(cell["preset"], n, cell["seed"])]) for n in (0, cell["per_genre"]))
@@ -140,7 +148,9 @@ def _cell_run(exp_id: str, p: dict, cell: dict, gan_id: str | None, label: str) 
     if cell["per_genre"] and record["cells"].get(cell_key(cell["preset"], 0, cell["seed"])):
         extra["baseline"] = record["cells"][cell_key(cell["preset"], 0, cell["seed"])]
     cfg = config.with_overrides(classifier_config(p, cell), more)
-    child = classifier.submit_classifier(cfg, record["dataset"]["root"], record["dataset"]["name"],
+    from .classifier import submit_classifier
+
+    child = submit_classifier(cfg, record["dataset"]["root"], record["dataset"]["name"],
                                     name=f"{record['name']}: {label}", preset=cell["preset"], **extra)
     runs.update(child, experiment=exp_id, cell=cell["key"])
     runs.update(exp_id, cells={**record["cells"], cell["key"]: child})

@@ -27,13 +27,14 @@ from typing import Callable
 import numpy as np
 
 from ..base import paths
-from ..compute import musicnn
 from ..base.audio import AudioError, decode
 from ..base.config import FeatureConfig
 from ..base.datasets import Clip, DatasetError, Listing, Skipped, list_clips
 from ..compute.features import FeatureError, logmel, require_finite
-from ..compute.summary import N_MFCC, summary_features
 from .store import atomic_write_bytes
+
+# core.compute.summary (librosa) and core.compute.musicnn (torch) are imported by the functions that compute or
+# name their cache, so reading cached log-mels (every page's first paint) loads neither.
 
 MIN_SECONDS = 1.0
 MAX_SECONDS = 600.0  # longer files are analysed on their first ten minutes
@@ -126,6 +127,8 @@ def params_key(cfg: FeatureConfig) -> str:
 
 
 def summary_key(cfg: FeatureConfig) -> str:
+    from ..compute.summary import N_MFCC
+
     return f"summary-{params_key(cfg)}-mfcc{N_MFCC}"
 
 
@@ -133,6 +136,8 @@ EAR_SECONDS = 60.0  # the pretrained ear hears a file's first minute, in trainin
 
 
 def embedding_key() -> str:
+    from ..compute import musicnn
+
     return f"musicnn-{musicnn.weights_version()}-{EAR_SECONDS:g}s"
 
 
@@ -195,12 +200,16 @@ def compute_logmel(source: Path | bytes, cfg: FeatureConfig) -> np.ndarray:
 
 def compute_summary(source: Path | bytes, cfg: FeatureConfig) -> np.ndarray:
     """Decode one file and summarise it (:func:`core.compute.summary.summary_features`); raises :class:`AudioError`."""
+    from ..compute.summary import summary_features
+
     return summary_features(decode(source, sr=cfg.sr, min_seconds=MIN_SECONDS, max_seconds=MAX_SECONDS), cfg)
 
 
 def compute_embedding(source: Path | bytes) -> np.ndarray:
     """Decode one file at 16 kHz and run the pretrained network over its first :data:`EAR_SECONDS`;
     (n_patches, 1756) float32 (:func:`core.compute.musicnn.embed`). Raises :class:`AudioError` for unusable audio."""
+    from ..compute import musicnn
+
     return musicnn.embed(decode(source, sr=musicnn.SAMPLE_RATE, min_seconds=MIN_SECONDS, max_seconds=EAR_SECONDS))
 
 

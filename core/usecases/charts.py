@@ -6,6 +6,8 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from ..compute.features import mel_frequencies
+
 TOOLBAR_PX = 40
 """Height (px) of the band at a figure's top that Streamlit's element toolbar and plotly's mode bar cover on hover."""
 TITLE_PX = 26
@@ -108,11 +110,9 @@ def spectrogram(S_db: np.ndarray, sr: int = 22050, hop_length: int = 512, title:
     The browser receives the image once, as float32 (a page shows up to 60 s: 128 × 2584 values), and each band's
     frequency as its row's name: a hover label per cell would triple what every visit sends.
     """
-    import librosa
-
     n_mels, frames = S_db.shape
     times = np.arange(frames) * hop_length / sr
-    bands = [f"{f:.0f}" for f in librosa.mel_frequencies(n_mels=n_mels + 2, fmax=sr / 2)[1:-1]]
+    bands = [f"{f:.0f}" for f in mel_frequencies(n_mels + 2, sr / 2)[1:-1]]
     fig = go.Figure(go.Heatmap(z=np.asarray(S_db, dtype=np.float32), x=times, y=bands, colorscale="Magma", zmin=zmin,
                                zmax=zmax, colorbar=dict(title=colorbar),
                                hovertemplate="%{x:.2f} s, %{y} Hz: %{z:.1f}<extra></extra>"))
@@ -211,9 +211,7 @@ def clip_map(coords: np.ndarray, labels: list[str], y: np.ndarray, names: list[s
 
 def mean_spectra(spectra: np.ndarray, labels: list[str], sr: int = 22050, title: str = "") -> go.Figure:
     """One line per genre: mean log-mel level (dB) per mel band, against band centre frequency (Hz, log axis)."""
-    import librosa
-
-    freqs = librosa.mel_frequencies(n_mels=spectra.shape[1] + 2, fmax=sr / 2)[1:-1]
+    freqs = mel_frequencies(spectra.shape[1] + 2, sr / 2)[1:-1]
     fig = go.Figure([go.Scatter(x=freqs, y=row, mode="lines", name=label,
                                 hovertemplate="%{x:.0f} Hz: %{y:.1f} dB<extra>" + label + "</extra>")
                      for label, row in zip(labels, spectra)])

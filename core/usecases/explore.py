@@ -12,8 +12,6 @@ from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn.decomposition import PCA
-from sklearn.preprocessing import StandardScaler
 
 from ..base.audio import decode, display_waveform
 from ..base.config import preset
@@ -145,6 +143,9 @@ def pca_map(stats: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     explained : np.ndarray, float64, shape (2,)
         Fraction of the standardised features' variance each component explains.
     """
+    from sklearn.decomposition import PCA  # scikit-learn waits for the map: the page above it draws first
+    from sklearn.preprocessing import StandardScaler
+
     x = StandardScaler().fit_transform(np.asarray(stats, dtype=np.float64))
     pca = PCA(n_components=2, svd_solver="full", random_state=0)
     coords = pca.fit_transform(x)

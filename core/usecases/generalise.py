@@ -27,17 +27,22 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable
 
 import numpy as np
 
 from ..compute import intervals
 from ..compute.scores import confusion, per_class_report
 from ..storage import runs
-from . import predict
 from ..base.audio import AudioError
 from ..base.datasets import Clip, DatasetError, Skipped, list_clips
 from ..storage.extract import embedding_of, file_digest, fingerprint
+
+if TYPE_CHECKING:
+    from . import predict
+
+# .predict (torch) is imported by the functions that hear clips, so a page that describes a stored check loads none
+# of it.
 
 Progress = Callable[[int, int], None]
 CHUNK = 16  # clips decoded and then classified together by one thread
@@ -152,6 +157,8 @@ def hear_and_classify(clips: list[Clip], root: Path, predictor: predict.Predicto
     skipped : list of Skipped
         Clips that could not be used, with the reason (path relative to ``root``).
     """
+    from . import predict
+
     lock, done = threading.Lock(), [0]
 
     through_cache = predictor.pretrained and digests is not None
@@ -320,6 +327,8 @@ def check(run_id: str, root: str | Path, name: str, mapping: dict[str, str] | No
     core.base.datasets.DatasetError, LabelError, core.storage.runs.RunError
         LabelError also when every clip to check is a copy of one of the run's own.
     """
+    from . import predict
+
     started = time.perf_counter()
     predictor = predict.load_model(run_id)
     listing = list_clips(root)
