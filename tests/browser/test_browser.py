@@ -105,7 +105,8 @@ def test_compare_two_runs_side_by_side(page, browser_env):
     b = train_in_server_data(browser_env, *tiny, "hidden_size=32")
     page.goto(f"{page.app_url}/compare?dataset=tones&runs={a},{b}")
     expect(page.get_by_text(re.compile(r"McNemar test gives p ="))).to_be_visible(timeout=60_000)
-    expect(page.get_by_text(re.compile(r"no evidence of a real difference|more than chance would explain|show no difference"))).to_be_visible()
+    expect(page.get_by_text(re.compile(
+        r"no evidence of a real difference|more than chance would explain|show no difference"))).to_be_visible()
     expect(page.locator("[data-testid='stPlotlyChart']").first).to_be_visible()
     expect(page.get_by_role("button", name=re.compile("HTML"))).to_be_visible()
 
@@ -308,8 +309,7 @@ def test_a_hostile_run_name_and_file_name_show_as_text_and_fetch_nothing(page, b
     expect(page.get_by_text(re.compile(f"Delete {shown.pattern} and all its files"))).to_be_visible(timeout=30_000)
     nothing_rendered_from_the_host()
     page.goto(f"{page.app_url}/compare?dataset=tones&runs={a},{b}")
-    expect(page.get_by_role("heading", name=shown)).to_be_visible(timeout=60_000)
-    expect(page.get_by_text(re.compile(f"A: {shown.pattern}"))).to_be_visible()
+    expect(page.locator("[data-testid='stTable']").first).to_contain_text(shown, timeout=60_000)  # the runs' key
     nothing_rendered_from_the_host()
     for path in (f"predict?dataset=tones&run={a}", "home?dataset=tones"):
         page.goto(f"{page.app_url}/{path}")
