@@ -39,7 +39,7 @@ PAPER_EPOCHS = 20
 GAN_EPOCHS = 20
 """Epochs of the lesson's conditional GAN: a fifth of the preset's 100, to keep the lesson within five minutes."""
 QUICK_EPOCHS = 5
-"""Epochs of every LSTM and of the GAN in a quick lesson."""
+"""Epochs of every LSTM (the GAN's judging classifier included) and of the GAN in a quick lesson."""
 PER_GENRE = 70
 """Generated samples per genre in the augmented run: the study's +700 over 10 genres."""
 
@@ -94,8 +94,9 @@ def configs(seed: int = 0, overrides: tuple[str, ...] = (), gan_overrides: tuple
 
 
 def quick_overrides() -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """The quick lesson's ``(overrides, gan_overrides)``: :data:`QUICK_EPOCHS` epochs for every LSTM and the GAN."""
-    return (f"epochs={QUICK_EPOCHS}",), (f"epochs={QUICK_EPOCHS}",)
+    """The quick lesson's ``(overrides, gan_overrides)``: :data:`QUICK_EPOCHS` epochs for every LSTM, the GAN and the
+    classifier that judges its samples (TSTR)."""
+    return (f"epochs={QUICK_EPOCHS}",), (f"epochs={QUICK_EPOCHS}", f"ref_epochs={QUICK_EPOCHS}")
 
 
 def submit(data_root: str | Path, data_name: str, seed: int = 0, overrides: tuple[str, ...] = (),

@@ -185,7 +185,8 @@ def test_compare_pairs_a_classic_run_with_an_lstm_run_on_the_same_split(classic_
     at.query_params.update(dataset="tones", runs=f"{classic_run[0]},{lstm}")
     at.switch_page("app_pages/compare.py").run()
     assert not at.exception
-    assert {m.label.split(": ", 1)[1] for m in at.metric} == {runs.load(classic_run[0])["name"], runs.load(lstm)["name"]}
+    legend = at.table[0].value  # Compare's runs table: one row per run, lettered
+    assert set(legend["run"]) == {runs.load(classic_run[0])["name"], runs.load(lstm)["name"]}
     (info,) = [i.value for i in at.info]
     assert "paired clips" in info
 

@@ -90,6 +90,7 @@ def test_the_quick_lesson_trains_five_epochs(tone_dataset, no_worker):
     assert record["config"]["quick"] and record["name"] == "lesson on tones, seed 0 (quick)"
     for step in ("paper", "recommended", "gan", "augmented"):
         assert runs.load(record["steps"][step])["config"]["epochs"] == lesson.QUICK_EPOCHS
+    assert runs.load(record["steps"]["gan"])["config"]["ref_epochs"] == lesson.QUICK_EPOCHS  # the GAN's judge too
     assert lesson.estimate(record) < lesson.estimate(lesson.load(lesson.submit(tone_dataset, "other")))
 
 
