@@ -79,7 +79,7 @@ JOBS: dict[str, tuple[str, list[str], list[str] | None]] = {
 STUDY_GRID = ("bench_experiment_demo", "bench_experiment_gtzan_mini")
 """The study's full grid: hours of CPU, left out of ``--all`` (run it with ``--only``)."""
 ALL = ("bench_features", "bench_classifier", "bench_generalise", "bench_pretrained", "bench_inversion", "bench_gan", "bench_gan_paper",
-       "bench_gan_gtzan_mini", "bench_predict", "bench_app", "bench_memory", "bench_load", "bench_repro",
+       "bench_gan_gtzan_mini", "bench_predict", "bench_app", "bench_memory", "bench_load", "bench_lesson", "bench_repro",
        "bench_experiment_controls")
 """``--all``: every job whose figures README's tables show, plus the app's memory and eight browser sessions."""
 
