@@ -111,6 +111,23 @@ def test_compare_two_runs_side_by_side(page, browser_env):
     expect(page.get_by_role("button", name=re.compile("HTML"))).to_be_visible()
 
 
+def test_compare_reads_on_a_phone(page, browser_env):
+    """At 390 px the result card comes before the runs table, the confusion matrices sit in tabs and nothing is
+    wider than the screen."""
+    tiny = ["epochs=1", "num_layers=1", "segment_seconds=1.0", "batch_size=8"]
+    a = train_in_server_data(browser_env, *tiny, "hidden_size=16")
+    b = train_in_server_data(browser_env, *tiny, "hidden_size=32")
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{page.app_url}/compare?dataset=tones&runs={a},{b}")
+    card = page.get_by_role("heading", name=re.compile("What these runs show"))
+    expect(card).to_be_visible(timeout=60_000)
+    runs = page.get_by_role("heading", name=re.compile(r"^Runs$"))
+    expect(runs).to_be_visible()
+    assert card.bounding_box()["y"] < runs.bounding_box()["y"]
+    expect(page.get_by_role("tab", name="B − A")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+
 def test_check_a_tiny_run_on_another_dataset(page, browser_env, monkeypatch):
     from core.storage import runs
 
