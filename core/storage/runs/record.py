@@ -7,13 +7,13 @@ passes :func:`check_id` before a path is built from it (:mod:`.folder`).
 from __future__ import annotations
 
 import math
-import numbers
 import re
 import secrets
 import time
 import unicodedata
 from dataclasses import dataclass
-from typing import Any, TypedDict
+from numbers import Real
+from typing import Any, TypedDict, get_type_hints
 
 ACTIVE = ("queued", "running")
 FINAL = ("done", "cancelled", "interrupted", "failed")
@@ -35,33 +35,41 @@ class DamagedRun(RunError):
     """A run folder whose ``run.json`` is missing, unreadable or not of the shape :class:`RunRecord` says."""
 
 
-class RunRecord(TypedDict, total=False):
-    """What ``run.json`` holds; :func:`parse_record` checks every field a page or the CLI reads.
-
-    Always present: ``id`` (the folder's name), ``kind`` (one of :data:`KINDS`), ``name``, ``status``
-    (:data:`ACTIVE` or :data:`FINAL`), ``created`` (Unix time, s), ``config`` and ``dataset``
-    (``name``, and the folder ``root`` once submitted). Experiments also hold ``cells`` and ``gans``, lessons
-    ``steps``.
-    """
-
+class _Always(TypedDict):
     id: str
     kind: str
     name: str
     status: str
-    created: float
+    created: Real
     config: dict
     dataset: dict
+
+
+class RunRecord(_Always, total=False):
+    """What ``run.json`` holds; :func:`parse_record` checks every field a page or the CLI reads against these types.
+
+    Always present (:class:`_Always`): ``id`` (the folder's name), ``kind`` (one of :data:`KINDS`), ``name``,
+    ``status`` (:data:`ACTIVE` or :data:`FINAL`), ``created`` (Unix time, s), ``config`` and ``dataset``
+    (``name``, and the folder ``root`` once submitted). Experiments also hold ``cells`` and ``gans``, lessons
+    ``steps``. Keys not declared here (``device``, ``lesson``, ...) are kept as they are, unchecked.
+    """
+
     preset: str
     pid: int | None
-    started: float
-    finished: float | None
-    progress: dict
+    started: Real
+    finished: Real | None
+    progress: dict | None
     error: str | None
     split: dict
     split_name: str
     cells: dict
     gans: dict
     steps: dict
+    train_seconds: Real
+
+
+_TYPES = get_type_hints(RunRecord)
+"""Field → the type :func:`parse_record` checks, from :class:`RunRecord`'s annotations (one declaration)."""
 
 
 @dataclass(frozen=True)
@@ -72,21 +80,14 @@ class Damage:
     reason: str
 
 
-_REQUIRED = {"id": str, "kind": str, "name": str, "status": str, "created": numbers.Real, "config": dict,
-             "dataset": dict}
-_OPTIONAL = {"preset": str, "pid": (int, type(None)), "started": numbers.Real, "finished": (numbers.Real, type(None)),
-             "progress": (dict, type(None)), "error": (str, type(None)), "split": dict, "split_name": str,
-             "cells": dict, "gans": dict, "steps": dict, "train_seconds": numbers.Real}
-
-
 def _shape_problem(obj: Any, run_id: str) -> str | None:
     """Why ``obj`` is not a valid :class:`RunRecord` of run ``run_id``, or None."""
     if not isinstance(obj, dict):
         return f"run.json holds {type(obj).__name__}, not a run record"
-    for key, kind in _REQUIRED.items():
+    for key in _Always.__annotations__:
         if key not in obj:
             return f"run.json lacks {key!r}"
-    for key, kind in {**_REQUIRED, **_OPTIONAL}.items():
+    for key, kind in _TYPES.items():
         if key in obj and (not isinstance(obj[key], kind) or isinstance(obj[key], bool)):
             return f"run.json's {key!r} is {type(obj[key]).__name__}, not what a run record holds"
     if obj["id"] != run_id:
@@ -104,8 +105,9 @@ def _shape_problem(obj: Any, run_id: str) -> str | None:
         return "run.json's dataset lacks its name"
     progress = obj.get("progress")
     need = PROGRESS_KEYS[obj["kind"]]
-    if progress and not (all(isinstance(progress.get(k), numbers.Real) and math.isfinite(progress[k]) for k in need)
-                         and isinstance(progress.get("eta_seconds"), (numbers.Real, type(None)))):
+    counts = [k for k in need if k != "eta_seconds"]  # the ETA is None until a step was timed (progress.eta)
+    if progress and not (all(isinstance(progress.get(k), Real) and math.isfinite(progress[k]) for k in counts)
+                         and isinstance(progress.get("eta_seconds"), (Real, type(None)))):
         return f"run.json's progress lacks {', '.join(need)}"
     if obj["kind"] == "exp" and not all(isinstance(obj.get(k), dict) for k in ("cells", "gans")):
         return "run.json of an experiment lacks its cells"
