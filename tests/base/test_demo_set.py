@@ -10,7 +10,9 @@ import pytest
 import soundfile as sf
 
 from core import GENRES
+from core.base.datasets import list_clips
 from core.base.demo import MANIFEST, clip_seed, default_root, make_demo_dataset, synth_clip
+from core.base.demo.dataset import OLD_MANIFEST
 from core.base.demo.styles import STYLES
 
 SR = 22050
@@ -98,6 +100,21 @@ def test_make_demo_dataset_explicit_root_and_repair(tmp_path):
     make_demo_dataset(root, clips_per_genre=1, seconds=0.5, seed=2)
     assert json.loads((root / MANIFEST).read_text())["seed"] == 2
     assert os.stat(root / MANIFEST).st_mtime_ns >= before
+
+
+def test_the_demo_set_scans_with_no_file_skipped(tmp_path):
+    """Its manifest is its own record, not a file of the dataset the Dataset page would count as skipped."""
+    listing = list_clips(make_demo_dataset(tmp_path / "demo", clips_per_genre=1, seconds=0.5, seed=1))
+    assert listing.skipped == [] and len(listing.clips) == len(GENRES)
+
+
+def test_a_set_made_with_the_visible_manifest_is_kept_and_scans_clean(tmp_path):
+    root = make_demo_dataset(tmp_path / "demo", clips_per_genre=1, seconds=0.5, seed=1)
+    os.replace(root / MANIFEST, root / OLD_MANIFEST)  # as sets made before the manifest was hidden are
+    clips = {p: p.stat().st_mtime_ns for p in root.glob("*/*.wav")}
+    assert make_demo_dataset(root, clips_per_genre=1, seconds=0.5, seed=1) == root
+    assert {p: p.stat().st_mtime_ns for p in root.glob("*/*.wav")} == clips  # not generated again
+    assert not (root / OLD_MANIFEST).exists() and list_clips(root).skipped == []
 
 
 def _features(y: np.ndarray) -> np.ndarray:

@@ -19,7 +19,10 @@ from core import GENRES
 
 from .clip import SYNTH_VERSION, synth_clip
 
-MANIFEST = "manifest.json"
+MANIFEST = ".manifest.json"
+"""Hidden, as every dot file is from a dataset's scan: the demo set's own record is not a file the scan skipped."""
+OLD_MANIFEST = "manifest.json"
+"""Where sets made before the manifest was hidden keep it (moved to :data:`MANIFEST` when the set is next used)."""
 N_WORKERS = 2
 PARALLEL_MIN_SECONDS = 30.0
 """Datasets with at most this much audio (s) are generated in-process (a worker pool would not pay off)."""
@@ -47,6 +50,8 @@ def _clip_path(root: Path, genre: str, k: int) -> Path:
 
 
 def _is_complete(root: Path, manifest: dict) -> bool:
+    if (root / OLD_MANIFEST).is_file():
+        os.replace(root / OLD_MANIFEST, root / MANIFEST)
     try:
         with open(root / MANIFEST) as fh:
             if json.load(fh) != manifest:
