@@ -32,6 +32,7 @@ class _Clock:
         self.ctx, self.order, self.ended = ctx, order, 0
         self.expected = {s: lesson.expected_seconds(s, r) for s, r in lesson.step_records(ctx.record).items()}
         self.spent = 0.0  # expected seconds of the steps that ended
+        self.skipped = 0.0  # of those, the steps not trained in this run (done before a resume, or not run): no pace
         self.written = 0.0
 
     def report(self, step: str, p: dict | None, force: bool = False) -> None:
@@ -41,15 +42,17 @@ class _Clock:
         self.written = time.monotonic()
         total = sum(self.expected.values()) or 1.0
         done = self.spent + self.expected.get(step, 0.0) * fraction(p)
-        left = eta(self.ctx.elapsed(), done, total - done)
+        left = eta(self.ctx.elapsed(), done - self.skipped, total - done)
         runs.update(self.ctx.id, progress={
             "steps_done": self.ended, "steps_total": len(self.order), "step": step,
             "now": lesson.step_text(step, p), "fraction": min(done / total, 1.0),
             "eta_seconds": left if left is not None else total - done, "at": time.time()})
 
-    def end(self, step: str) -> None:
+    def end(self, step: str, trained: bool) -> None:
+        """Step ``step`` ended; ``trained``: it ran in this process (its time counts in the pace so far)."""
         self.ended += 1
         self.spent += self.expected.get(step, 0.0)
+        self.skipped += 0.0 if trained else self.expected.get(step, 0.0)
 
 
 def run_lesson(lesson_id: str) -> dict:
@@ -58,33 +61,34 @@ def run_lesson(lesson_id: str) -> dict:
     with run_context(lesson_id, progress=None) as ctx:
         order = lesson.steps_of(ctx.record)
         clock = _Clock(ctx, order)
-        for step in order:
-            try:
-                _step(ctx, clock, step)
-            except runs.Cancelled:
-                _cancel_rest(ctx.id)
-                raise
-            clock.end(step)
+        try:
+            for step in order:
+                clock.end(step, _step(ctx, clock, step))
+            ctx.lifecycle.check_cancel()  # cancelled during the last step: the lesson ends cancelled (resumable)
+        except runs.Cancelled:
+            _cancel_rest(ctx.id)
+            raise
     return lesson.status(lesson.load(lesson_id))
 
 
-def _step(ctx: RunContext, clock: _Clock, step: str) -> None:
-    """Run one step (after making a check's run, once its model exists), unless it is done or cannot run."""
+def _step(ctx: RunContext, clock: _Clock, step: str) -> bool:
+    """Run one step (after making a check's run, once its model exists), unless it is done or cannot run; whether
+    it was run (trained, or tried to)."""
     ctx.lifecycle.check_cancel()
     record = lesson.load(ctx.id)
     if step in lesson.CHECKS and step not in record["steps"] and not _make_check(record, step):
-        return
+        return False
     run_id = lesson.load(ctx.id)["steps"][step]
     status = _status(run_id)
     if status in ("done", None):  # None: deleted meanwhile
-        return
+        return False
     if status in runs.RESUMABLE:
         runs.reopen(run_id)
     missing = [s for s in lesson.NEEDS.get(step, ()) if _status(record["steps"][s]) != "done"]
     if missing:
         runs.update(run_id, status="failed", finished=time.time(),
                     error=f"not run: the {' and the '.join(lesson.TITLES[s] for s in missing)} did not finish")
-        return
+        return False
     clock.report(step, None, force=True)
 
     def on_progress(p: dict) -> None:
@@ -99,6 +103,7 @@ def _step(ctx: RunContext, clock: _Clock, step: str) -> None:
             execute.execute("gan" if step == "gan" else "classifier", run_id, progress=on_progress)
     except Exception:  # the step's run says why it failed; the lesson goes on with the steps that do not need it
         traceback.print_exc()
+    return True
 
 
 def _status(run_id: str) -> str | None:

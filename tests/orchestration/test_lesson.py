@@ -190,14 +190,17 @@ def test_cancelling_the_lesson_stops_its_step_and_the_steps_to_come(tone_dataset
     paper = lesson.load(lesson_id)["steps"]["paper"]
     original = execute.execute
 
+    passed_on = []
+
     def cancel_during_the_paper(kind, run_id, progress=None):
         runs.request_cancel(lesson_id)
         original(kind, run_id, progress)
-        assert runs.cancel_requested(run_id)  # passed on to the step running
+        passed_on.append(runs.cancel_requested(run_id))  # asserted below: the runner swallows a step's exceptions
 
     monkeypatch.setattr(execute, "execute", cancel_during_the_paper)
     worker.work(idle_exit=0.1)
     record = lesson.load(lesson_id)
+    assert passed_on == [True]  # the lesson's cancel request was passed on to the step running
     assert record["status"] == "cancelled" and ran == [runs.load(paper)["name"]]
     assert {runs.load(i)["status"] for s, i in record["steps"].items() if s != "paper"} == {"cancelled"}
 
@@ -205,6 +208,54 @@ def test_cancelling_the_lesson_stops_its_step_and_the_steps_to_come(tone_dataset
     worker.resume(lesson_id, start_worker=False)  # again: what did not finish runs, the finished step does not
     worker.work(idle_exit=0.1)
     assert lesson.load(lesson_id)["status"] == "done" and len(ran) == 6
+
+
+def test_cancelling_during_the_last_step_ends_the_lesson_cancelled_and_resumable(tone_dataset, no_worker,
+                                                                                 fake_steps, monkeypatch):
+    ran, outcome = fake_steps
+    lesson_id = lesson.submit(tone_dataset, "tones")
+    augmented = lesson.load(lesson_id)["steps"]["augmented"]
+    outcome["lesson: recommended LSTM + "] = "cancelled"  # the step keeps what it has and ends cancelled
+    original = execute.execute
+
+    def cancel_during_the_last_step(kind, run_id, progress=None):
+        if run_id == augmented and outcome:
+            runs.request_cancel(lesson_id)
+        original(kind, run_id, progress)
+
+    monkeypatch.setattr(execute, "execute", cancel_during_the_last_step)
+    worker.work(idle_exit=0.1)
+    record = lesson.load(lesson_id)
+    assert len(ran) == 6 and runs.load(augmented)["status"] == "cancelled"
+    assert record["status"] == "cancelled" and lesson.status(record)["failed"] == ["augmented"]
+    outcome.clear()
+    worker.resume(lesson_id, start_worker=False)  # not "done": the last step trains again
+    worker.work(idle_exit=0.1)
+    assert lesson.load(lesson_id)["status"] == "done" and len(ran) == 7 and runs.load(augmented)["status"] == "done"
+
+
+def test_after_a_resume_the_time_left_is_paced_by_the_steps_trained_since(tone_dataset, no_worker, fake_steps,
+                                                                          monkeypatch):
+    """Five steps were done before the resume: the pace so far is the last step's alone (10 s for its first half,
+    so about 10 s left), not the whole lesson's work over the 10 s since the resume."""
+    lesson_id = lesson.submit(tone_dataset, "tones")
+    record = lesson.load(lesson_id)
+    for step in ("paper", "recommended", "classic", "pretrained", "gan"):
+        runs.update(record["steps"][step], status="done")
+    reports, update = [], runs.update
+
+    def spy(run_id, **fields):
+        if run_id == lesson_id and fields.get("progress"):
+            reports.append(fields["progress"])
+        return update(run_id, **fields)
+
+    monkeypatch.setattr(runs, "update", spy)
+    monkeypatch.setattr(lesson_run, "REPORT_EVERY", 0.0)
+    monkeypatch.setattr(lesson_run.RunContext, "elapsed", lambda self: 10.0)
+    worker.work(idle_exit=0.1)
+    half_way = [p for p in reports if p["now"] == f"{lesson.TITLES['augmented']}: epoch 1 of 2"]
+    assert half_way and half_way[-1]["eta_seconds"] == pytest.approx(10.0)
+    assert lesson.load(lesson_id)["status"] == "done"
 
 
 @pytest.mark.slow
