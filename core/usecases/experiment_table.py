@@ -38,7 +38,8 @@ def per_seed_rows(record: dict) -> list[dict]:
     ``split_kind`` is the cell's split (``fold5`` rows of one partition are pooled by :func:`summarise`);
     ``only_baseline`` / ``only_this`` count the test clips only the baseline / only this cell got right;
     a GAN cell's ``vs_controls`` holds the same two counts against each control of its seed and amount, and a
-    baseline-only arm's ``vs_arms`` against each LSTM baseline of its seed tested on the same clips.
+    baseline-only arm's ``vs_arms`` against each LSTM baseline of its seed tested on the same clips
+    (``unpaired_arms``: the LSTM presets whose baseline of its seed was tested on other clips).
     """
     p = record["config"]
     entries = {c["key"]: _entry(record.get("cells", {}).get(c["key"])) for c in cells(p)}
@@ -53,7 +54,8 @@ def per_seed_rows(record: dict) -> list[dict]:
         vs = {k: compare.compare_pair(other, e)["mcnemar"] for k, other in controls.items()
               if c["kind"] == "gan" and other is not None}
         lstms = {k: entries.get(cell_key(k, 0, c["seed"])) for k in rivals(p, c["preset"])}
-        vs_arms = {k: compare.compare_pair(other, e)["mcnemar"] for k, other in lstms.items() if other is not None}
+        pairs = {k: compare.compare_pair(other, e) for k, other in lstms.items() if other is not None}
+        vs_arms = {k: v["mcnemar"] for k, v in pairs.items()}
         acc = e.result["accuracy"]
         rows.append({"cell": cell_label(c["preset"], c["gan"], c["per_genre"], c["kind"]), "preset": c["preset"],
                      "gan": c["gan"] if c["kind"] == "gan" else "", "per_genre": c["per_genre"], "kind": c["kind"],
@@ -63,7 +65,8 @@ def per_seed_rows(record: dict) -> list[dict]:
                      "split_kind": classifier_config(p, c).split, "run_id": e.id, "p_vs_baseline": m.get("p_value"),
                      "only_baseline": m.get("b"), "only_this": m.get("c"),
                      "vs_controls": {k: [v["b"], v["c"]] for k, v in vs.items() if v},
-                     "vs_arms": {k: [v["b"], v["c"]] for k, v in vs_arms.items() if v}})
+                     "vs_arms": {k: [v["b"], v["c"]] for k, v in vs_arms.items() if v},
+                     "unpaired_arms": [k for k, v in pairs.items() if not v["paired"]]})
     return rows
 
 
@@ -197,7 +200,20 @@ def units_caption(result: dict) -> str:
         parts.append(f"Differences: exact McNemar over pooled clips or paired t over seeds, p-values adjusted "
                      f"together (Holm) over the {result['comparisons']} comparisons of the table; a verdict follows "
                      "the adjusted value.")
+    parts += unpaired_notes(result["per_seed"]) if "per_seed" in result else []
     return " ".join(parts)
+
+
+def unpaired_notes(per_seed: list[dict]) -> list[str]:
+    """One sentence per baseline-only arm and LSTM it was never paired with: their seeds' test clips differed
+    (e.g. the paper LSTM's random 70/20/10 split against the ear's stratified one), so the table has no row for it."""
+    notes = {}
+    for r in per_seed:
+        for k in r.get("unpaired_arms", ()):
+            if not any(k in o.get("vs_arms", {}) for o in per_seed if o["cell"] == r["cell"]):
+                notes[r["cell"], k] = (f"{r['cell']} is not compared with the {model_name(k)}: they were tested on "
+                                       f"different clips (different splits); give both the same split to pair them.")
+    return list(notes.values())
 
 
 def gan_rows(record: dict) -> list[dict]:

@@ -263,6 +263,18 @@ def test_pretrained_arm_beside_each_lstm_baseline(tmp_path, monkeypatch, fake_ga
     assert PRETRAINED in reports.experiment_markdown(result, "t") and "LSTM, baseline" not in rows[0]["cell"]
 
 
+def test_an_lstm_on_another_split_than_the_pretrained_arm_is_named_as_not_compared(tmp_path, fake_gan_tasks):
+    p = experiment_plan.plan(seeds=1, per_genre=(70,), arms=("paper", "recommended", "pretrained"),
+                             overrides=("epochs=3",), pretrained=True)  # no split given: the paper LSTM keeps its own
+    result = experiment.run_experiment(experiment.submit(p, tmp_path, "fake"))
+    (ear,) = [r for r in result["per_seed"] if r["preset"] == "pretrained"]
+    assert set(ear["vs_arms"]) == {"recommended"} and ear["unpaired_arms"] == ["paper"]
+    assert [d["against"] for d in result["differences"] if d["cell"].startswith(PRETRAINED)] == ["recommended"]
+    caption = experiment_table.units_caption(result)
+    assert f"{PRETRAINED} is not compared with the paper LSTM: they were tested on different clips" in caption
+    assert "not compared with the recommended LSTM" not in caption
+
+
 def test_pretrained_arm_is_compared_only_on_seeds_tested_on_the_same_clips():
     rows = [{**row("recommended", 0, s, a), "split_kind": "stratified"} for s, a in enumerate([0.5, 0.6, 0.7])]
     ear = {"cell": PRETRAINED, "preset": "pretrained", "per_genre": 0, "kind": "baseline"}
