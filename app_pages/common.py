@@ -18,15 +18,15 @@ from core.storage import queue, runs
 from core.usecases import charts
 from core.base import progress as steps
 from core.base.datasets import DatasetError
+from core.base.percent import with_interval
 from core.base.usertext import as_markdown
 from app_pages import lesson_view
 
 if TYPE_CHECKING:
     from core.storage.extract import FeatureSet
 
-# core.storage.extract, core.usecases.generalise and core.orchestration.classifier (torch, librosa) and
-# core.compute.intervals (scipy, scikit-learn) are imported where they are used, so Home and the other pages
-# start without them: the app's cold start.
+# core.storage.extract, core.usecases.generalise and core.orchestration.classifier (torch, librosa) are imported
+# where they are used, so Home and the other pages start without them: the app's cold start.
 
 
 def query_default(key: str, options: list[str], fallback: str) -> str:
@@ -88,9 +88,7 @@ def accuracy_metric(record: dict, result: dict, label: str = "Test accuracy") ->
     acc = result["accuracy"]
     st.metric(label, f"{acc['value']:.1%}", help="95 % Wilson interval over the test clips. Data fingerprint: "
               f"{as_markdown(str(record.get('dataset', {}).get('fingerprint', '?')))}.")
-    from core.compute import intervals
-
-    st.caption(f"{intervals.format_accuracy(acc)}. {measured_on(record)}")
+    st.caption(f"{with_interval(acc, decimals=1, counts=True)}. {measured_on(record)}")
 
 
 def result_view(record: dict, result: dict, key: str) -> None:

@@ -4,13 +4,13 @@ import pandas as pd
 import streamlit as st
 
 from core.base import config, experiment_plan
-from core.compute import intervals
 from core.orchestration import experiment, lesson, worker
 from core.storage import runs
 from core.usecases import charts, compare, conclusions, experiment_table, generalise, reports
 from core.base.config import ConfigError
 from app_pages import teaching
 from app_pages.common import check_form, dataset_selector, run_options
+from core.base.percent import with_interval
 from core.base.usertext import as_markdown
 
 PERCENT = st.column_config.NumberColumn(format="percent")
@@ -120,7 +120,8 @@ with runs_tab:
         result_card(entries)
         st.subheader("Runs")
         legend = pd.DataFrame(compare.legend_rows(entries)).set_index("key")
-        legend["test accuracy"] = [intervals.format_accuracy(e.result["accuracy"]) for e in entries]
+        legend["test accuracy"] = [with_interval(e.result["accuracy"], decimals=1, counts=True)
+                                    for e in entries]
         checked = legend["other_collections"].astype(bool).any()
         st.table(legend[["run", "test accuracy", *(["other_collections"] if checked else [])]].map(as_markdown).rename(
             columns={"other_collections": "on other collections"}).rename_axis(None))

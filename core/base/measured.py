@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from .paths import REPO_ROOT
+from .percent import with_interval
 
 RESULTS = REPO_ROOT / "bench" / "results.json"
 PLACEHOLDER = re.compile(r"\{fig:([\w./-]+)\}")
@@ -60,8 +61,7 @@ class Figure:
 
     def text(self) -> str:
         """'26 % (95 % CI 20–34 %)', or '26 %' without an interval."""
-        shown = f"{100 * self.value:.0f} %"
-        return shown if self.lo is None else f"{shown} (95 % CI {100 * self.lo:.0f}–{100 * self.hi:.0f} %)"
+        return with_interval({"value": self.value, "lo": self.lo, "hi": self.hi})
 
 
 def accuracy(key: str) -> Figure:

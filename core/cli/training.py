@@ -10,6 +10,7 @@ from .terminal import TerminalProgress
 
 def cmd_train(args) -> int:
     from ..base import config, datasets, splits
+    from ..base.percent import with_interval
     from ..orchestration import classifier
     from ..storage import runs
 
@@ -29,8 +30,7 @@ def cmd_train(args) -> int:
     result = classifier.run_classifier(run_id, progress=lambda p: bars[p.get("phase")](
         p["epoch"], p["epochs"], "" if "phase" in p else f"loss {p['train_loss']:.3f} val acc {p['val_acc']:.2f}"))
     acc = result["accuracy"]
-    print(f"test accuracy {acc['value']:.1%} (95 % CI {acc['lo']:.1%}-{acc['hi']:.1%}, "
-          f"{acc['correct']}/{acc['n']} clips); run folder {runs.run_path(run_id)}")
+    print(f"test accuracy {with_interval(acc, decimals=1, counts=True)}; run folder {runs.run_path(run_id)}")
     return 0
 
 

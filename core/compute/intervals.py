@@ -1,5 +1,5 @@
 """Accuracies with their uncertainty: Wilson intervals for one test set, Student-t intervals over seeds, a pooled
-cross-validation count, and the one way an accuracy is written.
+cross-validation count. How an accuracy is written is :func:`core.base.percent.with_interval`.
 
 Every accuracy GenreLab shows carries its uncertainty. A single test split of ~100 clips cannot
 tell 52.5 % from 58.4 % apart (53 vs 59 correct of 101): the intervals here say so in numbers.
@@ -144,8 +144,3 @@ def pooled_accuracy(correct, totals, confidence: float = 0.95) -> dict:
     acc, lo, hi = accuracy_interval(k, n, confidence)
     return {"value": acc, "lo": lo, "hi": hi, "correct": k, "n": n, "folds": int(correct.size)}
 
-
-def format_accuracy(acc: dict) -> str:
-    """'52.5 % (95 % CI 42.8–61.9 %, 53 of 101 clips)' from a result's ``accuracy`` record."""
-    pct = lambda x: f"{100 * x:.1f} %"  # noqa: E731
-    return f"{pct(acc['value'])} (95 % CI {pct(acc['lo'])}–{pct(acc['hi'])}, {acc['correct']} of {acc['n']} clips)"

@@ -18,7 +18,8 @@ from dataclasses import dataclass
 import numpy as np
 import plotly.graph_objects as go
 
-from ..compute import intervals, significance
+from ..base.percent import with_interval
+from ..compute import significance
 from ..compute.scores import row_normalise
 from ..storage import runs
 from . import charts
@@ -74,7 +75,7 @@ def legend_rows(entries: list[Entry]) -> list[dict]:
 def other_collections(entry: Entry) -> str:
     """Every check of the run on another collection (:func:`core.storage.runs.checks`, newest first), e.g.
     '56.5 % (95 % CI 48.4–64.3 %, 83 of 147 clips) on musifeast-7'; '' when it was never checked."""
-    return "; ".join(f"{intervals.format_accuracy(check_accuracy(c))} on {c['dataset']['name']}"
+    return "; ".join(f"{with_interval(check_accuracy(c), decimals=1, counts=True)} on {c['dataset']['name']}"
                      for c in runs.checks(entry.id))
 
 

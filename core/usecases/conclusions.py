@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..base.percent import percent, with_interval
 from ..compute import significance
 from . import compare
 
@@ -64,16 +65,6 @@ class Card:
     figures: list[str]
     measured: list[str]
     best: str = ""
-
-
-def pct(x: float) -> str:
-    """0.8333 → '83 %'."""
-    return f"{100 * x:.0f} %"
-
-
-def with_interval(acc: dict) -> str:
-    """'83 % (95 % CI 70–91 %)'."""
-    return f"{pct(acc['value'])} (95 % CI {100 * acc['lo']:.0f}–{pct(acc['hi'])})"
 
 
 def overlap(a: dict, b: dict) -> bool:
@@ -126,12 +117,12 @@ def names(a: Facts, b: Facts) -> tuple[str, str]:
 
 def comparison(a: Facts, b: Facts, test: dict | None) -> str:
     """One sentence: 'The study's recipe (A) 24 % → the fixed recipe (B) 83 %: the intervals do not overlap.'"""
-    figures = f"{pct(a.accuracy['value'])} → {pct(b.accuracy['value'])}"
+    figures = f"{percent(a.accuracy['value'])} → {percent(b.accuracy['value'])}"
     if b.added and b.baseline == a.key:
         text = f"{b.added} ({a.key} → {b.key}): {figures}, {verdict(a.accuracy, b.accuracy, test, gain=True)}."
     else:
         name_a, name_b = names(a, b)
-        text = (f"{name_a} {pct(a.accuracy['value'])} → {name_b} {pct(b.accuracy['value'])}: "
+        text = (f"{name_a} {percent(a.accuracy['value'])} → {name_b} {percent(b.accuracy['value'])}: "
                 f"{verdict(a.accuracy, b.accuracy, test)}.")
     return text[0].upper() + text[1:]
 
@@ -249,7 +240,7 @@ def from_entries(entries: list[compare.Entry]) -> Card:
 def tstr_verdict(tstr: dict) -> str:
     """TSTR in words: how much of what real clips teach the samples teach (``tstr``: ``accuracy``,
     ``real_accuracy``, ``ratio``, as :func:`core.compute.quality.tstr` returns)."""
-    head = (f"Trained on samples only {pct(tstr['accuracy'])}, on real clips {pct(tstr['real_accuracy'])}: "
+    head = (f"Trained on samples only {percent(tstr['accuracy'])}, on real clips {percent(tstr['real_accuracy'])}: "
             "higher is better")
     ratio = tstr.get("ratio")
     if ratio is None:
@@ -261,7 +252,7 @@ def tstr_verdict(tstr: dict) -> str:
 def c2st_verdict(c2st: dict) -> str:
     """The two-sample test in words (``c2st``: ``accuracy`` and ``ci95``): 50 % means a simple classifier cannot
     tell generated from real clips, 100 % that it always can."""
-    head = f"Told apart {pct(c2st['accuracy'])} (50 % would mean it cannot tell them apart): "
+    head = f"Told apart {percent(c2st['accuracy'])} (50 % would mean it cannot tell them apart): "
     if c2st["ci95"][0] <= 0.5:
         return head + "a simple classifier does no better than a coin toss — the samples pass this test."
     if c2st["accuracy"] < 0.75:

@@ -35,6 +35,7 @@ from ..compute import intervals
 from ..compute.scores import confusion, per_class_report
 from ..storage import runs
 from ..base.audio import AudioError
+from ..base.percent import percent, with_interval
 from ..base.datasets import Clip, DatasetError, Skipped, list_clips
 from ..storage.extract import embedding_of, file_digest, fingerprint
 
@@ -222,18 +223,17 @@ def scores(y_true: np.ndarray, y_pred: np.ndarray, model_labels: tuple[str, ...]
 def sentence(result: dict) -> str:
     """The check set against the run's own test accuracy, in words.
 
-    E.g. "Right on 80 % of its own test clips (gtzan-mini) and on 19 % of 147 clips from another collection
-    (musifeast-7; 95 % CI 14–26 %), where always answering its most common genre would score 14 %."
+    E.g. "Right on 80 % (95 % CI 66–89 %) of its own test clips (gtzan-mini) and on 19 % (95 % CI 14–26 %) of 147
+    clips from another collection (musifeast-7), where always answering its most common genre would score 14 %."
     """
-    pct = lambda x: f"{100 * x:.0f} %"  # noqa: E731
     lo, hi = result["ci95"]
     own = result.get("test_accuracy")
-    head = (f"Right on {pct(own['value'])} of its own test clips ({result['trained_on']}) and on" if own
+    head = (f"Right on {with_interval(own)} of its own test clips ({result['trained_on']}) and on" if own
             else "Right on")
     common = max(g["n"] for g in result["per_genre"].values()) / result["n"]
-    text = (f"{head} {pct(result['accuracy'])} of {result['n']} clips from another collection "
-            f"({result['dataset']['name']}; 95 % CI {100 * lo:.0f}–{pct(hi)}), where always answering its most "
-            f"common genre would score {pct(common)}.")
+    text = (f"{head} {with_interval({'value': result['accuracy'], 'lo': lo, 'hi': hi})} of {result['n']} clips "
+            f"from another collection ({result['dataset']['name']}), where always answering its most common genre "
+            f"would score {percent(common)}.")
     return text + overlap_sentence(result.get("overlap"))
 
 
@@ -260,8 +260,8 @@ def describe(result: dict) -> str:
     clip of its 7 genres the model knows, 0 left out."
     """
     lo, hi = result["ci95"]
-    acc = intervals.format_accuracy({"value": result["accuracy"], "lo": lo, "hi": hi, "correct": result["correct"],
-                                    "n": result["n"]})
+    acc = with_interval({"value": result["accuracy"], "lo": lo, "hi": hi, "correct": result["correct"],
+                         "n": result["n"]}, decimals=1, counts=True)
     used, skipped = len(result["labels_used"]), len(result["labels_skipped"])
     copies = (result.get("overlap") or {}).get("clips", 0)
     return (f"{acc} on {result['dataset']['name']} (fingerprint {result['dataset']['fingerprint']}): every clip of "

@@ -7,8 +7,10 @@ import time
 from dataclasses import dataclass
 
 from ..base import catalog
+from ..base.percent import with_interval
 from ..base.usertext import as_markdown
 from ..storage import runs
+from .compare import check_accuracy
 from .predict import load_model
 
 
@@ -65,10 +67,8 @@ def best_check(run_id: str) -> dict | None:
 
 
 def check_figure(check: dict) -> str:
-    """'56 % of 147 clips of musifeast-7 (95 % CI 48–64 %)': a check's accuracy, on what, with its interval."""
-    lo, hi = check["ci95"]
-    return (f"{100 * check['accuracy']:.0f} % of {check['n']} clips of {check['dataset']['name']} "
-            f"(95 % CI {100 * lo:.0f}–{100 * hi:.0f} %)")
+    """'56 % (95 % CI 48–64 %) of 147 clips of musifeast-7': a check's accuracy with its interval, on what."""
+    return f"{with_interval(check_accuracy(check))} of {check['n']} clips of {check['dataset']['name']}"
 
 
 def model_label(record: dict) -> str:
@@ -150,7 +150,7 @@ def training_note(record: dict, result: dict) -> tuple[bool, str]:
     data = record.get("dataset", {})
     labels = data.get("labels") or result.get("labels", [])
     acc, synthetic = result["accuracy"], catalog.is_synthetic(data.get("name", ""))
-    measured = (f"its test accuracy, {acc['value']:.0%} (95 % interval {acc['lo']:.0%}–{acc['hi']:.0%}), was "
+    measured = (f"its test accuracy, {with_interval(acc)}, was "
                 f"measured on {acc['n']} held-out clips of the same {'set' if synthetic else 'collection'}")
     if synthetic:
         return True, (f"This model was trained on the synthetic demo set ({data.get('n_clips', '?')} generated clips "

@@ -21,6 +21,7 @@ import plotly.graph_objects as go
 
 from ..compute.scores import row_normalise
 from ..base.experiment_plan import STUDY
+from ..base.percent import with_interval
 from ..storage import runs
 from . import compare, experiment_table
 from .compare import Entry
@@ -240,8 +241,7 @@ def run_markdown(record: dict, res: dict | None) -> str:
     if res and "accuracy" in res:
         acc = res["accuracy"]
         lines += ["", "## Test result", "",
-                  f"Accuracy {acc['value']:.1%} (95 % interval {acc['lo']:.1%}–{acc['hi']:.1%}), "
-                  f"{acc['correct']} of {acc['n']} test clips."]
+                  f"Accuracy {with_interval(acc, decimals=1, counts=True)} of the test set."]
         if res.get("per_class"):
             lines += ["", markdown_table(res["per_class"], PER_CLASS_COLUMNS)]
     return "\n".join(lines) + "\n"

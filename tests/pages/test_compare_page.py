@@ -5,8 +5,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from core.base import experiment_plan
+from core.base.percent import with_interval
 from core.storage import queue, runs
-from core.usecases import conclusions, experiment_table
+from core.usecases import experiment_table
 from helpers import fake_run, study_pair
 
 pytestmark = pytest.mark.slow  # drives the page (AppTest), seconds per test
@@ -41,7 +42,7 @@ def test_paired_runs_show_accuracies_and_mcnemar(app):
     assert card[first + 2].startswith("- A, the study's recipe: 52 % (95 % CI 43–62 %) on its test clips")
     legend = app.table[0].value
     assert list(legend.index) == ["A", "B", "C"] and list(legend["run"]) == ["baseline", "plus 70", "other split"]
-    assert legend["test accuracy"].iloc[0].startswith("52.5 % (95 % CI 42.8 %–61.9 %")
+    assert legend["test accuracy"].iloc[0].startswith("52.5 % (95 % CI 42.8–61.9 %")
     wide = app.dataframe[1].value
     assert list(wide.columns[:5]) == ["genre", "A precision", "A recall", "A F1", "A support"] and len(wide) == 2
     assert len(app.get("plotly_chart")) == 1 + 3 + 2  # accuracy, a confusion matrix per run, two differences
@@ -137,13 +138,13 @@ def test_a_pretrained_run_compares_like_the_others_with_its_other_collection_fig
     assert not app.exception
     ear_accuracy = runs.result(ear)["accuracy"]
     figures = next(m.value for m in app.markdown if m.value.startswith("- A, the fixed recipe"))
-    assert figures.split("\n")[1] == (f"- B, the pretrained ear: {conclusions.with_interval(ear_accuracy)} on its test "
+    assert figures.split("\n")[1] == (f"- B, the pretrained ear: {with_interval(ear_accuracy)} on its test "
                                        "clips · 56 % (95 % CI 48–64 %) on musifeast-7")
     assert any(m.value.endswith("- On musifeast-7, music from another collection, only B was checked: 56 % (95 % CI "
                                 "48–64 %). Check the others there to see which model generalises best.")
                for m in app.markdown)
     legend = app.table[0].value
-    assert list(legend["on other collections"]) == ["", "56.0 % (95 % CI 48.0 %–64.0 %, 82 of 147 clips) on "
+    assert list(legend["on other collections"]) == ["", "56.0 % (95 % CI 48.0–64.0 %, 82 of 147 clips) on "
                                                          "musifeast-7"]
     assert any("paired clips" in i.value for i in app.info)  # same clips, same split and seed: a paired test
 

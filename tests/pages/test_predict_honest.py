@@ -32,7 +32,7 @@ def test_training_note_says_what_a_real_recording_can_expect(data_dir):
     demo, gtzan = model("demo model", "demo"), model("gtzan model", "gtzan-mini")
     synthetic, note = model_choice.training_note(runs.load(demo), runs.result(demo))
     assert synthetic and "synthetic demo set" in note and "never heard a real recording" in note
-    assert "75% (95 % interval" in note and "4 held-out clips" in note and "wrong genre" in note
+    assert "75 % (95 % CI 30–95 %)" in note and "4 held-out clips" in note and "wrong genre" in note
     synthetic, note = model_choice.training_note(runs.load(gtzan), runs.result(gtzan))
     assert not synthetic and "gtzan-mini (200 real clips of 2 genres: blues, rock)" in note
     assert "usually scores lower" in note

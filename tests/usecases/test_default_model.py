@@ -32,7 +32,7 @@ def test_the_best_checked_model_is_the_default_and_says_why(tmp_path):
     choice = model_choice.default_model(model_choice.model_runs(), "tones")
     assert choice.run_id == good
     assert "**good**" in choice.reason and "best of 2 checked models" in choice.reason
-    assert "right on 56 % of 147 clips of musifeast-7 (95 % CI 48–64 %)" in choice.reason
+    assert "right on 56 % (95 % CI 48–64 %) of 147 clips of musifeast-7" in choice.reason
 
 
 def scored(run_id: str, correct: int, n: int = 4) -> str:
@@ -91,8 +91,8 @@ def test_every_listing_sets_the_other_collection_beside_the_test_accuracy(tmp_pa
     checked(run_id, 0.4)
     assert "75 % test accuracy · 40 % on musifeast-7 ·" in model_choice.model_label(record)
     line = model_choice.real_music_line(record)
-    assert line.startswith("On real music from another collection this model was right on 40 % of 147 clips of "
-                           "musifeast-7 (95 % CI 32–48 %)") and "(tones) on 75 %" in line
+    assert line.startswith("On real music from another collection this model was right on 40 % (95 % CI 32–48 %) "
+                           "of 147 clips of musifeast-7") and "(tones) on 75 %" in line
 
 
 def test_the_reason_shows_a_run_name_as_typed(tmp_path):

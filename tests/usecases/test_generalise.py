@@ -93,12 +93,12 @@ def test_scores_of_known_answers():
 
 
 def test_sentence_sets_the_check_against_the_runs_own_test_accuracy():
-    result = {"accuracy": 28 / 147, "n": 147, "ci95": [0.135, 0.262], "test_accuracy": {"value": 0.8},
+    result = {"accuracy": 28 / 147, "n": 147, "ci95": [0.135, 0.262], "test_accuracy": {"value": 0.8, "lo": 0.66, "hi": 0.89},
               "trained_on": "gtzan-mini", "dataset": {"name": "musifeast-7"},
               "per_genre": {g: {"recall": 0.2, "n": 21} for g in "abcdefg"}, "overlap": {"clips": 0}}
     assert generalise.sentence(result) == (
-        "Right on 80 % of its own test clips (gtzan-mini) and on 19 % of 147 clips from another collection "
-        "(musifeast-7; 95 % CI 14–26 %), where always answering its most common genre would score 14 %.")
+        "Right on 80 % (95 % CI 66–89 %) of its own test clips (gtzan-mini) and on 19 % (95 % CI 14–26 %) of 147 "
+        "clips from another collection (musifeast-7), where always answering its most common genre would score 14 %.")
 
 
 # ------------------------------------------------------------------ a run checked on another collection
@@ -137,9 +137,9 @@ def test_a_model_that_always_answers_mid_gets_known_scores(tones, other):
                                    "mid": {"recall": 1.0, "n": 2}}
     assert result["confusion"] == {"rows": ["high", "low", "mid"], "columns": ["high", "low", "mid"],
                                    "counts": [[0, 0, 2], [0, 0, 2], [0, 0, 2]]}
-    assert result["sentence"] == ("Right on 75 % of its own test clips (tones) and on 33 % of 6 clips from another "
-                                  "collection (other; 95 % CI 10–70 %), where always answering its most common "
-                                  "genre would score 33 %.")
+    assert result["sentence"] == ("Right on 75 % (95 % CI 30–95 %) of its own test clips (tones) and on 33 % "
+                                  "(95 % CI 10–70 %) of 6 clips from another collection (other), where always "
+                                  "answering its most common genre would score 33 %.")
 
 
 def test_chunks_and_threads_do_not_change_the_answers(run_id, other):
