@@ -1,15 +1,15 @@
 """Configs as dataclasses whose fields carry bounds, so pages build sliders and the CLI builds flags.
 
 Each tunable field is declared with :func:`param`, which records ``lo``, ``hi``, ``label``, ``help`` and
-(optionally) ``choices`` in the field's metadata. :func:`validate` checks a config against them
-and :func:`with_overrides` applies ``key=value`` strings (from the CLI or a URL) with type coercion.
+(optionally) ``choices`` in the field's metadata. A pydantic model built from them (:func:`model`) checks every
+config made here: :func:`preset`, :func:`from_dict` and :func:`with_overrides`, which applies ``key=value`` strings
+(from the CLI or a URL) with type coercion.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import math
-import numbers
+import functools
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -220,12 +220,11 @@ def preset(name: str, **overrides: Any) -> ClassifierConfig | ClassicConfig | Pr
     applied and validated."""
     for table, cls in ((CLASSIC_PRESETS, ClassicConfig), (PRETRAINED_PRESETS, PretrainedConfig)):
         if name in table:
-            return validate(dataclasses.replace(cls(), **{**table[name], **overrides}))
+            return _checked(cls, {**table[name], **overrides})
     if name not in PRESETS:
         raise ConfigError(f"unknown preset {name!r}; choose one of "
                           f"{sorted(PRESETS) + sorted(CLASSIC_PRESETS) + sorted(PRETRAINED_PRESETS)}")
-    cfg = dataclasses.replace(ClassifierConfig(), **PRESETS[name])
-    return validate(dataclasses.replace(cfg, **overrides))
+    return _checked(ClassifierConfig, {**PRESETS[name], **overrides})
 
 
 def classifier_config(data: dict[str, Any]) -> ClassifierConfig | ClassicConfig | PretrainedConfig:
@@ -240,46 +239,6 @@ def fields(cfg_or_cls) -> list[dataclasses.Field]:
     return list(dataclasses.fields(cfg_or_cls))
 
 
-NUMBER_TYPES = {int: numbers.Integral, float: numbers.Real}
-
-
-def validate(cfg):
-    """Return ``cfg`` if every field has its type, is finite and within its bounds, else raise :class:`ConfigError`."""
-    for f in dataclasses.fields(cfg):
-        value, meta = getattr(cfg, f.name), f.metadata
-        if meta.get("choices") and value not in meta["choices"]:
-            raise ConfigError(f"{f.name}={value!r}: choose one of {list(meta['choices'])}")
-        kind = NUMBER_TYPES.get(type(f.default))
-        if kind is None:
-            continue
-        if isinstance(value, bool) or not isinstance(value, kind):
-            raise ConfigError(f"{f.name}={value!r} is not a valid {type(f.default).__name__}")
-        if not math.isfinite(value):
-            raise ConfigError(f"{f.name}={value} is not a finite number")
-        if meta.get("lo") is not None and value < meta["lo"]:
-            raise ConfigError(f"{f.name}={value} is below its minimum {meta['lo']}")
-        if meta.get("hi") is not None and value > meta["hi"]:
-            raise ConfigError(f"{f.name}={value} is above its maximum {meta['hi']}")
-    return cfg
-
-
-def _coerce(f: dataclasses.Field, value: Any) -> Any:
-    kind = type(f.default)
-    if isinstance(value, kind) and not (kind is float and isinstance(value, bool)):
-        return value
-    text = str(value).strip()
-    try:
-        if kind is bool:
-            if text.lower() in ("1", "true", "yes", "on"):
-                return True
-            if text.lower() in ("0", "false", "no", "off"):
-                return False
-            raise ValueError(text)
-        return kind(float(text)) if kind is int and float(text).is_integer() else kind(text)
-    except (ValueError, OverflowError):
-        raise ConfigError(f"{f.name}: {value!r} is not a valid {kind.__name__}") from None
-
-
 def with_overrides(cfg, overrides: dict[str, Any] | list[str]):
     """``cfg`` with fields replaced from a dict or from ``key=value`` strings, coerced and validated."""
     if isinstance(overrides, list):
@@ -290,12 +249,53 @@ def with_overrides(cfg, overrides: dict[str, Any] | list[str]):
             key, value = item.split("=", 1)
             pairs[key.strip()] = value
         overrides = pairs
-    by_name = {f.name: f for f in dataclasses.fields(cfg)}
-    unknown = sorted(set(overrides) - set(by_name))
+    return _checked(type(cfg), {**dataclasses.asdict(cfg), **overrides})
+
+
+@functools.cache
+def model(cls) -> type:
+    """A pydantic model of config class ``cls``: each field's type (or its choices), default and bounds, from its
+    :func:`param` metadata, finite numbers only, no other keys. Built on first use, so pydantic (~60 ms) is
+    imported by what validates a config, not by what only reads one (Home)."""
+    from typing import Literal
+
+    from pydantic import ConfigDict, Field, create_model
+
+    def spec(f: dataclasses.Field) -> tuple:
+        meta, kind = f.metadata, type(f.default)
+        if meta.get("choices"):
+            return Literal[meta["choices"]], f.default
+        if kind in (int, float):
+            return kind, Field(f.default, ge=meta.get("lo"), le=meta.get("hi"), allow_inf_nan=False)
+        return kind, f.default
+
+    return create_model(cls.__name__, __config__=ConfigDict(extra="forbid", validate_default=True),
+                        **{f.name: spec(f) for f in dataclasses.fields(cls)})
+
+
+_REASONS = {"greater_than_equal": "is below its minimum {ge}", "less_than_equal": "is above its maximum {le}",
+            "finite_number": "is not a finite number", "literal_error": ": choose one of {expected}"}
+"""pydantic error type → how :class:`ConfigError` says it, after ``name=value``."""
+
+
+def _checked(cls, values: dict[str, Any]):
+    """``cls`` built from ``values`` (a missing field takes its default), each coerced to its field's type
+    ('10' → 10, 'yes' → True) and checked (:func:`model`), or :class:`ConfigError` naming the first setting that
+    fails and why."""
+    from pydantic import ValidationError
+
+    try:
+        return cls(**dict(model(cls).model_validate(values)))
+    except ValidationError as err:
+        problems = err.errors(include_url=False)
+    unknown = sorted(str(p["loc"][0]) for p in problems if p["type"] == "extra_forbidden")
     if unknown:
-        raise ConfigError(f"unknown setting(s) {unknown}; known: {sorted(by_name)}")
-    values = {k: _coerce(by_name[k], v) for k, v in overrides.items()}
-    return validate(dataclasses.replace(cfg, **values))
+        raise ConfigError(f"unknown setting(s) {unknown}; known: {sorted(f.name for f in dataclasses.fields(cls))}")
+    first = problems[0]
+    name, value = first["loc"][0], first["input"]
+    kind = type(next(f for f in dataclasses.fields(cls) if f.name == name).default).__name__
+    reason = _REASONS.get(first["type"], f"is not a valid {kind}").format(**first.get("ctx", {}))
+    raise ConfigError(f"{name}={value}{'' if reason.startswith(':') else ' '}{reason}")
 
 
 def parse_overrides(text: str) -> tuple[str, ...]:
@@ -314,7 +314,7 @@ def to_dict(cfg) -> dict[str, Any]:
 def from_dict(cls, data: dict[str, Any]):
     """Build ``cls`` from a dict, ignoring keys it does not know (older or newer run folders)."""
     known = {f.name for f in dataclasses.fields(cls)}
-    return with_overrides(cls(), {k: v for k, v in data.items() if k in known})
+    return _checked(cls, {k: v for k, v in data.items() if k in known})
 
 
 @dataclass(frozen=True)
@@ -396,4 +396,4 @@ def gan_preset(name: str, **overrides: Any) -> GANConfig:
     """The named GAN preset (``paper`` or ``conditional``) with ``overrides`` applied and validated."""
     if name not in GAN_PRESETS:
         raise ConfigError(f"unknown GAN preset {name!r}; choose one of {sorted(GAN_PRESETS)}")
-    return validate(dataclasses.replace(GANConfig(), **{**GAN_PRESETS[name], **overrides}))
+    return _checked(GANConfig, {**GAN_PRESETS[name], **overrides})
