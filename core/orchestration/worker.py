@@ -8,11 +8,14 @@ spare worker exits at once.
 
 When a Ray cluster is set (:mod:`.cluster`), the worker hands queued classifier and GAN jobs to it,
 N at a time, each waited on by a thread of its own; the queue files stay the record of what was asked
-until each job ends, and a cancel request cancels the job's Ray task.
+until each job ends, and a cancel request cancels the job's Ray task. Jobs that train in the worker's own
+process even then (lessons and checks) run one at a time: torch's random state and thread settings are
+global to a process, and two trainings sharing them would not repeat from their seeds.
 """
 
 from __future__ import annotations
 
+import threading
 import time
 import traceback
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -43,8 +46,21 @@ def handlers() -> dict[str, Callable[[str], object]]:
            "check": check.run_check, "lesson": lesson_run.run_lesson}
     if cluster.address():
         out.update(classifier=lambda run_id: cluster.run("classifier", run_id),
-                   gan=lambda run_id: cluster.run("gan", run_id))
+                   gan=lambda run_id: cluster.run("gan", run_id),
+                   check=_one_at_a_time(check.run_check), lesson=_one_at_a_time(lesson_run.run_lesson))
     return out
+
+
+_LOCAL = threading.Lock()
+"""Held by a job that trains in this process while a cluster runs the others (see the module's docstring)."""
+
+
+def _one_at_a_time(runner: Callable[[str], object]) -> Callable[[str], object]:
+    """``runner``, waiting for :data:`_LOCAL` so no two jobs train in this process at once."""
+    def run(run_id: str) -> object:
+        with _LOCAL:
+            return runner(run_id)
+    return run
 
 
 def reopen(run_id: str) -> runs.RunRecord:

@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -171,3 +172,27 @@ def test_ensure_worker_reaps_the_workers_it_started(monkeypatch):
     assert proc_state(child.pid) is None  # reaped
     for other in queue._children:
         other.wait(120)
+
+
+def test_with_a_cluster_lessons_and_checks_train_in_the_worker_one_at_a_time(monkeypatch):
+    from core.orchestration import check, lesson_run
+
+    inside, most = [], []
+
+    def training(run_id):
+        inside.append(run_id)
+        most.append(len(inside))
+        time.sleep(0.05)
+        inside.remove(run_id)
+
+    monkeypatch.setattr(lesson_run, "run_lesson", training)
+    monkeypatch.setattr(check, "run_check", training)
+    monkeypatch.setenv(cluster.ENV_VAR, "ray://localhost:10001")
+    jobs = worker.handlers()
+    threads = [threading.Thread(target=jobs[kind], args=(f"{kind}-{i}",)) for i in range(3) for kind in
+               ("lesson", "check")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(most) == 6 and max(most) == 1
