@@ -84,11 +84,32 @@ def measured_on(record: dict) -> str:
     return f"Measured on {as_markdown(runs.describe_data(record, fingerprint=False))}."
 
 
+def provenance(*lines: str) -> None:
+    """A details expander with what a figure was measured on, down to the data's fingerprint and the run's id (the
+    main text leaves them out)."""
+    with st.expander("Where this figure comes from"):
+        for line in lines:
+            st.caption(as_markdown(line))
+
+
+def run_provenance(record: dict) -> None:
+    """:func:`provenance` of a run's own figures: its data, down to the fingerprint, and its id."""
+    provenance(f"The data: {runs.describe_data(record)}. The run: {record['id']}.")
+
+
+def check_measured_on(check: dict) -> None:
+    """What a check's accuracy was measured on: the collection by name, its fingerprint in the details."""
+    from core.usecases import generalise
+
+    st.caption(generalise.describe(check, fingerprint=False))
+    provenance(generalise.describe(check))
+
+
 def accuracy_metric(record: dict, result: dict, label: str = "Test accuracy") -> None:
     acc = result["accuracy"]
-    st.metric(label, f"{acc['value']:.1%}", help="95 % Wilson interval over the test clips. Data fingerprint: "
-              f"{as_markdown(str(record.get('dataset', {}).get('fingerprint', '?')))}.")
+    st.metric(label, f"{acc['value']:.1%}", help="95 % Wilson interval over the test clips.")
     st.caption(f"{with_interval(acc, decimals=1, counts=True)}. {measured_on(record)}")
+    run_provenance(record)
 
 
 def result_view(record: dict, result: dict, key: str) -> None:
@@ -436,11 +457,9 @@ def preset_picker(presets: dict, labels: dict[str, str], default: str, key: str)
 def check_view(check: dict, key: str) -> None:
     """A finished run checked on another dataset: accuracy with its interval, the sentence, per-genre recall,
     the confusion matrix (rows: the shared genres; columns: every genre the model knows) and what was left out."""
-    from core.usecases import generalise
-
     st.metric(f"On {as_markdown(check['dataset']['name'])}", f"{check['accuracy']:.1%}",
               help="95 % Wilson interval over every checked clip")
-    st.caption(generalise.describe(check))
+    check_measured_on(check)
     st.info(check["sentence"])
     cm = check["confusion"]
     left, right = st.columns(2)

@@ -12,8 +12,8 @@ from core.storage import runs
 from core.usecases import charts, conclusions
 from core.base.config import FeatureConfig, GANConfig
 from app_pages.common import (config_widgets, dataset_selector, features, job_progress, keep_open, manage_run,
-                              measured_on, own_run, preset_picker, reopen_picker, resume_button, settings_form,
-                              start_button, started_here)
+                              measured_on, own_run, preset_picker, reopen_picker, resume_button,
+                              run_provenance, settings_form, start_button, started_here)
 from core.base.usertext import as_markdown
 
 PRESET_LABELS = {"paper": "paper (the study's GAN)", "conditional": "conditional (recommended)"}
@@ -272,6 +272,7 @@ def quality_view(record: dict, result: dict) -> None:
     real_range, gen_range = result["ranges"]["real"], result["ranges"]["generated"]
     st.caption(f"Value ranges the GAN trained on vs produced: real [{real_range[0]:.2f}, {real_range[1]:.2f}], "
                f"generated [{gen_range[0]:.2f}, {gen_range[1]:.2f}].")
+    run_provenance(record)
 
 
 @st.fragment(run_every=1.0)

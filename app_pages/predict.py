@@ -10,7 +10,7 @@ from core.storage import runs
 from core.usecases import charts, model_choice, predict, saliency
 from core.base.audio import AUDIO_EXTENSIONS, AudioError
 from app_pages import teaching
-from app_pages.common import accuracy_metric, dataset_selector, job_progress, started_here
+from app_pages.common import accuracy_metric, check_measured_on, dataset_selector, job_progress, started_here
 from core.base.usertext import as_markdown
 
 st.title("Predict a genre")
@@ -142,11 +142,9 @@ with trust:
     accuracy_metric(record, runs.result(run_id), label="This model's test accuracy")
     checks = runs.checks(run_id)
     for check in checks:
-        from core.usecases import generalise  # scikit-learn and scipy: only when a check is shown
-
         st.metric(f"On another collection: {as_markdown(check['dataset']['name'])}", f"{check['accuracy']:.1%}",
                   help="95 % Wilson interval over every checked clip")
-        st.caption(generalise.describe(check))
+        check_measured_on(check)
     if not checks:
         teaching.show("predict", "not_checked", draw=st.caption)
     teaching.show("predict", "trust", draw=st.caption)

@@ -140,3 +140,21 @@ def checked(run_id: str, accuracy: float, dataset: str = "musifeast-7", n: int =
         "confusion": {"rows": ["high"], "columns": ["high", "low", "mid"], "counts": [[correct, n - correct, 0]]},
         "overlap": {"clips": 0}, "checked": time.time(),
         "sentence": f"Right on {accuracy:.0%} of {n} clips from another collection."})
+
+
+FINGERPRINT = r"\b[0-9a-f]{16}\b"
+"""A dataset fingerprint as :func:`core.storage.extract.fingerprint` writes it."""
+
+
+def page_text(at, details: bool) -> str:
+    """The text an AppTest's page shows in its main flow (``details=False``: every element outside an expander, as
+    the eye reads it) or inside its details expanders (``details=True``)."""
+    from streamlit.testing.v1.element_tree import Block, Expander
+
+    def walk(node, inside: bool) -> list[str]:
+        if isinstance(node, Block):
+            inside = inside or isinstance(node, Expander)
+            return [t for child in node.children.values() for t in walk(child, inside)]
+        return [f"{getattr(node, 'label', '')} {getattr(node, 'value', '')}"] if inside == details else []
+
+    return "\n".join(walk(at.main, False))

@@ -253,18 +253,20 @@ def overlap_sentence(overlap: dict | None) -> str:
             "figures are on the other clips only.")
 
 
-def describe(result: dict) -> str:
+def describe(result: dict, fingerprint: bool = True) -> str:
     """What a check's accuracy was measured on, with its interval.
 
     E.g. "19.0 % (95 % CI 13.5–26.2 %, 28 of 147 clips) on musifeast-7 (fingerprint 1a2b3c4d5e6f7a8b): every
-    clip of its 7 genres the model knows, 0 left out."
+    clip of its 7 genres the model knows, 0 left out."; ``fingerprint=False`` leaves the collection's fingerprint
+    out (a page's main text; it belongs in the details).
     """
     lo, hi = result["ci95"]
     acc = with_interval({"value": result["accuracy"], "lo": lo, "hi": hi, "correct": result["correct"],
                          "n": result["n"]}, decimals=1, counts=True)
     used, skipped = len(result["labels_used"]), len(result["labels_skipped"])
     copies = (result.get("overlap") or {}).get("clips", 0)
-    return (f"{acc} on {result['dataset']['name']} (fingerprint {result['dataset']['fingerprint']}): every clip of "
+    shown = f" (fingerprint {result['dataset']['fingerprint']})" if fingerprint else ""
+    return (f"{acc} on {result['dataset']['name']}{shown}: every clip of "
             f"its {used} genre{'s' * (used != 1)} the model knows, {skipped} left out"
             + (f"; {copies} cop{'ies' if copies != 1 else 'y'} of the run's own clips left out." if copies else "."))
 

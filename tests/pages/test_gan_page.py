@@ -1,3 +1,4 @@
+import re
 from pathlib import Path
 from urllib.parse import parse_qs
 
@@ -11,6 +12,7 @@ from core.storage import queue
 from core.storage import runs
 from core.base.config import gan_preset
 from core.usecases import conclusions
+from helpers import FINGERPRINT, page_text
 
 pytestmark = pytest.mark.slow  # trains a GAN and drives the page (AppTest)
 
@@ -71,6 +73,9 @@ def test_finished_conditional_run_shows_curves_gallery_quality_and_augments(tone
     assert captions.count("It can show") >= 3 and "cannot show" in captions and "prototypes" in captions
     assert f"{fd['n']} generated inputs" in captions and "No per-genre distances" in captions
     assert f"{tstr['n']} real test clips" in captions and f"labelled {c2st['n']} inputs" in captions
+    main = page_text(at, details=False)  # issue 27 item 5: no fingerprint or run id where the eye reads
+    assert "Measured on tones (12 clips)" in main and not re.search(FINGERPRINT, main) and run_id not in main
+    assert f"fingerprint {runs.load(run_id)['dataset']['fingerprint']}" in page_text(at, details=True)
 
     at.selectbox(key=f"gal-genre-{run_id}").select(2).run()
     assert not at.exception and len(at.get("audio")) == 4

@@ -1,6 +1,7 @@
 """AppTests of 'Check on another dataset': queued from Train, run by the job, shown on Train, Compare and Predict."""
 
 import io
+import re
 from pathlib import Path
 
 import numpy as np
@@ -12,7 +13,7 @@ from core.orchestration import worker
 from core.storage import queue
 from core.storage import runs
 from core.usecases import generalise
-from helpers import finished_run, write_tone
+from helpers import FINGERPRINT, finished_run, page_text, write_tone
 
 pytestmark = pytest.mark.slow  # drives the pages (AppTest), seconds per test
 APP = str(Path(__file__).resolve().parents[2] / "streamlit_app.py")
@@ -61,10 +62,26 @@ def test_a_finished_run_is_checked_on_another_dataset_from_the_train_page(app, d
     assert not at.exception
     metric = next(m for m in at.metric if m.label == "On other")
     assert metric.value == f"{result['accuracy']:.1%}" and result["n"] == 6
-    assert generalise.describe(result) in texts(at.caption)
+    assert generalise.describe(result, fingerprint=False) in texts(at.caption)
     assert "Genres the model does not know, left out: Polka." in texts(at.caption)
     assert "of its own test clips (tones) and on" in texts(at.info) and "of 6 clips from another collection" in texts(at.info)
     assert len(at.get("plotly_chart")) == 3  # learning curves, the run's confusion, the check's confusion
+
+
+def test_train_keeps_fingerprints_and_ids_out_of_its_main_text_and_in_its_details(app, datasets):
+    """Issue 27 item 5: the run's and the check's 'Measured on' lines name the data, not its fingerprint or the run's
+    id; each figure's details expander does."""
+    run_id = finished_run(datasets["tones"])
+    result = generalise.check(run_id, datasets["other"], "other")
+    generalise.save(result)
+    app.query_params.update(dataset="tones", run=run_id)
+    at = app.switch_page("app_pages/train.py").run()
+    assert not at.exception
+    main, details = page_text(at, details=False), page_text(at, details=True)
+    assert "Measured on tones (12 clips)" in main and "on other: every clip" in main
+    assert not re.search(FINGERPRINT, main) and "f00d" not in main and run_id not in main
+    assert f"fingerprint {result['dataset']['fingerprint']}" in details
+    assert "fingerprint f00d" in details and run_id in details
 
 
 def test_a_dataset_sharing_no_genre_is_refused_before_anything_is_queued(app, datasets):
@@ -93,7 +110,7 @@ def test_compare_and_predict_show_the_check(app, datasets):
     at = app.switch_page("app_pages/compare.py").run()
     assert not at.exception and "Check a run on another collection" in [e.label for e in at.expander]
     assert next(m for m in at.metric if m.label == "On other").value == f"{result['accuracy']:.1%}"
-    assert generalise.describe(result) in texts(at.caption)
+    assert generalise.describe(result, fingerprint=False) in texts(at.caption)
 
     at = app.switch_page("app_pages/predict.py").run()
     assert not at.exception
@@ -106,7 +123,9 @@ def test_compare_and_predict_show_the_check(app, datasets):
     assert not at.exception
     labels = [m.label for m in at.metric]
     assert labels == ["This model's test accuracy", "On another collection: other"]
-    assert generalise.describe(result) in texts(at.caption)
+    assert generalise.describe(result, fingerprint=False) in texts(at.caption)
+    assert not re.search(FINGERPRINT, page_text(at, details=False))
+    assert result["dataset"]["fingerprint"] in page_text(at, details=True)
 
 
 def test_the_page_says_which_clips_were_copies_of_the_runs_own(app, datasets):
