@@ -7,7 +7,6 @@ import streamlit as st
 
 from app_pages import teaching
 from core.base import config
-from core.compute import gan, gan_samples, playback
 from core.storage import runs
 from core.usecases import charts, conclusions
 from core.base.config import FeatureConfig, GANConfig
@@ -54,7 +53,11 @@ def submit() -> str:
 run_id = start_button("Start GAN training", submit, "gan_run")
 
 
+# core.compute.gan, gan_samples and playback (torch) are imported by the views of a run that need them: a first visit
+# with no GAN run shows the form without loading torch (1-2 s on a cold server).
 def step_seconds(cfg: GANConfig) -> float:
+    from core.compute import gan
+
     return gan.data_config(cfg).time_pool / FeatureConfig().frames_per_second
 
 
@@ -87,6 +90,8 @@ def snapshots(run_id: str) -> tuple[list[int], np.ndarray]:
 
 @st.cache_data(max_entries=64, show_spinner="Generating and inverting samples…")
 def generated(run_id: str, genre: int, n: int, seed: int) -> list[tuple[np.ndarray, bytes | None]]:
+    from core.compute import gan_samples, playback
+
     samples = gan_samples.samples_from(*runs.load_generator(run_id), n, seed=seed)
     mels = [m for m, y in zip(gan_samples.to_db(samples), samples.y) if y == genre]
     return list(zip(mels, playback.listenable(mels, SR)))
@@ -95,6 +100,8 @@ def generated(run_id: str, genre: int, n: int, seed: int) -> list[tuple[np.ndarr
 @st.cache_data(max_entries=64, show_spinner="Inverting real clips…")
 def real(run_id: str, genre: int, n: int, _fs, _train: tuple[int, ...],
          _cfg: GANConfig) -> list[tuple[np.ndarray, bytes | None]]:
+    from core.compute import gan_samples, playback
+
     mels = gan_samples.real_examples(_fs.mels, _fs.y, list(_train), _cfg, genre, n)
     return list(zip(mels, playback.listenable(mels, SR)))
 
@@ -134,6 +141,8 @@ def training_view(record: dict, cfg: GANConfig) -> None:
 
 
 def gallery_view(record: dict, cfg: GANConfig, result: dict) -> None:
+    from core.compute import gan, playback
+
     labels = result["labels"]
     left, right = st.columns(2)
     genre = left.selectbox("Genre", range(len(labels)), format_func=labels.__getitem__, key=f"gal-genre-{record['id']}")
@@ -286,6 +295,8 @@ def augment_progress(ids: list[str]) -> None:
 
 
 def augment_view(record: dict, cfg: GANConfig) -> None:
+    from core.compute import gan_samples
+
     fixed = gan_samples.augment_settings(cfg)
     st.caption(f"The classifier uses the GAN's split ({cfg.split}) and seed ({cfg.seed}), so the generated samples "
                "come only from its own training clips"

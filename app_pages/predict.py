@@ -7,7 +7,7 @@ import streamlit as st
 
 from core.base import config
 from core.storage import runs
-from core.usecases import charts, model_choice, predict, saliency
+from core.usecases import charts, model_choice, predict
 from core.base.audio import AUDIO_EXTENSIONS, AudioError
 from app_pages import teaching
 from app_pages.common import accuracy_metric, check_measured_on, dataset_selector, job_progress, started_here
@@ -26,6 +26,8 @@ def analyse(digest: str, run_id: str, _data: bytes) -> predict.Prediction:
 
 @st.cache_data(max_entries=8, show_spinner="Tracing the decision back to the spectrogram…")
 def explain(digest: str, run_id: str, _prediction: predict.Prediction) -> np.ndarray:
+    from core.usecases import saliency  # torch, which loads with a model, not on the page's first visit
+
     return saliency.saliency(predict.load_model(run_id), _prediction)
 
 

@@ -48,6 +48,7 @@ from core.usecases import generalise, predict  # noqa: E402
 from core.base.config import preset  # noqa: E402
 from core.storage.extract import load_features  # noqa: E402
 from core.base.splits import SELECT_PARTITION, kfold_splits, stratified_split  # noqa: E402
+from core.compute.device import one_thread  # noqa: E402
 from core.compute.train import fit, predict_clips, prepare  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data"
@@ -119,7 +120,7 @@ def musifeast_cached(fs, check, copies=None, **overrides) -> dict:
     model, _ = fit(cfg, data)
     predictor = predict.Predictor("bench", model.cpu().eval(), data.mean, data.std, fs.labels, cfg)
     match = generalise.match_labels(check.labels, fs.labels)
-    with predict.one_thread():
+    with one_thread():
         probs = predict.classify(predictor, [m.astype(np.float32) for m in check.mels])[1]
     y_true = np.array([fs.labels.index(match.used[check.labels[y]]) for y in check.y])
     return summary(generalise.scores(y_true, probs.argmax(1), fs.labels))

@@ -210,6 +210,22 @@ def segment_window(cfg, fcfg: FeatureConfig = FeatureConfig(), train: bool = Fal
     return seg, max(1, int(round(seg * (1.0 - overlap))))
 
 
+def window_starts(cfg, fcfg: FeatureConfig, n_frames: int) -> tuple[np.ndarray, int]:
+    """Start frames and length (frames) of the model inputs :func:`model_inputs` cuts
+    from a log-mel of ``n_frames`` frames at evaluation (half-overlapping segments, or the first frames).
+
+    Returns
+    -------
+    starts : np.ndarray, int64, shape (n_inputs,)
+    length : int
+        Frames each input spans before time pooling.
+    """
+    if cfg.framing == "first_frames":
+        return np.zeros(1, dtype=np.int64), cfg.first_frames
+    seg, hop = segment_window(cfg, fcfg)
+    return segment_starts(n_frames, seg, hop), seg
+
+
 def model_inputs(mels: list[np.ndarray], cfg, fcfg: FeatureConfig = FeatureConfig(),
                  train: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """Frame clips' log-mels the way a classifier config says, before normalisation.

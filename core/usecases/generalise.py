@@ -158,6 +158,7 @@ def hear_and_classify(clips: list[Clip], root: Path, predictor: predict.Predicto
     skipped : list of Skipped
         Clips that could not be used, with the reason (path relative to ``root``).
     """
+    from ..compute.device import one_thread
     from . import predict
 
     lock, done = threading.Lock(), [0]
@@ -185,7 +186,7 @@ def hear_and_classify(clips: list[Clip], root: Path, predictor: predict.Predicto
     parts = [range(i, min(i + chunk, len(clips))) for i in range(0, len(clips), chunk)]
     pool = ThreadPoolExecutor(max_workers=max(1, workers))
     try:
-        with predict.one_thread():
+        with one_thread():
             outcomes = [o for part in pool.map(run, parts) for o in part]
     finally:
         pool.shutdown(cancel_futures=True)  # a progress callback that raises (a cancel) stops the waiting chunks

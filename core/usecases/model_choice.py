@@ -11,7 +11,6 @@ from ..base.percent import with_interval
 from ..base.usertext import as_markdown
 from ..storage import runs
 from .compare import check_accuracy
-from .predict import load_model
 
 
 def model_runs(records: list[dict] | None = None) -> dict[str, dict]:
@@ -32,6 +31,8 @@ def latest_run_id() -> str:
 
     Runs whose ``model.pt`` is corrupt or not finite are passed over; the error names them.
     """
+    from .predict import load_model  # torch: the page lists models without it
+
     unusable = []
     for run_id, record in model_runs().items():
         if record["status"] == "done":

@@ -22,24 +22,20 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import soundfile as sf
-import torch
 
 from ..storage import runs
 from ..base.audio import (ACTIVE_RMS_DB, NEAR_SILENT_FRACTION, AudioError, active_fraction, decode,
                           display_waveform)
 from ..base.config import (ClassicConfig, ClassifierConfig, ConfigError, FeatureConfig, PretrainedConfig,
                            classifier_config, from_dict)
-from ..compute.device import one_thread
-from ..compute.features import logmel, model_inputs, normalise, segment_starts, segment_window
-from ..compute.models import LSTMClassifier, build_classifier
-from ..compute.summary import summary_features
-from ..compute.train import predict_segments, vote
+from ..compute.features import logmel, model_inputs, normalise, window_starts
 
 if TYPE_CHECKING:
     from ..compute.classic import ClassicModel
+    from ..compute.models import LSTMClassifier
 
-# core.compute.classic and core.compute.transfer (scikit-learn, scipy) and core.compute.musicnn are imported only for
-# a run that needs them: an LSTM's cold prediction does without them.
+# torch (models, train, device) loads with a model, so Predict's page opens without it; scikit-learn (classic,
+# transfer), musicnn and librosa (summary) only for a run that needs them: an LSTM's prediction does without them.
 
 MAX_UPLOAD_BYTES = 50 * 2**20  # larger files are refused before decoding
 MAX_SECONDS = 60.0  # longer audio is analysed on its first minute
@@ -163,6 +159,8 @@ def load_model(run_id: str) -> Predictor:
 
 @lru_cache(maxsize=4)
 def _load(path: str, mtime_ns: int, size: int, run_id: str) -> Predictor:
+    from ..compute.models import build_classifier
+
     name = f"run {run_id}: model.pt"
     try:
         obj = runs.load_tensors(Path(path))
@@ -183,7 +181,7 @@ def _load(path: str, mtime_ns: int, size: int, run_id: str) -> Predictor:
     except (AttributeError, TypeError, ConfigError, RuntimeError) as err:
         raise runs.RunError(f"{name} does not match its own config ({type(err).__name__})") from None
     if not all(np.isfinite(a).all() for a in (mean, std)) or not all(
-            torch.isfinite(t).all() for t in model.state_dict().values() if t.is_floating_point()):
+            np.isfinite(t.numpy()).all() for t in model.state_dict().values() if t.is_floating_point()):
         raise runs.RunError(f"{name} holds NaN or infinite weights (its training diverged)")
     model.eval().requires_grad_(False)
     return Predictor(run_id, model, mean, std, labels, cfg)
@@ -205,22 +203,6 @@ def _load_classic(obj: dict, name: str, run_id: str) -> Predictor:
         raise runs.RunError(f"{name} does not match its own config ({type(err).__name__})") from None
     features = FeatureConfig(sr=musicnn.SAMPLE_RATE) if pretrained else FeatureConfig()
     return Predictor(run_id, model, None, None, labels, cfg, features)
-
-
-def window_starts(cfg: ClassifierConfig, fcfg: FeatureConfig, n_frames: int) -> tuple[np.ndarray, int]:
-    """Start frames and length (frames) of the model inputs :func:`core.compute.features.model_inputs` cuts
-    from a log-mel of ``n_frames`` frames at evaluation (half-overlapping segments, or the first frames).
-
-    Returns
-    -------
-    starts : np.ndarray, int64, shape (n_inputs,)
-    length : int
-        Frames each input spans before time pooling.
-    """
-    if cfg.framing == "first_frames":
-        return np.zeros(1, dtype=np.int64), cfg.first_frames
-    seg, hop = segment_window(cfg, fcfg)
-    return segment_starts(n_frames, seg, hop), seg
 
 
 def _header(source: str | Path | bytes) -> tuple[int, int, float]:
@@ -287,6 +269,8 @@ def heard(predictor: Predictor, y: np.ndarray) -> np.ndarray:
 
         return musicnn.embed(y).astype(np.float16).astype(np.float32)
     if predictor.clip_level:
+        from ..compute.summary import summary_features
+
         return summary_features(y, predictor.features)
     return logmel(y, predictor.features).astype(np.float16).astype(np.float32)
 
@@ -349,6 +333,9 @@ def classify(predictor: Predictor, inputs: list[np.ndarray]) -> tuple[np.ndarray
 
         probs = classic.probabilities(predictor.model, np.stack(inputs))
         return probs, probs
+    import torch
+    from ..compute.train import predict_segments, vote
+
     x, clip = model_inputs(inputs, predictor.config, predictor.features)
     seg_probs = predict_segments(predictor.model, torch.from_numpy(normalise(x, predictor.mean, predictor.std)))
     return seg_probs.numpy(), vote(seg_probs, torch.from_numpy(clip), len(inputs))
@@ -379,6 +366,8 @@ def predict(source: str | Path | bytes, predictor: Predictor, max_seconds: float
     core.storage.runs.RunError
         If the model's probabilities are not finite (never printed as NaN).
     """
+    from ..compute.device import one_thread
+
     fcfg, cfg = predictor.features, predictor.config
     with nullcontext() if predictor.pretrained else one_thread():  # convolutions use both cores; an LSTM one
         y, x = listen(source, predictor, max_seconds)

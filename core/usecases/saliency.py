@@ -7,8 +7,8 @@ import numpy as np
 import torch
 
 from ..compute.device import one_thread
-from ..compute.features import model_inputs, normalise
-from .predict import Prediction, Predictor, window_starts
+from ..compute.features import model_inputs, normalise, window_starts
+from .predict import Prediction, Predictor
 
 
 def framed_inputs(predictor: Predictor, S_db: np.ndarray) -> np.ndarray:

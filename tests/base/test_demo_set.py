@@ -2,6 +2,8 @@
 
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import librosa
@@ -11,7 +13,8 @@ import soundfile as sf
 
 from core import GENRES
 from core.base.datasets import list_clips
-from core.base.demo import MANIFEST, clip_seed, default_root, make_demo_dataset, synth_clip
+from core.base.demo import MANIFEST, clip_seed, default_root, make_demo_dataset
+from core.base.demo.clip import synth_clip
 from core.base.demo.dataset import OLD_MANIFEST
 from core.base.demo.styles import STYLES
 
@@ -85,6 +88,18 @@ def test_make_demo_dataset_layout_progress_and_idempotency(data_dir, monkeypatch
                              progress=lambda d, t: calls.append((d, t))) == root
     assert calls == []
     assert {p: p.stat().st_mtime_ns for p in root.rglob("*")} == mtimes
+
+
+def test_an_existing_demo_set_is_found_without_loading_the_synthesiser(tmp_path):
+    """Every page's first visit resolves the demo set: once it is written, that reads its manifest and loads neither
+    scipy.signal nor librosa (about a second on a cold server, most of Home's first run)."""
+    make_demo_dataset(tmp_path / "demo", clips_per_genre=1, seconds=0.2, sr=SR)
+    check = (f"import sys; from core.base.demo import make_demo_dataset; "
+             f"make_demo_dataset({str(tmp_path / 'demo')!r}, clips_per_genre=1, seconds=0.2, sr={SR}); "
+             f"print(sorted(m for m in ('scipy.signal', 'librosa', 'core.base.demo.clip') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", check], cwd=Path(__file__).resolve().parents[2], capture_output=True,
+                         text=True, check=True).stdout
+    assert out.strip() == "[]"
 
 
 def test_make_demo_dataset_explicit_root_and_repair(tmp_path):

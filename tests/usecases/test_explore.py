@@ -65,6 +65,24 @@ def test_pca_map_separates_distinct_groups():
     assert np.isfinite(explore.pca_map(stats[:2])[0]).all()  # the smallest possible dataset
 
 
+@pytest.mark.parametrize("shape", [(40, 256), (2, 12), (30, 3)])
+def test_pca_map_is_scikit_learns_standardised_pca(shape):
+    """The map is numpy's SVD (scikit-learn's import cost the Dataset page's first visit 1.5 s), with the same numbers
+    and signs as StandardScaler + PCA(2, svd_solver="full"); a constant feature is left at 0."""
+    from sklearn.decomposition import PCA
+    from sklearn.preprocessing import StandardScaler
+
+    rng = np.random.default_rng(1)
+    stats = rng.normal(size=shape) * rng.uniform(0.1, 5.0, shape[1])
+    stats[:, 0] = 3.0
+    pca = PCA(n_components=2, svd_solver="full")
+    expected = pca.fit_transform(StandardScaler().fit_transform(stats))
+    coords, explained = explore.pca_map(stats)
+    np.testing.assert_allclose(coords, expected, atol=1e-5)
+    np.testing.assert_allclose(explained, pca.explained_variance_ratio_, atol=1e-12)
+    assert explore.pca_map(np.ones((4, 3)))[1].tolist() == [0.0, 0.0]  # nothing varies: nothing explained
+
+
 def test_clip_preview_plays_and_draws_the_clip(tone_dataset):
     fs = load_features(tone_dataset)
     preview = explore.clip_preview(fs, 0)

@@ -14,7 +14,7 @@ from core.storage import runs
 from core.usecases import model_choice, predict, saliency
 from core.base.audio import AudioError
 from core.base.config import FeatureConfig, preset
-from core.compute.features import model_inputs
+from core.compute.features import model_inputs, window_starts
 from core.compute.models import build_classifier
 from helpers import write_tone
 
@@ -81,7 +81,7 @@ def test_probabilities_sum_to_one_and_segments_cover_the_clip(predictor, tmp_pat
 def test_window_starts_match_the_training_framing(predictor, framing, frames):
     cfg = predictor.config if framing == "segments" else paper_predictor(40).config
     x, _ = model_inputs([np.zeros((128, frames), np.float32)], cfg)
-    starts, length = predict.window_starts(cfg, FeatureConfig(), frames)
+    starts, length = window_starts(cfg, FeatureConfig(), frames)
     assert len(starts) == len(x) and x.shape[1] == length // cfg.time_pool
     assert starts[-1] + length == (max(frames, length) if framing == "segments" else 40)
 

@@ -14,15 +14,19 @@ keys, oscillators, effects), :mod:`.styles` (one :class:`~.styles.Style` per gen
 
 Public API:
 
-* :func:`synth_clip` -- one mono clip for a genre and a seed (deterministic).
 * :func:`make_demo_dataset` -- write a GTZAN-style folder tree ``<root>/<genre>/<genre>.000NN.wav``.
+* :func:`.clip.synth_clip` -- one mono clip for a genre and a seed (deterministic). Imported from :mod:`.clip`, not
+  from here: finding an existing demo set (every page's first visit) must not load the synthesiser's scipy.signal
+  and librosa (about a second on a cold server).
 
 Timbres: Karplus-Strong plucks (via :func:`scipy.signal.lfilter`), tanh-distorted sawtooth guitars,
 vibrato string ensembles, additive keys, sine/saw basses and drums built from filtered noise and
 pitch-swept sines.
 """
 
-from .clip import SYNTH_VERSION, synth_clip
-from .dataset import MANIFEST, clip_seed, default_root, make_demo_dataset
+SYNTH_VERSION = 1
+"""Bumped whenever the synthesis changes, so cached demo folders are regenerated."""
 
-__all__ = ["MANIFEST", "SYNTH_VERSION", "clip_seed", "default_root", "make_demo_dataset", "synth_clip"]
+from .dataset import MANIFEST, clip_seed, default_root, make_demo_dataset  # noqa: E402 (after SYNTH_VERSION, which it reads)
+
+__all__ = ["MANIFEST", "SYNTH_VERSION", "clip_seed", "default_root", "make_demo_dataset"]

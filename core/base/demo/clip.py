@@ -7,12 +7,10 @@ from scipy import signal
 
 from core import GENRES
 
+from . import SYNTH_VERSION
 from .arrangement import Arrangement
 from .instruments import filt, reverb
 from .styles import STYLES
-
-SYNTH_VERSION = 1
-"""Bumped whenever the synthesis changes, so cached demo folders are regenerated."""
 
 PEAK = 0.9
 FADE_SECONDS = 0.02

@@ -17,7 +17,7 @@ import soundfile as sf
 
 from core import GENRES
 
-from .clip import SYNTH_VERSION, synth_clip
+from . import SYNTH_VERSION
 
 MANIFEST = ".manifest.json"
 """Hidden, as every dot file is from a dataset's scan: the demo set's own record is not a file the scan skipped."""
@@ -63,6 +63,8 @@ def _is_complete(root: Path, manifest: dict) -> bool:
 
 def _write_clip(job: tuple[str, int, int, float, int, str]) -> str:
     """Worker: synthesise one clip and write it (16-bit PCM) atomically; returns the path."""
+    from .clip import synth_clip
+
     genre, cseed, k, seconds, sr, root = job
     y = synth_clip(genre, cseed, seconds, sr)
     path = _clip_path(Path(root), genre, k)
@@ -120,6 +122,7 @@ def make_demo_dataset(root: Path | None = None, clips_per_genre: int = 20, secon
     if _is_complete(root, manifest):
         return root
     (root / MANIFEST).unlink(missing_ok=True)
+    from . import clip  # noqa: F401 (the synthesiser, loaded here once so that forked workers inherit it)
     for g in GENRES:
         (root / g).mkdir(parents=True, exist_ok=True)
     jobs = [(g, clip_seed(seed, gi, k), k, float(seconds), int(sr), str(root))
