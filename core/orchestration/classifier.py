@@ -51,10 +51,17 @@ def submit_classifier(cfg: ClassifierConfig | ClassicConfig | PretrainedConfig, 
     return run_id
 
 
-def submit_augmented(baseline: str, gan_run: str, per_genre: int, name: str = "", enqueue: bool = False) -> str:
-    """A queued classifier run like ``baseline`` (config, data, hence split and seed) plus generated samples."""
+def check_per_genre(per_genre: int) -> int:
+    """``per_genre`` (generated samples per genre for an augmented run) if it lies in 1..:data:`MAX_PER_GENRE`,
+    else :class:`ConfigError`."""
     if not 1 <= per_genre <= MAX_PER_GENRE:
         raise ConfigError(f"generated samples per genre must lie between 1 and {MAX_PER_GENRE}, not {per_genre}")
+    return per_genre
+
+
+def submit_augmented(baseline: str, gan_run: str, per_genre: int, name: str = "", enqueue: bool = False) -> str:
+    """A queued classifier run like ``baseline`` (config, data, hence split and seed) plus generated samples."""
+    check_per_genre(per_genre)
     base = runs.load(baseline)
     source = runs.load(gan_run)
     title = name or f"{base['name']} + {per_genre}/genre from {source['name']}"

@@ -26,6 +26,7 @@ produced are what Compare puts side by side. This module plans and reads lessons
 
 from __future__ import annotations
 
+import math
 import time
 from pathlib import Path
 
@@ -113,6 +114,7 @@ def submit(data_root: str | Path, data_name: str, seed: int = 0, overrides: tupl
 
     quick_set, quick_gan_set = quick_overrides() if quick else ((), ())
     cfg = configs(seed, (*quick_set, *overrides), (*quick_gan_set, *gan_overrides))
+    classifier.check_per_genre(per_genre)
     with locked(paths.subdir("jobs") / "lesson.lock"):  # two clicks, two tabs: one lesson
         running = active(data_name)
         if running and not alongside:
@@ -122,22 +124,35 @@ def submit(data_root: str | Path, data_name: str, seed: int = 0, overrides: tupl
                 "quick": quick, "check_on": {"name": check_on[0], "root": str(check_on[1])} if check_on else None}
         lesson_id = runs.create("lsn", f"lesson on {data_name}, seed {seed}" + (" (quick)" if quick else ""), plan,
                                 dataset={"name": data_name, "root": str(data_root)}, steps={})
-    named = f"on {data_name}, seed {seed}"
-    ids = {step: classifier.submit_classifier(cfg[step], data_root, data_name, preset=step,
-                                              name=f"lesson: {label} {named}")
-           for step, label in (("paper", "paper LSTM"), ("recommended", "recommended LSTM"),
-                               ("classic", "classic recipe"), ("pretrained", "pretrained ear (musicnn)"))}
-    ids["gan"] = gan_run.submit_gan(cfg["gan"], data_root, data_name, preset="conditional",
-                                    name=f"lesson: conditional GAN {named}")
-    # the lesson's own recommended LSTM is the augmented run's baseline (never another lesson's twin)
-    ids["augmented"] = classifier.submit_augmented(
-        ids["recommended"], ids["gan"], per_genre,
-        name=f"lesson: recommended LSTM + {per_genre}/genre from the conditional GAN {named}")
-    for run_id in ids.values():
-        runs.update(run_id, lesson=lesson_id)
-    runs.update(lesson_id, steps={step: ids[step] for step in STEPS})
-    queue.enqueue(lesson_id, "lesson")
+    named, ids = f"on {data_name}, seed {seed}", {}
+    try:
+        for step, label in (("paper", "paper LSTM"), ("recommended", "recommended LSTM"),
+                            ("classic", "classic recipe"), ("pretrained", "pretrained ear (musicnn)")):
+            ids[step] = classifier.submit_classifier(cfg[step], data_root, data_name, preset=step,
+                                                     name=f"lesson: {label} {named}")
+        ids["gan"] = gan_run.submit_gan(cfg["gan"], data_root, data_name, preset="conditional",
+                                        name=f"lesson: conditional GAN {named}")
+        # the lesson's own recommended LSTM is the augmented run's baseline (never another lesson's twin)
+        ids["augmented"] = classifier.submit_augmented(
+            ids["recommended"], ids["gan"], per_genre,
+            name=f"lesson: recommended LSTM + {per_genre}/genre from the conditional GAN {named}")
+        for run_id in ids.values():
+            runs.update(run_id, lesson=lesson_id)
+        runs.update(lesson_id, steps={step: ids[step] for step in STEPS})
+        queue.enqueue(lesson_id, "lesson")
+    except Exception as err:
+        _not_queued(lesson_id, ids.values(), err)
+        raise
     return lesson_id
+
+
+def _not_queued(lesson_id: str, step_ids, err: Exception) -> None:
+    """Queuing the lesson failed half way: it and the step runs made so far end failed, so none is left queued
+    with nothing to run it (and the dataset is free for the next lesson)."""
+    now = time.time()
+    for run_id in step_ids:
+        runs.update(run_id, status="failed", finished=now, error="not run: the lesson could not be queued")
+    runs.update(lesson_id, status="failed", finished=now, error=runs.error_text(err))
 
 
 def load(lesson_id: str) -> runs.RunRecord:
@@ -162,12 +177,6 @@ def lessons(data_name: str | None = None) -> list[runs.RunRecord]:
         if data_name is None or record["dataset"]["name"] == data_name:
             out.append(record)
     return sorted(out, key=lambda r: r["created"], reverse=True)
-
-
-def latest(data_name: str | None = None) -> str | None:
-    """The id of the newest lesson (on dataset ``data_name``, when given), if any."""
-    found = lessons(data_name)
-    return found[0]["id"] if found else None
 
 
 def active(data_name: str | None = None) -> runs.RunRecord | None:
@@ -221,19 +230,40 @@ def status(lesson: dict) -> dict:
     done = [s for s in order if (records[s] or {}).get("status") == "done"]
     finished = lesson["status"] not in runs.ACTIVE
     failed = [s for s in order if s not in done and (finished or (records[s] or {}).get("status") in runs.FINAL)]
-    p = lesson.get("progress") or {}
     now = time.time()
+    p = _progress(lesson, now)
     running = lesson["status"] == "running" and p.get("step") in order
     left = None
     if lesson["status"] == "queued":
         left = estimate(lesson, records)
-    elif running and p.get("eta_seconds") is not None:
+    elif running and "eta_seconds" in p:
         left = max(p["eta_seconds"] - (now - p.get("at", now)), 0.0)
+    # a lesson whose worker died has no end time: its last progress report is the last sign of life
+    end = lesson.get("finished") or (p.get("at") if finished else now)
     return {"status": lesson["status"], "steps": len(order), "step": order.index(p["step"]) + 1 if running else None,
             "now": p.get("now", "") if running else "", "fraction": 1.0 if finished else p.get("fraction", 0.0),
-            "elapsed": (lesson.get("finished") or now) - lesson["started"] if lesson.get("started") else None,
+            "elapsed": end - lesson["started"] if lesson.get("started") and end else None,
             "left": left, "finished": finished, "failed": failed,
             "classifiers": [records[s]["id"] for s in CLASSIFIERS if s in done]}
+
+
+def _progress(lesson: dict, now: float) -> dict:
+    """The lesson's ``progress`` as :func:`status` reads it: ``step`` and ``now`` (text), ``fraction`` (in [0, 1]),
+    ``at`` (Unix time, s, not after ``now``) and ``eta_seconds`` (>= 0), each left out when ``run.json`` holds
+    something else there (a damaged file must not break the sidebar every page draws)."""
+    p = lesson.get("progress")
+    if not isinstance(p, dict):
+        return {}
+    out = {k: p[k] for k in ("step", "now") if isinstance(p.get(k), str)}
+    numbers = {k: float(p[k]) for k in ("fraction", "at", "eta_seconds")
+               if isinstance(p.get(k), (int, float)) and not isinstance(p[k], bool) and math.isfinite(p[k])}
+    if "fraction" in numbers:
+        out["fraction"] = min(max(numbers["fraction"], 0.0), 1.0)
+    if "at" in numbers:
+        out["at"] = min(numbers["at"], now)
+    if "eta_seconds" in numbers:
+        out["eta_seconds"] = max(numbers["eta_seconds"], 0.0)
+    return out
 
 
 def estimate(lesson: dict, records: dict | None = None) -> float:
@@ -282,6 +312,13 @@ def summary(lesson: dict, state: dict | None = None) -> list[str]:
              + (f" in {duration(state['elapsed'])}." if state["elapsed"] else ".")]
     if state["failed"]:
         lines.append("Did not finish: " + ", ".join(TITLES[s] for s in state["failed"]) + ".")
+    errors = lesson.get("step_errors") if isinstance(lesson.get("step_errors"), dict) else {}
+    why = dict.fromkeys(errors[s] for s in state["failed"] if isinstance(errors.get(s), str))
+    if why:  # a check that could not be made (e.g. no genre in common with the second dataset)
+        target = (lesson["config"].get("check_on") or {}).get("name", "another dataset")
+        lines.append(f"Not checked on {target}: {'; '.join(why)}.")
+    if lesson["status"] == "failed" and isinstance(lesson.get("error"), str):
+        lines.append(f"Why: {lesson['error'].rstrip('.')}.")
     return lines
 
 

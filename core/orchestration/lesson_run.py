@@ -124,7 +124,8 @@ def _make_check(record: dict, step: str) -> bool:
             raise runs.RunError(f"the {lesson.TITLES[lesson.CHECKS[step]]} did not finish")
         check_id = check.submit_check(model, target["root"], target["name"])
     except check.CHECK_ERRORS as err:  # e.g. no genre in common with the second dataset
-        runs.update(record["id"], step_errors={**record.get("step_errors", {}), step: str(err)})
+        runs.update(record["id"], step_errors={**record.get("step_errors", {}),
+                                                step: runs.error_text(err, check.CHECK_ERRORS)})
         return False
     runs.update(check_id, lesson=record["id"])
     runs.update(record["id"], steps={**record["steps"], step: check_id})

@@ -1,10 +1,12 @@
 """The lesson: a run the background worker advances step by step, followed from any page as one status."""
 
+import json
 import os
 import time
 
 import pytest
 
+from core.base import config
 from core.orchestration import check, execute, lesson, lesson_run, worker
 from core.storage import queue, runs
 
@@ -119,6 +121,63 @@ def test_the_status_names_the_step_and_the_time_for_the_whole_lesson(tone_datase
         f"Did not finish: conditional GAN, {lesson.TITLES['augmented']}."]
 
 
+def test_an_interrupted_lesson_took_until_its_last_report(tone_dataset, no_worker):
+    """The worker died: nothing set ``finished``, so the lesson's last progress report is when it stopped."""
+    record = lesson.load(lesson.submit(tone_dataset, "tones"))
+    now = time.time()
+    record = runs.update(record["id"], status="interrupted", started=now - 3600, progress={
+        "steps_done": 2, "steps_total": 6, "step": "classic", "fraction": 0.3, "eta_seconds": 200.0,
+        "at": now - 3600 + 150, "now": "classic recipe: preparing data"})
+    assert lesson.status(record)["elapsed"] == pytest.approx(150)
+    assert lesson.summary(record)[1] == "It was interrupted (the worker stopped): 0 of 6 steps done in 2 min 30 s."
+    record = runs.update(record["id"], progress=None)
+    assert lesson.status(record)["elapsed"] is None
+    assert lesson.summary(record)[1] == "It was interrupted (the worker stopped): 0 of 6 steps done."
+
+
+@pytest.mark.parametrize("progress, fraction, step, doing, times", [
+    ({"fraction": 1.5, "at": "soon", "now": 7, "step": ["gan"], "eta_seconds": float("inf")}, 1.0, None, "Starting…",
+     "10 s elapsed."),
+    ({"fraction": "half", "at": 1e300, "now": None, "step": "gan", "eta_seconds": -50.0}, 0.0, 5, "Step 5 of 6: ",
+     "10 s elapsed, about a few seconds left in all."),
+    ({"fraction": True, "at": None, "step": 3, "eta_seconds": float("nan")}, 0.0, None, "Starting…", "10 s elapsed.")])
+def test_a_damaged_progress_does_not_break_the_lessons_status(tone_dataset, no_worker, progress, fraction, step,
+                                                              doing, times):
+    """Every page's sidebar reads the lesson: odd values in its run.json's progress are clamped or left out."""
+    lesson_id = lesson.submit(tone_dataset, "tones")
+    record = runs.update(lesson_id, status="running", pid=os.getpid(), started=time.time() - 10)
+    (runs.run_path(lesson_id) / "run.json").write_text(json.dumps(
+        {**record, "progress": {"steps_done": 4, "steps_total": 6, **progress}}))
+    record = lesson.load(lesson_id)
+    state = lesson.status(record)
+    assert (state["fraction"], state["step"]) == (fraction, step)
+    assert lesson.summary(record, state)[1:] == [doing, times]
+
+
+def test_bad_lesson_settings_create_nothing(tone_dataset, no_worker):
+    with pytest.raises(config.ConfigError, match="between 1 and"):
+        lesson.submit(tone_dataset, "tones", per_genre=0)
+    assert runs.list_runs() == [] and lesson.active("tones") is None
+
+
+def test_a_lesson_that_cannot_be_queued_ends_failed_and_frees_the_dataset(tone_dataset, no_worker, monkeypatch):
+    from core.orchestration import gan_run
+
+    def disk_full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(gan_run, "submit_gan", disk_full)
+    with pytest.raises(OSError):
+        lesson.submit(tone_dataset, "tones")
+    (failed,) = lesson.lessons("tones")
+    assert failed["status"] == "failed" and lesson.active("tones") is None and queue.pending() == []
+    assert lesson.summary(failed)[-1] == "Why: OSError: [Errno 28] No space left on device."
+    made = [r for r in runs.list_runs() if r["kind"] != "lsn"]
+    assert len(made) == 4 and {r["status"] for r in made} == {"failed"}  # none left queued with nothing to run it
+    monkeypatch.undo()
+    assert lesson.load(lesson.submit(tone_dataset, "tones"))["status"] == "queued"
+
+
 def test_the_runner_trains_every_step_in_order_and_reports_the_whole_lesson(tone_dataset, no_worker, fake_steps,
                                                                           monkeypatch, tmp_path):
     ran, _ = fake_steps
@@ -168,6 +227,9 @@ def test_a_step_that_fails_skips_what_needs_it_and_the_rest_runs(tone_dataset, n
     assert augmented["status"] == "failed" and augmented["error"] == "not run: the conditional GAN did not finish"
     assert set(record["step_errors"]) == set(lesson.CHECKS)  # the second dataset does not exist
     assert lesson.status(record)["failed"] == ["gan", "augmented", *lesson.CHECKS]
+    reason = record["step_errors"]["check"]
+    assert reason and str(tmp_path) not in reason  # no server path
+    assert lesson.summary(record)[-1] == f"Not checked on other: {reason}."  # said once for the three checks
 
 
 def test_a_step_deleted_before_the_lesson_ran_is_missing_not_a_crash(tone_dataset, no_worker, fake_steps):
@@ -282,7 +344,6 @@ def test_latest_runs_are_the_newest_lesson_on_that_dataset(tone_dataset, no_work
     for record in (older, newer, other):
         runs.update(record["steps"]["paper"], status="done")
     runs.update(newer["steps"]["pretrained"], status="done")
-    assert lesson.latest("tones") == newer["id"] and lesson.latest() == other["id"]
     assert lesson.latest_runs("tones") == [newer["steps"]["paper"], newer["steps"]["pretrained"]]
     assert lesson.latest_runs("elsewhere") == [other["steps"]["paper"]]
     assert lesson.latest_runs("nowhere") == []
