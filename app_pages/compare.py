@@ -9,7 +9,7 @@ from core.storage import runs
 from core.usecases import charts, compare, conclusions, experiment_table, generalise, reports
 from core.base.config import ConfigError
 from app_pages import teaching
-from app_pages.common import check_form, dataset_selector, run_options
+from app_pages.common import cancel_button, check_form, dataset_selector, run_options, started_here
 from core.base.percent import with_interval
 from core.base.usertext import as_markdown
 
@@ -177,6 +177,7 @@ def start_form() -> None:
         except ConfigError as err:
             st.error(as_markdown(str(err)))
         else:
+            started_here(exp_id)
             st.session_state["experiment"] = exp_id
             st.query_params["exp"] = exp_id
 
@@ -241,9 +242,7 @@ def live_experiment(exp_id: str) -> None:
     p = record.get("progress") or {}
     st.progress(p.get("cells_done", 0) / max(p.get("cells_total", 1), 1), text=experiment.status_text(record))
     if record["status"] in runs.ACTIVE:
-        if st.button("Cancel", key=f"exp-cancel-{exp_id}"):
-            runs.request_cancel(exp_id)
-            st.toast("Cancelling after the current epoch; finished cells are kept.")
+        cancel_button(record)  # someone else's experiment is cancelled only after a second click
     result = runs.result(exp_id)
     if result:
         experiment_view(record, result)

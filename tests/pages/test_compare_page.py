@@ -106,6 +106,32 @@ def test_experiment_section_starts_and_renders_tables(app):
     assert any("masked copies" in c.value for c in app.caption)
 
 
+def test_cancelling_an_experiment_someone_else_started_asks_first(app, tone_dataset):
+    """Issue 27 item 6: an experiment started elsewhere (another session, the CLI) stops only after a second click;
+    one started in this session stops at once."""
+    from core.orchestration import experiment
+
+    theirs = experiment.submit(experiment_plan.plan("paper", seeds=1, per_genre=(0,), arms=("paper",)), tone_dataset,
+                               "tones", enqueue=True)
+    app.query_params["exp"] = theirs
+    app.switch_page("app_pages/compare.py").run()
+    app.button(key=f"cancel-{theirs}").click().run()
+    assert not app.exception and not runs.cancel_requested(theirs)
+    assert any("started in another session" in w.value for w in app.warning)
+    app.button(key=f"cancel-{theirs}-no").click().run()
+    assert not runs.cancel_requested(theirs) and not app.warning
+    app.button(key=f"cancel-{theirs}").click().run()
+    app.button(key=f"cancel-{theirs}-yes").click().run()
+    assert runs.cancel_requested(theirs)
+
+    app.multiselect(key="exp_arms").set_value(["paper"])
+    app.button(key="exp_start").click().run()
+    mine = app.query_params["exp"]
+    assert mine != theirs
+    app.button(key=f"cancel-{mine}").click().run()
+    assert runs.cancel_requested(mine) and not app.warning
+
+
 def test_experiment_form_adds_the_pretrained_ear(app):
     app.switch_page("app_pages/compare.py").run()
     assert app.text_input(key="exp_pretrained_set").disabled
