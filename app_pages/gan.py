@@ -201,7 +201,7 @@ def tstr_view(record: dict, result: dict) -> None:
 def c2st_view(record: dict, result: dict) -> None:
     c, e = result["c2st"], result.get("c2st_embedding")
     st.markdown("##### Classifier two-sample tests: can the samples be told from real segments?")
-    st.markdown(f"**{conclusions.c2st_verdict(c)}**")
+    st.markdown(f"**{conclusions.c2st_verdict(c, e)}**")
     a, b = st.columns(2)
     a.metric("Told apart by band statistics", f"{c['accuracy']:.0%}", help=interval(c["ci95"]))
     if e:

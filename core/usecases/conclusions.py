@@ -249,15 +249,30 @@ def tstr_verdict(tstr: dict) -> str:
     return f"{head}; the samples teach a classifier {amount} real music teaches."
 
 
-def c2st_verdict(c2st: dict) -> str:
-    """The two-sample test in words (``c2st``: ``accuracy`` and ``ci95``): 50 % means a simple classifier cannot
-    tell generated from real clips, 100 % that it always can."""
-    head = f"Told apart {percent(c2st['accuracy'])} (50 % would mean it cannot tell them apart): "
-    if c2st["ci95"][0] <= 0.5:
-        return head + "a simple classifier does no better than a coin toss — the samples pass this test."
-    if c2st["accuracy"] < 0.75:
-        return head + "a simple classifier separates generated from real clips now and then — close, but not real."
-    return head + "a simple classifier separates generated from real clips easily — the samples are far from real."
+def separation(judge: dict) -> int:
+    """How clearly a two-sample judge (``accuracy``, ``ci95``) tells generated from real: 0 when its interval
+    includes 50 % (no evidence it can), 1 when it does below 75 %, 2 when it does at 75 % or more."""
+    return 0 if judge["ci95"][0] <= 0.5 else 1 if judge["accuracy"] < 0.75 else 2
+
+
+def c2st_verdict(c2st: dict, embedding: dict | None = None) -> str:
+    """The two-sample tests in words: 50 % means a simple classifier cannot tell generated from real clips, 100 %
+    that it always can. ``c2st`` (the band-statistics judge) and ``embedding`` (the judge in the reference's
+    embedding, None for runs measured before it existed) each hold ``accuracy``, ``ci95`` and ``n``; the verdict
+    follows the judge that tells them apart more clearly (:func:`separation`), since either one finding a difference
+    is a difference."""
+    judges = [("by band statistics", c2st)] + ([("in the judge's embedding", embedding)] if embedding else [])
+    figures = [f"{with_interval({'value': j['accuracy'], 'lo': j['ci95'][0], 'hi': j['ci95'][1]})} {where}"
+               for where, j in judges]
+    head = f"Told apart {' and '.join(figures)} (50 % would mean it cannot tell them apart): "
+    where, worst = max(judges, key=lambda wj: (separation(wj[1]), wj[1]["accuracy"]))
+    level = separation(worst)
+    if level == 0:
+        return head + (f"no evidence a simple classifier tells them apart (every 95 % CI includes 50 %, {worst['n']} "
+                       "inputs), which does not show that they are alike: a stronger classifier may.")
+    how = "now and then" if level == 1 else "easily"
+    return head + (f"a simple classifier separates generated from real clips {how} ({where}) — "
+                   + ("close, but not real." if level == 1 else "the samples are far from real."))
 
 
 def frechet_verdict(frechet: dict) -> str:
@@ -266,7 +281,8 @@ def frechet_verdict(frechet: dict) -> str:
     head = (f"Fréchet distance {frechet['overall']:.2f}, lower is better; between two sets of real clips it is "
             f"{frechet['real_floor']:.2f}")
     if frechet["ci95"][0] <= frechet["real_floor_ci95"][1]:
-        return head + ": the samples sit as close to the real clips as other real clips do."
+        return head + (f": the intervals overlap, so the samples are not distinguishable from the real-vs-real floor "
+                       f"at n = {frechet['n']}.")
     times = frechet["overall"] / frechet["real_floor"] if frechet["real_floor"] > 0 else float("inf")
     return head + (f": the samples sit about {times:.0f} times as far from the real clips as real clips sit from "
                    "each other.")

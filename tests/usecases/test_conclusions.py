@@ -139,11 +139,11 @@ def test_a_check_keeps_each_clip_so_two_checks_pair(data_dir):
 
 
 def test_each_gan_measure_opens_with_a_verdict_in_words():
-    far = conclusions.c2st_verdict({"accuracy": 0.87, "ci95": [0.8, 0.92]})
-    assert far == ("Told apart 87 % (50 % would mean it cannot tell them apart): a simple classifier separates "
-                   "generated from real clips easily — the samples are far from real.")
-    assert "now and then" in conclusions.c2st_verdict({"accuracy": 0.62, "ci95": [0.55, 0.69]})
-    assert "coin toss" in conclusions.c2st_verdict({"accuracy": 0.55, "ci95": [0.45, 0.64]})
+    far = conclusions.c2st_verdict({"accuracy": 0.87, "ci95": [0.8, 0.92], "n": 200})
+    assert far == ("Told apart 87 % (95 % CI 80–92 %) by band statistics (50 % would mean it cannot tell them apart): "
+                   "a simple classifier separates generated from real clips easily (by band statistics) — the samples "
+                   "are far from real.")
+    assert "now and then" in conclusions.c2st_verdict({"accuracy": 0.62, "ci95": [0.55, 0.69], "n": 200})
     assert conclusions.tstr_verdict({"accuracy": 0.2, "real_accuracy": 0.8, "ratio": 0.25}) == (
         "Trained on samples only 20 %, on real clips 80 %: higher is better; the samples teach a classifier little of "
         "what real music teaches.")
@@ -151,6 +151,26 @@ def test_each_gan_measure_opens_with_a_verdict_in_words():
     far = conclusions.frechet_verdict({"overall": 12.0, "ci95": [10.0, 14.0], "real_floor": 2.0,
                                        "real_floor_ci95": [1.5, 2.6]})
     assert far.startswith("Fréchet distance 12.00, lower is better") and "about 6 times as far" in far
+
+
+def test_a_c2st_interval_over_50_percent_is_no_evidence_and_the_clearer_judge_decides():
+    band = {"accuracy": 0.55, "ci95": [0.45, 0.64], "n": 200}
+    alone = conclusions.c2st_verdict(band)
+    assert alone.startswith("Told apart 55 % (95 % CI 45–64 %) by band statistics")
+    assert ("no evidence a simple classifier tells them apart (every 95 % CI includes 50 %, 200 inputs), which does "
+            "not show that they are alike") in alone
+    assert "coin toss" not in alone and "pass" not in alone
+    both = conclusions.c2st_verdict(band, {"accuracy": 0.9, "ci95": [0.85, 0.94], "n": 200})
+    assert both.startswith("Told apart 55 % (95 % CI 45–64 %) by band statistics and 90 % (95 % CI 85–94 %) in the "
+                           "judge's embedding")
+    assert both.endswith("separates generated from real clips easily (in the judge's embedding) — the samples are far "
+                         "from real.")
+    assert "easily (by band" in conclusions.c2st_verdict({"accuracy": 0.8, "ci95": [0.75, 0.85], "n": 200}, band)
+
+
+def test_overlapping_frechet_intervals_are_not_distinguishable_from_the_floor_never_as_close():
     near = conclusions.frechet_verdict({"overall": 2.2, "ci95": [1.8, 2.9], "real_floor": 2.0,
-                                        "real_floor_ci95": [1.5, 2.6]})
-    assert near.endswith("as close to the real clips as other real clips do.")
+                                        "real_floor_ci95": [1.5, 2.6], "n": 120})
+    assert near.endswith(": the intervals overlap, so the samples are not distinguishable from the real-vs-real "
+                         "floor at n = 120.")
+    assert "as close" not in near
