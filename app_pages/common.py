@@ -208,13 +208,16 @@ def _cancel(record: dict) -> None:
         st.toast("Cancelling after the current epoch…")
 
 
-def resume_button(record: dict) -> None:
-    """For an interrupted, cancelled or failed run: one click queues it again, from its last checkpoint."""
+def resume_button(record: dict, label: str | None = None) -> None:
+    """For an interrupted, cancelled or failed run: one click queues it again, from its last checkpoint (``label``:
+    what the button says, for a run that is not one training, e.g. a lesson)."""
     if record["status"] not in runs.RESUMABLE:
         return
-    epochs = len(runs.history(record["id"]))
-    where = f"from its last checkpoint (epoch {epochs})" if epochs else "from the start (no epoch had finished)"
-    if st.button(f"Resume training {where}", key=f"resume-{record['id']}", type="primary"):
+    if label is None:
+        epochs = len(runs.history(record["id"]))
+        where = f"from its last checkpoint (epoch {epochs})" if epochs else "from the start (no epoch had finished)"
+        label = f"Resume training {where}"
+    if st.button(label, key=f"resume-{record['id']}", type="primary"):
         try:
             worker.resume(record["id"])
         except runs.RunError as err:

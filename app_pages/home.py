@@ -6,7 +6,7 @@ from app_pages import teaching
 from core.base import catalog, config
 from core.orchestration import lesson
 from core.storage import queue, runs
-from app_pages.common import cancel_button, dataset_selector, started_here, status_line
+from app_pages.common import cancel_button, dataset_selector, resume_button, started_here, status_line
 from app_pages.lesson_view import card, follow
 from core.base.usertext import as_markdown
 
@@ -34,7 +34,8 @@ def measured_time() -> tuple[str, str]:
 
 def show_lesson(record: dict) -> None:
     """The lesson on this page: its card (step, elapsed, time left for all of it) and a cancel button while it runs;
-    when it ends while this session follows it, Compare opens with its runs side by side."""
+    when it ends while this session follows it, Compare opens with its runs side by side. A cancelled, interrupted
+    or failed lesson can be resumed: the steps that did not finish train, the finished ones are kept."""
     state = card(record)
     if record["status"] in runs.ACTIVE:
         st.session_state["lesson_following"] = record["id"]
@@ -43,6 +44,9 @@ def show_lesson(record: dict) -> None:
         st.session_state.pop("lesson_following")
         if state["classifiers"]:
             st.switch_page("app_pages/compare.py", query_params={"runs": ",".join(state["classifiers"])})
+    if record["steps"] and state["failed"]:  # no steps: it could not be queued, there is nothing to resume
+        left = len(state["failed"])
+        resume_button(record, f"Resume the lesson ({left} step{'s' * (left != 1)} to train, the finished ones kept)")
 
 
 st.subheader("Run the lesson")
@@ -68,12 +72,12 @@ quick = right.button("Quick lesson", key="lesson_quick", disabled=running is not
 if running:
     st.caption(f"A lesson is {running['status']} on this dataset: one at a time. Follow it here or in the sidebar.")
 if selected and (start or quick):
-    others = [n for n in catalog.allow_listed() if n != selected[0]]
+    target = catalog.lesson_check_target(selected[0])
     try:
         lesson_id = lesson.submit(selected[1], selected[0], overrides=config.parse_overrides(
             st.query_params.get("lesson_set", "")), gan_overrides=config.parse_overrides(
             st.query_params.get("lesson_gan_set", "")), quick=quick,
-            check_on=(others[0], catalog.allow_listed()[others[0]]) if others else None)
+            check_on=(target, catalog.resolve(target)) if target else None)
     except config.ConfigError as err:
         st.error(f"The lesson's settings in this link are not valid: {err}")
     except lesson.LessonError as err:

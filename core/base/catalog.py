@@ -53,6 +53,12 @@ def check_targets(trained_on: str) -> list[str]:
     return sorted((n for n in available() if n != trained_on), key=lambda n: is_synthetic(n) != is_synthetic(trained_on))
 
 
+def lesson_check_target(trained_on: str) -> str | None:
+    """The dataset a lesson on ``trained_on`` checks its models on: the first of :func:`check_targets` that holds
+    real recordings (a generated set shares no genre with real music, nor real music with it), if there is one."""
+    return next((n for n in check_targets(trained_on) if not is_synthetic(n)), None)
+
+
 def resolve(name: str, progress=None) -> Path:
     """The folder of dataset ``name``; the demo set is generated on first use (``progress(done, total)``).
 
