@@ -73,8 +73,21 @@ def overlap(a: dict, b: dict) -> bool:
 
 
 def p_text(test: dict) -> str:
-    """'p = 0.39' (the paired test's p-value as the pages print it)."""
-    return significance.format_p(test["p_value"])
+    """'p = 0.39' (the paired test's p-value as the pages print it), 'p = 0.78 after Holm's adjustment for the
+    card's 2 paired tests' when :func:`holm_adjusted` adjusted it together with others."""
+    shown = significance.format_p(test["p_value"])
+    return shown + (f" after Holm's adjustment for the card's {test['m']} paired tests" if test.get("m", 1) > 1 else "")
+
+
+def holm_adjusted(tests: list[dict | None]) -> list[dict | None]:
+    """The card's paired tests (None where there is none) with each ``p_value`` Holm-adjusted over all of them
+    (:func:`core.compute.significance.holm`, as the experiment table does), so that the chance of the card calling
+    any difference that is not there stays at :data:`ALPHA`; ``p_raw`` keeps a test's own p-value and ``m`` says
+    how many were adjusted together."""
+    done = [t for t in tests if t is not None]
+    adjusted = iter(significance.holm([t["p_value"] for t in done]).tolist() if done else [])
+    return [None if t is None else {**t, "p_raw": t["p_value"], "p_value": next(adjusted), "m": len(done)}
+            for t in tests]
 
 
 def verdict(a: dict, b: dict, test: dict | None, gain: bool = False) -> str:
@@ -145,17 +158,21 @@ def paired_check(a: Check, b: Check) -> dict | None:
     return significance.mcnemar_exact(np.array(a.correct, dtype=bool), correct_b)
 
 
-def generalisation(checked: list[tuple[Facts, Check]]) -> tuple[str, str]:
-    """The sentence on one collection and the key of the run that clearly does best there ('' when none does)."""
+def leaders(checked: list[tuple[Facts, Check]]) -> list[tuple[Facts, Check]]:
+    """The runs checked on one collection, most accurate there first."""
+    return sorted(checked, key=lambda fc: -fc[1].accuracy["value"])
+
+
+def generalisation(checked: list[tuple[Facts, Check]], test: dict | None) -> tuple[str, str]:
+    """The sentence on one collection and the key of the run that clearly does best there ('' when none does);
+    ``test`` is the paired test of the two most accurate there (:func:`paired_check`, Holm-adjusted), or None."""
     dataset = checked[0][1].dataset
     if len(checked) == 1:
         f, c = checked[0]
         return (f"On {dataset}, music from another collection, only {f.key} was checked: {with_interval(c.accuracy)}. "
                 "Check the others there to see which model generalises best.", "")
-    ranked = sorted(checked, key=lambda fc: -fc[1].accuracy["value"])
-    (best, top), (second, runner) = ranked[:2]
+    (best, top), (second, runner) = leaders(checked)[:2]
     figures = ", ".join(f"{f.key} {with_interval(c.accuracy)}" for f, c in checked)
-    test = paired_check(top, runner)
     clear = not overlap(top.accuracy, runner.accuracy) or (test is not None and test["p_value"] < ALPHA)
     if clear and top.accuracy["value"] > runner.accuracy["value"]:
         why = verdict(runner.accuracy, top.accuracy, test)
@@ -186,11 +203,18 @@ def measured(facts: list[Facts]) -> list[str]:
 
 def card(facts: list[Facts], tests: dict[tuple[str, str], dict | None]) -> Card:
     """The result card of runs ``facts`` (in the order shown), ``tests`` mapping (key A, key B) to the paired test
-    of A and B on their test clips, or None where they were tested on different clips."""
-    lines = [comparison(a, b, tests.get((a.key, b.key)) or tests.get((b.key, a.key))) for a, b in pairs(facts)]
+    of A and B on their test clips, or None where they were tested on different clips. Every paired test the card
+    uses (its comparisons' and, per collection, the two best runs') is Holm-adjusted together
+    (:func:`holm_adjusted`)."""
+    compared, collections = pairs(facts), list(by_collection(facts).values())
+    raw = [tests.get((a.key, b.key)) or tests.get((b.key, a.key)) for a, b in compared]
+    raw += [paired_check(*(c for _, c in leaders(checked)[:2])) if len(checked) > 1 else None
+            for checked in collections]
+    adjusted = holm_adjusted(raw)
+    lines = [comparison(a, b, test) for (a, b), test in zip(compared, adjusted)]
     best = ""
-    for checked in by_collection(facts).values():
-        line, winner = generalisation(checked)
+    for checked, test in zip(collections, adjusted[len(compared):]):
+        line, winner = generalisation(checked, test)
         lines.append(line)
         best = best or winner
     return Card(lines, [figure_line(f) for f in facts], measured(facts), best)

@@ -58,6 +58,21 @@ def test_overlapping_intervals_defer_to_the_paired_test():
                              "no evidence of a difference.")
 
 
+def test_the_cards_paired_tests_are_holm_adjusted_together_and_the_card_says_so():
+    a = Facts("A", "the fixed recipe", acc(0.50, 0.40, 0.60, 101), "x")
+    b = Facts("B", "the pretrained ear", acc(0.58, 0.48, 0.67, 101), "x")
+    c = Facts("C", "the fixed recipe", acc(0.66, 0.56, 0.75, 101), "x", baseline="B", added="+70 GAN clips per genre")
+    ab, bc = conclusions.card([a, b, c], {("A", "B"): mcnemar(1, 9, 0.03, 101), ("B", "C"): mcnemar(2, 10, 0.04, 101)}
+                              ).lines
+    assert ab.endswith("the intervals overlap and the paired test on the same 101 clips finds no evidence of a "
+                       "difference (p = 0.06 after Holm's adjustment for the card's 2 paired tests).")
+    assert bc.endswith("finds no evidence it helps (p = 0.06 after Holm's adjustment for the card's 2 paired tests).")
+    strong = conclusions.card([a, b, c], {("A", "B"): mcnemar(0, 12, 0.001, 101),
+                                          ("B", "C"): mcnemar(2, 10, 0.04, 101)}).lines
+    assert "finds a real difference (p = 0.002 after Holm's adjustment" in strong[0]  # 0.001 × 2
+    assert "finds it helps (p = 0.04 after Holm's adjustment" in strong[1]  # Holm steps down: 0.04 × 1
+
+
 def test_two_runs_of_one_recipe_are_named_by_their_keys():
     twin = Facts("B", "the study's recipe", acc(0.3, 0.17, 0.48), PAPER.on)
     line, = conclusions.card([PAPER, twin], {("A", "B"): mcnemar(1, 3, 0.63)}).lines
