@@ -257,22 +257,22 @@ def own_run(run_id: str | None, kind: str) -> dict | None:
 
 
 def run_options(kind: str, status: tuple[str, ...] = ("done", "cancelled", "interrupted"),
-                experiments: bool = True) -> dict[str, dict]:
-    """Label → record of runs of a kind in the given states, newest first: name, when it was made and, unless it
-    finished, its status; runs that would share a label are numbered (2), (3)… (no id in sight).
+                experiments: bool = True) -> dict[str, str]:
+    """Run id → label of the runs of a kind in the given states, newest first: name, when it was made and, unless it
+    finished, its status. Runs that would share a label are numbered (2), (3)… in the order they were made, so a new
+    run renumbers none; pickers hold the ids (``format_func=options.get``), so a choice stays on its run.
 
     ``experiments=False`` leaves out the child runs of experiments (they are reached from the Compare page).
     """
-    options: dict[str, dict] = {}
-    for r in runs.list_runs(kind):
-        if r["status"] in status and (experiments or not r.get("experiment")):
-            label = (f"{r['name']} · {time.strftime('%d %b %H:%M', time.localtime(r['created']))}"
-                     + ("" if r["status"] == "done" else f" · {r['status']}"))
-            shown, k = label, 2
-            while shown in options:
-                shown, k = f"{label} ({k})", k + 1
-            options[shown] = r
-    return options
+    chosen = [r for r in runs.list_runs(kind) if r["status"] in status and (experiments or not r.get("experiment"))]
+    labels: dict[str, str] = {}
+    count: dict[str, int] = {}
+    for r in reversed(chosen):  # oldest first
+        label = (f"{r['name']} · {time.strftime('%d %b %H:%M', time.localtime(r['created']))}"
+                 + ("" if r["status"] == "done" else f" · {r['status']}"))
+        count[label] = count.get(label, 0) + 1
+        labels[r["id"]] = label if count[label] == 1 else f"{label} ({count[label]})"
+    return {r["id"]: labels[r["id"]] for r in chosen}
 
 
 def reopen_picker(kind: str, state_key: str, open_id: str | None, what: str) -> None:
@@ -284,10 +284,11 @@ def reopen_picker(kind: str, state_key: str, open_id: str | None, what: str) -> 
     if not options:
         st.caption(f"Finished {what} appear here; those of experiments are on the Compare page.")
         return
-    label = st.selectbox("Run", list(options), index=None, placeholder="Choose a run…", key=f"{state_key}_reopen")
-    if label and options[label]["id"] != open_id:
-        st.session_state[state_key] = options[label]["id"]
-        st.query_params["run"] = options[label]["id"]
+    run_id = st.selectbox("Run", list(options), index=None, format_func=options.get, placeholder="Choose a run…",
+                          key=f"{state_key}_reopen")
+    if run_id and run_id != open_id:
+        st.session_state[state_key] = run_id
+        st.query_params["run"] = run_id
         st.rerun()
 
 

@@ -29,14 +29,12 @@ def pick_runs() -> list[str]:
     """The selected classifier run ids (two or more to compare), kept in the URL as ``?runs=a,b``; without a
     choice in the URL or this session, the finished runs of the newest lesson on the dataset chosen in the sidebar."""
     options = run_options("clf", status=("done", "cancelled"))
-    by_id = {r["id"]: label for label, r in options.items()}
     linked = [*st.query_params.get("runs", "").split(","), st.query_params.get("run", "")]
     if not any(linked) and "compare_runs" not in st.session_state and selected:
         linked = lesson.latest_runs(selected[0])
-    wanted = list(dict.fromkeys(by_id[i] for i in linked if i in by_id))
-    chosen = st.multiselect("Runs to compare", list(options), default=wanted, key="compare_runs",
-                            placeholder="Choose two or more finished runs…")
-    ids = [options[label]["id"] for label in chosen]
+    wanted = list(dict.fromkeys(i for i in linked if i in options))
+    ids = st.multiselect("Runs to compare", list(options), default=wanted, key="compare_runs", format_func=options.get,
+                         placeholder="Choose two or more finished runs…")
     st.query_params["runs"] = ",".join(ids)
     if "run" in st.query_params:  # a link to one run (?run=) joins the selection, which the URL now carries
         del st.query_params["run"]
@@ -274,11 +272,12 @@ with exp_tab:
         start_form()
     experiments = run_options("exp", status=runs.ACTIVE + runs.FINAL)
     if experiments:
-        ids = [r["id"] for r in experiments.values()]
+        ids = list(experiments)
         current = st.session_state.get("experiment") or st.query_params.get("exp")
-        label = st.selectbox("Experiment", list(experiments), index=ids.index(current) if current in ids else 0)
-        st.session_state["experiment"] = experiments[label]["id"]
-        st.query_params["exp"] = experiments[label]["id"]
-        show_experiment(experiments[label]["id"])
+        exp_id = st.selectbox("Experiment", ids, index=ids.index(current) if current in ids else 0,
+                              format_func=experiments.get)
+        st.session_state["experiment"] = exp_id
+        st.query_params["exp"] = exp_id
+        show_experiment(exp_id)
     else:
         st.caption("Experiments appear here once started (or from `python -m core experiment`).")
