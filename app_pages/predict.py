@@ -90,7 +90,8 @@ run_id = st.selectbox("Trained classifier", ids, index=ids.index(linked if linke
                       help="Finished classifier runs: those trained on the active dataset first, then (for real "
                            "music) those trained on other real recordings, newest first. Beside each test accuracy: "
                            "how it did on every other collection it was checked on.")
-st.caption(default.reason)
+if run_id == default.run_id:
+    st.caption(default.reason)
 st.query_params["run"] = run_id
 record = models[run_id]
 synthetic, note = model_choice.training_note(record, runs.result(run_id))

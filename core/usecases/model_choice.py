@@ -11,6 +11,7 @@ from ..base.percent import with_interval
 from ..base.usertext import as_markdown
 from ..storage import runs
 from .compare import check_accuracy
+from .conclusions import overlap
 
 
 def model_runs(records: list[dict] | None = None) -> dict[str, dict]:
@@ -61,10 +62,25 @@ def _rank(record: dict, active: str) -> int:
     return 1 if not catalog.is_synthetic(active) and not catalog.is_synthetic(name) else 2
 
 
+def collection(check: dict) -> tuple[str, str]:
+    """The collection a check was measured on: its name and content fingerprint."""
+    return check["dataset"]["name"], check["dataset"].get("fingerprint", "")
+
+
+def real_checks(run_id: str) -> list[dict]:
+    """Run ``run_id``'s newest check on each collection of real music (the catalog's synthetic sets left out: a
+    model's accuracy on generated clips says nothing of real music), the most accurate first, the newest among
+    equals (:func:`core.storage.runs.checks`)."""
+    newest: dict[tuple[str, str], dict] = {}
+    for check in runs.checks(run_id):
+        if not catalog.is_synthetic(check["dataset"]["name"]):
+            newest.setdefault(collection(check), check)
+    return sorted(newest.values(), key=lambda c: -c["accuracy"])
+
+
 def best_check(run_id: str) -> dict | None:
-    """Run ``run_id``'s check on another collection with the highest accuracy (the newest among equals), or None
-    when it was never checked (:func:`core.storage.runs.checks`)."""
-    return max(runs.checks(run_id), key=lambda c: c["accuracy"], default=None)
+    """The first of :func:`real_checks`, or None when the run was never checked on real music."""
+    return next(iter(real_checks(run_id)), None)
 
 
 def check_figure(check: dict) -> str:
@@ -74,25 +90,28 @@ def check_figure(check: dict) -> str:
 
 def model_label(record: dict) -> str:
     """How a model is listed: its name, what it was trained on, its test accuracy and beside it every
-    accuracy measured on another collection (or that there is none yet), and when it was made."""
-    acc = runs.result(record["id"])["accuracy"]["value"]
-    checked = "".join(f" · {c['accuracy'] * 100:.0f} % on {c['dataset']['name']}" for c in runs.checks(record["id"]))
-    return (f"{record['name']} · trained on {record['dataset']['name']} · {acc * 100:.0f} % test accuracy"
+    accuracy measured on another collection (or that there is none yet), each with its interval, and when it was
+    made."""
+    acc = runs.result(record["id"])["accuracy"]
+    checked = "".join(f" · {with_interval(check_accuracy(c))} on {c['dataset']['name']}"
+                      for c in runs.checks(record["id"]))
+    return (f"{record['name']} · trained on {record['dataset']['name']} · {with_interval(acc)} test accuracy"
             f"{checked or ' · not checked on another collection'} · "
             f"{time.strftime('%d %b %H:%M', time.localtime(record['created']))}")
 
 
 def real_music_line(record: dict) -> str:
-    """One sentence under a prediction: how often this model was right on music from another collection (its
-    best check), beside its own test accuracy; or that nobody has measured it yet."""
-    own = runs.result(record["id"])["accuracy"]
-    check = best_check(record["id"])
-    if check is None:
-        return (f"On real music from another collection: not measured yet (its {100 * own['value']:.0f} % is on "
-                f"held-out clips of {record['dataset']['name']}; 'Check on another dataset' on the Train or Compare "
-                "page measures it).")
-    return (f"On real music from another collection this model was right on {check_figure(check)}; on held-out "
-            f"clips of its own collection ({record['dataset']['name']}) on {100 * own['value']:.0f} %.")
+    """One sentence under a prediction: how often this model was right on each collection of real music it was
+    checked on (:func:`real_checks`), beside its own test accuracy, all with their intervals; or that nobody has
+    measured it yet."""
+    own = with_interval(runs.result(record["id"])["accuracy"])
+    checks = real_checks(record["id"])
+    if not checks:
+        return (f"On real music from another collection: not measured yet (its {own} is on held-out clips of "
+                f"{record['dataset']['name']}; 'Check on another dataset' on the Train or Compare page measures it).")
+    return (f"On real music from another collection this model was right on "
+            f"{' and on '.join(check_figure(c) for c in checks)}; on held-out clips of its own collection "
+            f"({record['dataset']['name']}) on {own}.")
 
 
 @dataclass(frozen=True)
@@ -104,43 +123,89 @@ class DefaultModel:
     reason: str
 
 
+def point_estimate(best: dict, rival: dict | None, same_clips: bool) -> str:
+    """'' when accuracy ``best`` clearly beats the next best, ``rival`` (None: there is none), on the same clips;
+    else the words that say the choice is by point estimate, and why."""
+    if rival is None:
+        return ""
+    why = ([] if same_clips else ["the two were measured on different clips"]) + (
+        [f"its interval overlaps the next best's, {with_interval(rival)}"] if overlap(best, rival) else [])
+    return f"; chosen by point estimate: {' and '.join(why)}" if why else ""
+
+
+def best_checked(group: list[str]) -> tuple[str, str] | None:
+    """The run of ``group`` that did best on real music from another collection and the words that say so, or None
+    when none was checked there. Runs are compared on the collection most of them were checked on, so on the same
+    clips; only when no two share one, on each run's best collection."""
+    found: dict[tuple[str, str], list[tuple[str, dict]]] = {}
+    for run_id in group:
+        for check in real_checks(run_id):
+            found.setdefault(collection(check), []).append((run_id, check))
+    if not found:
+        return None
+    shared = max(found.values(), key=len)
+    same = len(shared) > 1
+    ranked = sorted(shared if same else [(i, c[0]) for i in group if (c := real_checks(i))],
+                    key=lambda ic: -ic[1]["accuracy"])
+    (run_id, check), rival = ranked[0], ranked[1][1] if len(ranked) > 1 else None
+    where = (f"the best of {len(ranked)} models checked on {check['dataset']['name']}" if same else
+             f"the best of {len(ranked)} models checked on real music from other collections" if rival else
+             "the only model checked on real music from another collection")
+    note = point_estimate(check_accuracy(check), rival and check_accuracy(rival), same)
+    return run_id, f"{where}: right on {check_figure(check)}{note}"
+
+
+def best_tested(group: list[str]) -> tuple[str, str]:
+    """The run of ``group`` (not empty) most accurate on its own held-out test clips, the newest among equals, and
+    the words that say so."""
+    results = {i: runs.result(i) for i in group}
+    ranked = sorted(group, key=lambda i: -results[i]["accuracy"]["value"])
+    best, rival = ranked[0], ranked[1] if len(ranked) > 1 else None
+    own = results[best]["accuracy"]
+    same = rival is not None and (runs.load(best)["dataset"].get("fingerprint") ==
+                                  runs.load(rival)["dataset"].get("fingerprint")
+                                  and set(results[best].get("keys", ())) == set(results[rival].get("keys", ())))
+    note = point_estimate(own, rival and results[rival]["accuracy"], same)
+    return best, f"the most accurate on held-out clips of its own collection: {with_interval(own)} of {own['n']}{note}"
+
+
 def default_model(models: dict[str, dict], active: str) -> DefaultModel:
     """The model that generalises best for dataset ``active``, among the first group of :func:`model_order`
     (models trained on ``active``; else, for real music, on other real recordings):
 
-    1. the finished run with the highest accuracy measured on another collection (:func:`best_check`);
+    1. the finished run that did best on real music from another collection (:func:`best_checked`);
     2. else the newest finished pretrained-ear run (a frozen network that heard a million songs carries over to
        other recordings better than a model learnt from a few clips);
     3. else the finished one most accurate on its own held-out test clips, the newest among equals (the first of
        :func:`model_order` when none has finished): the study's paper LSTM is never preferred to a better recipe
-       only because it finished last.
+       only because it finished last (:func:`best_tested`).
 
-    ``models`` is :func:`model_runs`' mapping (newest first) and must not be empty.
+    Where the winner's interval overlaps the next best's, or the two were measured on different clips, the reason
+    says the choice is by point estimate. ``models`` is :func:`model_runs`' mapping (newest first) and must not be
+    empty.
     """
     order = model_order(models, active)
     first = _rank(models[order[0]], active)
     group = [i for i in order if _rank(models[i], active) == first and models[i]["status"] == "done"]
-    checked = [(c["accuracy"], i, c) for i in group if (c := best_check(i)) is not None]
-    if checked:
-        _, run_id, check = max(checked, key=lambda t: t[0])
-        others = f" the best of {len(checked)} checked models" if len(checked) > 1 else " the only checked model"
-        return DefaultModel(run_id, f"Chosen by default: **{as_markdown(models[run_id]['name'])}**,{others} on "
-                                    f"music from another collection: right on {as_markdown(check_figure(check))}.")
+    chosen = best_checked(group)
+    if chosen:
+        run_id, why = chosen
+        return DefaultModel(run_id, f"Chosen by default: **{as_markdown(models[run_id]['name'])}**, "
+                                    f"{as_markdown(why)}.")
     pretrained = [i for i in group if "ear" in models[i].get("config", {})]
     if pretrained:
         name = as_markdown(models[pretrained[0]]["name"])
         return DefaultModel(pretrained[0], f"Chosen by default: **{name}**, a pretrained "
-                                           "ear: no model here has been checked on another collection yet, and a "
-                                           "network pretrained on a million songs usually carries over to music "
-                                           "from elsewhere better than one learnt from a few clips.")
+                                           "ear: no model here has been checked on real music from another collection "
+                                           "yet, and a network pretrained on a million songs usually carries over to "
+                                           "music from elsewhere better than one learnt from a few clips.")
     if not group:
         return DefaultModel(order[0], f"Chosen by default: **{as_markdown(models[order[0]]['name'])}**, the newest: "
                                       "no model here has finished training.")
-    best = max(group, key=lambda i: runs.result(i)["accuracy"]["value"])
-    own = runs.result(best)["accuracy"]
-    return DefaultModel(best, f"Chosen by default: **{as_markdown(models[best]['name'])}**, the most accurate on "
-                              f"held-out clips of its own collection ({100 * own['value']:.0f} % of {own['n']}): no "
-                              "model here has been checked on another collection yet, and none is a pretrained ear.")
+    best, why = best_tested(group)
+    return DefaultModel(best, f"Chosen by default: **{as_markdown(models[best]['name'])}**, {as_markdown(why)}. No "
+                              "model here has been checked on real music from another collection yet, and none is a "
+                              "pretrained ear.")
 
 
 def training_note(record: dict, result: dict) -> tuple[bool, str]:

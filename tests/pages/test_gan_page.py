@@ -61,7 +61,9 @@ def test_finished_conditional_run_shows_curves_gallery_quality_and_augments(tone
     assert metrics["Trained on real clips"] == f"{tstr['real_accuracy']:.0%}"
     assert metrics["Told apart by band statistics"] == f"{c2st['accuracy']:.0%}" and "Indistinguishable" not in metrics
     verdicts = [m.value for m in at.markdown]
-    for verdict in (conclusions.tstr_verdict(tstr), conclusions.c2st_verdict(c2st, emb), conclusions.frechet_verdict(fd)):
+    verdicts_expected = (conclusions.tstr_verdict(tstr), conclusions.c2st_verdict(c2st, emb),
+                         conclusions.frechet_verdict(fd))
+    for verdict in verdicts_expected:
         assert f"**{verdict}**" in verdicts  # each measure opens with its verdict in words
     assert metrics["Told apart in the judge's embedding"] == f"{emb['accuracy']:.0%}"
     assert metrics["Training vs generated"] == f"{fd['overall']:.2f}"

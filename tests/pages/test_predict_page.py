@@ -9,6 +9,7 @@ import soundfile as sf
 from streamlit.testing.v1 import AppTest
 
 from core.base import config
+from core.base.percent import with_interval
 from core.orchestration import classifier, worker
 from core.storage import queue
 from core.storage import runs
@@ -125,11 +126,13 @@ def test_run_picker_defaults_to_the_newest_run_on_the_active_dataset(app, run_id
     assert not at.exception
     picker = at.selectbox(key="predict_run-tones")
     assert picker.value == run_id and picker.options[1].startswith(runs.load(newer)["name"])
-    acc = runs.result(run_id)["accuracy"]["value"]
-    assert f"trained on tones · {acc * 100:.0f} % test accuracy" in picker.options[0]  # the active dataset's first
+    acc = runs.result(run_id)["accuracy"]
+    assert f"trained on tones · {with_interval(acc)} test accuracy" in picker.options[0]  # the active dataset's first
     assert not [b for b in at.button if b.label.startswith("Train a default model")]
+    assert "Chosen by default: **" in texts(at.caption)
     picker.set_value(newer).run()
     assert "trained on elsewhere, not on the active dataset tones" in texts(at.caption)
+    assert "Chosen by default" not in texts(at.caption)  # the reason is the default's, not the model picked
 
 
 def test_an_upload_shows_genre_accuracy_timeline_and_saliency(app, run_id):
@@ -228,9 +231,9 @@ def test_the_pretrained_ear_is_the_default_until_a_checked_model_does_better(app
     at = at.switch_page("app_pages/predict.py").run()
     picker = at.selectbox(key="predict_run-tones")
     assert picker.value == run_id
-    assert "test accuracy · 50 % on musifeast-7 ·" in next(o for o in picker.options
-                                                           if o.startswith(runs.load(run_id)["name"]))
-    assert ("the only checked model on music from another collection: right on 50 % (95 % CI 42–58 %) of 147 clips "
-            "of musifeast-7") in texts(at.caption)
+    assert "test accuracy · 50 % (95 % CI 42–58 %) on musifeast-7 ·" in next(
+        o for o in picker.options if o.startswith(runs.load(run_id)["name"]))
+    assert ("the only model checked on real music from another collection: right on 50 % (95 % CI 42–58 %) of 147 "
+            "clips of musifeast-7") in texts(at.caption)
     at = upload(at, "tone.wav", data)
     assert "this model was right on 50 % (95 % CI 42–58 %) of 147 clips of musifeast-7" in texts(at.markdown)

@@ -31,8 +31,41 @@ def test_the_best_checked_model_is_the_default_and_says_why(tmp_path):
     as_pretrained(newest)
     choice = model_choice.default_model(model_choice.model_runs(), "tones")
     assert choice.run_id == good
-    assert "**good**" in choice.reason and "best of 2 checked models" in choice.reason
-    assert "right on 56 % (95 % CI 48–64 %) of 147 clips of musifeast-7" in choice.reason
+    assert choice.reason == ("Chosen by default: **good**, the best of 2 models checked on musifeast-7: right on 56 % "
+                             "(95 % CI 48–64 %) of 147 clips of musifeast-7.")  # the intervals do not overlap
+
+
+def test_a_check_on_the_synthetic_set_never_outranks_real_music(tmp_path):
+    real, synthetic = made(tmp_path / "tones", "real"), made(tmp_path / "tones", "synthetic")
+    checked(real, 0.40)
+    checked(synthetic, 0.95, dataset="demo")
+    assert model_choice.best_check(synthetic) is None
+    assert model_choice.default_model(model_choice.model_runs(), "tones").run_id == real
+    assert "On real music from another collection: not measured yet" in model_choice.real_music_line(
+        runs.load(synthetic))
+
+
+def test_models_are_ranked_on_the_collection_they_share_and_an_overlap_is_a_point_estimate(tmp_path):
+    wide, narrow = made(tmp_path / "tones", "wide"), made(tmp_path / "tones", "narrow")
+    checked(wide, 0.50)
+    checked(wide, 0.90, dataset="elsewhere")  # its best, but on clips the other was never checked on
+    checked(narrow, 0.56)
+    choice = model_choice.default_model(model_choice.model_runs(), "tones")
+    assert choice.run_id == narrow
+    assert choice.reason == ("Chosen by default: **narrow**, the best of 2 models checked on musifeast-7: right on "
+                             "56 % (95 % CI 48–64 %) of 147 clips of musifeast-7; chosen by point estimate: its "
+                             "interval overlaps the next best's, 50 % (95 % CI 42–58 %).")
+
+
+def test_models_checked_on_different_collections_are_chosen_by_point_estimate(tmp_path):
+    here, there = made(tmp_path / "tones", "here"), made(tmp_path / "tones", "there")
+    checked(here, 0.30)
+    checked(there, 0.70, dataset="elsewhere")
+    choice = model_choice.default_model(model_choice.model_runs(), "tones")
+    assert choice.run_id == there
+    assert choice.reason.endswith("the best of 2 models checked on real music from other collections: right on 70 % "
+                                  "(95 % CI 62–78 %) of 147 clips of elsewhere; chosen by point estimate: the two "
+                                  "were measured on different clips.")
 
 
 def scored(run_id: str, correct: int, n: int = 4) -> str:
@@ -61,7 +94,8 @@ def test_without_checks_or_an_ear_the_most_accurate_model_is_the_default_not_the
     twin = scored(made(tmp_path / "tones", "twin"), 25, 30)
     choice = model_choice.default_model(newest_first(paper, twin, recommended), "tones")
     assert choice.run_id == twin  # the newest among equals
-    assert "**twin**, the most accurate on held-out clips of its own collection (83 % of 30)" in choice.reason
+    assert ("**twin**, the most accurate on held-out clips of its own collection: 83 % (95 % CI 10–99 %) of 30; "
+            "chosen by point estimate: its interval overlaps the next best's, 83 % (95 % CI 10–99 %).") in choice.reason
     assert model_choice.default_model(newest_first(paper, recommended), "tones").run_id == recommended
 
 
@@ -86,13 +120,16 @@ def test_unfinished_runs_are_never_the_default_for_their_checks(tmp_path):
 def test_every_listing_sets_the_other_collection_beside_the_test_accuracy(tmp_path):
     run_id = made(tmp_path / "tones", "m")
     record = runs.load(run_id)
-    assert "75 % test accuracy · not checked on another collection ·" in model_choice.model_label(record)
-    assert "not measured yet (its 75 % is on held-out clips of tones" in model_choice.real_music_line(record)
+    assert "75 % (95 % CI 30–95 %) test accuracy · not checked on another collection ·" in model_choice.model_label(
+        record)
+    assert ("not measured yet (its 75 % (95 % CI 30–95 %) is on held-out clips of tones"
+            in model_choice.real_music_line(record))
     checked(run_id, 0.4)
-    assert "75 % test accuracy · 40 % on musifeast-7 ·" in model_choice.model_label(record)
+    label = model_choice.model_label(record)
+    assert "75 % (95 % CI 30–95 %) test accuracy · 40 % (95 % CI 32–48 %) on musifeast-7 ·" in label
     line = model_choice.real_music_line(record)
     assert line.startswith("On real music from another collection this model was right on 40 % (95 % CI 32–48 %) "
-                           "of 147 clips of musifeast-7") and "(tones) on 75 %" in line
+                           "of 147 clips of musifeast-7") and line.endswith("(tones) on 75 % (95 % CI 30–95 %).")
 
 
 def test_the_reason_shows_a_run_name_as_typed(tmp_path):

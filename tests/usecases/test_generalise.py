@@ -93,7 +93,8 @@ def test_scores_of_known_answers():
 
 
 def test_sentence_sets_the_check_against_the_runs_own_test_accuracy():
-    result = {"accuracy": 28 / 147, "n": 147, "ci95": [0.135, 0.262], "test_accuracy": {"value": 0.8, "lo": 0.66, "hi": 0.89},
+    result = {"accuracy": 28 / 147, "n": 147, "ci95": [0.135, 0.262],
+              "test_accuracy": {"value": 0.8, "lo": 0.66, "hi": 0.89},
               "trained_on": "gtzan-mini", "dataset": {"name": "musifeast-7"},
               "per_genre": {g: {"recall": 0.2, "n": 21} for g in "abcdefg"}, "overlap": {"clips": 0}}
     assert generalise.sentence(result) == (
