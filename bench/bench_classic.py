@@ -100,6 +100,7 @@ def main() -> None:
     ss = load_summaries(args.data)
     emit("classic_summaries_seconds", round(time.perf_counter() - started, 2), "report", timed=True,
          dataset=args.data.name, clips=len(ss.clips), note="cold if the cache under GENRELAB_DATA_DIR was empty")
+    settle()
     started = time.perf_counter()
     ss = load_summaries(args.data)
     emit("classic_summaries_cached_seconds", round(time.perf_counter() - started, 3), "report", timed=True,

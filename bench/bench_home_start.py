@@ -40,13 +40,15 @@ def main() -> None:
     subprocess.run([sys.executable, "-m", "core", "demo"], cwd=REPO, env=env, check=True, capture_output=True)
     repos = [Path(r).resolve() for r in args.repo or [REPO]]
     times: dict[Path, list[dict]] = {r: [] for r in repos}
+    loads: dict[Path, list[float]] = {r: [] for r in repos}
     for _ in range(args.repeat):
         for repo in repos:  # alternating, so every checkout sees the same machine load
-            settle()
+            loads[repo].append(settle())
             out = subprocess.run([sys.executable, "-c", ONE_RUN], cwd=repo, env=env, capture_output=True, text=True)
             times[repo].append(json.loads(out.stdout.strip().splitlines()[-1]))
     for repo, rows in times.items():
         emit("home_first_run_seconds", round(sum(r["seconds"] for r in rows) / len(rows), 2), "report", timed=True,
+             load_before=max(loads[repo]),
              repo=str(repo), runs=[r["seconds"] for r in rows], torch_loaded=rows[0]["torch"],
              sklearn_loaded=rows[0]["sklearn"])
 

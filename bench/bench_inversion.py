@@ -93,7 +93,7 @@ def main() -> None:
     def ours(mel_db):
         return inversion.mel_db_to_audio(mel_db, sr=sr, n_fft=n_fft, hop_length=hop, n_iter=args.n_iter)
 
-    settle()
+    load = settle()  # one reading for the figures of this loop, measured together
     t0 = time.perf_counter()
     ours(mels[0])  # cold: builds the cached filterbank pseudo-inverse, FFT plans, imports librosa.filters
     cold = time.perf_counter() - t0
@@ -125,16 +125,19 @@ def main() -> None:
     note = (f"{source}; {len(rows)} x {args.seconds:g} s, {rows[0]['frames']} frames, n_iter={args.n_iter} (librosa {args.librosa_n_iter}), "
             f"torch threads={torch.get_num_threads()}")
 
-    emit("griffinlim_3s_seconds", t_ours, "<= 0.2", timed=True, note=note + "; median over segments of median warm "
+    emit("griffinlim_3s_seconds", t_ours, "<= 0.2", timed=True, load_before=load,
+         note=note + "; median over segments of median warm "
          "mel_db_to_audio time (mel -> magnitude -> Griffin-Lim -> peak limit)")
-    emit("griffinlim_3s_cold_seconds", cold, timed=True, note="first call in the process (caches being built)")
+    emit("griffinlim_3s_cold_seconds", cold, timed=True, load_before=load,
+         note="first call in the process (caches being built)")
     emit("mel_to_magnitude_3s_seconds", float(np.median([r["mel_to_mag_s"] for r in rows])), timed=True,
-         note="pseudo-inverse + accelerated NNLS refinement alone")
-    emit("librosa_mel_to_audio_3s_seconds", t_lib, timed=True, note="median over segments")
-    emit("speedup_vs_librosa", float(np.median(speedups)), ">= 20", timed=True,
+         load_before=load, note="pseudo-inverse + accelerated NNLS refinement alone")
+    emit("librosa_mel_to_audio_3s_seconds", t_lib, timed=True, load_before=load, note="median over segments")
+    emit("speedup_vs_librosa", float(np.median(speedups)), ">= 20", timed=True, load_before=load,
          note="median over segments of librosa time / our time, same segment, measured back to back",
          per_segment=[round(s, 1) for s in speedups])
-    emit("batch5_3s_seconds", t_batch, timed=True, note=f"mel_db_to_audio on a batch of {len(rows)} segments at once")
+    emit("batch5_3s_seconds", t_batch, timed=True, load_before=load,
+         note=f"mel_db_to_audio on a batch of {len(rows)} segments at once")
     emit("spectral_convergence_ours_mean", sc_ours, note="vs the original segment's STFT magnitude",
          per_segment={r["segment"]: round(r["sc_ours"], 4) for r in rows})
     emit("spectral_convergence_librosa_mean", sc_lib, note=f"librosa.feature.inverse.mel_to_audio, n_iter={args.librosa_n_iter}",

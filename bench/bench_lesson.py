@@ -37,7 +37,7 @@ def run(quick: bool) -> None:
     from core.storage import runs
 
     root = make_demo_dataset()
-    settle()
+    load = settle()
     start = time.perf_counter()
     lesson_id = lesson.submit(root, "demo", quick=quick)  # starts the app's background worker, as Home's button does
     while lesson.load(lesson_id)["status"] in runs.ACTIVE:
@@ -46,11 +46,12 @@ def run(quick: bool) -> None:
     record = lesson.load(lesson_id)
     state = lesson.status(record)
     prefix = "lesson_quick" if quick else "lesson"
-    emit(f"{prefix}_demo_seconds", round(seconds, 1), "<= 90" if quick else "<= 300", timed=True,
+    emit(f"{prefix}_demo_seconds", round(seconds, 1), "<= 90" if quick else "<= 300", timed=True, load_before=load,
          status=record["status"], failed=state["failed"], load_average_5_15=[round(x, 2) for x in os.getloadavg()[1:]])
     for step, run_id in record["steps"].items():
         r = runs.load(run_id)
-        emit(f"{prefix}_step_seconds_{step}", round(r["finished"] - r["started"], 1), timed=True, status=r["status"])
+        emit(f"{prefix}_step_seconds_{step}", round(r["finished"] - r["started"], 1), timed=True, load_before=load,
+             status=r["status"])
     if quick:
         return
     for step in lesson.CLASSIFIERS:

@@ -116,11 +116,13 @@ def bench(args, data: str) -> None:
     predictor = predict.load_model(run_id)
     emit("load_model_seconds", time.perf_counter() - t0, timed=True,
          note="in-process, first load (torch already imported)")
+    settle()
     emit("load_model_cached_seconds", median_time(lambda: predict.load_model(run_id), args.repeats), timed=True,
          note="cached per run id and model.pt mtime")
 
     clip = str(CLIP)
     p = predict.predict(clip, predictor)
+    settle()
     warm = median_time(lambda: predict.predict(clip, predictor), args.repeats)
     emit("warm_predict_30s_seconds", warm, "<= 0.1", timed=True,
          note=f"decode + features + model, {len(p.segment_starts)} "
@@ -128,39 +130,47 @@ def bench(args, data: str) -> None:
     y = decode(clip, predictor.features.sr)
     S = logmel(y, predictor.features)
     x = torch.from_numpy(saliency.framed_inputs(predictor, S))
+    settle()
     emit("warm_decode_30s_seconds", median_time(lambda: decode(clip, predictor.features.sr), args.repeats), timed=True)
     threads = torch.get_num_threads()
     with one_thread():
+        settle()
         emit("warm_logmel_30s_seconds", median_time(lambda: logmel(y, predictor.features), args.repeats), timed=True,
              note="one torch thread (as predict runs it)")
+        settle()
         emit("warm_model_30s_seconds", median_time(lambda: predict_segments(predictor.model, x), args.repeats),
              timed=True,
              note=f"{tuple(x.shape)} inputs, one torch thread (as predict runs it)")
+    settle()
     emit("warm_model_30s_default_threads_seconds", median_time(lambda: predict_segments(predictor.model, x),
                                                                args.repeats), timed=True,
          note=f"the same with torch's {threads} threads, for comparison (not what predict does)")
+    settle()
     emit("warm_saliency_30s_seconds", median_time(lambda: saliency.saliency(predictor, p), args.repeats), timed=True,
          note="gradient x input over every segment, mapped to the log-mel grid")
     raw = CLIP.read_bytes()
+    settle()
     emit("warm_predict_30s_bytes_seconds", median_time(lambda: predict.predict(raw, predictor), args.repeats),
          timed=True, note="same clip given as uploaded bytes")
 
     env = {**os.environ, "GENRELAB_DATA_DIR": data}
     code = COLD.format(run_id=run_id, clip=clip)
-    walls, parts = [], []
+    walls, parts, loads = [], [], []
     for _ in range(args.cold_repeats):
-        settle()
+        loads.append(settle())
         t0 = time.perf_counter()
         out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,
                              check=True).stdout
         walls.append(time.perf_counter() - t0)
         parts.append(json.loads(out))
     pick = lambda key: statistics.median(q[key] for q in parts)  # noqa: E731
-    emit("cold_predict_30s_seconds", statistics.median(walls), "<= 2", timed=True, runs=[round(w, 2) for w in walls],
+    emit("cold_predict_30s_seconds", statistics.median(walls), "<= 2", timed=True, load_before=max(loads),
+         runs=[round(w, 2) for w in walls],
          note="fresh python -c: interpreter start + imports + load_model + predict, spawn to exit")
-    emit("cold_imports_seconds", pick("imports"), timed=True, note="'from core.usecases import predict' in the fresh process")
-    emit("cold_load_model_seconds", pick("load"), timed=True)
-    emit("cold_predict_call_seconds", pick("predict"), timed=True,
+    emit("cold_imports_seconds", pick("imports"), timed=True, load_before=max(loads),
+         note="'from core.usecases import predict' in the fresh process")
+    emit("cold_load_model_seconds", pick("load"), timed=True, load_before=max(loads))
+    emit("cold_predict_call_seconds", pick("predict"), timed=True, load_before=max(loads),
          note="first predict in a fresh process: includes librosa's lazy import of librosa.filters")
     settle()
     t0 = time.perf_counter()
@@ -168,9 +178,10 @@ def bench(args, data: str) -> None:
                    capture_output=True, check=True)
     emit("cold_cli_predict_seconds", time.perf_counter() - t0, timed=True,
          note="python -m core predict FILE --run ID --json")
-    settle()
+    load = settle()  # one fresh process times every import
     for name, seconds in import_seconds("core.usecases.predict", env).items():
-        emit(f"import_{name}_seconds", seconds, timed=True, note="cumulative, python -X importtime (one fresh process)")
+        emit(f"import_{name}_seconds", seconds, timed=True, load_before=load,
+             note="cumulative, python -X importtime (one fresh process)")
 
 
 if __name__ == "__main__":

@@ -11,8 +11,13 @@ prints ``{"figure": ..., "value": ..., "target": ..., "load_average": <1-min loa
 temporary folder (a bench's data folder) removed when the script exits.
 
 A wall-clock figure taken while other work shares the cores compares with nothing, so :func:`settle` reads the
-1-minute load before each timed measurement and refuses a busy machine. Its settings come from the environment
-(``run_all.py --allow-load/--max-load/--load-wait`` set them for every script it runs):
+1-minute load before each timed measurement and refuses a busy machine. Each timed figure needs a settle of its own:
+a reading is used up by the timed figure that records it, so a script cannot time a second figure on the reading it
+took before the first (figures of one timing, e.g. a mean and its slowest run, pass that reading as ``load_before``).
+The load is the whole machine's: a script stops its own servers and workers (or lets them go idle) before it
+settles, and what they did decays out of the 1-minute average (by e^(-t/60): from 3 to 1.5 in about 40 s).
+Its settings come from the environment (``run_all.py --allow-load/--max-load/--load-wait`` set them for every
+script it runs):
 
 - ``GENRELAB_BENCH_MAX_LOAD``: the highest 1-minute load a timing may start at (default 0.75 per core: 1.5 on two);
 - ``GENRELAB_BENCH_LOAD_WAIT``: seconds to wait for the load to fall below it before giving up (default 180);
@@ -33,7 +38,7 @@ MAX_LOAD, LOAD_WAIT, ALLOW_LOAD = "GENRELAB_BENCH_MAX_LOAD", "GENRELAB_BENCH_LOA
 POLL_SECONDS = 10.0
 
 _settled: float | None = None
-"""The load :func:`settle` last read (before the timing now under way); None before the first call."""
+"""The load :func:`settle` last read (before the timing now under way), until a timed figure records it."""
 
 
 def one_minute_load() -> float:
@@ -76,8 +81,10 @@ def emit(figure: str, value, target: str = "", timed: bool = False, load_before:
     (it counts the bench's own threads); ``torch_threads`` is added when the script imported torch. A wall-clock
     figure passes ``timed=True``: it records ``load_before``, the load :func:`settle` read before the timing (or
     the one given, e.g. the highest over the runs a mean covers), and ``under_load`` when that exceeded
-    :func:`max_load`. A timed figure with no :func:`settle` before it is a programming error.
+    :func:`max_load`. A timed figure with no :func:`settle` of its own (none yet, or the last one already recorded
+    by another timed figure) and no ``load_before`` is a programming error.
     """
+    global _settled
     line = {"figure": figure, "value": float(f"{value:.4g}") if isinstance(value, float) else value, "target": target,
             "load_average": one_minute_load()}
     if "torch" in sys.modules:
@@ -85,7 +92,10 @@ def emit(figure: str, value, target: str = "", timed: bool = False, load_before:
     if timed:
         before = _settled if load_before is None else load_before
         if before is None:
-            raise RuntimeError(f"{figure} is a timed figure: call common.settle() before timing it")
+            raise RuntimeError(f"{figure} is a timed figure: call common.settle() just before timing it (the last "
+                               f"reading was recorded by another figure), or pass load_before= for a shared timing")
+        if load_before is None:
+            _settled = None
         line.update(timed=True, load_before=before)
         if before > max_load():
             line["under_load"] = before

@@ -69,3 +69,26 @@ def test_the_default_threshold_is_three_quarters_of_a_load_per_core(monkeypatch)
     monkeypatch.delenv(common.MAX_LOAD, raising=False)
     monkeypatch.setattr(common.os, "cpu_count", lambda: 2)
     assert common.max_load() == 1.5
+
+
+def test_each_timed_figure_reads_the_load_just_before_it(machine, capsys):
+    """Quiet before the first figure, busy before the second (the script's own server left the load up, or someone
+    else started work): the first is recorded with its reading, the second waits, then stops the script."""
+    clock = machine(1.0, 3.2)
+    common.settle()
+    first = common.emit("cold_start_seconds", 3.1, "<= 3", timed=True)
+    with pytest.raises(RuntimeError, match="settle"):  # the first figure's reading cannot time the second
+        common.emit("page_switch_seconds", 0.4, timed=True)
+    with pytest.raises(SystemExit) as stop:
+        common.settle()
+    assert first["load_before"] == 1.0 and "1-minute load 3.2 > 1.5" in str(stop.value.code) and clock[0] == 180
+    assert [json.loads(line)["figure"] for line in capsys.readouterr().out.splitlines()] == ["cold_start_seconds"]
+
+
+def test_figures_of_one_timing_share_its_reading_by_passing_it(machine):
+    machine(1.1, 0.9)
+    load = common.settle()
+    mean = common.emit("switch_mean_seconds", 0.4, timed=True, load_before=load)
+    slowest = common.emit("switch_slowest_seconds", 0.9, timed=True, load_before=load)
+    assert mean["load_before"] == slowest["load_before"] == 1.1
+    assert common.settle() == 0.9 and common.emit("next_seconds", 1.0, timed=True)["load_before"] == 0.9
