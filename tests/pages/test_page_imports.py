@@ -15,13 +15,14 @@ REPO = Path(__file__).resolve().parents[2]
 FIRST_VISIT = """
 import json, sys
 from streamlit.testing.v1 import AppTest
+AppTest.from_string("import streamlit as st; st.title('blank')").run()  # Streamlit's own first-run imports
+before = set(sys.modules)  # taken before any page of the app runs, so the page's imports are all counted
 at = AppTest.from_file({app!r}, default_timeout=120)
 at.query_params["dataset"] = "tones"
-at.run()
-before = set(sys.modules)
-at.switch_page({page!r})
+at.switch_page({page!r})  # before the first run: the page asked for is the first the app draws (Home never runs)
 at.run()
 assert not at.exception, at.exception
+assert at.title[0].value != "GenreLab" or {page!r}.endswith("home.py"), "the app drew Home, not " + {page!r}
 print(json.dumps(sorted(m for m in ("torch", "librosa", "sklearn", "scipy", "pandas") if m in sys.modules
                         and m not in before)))
 """
