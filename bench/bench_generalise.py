@@ -201,7 +201,8 @@ def headline(run_id: str | None = None, seeds: tuple[int, ...] = (0,)) -> None:
         accuracies.append(report["accuracy"])
         emit("recommended_musifeast7_accuracy" + (f"_seed{seed}" if i else ""), report["accuracy"],
              ">= 0.40, every genre's recall >= 0.20", **{k: v for k, v in report.items() if k != "accuracy"},
-             trained_on=f"gtzan-mini, stratified 70/15/15, seed {seed}", seed=seed,
+             trained_on=f"gtzan-mini, stratified 70/15/15, seed {seed}", checked_on=result["dataset"]["name"],
+             seed=seed,
              own_test_accuracy=round(own["value"], 3), own_test_n=own["n"], train_seconds=round(train_seconds, 1),
              run=rid, path="core.orchestration.classifier.run_classifier, then core.usecases.generalise.check "
                            "(core.usecases.predict.listen + classify)")

@@ -12,6 +12,7 @@ import json
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 from .paths import REPO_ROOT
 from .percent import with_interval
@@ -21,9 +22,9 @@ PLACEHOLDER = re.compile(r"\{fig:([\w./-]+)\}")
 
 
 @lru_cache(maxsize=2)
-def _results(mtime_ns: int) -> dict:
+def _results(path: Path, mtime_ns: int) -> dict:
     try:
-        data = json.loads(RESULTS.read_text())
+        data = json.loads(path.read_text())
     except (OSError, ValueError):
         return {}
     return data if isinstance(data, dict) else {}
@@ -36,7 +37,7 @@ def figure(key: str) -> dict | None:
         mtime = RESULTS.stat().st_mtime_ns
     except OSError:
         return None
-    entry = _results(mtime).get(key)
+    entry = _results(RESULTS, mtime).get(key)
     return entry if isinstance(entry, dict) and "value" in entry else None
 
 
@@ -68,6 +69,8 @@ def accuracy(key: str) -> Figure:
     """Figure ``key`` as an accuracy with its interval; raises :class:`MissingFigure` if it was never measured.
 
     A value is a number with an optional ``ci95`` beside it, or a dict with ``value``, ``lo``, ``hi`` and ``n``.
+    What it was measured on comes from the entry's ``trained_on`` and ``checked_on`` (the collection a check ran on);
+    an entry written before benchmarks recorded ``checked_on`` says its clips' collection is not recorded.
     """
     entry = figure(key)
     if entry is None:
@@ -77,9 +80,12 @@ def accuracy(key: str) -> Figure:
         v, lo, hi, n = value["value"], value.get("lo"), value.get("hi"), value.get("n")
     else:
         v, (lo, hi), n = value, entry.get("ci95") or (None, None), entry.get("n")
-    on = "; ".join(f"{what} {entry[field]}" for field, what in (("trained_on", "trained on"),
-                                                                ("checked_on", "checked on")) if entry.get(field))
-    return Figure(key, float(v), lo, hi, n, (on + f"; {n} clips" if n else on) or "see the benchmark",
+    on = [f"trained on {entry['trained_on']}"] if entry.get("trained_on") else []
+    if entry.get("checked_on"):
+        on.append(f"checked on {entry['checked_on']}" + (f", {n} clips" if n else ""))
+    elif n:
+        on.append(f"{n} clips (which collection is not recorded in results.json)")
+    return Figure(key, float(v), lo, hi, n, "; ".join(on) or "see the benchmark",
                   entry.get("commit", "?"), entry.get("date", "?"), entry.get("load_average"))
 
 

@@ -1,0 +1,25 @@
+"""Figures the benchmarks measured (core.base.measured): each says what it was measured on."""
+
+import json
+
+from core.base import measured
+
+CHECK = {"value": 0.259, "ci95": [0.195, 0.335], "n": 147, "trained_on": "gtzan-mini, stratified 70/15/15, seed 0",
+         "commit": "09e8823", "date": "2026-12-07 05:47 UTC", "load_average": 1.52}
+
+
+def results_with(tmp_path, monkeypatch, entries: dict) -> None:
+    path = tmp_path / "results.json"
+    path.write_text(json.dumps(entries))
+    monkeypatch.setattr(measured, "RESULTS", path)
+
+
+def test_a_checks_figure_names_the_collection_it_was_checked_on(tmp_path, monkeypatch):
+    results_with(tmp_path, monkeypatch, {"b/checked": {**CHECK, "checked_on": "musifeast-7"}, "b/older": CHECK})
+    assert measured.provenance(measured.accuracy("b/checked")) == (
+        "trained on gtzan-mini, stratified 70/15/15, seed 0; checked on musifeast-7, 147 clips; commit 09e8823, "
+        "2026-12-07 05:47 UTC, load 1.52")
+    older = measured.accuracy("b/older")  # written before the benchmark recorded checked_on
+    assert older.text() == "26 % (95 % CI 20–34 %)"
+    assert older.measured_on == ("trained on gtzan-mini, stratified 70/15/15, seed 0; 147 clips (which collection is "
+                                 "not recorded in results.json)")
