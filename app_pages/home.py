@@ -44,7 +44,7 @@ def show_lesson(record: dict) -> None:
         st.session_state.pop("lesson_following")
         if state["classifiers"]:
             st.switch_page("app_pages/compare.py", query_params={"runs": ",".join(state["classifiers"])})
-    if record["steps"] and state["failed"]:  # no steps: it could not be queued, there is nothing to resume
+    if state["resumable"]:
         left = len(state["failed"])
         resume_button(record, f"Resume the lesson ({left} step{'s' * (left != 1)} to train, the finished ones kept)")
 

@@ -14,6 +14,7 @@ from core.storage import runs
 from core.base.usertext import as_markdown
 
 COMPARE = "app_pages/compare.py"
+HOME = "app_pages/home.py"
 
 
 def results_link(state: dict, label: str = "Its results in Compare") -> None:
@@ -22,9 +23,10 @@ def results_link(state: dict, label: str = "Its results in Compare") -> None:
         st.page_link(COMPARE, label=label, icon="➡️", query_params={"runs": ",".join(state["classifiers"])})
 
 
-def card(record: dict) -> dict:
+def card(record: dict, resume_link: bool = False) -> dict:
     """The lesson in a few lines: what it is, a bar with the step running, elapsed and the time left for the whole
-    lesson (or how it ended), and a link to its results; returns its status."""
+    lesson (or how it ended), and a link to its results (and with ``resume_link``, to Home, where a stopped lesson
+    resumes); returns its status."""
     state = lesson.status(record)
     head, *lines = lesson.summary(record, state)
     st.markdown(f"**{as_markdown(head)}**")
@@ -33,6 +35,8 @@ def card(record: dict) -> dict:
         lines = lines[1:]
     st.caption(as_markdown(" ".join(lines)))
     results_link(state)
+    if resume_link and state["resumable"]:
+        st.page_link(HOME, label="Resume it on Home", icon="↩️", query_params={"lesson": record["id"]})
     return state
 
 
@@ -61,4 +65,4 @@ def sidebar(data_name: str) -> None:
         if running:
             follow(running["id"])
         else:
-            card(shown)
+            card(shown, resume_link=True)

@@ -223,8 +223,10 @@ def status(lesson: dict) -> dict:
     Returns ``{"status", "steps": n, "step": 1-based number of the step running or None, "now": what that step
     is doing, "fraction": share of the whole lesson done in [0, 1], "elapsed": seconds since it started or None,
     "left": seconds left for the whole lesson or None, "finished", "failed": [step, ...], "classifiers": [run id,
-    ...]}``. ``finished`` once the lesson is no longer queued or running; ``classifiers`` are its finished
-    classifier runs in step order (what Compare shows). Queued, ``left`` is the plan's estimate (:func:`estimate`).
+    ...], "resumable"}``. ``finished`` once the lesson is no longer queued or running; ``classifiers`` are its
+    finished classifier runs in step order (what Compare shows); ``resumable`` when it was cancelled, interrupted or
+    failed with steps left to train (:func:`core.orchestration.worker.resume`). Queued, ``left`` is the plan's
+    estimate (:func:`estimate`).
     """
     order, records = steps_of(lesson), step_records(lesson)
     done = [s for s in order if (records[s] or {}).get("status") == "done"]
@@ -244,7 +246,8 @@ def status(lesson: dict) -> dict:
             "now": p.get("now", "") if running else "", "fraction": 1.0 if finished else p.get("fraction", 0.0),
             "elapsed": end - lesson["started"] if lesson.get("started") and end else None,
             "left": left, "finished": finished, "failed": failed,
-            "classifiers": [records[s]["id"] for s in CLASSIFIERS if s in done]}
+            "classifiers": [records[s]["id"] for s in CLASSIFIERS if s in done],
+            "resumable": lesson["status"] in runs.RESUMABLE and bool(lesson["steps"]) and bool(failed)}
 
 
 def _progress(lesson: dict, now: float) -> dict:

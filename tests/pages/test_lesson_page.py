@@ -122,7 +122,10 @@ def test_a_cancelled_lesson_resumes_from_home_with_its_finished_steps_kept(home,
     runs.update(record["id"], status="cancelled", pid=None, finished=time.time())
     for job in queue.queued():  # the worker had taken the lesson's job
         job.unlink()
-    home.run()
+    home.switch_page("app_pages/train.py").run()  # another page: the sidebar's card leads to Home's button
+    (link,) = [e for e in home.sidebar.get("page_link") if e.proto.label == "Resume it on Home"]
+    assert link.proto.page == "home" and f"lesson={record['id']}" in link.proto.query_string
+    home.switch_page("app_pages/home.py").run()
     resume = home.button(key=f"resume-{record['id']}")
     assert resume.label == "Resume the lesson (2 steps to train, the finished ones kept)"
     resume.click().run()
@@ -141,6 +144,7 @@ def test_a_finished_or_unqueued_lesson_has_no_resume_button(home, tone_dataset):
     runs.update(record["id"], status="failed", steps={})  # it could not be queued: nothing to resume
     home.run()
     assert not [b for b in home.button if b.key == f"resume-{record['id']}"]
+    assert "Resume it on Home" not in [e.proto.label for e in home.sidebar.get("page_link")]
 
 
 def test_the_lessons_check_is_on_an_uploaded_collection_when_no_other_is_registered(home, tone_dataset):
