@@ -220,22 +220,26 @@ def mean_spectra(spectra: np.ndarray, labels: list[str], sr: int = 22050, title:
 
 
 def gan_curves(history: list[dict], model: str) -> go.Figure:
-    """GAN training per epoch: D and G losses, mean discriminator scores on real and fake, genre fidelity.
+    """GAN training per epoch, three panels stacked over one epoch axis: D and G losses, mean discriminator scores on
+    real and fake, genre fidelity. Stacked, each panel and its title has the chart's whole width, on a phone too.
 
     ``model`` names what the scores are: probabilities for the ``paper`` GAN, raw hinge scores otherwise.
     """
     scores = "D(x): probability 'real'" if model == "paper" else "D(x): hinge score"
-    fig = make_subplots(rows=1, cols=3, subplot_titles=("losses", scores, "genre fidelity of tracked samples"))
+    fig = make_subplots(rows=3, cols=1, shared_xaxes=True, vertical_spacing=0.12,
+                        subplot_titles=("losses", scores, "genre fidelity of tracked samples"))
     epochs = [h["epoch"] for h in history]
-    for col, key, name in ((1, "d_loss", "D loss"), (1, "g_loss", "G loss"), (2, "d_real", "D(real)"),
+    for row, key, name in ((1, "d_loss", "D loss"), (1, "g_loss", "G loss"), (2, "d_real", "D(real)"),
                            (2, "d_fake", "D(fake)"), (3, "fidelity", "fidelity")):
         fig.add_trace(go.Scatter(x=epochs, y=[h.get(key) for h in history], mode="lines+markers", name=name),
-                      row=1, col=col)
+                      row=row, col=1)
     if model == "paper":
-        fig.update_yaxes(range=[0, 1], row=1, col=2)
-    fig.update_yaxes(range=[0, 1], tickformat=".0%", row=1, col=3)
+        fig.update_yaxes(range=[0, 1], row=2, col=1)
+    fig.update_yaxes(range=[0, 1], tickformat=".0%", row=3, col=1)
     epoch_axis(fig, len(history))
-    return frame(fig, 310, titled=True, legend_rows=2)
+    fig.update_xaxes(title_text=None, row=1)
+    fig.update_xaxes(title_text=None, row=2)
+    return frame(fig, 480, titled=True, legend_rows=2)
 
 
 def sample_grid(images: np.ndarray, titles: list[str], step_seconds: float, zmin: float = -1.0, zmax: float = 1.0,
@@ -283,8 +287,10 @@ def frechet_per_genre(labels: list[str], frechet: dict, title: str = "") -> go.F
 def nearest_distances(nearest: dict, title: str = "") -> go.Figure:
     """Median (dot) and smallest (tick) nearest-neighbour distances on a log axis: sample → training input,
     sample → other sample, and the yardstick held-out real input → training input."""
-    rows = (("to_train", "generated → nearest training input"), ("to_generated", "generated → nearest other sample"),
-            ("held_out_to_train", "real held-out → nearest training input"))
+    # two lines each, so the labels leave the dots room on a phone
+    rows = (("to_train", "generated →<br>nearest training input"),
+            ("to_generated", "generated →<br>nearest other sample"),
+            ("held_out_to_train", "real held-out →<br>nearest training input"))
     names = [name for _, name in rows]
     fig = go.Figure([go.Scatter(x=[nearest[k]["median"] for k, _ in rows], y=names, mode="markers", name="median",
                                 marker=dict(size=12), hovertemplate="%{y}: median %{x:.1f}<extra></extra>"),
@@ -292,7 +298,7 @@ def nearest_distances(nearest: dict, title: str = "") -> go.Figure:
                                 marker=dict(symbol="line-ns-open", size=18, line=dict(width=3)),
                                 hovertemplate="%{y}: smallest %{x:.1f}<extra></extra>")])
     return frame(fig, 260, title,
-                 xaxis=dict(title="Euclidean distance in the reference's input space (log scale)", type="log"),
+                 xaxis=dict(title="Euclidean distance (log scale)", type="log"),
                  yaxis=dict(autorange="reversed"), legend_rows=1)
 
 

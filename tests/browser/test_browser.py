@@ -49,20 +49,7 @@ def test_predict_the_genre_of_an_uploaded_gtzan_clip(page, browser_env, gtzan_mi
 
 
 def test_gan_gallery_plays_a_generated_sample(page, browser_env):
-    import os
-    import subprocess
-    import sys
-    from pathlib import Path
-
-    tiny = ["epochs=2", "batch_size=8", "ref_epochs=1", "z_dim=16", "width=8", "segment_seconds=1.0",
-            "split=stratified"]
-    tones = dict(kv.split("=", 1) for kv in browser_env["GENRELAB_DATASETS"].split(";"))["tones"]
-    done = subprocess.run([sys.executable, "-m", "core", "gan", "--data", tones, "--preset", "conditional",
-                           *[arg for kv in tiny for arg in ("--set", kv)]], cwd=Path(__file__).resolve().parents[2],
-                          env={**os.environ, **browser_env}, capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stderr
-    run_id = re.search(r"^run (\S+)$", done.stdout, re.M).group(1)
-
+    run_id = train_in_server_data(browser_env, *GAN_TINY, command="gan", preset="conditional")
     page.goto(f"{page.app_url}/gan?dataset=tones&run={run_id}")
     page.get_by_role("tab", name="Gallery").click(timeout=60_000)
     expect(page.get_by_text(re.compile(r"^Generated “"))).to_be_visible(timeout=60_000)
@@ -84,15 +71,20 @@ def test_gan_gallery_plays_a_generated_sample(page, browser_env):
     assert state["duration"] > 0.5 and state["time"] > 0 and (not state["paused"] or state["ended"])
 
 
-def train_in_server_data(browser_env, *settings: str) -> str:
-    """Train a tiny classifier on the tones set inside the browser server's data folder; returns its run id."""
+GAN_TINY = ("epochs=2", "batch_size=8", "ref_epochs=1", "z_dim=16", "width=8", "segment_seconds=1.0",
+            "split=stratified")
+
+
+def train_in_server_data(browser_env, *settings: str, command: str = "train", preset: str = "recommended") -> str:
+    """Train a tiny classifier (or, with ``command="gan"``, a GAN) on the tones set inside the browser server's data
+    folder; returns its run id."""
     import os
     import subprocess
     import sys
     from pathlib import Path
 
     tones = dict(kv.split("=", 1) for kv in browser_env["GENRELAB_DATASETS"].split(";"))["tones"]
-    done = subprocess.run([sys.executable, "-m", "core", "train", "--data", tones, "--preset", "recommended",
+    done = subprocess.run([sys.executable, "-m", "core", command, "--data", tones, "--preset", preset,
                            *[arg for kv in settings for arg in ("--set", kv)]], cwd=Path(__file__).resolve().parents[2],
                           env={**os.environ, **browser_env}, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
@@ -111,13 +103,118 @@ def test_compare_two_runs_side_by_side(page, browser_env):
     expect(page.get_by_role("button", name=re.compile("HTML"))).to_be_visible()
 
 
+PHONE = {"width": 390, "height": 844}
+ON_A_PHONE = """() => {
+    const width = window.innerWidth;
+    const seen = (el) => el.checkVisibility({opacityProperty: true, visibilityProperty: true});
+    const shown = [...document.querySelectorAll('[data-testid=stMain] *, [data-testid=stSidebar] *')].filter(el => {
+        const box = el.getBoundingClientRect();
+        return box.width > 0 && box.height > 0 && seen(el);
+    });
+    // a table scrolls inside its box; a slider's input is Streamlit's own box riding on its thumb, drawn clipped
+    const inside = '[data-testid=stDataFrame], [data-testid=stSlider] input';
+    const wider = shown.filter(el => el.getBoundingClientRect().right > width + 1 && !el.closest(inside))
+        .map(el => `${el.tagName} ${el.getAttribute('aria-label') || ''} ${(el.textContent || '').slice(0, 40)}`);
+    const small = shown.filter(el => [...el.childNodes].some(n => n.nodeType === 3 && n.textContent.trim())
+                                     && parseFloat(getComputedStyle(el).fontSize) < 12)
+        .map(el => `${getComputedStyle(el).fontSize} ${el.textContent.slice(0, 40)}`);
+    const overlapping = [];
+    for (const chart of document.querySelectorAll('.js-plotly-plot')) {
+        const titles = [...chart.querySelectorAll('.annotation-text, .gtitle, .xtitle, .ytitle')].filter(seen)
+            .map(t => [t.textContent, t.getBoundingClientRect()]);
+        titles.forEach(([a, p], i) => titles.slice(i + 1).forEach(([b, q]) => {
+            if (p.left < q.right && q.left < p.right && p.top < q.bottom && q.top < p.bottom) {
+                overlapping.push(`${a} / ${b}`);
+            }
+        }));
+    }
+    return {wider, small, overlapping};
+}"""
+
+
+def reads_on_a_phone(page) -> None:
+    """On the page as shown (main area and, when open, sidebar): nothing reaches past the screen's right edge (a table
+    may scroll inside its own box), no text is smaller than 12 px, and no two titles of a chart overlap."""
+    settled(page)
+    assert page.evaluate(ON_A_PHONE) == {"wider": [], "small": [], "overlapping": []}
+
+
+def test_home_and_its_lesson_status_read_on_a_phone(page, browser_env, monkeypatch):
+    """Home at 390 px; the sidebar, opened, shows the lesson's status."""
+    import time
+
+    from core.orchestration import lesson
+    from core.storage import queue, runs
+
+    monkeypatch.setenv("GENRELAB_DATA_DIR", browser_env["GENRELAB_DATA_DIR"])  # the server's data folder
+    monkeypatch.setattr(queue, "ensure_worker", lambda: None)
+    other = dict(kv.split("=", 1) for kv in browser_env["GENRELAB_DATASETS"].split(";"))["tones-other"]
+    record = lesson.load(lesson.submit(other, "tones-other"))  # a lesson that ended before it began: no training
+    for job in queue.queued():
+        if record["id"] in job.name:
+            job.unlink()
+    for run_id in (*record["steps"].values(), record["id"]):
+        runs.update(run_id, status="cancelled", finished=time.time())
+
+    page.set_viewport_size(PHONE)
+    page.goto(f"{page.app_url}/home?dataset=tones-other")
+    expect(page.get_by_role("heading", name="GenreLab")).to_be_visible(timeout=60_000)
+    expect(page.get_by_text("Active dataset")).to_be_visible(timeout=60_000)
+    reads_on_a_phone(page)
+    page.get_by_test_id("stExpandSidebarButton").click()
+    sidebar = page.get_by_test_id("stSidebar")
+    expect(sidebar.get_by_text("Lesson on tones-other")).to_be_visible(timeout=30_000)
+    reads_on_a_phone(page)
+
+
+def test_train_a_tiny_run_on_a_phone(page):
+    page.set_viewport_size(PHONE)
+    page.goto(f"{page.app_url}/train?dataset=tones&preset=recommended&{TINY}")
+    start = page.get_by_role("button", name="Start training")
+    expect(start).to_be_visible(timeout=60_000)
+    reads_on_a_phone(page)
+    start.click()
+    expect(page.get_by_text("Test accuracy")).to_be_visible(timeout=120_000)
+    expect(page.get_by_text(re.compile(r"Measured on tones"))).to_be_visible()
+    reads_on_a_phone(page)
+
+
+def test_predict_an_uploaded_clip_on_a_phone(page, browser_env, tmp_path):
+    from helpers import write_tone
+
+    run_id = train_in_server_data(browser_env, "epochs=1", "num_layers=1", "segment_seconds=1.0", "batch_size=8",
+                                  "hidden_size=16")
+    page.set_viewport_size(PHONE)
+    page.goto(f"{page.app_url}/predict?dataset=tones&run={run_id}")
+    expect(page.get_by_text("Upload or record a clip")).to_be_visible(timeout=60_000)
+    reads_on_a_phone(page)
+    page.locator("[data-testid='stFileUploader'] input[type='file']").set_input_files(
+        str(write_tone(tmp_path / "song.wav", seconds=4.0, freq=220.0)))
+    expect(page.get_by_role("heading", name=re.compile(r"^Predicted genre: "))).to_be_visible(timeout=90_000)
+    reads_on_a_phone(page)
+
+
+def test_a_gan_run_reads_on_a_phone(page, browser_env):
+    """The GAN's curves stack their three panels at 390 px: no subplot title runs into another (they did, side by
+    side), and its quality charts fit the screen."""
+    run_id = train_in_server_data(browser_env, *GAN_TINY, command="gan", preset="conditional")
+    page.set_viewport_size(PHONE)
+    page.goto(f"{page.app_url}/gan?dataset=tones&run={run_id}")
+    expect(page.get_by_role("tab", name="Training")).to_be_visible(timeout=60_000)
+    expect(page.get_by_text("genre fidelity of tracked samples")).to_be_visible(timeout=60_000)
+    reads_on_a_phone(page)
+    page.get_by_role("tab", name="Quality").click()
+    expect(page.get_by_text("Nearest neighbours: copies, or all alike?")).to_be_visible(timeout=60_000)
+    reads_on_a_phone(page)
+
+
 def test_compare_reads_on_a_phone(page, browser_env):
-    """At 390 px the result card comes before the runs table, the confusion matrices sit in tabs and nothing is
-    wider than the screen."""
+    """At 390 px the result card comes before the runs table, the confusion matrices sit in tabs and the page reads
+    on a phone (:func:`reads_on_a_phone`)."""
     tiny = ["epochs=1", "num_layers=1", "segment_seconds=1.0", "batch_size=8"]
     a = train_in_server_data(browser_env, *tiny, "hidden_size=16")
     b = train_in_server_data(browser_env, *tiny, "hidden_size=32")
-    page.set_viewport_size({"width": 390, "height": 844})
+    page.set_viewport_size(PHONE)
     page.goto(f"{page.app_url}/compare?dataset=tones&runs={a},{b}")
     card = page.get_by_role("heading", name=re.compile("What these runs show"))
     expect(card).to_be_visible(timeout=60_000)
@@ -125,7 +222,7 @@ def test_compare_reads_on_a_phone(page, browser_env):
     expect(runs).to_be_visible()
     assert card.bounding_box()["y"] < runs.bounding_box()["y"]
     expect(page.get_by_role("tab", name="B − A")).to_be_visible()
-    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    reads_on_a_phone(page)
 
 
 def test_check_a_tiny_run_on_another_dataset(page, browser_env, monkeypatch):
