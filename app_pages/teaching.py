@@ -72,4 +72,4 @@ def words_popover(page: str) -> None:
     with st.popover("Words on this page", icon=":material/menu_book:"):
         for term in used:
             st.markdown(f"**{term}**: {glossary()[term][1]}")
-        st.markdown("[The whole glossary](glossary)")
+        st.page_link("app_pages/glossary.py", label="The whole glossary", icon=":material/menu_book:")

@@ -139,8 +139,8 @@ def reads_on_a_phone(page) -> None:
     assert page.evaluate(ON_A_PHONE) == {"wider": [], "small": [], "overlapping": []}
 
 
-def test_home_and_its_lesson_status_read_on_a_phone(page, browser_env, monkeypatch):
-    """Home at 390 px; the sidebar, opened, shows the lesson's status."""
+def test_home_its_lesson_status_and_the_glossary_read_on_a_phone(page, browser_env, monkeypatch):
+    """Home at 390 px; the sidebar, opened, shows the lesson's status; 'Words on this page' links to the Glossary."""
     import time
 
     from core.orchestration import lesson
@@ -164,6 +164,13 @@ def test_home_and_its_lesson_status_read_on_a_phone(page, browser_env, monkeypat
     page.get_by_test_id("stExpandSidebarButton").click()
     sidebar = page.get_by_test_id("stSidebar")
     expect(sidebar.get_by_text("Lesson on tones-other")).to_be_visible(timeout=30_000)
+    reads_on_a_phone(page)
+    page.get_by_test_id("stSidebarCollapseButton").click()
+    expect(sidebar.get_by_text("Lesson on tones-other")).not_to_be_in_viewport()
+    page.get_by_role("button", name="Words on this page").click()
+    page.get_by_role("link", name="The whole glossary").click()
+    expect(page.get_by_role("heading", name="Glossary")).to_be_visible(timeout=60_000)
+    expect(page.get_by_role("heading", name="Griffin-Lim")).to_be_visible()
     reads_on_a_phone(page)
 
 
