@@ -8,13 +8,26 @@ for all of it, at the pace so far (:func:`core.base.progress.eta` over :func:`co
 expected_seconds`). A step whose inputs did not finish is not run (it fails, saying why); the others still are.
 Cancelling the lesson cancels the step running and the steps to come; running it again (resume) trains what did
 not finish.
+
+A quick lesson trains its :data:`LANE` steps in a second process beside the others (:class:`_Lane`), each process
+on one thread: on two cores two one-thread trainings end sooner than the same trainings one after the other on two
+threads, because an LSTM this small keeps a second thread less than half busy. Same recipes, seeds and epochs; a
+one-thread sum adds in another order than a two-thread one, so its figures may differ from a sequential run's in
+the last digits (the whole lesson stays sequential, so its figures do not move).
 """
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import time
 import traceback
+from typing import Callable
 
+import torch
+
+from ..base import paths
 from ..base.progress import eta, fraction
 from ..storage import runs
 from . import check, execute, lesson
@@ -22,6 +35,12 @@ from .context import RunContext, run_context
 
 REPORT_EVERY = 0.5
 """Seconds between two writes of the lesson's progress within one step."""
+LANE = ("paper", "classic", "pretrained")
+"""The steps a quick lesson trains in a second process: none needs another step, and only the checks (run last)
+need them; the rest (recommended LSTM, GAN, augmented) is a chain of about as many seconds."""
+ONE_THREAD = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
+Report = Callable[..., None]
+"""``report(step, progress, force=False)``: what a step tells the lesson's progress."""
 
 
 class _Clock:
@@ -34,36 +53,121 @@ class _Clock:
         self.spent = 0.0  # expected seconds of the steps that ended
         self.skipped = 0.0  # of those, the steps not trained in this run (done before a resume, or not run): no pace
         self.written = 0.0
+        self.lane: _Lane | None = None
 
     def report(self, step: str, p: dict | None, force: bool = False) -> None:
-        """Step ``step`` reported its run's progress ``p``."""
+        """Step ``step`` reported its run's progress ``p`` (and the second process's step, if one runs, counts)."""
         if not force and time.monotonic() - self.written < REPORT_EVERY:
             return
         self.written = time.monotonic()
+        beside = None
+        if self.lane is not None:
+            for ended in self.lane.ended():
+                self.end(ended, True)
+            beside = self.lane.now()
         total = sum(self.expected.values()) or 1.0
         done = self.spent + self.expected.get(step, 0.0) * fraction(p)
+        now = lesson.step_text(step, p)
+        if beside is not None and beside[0] != step:
+            done += self.expected.get(beside[0], 0.0) * fraction(beside[1])
+            now += f"; alongside, {lesson.step_text(*beside)}"
         left = eta(self.ctx.elapsed(), done - self.skipped, total - done)
         runs.update(self.ctx.id, progress={
             "steps_done": self.ended, "steps_total": len(self.order), "step": step,
-            "now": lesson.step_text(step, p), "fraction": min(done / total, 1.0),
+            "now": now, "fraction": min(done / total, 1.0),
             "eta_seconds": left if left is not None else total - done, "at": time.time()})
 
     def end(self, step: str, trained: bool) -> None:
-        """Step ``step`` ended; ``trained``: it ran in this process (its time counts in the pace so far)."""
+        """Step ``step`` ended; ``trained``: it ran in this lesson run, here or in the second process (its time
+        counts in the pace so far)."""
         self.ended += 1
         self.spent += self.expected.get(step, 0.0)
         self.skipped += 0.0 if trained else self.expected.get(step, 0.0)
 
 
+class _Lane:
+    """A quick lesson's second process (``python -m core.orchestration.lesson_run <lesson> <step>...``, one
+    thread), training the :data:`LANE` steps not yet done while this process, on one thread too, trains the rest.
+
+    A lesson that is not quick has no second process (``steps`` is empty) and trains on as many threads as before.
+    """
+
+    def __init__(self, ctx: RunContext, clock: _Clock):
+        self.ids = ctx.record["steps"]
+        self.all = tuple(s for s in LANE if s in self.ids) if ctx.record["config"].get("quick") else ()
+        for step in [s for s in self.all if _status(self.ids[s]) == "done"]:  # before a resume
+            clock.end(step, False)
+        self.steps = tuple(s for s in self.all if _status(self.ids[s]) != "done")
+        self.counted: set[str] = set()
+        self.threads = torch.get_num_threads()
+        self.process = None
+        if self.steps:
+            torch.set_num_threads(1)
+            self.process = subprocess.Popen([sys.executable, "-m", __name__, ctx.id, *self.steps],
+                                            cwd=paths.REPO_ROOT, env={**os.environ, **ONE_THREAD},
+                                            stdin=subprocess.DEVNULL)
+            clock.lane = self
+
+    def now(self) -> tuple[str, dict | None] | None:
+        """The step the second process trains now and its run's progress; None when it trains none."""
+        for step in self.steps:
+            try:
+                record = runs.load(self.ids[step])
+            except runs.RunError:
+                continue
+            if record["status"] == "running":
+                return step, record.get("progress")
+        return None
+
+    def ended(self) -> list[str]:
+        """The second process's steps that ended (done, failed or cancelled) since the last call."""
+        out = [s for s in self.steps
+               if s not in self.counted and _status(self.ids[s]) in ("done", "failed", "cancelled")]
+        self.counted.update(out)
+        return out
+
+    def wait(self, clock: _Clock, stop: bool = False) -> None:
+        """Wait for the second process to end (``stop``: end it first), reporting its step meanwhile."""
+        if self.process is None:
+            return
+        try:
+            if stop:
+                self.process.terminate()
+            while self.process.poll() is None:
+                beside = self.now()
+                if beside is not None:
+                    clock.report(*beside)
+                time.sleep(REPORT_EVERY)
+        finally:
+            self.process.wait()
+            torch.set_num_threads(self.threads)
+            clock.lane = None
+        for step in self.ended():
+            clock.end(step, True)
+
+    def left(self) -> tuple[str, ...]:
+        """The second process's steps that did not end (it crashed, or was killed): this process trains them."""
+        return tuple(s for s in self.steps if s not in self.counted)
+
+
 def run_lesson(lesson_id: str) -> dict:
-    """Train the lesson's steps that have not finished, in order, then its checks; returns its status
-    (:func:`core.orchestration.lesson.status`)."""
+    """Train the lesson's steps that have not finished, in order (a quick lesson's :data:`LANE` in a second
+    process), then its checks; returns its status (:func:`core.orchestration.lesson.status`)."""
     with run_context(lesson_id, progress=None) as ctx:
         order = lesson.steps_of(ctx.record)
         clock = _Clock(ctx, order)
+        lane = _Lane(ctx, clock)
         try:
-            for step in order:
-                clock.end(step, _step(ctx, clock, step))
+            try:
+                for step in order:
+                    if step not in lesson.CHECKS and step not in lane.all:
+                        clock.end(step, _step(ctx.id, clock.report, step))
+            except BaseException as err:  # a cancel stops the second process too; anything else stops it here
+                lane.wait(clock, stop=not isinstance(err, runs.Cancelled))
+                raise
+            lane.wait(clock)
+            for step in (*lane.left(), *[s for s in order if s in lesson.CHECKS]):
+                clock.end(step, _step(ctx.id, clock.report, step))
             ctx.lifecycle.check_cancel()  # cancelled during the last step: the lesson ends cancelled (resumable)
         except runs.Cancelled:
             _cancel_rest(ctx.id)
@@ -71,14 +175,25 @@ def run_lesson(lesson_id: str) -> dict:
     return lesson.status(lesson.load(lesson_id))
 
 
-def _step(ctx: RunContext, clock: _Clock, step: str) -> bool:
+def run_lane(lesson_id: str, steps: list[str]) -> None:
+    """The second process of a quick lesson: train ``steps`` in order (the lesson's progress is written by the
+    first process, which reads these steps' runs); stop when the lesson is cancelled."""
+    try:
+        for step in steps:
+            _step(lesson_id, lambda *_, **__: None, step)
+    except runs.Cancelled:
+        return
+
+
+def _step(lesson_id: str, report: Report, step: str) -> bool:
     """Run one step (after making a check's run, once its model exists), unless it is done or cannot run; whether
     it was run (trained, or tried to)."""
-    ctx.lifecycle.check_cancel()
-    record = lesson.load(ctx.id)
+    if runs.cancel_requested(lesson_id):
+        raise runs.Cancelled
+    record = lesson.load(lesson_id)
     if step in lesson.CHECKS and step not in record["steps"] and not _make_check(record, step):
         return False
-    run_id = lesson.load(ctx.id)["steps"][step]
+    run_id = lesson.load(lesson_id)["steps"][step]
     status = _status(run_id)
     if status in ("done", None):  # None: deleted meanwhile
         return False
@@ -89,11 +204,11 @@ def _step(ctx: RunContext, clock: _Clock, step: str) -> bool:
         runs.update(run_id, status="failed", finished=time.time(),
                     error=f"not run: the {' and the '.join(lesson.TITLES[s] for s in missing)} did not finish")
         return False
-    clock.report(step, None, force=True)
+    report(step, None, force=True)
 
     def on_progress(p: dict) -> None:
-        clock.report(step, p)
-        if runs.cancel_requested(ctx.id):
+        report(step, p)
+        if runs.cancel_requested(lesson_id):
             runs.request_cancel(run_id)
 
     try:
@@ -140,3 +255,7 @@ def _cancel_rest(lesson_id: str) -> None:
                 runs.update(run_id, status="cancelled", finished=time.time())
         except runs.RunError:
             continue
+
+
+if __name__ == "__main__":
+    run_lane(sys.argv[1], sys.argv[2:])

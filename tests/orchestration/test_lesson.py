@@ -2,9 +2,11 @@
 
 import json
 import os
+import threading
 import time
 
 import pytest
+import torch
 
 from core.base import config
 from core.orchestration import check, execute, lesson, lesson_run, worker
@@ -216,6 +218,58 @@ def test_the_runner_trains_every_step_in_order_and_reports_the_whole_lesson(tone
     assert state["finished"] and state["failed"] == [] and len(state["classifiers"]) == 5
 
 
+class ThreadLane:
+    """Stands in for the quick lesson's second process: its command's :func:`lesson_run.run_lane` in a thread."""
+
+    started: list = []
+
+    def __init__(self, args, env, **_):
+        self.started.append((args, env))
+        self.thread = threading.Thread(target=lesson_run.run_lane, args=(args[3], args[4:]), name="lane")
+        self.thread.start()
+
+    def poll(self):
+        return None if self.thread.is_alive() else 0
+
+    def wait(self):
+        self.thread.join()
+        return 0
+
+
+def test_a_quick_lesson_trains_paper_classic_and_pretrained_beside_the_rest_on_one_thread_each(
+        tone_dataset, no_worker, fake_steps, monkeypatch):
+    where, fake, threads = {}, execute.execute, torch.get_num_threads()
+
+    def spy(kind, run_id, progress=None):
+        where[runs.load(run_id)["name"].split(" on tones")[0]] = (threading.current_thread().name,
+                                                                  torch.get_num_threads())
+        return fake(kind, run_id, progress)
+
+    monkeypatch.setattr(execute, "execute", spy)
+    monkeypatch.setattr(ThreadLane, "started", [])
+    monkeypatch.setattr(lesson_run.subprocess, "Popen", ThreadLane)
+    quick = lesson.submit(tone_dataset, "tones", quick=True)
+    worker.work(idle_exit=0.1)
+    (args, env), = ThreadLane.started
+    assert args[1:] == ["-m", "core.orchestration.lesson_run", quick, "paper", "classic", "pretrained"]
+    assert env["OMP_NUM_THREADS"] == "1" and env["GENRELAB_DATA_DIR"] == os.environ["GENRELAB_DATA_DIR"]
+    assert {name: at[0] for name, at in where.items()} == {
+        "lesson: paper LSTM": "lane", "lesson: classic recipe": "lane", "lesson: pretrained ear (musicnn)": "lane",
+        "lesson: recommended LSTM": "MainThread", "lesson: conditional GAN": "MainThread",
+        "lesson: recommended LSTM + 70/genre from the conditional GAN": "MainThread"}
+    assert where["lesson: conditional GAN"][1] == 1 and torch.get_num_threads() == threads  # restored after
+    state = lesson.status(lesson.load(quick))
+    assert state["status"] == "done" and state["failed"] == [] and len(state["classifiers"]) == 5
+    last = lesson.load(quick)["progress"]  # written during the last step: each of the five before counted once
+    assert last["steps_done"] == 5 and last["fraction"] < 1
+
+    where.clear()
+    whole = lesson.submit(tone_dataset, "tones")  # the whole lesson: one process, its threads, as before
+    worker.work(idle_exit=0.1)
+    assert len(ThreadLane.started) == 1 and set(where.values()) == {("MainThread", threads)}
+    assert lesson.status(lesson.load(whole))["failed"] == []
+
+
 def test_a_step_that_fails_skips_what_needs_it_and_the_rest_runs(tone_dataset, no_worker, fake_steps, tmp_path):
     ran, outcome = fake_steps
     outcome["lesson: conditional GAN"] = "failed"
@@ -334,6 +388,20 @@ def test_a_tiny_lesson_completes_with_no_page_open(tone_dataset):
     assert lesson.summary(record, state)[1].startswith("It finished: 6 of 6 steps done in ")
     while queue.worker_alive() and time.time() < deadline + 30:  # it exits once idle
         time.sleep(0.5)
+
+
+@pytest.mark.slow
+def test_a_tiny_quick_lesson_trains_its_lane_in_a_real_second_process(tone_dataset, no_worker, monkeypatch):
+    """The real second process trains the paper LSTM, classic recipe and pretrained ear; this one the rest."""
+    here, step = [], lesson_run._step
+    monkeypatch.setattr(lesson_run, "_step", lambda lesson_id, report, name: here.append(name) or step(
+        lesson_id, report, name))
+    lesson_id = lesson.submit(tone_dataset, "tones", overrides=TINY, gan_overrides=TINY_GAN, per_genre=2, quick=True)
+    worker.run_here(lesson_id)
+    record = lesson.load(lesson_id)
+    state = lesson.status(record)
+    assert record["status"] == "done" and state["failed"] == [] and len(state["classifiers"]) == 5
+    assert here == ["recommended", "gan", "augmented"]
 
 
 def test_latest_runs_are_the_newest_lesson_on_that_dataset(tone_dataset, no_worker):
