@@ -461,16 +461,20 @@ def preset_picker(presets: dict, labels: dict[str, str], default: str, key: str)
 def check_view(check: dict, key: str) -> None:
     """A finished run checked on another dataset: accuracy with its interval, the sentence, per-genre recall,
     the confusion matrix (rows: the shared genres; columns: every genre the model knows) and what was left out."""
-    st.metric(f"On {as_markdown(check['dataset']['name'])}", f"{check['accuracy']:.1%}",
+    from core.compute import scores
+
+    st.metric(f"On {as_markdown(check['dataset']['name'])}", f"{check['accuracy']['value']:.1%}",
               help="95 % Wilson interval over every checked clip")
     check_measured_on(check)
     st.info(check["sentence"])
-    cm = check["confusion"]
+    shared = scores.present(check)
     left, right = st.columns(2)
     normalise = left.toggle("Row-normalised", key=f"check-norm-{key}", help="Each true genre's row sums to 100 %")
-    left.plotly_chart(charts.confusion_heatmap(np.array(cm["counts"]), cm["columns"], normalise=normalise,
-                                               rows=cm["rows"]), key=f"check-cm-{key}")
-    right.dataframe([{"genre": genre, "recall": g["recall"], "clips": g["n"]} for genre, g in check["per_genre"].items()],
+    left.plotly_chart(charts.confusion_heatmap(np.array(check["confusion"])[shared], check["labels"],
+                                               normalise=normalise, rows=[check["labels"][i] for i in shared]),
+                      key=f"check-cm-{key}")
+    right.dataframe([{"genre": c["label"], "recall": c["recall"], "clips": c["support"]}
+                     for c in (check["per_class"][i] for i in shared)],
                     hide_index=True, column_config={"recall": st.column_config.NumberColumn(format="percent")})
     if check["labels_skipped"]:
         right.caption(f"Genres the model does not know, left out: {as_markdown(', '.join(check['labels_skipped']))}.")

@@ -145,7 +145,7 @@ with trust:
     accuracy_metric(record, runs.result(run_id), label="This model's test accuracy")
     checks = runs.checks(run_id)
     for check in checks:
-        st.metric(f"On another collection: {as_markdown(check['dataset']['name'])}", f"{check['accuracy']:.1%}",
+        st.metric(f"On another collection: {as_markdown(check['dataset']['name'])}", f"{check['accuracy']['value']:.1%}",
                   help="95 % Wilson interval over every checked clip")
         check_measured_on(check)
     if not checks:

@@ -27,7 +27,7 @@ os.environ.setdefault("GENRELAB_DATA_DIR", scratch_dir())
 
 import numpy as np  # noqa: E402
 
-from core.compute import classic, intervals, significance  # noqa: E402
+from core.compute import classic, intervals, scores, significance  # noqa: E402
 from core.orchestration import classifier  # noqa: E402
 from core.storage import runs  # noqa: E402
 from core.usecases import generalise, predict  # noqa: E402
@@ -64,9 +64,10 @@ def check(run_id: str, root: Path) -> dict:
     clips = [c for c in listing.clips if c.label in match.used]
     probs, kept, _ = generalise.hear_and_classify(clips, listing.root, predictor)
     y_true = np.array([predictor.labels.index(match.used[clips[i].label]) for i in kept])
-    found = generalise.scores(y_true, probs.argmax(1), predictor.labels)
-    return {"accuracy": round(found["accuracy"], 3), "ci95": [round(v, 3) for v in found["ci95"]], "n": found["n"],
-            "recall": {g: round(r["recall"], 3) for g, r in found["per_genre"].items()},
+    found = scores.classification_result(probs, y_true, [], predictor.labels)
+    acc = found["accuracy"]
+    return {"accuracy": round(acc["value"], 3), "ci95": [round(acc["lo"], 3), round(acc["hi"], 3)], "n": acc["n"],
+            "recall": {c["label"]: round(c["recall"], 3) for c in found["per_class"] if c["support"]},
             "seconds": round(time.perf_counter() - started, 1), "correct": y_true == probs.argmax(1)}
 
 

@@ -48,6 +48,7 @@ from core.usecases import generalise, predict  # noqa: E402
 from core.base.config import preset  # noqa: E402
 from core.storage.extract import load_features  # noqa: E402
 from core.base.splits import SELECT_PARTITION, kfold_splits, stratified_split  # noqa: E402
+from core.compute import scores  # noqa: E402
 from core.compute.device import one_thread  # noqa: E402
 from core.compute.train import fit, predict_clips, prepare  # noqa: E402
 
@@ -77,10 +78,12 @@ LEVERS: dict[str, dict] = {
 
 
 def summary(result: dict) -> dict:
-    """The figures of a :func:`core.usecases.generalise.scores` result this benchmark prints (rounded)."""
-    recall = {g: round(v["recall"], 3) for g, v in result["per_genre"].items()}
-    return {"accuracy": round(result["accuracy"], 3), "ci95": [round(v, 3) for v in result["ci95"]],
-            "n": result["n"], "per_genre_recall": recall, "min_recall": min(recall.values())}
+    """The figures of a :class:`core.compute.scores.ClassificationResult` this benchmark prints (rounded): recall
+    of the genres checked."""
+    acc = result["accuracy"]
+    recall = {c["label"]: round(c["recall"], 3) for c in result["per_class"] if c["support"]}
+    return {"accuracy": round(acc["value"], 3), "ci95": [round(acc["lo"], 3), round(acc["hi"], 3)],
+            "n": acc["n"], "per_genre_recall": recall, "min_recall": min(recall.values())}
 
 
 def extra_part(split, fs, copies: list[list[np.ndarray]] | None):
@@ -123,7 +126,7 @@ def musifeast_cached(fs, check, copies=None, **overrides) -> dict:
     with one_thread():
         probs = predict.classify(predictor, [m.astype(np.float32) for m in check.mels])[1]
     y_true = np.array([fs.labels.index(match.used[check.labels[y]]) for y in check.y])
-    return summary(generalise.scores(y_true, probs.argmax(1), fs.labels))
+    return summary(scores.classification_result(probs, y_true, [], fs.labels))
 
 
 AUG_COPIES = 1

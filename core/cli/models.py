@@ -57,6 +57,7 @@ def show_check(result: dict, as_json: bool) -> None:
     """Print a check on another dataset (:func:`core.usecases.generalise.check`): as one JSON object, or as text."""
     import json
 
+    from ..compute import scores
     from ..usecases import generalise
 
     if as_json:
@@ -64,13 +65,13 @@ def show_check(result: dict, as_json: bool) -> None:
         return
     print(result["sentence"])
     print(f"{generalise.describe(result)} Checked in {result['seconds']:.1f} s.")
-    for genre, g in result["per_genre"].items():
-        print(f"  {genre:<12} recall {g['recall']:6.1%} of {g['n']}")
-    cm = result["confusion"]
+    shared = scores.present(result)
+    for c in (result["per_class"][i] for i in shared):
+        print(f"  {c['label']:<12} recall {c['recall']:6.1%} of {c['support']}")
     print("confusion (rows: true genre, columns: predicted):")
-    print(" " * 13 + " ".join(f"{c[:6]:>6}" for c in cm["columns"]))
-    for row, counts in zip(cm["rows"], cm["counts"]):
-        print(f"  {row:<11}" + " ".join(f"{n:>6}" for n in counts))
+    print(" " * 13 + " ".join(f"{c[:6]:>6}" for c in result["labels"]))
+    for i in shared:
+        print(f"  {result['labels'][i]:<11}" + " ".join(f"{n:>6}" for n in result["confusion"][i]))
     if result["labels_skipped"]:
         print(f"genres the model does not know, left out: {', '.join(result['labels_skipped'])}")
     print(f"{len(result['skipped'])} files skipped")

@@ -75,7 +75,7 @@ def legend_rows(entries: list[Entry]) -> list[dict]:
 def other_collections(entry: Entry) -> str:
     """Every check of the run on another collection (:func:`core.storage.runs.checks`, newest first), e.g.
     '56.5 % (95 % CI 48.4–64.3 %, 83 of 147 clips) on musifeast-7'; '' when it was never checked."""
-    return "; ".join(f"{with_interval(check_accuracy(c), decimals=1, counts=True)} on {c['dataset']['name']}"
+    return "; ".join(f"{with_interval(c['accuracy'], decimals=1, counts=True)} on {c['dataset']['name']}"
                      for c in runs.checks(entry.id))
 
 
@@ -85,12 +85,6 @@ def latest_checks(entry: Entry) -> list[dict]:
     for c in runs.checks(entry.id):
         found.setdefault(c["dataset"].get("fingerprint", c["dataset"]["name"]), c)
     return list(found.values())
-
-
-def check_accuracy(check: dict) -> dict:
-    """A check's accuracy in the shape of a result's ``accuracy`` record (value, lo, hi, correct, n)."""
-    lo, hi = check["ci95"]
-    return {"value": check["accuracy"], "lo": lo, "hi": hi, "correct": check["correct"], "n": check["n"]}
 
 
 def seed_of(entry: Entry) -> int | None:
@@ -203,7 +197,7 @@ def accuracy_figure(entries: list[Entry]) -> go.Figure:
     for e in entries:
         rows.append({"name": f"{e.short} · test", **e.result["accuracy"], "colour": colour[e.short],
                      "note": f"{e.name}: {measured_on(e)}"})
-        rows += [{"name": f"{e.short} · {c['dataset']['name']}", **check_accuracy(c), "colour": colour[e.short],
+        rows += [{"name": f"{e.short} · {c['dataset']['name']}", **c["accuracy"], "colour": colour[e.short],
                   "symbol": "diamond", "note": f"{e.name} on {c['dataset']['name']}, another collection"}
                  for c in latest_checks(e)]
     return charts.accuracy_intervals(rows, axis="accuracy (95 % interval)")

@@ -236,7 +236,7 @@ def added(entry: compare.Entry) -> str:
 def check_of(saved: dict) -> Check:
     """A saved check (:func:`core.usecases.generalise.check`) as the card sees it."""
     return Check(saved["dataset"]["name"], saved["dataset"].get("fingerprint", saved["dataset"]["name"]),
-                 compare.check_accuracy(saved), tuple(saved.get("keys", ())),
+                 saved["accuracy"], tuple(saved.get("keys", ())),
                  tuple(bool(t == p) for t, p in zip(saved.get("y_true", ()), saved.get("y_pred", ()))))
 
 

@@ -13,9 +13,9 @@ and scores the answers against the folder names:
 - Clips that are copies of the run's own (the same content digest, :func:`core.storage.extract.file_digest`, as a
   clip of its training, validation or test part) are counted and left out (:func:`own_clips`); a dataset
   holding nothing else is refused, so a copy of the training data is never reported as another collection.
-- The result holds the accuracy with its Wilson interval, per-genre recall and the confusion matrix
-  (rows: the shared true genres; columns: every genre the model knows), from :mod:`core.compute.scores`,
-  and a sentence setting it against the run's own test accuracy.
+- The result is the one a run's test set has (:class:`core.compute.scores.ClassificationResult`: the accuracy
+  with its Wilson interval, per-genre scores, the confusion matrix over every genre the model knows, of which
+  the genres not shared have no clips) and a sentence setting it against the run's own test accuracy.
 
 Results are kept in the run's folder, one per dataset fingerprint (:func:`core.storage.runs.save_check`).
 """
@@ -31,8 +31,7 @@ from typing import TYPE_CHECKING, Callable, Iterable
 
 import numpy as np
 
-from ..compute import intervals
-from ..compute.scores import confusion, per_class_report
+from ..compute.scores import classification_result
 from ..storage import runs
 from ..base.audio import AudioError
 from ..base.percent import percent, with_interval
@@ -196,43 +195,17 @@ def hear_and_classify(clips: list[Clip], root: Path, predictor: predict.Predicto
     return probs, kept, skipped
 
 
-def scores(y_true: np.ndarray, y_pred: np.ndarray, model_labels: tuple[str, ...]) -> dict:
-    """Accuracy with its 95 % Wilson interval, per-genre recall and the confusion matrix of one check.
-
-    Parameters
-    ----------
-    y_true, y_pred : np.ndarray, int, shape (n,)
-        True and predicted class indices into ``model_labels``.
-
-    Returns
-    -------
-    dict
-        ``accuracy``, ``n``, ``correct``, ``ci95`` ([lo, hi]); ``per_genre`` ({genre: {"recall", "n"}}, for
-        the genres present in ``y_true``); ``confusion`` (``rows``: those genres, ``columns``: every model
-        genre, ``counts``: rows × columns).
-    """
-    acc, lo, hi = intervals.accuracy_interval(int((y_true == y_pred).sum()), len(y_true))
-    report = per_class_report(y_true, y_pred, list(model_labels))
-    rows = sorted(set(y_true.tolist()))
-    cm = confusion(y_true, y_pred, len(model_labels))
-    return {"accuracy": acc, "n": int(len(y_true)), "correct": int((y_true == y_pred).sum()), "ci95": [lo, hi],
-            "per_genre": {model_labels[i]: {"recall": report[i]["recall"], "n": report[i]["support"]} for i in rows},
-            "confusion": {"rows": [model_labels[i] for i in rows], "columns": list(model_labels),
-                          "counts": cm[rows].tolist()}}
-
-
 def sentence(result: dict) -> str:
     """The check set against the run's own test accuracy, in words.
 
     E.g. "Right on 80 % (95 % CI 66–89 %) of its own test clips (gtzan-mini) and on 19 % (95 % CI 14–26 %) of 147
     clips from another collection (musifeast-7), where always answering its most common genre would score 14 %."
     """
-    lo, hi = result["ci95"]
     own = result.get("test_accuracy")
     head = (f"Right on {with_interval(own)} of its own test clips ({result['trained_on']}) and on" if own
             else "Right on")
-    common = max(g["n"] for g in result["per_genre"].values()) / result["n"]
-    text = (f"{head} {with_interval({'value': result['accuracy'], 'lo': lo, 'hi': hi})} of {result['n']} clips "
+    common = max(c["support"] for c in result["per_class"]) / result["accuracy"]["n"]
+    text = (f"{head} {with_interval(result['accuracy'])} of {result['accuracy']['n']} clips "
             f"from another collection ({result['dataset']['name']}), where always answering its most common genre "
             f"would score {percent(common)}.")
     return text + overlap_sentence(result.get("overlap"))
@@ -261,9 +234,7 @@ def describe(result: dict, fingerprint: bool = True) -> str:
     clip of its 7 genres the model knows, 0 left out."; ``fingerprint=False`` leaves the collection's fingerprint
     out (a page's main text; it belongs in the details).
     """
-    lo, hi = result["ci95"]
-    acc = with_interval({"value": result["accuracy"], "lo": lo, "hi": hi, "correct": result["correct"],
-                         "n": result["n"]}, decimals=1, counts=True)
+    acc = with_interval(result["accuracy"], decimals=1, counts=True)
     used, skipped = len(result["labels_used"]), len(result["labels_skipped"])
     copies = (result.get("overlap") or {}).get("clips", 0)
     shown = f" (fingerprint {result['dataset']['fingerprint']})" if fingerprint else ""
@@ -318,12 +289,13 @@ def check(run_id: str, root: str | Path, name: str, mapping: dict[str, str] | No
     Returns
     -------
     dict
-        The keys of :func:`scores`, plus ``run``, ``dataset`` (``name``, ``fingerprint``, ``n_clips``),
+        A :class:`core.compute.scores.ClassificationResult` (``keys``: each scored clip's content digest, so two
+        runs' checks on the same clips can be paired), plus ``run``, ``dataset`` (``name``, ``fingerprint``,
+        ``n_clips``),
         ``labels_used`` (dataset genre → model genre), ``labels_skipped``, ``skipped`` (files, with reasons),
         ``test_accuracy`` (the run's own, or None), ``trained_on``, ``overlap`` (:func:`overlap`'s counts of the
-        clips that are copies of the run's own, left out of every figure; None when unknown), ``keys`` (each
-        scored clip's content digest) with its ``y_true`` and ``y_pred`` (so two runs' checks on the same clips can
-        be paired), ``seconds``, ``checked`` (a timestamp) and ``sentence``.
+        clips that are copies of the run's own, left out of every figure; None when unknown), ``seconds``,
+        ``checked`` (a timestamp) and ``sentence``.
 
     Raises
     ------
@@ -353,12 +325,11 @@ def check(run_id: str, root: str | Path, name: str, mapping: dict[str, str] | No
     result = {"run": run_id,
               "dataset": {"name": name, "n_clips": len(listing.clips), "fingerprint": fingerprint(
                   [c.key for c in listing.clips], digests)},
-              **scores(y_true, probs.argmax(1), predictor.labels),
+              **classification_result(probs, y_true, [digests[chosen[i]] for i in kept], predictor.labels),
               "labels_used": match.used, "labels_skipped": list(match.skipped),
               "skipped": [{"path": s.path, "reason": s.reason} for s in [*listing.skipped, *unusable]],
               "test_accuracy": own["accuracy"] if own else None,
-              "trained_on": record.get("dataset", {}).get("name", "?"), "overlap": copies,
-              "keys": [digests[chosen[i]] for i in kept], "y_true": y_true.tolist(), "y_pred": probs.argmax(1).tolist()}
+              "trained_on": record.get("dataset", {}).get("name", "?"), "overlap": copies}
     result["sentence"] = sentence(result)
     result["seconds"] = round(time.perf_counter() - started, 2)
     result["checked"] = time.time()

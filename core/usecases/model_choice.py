@@ -10,7 +10,6 @@ from ..base import catalog
 from ..base.percent import with_interval
 from ..base.usertext import as_markdown
 from ..storage import runs
-from .compare import check_accuracy
 from .conclusions import overlap
 
 
@@ -75,7 +74,7 @@ def real_checks(run_id: str) -> list[dict]:
     for check in runs.checks(run_id):
         if not catalog.is_synthetic(check["dataset"]["name"]):
             newest.setdefault(collection(check), check)
-    return sorted(newest.values(), key=lambda c: -c["accuracy"])
+    return sorted(newest.values(), key=lambda c: -c["accuracy"]["value"])
 
 
 def best_check(run_id: str) -> dict | None:
@@ -85,7 +84,7 @@ def best_check(run_id: str) -> dict | None:
 
 def check_figure(check: dict) -> str:
     """'56 % (95 % CI 48–64 %) of 147 clips of musifeast-7': a check's accuracy with its interval, on what."""
-    return f"{with_interval(check_accuracy(check))} of {check['n']} clips of {check['dataset']['name']}"
+    return f"{with_interval(check['accuracy'])} of {check['accuracy']['n']} clips of {check['dataset']['name']}"
 
 
 def model_label(record: dict) -> str:
@@ -93,7 +92,7 @@ def model_label(record: dict) -> str:
     accuracy measured on another collection (or that there is none yet), each with its interval, and when it was
     made."""
     acc = runs.result(record["id"])["accuracy"]
-    checked = "".join(f" · {with_interval(check_accuracy(c))} on {c['dataset']['name']}"
+    checked = "".join(f" · {with_interval(c['accuracy'])} on {c['dataset']['name']}"
                       for c in runs.checks(record["id"]))
     return (f"{record['name']} · trained on {record['dataset']['name']} · {with_interval(acc)} test accuracy"
             f"{checked or ' · not checked on another collection'} · "
@@ -146,12 +145,12 @@ def best_checked(group: list[str]) -> tuple[str, str] | None:
     shared = max(found.values(), key=len)
     same = len(shared) > 1
     ranked = sorted(shared if same else [(i, c[0]) for i in group if (c := real_checks(i))],
-                    key=lambda ic: -ic[1]["accuracy"])
+                    key=lambda ic: -ic[1]["accuracy"]["value"])
     (run_id, check), rival = ranked[0], ranked[1][1] if len(ranked) > 1 else None
     where = (f"the best of {len(ranked)} models checked on {check['dataset']['name']}" if same else
              f"the best of {len(ranked)} models checked on real music from other collections" if rival else
              "the only model checked on real music from another collection")
-    note = point_estimate(check_accuracy(check), rival and check_accuracy(rival), same)
+    note = point_estimate(check["accuracy"], rival and rival["accuracy"], same)
     return run_id, f"{where}: right on {check_figure(check)}{note}"
 
 

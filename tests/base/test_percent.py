@@ -16,5 +16,6 @@ def test_an_accuracy_is_written_with_its_interval_and_counts():
 def test_figures_checks_and_sentences_share_the_format():
     fig = measured.Figure("k", 0.26, 0.2, 0.34, 147, "checked on musifeast-7", "abc", "today", None)
     assert fig.text() == "26 % (95 % CI 20–34 %)"
-    check = {"accuracy": 0.56, "ci95": [0.48, 0.64], "correct": 82, "n": 147, "dataset": {"name": "musifeast-7"}}
+    check = {"accuracy": {"value": 0.56, "lo": 0.48, "hi": 0.64, "correct": 82, "n": 147},
+             "dataset": {"name": "musifeast-7"}}
     assert model_choice.check_figure(check) == "56 % (95 % CI 48–64 %) of 147 clips of musifeast-7"

@@ -13,7 +13,7 @@ from core.orchestration import worker
 from core.storage import queue
 from core.storage import runs
 from core.base.percent import with_interval
-from core.usecases import compare, generalise
+from core.usecases import generalise
 from helpers import FINGERPRINT, finished_run, page_text, write_tone
 
 pytestmark = pytest.mark.slow  # drives the pages (AppTest), seconds per test
@@ -116,7 +116,7 @@ def test_compare_and_predict_show_the_check(app, datasets):
     at = app.switch_page("app_pages/predict.py").run()
     assert not at.exception
     picker = at.selectbox(key="predict_run-tones")
-    assert f") test accuracy · {with_interval(compare.check_accuracy(result))} on other ·" in picker.options[0]
+    assert f") test accuracy · {with_interval(result['accuracy'])} on other ·" in picker.options[0]
     buf = io.BytesIO()
     sf.write(buf, 0.5 * np.sin(2 * np.pi * 220 * np.arange(44100) / 22050), 22050, format="WAV")
     at.file_uploader(key="predict_upload").set_value(("song.wav", buf.getvalue(), "audio/wav"))

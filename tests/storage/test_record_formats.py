@@ -30,3 +30,33 @@ def test_an_old_classifier_record_loads_unchanged():
     assert [r["id"] for r in runs.list_runs()] == [run_id] and runs.damaged() == []
     cfg = config.classifier_config(runs.load(run_id)["config"])
     assert (cfg.framing, cfg.lr, cfg.level, cfg.conv_channels) == ("first_frames", 5e-5, "absolute", 0)
+
+
+OLD_CHECK = """{
+ "run": "20261124-061502-clf-3fa2", "accuracy": 0.4, "n": 10, "correct": 4, "ci95": [0.168, 0.687],
+ "per_genre": {"high": {"recall": 0.5, "n": 6}, "mid": {"recall": 0.25, "n": 4}},
+ "confusion": {"rows": ["high", "mid"], "columns": ["high", "low", "mid"], "counts": [[3, 3, 0], [2, 1, 1]]},
+ "dataset": {"name": "musifeast-7", "n_clips": 12, "fingerprint": "0a1b2c3d4e5f6a7b"},
+ "labels_used": {"High": "high", "Mid": "mid"}, "labels_skipped": ["Noise"], "skipped": [],
+ "test_accuracy": null, "trained_on": "demo", "overlap": {"clips": 0}, "seconds": 3.5, "checked": 1795501300.0,
+ "sentence": "Right on 40 % of 10 clips from another collection (musifeast-7)."
+}"""
+"""A check on another collection as kept before checks shared the test set's result shape."""
+
+
+def test_an_old_check_reads_in_the_one_result_shape():
+    from core.usecases import generalise, model_choice
+
+    run_id = "20261124-061502-clf-3fa2"
+    (runs.runs_dir() / run_id / "checks").mkdir(parents=True)
+    (runs.runs_dir() / run_id / "run.json").write_text(OLD_CLASSIFIER)
+    (runs.runs_dir() / run_id / "checks" / "0a1b2c3d4e5f6a7b.json").write_text(OLD_CHECK)
+    (check,) = runs.checks(run_id)
+    assert check["accuracy"] == {"value": 0.4, "lo": 0.168, "hi": 0.687, "correct": 4, "n": 10}
+    assert check["labels"] == ["high", "low", "mid"] and check["confusion"] == [[3, 3, 0], [0, 0, 0], [2, 1, 1]]
+    high, low, mid = check["per_class"]
+    assert (high["recall"], high["support"], high["precision"]) == (0.5, 6, 0.6)  # 3 of the 5 answered high
+    assert (low["support"], low["precision"], mid["recall"], mid["support"]) == (0, 0.0, 0.25, 4)
+    assert check["keys"] == check["y_true"] == check["probs"] == [] and check["labels_skipped"] == ["Noise"]
+    assert generalise.describe(check).startswith("40.0 % (95 % CI 16.8–68.7 %, 4 of 10 clips) on musifeast-7")
+    assert model_choice.check_figure(check) == "40 % (95 % CI 17–69 %) of 10 clips of musifeast-7"

@@ -26,7 +26,7 @@ def test_dataset_files_over_the_upload_limit_are_checked(tones, monkeypatch):
     run_id = finished_run(tones)
     monkeypatch.setattr(predict, "MAX_UPLOAD_BYTES", 10_000)  # every 2 s clip (88 kB) is over it
     result = generalise.check(run_id, tones, "tones")
-    assert result["n"] == 6 and result["skipped"] == []
+    assert result["accuracy"]["n"] == 6 and result["skipped"] == []
 
 
 def test_a_running_check_says_what_it_does(tones, monkeypatch):

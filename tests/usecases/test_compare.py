@@ -162,6 +162,6 @@ def test_each_run_shows_its_figures_on_other_collections(data_dir):
     checked(a, 0.5)
     entries = compare.load_entries([a, b])
     legend = compare.legend_rows(entries)
-    assert legend[0]["other_collections"] == "50.0 % (95 % CI 42.0–58.0 %, 74 of 147 clips) on musifeast-7"
+    assert legend[0]["other_collections"] == "50.3 % (95 % CI 42.4–58.3 %, 74 of 147 clips) on musifeast-7"
     assert legend[1]["other_collections"] == ""
     assert "on other collections" in reports.markdown_report(entries)

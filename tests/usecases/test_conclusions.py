@@ -146,8 +146,8 @@ def test_the_card_of_run_folders_pairs_runs_on_the_same_clips_and_links_an_augme
 
 
 def test_a_check_keeps_each_clip_so_two_checks_pair(data_dir):
-    saved = {"dataset": {"name": "m", "fingerprint": "f"}, "accuracy": 0.5, "ci95": [0.1, 0.9], "correct": 1, "n": 2,
-             "keys": ["x", "y"], "y_true": [0, 1], "y_pred": [0, 0]}
+    saved = {"dataset": {"name": "m", "fingerprint": "f"}, "keys": ["x", "y"], "y_true": [0, 1], "y_pred": [0, 0],
+             "accuracy": {"value": 0.5, "lo": 0.1, "hi": 0.9, "correct": 1, "n": 2}}
     check = conclusions.check_of(saved)
     assert check.keys == ("x", "y") and check.correct == (True, False)
     assert np.isclose(check.accuracy["value"], 0.5)

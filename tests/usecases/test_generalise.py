@@ -6,7 +6,7 @@ import re
 import numpy as np
 import pytest
 
-from core.compute import intervals
+from core.compute import intervals, scores
 from core.orchestration import check, worker
 from core.storage import queue
 from core.storage import runs
@@ -14,6 +14,17 @@ from core.usecases import generalise, predict
 from core.cli import main
 from core.base.datasets import DatasetError
 from helpers import finished_run, write_tone
+
+
+def recalls(result: dict) -> dict[str, tuple[float, int]]:
+    """Genre → (recall, clips) of the genres a check scored (those with clips)."""
+    return {c["label"]: (c["recall"], c["support"]) for c in result["per_class"] if c["support"]}
+
+
+def rows(result: dict) -> dict[str, list[int]]:
+    """Genre → its confusion row, for the genres a check scored."""
+    return {result["labels"][i]: result["confusion"][i] for i in scores.present(result)}
+
 
 @pytest.fixture
 def tones(tmp_path):
@@ -84,19 +95,18 @@ def test_scores_of_known_answers():
     labels = ("blues", "jazz", "metal", "rock")
     y_true = np.array([0, 0, 0, 0, 3, 3, 3, 3, 3, 3])  # 4 blues, 6 rock; the model also knows jazz and metal
     y_pred = np.array([0, 0, 0, 1, 3, 3, 2, 2, 2, 0])  # blues 3/4, rock 2/6
-    s = generalise.scores(y_true, y_pred, labels)
-    assert s["n"] == 10 and s["correct"] == 5 and s["accuracy"] == 0.5
-    assert s["ci95"] == list(intervals.accuracy_interval(5, 10)[1:])
-    assert s["per_genre"] == {"blues": {"recall": 0.75, "n": 4}, "rock": {"recall": 2 / 6, "n": 6}}
-    assert s["confusion"] == {"rows": ["blues", "rock"], "columns": list(labels),
-                              "counts": [[3, 1, 0, 0], [1, 0, 3, 2]]}
+    s = scores.classification_result(np.eye(4)[y_pred], y_true, [], labels)
+    lo, hi = intervals.accuracy_interval(5, 10)[1:]
+    assert s["accuracy"] == {"value": 0.5, "lo": lo, "hi": hi, "correct": 5, "n": 10}
+    assert recalls(s) == {"blues": (0.75, 4), "rock": (2 / 6, 6)} and scores.present(s) == [0, 3]
+    assert s["confusion"] == [[3, 1, 0, 0], [0, 0, 0, 0], [0, 0, 0, 0], [1, 0, 3, 2]] and s["labels"] == list(labels)
 
 
 def test_sentence_sets_the_check_against_the_runs_own_test_accuracy():
-    result = {"accuracy": 28 / 147, "n": 147, "ci95": [0.135, 0.262],
-              "test_accuracy": {"value": 0.8, "lo": 0.66, "hi": 0.89},
-              "trained_on": "gtzan-mini", "dataset": {"name": "musifeast-7"},
-              "per_genre": {g: {"recall": 0.2, "n": 21} for g in "abcdefg"}, "overlap": {"clips": 0}}
+    result = {"accuracy": {"value": 28 / 147, "lo": 0.135, "hi": 0.262, "correct": 28, "n": 147},
+              "test_accuracy": {"value": 0.8, "lo": 0.66, "hi": 0.89}, "trained_on": "gtzan-mini",
+              "dataset": {"name": "musifeast-7"}, "overlap": {"clips": 0},
+              "per_class": [{"label": g, "recall": 0.2, "support": 21} for g in "abcdefg"]}
     assert generalise.sentence(result) == (
         "Right on 80 % (95 % CI 66–89 %) of its own test clips (gtzan-mini) and on 19 % (95 % CI 14–26 %) of 147 "
         "clips from another collection (musifeast-7), where always answering its most common genre would score 14 %.")
@@ -112,13 +122,14 @@ def test_check_scores_every_clip_as_predict_hears_it(run_id, other):
         for path in sorted((other / folder).glob("*_*.wav")):
             expected[label].append(predict.predict(path, predictor).top(1)[0][0])
     hits = {g: sum(p == g for p in preds) for g, preds in expected.items()}
-    assert result["n"] == 6 and result["correct"] == sum(hits.values())
-    assert result["accuracy"] == pytest.approx(sum(hits.values()) / 6)
-    assert result["per_genre"] == {g: {"recall": pytest.approx(hits[g] / 2), "n": 2} for g in ("low", "mid", "high")}
-    cm = result["confusion"]
-    assert cm["rows"] == ["high", "low", "mid"] and cm["columns"] == list(predictor.labels)
-    for row, counts in zip(cm["rows"], cm["counts"]):
-        assert counts == [expected[row].count(c) for c in cm["columns"]]
+    acc = result["accuracy"]
+    assert acc["n"] == 6 and acc["correct"] == sum(hits.values())
+    assert acc["value"] == pytest.approx(sum(hits.values()) / 6)
+    assert recalls(result) == {g: (pytest.approx(hits[g] / 2), 2) for g in ("high", "low", "mid")}
+    assert list(rows(result)) == ["high", "low", "mid"] and result["labels"] == list(predictor.labels)
+    for row, counts in rows(result).items():
+        assert counts == [expected[row].count(c) for c in result["labels"]]
+    assert len(result["probs"]) == 6 and result["y_pred"] == np.argmax(result["probs"], 1).tolist()
     assert result["labels_used"] == {"LOW": "low", "Mi-d": "mid", "Treble": "high"}
     assert result["labels_skipped"] == ["Noise"]
     reasons = {s["path"]: s["reason"] for s in result["skipped"]}
@@ -132,12 +143,11 @@ def test_check_scores_every_clip_as_predict_hears_it(run_id, other):
 def test_a_model_that_always_answers_mid_gets_known_scores(tones, other):
     run_id = finished_run(tones, answer="mid")
     result = generalise.check(run_id, other, "other", {"Treble": "high"})
-    assert result["n"] == 6 and result["correct"] == 2 and result["accuracy"] == pytest.approx(1 / 3)
-    assert result["ci95"] == pytest.approx(list(intervals.accuracy_interval(2, 6)[1:]))
-    assert result["per_genre"] == {"high": {"recall": 0.0, "n": 2}, "low": {"recall": 0.0, "n": 2},
-                                   "mid": {"recall": 1.0, "n": 2}}
-    assert result["confusion"] == {"rows": ["high", "low", "mid"], "columns": ["high", "low", "mid"],
-                                   "counts": [[0, 0, 2], [0, 0, 2], [0, 0, 2]]}
+    acc = result["accuracy"]
+    assert acc["n"] == 6 and acc["correct"] == 2 and acc["value"] == pytest.approx(1 / 3)
+    assert [acc["lo"], acc["hi"]] == pytest.approx(list(intervals.accuracy_interval(2, 6)[1:]))
+    assert recalls(result) == {"high": (0.0, 2), "low": (0.0, 2), "mid": (1.0, 2)}
+    assert result["labels"] == ["high", "low", "mid"] and result["confusion"] == [[0, 0, 2], [0, 0, 2], [0, 0, 2]]
     assert result["sentence"] == ("Right on 75 % (95 % CI 30–95 %) of its own test clips (tones) and on 33 % "
                                   "(95 % CI 10–70 %) of 6 clips from another collection (other), where always "
                                   "answering its most common genre would score 33 %.")
@@ -174,7 +184,7 @@ def test_copies_of_the_runs_own_clips_are_counted_by_part_and_left_out(run_id, o
                              "test": digests_of(other, "LOW_1.wav")})
     result = generalise.check(run_id, other, "other")
     assert result["overlap"] == {"clips": 3, "train": 2, "val": 0, "test": 1}
-    assert result["n"] == 1 and set(result["per_genre"]) == {"mid"}  # Mi-d_3 alone is checked
+    assert result["accuracy"]["n"] == 1 and set(recalls(result)) == {"mid"}  # Mi-d_3 alone is checked
     assert result["sentence"].endswith(" 3 of the dataset's clips are copies of clips this run learnt from or was "
                                        "measured on (2 training, 1 test): they were left out, and the figures are on "
                                        "the other clips only.")
@@ -200,14 +210,14 @@ def test_a_run_without_its_clip_list_is_compared_with_its_training_folder(run_id
         generalise.check(run_id, other, "other")
     runs.update(run_id, dataset={**runs.load(run_id)["dataset"], "root": str(tmp_path / "gone")})
     result = generalise.check(run_id, other, "other")
-    assert result["overlap"] is None and result["n"] == 4
+    assert result["overlap"] is None and result["accuracy"]["n"] == 4
     assert result["sentence"].endswith("Whether these clips include the run's own could not be checked: the run kept "
                                        "no list of its clips and its training folder can no longer be read.")
 
 
 def test_without_the_mapping_the_unmatched_genre_is_left_out(run_id, other):
     result = generalise.check(run_id, other, "other")
-    assert result["n"] == 4 and set(result["per_genre"]) == {"low", "mid"}
+    assert result["accuracy"]["n"] == 4 and set(recalls(result)) == {"low", "mid"}
     assert result["labels_skipped"] == ["Noise", "Treble"]
 
 
@@ -216,10 +226,10 @@ def test_checks_are_kept_one_per_dataset_content(run_id, other):
     generalise.save(first)
     generalise.save(generalise.check(run_id, other, "other", {"Treble": "high"}))
     (kept,) = runs.checks(run_id)
-    assert kept["n"] == 6 and kept["dataset"]["fingerprint"] == first["dataset"]["fingerprint"]
+    assert kept["accuracy"]["n"] == 6 and kept["dataset"]["fingerprint"] == first["dataset"]["fingerprint"]
     write_tone(other / "LOW" / "LOW_new.wav", seconds=2.5, freq=120.0)
     generalise.save(generalise.check(run_id, other, "other"))
-    assert [c["n"] for c in runs.checks(run_id)] == [5, 6]
+    assert [c["accuracy"]["n"] for c in runs.checks(run_id)] == [5, 6]
 
 
 def test_a_dataset_sharing_no_genre_and_a_bad_folder_are_clear_errors(run_id, tmp_path):
@@ -238,7 +248,7 @@ def test_a_check_job_runs_through_the_run_lifecycle(run_id, other):
     record = runs.load(check_id)
     assert record["status"] == "done" and record["progress"] == {"clips": 7, "total": 7} and record["pid"] is None
     (saved,) = runs.checks(run_id)
-    assert saved["n"] == 6 and record["fingerprint"] == saved["dataset"]["fingerprint"]
+    assert saved["accuracy"]["n"] == 6 and record["fingerprint"] == saved["dataset"]["fingerprint"]
 
 
 def test_a_cancelled_check_keeps_nothing(run_id, other):
@@ -253,9 +263,11 @@ def test_a_cancelled_check_keeps_nothing(run_id, other):
 def test_cli_prints_valid_json_with_the_documented_keys(run_id, other, capsys):
     assert main(["evaluate", "--run", run_id, "--data", str(other), "--map", "Treble=high", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
-    assert {"accuracy", "n", "ci95", "per_genre", "confusion", "labels_used", "labels_skipped"} <= set(out)
-    assert out["n"] == 6 and 0 <= out["ci95"][0] <= out["accuracy"] <= out["ci95"][1] <= 1
-    assert set(out["per_genre"]["mid"]) == {"recall", "n"} and out["labels_skipped"] == ["Noise"]
+    assert set(scores.ClassificationResult.__annotations__) | {"labels_used", "labels_skipped"} <= set(out)
+    acc = out["accuracy"]
+    assert acc["n"] == 6 and 0 <= acc["lo"] <= acc["value"] <= acc["hi"] <= 1
+    assert set(out["per_class"][2]) == {"label", "precision", "recall", "f1", "support"}
+    assert out["labels_skipped"] == ["Noise"]
     assert runs.checks(run_id)[0]["accuracy"] == out["accuracy"]
 
 

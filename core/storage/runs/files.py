@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ...compute import scores
 from ..store import read_json
 from .folder import run_path, write_file, write_json
 from .record import RunError
@@ -52,9 +53,27 @@ def save_check(run_id: str, fingerprint: str, check: dict) -> None:
 
 
 def checks(run_id: str) -> list[dict]:
-    """Every saved check of a run, newest first; unreadable files are left out."""
+    """Every saved check of a run (a :class:`core.compute.scores.ClassificationResult` with what it was measured
+    on, :func:`core.usecases.generalise.check`), newest first; unreadable files are left out, and a check kept in
+    the older shape is read into this one (:func:`_older_check`)."""
     found = [read_json(p) for p in (run_path(run_id) / "checks").glob("*.json")]
-    return sorted((c for c in found if isinstance(c, dict) and "accuracy" in c), key=lambda c: -c.get("checked", 0))
+    return sorted((c if isinstance(c["accuracy"], dict) else _older_check(c)
+                   for c in found if isinstance(c, dict) and "accuracy" in c), key=lambda c: -c.get("checked", 0))
+
+
+def _older_check(saved: dict) -> dict:
+    """A check kept before checks shared the test set's result shape (``accuracy`` a number beside ``n``,
+    ``correct`` and ``ci95``; ``per_genre`` recalls; a ``confusion`` of ``rows`` × ``columns`` holding the genres
+    present only) in that shape: every genre a row, absent ones all zeros, per-class scores read off the counts."""
+    cm, lo, hi = saved["confusion"], *saved["ci95"]
+    labels = list(cm["columns"])
+    full = np.zeros((len(labels), len(labels)), np.int64)
+    for row, counts in zip(cm["rows"], cm["counts"]):
+        full[labels.index(row)] = counts
+    kept = {k: v for k, v in saved.items() if k not in ("accuracy", "n", "correct", "ci95", "per_genre")}
+    return {"keys": [], "y_true": [], "y_pred": [], **kept, "probs": [], "labels": labels, "confusion": full.tolist(),
+            "accuracy": {"value": saved["accuracy"], "lo": lo, "hi": hi, "correct": saved["correct"], "n": saved["n"]},
+            "per_class": scores.class_scores(full, labels)}
 
 
 def save_tensors(run_id: str, name: str, obj: dict) -> None:
