@@ -250,8 +250,8 @@ def test_check_a_tiny_run_on_another_dataset(page, browser_env, monkeypatch):
 
     monkeypatch.setenv("GENRELAB_DATA_DIR", browser_env["GENRELAB_DATA_DIR"])  # the server's data folder
     (check,) = runs.checks(run_id)
-    assert check["n"] == 6 and check["labels_skipped"] == ["Noise"]
-    expect(metric.locator("[data-testid='stMetricValue']")).to_have_text(f"{check['accuracy']:.1%}")
+    assert check["accuracy"]["n"] == 6 and check["labels_skipped"] == ["Noise"]
+    expect(metric.locator("[data-testid='stMetricValue']")).to_have_text(f"{check['accuracy']['value']:.1%}")
     expect(page.get_by_text(re.compile(r"of its own test clips \(tones\) and on \d+ % of 6 clips"))).to_be_visible()
 
 

@@ -69,7 +69,7 @@ def test_evaluate_prints_its_result_even_when_it_cannot_be_kept(tone_dataset, ca
     full_disk(monkeypatch)
     assert main(["evaluate", "--run", run_id, "--data", str(tone_dataset), "--json"]) == 1
     out, err = capsys.readouterr()
-    assert json.loads(out)["n"] == 12  # the result was printed, not lost
+    assert json.loads(out)["accuracy"]["n"] == 12  # the result was printed, not lost
     assert "could not be kept" in one_line_error(err) and "No space left on device" in err
 
 

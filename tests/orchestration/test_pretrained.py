@@ -170,11 +170,11 @@ def test_a_second_check_hears_every_clip_from_the_cache(pretrained_run, tmp_path
             (other / label).mkdir(parents=True, exist_ok=True)
             sf.write(other / label / f"{k}.wav", 0.3 * np.sin(2 * np.pi * 130.0 * 4 ** i * (1 + 0.03 * k) * t), 22050)
     first = generalise.check(pretrained_run, other, "other tones")
-    assert first["n"] == 6 and first["overlap"]["clips"] == 0
+    assert first["accuracy"]["n"] == 6 and first["overlap"]["clips"] == 0
     calls = []
     monkeypatch.setattr(musicnn, "embed", lambda *a, **k: calls.append(1))
     again = generalise.check(pretrained_run, other, "other tones")
-    assert calls == [] and again["confusion"] == first["confusion"] and again["correct"] == first["correct"]
+    assert calls == [] and again["confusion"] == first["confusion"] and again["accuracy"] == first["accuracy"]
 
 
 @pytest.mark.slow
