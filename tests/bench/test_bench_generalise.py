@@ -14,8 +14,8 @@ def test_the_headline_check_records_the_collection_it_was_checked_on(monkeypatch
     monkeypatch.setattr(bench_generalise, "emit", lambda figure, value, *a, **extra: emitted.setdefault(figure, extra))
     monkeypatch.setattr(bench_generalise, "settle", lambda: None)
     monkeypatch.setattr(bench_generalise.runs, "result", lambda run_id: {"accuracy": {"value": 0.8, "n": 15}})
-    checked = {"accuracy": 38 / 147, "ci95": [0.195, 0.335], "n": 147, "seconds": 10.0,
-               "dataset": {"name": "musifeast-7"}, "per_genre": {"rock": {"recall": 0.2, "n": 21}}}
+    checked = {"accuracy": {"value": 38 / 147, "lo": 0.195, "hi": 0.335, "correct": 38, "n": 147}, "seconds": 10.0,
+               "dataset": {"name": "musifeast-7"}, "per_class": [{"label": "rock", "recall": 0.2, "support": 21}]}
     monkeypatch.setattr(bench_generalise.generalise, "check", lambda run_id, root, name: checked)
     bench_generalise.headline("run", seeds=(0,))
     figure = emitted["recommended_musifeast7_accuracy"]
