@@ -29,8 +29,9 @@ def sections(page: str) -> dict[str, str]:
 
 
 def text(page: str, name: str, **values) -> tuple[str, list[measured.Figure]]:
-    """Section ``name`` of ``page``'s content with its figures and ``values`` filled in, and the figures used."""
-    filled, figures = measured.fill(sections(page)[name])
+    """Section ``name`` of ``page``'s content with its figures and ``values`` filled in, and the figures used; a
+    figure bench/results.json does not hold (missing, unreadable, or without it) reads 'not measured yet'."""
+    filled, figures = measured.fill(sections(page)[name], missing="(not measured yet)")
     return VALUE.sub(lambda m: str(values[m[1]]), filled), figures
 
 

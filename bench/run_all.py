@@ -32,6 +32,8 @@ from pathlib import Path
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
 RESULTS = BENCH / "results.json"
+sys.path.insert(0, str(REPO))
+from core.storage.store import atomic_write_bytes  # noqa: E402
 
 QUICK_EXPERIMENT = ["--epochs", "1", "--gan-epochs", "1", "--gan-set", "ref_epochs=1", "--per-genre", "0,70",
                     "--threads", "1"]
@@ -160,6 +162,11 @@ def guard_env(args) -> dict:
     return env
 
 
+def write_results(path: Path, results: dict) -> None:
+    """``results`` as ``path`` (results.json), atomically: a kill or a full disk mid-write keeps the previous file."""
+    atomic_write_bytes(path, (json.dumps(results, indent=1, ensure_ascii=False) + "\n").encode())
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     which = ap.add_mutually_exclusive_group(required=True)
@@ -202,7 +209,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{name} FAILED, previous entries kept:\n{failed}", file=sys.stderr, flush=True)
             continue
         results = merge(results, name, found)
-        args.results.write_text(json.dumps(results, indent=1, ensure_ascii=False) + "\n")
+        write_results(args.results, results)
         print(f"{name}: {len(found)} figures in {found[0]['job_seconds'] if found else '?'} s", flush=True)
     if args.all and not failures and (left := stale(results, commit)):
         print(f"README's figures not from {commit}: {', '.join(left)}", file=sys.stderr, flush=True)

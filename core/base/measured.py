@@ -42,7 +42,7 @@ def figure(key: str) -> dict | None:
 
 
 class MissingFigure(KeyError):
-    """Text cites a figure that results.json does not hold."""
+    """Text cites a figure that results.json does not hold (or holds without a number)."""
 
 
 @dataclass(frozen=True)
@@ -77,9 +77,11 @@ def accuracy(key: str) -> Figure:
         raise MissingFigure(key)
     value = entry["value"]
     if isinstance(value, dict):
-        v, lo, hi, n = value["value"], value.get("lo"), value.get("hi"), value.get("n")
+        v, lo, hi, n = value.get("value"), value.get("lo"), value.get("hi"), value.get("n")
     else:
         v, (lo, hi), n = value, entry.get("ci95") or (None, None), entry.get("n")
+    if not isinstance(v, (int, float)):  # never measured, or a benchmark that was skipped (value None)
+        raise MissingFigure(key)
     on = [f"trained on {entry['trained_on']}"] if entry.get("trained_on") else []
     if entry.get("checked_on"):
         on.append(f"checked on {entry['checked_on']}" + (f", {n} clips" if n else ""))
@@ -89,12 +91,21 @@ def accuracy(key: str) -> Figure:
                   entry.get("commit", "?"), entry.get("date", "?"), entry.get("load_average"))
 
 
-def fill(text: str) -> tuple[str, list[Figure]]:
-    """``text`` with every ``{fig:KEY}`` replaced by :meth:`Figure.text`, and the figures used, in order of use."""
+def fill(text: str, missing: str | None = None) -> tuple[str, list[Figure]]:
+    """``text`` with every ``{fig:KEY}`` replaced by :meth:`Figure.text`, and the figures used, in order of use.
+
+    A figure results.json does not hold raises :class:`MissingFigure`, or with ``missing`` is written as that text
+    (a page's 'not measured yet')."""
     used: dict[str, Figure] = {}
 
     def write(match: re.Match) -> str:
-        used.setdefault(match[1], accuracy(match[1]))
+        if match[1] not in used:
+            try:
+                used[match[1]] = accuracy(match[1])
+            except MissingFigure:
+                if missing is None:
+                    raise
+                return missing
         return used[match[1]].text()
 
     return PLACEHOLDER.sub(write, text), list(used.values())

@@ -2,6 +2,8 @@
 
 import json
 
+import pytest
+
 from core.base import measured
 
 CHECK = {"value": 0.259, "ci95": [0.195, 0.335], "n": 147, "trained_on": "gtzan-mini, stratified 70/15/15, seed 0",
@@ -23,3 +25,14 @@ def test_a_checks_figure_names_the_collection_it_was_checked_on(tmp_path, monkey
     assert older.text() == "26 % (95 % CI 20–34 %)"
     assert older.measured_on == ("trained on gtzan-mini, stratified 70/15/15, seed 0; 147 clips (which collection is "
                                  "not recorded in results.json)")
+
+
+def test_a_figure_never_measured_skipped_or_unreadable_is_missing_and_a_page_may_say_so(tmp_path, monkeypatch):
+    results_with(tmp_path, monkeypatch, {"b/skipped": {**CHECK, "value": None}, "b/measured": CHECK})
+    for key in ("b/skipped", "b/never"):
+        with pytest.raises(measured.MissingFigure):
+            measured.fill(f"it scored {{fig:{key}}}")
+    text, used = measured.fill("{fig:b/skipped}, {fig:b/never} and {fig:b/measured}", missing="(not measured yet)")
+    assert text == "(not measured yet), (not measured yet) and 26 % (95 % CI 20–34 %)" and len(used) == 1
+    (tmp_path / "results.json").write_text('{"b/measured": ')  # torn
+    assert measured.fill("{fig:b/measured}", missing="(not measured yet)") == ("(not measured yet)", [])

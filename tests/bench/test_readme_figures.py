@@ -193,3 +193,19 @@ def test_heads_table_marks_the_presets_head_and_fails_without_heads():
     assert rows[3] == "| tags | mean | 1 | 50 | 86.0 % | 60.0 % | 10.0 % |"
     with pytest.raises(readme_figures.MissingFigures):
         readme_figures.render_heads({})
+
+
+def test_run_all_writes_results_atomically_keeping_the_old_file_when_the_write_fails(tmp_path, monkeypatch):
+    path = tmp_path / "results.json"
+    path.write_text('{"old": 1}\n')
+    run_all.write_results(path, {"new": "é"})
+    assert json.loads(path.read_text()) == {"new": "é"}
+    from core.storage import store
+
+    def fail(src, dst):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(store.os, "replace", fail)
+    with pytest.raises(OSError):
+        run_all.write_results(path, {"newer": 2})
+    assert json.loads(path.read_text()) == {"new": "é"} and [p.name for p in tmp_path.iterdir()] == ["results.json"]

@@ -87,6 +87,21 @@ def test_train_page_explains_its_words_and_says_where_its_figures_come_from(app_
 
 
 @pytest.mark.slow
+def test_the_train_page_says_not_measured_yet_when_results_json_lacks_a_figure(app_on_tones, tmp_path, monkeypatch):
+    results = tmp_path / "results.json"
+    results.write_text('{"bench_pretrained/pretrained_check_musifeast_seed0": {"value": 0.6, "ci95": [0.52, 0.67], '
+                       '"n": 147, "checked_on": "musifeast-7", "commit": "abc1234"}}')
+    monkeypatch.setattr(measured, "RESULTS", results)
+    at = app_on_tones.switch_page("app_pages/train.py").run()
+    assert not at.exception
+    carry = next(c.value for c in at.caption if "musifeast-7" in c.value)
+    assert "the recommended LSTM named (not measured yet) of the clips" in carry and "60 % (95 % CI 52–67 %)" in carry
+    results.unlink()
+    at = app_on_tones.switch_page("app_pages/train.py").run()
+    assert not at.exception and "the pretrained ear named (not measured yet)" in " ".join(c.value for c in at.caption)
+
+
+@pytest.mark.slow
 def test_the_glossary_page_lists_every_entry(app_on_tones):
     at = app_on_tones.switch_page("app_pages/glossary.py").run()
     assert not at.exception
