@@ -4,6 +4,8 @@ cells it trains, each with its classifier and GAN config (:mod:`.arms`). Pure: n
 
 from __future__ import annotations
 
+from typing import TypedDict
+
 from . import config
 from .arms import PRETRAINED, arm_config, model_name
 
@@ -19,10 +21,43 @@ STUDY = {0: 0.525, 70: 0.584, 150: 0.515}
 """The study's single-run test accuracies of the paper arm (53, 59 and 52 of 101 clips)."""
 
 
+class _PlanAlways(TypedDict):
+    design: str
+    arms: list[list]
+    per_genre: list[int]
+    seeds: list[int]
+    set: list[str]
+    gan_set: list[str]
+
+
+class Plan(_PlanAlways, total=False):
+    """An experiment's plan as :func:`plan` makes it and the experiment's ``config`` keeps it (JSON): its design,
+    ``arms`` (each [classifier preset, GAN preset or None]), generated clips ``per_genre`` (0 first), ``seeds``, the
+    ``key=value`` overrides of every LSTM (``set``), GAN (``gan_set``) and pretrained ear (``pretrained_set``), and
+    the ``controls`` trained beside each augmented cell. Plans kept before controls and the pretrained ear lack
+    those two keys (:func:`cells`, :func:`.arms.arm_config` read them with defaults)."""
+
+    controls: list[str]
+    pretrained_set: list[str]
+
+
+class Cell(TypedDict):
+    """One classifier run of a plan (:func:`cells`): its key in the experiment's ``cells``, the arm's classifier and
+    GAN presets (GAN None for a baseline-only arm), generated clips per genre, seed and kind (``baseline``, ``gan``
+    or a control of :data:`CONTROLS`)."""
+
+    key: str
+    preset: str
+    gan: str | None
+    per_genre: int
+    seed: int
+    kind: str
+
+
 def plan(design: str = "paper", seeds: int = 5, first_seed: int = 0, per_genre: tuple[int, ...] = PER_GENRE,
          arms: tuple[str, ...] | None = None, overrides: tuple[str, ...] = (),
          gan_overrides: tuple[str, ...] = (), controls: tuple[str, ...] = CONTROLS, pretrained: bool = False,
-         pretrained_overrides: tuple[str, ...] = ()) -> dict:
+         pretrained_overrides: tuple[str, ...] = ()) -> Plan:
     """A validated experiment plan (stored as the experiment's ``config``).
 
     ``arms`` keeps only the named classifier presets of the design (and of the pretrained ear's arm, added by
@@ -46,9 +81,10 @@ def plan(design: str = "paper", seeds: int = 5, first_seed: int = 0, per_genre: 
     unknown = sorted(set(controls) - set(CONTROLS))
     if unknown:
         raise config.ConfigError(f"unknown control(s) {unknown}; choose from {list(CONTROLS)}")
-    out = {"design": design, "arms": chosen, "per_genre": amounts, "seeds": list(range(first_seed, first_seed + seeds)),
-           "set": list(overrides), "gan_set": list(gan_overrides), "controls": [c for c in CONTROLS if c in controls],
-           "pretrained_set": list(pretrained_overrides)}
+    out: Plan = {"design": design, "arms": chosen, "per_genre": amounts,
+                 "seeds": list(range(first_seed, first_seed + seeds)), "set": list(overrides),
+                 "gan_set": list(gan_overrides), "controls": [c for c in CONTROLS if c in controls],
+                 "pretrained_set": list(pretrained_overrides)}
     for cell in cells(out):
         classifier_config(out, cell)
         if cell["kind"] == "gan":
@@ -74,15 +110,15 @@ def cell_label(preset: str, gan: str | None, per_genre: int, kind: str = "gan") 
             "masked": f"{model} + {per_genre}/genre SpecAugment-masked copies"}[kind]
 
 
-def cell_title(cell: dict) -> str:
+def cell_title(cell: Cell) -> str:
     """A cell's label and seed: 'paper LSTM, baseline, seed 3'."""
     return f"{cell_label(cell['preset'], cell['gan'], cell['per_genre'], cell['kind'])}, seed {cell['seed']}"
 
 
-def cells(p: dict) -> list[dict]:
+def cells(p: Plan) -> list[Cell]:
     """Every cell of a plan in the order they are trained: per arm, per seed, baseline first, controls last
     (a baseline-only arm's cell: its baseline)."""
-    out = []
+    out: list[Cell] = []
     for preset, gan in p["arms"]:
         for seed in p["seeds"]:
             amounts = p["per_genre"] if gan is not None else [0]
@@ -93,13 +129,13 @@ def cells(p: dict) -> list[dict]:
     return out
 
 
-def classifier_config(p: dict, cell: dict) -> config.ClassifierConfig | config.PretrainedConfig:
+def classifier_config(p: Plan, cell: Cell) -> config.ClassifierConfig | config.PretrainedConfig:
     """The classifier config of a cell: its preset, the plan's overrides for it, the cell's seed
     (:func:`.arms.arm_config`)."""
     return arm_config(p, cell["preset"], cell["seed"])
 
 
-def gan_config(p: dict, cell: dict) -> config.GANConfig:
+def gan_config(p: Plan, cell: Cell) -> config.GANConfig:
     """The GAN config of a cell: same split (kind and seed) and input length as the cell's classifier."""
     clf = classifier_config(p, cell)
     return config.with_overrides(config.gan_preset(cell["gan"]), [

@@ -35,7 +35,7 @@ from typing import Callable
 
 from ..base import config
 from ..base import progress as steps
-from ..base.experiment_plan import CONTROLS, cell_key, cell_title, cells, classifier_config, gan_config
+from ..base.experiment_plan import CONTROLS, Cell, Plan, cell_key, cell_title, cells, classifier_config, gan_config
 from ..storage import queue, runs
 from ..usecases.experiment_table import finished, table
 from . import cluster
@@ -47,7 +47,7 @@ from . import cluster
 Progress = Callable[[dict], None]
 
 
-def submit(p: dict, data_root: str | Path, data_name: str, name: str = "", enqueue: bool = False) -> str:
+def submit(p: Plan, data_root: str | Path, data_name: str, name: str = "", enqueue: bool = False) -> str:
     """Create a queued experiment run folder for plan ``p``; with ``enqueue`` hand it to the worker. Returns its id."""
     title = name or (f"The study's table on {data_name}: {', '.join(a[0] for a in p['arms'])}, "
                      f"{len(p['seeds'])} seeds")
@@ -92,7 +92,7 @@ def _run_child(exp_id: str, child: str, kind: str, report: Callable[[float, str]
         raise runs.Cancelled
 
 
-def _gan_run(exp_id: str, p: dict, cell: dict) -> tuple[str, bool]:
+def _gan_run(exp_id: str, p: Plan, cell: Cell) -> tuple[str, bool]:
     """The GAN run of the cell's (GAN preset, seed) and whether it is still to be trained.
 
     A finished one recorded in the experiment is reused; otherwise a new queued one is created and recorded.
@@ -110,7 +110,7 @@ def _gan_run(exp_id: str, p: dict, cell: dict) -> tuple[str, bool]:
     return gan_id, True
 
 
-def _gan_for(exp_id: str, p: dict, cell: dict, report: Callable[[float, str], None]) -> str:
+def _gan_for(exp_id: str, p: Plan, cell: Cell, report: Callable[[float, str], None]) -> str:
     """The GAN run of the cell's (GAN preset, seed), trained now unless a finished one is recorded."""
     gan_id, untrained = _gan_run(exp_id, p, cell)
     if untrained:
@@ -119,7 +119,7 @@ def _gan_for(exp_id: str, p: dict, cell: dict, report: Callable[[float, str], No
     return gan_id
 
 
-def _control(record: dict, p: dict, cell: dict) -> tuple[dict, list[str]]:
+def _control(record: dict, p: Plan, cell: Cell) -> tuple[dict, list[str]]:
     """A control cell's ``augment`` and config overrides, from its seed's baseline and GAN cells.
 
     ``steps``: the epochs that give the baseline as many optimiser steps as the GAN cell took
@@ -135,7 +135,7 @@ def _control(record: dict, p: dict, cell: dict) -> tuple[dict, list[str]]:
     return {}, [f"epochs={matched_epochs(clf.epochs, clf.batch_size, base['train_inputs'], aug['train_inputs'])}"]
 
 
-def _cell_run(exp_id: str, p: dict, cell: dict, gan_id: str | None, label: str) -> str:
+def _cell_run(exp_id: str, p: Plan, cell: Cell, gan_id: str | None, label: str) -> str:
     """A new queued child classifier run of the cell: augmented from ``gan_id`` (a GAN cell) or set up as a
     control (:func:`_control`, once its seed's baseline and GAN cells are done); recorded."""
     extra, more = {}, []
@@ -157,7 +157,7 @@ def _cell_run(exp_id: str, p: dict, cell: dict, gan_id: str | None, label: str) 
     return child
 
 
-def _run_cell(exp_id: str, p: dict, cell: dict, report: Callable[[float, str], None]) -> str:
+def _run_cell(exp_id: str, p: Plan, cell: Cell, report: Callable[[float, str], None]) -> str:
     """Train one cell as a new child classifier run and record it; returns the child's id."""
     label = cell_title(cell)
     gan_id = _gan_for(exp_id, p, cell, report) if cell["kind"] == "gan" else None
@@ -166,7 +166,7 @@ def _run_cell(exp_id: str, p: dict, cell: dict, report: Callable[[float, str], N
     return child
 
 
-def _cluster_jobs(exp_id: str, p: dict, todo: list[dict]) -> list[cluster.Job]:
+def _cluster_jobs(exp_id: str, p: Plan, todo: list[Cell]) -> list[cluster.Job]:
     """The runs that train cells ``todo`` on a cluster, each GAN before the cells it augments (child runs created)."""
     out, gans = [], {}
     for cell in todo:
@@ -183,13 +183,13 @@ def _cluster_jobs(exp_id: str, p: dict, todo: list[dict]) -> list[cluster.Job]:
     return out
 
 
-def _waves(todo: list[dict]) -> list[list[dict]]:
+def _waves(todo: list[Cell]) -> list[list[Cell]]:
     """Cells ``todo`` in the waves a cluster trains them in: controls after the cells they are matched to."""
     return [wave for wave in ([c for c in todo if c["kind"] not in CONTROLS], [c for c in todo if c["kind"] in CONTROLS])
             if wave]
 
 
-def _train_on_cluster(exp_id: str, p: dict, todo: list[dict], state: dict,
+def _train_on_cluster(exp_id: str, p: Plan, todo: list[Cell], state: dict,
                       report: Callable[[float, str], None]) -> None:
     """Train cells ``todo`` as Ray tasks (:mod:`.cluster`), counting each into ``state`` and the table as it lands."""
     total = state["done"] + len(todo)

@@ -60,3 +60,21 @@ def test_an_old_check_reads_in_the_one_result_shape():
     assert check["keys"] == check["y_true"] == check["probs"] == [] and check["labels_skipped"] == ["Noise"]
     assert generalise.describe(check).startswith("40.0 % (95 % CI 16.8–68.7 %, 4 of 10 clips) on musifeast-7")
     assert model_choice.check_figure(check) == "40 % (95 % CI 17–69 %) of 10 clips of musifeast-7"
+
+
+OLD_PLAN = """{"design": "paper", "arms": [["paper", "paper"], ["recommended", "conditional"]], "per_genre": [0, 70],
+ "seeds": [0, 1], "set": ["epochs=2"], "gan_set": ["epochs=1"]}"""
+"""An experiment's config kept before plans had controls and the pretrained ear's settings."""
+
+
+def test_an_old_experiment_plan_still_gives_its_cells_and_configs():
+    from core.base import experiment_plan
+
+    old = json.loads(OLD_PLAN)
+    cells = experiment_plan.cells(old)
+    assert [c["key"] for c in cells][:3] == ["paper/0/0", "paper/70/0", "paper/0/1"] and len(cells) == 8
+    assert set(cells[0]) == set(experiment_plan.Cell.__annotations__)
+    assert experiment_plan.classifier_config(old, cells[1]).epochs == 2
+    assert experiment_plan.gan_config(old, cells[1]).epochs == 1
+    new = experiment_plan.plan(seeds=2, per_genre=(70,), overrides=("epochs=2",), gan_overrides=("epochs=1",))
+    assert set(new) == set(experiment_plan.Plan.__annotations__) and set(old) == experiment_plan.Plan.__required_keys__
