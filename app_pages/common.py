@@ -267,7 +267,7 @@ def run_options(kind: str, status: tuple[str, ...] = ("done", "cancelled", "inte
     chosen = [r for r in runs.list_runs(kind) if r["status"] in status and (experiments or not r.get("experiment"))]
     labels: dict[str, str] = {}
     count: dict[str, int] = {}
-    for r in reversed(chosen):  # oldest first
+    for r in sorted(chosen, key=lambda r: r["created"]):  # oldest first (ids order runs made in one second at random)
         label = (f"{r['name']} · {time.strftime('%d %b %H:%M', time.localtime(r['created']))}"
                  + ("" if r["status"] == "done" else f" · {r['status']}"))
         count[label] = count.get(label, 0) + 1
