@@ -381,7 +381,6 @@ def test_train_the_pretrained_ear_and_predict_an_uploaded_clip(page, browser_env
     expect(page.get_by_text("Upload or record a clip")).to_be_visible(timeout=60_000)
     expect(page.get_by_role("combobox", name="Trained classifier")).to_have_value(
         re.compile(r"^pretrained musicnn ear .* trained on tones · \d+ % \(95 % CI \d+–\d+ %\) test accuracy"))
-    expect(page.get_by_text(re.compile(r"^Chosen by default: "))).to_be_visible()
     page.locator("[data-testid='stFileUploader'] input[type='file']").set_input_files(str(clip))
     headline = f"Predicted genre: {genre} ({p:.0%})".replace("%", " %")
     expect(page.get_by_role("heading", name=headline)).to_be_visible(timeout=90_000)

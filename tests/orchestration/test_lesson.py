@@ -247,6 +247,7 @@ def test_a_quick_lesson_trains_paper_classic_and_pretrained_beside_the_rest_on_o
 
     monkeypatch.setattr(execute, "execute", spy)
     monkeypatch.setattr(ThreadLane, "started", [])
+    monkeypatch.setattr(lesson_run, "REPORT_EVERY", 0.0)  # every report written: the last one is read below
     monkeypatch.setattr(lesson_run.subprocess, "Popen", ThreadLane)
     quick = lesson.submit(tone_dataset, "tones", quick=True)
     worker.work(idle_exit=0.1)
