@@ -50,6 +50,8 @@ def test_tables_render_every_catalogued_figure_and_leave_the_rest_alone():
     assert "| speed of a (s) (`bench_a`) | ≤ 1 s | **0.25** | 2026-12-01 00:00 UTC, `abc1234`, load 1.5 |" in text
     assert "**76.0 %** (95 % CI 66.8–83.3 %, 76 of 100 clips)" in text
     assert readme_figures.render_value({"value": True}) == "**yes**" and "quick run (`--folds 1`)" in text
+    timed = readme_figures.provenance({**STAMP, "load_average": 5.31, "load_before": 1.38})
+    assert timed.endswith("load 1.38 when the timing started (5.31 when it ended)")
     assert "| paper LSTM, baseline | 50.0 % (40.0–60.0 %; t over 2 seeds) |" in text
     assert "+5.0 pts [-10.0, +20.0]: no difference shown (paired t over 2 seeds: p = 0.2" in text
 
