@@ -13,12 +13,9 @@ own settings from the plan's ``pretrained_set``.
 from __future__ import annotations
 
 import dataclasses
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
 
 from ..base import config
-
-if TYPE_CHECKING:
-    from .experiment_plan import Plan
 
 PRETRAINED = ("pretrained", None)
 """The pretrained ear's arm: its preset, and no GAN."""
@@ -42,8 +39,9 @@ def shared(overrides: list[str] | tuple[str, ...]) -> list[str]:
     return [o for o in overrides if o.split("=", 1)[0].strip() in data - {"seed"}]
 
 
-def arm_config(p: Plan, preset: str, seed: int):
-    """The classifier config of ``preset``'s cells of seed ``seed`` in plan ``p``.
+def arm_config(p: Mapping, preset: str, seed: int):
+    """The classifier config of ``preset``'s cells of seed ``seed`` in plan ``p`` (a
+    :class:`core.base.experiment_plan.Plan`, which imports this module: typed as a mapping here, no circle).
 
     An LSTM gets every override of ``p['set']``; the pretrained ear only the shared data settings among
     them (:func:`shared`), then ``p['pretrained_set']``.
@@ -52,6 +50,6 @@ def arm_config(p: Plan, preset: str, seed: int):
     return config.with_overrides(config.preset(preset), [*overrides, f"seed={seed}"])
 
 
-def rivals(p: Plan, preset: str) -> list[str]:
+def rivals(p: Mapping, preset: str) -> list[str]:
     """The LSTM presets whose baselines a baseline-only arm ``preset`` of plan ``p`` is compared with."""
     return [a[0] for a in p["arms"] if augmented(a)] if preset in MODEL_NAMES else []
