@@ -8,7 +8,7 @@ share swing and walking bass, reggae and hip-hop are both slow and bass-heavy). 
 should do well on this set, but not perfectly.
 
 Modules: :mod:`.theory` (intervals, voicing, rhythmic grid), :mod:`.instruments` (drums, plucks,
-keys, oscillators, effects), :mod:`.styles` (one :class:`~.styles.Style` per genre),
+keys, oscillators, effects), :mod:`.styles` (one :class:`~.arrangement.Style` per genre),
 :mod:`.arrangement` (per-clip state and parts), :mod:`.clip` (one clip, mastered) and :mod:`.dataset`
 (the folder writer).
 

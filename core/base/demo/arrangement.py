@@ -5,7 +5,8 @@ named stem of the clip.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 from librosa import midi_to_hz
@@ -13,10 +14,6 @@ from librosa import midi_to_hz
 from .instruments import (Note, clap, cymbal, distort, filt, hihat, karplus_strong, keys_note, kick, place,
                           render_track, rim, snare)
 from .theory import Chord, Grid, voice_chord
-
-if TYPE_CHECKING:
-    from .styles import Style
-
 
 class Arrangement:
     """Per-clip state shared by the arrangers: rng, grid, key, progression, output stems.
@@ -71,6 +68,40 @@ class Arrangement:
     def keep(self, p: float) -> bool:
         return bool(self.rng.random() < p)
 
+
+
+@dataclass(frozen=True)
+class Style:
+    """What the demo synthesiser knows about one genre.
+
+    Attributes
+    ----------
+    name : str
+        The genre, one of :data:`core.GENRES`.
+    tempo : (float, float)
+        Tempo range (beats per minute) a clip's tempo is drawn from, uniformly.
+    neighbours : tuple of str
+        Genres whose signature layer a clip of this genre may borrow.
+    arrange : callable
+        ``arrange(arrangement)`` lays the genre's parts into the arrangement's stems.
+    layer : callable
+        ``layer(arrangement)`` adds this genre's signature layer (stem ``"borrow"``) to a neighbour's clip.
+    progressions : tuple of list of Chord
+        Chord progressions (one chord per bar, or ``per_bar`` chords per bar), one drawn per clip.
+    reverb : ((float, float), (float, float))
+        Ranges of the reverb time (s) and wet fraction drawn when mastering.
+    lofi_p : float
+        Probability that the master is low-passed like an old recording.
+    """
+
+    name: str
+    tempo: tuple[float, float]
+    neighbours: tuple[str, ...]
+    arrange: Callable[[Arrangement], None]
+    layer: Callable[[Arrangement], None]
+    progressions: tuple[list[Chord], ...]
+    reverb: tuple[tuple[float, float], tuple[float, float]] = ((0.3, 0.9), (0.0, 0.15))
+    lofi_p: float = 0.3
 
 def _vel(rng: np.random.Generator, n: int, base: float = 1.0, spread: float = 0.12) -> np.ndarray:
     return np.clip(base * (1.0 + rng.normal(0.0, spread, n)), 0.05, 1.5)

@@ -1,4 +1,4 @@
-"""Genre styles of the demo synthesiser: one :class:`Style` per genre in :data:`STYLES`.
+"""Genre styles of the demo synthesiser: one :class:`~.arrangement.Style` per genre in :data:`STYLES`.
 
 A style is a tempo range, a set of chord progressions, an arranger that lays the genre's parts over
 an :class:`~core.base.demo.arrangement.Arrangement`, a signature layer that neighbouring genres may
@@ -7,51 +7,14 @@ borrow, and its mastering (reverb, lo-fi probability).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Callable
-
 import numpy as np
 
 
-from .arrangement import (Arrangement, bass, bass_line, chord_hits, drums, keys, melody, pad, power_guitar,
+from .arrangement import (Arrangement, Style, bass, bass_line, chord_hits, drums, keys, melody, pad, power_guitar,
                           strum)
 from .instruments import distort, filt, render_track
 from .theory import (BLUES_SCALE, DOM7, MAJ, MAJ7, MAJOR_PENTA, MAJOR_SCALE, MIN, MIN7, MINOR_PENTA, MINOR_SCALE,
                      POWER, Chord)
-
-
-@dataclass(frozen=True)
-class Style:
-    """What the demo synthesiser knows about one genre.
-
-    Attributes
-    ----------
-    name : str
-        The genre, one of :data:`core.GENRES`.
-    tempo : (float, float)
-        Tempo range (beats per minute) a clip's tempo is drawn from, uniformly.
-    neighbours : tuple of str
-        Genres whose signature layer a clip of this genre may borrow.
-    arrange : callable
-        ``arrange(arrangement)`` lays the genre's parts into the arrangement's stems.
-    layer : callable
-        ``layer(arrangement)`` adds this genre's signature layer (stem ``"borrow"``) to a neighbour's clip.
-    progressions : tuple of list of Chord
-        Chord progressions (one chord per bar, or ``per_bar`` chords per bar), one drawn per clip.
-    reverb : ((float, float), (float, float))
-        Ranges of the reverb time (s) and wet fraction drawn when mastering.
-    lofi_p : float
-        Probability that the master is low-passed like an old recording.
-    """
-
-    name: str
-    tempo: tuple[float, float]
-    neighbours: tuple[str, ...]
-    arrange: Callable[[Arrangement], None]
-    layer: Callable[[Arrangement], None]
-    progressions: tuple[list[Chord], ...]
-    reverb: tuple[tuple[float, float], tuple[float, float]] = ((0.3, 0.9), (0.0, 0.15))
-    lofi_p: float = 0.3
 
 
 def _blues(ctx: Arrangement) -> None:
