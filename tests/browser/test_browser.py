@@ -9,6 +9,17 @@ pytestmark = pytest.mark.browser
 TINY = "epochs=1&hidden_size=16&num_layers=1&segment_seconds=1.0&batch_size=8"
 
 
+
+def predict_upload(page, path: str, model: str, clip, genre: str, p: float) -> None:
+    """Open Predict at ``path``, see the model picker match the pattern ``model``, upload ``clip`` and see the
+    headline name ``genre`` at probability ``p`` (what core's predict gave for the same clip and model)."""
+    page.goto(f"{page.app_url}/{path}")
+    expect(page.get_by_text("Upload or record a clip")).to_be_visible(timeout=60_000)
+    expect(page.get_by_role("combobox", name="Trained classifier")).to_have_value(re.compile(model))
+    page.locator("[data-testid='stFileUploader'] input[type='file']").set_input_files(str(clip))
+    headline = f"Predicted genre: {genre} ({p:.0%})".replace("%", " %")
+    expect(page.get_by_role("heading", name=headline)).to_be_visible(timeout=90_000)
+
 def test_home_page_explains_the_lab(page):
     page.goto(page.app_url)
     expect(page.get_by_role("heading", name="GenreLab")).to_be_visible(timeout=30_000)
@@ -35,13 +46,8 @@ def test_predict_the_genre_of_an_uploaded_gtzan_clip(page, browser_env, gtzan_mi
     clip = gtzan_mini / "rock" / "rock.00000.wav"
     genre, p = predict.predict(clip, predict.load_model(run_id)).top(1)[0]
 
-    page.goto(f"{page.app_url}/predict?dataset=gtzan-mini")
-    expect(page.get_by_text("Upload or record a clip")).to_be_visible(timeout=60_000)
-    expect(page.get_by_role("combobox", name="Trained classifier")).to_have_value(
-        re.compile(r"trained on gtzan-mini · \d+ % \(95 % CI \d+–\d+ %\) test accuracy"))
-    page.locator("[data-testid='stFileUploader'] input[type='file']").set_input_files(str(clip))
-    headline = f"Predicted genre: {genre} ({p:.0%})".replace("%", " %")
-    expect(page.get_by_role("heading", name=headline)).to_be_visible(timeout=60_000)
+    predict_upload(page, "predict?dataset=gtzan-mini",
+                   r"trained on gtzan-mini · \d+ % \(95 % CI \d+–\d+ %\) test accuracy", clip, genre, p)
     expect(page.get_by_text("This model's test accuracy")).to_be_visible()
     expect(page.get_by_text(re.compile(r"Measured on gtzan-mini"))).to_be_visible()
     page.get_by_text("Explain: which parts of the spectrogram").click()
@@ -377,13 +383,9 @@ def test_train_the_pretrained_ear_and_predict_an_uploaded_clip(page, browser_env
     assert runs.load(run_id)["preset"] == "pretrained"
     clip = write_tone(tmp_path / "song.wav", seconds=4.0, freq=440.0 * 1.1)
     genre, p = predict.predict(clip, predict.load_model(run_id)).top(1)[0]
-    page.goto(f"{page.app_url}/predict?dataset=tones&run={run_id}")
-    expect(page.get_by_text("Upload or record a clip")).to_be_visible(timeout=60_000)
-    expect(page.get_by_role("combobox", name="Trained classifier")).to_have_value(
-        re.compile(r"^pretrained musicnn ear .* trained on tones · \d+ % \(95 % CI \d+–\d+ %\) test accuracy"))
-    page.locator("[data-testid='stFileUploader'] input[type='file']").set_input_files(str(clip))
-    headline = f"Predicted genre: {genre} ({p:.0%})".replace("%", " %")
-    expect(page.get_by_role("heading", name=headline)).to_be_visible(timeout=90_000)
+    predict_upload(page, f"predict?dataset=tones&run={run_id}",
+                   r"^pretrained musicnn ear .* trained on tones · \d+ % \(95 % CI \d+–\d+ %\) test accuracy", clip,
+                   genre, p)
     expect(page.get_by_text(re.compile(r"^On real music from another collection"))).to_be_visible()
     expect(page.get_by_text("No saliency map for a pretrained ear", exact=False)).to_be_visible()
 
