@@ -73,6 +73,11 @@ def settle() -> float:
     return load
 
 
+END_LOAD = ("started on a quiet machine; the load's rise during the timing counts the benchmark's own processes "
+            "(server, browsers, worker) and possibly others")
+"""The ``caveat`` of a timing marked under load by the load at its end only (its record holds both loads)."""
+
+
 def emit(figure: str, value, target: str = "", timed: bool = False, load_before: float | None = None,
          **extra) -> dict:
     """Print one figure as a JSON line and return it.
@@ -80,8 +85,9 @@ def emit(figure: str, value, target: str = "", timed: bool = False, load_before:
     Floats are rounded to 4 significant digits. ``load_average`` is the 1-minute load at the moment of printing
     (it counts the bench's own threads); ``torch_threads`` is added when the script imported torch. A wall-clock
     figure passes ``timed=True``: it records ``load_before``, the load :func:`settle` read before the timing (or
-    the one given, e.g. the highest over the runs a mean covers), and ``under_load`` when that exceeded
-    :func:`max_load`. A timed figure with no :func:`settle` of its own (none yet, or the last one already recorded
+    the one given, e.g. the highest over the runs a mean covers), and ``under_load`` when that or the load at the
+    end of the timing exceeded :func:`max_load` (with a ``caveat`` saying which: a load that rose during the timing
+    may be the benchmark's own servers, browsers and workers). A timed figure with no :func:`settle` of its own (none yet, or the last one already recorded
     by another timed figure) and no ``load_before`` is a programming error.
     """
     global _settled
@@ -97,9 +103,11 @@ def emit(figure: str, value, target: str = "", timed: bool = False, load_before:
         if load_before is None:
             _settled = None
         line.update(timed=True, load_before=before)
-        if before > max_load():
-            line["under_load"] = before
+        if max(before, line["load_average"]) > max_load():
+            line["under_load"] = max(before, line["load_average"])
     line.update(extra)
+    if timed and before <= max_load() < line["load_average"]:
+        line["caveat"] = "; ".join(filter(None, [line.get("caveat"), END_LOAD]))
     print(json.dumps(line), flush=True)
     return line
 

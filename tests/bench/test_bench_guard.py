@@ -56,6 +56,14 @@ def test_allow_load_records_the_figure_marked_under_load(machine, monkeypatch):
     assert common.emit("x_seconds", 0.5, timed=True)["under_load"] == 4.0
 
 
+def test_a_timing_that_ends_above_the_threshold_is_marked_with_both_loads(machine):
+    machine(1.2, 2.06)
+    common.settle()
+    line = common.emit("lesson_seconds", 217.1, timed=True)
+    assert line["load_before"] == 1.2 and line["load_average"] == 2.06 and line["under_load"] == 2.06
+    assert line["caveat"] == common.END_LOAD
+
+
 def test_an_accuracy_figure_is_recorded_at_any_load_with_its_thread_count(machine):
     import torch
 
