@@ -177,21 +177,17 @@ def gallery_view(record: dict, cfg: GANConfig, result: dict) -> None:
                   true, bounds, f"gal-real-{record['id']}")
 
 
-def interval(ci: list[float]) -> str:
-    return f"95 % CI {ci[0]:.0%}–{ci[1]:.0%}"
-
-
 def tstr_view(record: dict, result: dict) -> None:
     t = result["tstr"]
     st.markdown("##### Train on synthetic, test on real: do the samples teach what real music teaches?")
     st.markdown(f"**{conclusions.tstr_verdict(t)}**")
     a, b, c = st.columns(3)
-    a.metric("Trained on samples only", f"{t['accuracy']:.0%}", help=interval(t["ci95"]))
+    a.metric("Trained on samples only", f"{t['accuracy']:.0%}", help=conclusions.measure_text(t))
     b.metric("Trained on real clips", f"{t['real_accuracy']:.0%}", help="The same recipe: the reference classifier")
     c.metric("Ratio", "–" if t["ratio"] is None else f"{t['ratio']:.2f}", help="1.00: the samples teach as much as "
              "real data")
     st.caption(f"The recommended recipe trained only on generated segments, as many per genre as the real training "
-               f"set has, then tested on the {t['n']} real test clips: {t['accuracy']:.1%} ({interval(t['ci95'])}), "
+               f"set has, then tested on the {t['n']} real test clips: {conclusions.measure_text(t, 1)}, "
                f"against {t['real_accuracy']:.1%} when trained on the real clips. Its last epoch is tested, so no real "
                "clip chooses anything. It can show whether the samples carry what tells the genres apart in real "
                "music; it cannot show that they sound real (exaggerated genre cues can teach well). "
@@ -203,17 +199,17 @@ def c2st_view(record: dict, result: dict) -> None:
     st.markdown("##### Classifier two-sample tests: can the samples be told from real segments?")
     st.markdown(f"**{conclusions.c2st_verdict(c, e)}**")
     a, b = st.columns(2)
-    a.metric("Told apart by band statistics", f"{c['accuracy']:.0%}", help=interval(c["ci95"]))
+    a.metric("Told apart by band statistics", f"{c['accuracy']:.0%}", help=conclusions.measure_text(c))
     if e:
-        b.metric("Told apart in the judge's embedding", f"{e['accuracy']:.0%}", help=interval(e["ci95"]))
+        b.metric("Told apart in the judge's embedding", f"{e['accuracy']:.0%}", help=conclusions.measure_text(e))
     st.caption(f"Each judge is a logistic regression that learnt real training segments against generated ones, then "
                f"labelled {c['n']} inputs it never saw: held-out real validation segments and as many fresh samples; "
                "50 % means it cannot tell them apart, 100 % that every sample gives itself away. The first reads each "
-               f"mel band's level, spread and step-to-step change: {c['accuracy']:.1%} ({interval(c['ci95'])}); "
+               f"mel band's level, spread and step-to-step change: {conclusions.measure_text(c, 1)}; "
                "missing onsets show up there as too little change. The conditional GAN's discriminator sees these "
                "statistics too, so its generator is trained to match them: the second judge reads what the reference "
                "classifier's LSTM makes of the whole segment, which no generator is trained against"
-               + (f": {e['accuracy']:.1%} ({interval(e['ci95'])})." if e else " (this run was measured before it "
+               + (f": {conclusions.measure_text(e, 1)}." if e else " (this run was measured before it "
                   "existed).")
                + " It can show that samples differ from real segments in what the judges read; it cannot show realism "
                "in what both miss (melody, harmony, form), and a stronger classifier may still tell them apart. "

@@ -279,6 +279,11 @@ def separation(judge: dict) -> int:
     return 0 if judge["ci95"][0] <= 0.5 else 1 if judge["accuracy"] < 0.75 else 2
 
 
+def measure_text(measure: dict, decimals: int = 0) -> str:
+    """A GAN quality accuracy (TSTR, a C2ST judge: ``accuracy`` and ``ci95``, fractions) with its interval."""
+    return with_interval({"value": measure["accuracy"], "lo": measure["ci95"][0], "hi": measure["ci95"][1]}, decimals)
+
+
 def c2st_verdict(c2st: dict, embedding: dict | None = None) -> str:
     """The two-sample tests in words: 50 % means a simple classifier cannot tell generated from real clips, 100 %
     that it always can. ``c2st`` (the band-statistics judge) and ``embedding`` (the judge in the reference's
@@ -286,8 +291,7 @@ def c2st_verdict(c2st: dict, embedding: dict | None = None) -> str:
     follows the judge that tells them apart more clearly (:func:`separation`), since either one finding a difference
     is a difference."""
     judges = [("by band statistics", c2st)] + ([("in the judge's embedding", embedding)] if embedding else [])
-    figures = [f"{with_interval({'value': j['accuracy'], 'lo': j['ci95'][0], 'hi': j['ci95'][1]})} {where}"
-               for where, j in judges]
+    figures = [f"{measure_text(j)} {where}" for where, j in judges]
     head = f"Told apart {' and '.join(figures)} (50 % would mean it cannot tell them apart): "
     where, worst = max(judges, key=lambda wj: (separation(wj[1]), wj[1]["accuracy"]))
     level = separation(worst)
