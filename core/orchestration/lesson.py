@@ -49,6 +49,9 @@ CHECKS = {"check": "recommended", "check_classic": "classic", "check_pretrained"
 """Check step → the step whose model it checks on the second dataset."""
 NEEDS = {"augmented": ("recommended", "gan"), **{c: (model,) for c, model in CHECKS.items()}}
 """Step → the steps that must have finished before it can run."""
+LANE = ("paper", "classic", "pretrained")
+"""The steps a quick lesson trains in a second process (:mod:`.lesson_run`): none needs another step, and only the
+checks (run last) need them; the rest (recommended LSTM, GAN, augmented) is a chain of about as many seconds."""
 CLASSIFIERS = ("paper", "recommended", "classic", "pretrained", "augmented")
 """The steps that train a classifier, in the order Compare shows them."""
 TITLES = {"paper": "paper LSTM (the study)", "recommended": "recommended LSTM",
@@ -270,9 +273,16 @@ def _progress(lesson: dict, now: float) -> dict:
 
 
 def estimate(lesson: dict, records: dict | None = None) -> float:
-    """Seconds the whole lesson would take at the pace of :data:`PACE` (its steps' epochs as planned)."""
+    """Seconds the whole lesson would take at the pace of :data:`PACE` (its steps' epochs as planned): the sum of its
+    steps, or for a quick lesson the longer of its two processes (:data:`LANE` and the chain beside it), then the
+    checks."""
     records = step_records(lesson) if records is None else records
-    return sum(expected_seconds(s, records.get(s)) for s in steps_of(lesson))
+    seconds = {s: expected_seconds(s, records.get(s)) for s in steps_of(lesson)}
+    if not lesson["config"].get("quick"):
+        return sum(seconds.values())
+    lane = sum(v for s, v in seconds.items() if s in LANE)
+    chain = sum(v for s, v in seconds.items() if s in STEPS and s not in LANE)
+    return max(lane, chain) + sum(v for s, v in seconds.items() if s in CHECKS)
 
 
 def duration(seconds: float, rough: bool = False) -> str:

@@ -9,7 +9,7 @@ expected_seconds`). A step whose inputs did not finish is not run (it fails, say
 Cancelling the lesson cancels the step running and the steps to come; running it again (resume) trains what did
 not finish.
 
-A quick lesson trains its :data:`LANE` steps in a second process beside the others (:class:`_Lane`), each process
+A quick lesson trains its :data:`~.lesson.LANE` steps in a second process beside the others (:class:`_Lane`), each process
 on one thread: on two cores two one-thread trainings end sooner than the same trainings one after the other on two
 threads, because an LSTM this small keeps a second thread less than half busy. Same recipes, seeds and epochs; a
 one-thread sum adds in another order than a two-thread one, so its figures may differ from a sequential run's in
@@ -35,9 +35,6 @@ from .context import RunContext, run_context
 
 REPORT_EVERY = 0.5
 """Seconds between two writes of the lesson's progress within one step."""
-LANE = ("paper", "classic", "pretrained")
-"""The steps a quick lesson trains in a second process: none needs another step, and only the checks (run last)
-need them; the rest (recommended LSTM, GAN, augmented) is a chain of about as many seconds."""
 ONE_THREAD = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
 Report = Callable[..., None]
 """``report(step, progress, force=False)``: what a step tells the lesson's progress."""
@@ -87,14 +84,14 @@ class _Clock:
 
 class _Lane:
     """A quick lesson's second process (``python -m core.orchestration.lesson_run <lesson> <step>...``, one
-    thread), training the :data:`LANE` steps not yet done while this process, on one thread too, trains the rest.
+    thread), training the :data:`~.lesson.LANE` steps not yet done while this process, on one thread too, trains the rest.
 
     A lesson that is not quick has no second process (``steps`` is empty) and trains on as many threads as before.
     """
 
     def __init__(self, ctx: RunContext, clock: _Clock):
         self.ids = ctx.record["steps"]
-        self.all = tuple(s for s in LANE if s in self.ids) if ctx.record["config"].get("quick") else ()
+        self.all = tuple(s for s in lesson.LANE if s in self.ids) if ctx.record["config"].get("quick") else ()
         for step in [s for s in self.all if _status(self.ids[s]) == "done"]:  # before a resume
             clock.end(step, False)
         self.steps = tuple(s for s in self.all if _status(self.ids[s]) != "done")
@@ -151,7 +148,7 @@ class _Lane:
 
 
 def run_lesson(lesson_id: str) -> dict:
-    """Train the lesson's steps that have not finished, in order (a quick lesson's :data:`LANE` in a second
+    """Train the lesson's steps that have not finished, in order (a quick lesson's :data:`~.lesson.LANE` in a second
     process), then its checks; returns its status (:func:`core.orchestration.lesson.status`)."""
     with run_context(lesson_id, progress=None) as ctx:
         order = lesson.steps_of(ctx.record)

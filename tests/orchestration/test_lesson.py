@@ -98,6 +98,16 @@ def test_the_quick_lesson_trains_five_epochs(tone_dataset, no_worker):
     assert lesson.estimate(record) < lesson.estimate(lesson.load(lesson.submit(tone_dataset, "other")))
 
 
+def test_a_queued_quick_lesson_is_estimated_as_its_two_processes_side_by_side(tone_dataset, no_worker):
+    record = lesson.load(lesson.submit(tone_dataset, "tones", quick=True))
+    each = {s: lesson.expected_seconds(s, r) for s, r in lesson.step_records(record).items()}
+    lane = sum(each[s] for s in lesson.LANE)
+    chain = each["recommended"] + each["gan"] + each["augmented"]
+    assert lane > 0 and chain > 0 and set(each) == set(lesson.STEPS)
+    assert lesson.estimate(record) == pytest.approx(max(lane, chain))
+    assert lesson.estimate(record) < sum(each.values())
+
+
 def test_the_status_names_the_step_and_the_time_for_the_whole_lesson(tone_dataset, no_worker):
     record = lesson.load(lesson.submit(tone_dataset, "tones"))
     for step in ("paper", "recommended", "classic", "pretrained"):
