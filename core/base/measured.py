@@ -1,9 +1,9 @@
 """Figures the benchmarks measured (``bench/results.json``, written by ``bench/run_all.py``), for the pages that quote
 them: a page reads a measured number here, it never types one in.
 
-Teaching text cites an accuracy as ``{fig:KEY}`` (e.g. ``{fig:bench_generalise/recommended_musifeast7_accuracy}``);
-:func:`fill` writes it in with its 95 % interval and returns the figures it used, whose :func:`provenance` a page
-shows in a details expander.
+Teaching text cites an accuracy as ``{fig:KEY}`` (e.g. ``{fig:bench_generalise/recommended_musifeast7_seeds}``);
+:func:`fill` writes it in with its 95 % interval, or a figure over several trainings as its mean with its spread and
+the seeds, and returns the figures it used, whose :func:`provenance` a page shows in a details expander.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from .paths import REPO_ROOT
-from .percent import with_interval
+from .percent import percent, with_interval
 
 RESULTS = REPO_ROOT / "bench" / "results.json"
 PLACEHOLDER = re.compile(r"\{fig:([\w./-]+)\}")
@@ -48,7 +48,8 @@ class MissingFigure(KeyError):
 @dataclass(frozen=True)
 class Figure:
     """One accuracy-like figure: ``value`` in [0, 1] with its 95 % interval ``lo``–``hi`` over ``n`` clips (None
-    when the entry has none) and what it was measured on."""
+    when the entry has none) and what it was measured on; for a figure over several trainings, ``value`` is their
+    mean, ``lo``–``hi`` their range (lowest and highest seed) and ``seeds`` the seeds (empty for one training)."""
 
     key: str
     value: float
@@ -59,23 +60,42 @@ class Figure:
     commit: str
     date: str
     load: float | None
+    seeds: tuple[int, ...] = ()
 
     def text(self) -> str:
-        """'26 % (95 % CI 20–34 %)', or '26 %' without an interval."""
+        """'26 % (95 % CI 20–34 %)', or '26 %' without an interval; over seeds 0, 1 and 2,
+        '22.7 % mean over seeds 0–2 (range 19.0–25.9 %)'."""
+        if self.seeds:
+            return (f"{percent(self.value, 1)} mean over {_seed_list(self.seeds)} "
+                    f"(range {100 * self.lo:.1f}–{percent(self.hi, 1)})")
         return with_interval({"value": self.value, "lo": self.lo, "hi": self.hi})
+
+
+def _seed_list(seeds) -> str:
+    """(0, 1, 2) → 'seeds 0–2'; (0, 2, 5) → 'seeds 0, 2, 5'; (3,) → 'seed 3'."""
+    seeds = sorted(seeds)
+    if len(seeds) == 1:
+        return f"seed {seeds[0]}"
+    if len(seeds) > 2 and seeds == list(range(seeds[0], seeds[-1] + 1)):
+        return f"seeds {seeds[0]}–{seeds[-1]}"
+    return "seeds " + ", ".join(map(str, seeds))
 
 
 def accuracy(key: str) -> Figure:
     """Figure ``key`` as an accuracy with its interval; raises :class:`MissingFigure` if it was never measured.
 
-    A value is a number with an optional ``ci95`` beside it, or a dict with ``value``, ``lo``, ``hi`` and ``n``.
-    What it was measured on comes from the entry's ``trained_on`` and ``checked_on`` (the collection a check ran on);
-    an entry written before benchmarks recorded ``checked_on`` says its clips' collection is not recorded.
+    A value is a number with an optional ``ci95`` beside it, a dict with ``value``, ``lo``, ``hi`` and ``n``, or
+    over several trainings a dict with ``mean``, ``min`` and ``max`` beside the entry's ``seeds`` (and, when
+    recorded, each seed's value in ``per_seed``). What it was measured on comes from the entry's ``trained_on`` and
+    ``checked_on`` (the collection a check ran on) and its seeds; an entry written before benchmarks recorded
+    ``checked_on`` says its clips' collection is not recorded.
     """
     entry = figure(key)
     if entry is None:
         raise MissingFigure(key)
     value = entry["value"]
+    if isinstance(value, dict) and "mean" in value:
+        return _over_seeds(key, entry)
     if isinstance(value, dict):
         v, lo, hi, n = value.get("value"), value.get("lo"), value.get("hi"), value.get("n")
     else:
@@ -89,6 +109,23 @@ def accuracy(key: str) -> Figure:
         on.append(f"{n} clips (which collection is not recorded in results.json)")
     return Figure(key, float(v), lo, hi, n, "; ".join(on) or "see the benchmark",
                   entry.get("commit", "?"), entry.get("date", "?"), entry.get("load_average"))
+
+
+def _over_seeds(key: str, entry: dict) -> Figure:
+    """Figure ``key`` over several trainings: the mean of its seeds with their range, and what they were measured
+    on, each seed's value when the entry records them."""
+    value, seeds = entry["value"], tuple(entry.get("seeds") or ())
+    v, lo, hi = value.get("mean"), value.get("min"), value.get("max")
+    if not all(isinstance(x, (int, float)) for x in (v, lo, hi)) or not seeds:
+        raise MissingFigure(key)
+    on = [f"trained on {entry['trained_on']}"] if entry.get("trained_on") else []
+    if entry.get("checked_on"):
+        on.append(f"checked on {entry['checked_on']}")
+    each = entry.get("per_seed")
+    on.append(f"one training per seed, {_seed_list(seeds)}" + (
+        ": " + ", ".join(percent(a, 1) for a in each) if each else ""))
+    return Figure(key, float(v), float(lo), float(hi), None, "; ".join(on), entry.get("commit", "?"),
+                  entry.get("date", "?"), entry.get("load_average"), seeds)
 
 
 def fill(text: str, missing: str | None = None) -> tuple[str, list[Figure]]:

@@ -36,3 +36,23 @@ def test_a_figure_never_measured_skipped_or_unreadable_is_missing_and_a_page_may
     assert text == "(not measured yet), (not measured yet) and 26 % (95 % CI 20–34 %)" and len(used) == 1
     (tmp_path / "results.json").write_text('{"b/measured": ')  # torn
     assert measured.fill("{fig:b/measured}", missing="(not measured yet)") == ("(not measured yet)", [])
+
+
+def test_a_figure_over_seeds_reads_as_its_mean_with_its_range_and_says_which_trainings_it_rests_on(tmp_path, monkeypatch):
+    seeds = {"value": {"mean": 0.227, "min": 0.19, "max": 0.259}, "seeds": [0, 1, 2], "per_seed": [0.259, 0.231, 0.19],
+             "checked_on": "musifeast-7", "trained_on": "gtzan-mini, stratified 70/15/15", "commit": "09e8823",
+             "date": "2026-12-07 05:47 UTC", "load_average": 1.57}
+    results_with(tmp_path, monkeypatch, {"b/seeds": seeds, "b/odd": {**seeds, "seeds": [0, 2, 5], "per_seed": None},
+                                         "b/no_seeds": {**seeds, "seeds": []}})
+    text, used = measured.fill("it named {fig:b/seeds} of the clips")
+    assert text == "it named 22.7 % mean over seeds 0–2 (range 19.0–25.9 %) of the clips"
+    assert used[0].seeds == (0, 1, 2) and (used[0].value, used[0].lo, used[0].hi) == (0.227, 0.19, 0.259)
+    assert measured.provenance(used[0]) == (
+        "trained on gtzan-mini, stratified 70/15/15; checked on musifeast-7; one training per seed, seeds 0–2: "
+        "25.9 %, 23.1 %, 19.0 %; commit 09e8823, 2026-12-07 05:47 UTC, load 1.57")
+    odd = measured.accuracy("b/odd")
+    assert odd.text() == "22.7 % mean over seeds 0, 2, 5 (range 19.0–25.9 %)"
+    assert measured.provenance(odd).startswith("trained on gtzan-mini, stratified 70/15/15; checked on musifeast-7; "
+                                               "one training per seed, seeds 0, 2, 5; commit")
+    with pytest.raises(measured.MissingFigure):  # a mean that does not say over which seeds is no figure
+        measured.accuracy("b/no_seeds")
