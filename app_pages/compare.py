@@ -66,7 +66,7 @@ def pair_verdicts(entries: list[compare.Entry]) -> None:
         if c["paired"]:
             st.info(c["sentence"])
             st.caption(f"{c['reason']} Exact McNemar test: {c['mcnemar']['b']} clips only {c['a_key']} got right, "
-                       f"{c['mcnemar']['c']} only {c['b_key']} got right.")
+                       f"{c['mcnemar']['c']} only {c['b_key']} got right.{c['adjustment']}")
         else:
             st.warning(c["reason"])
 

@@ -144,8 +144,17 @@ def compare_pair(a: Entry, b: Entry) -> dict:
 
 
 def compare_all(entries: list[Entry]) -> list[dict]:
-    """:func:`compare_pair` for every pair of runs, in selection order."""
-    return [compare_pair(a, b) for a, b in itertools.combinations(entries, 2)]
+    """:func:`compare_pair` for every pair of runs, in selection order, their McNemar tests Holm-adjusted together
+    (:func:`core.compute.significance.holm_adjusted`: ``p_value`` adjusted, ``p_raw`` the test's own, ``m`` how many)
+    so that the chance of calling any of the differences real when none is stays at 0.05; each sentence says so and
+    ``adjustment`` gives the test's own p-value ('' when there is one paired test or none)."""
+    verdicts = [compare_pair(a, b) for a, b in itertools.combinations(entries, 2)]
+    tests = significance.holm_adjusted([v["mcnemar"] for v in verdicts])
+    return [{**v, "adjustment": ""} if m is None or m["m"] == 1 else {
+        **v, "mcnemar": m, "sentence": significance.describe_difference(m, v["a_key"], v["b_key"], family="the runs' "),
+        "adjustment": (f" Before Holm's adjustment for the {m['m']} paired tests of these runs (as the card above "
+                       f"adjusts its own), this test alone gives {significance.format_p(m['p_raw'])}.")}
+        for v, m in zip(verdicts, tests)]
 
 
 # --------------------------------------------------------------------------- tables

@@ -74,20 +74,8 @@ def overlap(a: dict, b: dict) -> bool:
 
 def p_text(test: dict) -> str:
     """'p = 0.39' (the paired test's p-value as the pages print it), 'p = 0.78 after Holm's adjustment for the
-    card's 2 paired tests' when :func:`holm_adjusted` adjusted it together with others."""
-    shown = significance.format_p(test["p_value"])
-    return shown + (f" after Holm's adjustment for the card's {test['m']} paired tests" if test.get("m", 1) > 1 else "")
-
-
-def holm_adjusted(tests: list[dict | None]) -> list[dict | None]:
-    """The card's paired tests (None where there is none) with each ``p_value`` Holm-adjusted over all of them
-    (:func:`core.compute.significance.holm`, as the experiment table does), so that the chance of the card calling
-    any difference that is not there stays at :data:`ALPHA`; ``p_raw`` keeps a test's own p-value and ``m`` says
-    how many were adjusted together."""
-    done = [t for t in tests if t is not None]
-    adjusted = iter(significance.holm([t["p_value"] for t in done]).tolist() if done else [])
-    return [None if t is None else {**t, "p_raw": t["p_value"], "p_value": next(adjusted), "m": len(done)}
-            for t in tests]
+    card's 2 paired tests' when :func:`core.compute.significance.holm_adjusted` adjusted it together with others."""
+    return significance.p_text(test, "the card's ")
 
 
 def verdict(a: dict, b: dict, test: dict | None, gain: bool = False) -> str:
@@ -205,12 +193,12 @@ def card(facts: list[Facts], tests: dict[tuple[str, str], dict | None]) -> Card:
     """The result card of runs ``facts`` (in the order shown), ``tests`` mapping (key A, key B) to the paired test
     of A and B on their test clips, or None where they were tested on different clips. Every paired test the card
     uses (its comparisons' and, per collection, the two best runs') is Holm-adjusted together
-    (:func:`holm_adjusted`)."""
+    (:func:`core.compute.significance.holm_adjusted`, as the experiment table does)."""
     compared, collections = pairs(facts), list(by_collection(facts).values())
     raw = [tests.get((a.key, b.key)) or tests.get((b.key, a.key)) for a, b in compared]
     raw += [paired_check(*(c for _, c in leaders(checked)[:2])) if len(checked) > 1 else None
             for checked in collections]
-    adjusted = holm_adjusted(raw)
+    adjusted = significance.holm_adjusted(raw)
     lines = [comparison(a, b, test) for (a, b), test in zip(compared, adjusted)]
     best = ""
     for checked, test in zip(collections, adjusted[len(compared):]):

@@ -81,7 +81,8 @@ def csv_rows(entries: list[Entry]) -> list[dict]:
     for c in compare.compare_all(entries):
         m = c["mcnemar"] or {}
         out.append({"section": "paired", "run": c["a"], **info[c["a"]], "other_run": c["b"],
-                    "metric": "mcnemar_p" if c["paired"] else "not_paired", "value": m.get("p_value"),
+                    "metric": ("mcnemar_p_holm" if m.get("m", 1) > 1 else "mcnemar_p") if c["paired"] else "not_paired",
+                    "value": m.get("p_value"),
                     "correct": m.get("b"), "n": m.get("n"), "note": c["sentence"] or c["reason"]})
     return out
 

@@ -20,6 +20,25 @@ def test_same_test_set_is_paired_with_mcnemar(data_dir):
     assert "no evidence of a real difference" in verdict["sentence"]
 
 
+def test_the_pairwise_tests_are_holm_adjusted_together_and_say_so(data_dir):
+    a = np.zeros(40, bool)
+    a[:10] = True
+    b, c = a.copy(), a.copy()
+    b[10:16] = True  # 6 clips only B got right: p = 0.031 on its own
+    c[10:17] = True  # 7 only C: p = 0.016
+    entries = compare.load_entries([fake_run("a", a), fake_run("b", b), fake_run("c", c)])
+    ab, ac, bc = compare.compare_all(entries)
+    assert [round(v["mcnemar"]["p_raw"], 3) for v in (ab, ac, bc)] == [0.031, 0.016, 1.0]
+    assert [round(v["mcnemar"]["p_value"], 3) for v in (ab, ac, bc)] == [0.062, 0.047, 1.0]  # × 2, × 3, capped
+    assert ("p = 0.062 after Holm's adjustment for the runs' 3 paired tests (not below 0.05): no evidence of a real "
+            "difference") in ab["sentence"]
+    assert "p = 0.047 after Holm's adjustment for the runs' 3 paired tests (below 0.05)" in ac["sentence"]
+    assert ab["adjustment"].endswith("this test alone gives p = 0.031.")
+    assert {r["metric"] for r in reports.csv_rows(entries) if r["section"] == "paired"} == {"mcnemar_p_holm"}
+    two = compare.compare_all(compare.load_entries([fake_run("a2", a), fake_run("b2", b)]))
+    assert two[0]["adjustment"] == "" and "Holm" not in two[0]["sentence"] and "p = 0.031" in two[0]["sentence"]
+
+
 def test_pairing_aligns_clips_by_key(data_dir):
     correct = np.array([True, False, True, True])
     keys = ["g/0", "g/1", "g/2", "g/3"]
