@@ -101,7 +101,7 @@ def check_measured_on(check: dict) -> None:
     """What a check's accuracy was measured on: the collection by name, its fingerprint in the details."""
     from core.usecases import generalise
 
-    st.caption(generalise.describe(check, fingerprint=False))
+    st.caption(as_markdown(generalise.describe(check, fingerprint=False)))
     provenance(generalise.describe(check))
 
 
@@ -466,7 +466,7 @@ def check_view(check: dict, key: str) -> None:
     st.metric(f"On {as_markdown(check['dataset']['name'])}", f"{check['accuracy']['value']:.1%}",
               help="95 % Wilson interval over every checked clip")
     check_measured_on(check)
-    st.info(check["sentence"])
+    st.info(as_markdown(check["sentence"]))
     shared = scores.present(check)
     left, right = st.columns(2)
     normalise = left.toggle("Row-normalised", key=f"check-norm-{key}", help="Each true genre's row sums to 100 %")

@@ -137,10 +137,10 @@ def checked(run_id: str, accuracy: float, dataset: str = "musifeast-7", n: int =
     correct = round(accuracy * n)
     result = scores.classification_result(np.eye(3)[[0] * correct + [1] * (n - correct)], np.zeros(n, int),
                                           [f"d{i}" for i in range(n)], ("high", "low", "mid"))
-    runs.save_check(run_id, f"{dataset.replace('-', '')}fp", {
+    runs.save_check(run_id, "".join(filter(str.isalnum, dataset)) + "fp", {
         "run": run_id, **result, "dataset": {"name": dataset, "fingerprint": "fp", "n_clips": n},
         "labels_used": {"high": "high"}, "labels_skipped": [], "skipped": [], "overlap": {"clips": 0},
-        "checked": time.time(), "sentence": f"Right on {accuracy:.0%} of {n} clips from another collection."})
+        "checked": time.time(), "sentence": f"Right on {accuracy:.0%} of {n} clips from another collection ({dataset})."})
 
 
 FINGERPRINT = r"\b[0-9a-f]{16}\b"

@@ -121,6 +121,22 @@ def test_a_hostile_run_name_is_escaped_on_train_compare_home_and_the_delete_conf
 
 
 @pytest.mark.slow
+def test_a_hostile_collection_name_is_escaped_in_a_checks_caption_and_sentence(app_on_tones):
+    from helpers import checked
+
+    a = fake_run("plain", np.array([True, False, True]))
+    checked(a, 0.5, dataset=HOSTILE)
+    at = app_on_tones
+    at.query_params["run"] = a
+    at.switch_page("app_pages/train.py").run()
+    assert not at.exception
+    shown = [c.value for c in at.caption] + [i.value for i in at.info]
+    assert any(f"of 147 clips) on {as_markdown(HOSTILE)}: every clip" in c for c in shown)  # the caption
+    assert f"from another collection ({as_markdown(HOSTILE)})." in " ".join(i.value for i in at.info)  # the sentence
+    assert not [t for t in shown if "again](http" in t]  # no link survives unescaped anywhere
+
+
+@pytest.mark.slow
 def test_a_hostile_gan_run_name_is_escaped_on_the_gan_page(app_on_tones):
     gan = runs.create("gan", "a GAN", {"seed": 0}, dataset={"name": "tones"})
     runs.update(gan, status="cancelled")
