@@ -94,7 +94,7 @@ def decode(source: str | Path | bytes, sr: int = 22050, min_seconds: float = 0.0
         raise AudioError(f"{name}: not a readable audio file ({_reason(err)})") from None
     except OSError as err:
         raise AudioError(f"{name}: cannot be read ({err.strerror or type(err).__name__})") from None
-    return _check(y.mean(axis=1), native_sr, sr, min_seconds, name)
+    return _check(y[:, 0] if y.shape[1] == 1 else y.mean(axis=1), native_sr, sr, min_seconds, name)
 
 
 UNDECODABLE = "it cannot be decoded: its data is damaged, or in a format its name does not say"

@@ -65,6 +65,27 @@ def _mel_basis(sr: int, n_fft: int, n_mels: int) -> torch.Tensor:
     return torch.from_numpy(weights)
 
 
+MEL_BLOCK = 16  # mel bands a block of :func:`_mel_blocks` holds
+
+
+@lru_cache(maxsize=8)
+def _mel_blocks(sr: int, n_fft: int, n_mels: int) -> tuple[tuple[int, int, torch.Tensor], ...]:
+    """:func:`_mel_basis` cut into blocks of :data:`MEL_BLOCK` bands, each kept only over the FFT bins where one of
+    its filters is nonzero: ``(lo, hi, weights)`` with ``weights`` float32, shape (bands, hi - lo).
+
+    A filter spans a few bins, so the blocks hold about an eighth of the dense basis for the study's 128 bands:
+    applying them is several times faster than the dense product, and the same sums up to float32 rounding.
+    """
+    basis = _mel_basis(sr, n_fft, n_mels)
+    blocks = []
+    for start in range(0, n_mels, MEL_BLOCK):
+        weights = basis[start:start + MEL_BLOCK]
+        bins = weights.any(dim=0).nonzero()
+        lo, hi = (int(bins[0]), int(bins[-1]) + 1) if len(bins) else (0, 0)
+        blocks.append((lo, hi, weights[:, lo:hi].contiguous()))
+    return tuple(blocks)
+
+
 @lru_cache(maxsize=8)
 def _window(n_fft: int) -> torch.Tensor:
     import torch
@@ -105,7 +126,8 @@ def mel_power(y: np.ndarray, sr: int, n_fft: int, hop_length: int, n_mels: int) 
         x = torch.nn.functional.pad(x, (0, n_fft // 2 + 1 - x.numel()))
     spec = torch.stft(x, n_fft, hop_length, window=_window(n_fft), center=True, pad_mode="constant",
                       return_complex=True)
-    return _mel_basis(sr, n_fft, n_mels) @ (spec.real.square() + spec.imag.square())
+    power = spec.real.square().addcmul_(spec.imag, spec.imag)
+    return torch.cat([weights @ power[lo:hi] for lo, hi, weights in _mel_blocks(sr, n_fft, n_mels)])
 
 
 def first_frames(S_db: np.ndarray, n_frames: int = 174, top_db: float = 80.0) -> np.ndarray:

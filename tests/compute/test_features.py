@@ -6,11 +6,14 @@ from pathlib import Path
 import librosa
 import numpy as np
 import pytest
+import soundfile as sf
 
+from core.base.audio import decode
 from core.base.config import FeatureConfig
-from core.storage.extract import load_features
-from core.compute.features import (_mel_basis, denormalise, first_frames, fit_normaliser, logmel, mel_frequencies,
-                                   normalise, seconds_to_frames, segment_starts, segments)
+from core.storage.extract import file_digest, load_features
+from core.compute.features import (_mel_basis, _window, denormalise, first_frames, fit_normaliser, logmel,
+                                   mel_frequencies, mel_power, normalise, seconds_to_frames, segment_starts, segments)
+from helpers import write_tone
 
 
 @pytest.mark.slow
@@ -28,6 +31,60 @@ def test_mel_filters_are_librosas_bit_for_bit(sr, n_fft, n_mels):
     assert np.array_equal(_mel_basis(sr, n_fft, n_mels).numpy(), librosa.filters.mel(sr=sr, n_fft=n_fft, n_mels=n_mels))
     assert np.array_equal(mel_frequencies(n_mels, sr / 2), librosa.mel_frequencies(n_mels, fmax=sr / 2))
 
+
+
+def dense_mel_power(y: np.ndarray, sr: int, n_fft: int, hop_length: int, n_mels: int) -> np.ndarray:
+    """The mel power as it was computed before the banded product: the whole filter bank times the STFT power."""
+    import torch
+
+    spec = torch.stft(torch.from_numpy(y), n_fft, hop_length, window=_window(n_fft), center=True, pad_mode="constant",
+                      return_complex=True)
+    return (_mel_basis(sr, n_fft, n_mels) @ (spec.real.square() + spec.imag.square())).numpy()
+
+
+@pytest.mark.parametrize("sr, n_fft, hop, n_mels", [(22050, 2048, 512, 128), (16000, 512, 256, 96), (1000, 64, 16, 8),
+                                                    (8000, 256, 64, 256)])
+def test_banded_mel_power_equals_the_dense_product(sr, n_fft, hop, n_mels):
+    """Every band, the empty ones of a bank with more bands than bins included, within float32 rounding."""
+    y = np.random.default_rng(1).standard_normal(sr * 2).astype(np.float32) * 0.1
+    ours, dense = mel_power(y, sr, n_fft, hop, n_mels).numpy(), dense_mel_power(y, sr, n_fft, hop, n_mels)
+    assert ours.shape == dense.shape == (n_mels, 1 + y.size // hop)
+    assert np.array_equal(ours == 0, dense == 0)
+    assert np.allclose(ours, dense, rtol=1e-5, atol=0)
+
+
+def test_real_clip_log_mel_equals_the_dense_one_to_float16(gtzan_mini):
+    """What the cache keeps (float16 dB) of a real clip is what the dense product gave, to a rounding step."""
+    y = decode(gtzan_mini / "blues" / "blues.00000.wav")
+    dense = 10 * np.log10(np.maximum(dense_mel_power(y, 22050, 2048, 512, 128), 1e-10))
+    ours = logmel(y)
+    assert np.abs(ours - dense).max() < 1e-3
+    assert np.mean(ours.astype(np.float16) != dense.astype(np.float16)) < 1e-3
+
+
+def test_content_digest_is_unchanged(tmp_path, gtzan_mini):
+    """Cached features are keyed by this digest: changing it would orphan every cache already on disk."""
+    blob = tmp_path / "x.bin"
+    blob.write_bytes(bytes(range(256)) * 1000)
+    assert file_digest(blob) == "53b77b188c91a7d66c490e9489b2fc73"
+    assert file_digest(gtzan_mini / "blues" / "blues.00000.wav") == "07056176ee6fc04e4eb4174a6e722e0c"
+
+
+def test_mono_decodes_to_the_file_samples_and_stereo_to_their_mean(tmp_path):
+    mono = write_tone(tmp_path / "mono.wav", seconds=1.0, subtype="FLOAT")
+    assert np.array_equal(decode(mono), sf.read(mono, dtype="float32")[0])
+    stereo = tmp_path / "stereo.wav"
+    both = np.stack([np.linspace(-0.5, 0.5, 22050), np.linspace(0.3, -0.1, 22050)], axis=1).astype(np.float32)
+    sf.write(stereo, both, 22050, subtype="FLOAT")
+    assert np.array_equal(decode(stereo), both.mean(axis=1))
+
+
+def test_a_corrupt_clip_is_skipped_with_its_reason_and_the_rest_extracted(tone_dataset):
+    (tone_dataset / "low" / "low.00001.wav").write_bytes(b"RIFF" + np.random.default_rng(0).bytes(5000))
+    fs = load_features(tone_dataset)
+    assert [(s.path, s.reason) for s in fs.skipped] == [("low/low.00001.wav",
+                                                         "not a readable audio file (Format not recognised.)")]
+    assert len(fs.clips) == 11 and "low/low.00001" not in fs.keys
 
 COLD_PREDICTION = """
 import sys
