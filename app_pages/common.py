@@ -18,7 +18,7 @@ from core.storage import queue, runs
 from core.usecases import charts
 from core.base import progress as steps
 from core.base.datasets import DatasetError
-from core.base.percent import with_interval
+from core.base.percent import percent, with_interval
 from core.base.usertext import as_markdown
 from app_pages import lesson_view
 
@@ -107,7 +107,7 @@ def check_measured_on(check: dict) -> None:
 
 def accuracy_metric(record: dict, result: dict, label: str = "Test accuracy") -> None:
     acc = result["accuracy"]
-    st.metric(label, f"{acc['value']:.1%}", help="95 % Wilson interval over the test clips.")
+    st.metric(label, percent(acc['value'], 1), help="95 % Wilson interval over the test clips.")
     st.caption(f"{with_interval(acc, decimals=1, counts=True)}. {measured_on(record)}")
     run_provenance(record)
 
@@ -463,7 +463,7 @@ def check_view(check: dict, key: str) -> None:
     the confusion matrix (rows: the shared genres; columns: every genre the model knows) and what was left out."""
     from core.compute import scores
 
-    st.metric(f"On {as_markdown(check['dataset']['name'])}", f"{check['accuracy']['value']:.1%}",
+    st.metric(f"On {as_markdown(check['dataset']['name'])}", percent(check['accuracy']['value'], 1),
               help="95 % Wilson interval over every checked clip")
     check_measured_on(check)
     st.info(as_markdown(check["sentence"]))

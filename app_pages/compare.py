@@ -9,7 +9,7 @@ from core.usecases import charts, compare, conclusions, experiment_table, genera
 from core.base.config import ConfigError
 from app_pages import teaching
 from app_pages.common import cancel_button, check_form, dataset_selector, run_options, started_here
-from core.base.percent import with_interval
+from core.base.percent import percent, with_interval
 from core.base.usertext import as_markdown
 
 PERCENT = st.column_config.NumberColumn(format="percent")
@@ -199,7 +199,8 @@ def experiment_view(record: dict, result: dict) -> None:
     """The summary, the paired differences, the per-seed chart and downloads of an experiment."""
     st.caption(f"Measured on {result['measured_on']}. {result['cells_done']} of {result['cells_total']} cells "
                "finished. The study's single runs: "
-               + ", ".join(f"{'baseline' if n == 0 else f'+{n}/genre'} {v:.1%}" for n, v in experiment_plan.STUDY.items()))
+               + ", ".join(f"{'baseline' if n == 0 else f'+{n}/genre'} {percent(v, 1)}"
+                           for n, v in experiment_plan.STUDY.items()))
     if not result["per_seed"]:
         return
     st.caption(experiment_table.units_caption(result))

@@ -9,6 +9,7 @@ from core.storage.extract import FeatureSet
 from core.usecases.unpack import UnpackError, unpack_zip
 from app_pages import teaching
 from app_pages.common import dataset_selector, features
+from core.base.percent import percent
 from core.base.usertext import as_markdown
 
 st.title("Explore a dataset")
@@ -149,7 +150,7 @@ st.subheader("Map of the clips")
 coords, explained = clip_map(fingerprint, fs)
 event = st.plotly_chart(
     charts.clip_map(coords, list(fs.labels), fs.y, fs.keys,
-                    axis_titles=(f"PC 1 ({explained[0]:.0%} of variance)", f"PC 2 ({explained[1]:.0%})")),
+                    axis_titles=(f"PC 1 ({percent(explained[0])} of variance)", f"PC 2 ({percent(explained[1])})")),
     on_select="rerun", selection_mode="points", key="clip_map")
 st.caption(f"Measured on {where}: each point is a clip, placed by PCA of each mel band's mean and spread over "
            f"time ({2 * fs.cfg.n_mels} numbers, standardised). Clips that sound alike tend to land close; "
@@ -159,7 +160,7 @@ if st.toggle("Also as the pretrained ear hears them", key="ear_map",
                   "clip: about 1 s per clip the first time, then it is cached"):
     ear_coords, ear_explained, ear_y, ear_keys, ear_labels, width = ear_map(str(selected[1]), fingerprint)
     st.plotly_chart(charts.clip_map(ear_coords, list(ear_labels), ear_y, ear_keys, axis_titles=(
-        f"PC 1 ({ear_explained[0]:.0%} of variance)", f"PC 2 ({ear_explained[1]:.0%})")), key="ear-map")
+        f"PC 1 ({percent(ear_explained[0])} of variance)", f"PC 2 ({percent(ear_explained[1])})")), key="ear-map")
     st.caption(f"Measured on {where}: the same clips placed by PCA of what the pretrained network heard "
                f"({explore.ear_stats_text(width)}, standardised): "
                "what the pretrained preset's classifier reads. Genres that form tighter groups here than on the "

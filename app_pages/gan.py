@@ -13,6 +13,7 @@ from core.base.config import FeatureConfig, GANConfig
 from app_pages.common import (config_widgets, dataset_selector, features, job_progress, keep_open, manage_run,
                               measured_on, own_run, preset_picker, reopen_picker, resume_button,
                               run_provenance, settings_form, start_button, started_here)
+from core.base.percent import percent
 from core.base.usertext import as_markdown
 
 PRESET_LABELS = {"paper": "paper (the study's GAN)", "conditional": "conditional (recommended)"}
@@ -182,15 +183,15 @@ def tstr_view(record: dict, result: dict) -> None:
     st.markdown("##### Train on synthetic, test on real: do the samples teach what real music teaches?")
     st.markdown(f"**{conclusions.tstr_verdict(t)}**")
     a, b, c = st.columns(3)
-    a.metric("Trained on samples only", f"{t['accuracy']:.0%}", help=conclusions.measure_text(t))
-    b.metric("Trained on real clips", f"{t['real_accuracy']:.0%}", help="The same recipe: the reference classifier")
+    a.metric("Trained on samples only", percent(t['accuracy']), help=conclusions.measure_text(t))
+    b.metric("Trained on real clips", percent(t['real_accuracy']), help="The same recipe: the reference classifier")
     c.metric("Ratio", "–" if t["ratio"] is None else f"{t['ratio']:.2f}", help="1.00: the samples teach as much as "
              "real data")
     st.caption(f"The recommended recipe trained only on generated segments, as many per genre as the real training "
                f"set has, then tested on the {t['n']} real test clips: {conclusions.measure_text(t, 1)}, "
-               f"against {t['real_accuracy']:.1%} when trained on the real clips. Its last epoch is tested, so no real "
-               "clip chooses anything. It can show whether the samples carry what tells the genres apart in real "
-               "music; it cannot show that they sound real (exaggerated genre cues can teach well). "
+               f"against {percent(t['real_accuracy'], 1)} when trained on the real clips. Its last epoch is tested, so "
+               "no real clip chooses anything. It can show whether the samples carry what tells the genres apart in "
+               "real music; it cannot show that they sound real (exaggerated genre cues can teach well). "
                f"{measured_on(record)}")
 
 
@@ -199,9 +200,9 @@ def c2st_view(record: dict, result: dict) -> None:
     st.markdown("##### Classifier two-sample tests: can the samples be told from real segments?")
     st.markdown(f"**{conclusions.c2st_verdict(c, e)}**")
     a, b = st.columns(2)
-    a.metric("Told apart by band statistics", f"{c['accuracy']:.0%}", help=conclusions.measure_text(c))
+    a.metric("Told apart by band statistics", percent(c['accuracy']), help=conclusions.measure_text(c))
     if e:
-        b.metric("Told apart in the judge's embedding", f"{e['accuracy']:.0%}", help=conclusions.measure_text(e))
+        b.metric("Told apart in the judge's embedding", percent(e['accuracy']), help=conclusions.measure_text(e))
     st.caption(f"Each judge is a logistic regression that learnt real training segments against generated ones, then "
                f"labelled {c['n']} inputs it never saw: held-out real validation segments and as many fresh samples; "
                "50 % means it cannot tell them apart, 100 % that every sample gives itself away. The first reads each "
@@ -243,20 +244,20 @@ def fidelity_view(record: dict, result: dict, labels: list[str], on: str) -> Non
     fid, real = result["fidelity"], result["real_fidelity"]
     st.markdown("##### Genre fidelity: does the judge recognise the intended genre?")
     a, b, c = st.columns(3)
-    a.metric("Genre fidelity (samples)", f"{fid['overall']:.0%}", help="Share of samples the reference classifier "
+    a.metric("Genre fidelity (samples)", percent(fid['overall']), help="Share of samples the reference classifier "
              "assigns to their intended genre")
-    b.metric("The judge on real held-out segments", f"{real['overall']:.0%}", help="The same measure on real "
+    b.metric("The judge on real held-out segments", percent(real['overall']), help="The same measure on real "
              "validation segments: the same unit")
-    c.metric("Chance", f"{fid['chance']:.0%}")
+    c.metric("Chance", percent(fid['chance']))
     st.plotly_chart(charts.genre_fidelity(labels, fid, real["overall"]), key=f"q-fid-{record['id']}")
     st.caption("The reference classifier (the same recipe, trained on the real training clips the GAN learnt from) "
-               f"judges each sample; on real held-out segments it is right {real['overall']:.0%} of the time. "
+               f"judges each sample; on real held-out segments it is right {percent(real['overall'])} of the time. "
                "Fidelity above that means prototypes the judge finds easier than real music, not realism; far below "
                "it, samples miss their genre's cues. It cannot show realism: the judge was trained on the same "
                f"segments as the GAN. Second bars: where all samples went (one tall bar: they all sound alike). {on}")
     if "fidelity_rescaled" in result:
         st.caption(f"With the scale fixed ([-1, 1] mapped onto [-80, 0] dB) but the labels still arbitrary: "
-                   f"{result['fidelity_rescaled']['overall']:.0%}.")
+                   f"{percent(result['fidelity_rescaled']['overall'])}.")
 
 
 def quality_view(record: dict, result: dict) -> None:

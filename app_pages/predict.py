@@ -11,6 +11,7 @@ from core.usecases import charts, model_choice, predict
 from core.base.audio import AUDIO_EXTENSIONS, AudioError
 from app_pages import teaching
 from app_pages.common import accuracy_metric, check_measured_on, dataset_selector, job_progress, started_here
+from core.base.percent import percent
 from core.base.usertext import as_markdown
 
 st.title("Predict a genre")
@@ -129,13 +130,13 @@ st.audio(data, format=clip.type)
 (genre, p), *others = prediction.top(2)
 predictor = predict.load_model(run_id)
 shown_genre, runner_up = as_markdown(genre), others and as_markdown(others[0][0])
-st.subheader(f"Predicted genre: {shown_genre} ({p:.0%})".replace("%", " %"))
+st.subheader(f"Predicted genre: {shown_genre} ({percent(p)})")
 st.markdown(as_markdown(model_choice.real_music_line(record)))  # the honest figure, where the eye lands
 if others:
     how = "pretrained" if predictor.pretrained else "classic" if prediction.clip_level else "segments"
     n = len(prediction.segment_starts)
     teaching.show("predict", f"heard_{how}", draw=st.caption, runner_up=runner_up,
-                  runner_up_p=f"{others[0][1]:.0%}".replace("%", " %"), seconds=f"{prediction.analysed_seconds:.3g}"
+                  runner_up_p=percent(others[0][1]), seconds=f"{prediction.analysed_seconds:.3g}"
                   if prediction.clip_level else f"{prediction.segment_seconds:.3g}",
                   segments=f"{n} segment{'s' * (n != 1)}")
 
@@ -145,7 +146,8 @@ with trust:
     accuracy_metric(record, runs.result(run_id), label="This model's test accuracy")
     checks = runs.checks(run_id)
     for check in checks:
-        st.metric(f"On another collection: {as_markdown(check['dataset']['name'])}", f"{check['accuracy']['value']:.1%}",
+        st.metric(f"On another collection: {as_markdown(check['dataset']['name'])}",
+                  percent(check['accuracy']['value'], 1),
                   help="95 % Wilson interval over every checked clip")
         check_measured_on(check)
     if not checks:

@@ -5,6 +5,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from core.base.percent import percent
+
 pytestmark = pytest.mark.browser
 TINY = "epochs=1&hidden_size=16&num_layers=1&segment_seconds=1.0&batch_size=8"
 
@@ -17,7 +19,7 @@ def predict_upload(page, path: str, model: str, clip, genre: str, p: float) -> N
     expect(page.get_by_text("Upload or record a clip")).to_be_visible(timeout=60_000)
     expect(page.get_by_role("combobox", name="Trained classifier")).to_have_value(re.compile(model))
     page.locator("[data-testid='stFileUploader'] input[type='file']").set_input_files(str(clip))
-    headline = f"Predicted genre: {genre} ({p:.0%})".replace("%", " %")
+    headline = f"Predicted genre: {genre} ({percent(p)})"
     expect(page.get_by_role("heading", name=headline)).to_be_visible(timeout=90_000)
 
 def test_home_page_explains_the_lab(page):
@@ -257,7 +259,7 @@ def test_check_a_tiny_run_on_another_dataset(page, browser_env, monkeypatch):
     monkeypatch.setenv("GENRELAB_DATA_DIR", browser_env["GENRELAB_DATA_DIR"])  # the server's data folder
     (check,) = runs.checks(run_id)
     assert check["accuracy"]["n"] == 6 and check["labels_skipped"] == ["Noise"]
-    expect(metric.locator("[data-testid='stMetricValue']")).to_have_text(f"{check['accuracy']['value']:.1%}")
+    expect(metric.locator("[data-testid='stMetricValue']")).to_have_text(percent(check['accuracy']['value'], 1))
     expect(page.get_by_text(re.compile(r"of its own test clips \(tones\) and on \d+ % \(95 % CI [^)]*\) of 6 clips"))).to_be_visible()
 
 

@@ -12,6 +12,7 @@ from core.storage import queue
 from core.storage import runs
 from core.base.config import gan_preset
 from core.usecases import conclusions
+from core.base.percent import percent
 from helpers import FINGERPRINT, page_text
 
 pytestmark = pytest.mark.slow  # trains a GAN and drives the page (AppTest)
@@ -57,19 +58,19 @@ def test_finished_conditional_run_shows_curves_gallery_quality_and_augments(tone
     metrics = {m.label: m.value for m in at.metric}
     result = runs.result(run_id)
     tstr, c2st, fd, emb = result["tstr"], result["c2st"], result["frechet"], result["c2st_embedding"]
-    assert metrics["Trained on samples only"] == f"{tstr['accuracy']:.0%}"
-    assert metrics["Trained on real clips"] == f"{tstr['real_accuracy']:.0%}"
-    assert metrics["Told apart by band statistics"] == f"{c2st['accuracy']:.0%}" and "Indistinguishable" not in metrics
+    assert metrics["Trained on samples only"] == percent(tstr['accuracy'])
+    assert metrics["Trained on real clips"] == percent(tstr['real_accuracy'])
+    assert metrics["Told apart by band statistics"] == percent(c2st['accuracy']) and "Indistinguishable" not in metrics
     verdicts = [m.value for m in at.markdown]
     verdicts_expected = (conclusions.tstr_verdict(tstr), conclusions.c2st_verdict(c2st, emb),
                          conclusions.frechet_verdict(fd))
     for verdict in verdicts_expected:
         assert f"**{verdict}**" in verdicts  # each measure opens with its verdict in words
-    assert metrics["Told apart in the judge's embedding"] == f"{emb['accuracy']:.0%}"
+    assert metrics["Told apart in the judge's embedding"] == percent(emb['accuracy'])
     assert metrics["Training vs generated"] == f"{fd['overall']:.2f}"
-    assert metrics["Genre fidelity (samples)"] == f"{result['fidelity']['overall']:.0%}"
-    assert metrics["The judge on real held-out segments"] == f"{result['real_fidelity']['overall']:.0%}"
-    assert metrics["Chance"] == "33%"
+    assert metrics["Genre fidelity (samples)"] == percent(result['fidelity']['overall'])
+    assert metrics["The judge on real held-out segments"] == percent(result['real_fidelity']['overall'])
+    assert metrics["Chance"] == "33 %"
     captions = " ".join(c.value for c in at.caption)
     assert "Measured on tones" in captions and "50 generated samples per genre" in captions
     assert captions.count("It can show") >= 3 and "cannot show" in captions and "prototypes" in captions

@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 from core.orchestration import worker
 from core.storage import queue
 from core.storage import runs
-from core.base.percent import with_interval
+from core.base.percent import percent, with_interval
 from core.usecases import generalise
 from helpers import FINGERPRINT, finished_run, page_text, write_tone
 
@@ -62,7 +62,7 @@ def test_a_finished_run_is_checked_on_another_dataset_from_the_train_page(app, d
     at.run()
     assert not at.exception
     metric = next(m for m in at.metric if m.label == "On other")
-    assert metric.value == f"{result['accuracy']['value']:.1%}" and result["accuracy"]["n"] == 6
+    assert metric.value == percent(result['accuracy']['value'], 1) and result["accuracy"]["n"] == 6
     assert generalise.describe(result, fingerprint=False) in texts(at.caption)
     assert "Genres the model does not know, left out: Polka." in texts(at.caption)
     assert "of its own test clips (tones) and on" in texts(at.info) and "of 6 clips from another collection" in texts(at.info)
@@ -110,7 +110,7 @@ def test_compare_and_predict_show_the_check(app, datasets):
     app.query_params.update(dataset="tones", runs=run_id)
     at = app.switch_page("app_pages/compare.py").run()
     assert not at.exception and "Check a run on another collection" in [e.label for e in at.expander]
-    assert next(m for m in at.metric if m.label == "On other").value == f"{result['accuracy']['value']:.1%}"
+    assert next(m for m in at.metric if m.label == "On other").value == percent(result['accuracy']['value'], 1)
     assert generalise.describe(result, fingerprint=False) in texts(at.caption)
 
     at = app.switch_page("app_pages/predict.py").run()

@@ -9,7 +9,7 @@ import soundfile as sf
 from streamlit.testing.v1 import AppTest
 
 from core.base import config
-from core.base.percent import with_interval
+from core.base.percent import percent, with_interval
 from core.orchestration import classifier, worker
 from core.storage import queue
 from core.storage import runs
@@ -142,10 +142,10 @@ def test_an_upload_shows_genre_accuracy_timeline_and_saliency(app, run_id):
     assert not at.exception and not at.error
     genre, p = expected.top(1)[0]
     headline = next(s.value for s in at.subheader if s.value.startswith("Predicted genre"))
-    assert headline == f"Predicted genre: {genre} ({p:.0%})".replace("%", " %")
+    assert headline == f"Predicted genre: {genre} ({percent(p)})"
     assert "resampled from 44100 Hz" in texts(at.info) and "mixed down from 2 channels" in texts(at.info)
     metric = next(m for m in at.metric if m.label == "This model's test accuracy")
-    assert metric.value == f"{runs.result(run_id)['accuracy']['value']:.1%}"
+    assert metric.value == percent(runs.result(run_id)['accuracy']['value'], 1)
     assert "95 % CI" in texts(at.caption) and "Measured on tones" in texts(at.caption)
     assert "Over time" in texts(at.subheader)
     assert len(at.get("plotly_chart")) == 4  # bars, timeline, waveform, log-mel; saliency only when asked
@@ -216,7 +216,7 @@ def test_the_pretrained_ear_is_the_default_until_a_checked_model_does_better(app
     at = upload(at, "tone.wav", data)
     assert not at.exception and not at.error
     genre, p = expected.top(1)[0]
-    assert f"Predicted genre: {genre} ({p:.0%})".replace("%", " %") in texts(at.subheader)
+    assert f"Predicted genre: {genre} ({percent(p)})" in texts(at.subheader)
     captions = texts(at.caption)
     assert "On real music from another collection: not measured yet" in texts(at.markdown)
     assert "frozen network pretrained on a million songs heard the 3 s" in captions

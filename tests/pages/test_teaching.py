@@ -14,6 +14,7 @@ from core.base import measured
 PAGES = Path(__file__).resolve().parents[2] / "app_pages"
 TYPED_PERCENT = re.compile(r"(?<![\d.:{])\d+(?:\.\d+)?\s?%")  # '27 %', '52.5%'; not a format spec like {p:.0%}
 DEFINITIONS = {"95%", "50%", "100%"}  # a confidence level, chance between two, everything: no measurement
+FRACTION_FORMAT = re.compile(r":\.\d+%\}|\.replace\(\"%\"")  # '{acc:.1%}', '.replace("%", " %")'
 BENCH_SCRIPT = re.compile(r"bench/\w+\.py|\bbench_\w+")
 TERMS = ("LSTM", "log-mel", "McNemar", "hinge", "Fréchet", "Griffin-Lim", "TSTR", "C2ST", "confidence interval",
          "transfer learning", "pretrained ear", "embedding")
@@ -27,6 +28,14 @@ def test_no_page_source_types_in_a_figure_or_names_a_bench_script():
                   if m.group().replace(" ", "") not in DEFINITIONS]
         found += [(page.name, m.group()) for m in BENCH_SCRIPT.finditer(source)]
     assert not found
+
+
+def test_no_page_formats_a_fraction_itself_but_through_core_base_percent():
+    found = [(page.name, m.group()) for page in sorted(PAGES.glob("*.py"))
+             for m in FRACTION_FORMAT.finditer(page.read_text())]
+    assert not found
+    assert FRACTION_FORMAT.findall('st.metric(label, f"{acc[\'value\']:.1%}") f"({p:.0%})".replace("%", " %")') == [
+        ":.1%}", ":.0%}", '.replace("%"']
 
 
 def test_the_check_would_catch_the_old_train_caption():

@@ -7,6 +7,7 @@ from streamlit.testing.v1 import AppTest
 
 from core.storage import runs
 from core.base.config import preset
+from core.base.percent import percent
 
 pytestmark = pytest.mark.slow  # trains classifiers from the page (AppTest)
 
@@ -61,7 +62,7 @@ def test_train_page_trains_the_pretrained_ear_and_teaches_transfer(tones_app):
     assert run["status"] == "done" and run["preset"] == "pretrained" and run["config"]["ear"] == "musicnn-msd"
     assert run["config"]["C"] == 0.1 and (runs.run_path(run["id"]) / "model.pt").exists()
     metric = next(m for m in at.metric if m.label == "Test accuracy")
-    assert metric.value == f"{runs.result(run['id'])['accuracy']['value']:.1%}"
+    assert metric.value == percent(runs.result(run['id'])['accuracy']['value'], 1)
     assert "95 % CI" in " ".join(c.value for c in at.caption)
     assert any(b.label == "Check on another dataset" for b in at.button)
 
@@ -89,7 +90,7 @@ def test_train_page_starts_a_run_and_shows_its_result(tones_app):
     run = start_and_wait(at)
     assert run["status"] == "done" and run["config"]["epochs"] == 1 and run["config"]["hidden_size"] == 16
     metric = next(m for m in at.metric if m.label == "Test accuracy")
-    assert metric.value == f"{runs.result(run['id'])['accuracy']['value']:.1%}"
+    assert metric.value == percent(runs.result(run['id'])['accuracy']['value'], 1)
     captions = " ".join(c.value for c in at.caption)
     assert "95 % CI" in captions and "tones" in captions and "seed 0" in captions
 
