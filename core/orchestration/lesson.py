@@ -9,8 +9,10 @@ runner (:mod:`.lesson_run`), inside the one job the worker takes for the lesson:
    same clips, split and seed as the recommended LSTM;
 4. the pretrained ear (a frozen music tagger and a logistic regression, :mod:`core.compute.transfer`), on the
    same clips again: three ways to learn genre side by side (from scratch, hand-made features, transfer);
-5. the conditional GAN, learning from the recommended LSTM's training clips (same split and seed,
-   so step 2's finished model serves as its reference classifier instead of a new one);
+5. the conditional GAN, learning from the recommended LSTM's training clips (same split and seed), with a
+   reference classifier of its own to judge its samples: the recommended recipe on inputs at their recorded
+   level (:func:`core.compute.gan.data_config`, so that generated log-mels descale exactly), which step 2's
+   model, trained with each segment's level removed, is not, so the GAN step trains that judge itself;
 6. the recommended LSTM again with generated samples per genre from that GAN
    (:func:`core.orchestration.classifier.submit_augmented`, with this lesson's step 2 as its baseline).
 

@@ -76,6 +76,15 @@ def test_a_lesson_is_one_queued_job_that_owns_its_step_runs(tone_dataset, no_wor
         lesson.load("../etc")
 
 
+def test_the_gan_step_trains_its_own_judge_as_the_lesson_says_not_the_recommended_step():
+    from core.compute import gan
+
+    plan = lesson.configs()
+    judge = gan.data_config(plan["gan"])
+    assert (judge.level, plan["recommended"].level) == ("absolute", "segment") and judge != plan["recommended"]
+    assert "the GAN step trains that judge itself" in " ".join(lesson.__doc__.split())
+
+
 def test_one_lesson_at_a_time_per_dataset_unless_asked(tone_dataset, no_worker):
     first = lesson.submit(tone_dataset, "tones")
     with pytest.raises(lesson.LessonError, match="already queued on tones"):
