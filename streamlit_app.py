@@ -8,11 +8,14 @@ page icon would make the browser load it from a font CDN) and the sidebar's icon
 font Streamlit bundles.
 """
 
+import threading
 from pathlib import Path
 
 import streamlit as st
 
+from core.base import config
 from core.storage import queue
+from core.usecases import charts
 
 ICON = Path(__file__).resolve().parent / "assets" / "icon.png"
 
@@ -29,6 +32,27 @@ def wake_worker() -> None:
 
 wake_worker()
 
+
+def warm() -> None:
+    """Load what pages' first visits would otherwise load on the click: plotly's machinery for each chart type
+    (Dataset's six charts), pydantic's config models (Train's and GAN's forms) and Streamlit's emoji catalog (read,
+    with a regex that takes ~0.1 s to compile, by the first alert whose text is not plain ASCII)."""
+    from streamlit.string_util import extract_leading_emoji
+
+    charts.warm()
+    for name in [*config.PRESETS, *config.CLASSIC_PRESETS, *config.PRETRAINED_PRESETS]:
+        config.preset(name)
+    config.model(config.GANConfig)
+    extract_leading_emoji("…")
+
+
+@st.cache_resource
+def warm_up() -> None:
+    """Once per server process, after its first page is drawn: :func:`warm` in a background thread, while the
+    reader reads that page, so a page switch waits for none of it."""
+    threading.Thread(target=warm, name="warm-up", daemon=True).start()
+
+
 PAGES = [
     st.Page("app_pages/home.py", title="Home", icon=":material/home:", url_path="home"),
     st.Page("app_pages/dataset.py", title="Dataset", icon=":material/library_music:", url_path="dataset"),
@@ -44,3 +68,4 @@ PAGES = [
 ]
 
 st.navigation(PAGES).run()
+warm_up()

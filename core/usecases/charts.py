@@ -55,6 +55,16 @@ def epoch_axis(fig: go.Figure, epochs: int, **where) -> None:
                      tickformat="d", **where)
 
 
+def warm() -> None:
+    """Build and serialise one tiny figure of each trace type the pages draw (bars, lines, markers, heatmaps): the first
+    figure of a type in a process loads plotly's classes and validators for it (~0.05 s each), which a page's first
+    draw then need not wait for."""
+    tiny = np.zeros((2, 2), dtype=np.float32)
+    for fig in (class_balance({"a": 1}), waveform(tiny[0], 1.0), spectrogram(tiny),
+                clip_map(tiny, ["a"], np.zeros(2, dtype=int), ["x", "y"]), confusion_heatmap(tiny, ["a", "b"])):
+        fig.to_json()
+
+
 def learning_curves(histories: dict[str, list[dict]], colours: dict[str, str] | None = None) -> go.Figure:
     """Loss (left) and accuracy (right) per epoch: per named run a solid train and a dotted validation line.
 
