@@ -123,6 +123,7 @@ def main() -> None:
     sc_ours = float(np.mean([r["sc_ours"] for r in rows]))
     sc_lib = float(np.mean([r["sc_librosa"] for r in rows]))
     note = (f"{source}; {len(rows)} x {args.seconds:g} s, {rows[0]['frames']} frames, n_iter={args.n_iter} (librosa {args.librosa_n_iter}), "
+            f"relaxation {inversion.RELAXATION}, {inversion.REFINE_ITERS} refinement steps, "
             f"torch threads={torch.get_num_threads()}")
 
     emit("griffinlim_3s_seconds", t_ours, "<= 0.2", timed=True, load_before=load,

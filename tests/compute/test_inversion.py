@@ -115,6 +115,8 @@ def test_bad_shapes_are_rejected():
         inversion.mel_db_to_audio(np.zeros((N_MELS, 1)))  # one frame has no length to invert
     with pytest.raises(ValueError):
         inversion.griffinlim(np.ones((100, 10)))  # not 1 + n_fft // 2 bins
+    with pytest.raises(ValueError):
+        inversion.griffinlim(np.ones((1 + N_FFT // 2, 10)), n_fft=N_FFT, relaxation=2.0)  # over-relaxation diverges
 
 
 # ---------------------------------------------------------------- the transforms against librosa
@@ -165,15 +167,29 @@ def test_refinement_fits_the_mel_better_than_the_clipped_pseudo_inverse():
 
 
 @pytest.mark.slow
-def test_griffinlim_on_a_true_magnitude_matches_librosa_griffinlim():
+def test_griffinlim_without_relaxation_on_a_true_magnitude_matches_librosa_griffinlim():
     y = harmonic(1.5)
     target = np.abs(librosa.stft(y, n_fft=N_FFT, hop_length=HOP))
-    ours = inversion.griffinlim(target, N_FFT, HOP, n_iter=32)
+    ours = inversion.griffinlim(target, N_FFT, HOP, n_iter=32, relaxation=1.0)
     ref = librosa.griffinlim(target, n_iter=32, hop_length=HOP, n_fft=N_FFT, random_state=0)
     sc_ours = inversion.spectral_convergence(ours, target, N_FFT, HOP)
     sc_ref = inversion.spectral_convergence(ref, target, N_FFT, HOP)
     assert sc_ours < 0.15  # measured 0.083 (librosa.griffinlim 0.076)
     assert sc_ours <= 1.25 * sc_ref + 0.01
+
+
+@pytest.mark.slow
+def test_relaxation_converges_faster_than_fast_griffinlim(gtzan_mini):
+    """The default over-relaxed projection reaches, in GL_ITERS iterations, a spectral convergence below that of
+    plain fast Griffin-Lim (relaxation 1) at the same count, on a real segment's true magnitude."""
+    y, _ = librosa.load(gtzan_mini / "pop" / "pop.00000.wav", sr=SR, offset=10.0, duration=3.0)
+    target = np.abs(librosa.stft(y, n_fft=N_FFT, hop_length=HOP))
+
+    def sc(relaxation):
+        out = inversion.griffinlim(target, N_FFT, HOP, n_iter=inversion.GL_ITERS, relaxation=relaxation)
+        return inversion.spectral_convergence(out, target, N_FFT, HOP)
+
+    assert sc(inversion.RELAXATION) < 0.95 * sc(1.0)  # measured 0.111 vs 0.130
 
 
 # ---------------------------------------------------------------- round trips vs librosa's mel_to_audio
@@ -199,8 +215,9 @@ def test_round_trip_real_gtzan_comparable_to_librosa(gtzan_mini):
 
 @pytest.mark.slow
 def test_app_defaults_invert_real_gtzan_better_than_librosa_default(gtzan_mini):
-    """mel_db_to_audio's GL_ITERS were cut for speed: each segment still beats librosa's default 32."""
-    for genre in ("classical", "metal", "pop"):
+    """mel_db_to_audio's iterations were cut for speed: each of bench_inversion's segments still beats librosa's
+    default 32 (measured ratios 0.94 to 0.98, pop the closest)."""
+    for genre in ("blues", "classical", "jazz", "metal", "pop"):
         y, _ = librosa.load(gtzan_mini / genre / f"{genre}.00000.wav", sr=SR, offset=10.0, duration=3.0)
         ours, ref = sc_ours_and_librosa(y, n_iter=inversion.GL_ITERS, librosa_n_iter=32)
         assert ours < ref, genre
