@@ -209,9 +209,10 @@ def _cancel(record: dict) -> None:
 
 
 def resume_button(record: dict, label: str | None = None) -> None:
-    """For an interrupted, cancelled or failed run: one click queues it again, from its last checkpoint (``label``:
-    what the button says, for a run that is not one training, e.g. a lesson)."""
-    if record["status"] not in runs.RESUMABLE:
+    """For an interrupted, cancelled or failed run (or a finished lesson with a step left to train): one click queues
+    it again, from its last checkpoint (``label``: what the button says, for a run that is not one training, e.g. a
+    lesson)."""
+    if record["status"] not in worker.reopens(record):
         return
     if label is None:
         epochs = len(runs.history(record["id"]))

@@ -46,7 +46,8 @@ def measured_time() -> tuple[str, str]:
 def show_lesson(record: dict) -> None:
     """The lesson on this page: its card (step, elapsed, time left for all of it) and a cancel button while it runs;
     when it ends while this session follows it, Compare opens with its runs side by side. A cancelled, interrupted
-    or failed lesson can be resumed: the steps that did not finish train, the finished ones are kept."""
+    or failed lesson, or a finished one with a failed step, can be resumed: the steps that did not finish train, the
+    finished ones are kept."""
     state = card(record)
     if record["status"] in runs.ACTIVE:
         st.session_state["lesson_following"] = record["id"]

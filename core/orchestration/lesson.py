@@ -230,7 +230,9 @@ def status(lesson: dict) -> dict:
     "left": seconds left for the whole lesson or None, "finished", "failed": [step, ...], "classifiers": [run id,
     ...], "resumable"}``. ``finished`` once the lesson is no longer queued or running; ``classifiers`` are its
     finished classifier runs in step order (what Compare shows); ``resumable`` when it was cancelled, interrupted or
-    failed with steps left to train (:func:`core.orchestration.worker.resume`). Queued, ``left`` is the plan's
+    failed with steps left to train, or finished with a step whose run failed or was cancelled
+    (:func:`core.orchestration.worker.resume` trains what did not finish; a check that could not be made for want
+    of a finished model is made then, one refused by its dataset is not retried). Queued, ``left`` is the plan's
     estimate (:func:`estimate`).
     """
     order, records = steps_of(lesson), step_records(lesson)
@@ -252,7 +254,8 @@ def status(lesson: dict) -> dict:
             "elapsed": end - lesson["started"] if lesson.get("started") and end else None,
             "left": left, "finished": finished, "failed": failed,
             "classifiers": [records[s]["id"] for s in CLASSIFIERS if s in done],
-            "resumable": lesson["status"] in runs.RESUMABLE and bool(lesson["steps"]) and bool(failed)}
+            "resumable": bool(lesson["steps"]) and (lesson["status"] in runs.RESUMABLE and bool(failed) or (
+                lesson["status"] == "done" and any((records[s] or {}).get("status") in runs.RESUMABLE for s in failed)))}
 
 
 def _progress(lesson: dict, now: float) -> dict:

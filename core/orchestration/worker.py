@@ -63,13 +63,25 @@ def _one_at_a_time(runner: Callable[[str], object]) -> Callable[[str], object]:
     return run
 
 
+def reopens(record: runs.RunRecord) -> tuple[str, ...]:
+    """The statuses from which run ``record`` may be queued again: :data:`REOPENS` of its kind, and for a finished
+    lesson with a step that failed or was cancelled (e.g. the GAN failed, so the classifier on its samples did not
+    run), 'done' too: resuming it trains those steps only (:mod:`.lesson_run` skips finished ones)."""
+    from . import lesson
+
+    statuses = REOPENS.get(record["kind"], runs.RESUMABLE)
+    if record["kind"] == "lsn" and record["status"] == "done" and lesson.status(record)["resumable"]:
+        return ("done", *statuses)
+    return statuses
+
+
 def reopen(run_id: str) -> runs.RunRecord:
-    """Mark an interrupted, cancelled or failed run (or a finished experiment) as queued again; returns its record.
+    """Mark an interrupted, cancelled or failed run (or a finished experiment, or a finished lesson with a step left
+    to train: :func:`reopens`) as queued again; returns its record.
 
     Raises :class:`core.storage.runs.RunError` for a run that is active, done or does not exist.
     """
-    kind = runs.load(run_id)["kind"]
-    return runs.reopen(run_id, statuses=REOPENS.get(kind, runs.RESUMABLE))
+    return runs.reopen(run_id, statuses=reopens(runs.load(run_id)))
 
 
 def resume(run_id: str, start_worker: bool = True) -> None:

@@ -306,6 +306,26 @@ def test_a_step_that_fails_skips_what_needs_it_and_the_rest_runs(tone_dataset, n
     assert lesson.summary(record)[-1] == f"Not checked on other: {reason}."  # said once for the three checks
 
 
+def test_a_finished_lesson_whose_gan_failed_resumes_only_the_gan_and_what_needs_it(tone_dataset, no_worker,
+                                                                                   fake_steps):
+    ran, outcome = fake_steps
+    outcome["lesson: conditional GAN"] = "failed"
+    lesson_id = lesson.submit(tone_dataset, "tones")
+    worker.work(idle_exit=0.1)
+    record = lesson.load(lesson_id)
+    assert record["status"] == "done" and lesson.status(record)["resumable"] and len(ran) == 5
+    outcome.clear()
+    ran.clear()
+    worker.resume(lesson_id, start_worker=False)
+    worker.work(idle_exit=0.1)
+    record = lesson.load(lesson_id)
+    assert ran == [runs.load(record["steps"][s])["name"] for s in ("gan", "augmented")]  # the four done steps kept
+    assert record["status"] == "done" and lesson.status(record)["failed"] == []
+    assert not lesson.status(record)["resumable"]
+    with pytest.raises(runs.RunError, match="only a run that is interrupted, cancelled, failed can be resumed"):
+        worker.reopen(lesson_id)  # nothing left to train: a finished lesson stays finished
+
+
 def test_a_step_deleted_before_the_lesson_ran_is_missing_not_a_crash(tone_dataset, no_worker, fake_steps):
     ran, _ = fake_steps
     lesson_id = lesson.submit(tone_dataset, "tones")

@@ -119,11 +119,13 @@ def test_a_finished_lesson_opens_compare_for_who_followed_it_and_links_to_it_for
     assert "It finished: 4 of 6 steps done" in texts(home, "caption", home.sidebar)
 
 
-def test_a_cancelled_lesson_resumes_from_home_with_its_finished_steps_kept(home, tone_dataset):
+@pytest.mark.parametrize("ended, step_status", [("cancelled", "cancelled"), ("done", "failed")])
+def test_a_stopped_lesson_or_one_with_a_failed_step_resumes_from_home_with_its_finished_steps_kept(
+        home, tone_dataset, ended, step_status):
     record = running_lesson(tone_dataset)
-    for step in ("gan", "augmented"):
-        runs.update(record["steps"][step], status="cancelled", pid=None)
-    runs.update(record["id"], status="cancelled", pid=None, finished=time.time())
+    for step in ("gan", "augmented"):  # done: the GAN failed, so the classifier on its samples could not run
+        runs.update(record["steps"][step], status=step_status, pid=None)
+    runs.update(record["id"], status=ended, pid=None, finished=time.time())
     for job in queue.queued():  # the worker had taken the lesson's job
         job.unlink()
     home.switch_page("app_pages/train.py").run()  # another page: the sidebar's card leads to Home's button
