@@ -115,9 +115,10 @@ def _reason(err: Exception) -> str:
 def _check(y: np.ndarray, native_sr: int, sr: int, min_seconds: float, name: str) -> np.ndarray:
     if y.size == 0:
         raise AudioError(f"{name}: the file holds no audio samples")
-    if not np.isfinite(y).all():
+    lowest, highest = float(y.min()), float(y.max())  # NaN if any sample is: two passes, no copy of the samples
+    if not (np.isfinite(lowest) and np.isfinite(highest)):
         raise AudioError(f"{name}: the audio holds NaN or infinite samples")
-    if float(np.abs(y).max()) < SILENCE_PEAK:
+    if max(highest, -lowest) < SILENCE_PEAK:
         raise AudioError(f"{name}: the audio is silent (peak below -80 dBFS)")
     seconds = y.size / native_sr
     if seconds < min_seconds:

@@ -68,6 +68,24 @@ def test_nan_silent_and_short_audio_rejected(tmp_path):
         decode(write_tone(tmp_path / "short.wav", seconds=0.1), min_seconds=1.0)
 
 
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+@pytest.mark.parametrize("where", [0, 22049])
+def test_a_single_non_finite_sample_anywhere_is_rejected(tmp_path, bad, where):
+    y = np.full(22050, 0.5, dtype=np.float32)
+    y[where] = bad
+    sf.write(tmp_path / "x.wav", y, 22050, subtype="FLOAT")
+    with pytest.raises(AudioError, match="NaN or infinite"):
+        decode(tmp_path / "x.wav")
+
+
+def test_a_loud_clip_of_negative_samples_only_is_not_called_silent(tmp_path):
+    sf.write(tmp_path / "neg.wav", np.full(22050, -0.5, dtype=np.float32), 22050, subtype="FLOAT")
+    assert decode(tmp_path / "neg.wav").min() == np.float32(-0.5)
+    sf.write(tmp_path / "quiet.wav", np.full(22050, -5e-5, dtype=np.float32), 22050, subtype="FLOAT")
+    with pytest.raises(AudioError, match="silent"):
+        decode(tmp_path / "quiet.wav")
+
 def test_max_seconds_bounds_what_is_read(tmp_path):
     y = decode(write_tone(tmp_path / "long.wav", seconds=5.0), max_seconds=1.5)
     assert y.size == int(1.5 * 22050)
