@@ -26,10 +26,10 @@ busy, more than one torch thread makes every op wait for a descheduled worker an
 from __future__ import annotations
 
 import functools
-import warnings
 
 import numpy as np
 import torch
+from scipy import sparse
 
 
 __all__ = ["mel_db_to_audio", "mel_to_stft_magnitude", "mel_pinv", "griffinlim", "stft_magnitude",
@@ -49,21 +49,21 @@ PEAK = 0.95             # mel_db_to_audio scales its output down to this peak if
 
 
 @functools.lru_cache(maxsize=16)
-def _mel_ops(sr: int, n_fft: int, n_mels: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+def _mel_ops(sr: int, n_fft: int, n_mels: int) -> tuple[sparse.csr_array, sparse.csr_array, torch.Tensor, torch.Tensor]:
     """(basis CSR (n_mels, F), basis.T CSR (F, n_mels), pinv(basis @ basis.T) (n_mels, n_mels), pinv dense (F, n_mels)).
 
     ``pinv(M) == M.T @ pinv(M @ M.T)``, and ``M`` (Slaney triangles) has at most two non-zeros per column, so
-    applying the pseudo-inverse as ``M.T @ (G @ r)`` with sparse ``M`` costs ~1/8 of a dense ``pinv(M) @ r``.
+    applying the pseudo-inverse as ``M.T @ (G @ r)`` with sparse ``M`` costs ~1/8 of a dense ``pinv(M) @ r``
+    (scipy's CSR products are faster than torch's here; the dense ``G @`` runs in torch, on the caller's torch
+    threads rather than numpy's BLAS pool). All float32.
     """
     import librosa  # heavy import, only needed once per configuration
 
     basis = librosa.filters.mel(sr=sr, n_fft=n_fft, n_mels=n_mels).astype(np.float64)  # (n_mels, 1 + n_fft // 2)
-    gram_pinv = np.linalg.pinv(basis @ basis.T)
-    pinv = np.linalg.pinv(basis)
     f32 = lambda a: torch.from_numpy(np.ascontiguousarray(a, dtype=np.float32))  # noqa: E731
-    with warnings.catch_warnings():  # "sparse CSR support is in beta"
-        warnings.simplefilter("ignore", UserWarning)
-        return f32(basis).to_sparse_csr(), f32(basis.T).to_sparse_csr(), f32(gram_pinv), f32(pinv)
+    gram_pinv, pinv = f32(np.linalg.pinv(basis @ basis.T)), f32(np.linalg.pinv(basis))
+    basis = basis.astype(np.float32)
+    return sparse.csr_array(basis), sparse.csr_array(basis.T), gram_pinv, pinv
 
 
 def mel_pinv(sr: int, n_fft: int, n_mels: int) -> torch.Tensor:
@@ -126,17 +126,21 @@ def mel_to_stft_magnitude(mel_power: np.ndarray, sr: int = 22050, n_fft: int = 2
     scale = mel_power.max(axis=(1, 2), keepdims=True)
     scale[scale == 0] = 1.0
     m = (mel_power / scale).transpose(1, 0, 2).reshape(n_mels, n_batch * n_frames)  # all clips side by side
-    m = torch.from_numpy(m.astype(np.float32))
-    with torch.inference_mode():
-        x = (basis_t @ (gram_pinv @ m)).clamp_(min=0.0)
-        z, t = x, 1.0
-        for _ in range(n_refine):
-            x_new = z.sub(basis_t @ (gram_pinv @ (basis @ z - m))).clamp_(min=0.0)
-            t_new = (1.0 + (1.0 + 4.0 * t * t) ** 0.5) / 2.0
-            z = torch.add(x_new, x_new - x, alpha=(t - 1.0) / t_new)
-            x, t = x_new, t_new
-        mag = x.sqrt_().numpy().reshape(-1, n_batch, n_frames).transpose(1, 0, 2)
-    mag = mag * np.sqrt(scale).astype(np.float32)
+    m = m.astype(np.float32)
+    x = np.maximum(basis_t @ (gram_pinv @ torch.from_numpy(m)).numpy(), 0.0)
+    z, t = x, 1.0
+    for _ in range(n_refine):
+        residual = basis @ z
+        residual -= m
+        x_new = basis_t @ (gram_pinv @ torch.from_numpy(residual)).numpy()
+        np.subtract(z, x_new, out=x_new)
+        np.maximum(x_new, 0.0, out=x_new)
+        t_new = (1.0 + (1.0 + 4.0 * t * t) ** 0.5) / 2.0
+        z = x_new - x
+        z *= np.float32((t - 1.0) / t_new)
+        z += x_new
+        x, t = x_new, t_new
+    mag = np.sqrt(x).reshape(-1, n_batch, n_frames).transpose(1, 0, 2) * np.sqrt(scale).astype(np.float32)
     return mag[0] if single else mag
 
 
