@@ -36,15 +36,16 @@ __all__ = ["mel_db_to_audio", "mel_to_stft_magnitude", "mel_pinv", "griffinlim",
            "spectral_convergence"]
 
 AMIN = 1e-10            # power floor of the app's log-mels (dB re 1.0 → -100 dB)
-REFINE_ITERS = 40       # accelerated projection steps refining the clipped pseudo-inverse (mel_to_stft_magnitude)
-GL_ITERS = 12           # mel_db_to_audio's Griffin-Lim iterations
+REFINE_ITERS = 35       # accelerated projection steps refining the clipped pseudo-inverse (mel_to_stft_magnitude)
+GL_ITERS = 11           # mel_db_to_audio's Griffin-Lim iterations
 RELAXATION = 1.2        # griffinlim's over-relaxation of the projection
-"""40 refinement steps and 12 over-relaxed Griffin-Lim iterations invert each of five real 3 s GTZAN segments
-(bench/bench_inversion.py) with a lower spectral convergence than librosa's ``mel_to_audio`` at its default 32
-(mean 0.341 vs 0.409, worst segment 0.98 of librosa's; 50 steps and 16 plain fast Griffin-Lim iterations gave 0.336,
-0.98) in two thirds of their time. Fewer cost more than they save: 10 iterations leave the pop segment at 0.994 of
-librosa's, plain ones (relaxation 1) at 1.02; relaxation 1.15 or 1.3 converge slower than 1.2; 30 refinement steps
-leave a synthetic 110 Hz harmonic tone (tests/compute/test_inversion.py's) at librosa's spectral convergence (40: 0.84)."""
+"""35 refinement steps and 11 over-relaxed Griffin-Lim iterations invert each of five real 3 s GTZAN segments
+(bench/bench_inversion.py) with a lower spectral convergence than librosa's ``mel_to_audio`` at its default 32 (mean
+0.346 vs 0.413; worst segment 0.97 to 0.99 of librosa's, whose own figure moves by ~2 % from run to run) and four
+synthetic harmonic tones (worst 0.93), in 0.59 of the time of the former 50 steps and 16 plain fast Griffin-Lim
+iterations (mean 0.336). Measured trade-offs (worst real segment / worst tone, ratio to librosa): 40 steps + 12
+iterations 0.983 / 0.85; 40 + 10: 0.994 / 0.90; 30 + 12: 0.988 / 1.00; plain iterations (relaxation 1) need 16 for
+0.98; relaxation 1.15 or 1.3 converge slower than 1.2."""
 PEAK = 0.95             # mel_db_to_audio scales its output down to this peak if it is louder
 
 
