@@ -113,7 +113,7 @@ def accuracy(key: str) -> Figure:
 
 def _over_seeds(key: str, entry: dict) -> Figure:
     """Figure ``key`` over several trainings: the mean of its seeds with their range, and what they were measured
-    on, each seed's value when the entry records them."""
+    on, each seed's value (in the order of the seeds) when the entry records one per seed."""
     value, seeds = entry["value"], tuple(entry.get("seeds") or ())
     v, lo, hi = value.get("mean"), value.get("min"), value.get("max")
     if not all(isinstance(x, (int, float)) for x in (v, lo, hi)) or not seeds:
@@ -121,9 +121,9 @@ def _over_seeds(key: str, entry: dict) -> Figure:
     on = [f"trained on {entry['trained_on']}"] if entry.get("trained_on") else []
     if entry.get("checked_on"):
         on.append(f"checked on {entry['checked_on']}")
-    each = entry.get("per_seed")
-    on.append(f"one training per seed, {_seed_list(seeds)}" + (
-        ": " + ", ".join(percent(a, 1) for a in each) if each else ""))
+    each = entry.get("per_seed") or []
+    by_seed = [percent(a, 1) for _, a in sorted(zip(seeds, each))] if len(each) == len(seeds) else []
+    on.append(f"one training per seed, {_seed_list(seeds)}" + (": " + ", ".join(by_seed) if by_seed else ""))
     return Figure(key, float(v), float(lo), float(hi), None, "; ".join(on), entry.get("commit", "?"),
                   entry.get("date", "?"), entry.get("load_average"), seeds)
 

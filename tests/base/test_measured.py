@@ -56,3 +56,14 @@ def test_a_figure_over_seeds_reads_as_its_mean_with_its_range_and_says_which_tra
                                                "one training per seed, seeds 0, 2, 5; commit")
     with pytest.raises(measured.MissingFigure):  # a mean that does not say over which seeds is no figure
         measured.accuracy("b/no_seeds")
+
+
+def test_each_seeds_value_is_listed_in_the_order_of_its_seed_and_only_when_there_is_one_per_seed(tmp_path, monkeypatch):
+    """results.json may record seeds out of order: each value stays with its seed ('seeds 0–2: a, b, c' is read as
+    seed 0 a, seed 1 b, seed 2 c), and values that do not match the seeds one to one are not attributed to them."""
+    entry = {"value": {"mean": 0.227, "min": 0.19, "max": 0.259}, "seeds": [2, 0, 1], "per_seed": [0.19, 0.259, 0.231],
+             "checked_on": "musifeast-7", "commit": "09e8823", "date": "2026-12-07 05:47 UTC"}
+    results_with(tmp_path, monkeypatch, {"b/shuffled": entry, "b/short": {**entry, "per_seed": [0.19, 0.259]}})
+    assert measured.accuracy("b/shuffled").measured_on == (
+        "checked on musifeast-7; one training per seed, seeds 0–2: 25.9 %, 23.1 %, 19.0 %")
+    assert measured.accuracy("b/short").measured_on == "checked on musifeast-7; one training per seed, seeds 0–2"
