@@ -6,17 +6,21 @@ tell 52.5 % from 58.4 % apart (53 vs 59 correct of 101): the intervals here say 
 Whether two classifiers differ is :mod:`core.compute.significance`; what a classifier scored, per class,
 is :mod:`core.compute.scores`.
 
-Small pure functions over numpy arrays (or anything ``np.asarray`` accepts); the statistics are delegated to
-:func:`scipy.stats.binomtest` (Wilson) and :func:`scipy.stats.ttest_1samp` (Student-t).
+Small pure functions over numpy arrays (or anything ``np.asarray`` accepts). Student-t intervals are delegated to
+:func:`scipy.stats.ttest_1samp`; the Wilson interval is its closed form (Newcombe 1998, as
+:meth:`scipy.stats.binomtest(...).proportion_ci <scipy.stats._result_classes.BinomTestResult.proportion_ci>`
+computes it) over the standard library's normal quantile, so a page that draws one (Home's study chart) loads no
+scipy.
 """
 
 from __future__ import annotations
 
 import math
+from statistics import NormalDist
 
 import numpy as np
 
-# scipy is imported by the functions that compute an interval, so a page that shows stored ones loads none of it.
+# scipy is imported by the functions that compute a Student-t interval, so a page that shows stored ones loads none of it.
 
 
 def check_confidence(confidence: float) -> float:
@@ -30,8 +34,8 @@ def check_confidence(confidence: float) -> float:
 def accuracy_interval(n_correct: int, n_total: int, confidence: float = 0.95) -> tuple[float, float, float]:
     """Accuracy with its Wilson score confidence interval.
 
-    We use the Wilson score interval (via :meth:`scipy.stats.binomtest(...).proportion_ci
-    <scipy.stats._result_classes.BinomTestResult.proportion_ci>` with ``method="wilson"``)
+    We use the Wilson score interval (the closed form :meth:`scipy.stats.binomtest(...).proportion_ci
+    <scipy.stats._result_classes.BinomTestResult.proportion_ci>` computes with ``method="wilson"``)
     rather than the textbook normal ("Wald") interval: Wald collapses to zero width at 0 or
     n correct and under-covers for test sets of ~100 clips, while Wilson keeps close to the
     nominal coverage and always stays inside [0, 1].
@@ -65,13 +69,11 @@ def accuracy_interval(n_correct: int, n_total: int, confidence: float = 0.95) ->
     if not 0 <= n_correct <= n_total:
         raise ValueError(f"n_correct must lie in 0..n_total, got {n_correct} of {n_total}")
     acc = n_correct / n_total
-    from scipy import stats
-
-    ci = stats.binomtest(n_correct, n_total).proportion_ci(confidence_level=confidence, method="wilson")
+    z = NormalDist().inv_cdf(0.5 + confidence / 2)
+    centre = (2 * n_total * acc + z * z) / (2 * (n_total + z * z))
+    half = z * math.sqrt(z * z + 4 * n_total * acc * (1 - acc)) / (2 * (n_total + z * z))
     # clip away floating-point spill so that lo <= acc <= hi and both stay in [0, 1]
-    lo = min(max(float(ci.low), 0.0), acc)
-    hi = max(min(float(ci.high), 1.0), acc)
-    return acc, lo, hi
+    return acc, min(max(centre - half, 0.0), acc), max(min(centre + half, 1.0), acc)
 
 
 def mean_interval(values, confidence: float = 0.95) -> dict:

@@ -53,6 +53,14 @@ def test_wilson_interval_other_confidence_and_extremes():
     assert acc == 1.0 and hi == 1.0 and 0.5 < lo < 1.0
 
 
+@pytest.mark.parametrize("n", [1, 2, 7, 30, 101, 1000])
+@pytest.mark.parametrize("conf", [0.5, 0.9, 0.95, 0.99])
+def test_wilson_interval_equals_scipys_for_every_count(n, conf):
+    for k in range(0, n + 1, max(1, n // 25)):
+        ci = stats.binomtest(k, n).proportion_ci(confidence_level=conf, method="wilson")
+        assert accuracy_interval(k, n, conf)[1:] == pytest.approx((ci.low, ci.high), abs=1e-12)
+
+
 @pytest.mark.parametrize("k, n, conf", [(0, 0, 0.95), (5, 4, 0.95), (-1, 4, 0.95), (2, 4, 1.0), (2, 4, 0.0),
                                         (2.5, 4, 0.95)])
 def test_accuracy_interval_rejects_bad_input(k, n, conf):
