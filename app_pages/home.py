@@ -9,6 +9,7 @@ from core.storage import queue, runs
 from app_pages.common import cancel_button, dataset_selector, resume_button, started_here, status_line
 from app_pages.lesson_view import card, follow
 from core.base.usertext import as_markdown
+from core.usecases import charts, conclusions
 
 st.title("GenreLab")
 teaching.words_popover("home")
@@ -17,6 +18,12 @@ teaching.show("home", "intro")
 selected = dataset_selector()
 if selected:
     st.info(f"Active dataset: **{selected[0]}**. Change it in the sidebar; every page uses it.")
+
+st.subheader("The study's numbers, with the error bars it left out")
+study_rows, study_text = conclusions.study()
+st.plotly_chart(charts.accuracy_intervals(study_rows, axis="the study's test accuracy (95 % interval we add)"),
+                key="study")
+st.caption(study_text)
 
 
 

@@ -1,6 +1,7 @@
 """Compare's result card: the sentences on known statistics, and the card of real run folders."""
 
 import numpy as np
+import pytest
 
 from core.storage import runs
 from core.usecases import compare, conclusions
@@ -189,3 +190,11 @@ def test_overlapping_frechet_intervals_are_not_distinguishable_from_the_floor_ne
     assert near.endswith(": the intervals overlap, so the samples are not distinguishable from the real-vs-real "
                          "floor at n = 120.")
     assert "as close" not in near
+
+
+def test_the_study_numbers_carry_the_intervals_it_did_not_report_and_they_overlap():
+    rows, text = conclusions.study()
+    assert [(r["correct"], r["n"]) for r in rows] == [(53, 101), (59, 101), (52, 101)]  # 52.5, 58.4, 51.5 %
+    assert (rows[0]["lo"], rows[0]["hi"]) == pytest.approx((0.42825, 0.61944), abs=1e-5)
+    assert all(conclusions.overlap(rows[0], r) for r in rows[1:])
+    assert "52.5 % to 58.4 %" in text and "the intervals overlap" in text and "no evidence" in text
