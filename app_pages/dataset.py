@@ -19,7 +19,7 @@ teaching.show("dataset", "intro", draw=st.caption)
 
 @st.cache_data(max_entries=4, show_spinner="Averaging spectrograms per genre…")
 def mean_spectrograms(fingerprint: str, _fs: FeatureSet) -> np.ndarray:
-    return explore.mean_spectrograms(_fs.mels, _fs.y, len(_fs.labels))
+    return explore.mean_spectrograms(_fs.mels, _fs.y, len(_fs.labels), step=explore.MEAN_STEP)
 
 
 @st.cache_data(max_entries=4, show_spinner="Placing the clips on a map…")
@@ -138,12 +138,14 @@ mean_genre = st.segmented_control("Genre", fs.labels, default=fs.labels[0], key=
                                   format_func=as_markdown) or fs.labels[0]
 k = fs.labels.index(mean_genre)
 zmin, zmax = explore.level_range(means)
-st.plotly_chart(charts.spectrogram(means[k], fs.cfg.sr, fs.cfg.hop_length, title=f"{mean_genre}: mean of "
-                                   f"{counts[mean_genre]} clips", zmin=zmin, zmax=zmax), key="mean-spec")
+st.plotly_chart(charts.spectrogram(means[k], fs.cfg.sr, fs.cfg.hop_length * explore.MEAN_STEP,
+                                   title=f"{mean_genre}: mean of {counts[mean_genre]} clips", zmin=zmin, zmax=zmax),
+                key="mean-spec")
 st.plotly_chart(charts.mean_spectra(explore.band_levels(means), list(fs.labels), fs.cfg.sr,
                                     title="Mean level per band, all genres"), key="mean-spectra")
-st.caption(f"Measured on {where}: dB averaged frame by frame over each genre's clips, from their start, "
-           f"over at most the first {means.shape[2] / fs.cfg.frames_per_second:.0f} s; "
+step_ms = 1000 * explore.MEAN_STEP / fs.cfg.frames_per_second
+st.caption(f"Measured on {where}: dB averaged over each genre's clips, from their start, in steps of {step_ms:.0f} ms, "
+           f"over at most the first {means.shape[2] * explore.MEAN_STEP / fs.cfg.frames_per_second:.0f} s; "
            "one colour scale for all genres.")
 
 st.subheader("Map of the clips")

@@ -36,6 +36,16 @@ def test_mean_spectrograms_average_each_frame_over_the_clips_reaching_it():
     assert explore.mean_spectrograms(mels, np.array([0, 0, 1]), 3, max_frames=2).shape == (3, 2, 2)
 
 
+def test_mean_spectrograms_in_columns_of_several_frames_average_every_clip_frame_in_them():
+    mels = [np.array([[0.0, 2.0, 4.0, 6.0, 8.0]]), np.array([[10.0, 10.0]])]
+    means = explore.mean_spectrograms(mels, np.array([0, 0]), n_labels=2, step=2)
+    assert means.shape == (2, 1, 3)
+    np.testing.assert_allclose(means[0, 0], [(0 + 2 + 10 + 10) / 4, (4 + 6) / 2, 8.0])  # the last column holds one
+    assert np.isnan(means[1]).all()
+    one = explore.mean_spectrograms(mels, np.array([0, 0]), n_labels=2)
+    np.testing.assert_allclose(explore.mean_spectrograms(mels, np.array([0, 0]), 2, step=1), one)
+
+
 
 def test_level_range_and_band_levels_ignore_frames_no_clip_reached():
     mels = [np.array([[1.0, 3.0], [-4.0, -4.0]]), np.array([[5.0], [0.0]])]
