@@ -36,16 +36,16 @@ __all__ = ["mel_db_to_audio", "mel_to_stft_magnitude", "mel_pinv", "griffinlim",
            "spectral_convergence"]
 
 AMIN = 1e-10            # power floor of the app's log-mels (dB re 1.0 → -100 dB)
-REFINE_ITERS = 35       # accelerated projection steps refining the clipped pseudo-inverse (mel_to_stft_magnitude)
-GL_ITERS = 11           # mel_db_to_audio's Griffin-Lim iterations
+REFINE_ITERS = 40       # accelerated projection steps refining the clipped pseudo-inverse (mel_to_stft_magnitude)
+GL_ITERS = 12           # mel_db_to_audio's Griffin-Lim iterations
 RELAXATION = 1.2        # griffinlim's over-relaxation of the projection
-"""35 refinement steps and 11 over-relaxed Griffin-Lim iterations invert each of five real 3 s GTZAN segments
-(bench/bench_inversion.py) with a lower spectral convergence than librosa's ``mel_to_audio`` at its default 32 (mean
-0.346 vs 0.413; worst segment 0.97 to 0.99 of librosa's, whose own figure moves by ~2 % from run to run) and four
-synthetic harmonic tones (worst 0.93), in 0.59 of the time of the former 50 steps and 16 plain fast Griffin-Lim
-iterations (mean 0.336). Measured trade-offs (worst real segment / worst tone, ratio to librosa): 40 steps + 12
-iterations 0.983 / 0.85; 40 + 10: 0.994 / 0.90; 30 + 12: 0.988 / 1.00; plain iterations (relaxation 1) need 16 for
-0.98; relaxation 1.15 or 1.3 converge slower than 1.2."""
+"""40 refinement steps and 12 over-relaxed Griffin-Lim iterations invert each of five real 3 s GTZAN segments
+(bench/bench_inversion.py) with a lower spectral convergence than librosa's ``mel_to_audio`` at its default 32 (worst
+segment 0.983 of librosa's) and four synthetic harmonic tones (worst 0.85), in about 0.65 of the time of the former
+50 steps and 16 plain fast Griffin-Lim iterations. Measured trade-offs (worst real segment / worst tone, ratio to
+librosa): 35 + 11: 0.989 / 0.93, but librosa's own figure moves by ~2 % with its random initial phase, and on pop it
+beat 35 + 11 in 2 of 6 draws; 40 + 10: 0.994 / 0.90; 30 + 12: 0.988 / 1.00; plain iterations (relaxation 1) need 16
+for 0.98; relaxation 1.15 or 1.3 converge slower than 1.2."""
 PEAK = 0.95             # mel_db_to_audio scales its output down to this peak if it is louder
 
 
