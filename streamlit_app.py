@@ -1,6 +1,7 @@
 """GenreLab: a browser lab for music-genre classification and GAN data augmentation.
 
-Run with ``streamlit run streamlit_app.py``. This file only sets up navigation; each page lives
+Run with ``streamlit run streamlit_app.py``. This file sets up navigation and, once Home is drawn, warms what other
+pages' first visits load (:func:`warm_up`); each page lives
 in ``app_pages/`` (not ``pages/``: that name switches Streamlit to its legacy
 auto-discovered navigation for a fresh server's first deep link) and calls :mod:`core`.
 Nothing is fetched from another host: the tab icon is ``assets/icon.png`` (a ``:material/…:``
@@ -8,6 +9,7 @@ page icon would make the browser load it from a font CDN) and the sidebar's icon
 font Streamlit bundles.
 """
 
+import logging
 import threading
 from pathlib import Path
 
@@ -36,7 +38,16 @@ wake_worker()
 def warm() -> None:
     """Load what pages' first visits would otherwise load on the click: plotly's machinery for each chart type
     (Dataset's six charts), pydantic's config models (Train's and GAN's forms) and Streamlit's emoji catalog (read,
-    with a regex that takes ~0.1 s to compile, by the first alert whose text is not plain ASCII)."""
+    with a regex that takes ~0.1 s to compile, by the first alert whose text is not plain ASCII). Only a speed-up: if
+    any of it fails (e.g. a Streamlit upgrade moves the private emoji helper), the error is logged and pages load
+    what they need themselves."""
+    try:
+        _warm()
+    except Exception:  # noqa: BLE001 - a warm-up must never take the app down
+        logging.getLogger(__name__).exception("warm-up failed; pages will load what they need on first visit")
+
+
+def _warm() -> None:
     from streamlit.string_util import extract_leading_emoji
 
     charts.warm()

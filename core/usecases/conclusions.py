@@ -78,8 +78,8 @@ def study() -> tuple[list[dict], str]:
 
     Returns rows for :func:`core.usecases.charts.accuracy_intervals` (``name``, ``value``, ``lo``, ``hi``,
     ``correct``, ``n``; a fraction of the study's :data:`~core.base.experiment_plan.STUDY_TEST_CLIPS` test clips each)
-    and one sentence comparing the augmented runs with the baseline by their intervals (the study's per-clip
-    predictions were not published, so no paired test can be made).
+    and what they say about the study's gain (its per-clip predictions were not published, so no paired test can be
+    made: overlapping intervals alone are not evidence either way).
     """
     rows = []
     for per_genre, reported in STUDY.items():
@@ -90,8 +90,10 @@ def study() -> tuple[list[dict], str]:
     base, gain = rows[0], rows[1]
     return rows, (f"The study tested each model once, on the same {STUDY_TEST_CLIPS} clips of one split. With the 95 % "
                   f"intervals it did not report, its gain from {percent(base['value'], 1)} to {percent(gain['value'], 1)}"
-                  " lies within the noise of one test set this size: the intervals overlap, so it is no evidence that "
-                  "generated clips help. The lesson and Compare repeat it over seeds, with paired tests.")
+                  " sits well inside both intervals. Overlapping intervals are not a test: a paired test on the same "
+                  "clips could still find a difference, but the study did not publish its per-clip predictions, so its "
+                  "gain is not shown to be more than the noise of one test set this size. The lesson and Compare "
+                  "repeat it over seeds, with paired tests.")
 
 
 def p_text(test: dict) -> str:

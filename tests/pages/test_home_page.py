@@ -25,7 +25,7 @@ def test_home_page_shows_dataset_path_and_runs(tone_dataset, monkeypatch):
     [study] = at.get("plotly_chart")  # the study's three accuracies with their intervals
     spec = json.loads(study.proto.spec)
     assert [d["x"] for d in spec["data"]] == [[53 / 101], [59 / 101], [52 / 101]]
-    assert any("the intervals overlap" in c.value for c in at.caption)
+    assert any("Overlapping intervals are not a test" in c.value for c in at.caption)
 
     run_id = classifier.submit_classifier(preset("paper", epochs=1, hidden_size=16, num_layers=1, first_frames=40,
                                             split="stratified"), tone_dataset, "tones", name="first run")

@@ -60,7 +60,9 @@ at = AppTest.from_file({app!r}, default_timeout=120)
 at.query_params["dataset"] = "tones"
 at.run()
 assert not at.exception, at.exception
-next(t for t in threading.enumerate() if t.name == "warm-up").join(timeout=60)
+for t in threading.enumerate():  # the warm-up thread, unless it has already finished
+    if t.name == "warm-up":
+        t.join(timeout=60)
 print(json.dumps(loaded()))
 """
 
