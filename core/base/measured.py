@@ -102,13 +102,17 @@ def accuracy(key: str) -> Figure:
         v, (lo, hi), n = value, entry.get("ci95") or (None, None), entry.get("n")
     if not isinstance(v, (int, float)):  # never measured, or a benchmark that was skipped (value None)
         raise MissingFigure(key)
-    on = [f"trained on {entry['trained_on']}"] if entry.get("trained_on") else []
-    if entry.get("checked_on"):
-        on.append(f"checked on {entry['checked_on']}" + (f", {n} clips" if n else ""))
-    elif n:
+    on = _trained_and_checked(entry, f", {n} clips" if n else "")
+    if n and not entry.get("checked_on"):
         on.append(f"{n} clips (which collection is not recorded in results.json)")
     return Figure(key, float(v), lo, hi, n, "; ".join(on) or "see the benchmark",
                   entry.get("commit", "?"), entry.get("date", "?"), entry.get("load_average"))
+
+
+def _trained_and_checked(entry: dict, clips: str = "") -> list[str]:
+    """'trained on …' and 'checked on …' (followed by ``clips``) from an entry, each where it records one."""
+    on = [f"trained on {entry['trained_on']}"] if entry.get("trained_on") else []
+    return on + ([f"checked on {entry['checked_on']}{clips}"] if entry.get("checked_on") else [])
 
 
 def _over_seeds(key: str, entry: dict) -> Figure:
@@ -118,9 +122,7 @@ def _over_seeds(key: str, entry: dict) -> Figure:
     v, lo, hi = value.get("mean"), value.get("min"), value.get("max")
     if not all(isinstance(x, (int, float)) for x in (v, lo, hi)) or not seeds:
         raise MissingFigure(key)
-    on = [f"trained on {entry['trained_on']}"] if entry.get("trained_on") else []
-    if entry.get("checked_on"):
-        on.append(f"checked on {entry['checked_on']}")
+    on = _trained_and_checked(entry)
     each = entry.get("per_seed") or []
     by_seed = [percent(a, 1) for _, a in sorted(zip(seeds, each))] if len(each) == len(seeds) else []
     on.append(f"one training per seed, {_seed_list(seeds)}" + (": " + ", ".join(by_seed) if by_seed else ""))
