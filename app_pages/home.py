@@ -26,30 +26,6 @@ st.plotly_chart(charts.accuracy_intervals(study_rows, axis="the study's test acc
 st.caption(study_text)
 
 
-
-def machine(fig: dict) -> str:
-    """How busy the machine was while a timing was measured: the load results.json records as ``under_load`` when
-    the benchmark's load rose above its guard, else 'on an idle machine'."""
-    return f"under a 1-minute load average of {fig['under_load']:g}" if fig.get("under_load") else "on an idle machine"
-
-
-def measured_time() -> tuple[str, str]:
-    """What Home promises about the lesson's duration, and where that figure comes from (the benchmark's, never
-    typed in)."""
-    whole, quick = lesson.measured_seconds(), lesson.measured_seconds(quick=True)
-    if not whole or not quick:
-        return ("How long it takes on the demo set has not been measured yet; once it runs, the sidebar shows the "
-                "time left.", "")
-    took = lesson.duration(whole["value"]), lesson.duration(quick["value"])
-    if not whole.get("under_load") and not quick.get("under_load"):
-        promise = f"On the demo set, on an idle machine, the whole lesson took {took[0]} and the quick lesson {took[1]}."
-    else:
-        promise = (f"On the demo set, the whole lesson took {took[0]} {machine(whole)} and the quick lesson {took[1]} "
-                   f"{machine(quick)}.")
-    return (promise,
-            f"Measured at commit {whole['commit']} ({whole['date']}) and {quick['commit']} ({quick['date']}).")
-
-
 def show_lesson(record: dict) -> None:
     """The lesson on this page: its card (step, elapsed, time left for all of it) and a cancel button while it runs;
     when it ends while this session follows it, Compare opens with its runs side by side. A cancelled, interrupted
@@ -69,7 +45,7 @@ def show_lesson(record: dict) -> None:
 
 
 st.subheader("Run the lesson")
-promise, provenance = measured_time()
+promise, provenance = lesson.promise()
 st.markdown(
     f"One click queues the study in miniature on the dataset chosen in the sidebar: the **paper LSTM** "
     f"({lesson.PAPER_EPOCHS} of the study's 120 epochs), the **recommended LSTM**, the **classic recipe** "

@@ -351,6 +351,28 @@ def measured_seconds(quick: bool = False) -> dict | None:
     return measured.figure(MEASURED[quick])
 
 
+def promise() -> tuple[str, str]:
+    """What Home promises about the lesson's duration (from :func:`measured_seconds`, never typed in), saying how
+    busy the machine was when a timing's load rose above the benchmark's guard (``under_load``), and where the
+    figures come from (commit and date)."""
+    whole, quick = measured_seconds(), measured_seconds(quick=True)
+    if not whole or not quick:
+        return ("How long it takes on the demo set has not been measured yet; once it runs, the sidebar shows the "
+                "time left.", "")
+
+    def machine(fig: dict) -> str:
+        return f"under a 1-minute load average of {fig['under_load']:g}" if fig.get("under_load") else \
+            "on an idle machine"
+
+    if not whole.get("under_load") and not quick.get("under_load"):
+        text = (f"On the demo set, on an idle machine, the whole lesson took {duration(whole['value'])} and the quick "
+                f"lesson {duration(quick['value'])}.")
+    else:
+        text = (f"On the demo set, the whole lesson took {duration(whole['value'])} {machine(whole)} and the quick "
+                f"lesson {duration(quick['value'])} {machine(quick)}.")
+    return text, f"Measured at commit {whole['commit']} ({whole['date']}) and {quick['commit']} ({quick['date']})."
+
+
 def wait(run_id: str) -> str | None:
     """What queued run ``run_id`` waits for, as a sentence: the jobs ahead of it in the queue (naming any lesson
     among them) and about how long they take; None when no job is ahead of it."""

@@ -455,3 +455,18 @@ def test_latest_runs_are_the_newest_lesson_on_that_dataset(tone_dataset, no_work
     assert lesson.latest_runs("tones") == [newer["steps"]["paper"], newer["steps"]["pretrained"]]
     assert lesson.latest_runs("elsewhere") == [other["steps"]["paper"]]
     assert lesson.latest_runs("nowhere") == []
+
+
+def test_homes_promise_says_how_busy_the_machine_was_when_a_timing_was_under_load(monkeypatch):
+    figs = {False: {"value": 200.1, "commit": "abc", "date": "d1", "under_load": 1.95},
+            True: {"value": 87.1, "commit": "abc", "date": "d1"}}
+    monkeypatch.setattr(lesson, "measured_seconds", lambda quick=False: figs[quick])
+    text, where = lesson.promise()
+    assert text == ("On the demo set, the whole lesson took 3 min 20 s under a 1-minute load average of 1.95 and the "
+                    "quick lesson 1 min 27 s on an idle machine.")
+    assert where == "Measured at commit abc (d1) and abc (d1)."
+    figs[False].pop("under_load")
+    assert lesson.promise()[0].startswith("On the demo set, on an idle machine, the whole lesson took 3 min 20 s")
+    monkeypatch.setattr(lesson, "measured_seconds", lambda quick=False: None)
+    assert lesson.promise() == ("How long it takes on the demo set has not been measured yet; once it runs, the "
+                                "sidebar shows the time left.", "")
