@@ -352,24 +352,20 @@ def measured_seconds(quick: bool = False) -> dict | None:
 
 
 def promise() -> tuple[str, str]:
-    """What Home promises about the lesson's duration (from :func:`measured_seconds`, never typed in), saying how
-    busy the machine was when a timing's load rose above the benchmark's guard (``under_load``), and where the
-    figures come from (commit and date)."""
+    """What Home promises about the lesson's duration (:func:`measured_seconds`, never typed in), saying how busy
+    the machine was when a timing rose above the benchmark's load guard (``under_load``), and where the figures come
+    from."""
     whole, quick = measured_seconds(), measured_seconds(quick=True)
     if not whole or not quick:
         return ("How long it takes on the demo set has not been measured yet; once it runs, the sidebar shows the "
                 "time left.", "")
-
-    def machine(fig: dict) -> str:
-        return f"under a 1-minute load average of {fig['under_load']:g}" if fig.get("under_load") else \
-            "on an idle machine"
-
-    if not whole.get("under_load") and not quick.get("under_load"):
-        text = (f"On the demo set, on an idle machine, the whole lesson took {duration(whole['value'])} and the quick "
-                f"lesson {duration(quick['value'])}.")
-    else:
-        text = (f"On the demo set, the whole lesson took {duration(whole['value'])} {machine(whole)} and the quick "
-                f"lesson {duration(quick['value'])} {machine(quick)}.")
+    busy = [f" under a 1-minute load average of {f['under_load']:g}" if f.get("under_load") else ""
+            for f in (whole, quick)]
+    idle = " on an idle machine"
+    text = (f"On the demo set, the whole lesson took {duration(whole['value'])}{busy[0] or idle} and the quick "
+            f"lesson {duration(quick['value'])}{busy[1] or idle}." if any(busy) else
+            f"On the demo set, on an idle machine, the whole lesson took {duration(whole['value'])} and the quick "
+            f"lesson {duration(quick['value'])}.")
     return text, f"Measured at commit {whole['commit']} ({whole['date']}) and {quick['commit']} ({quick['date']})."
 
 
