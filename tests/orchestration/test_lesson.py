@@ -187,15 +187,14 @@ def test_a_lesson_that_cannot_be_queued_ends_failed_and_frees_the_dataset(tone_d
     def disk_full(*args, **kwargs):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(gan_run, "submit_gan", disk_full)
-    with pytest.raises(OSError):
+    with monkeypatch.context() as full, pytest.raises(OSError):
+        full.setattr(gan_run, "submit_gan", disk_full)
         lesson.submit(tone_dataset, "tones")
     (failed,) = lesson.lessons("tones")
     assert failed["status"] == "failed" and lesson.active("tones") is None and queue.pending() == []
     assert lesson.summary(failed)[-1] == "Why: OSError: [Errno 28] No space left on device."
     made = [r for r in runs.list_runs() if r["kind"] != "lsn"]
     assert len(made) == 4 and {r["status"] for r in made} == {"failed"}  # none left queued with nothing to run it
-    monkeypatch.undo()
     assert lesson.load(lesson.submit(tone_dataset, "tones"))["status"] == "queued"
 
 
