@@ -40,7 +40,7 @@ def show_lesson(record: dict) -> None:
         if state["classifiers"]:
             st.switch_page("app_pages/compare.py", query_params={"runs": ",".join(state["classifiers"])})
     if state["resumable"]:
-        left = len(state["failed"])
+        left = len(state["to_train"])
         resume_button(record, f"Resume the lesson ({left} step{'s' * (left != 1)} to train, the finished ones kept)")
 
 

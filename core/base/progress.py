@@ -1,5 +1,5 @@
 """What a running job is doing, in words and as a fraction: one phrase per step of a classifier, a GAN run, a grid
-or a lesson, and the one estimate of the time left.
+or a lesson, the one estimate of the time left, and a time span in words (:func:`duration`).
 
 A run's ``progress`` (in ``run.json``, and passed to progress callbacks) holds ``epoch``,
 ``epochs`` and ``eta_seconds``; a GAN run's also holds ``phase`` (:class:`Phase`): its reference
@@ -108,3 +108,22 @@ def fraction(p: dict | None) -> float:
     if phase not in GAN_PHASES:
         return within
     return (GAN_PHASES.index(phase) + (0.0 if phase is Phase.QUALITY else within)) / len(GAN_PHASES)
+
+
+def duration(seconds: float, rough: bool = False) -> str:
+    """'45 s', '3 min 20 s', '1 h 5 min': a time span for a person; ``rough`` (an estimate) to 10 s under two
+    minutes, to the minute above.
+
+    >>> duration(200.4), duration(45), duration(3900), duration(200.4, rough=True), duration(4, rough=True)
+    ('3 min 20 s', '45 s', '1 h 5 min', '3 min', 'a few seconds')
+    """
+    if rough:
+        if seconds < 10:
+            return "a few seconds"
+        seconds = round(seconds, -1) if seconds < 120 else round(seconds / 60) * 60
+    s = round(seconds)
+    if s < 60:
+        return f"{s} s"
+    if s < 3600:
+        return f"{s // 60} min {s % 60} s" if s % 60 else f"{s // 60} min"
+    return f"{s // 3600} h {s % 3600 // 60} min"

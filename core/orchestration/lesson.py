@@ -34,6 +34,7 @@ from pathlib import Path
 
 from ..base import config, measured, paths
 from ..base import progress as steps
+from ..base.progress import duration
 from ..storage import queue, runs
 from ..storage.store import locked
 
@@ -228,12 +229,10 @@ def status(lesson: dict) -> dict:
     Returns ``{"status", "steps": n, "step": 1-based number of the step running or None, "now": what that step
     is doing, "fraction": share of the whole lesson done in [0, 1], "elapsed": seconds since it started or None,
     "left": seconds left for the whole lesson or None, "finished", "failed": [step, ...], "classifiers": [run id,
-    ...], "resumable"}``. ``finished`` once the lesson is no longer queued or running; ``classifiers`` are its
-    finished classifier runs in step order (what Compare shows); ``resumable`` when it was cancelled, interrupted or
-    failed with steps left to train, or finished with a step whose run failed or was cancelled
-    (:func:`core.orchestration.worker.resume` trains what did not finish; a check that could not be made for want
-    of a finished model is made then, one refused by its dataset is not retried). Queued, ``left`` is the plan's
-    estimate (:func:`estimate`).
+    ...], "to_train": [step, ...], "resumable"}``. ``finished`` once the lesson is no longer queued or running;
+    ``classifiers`` are its finished classifier runs in step order (what Compare shows); ``to_train`` the steps a
+    resume would run (:func:`to_train`); ``resumable`` when it ended (cancelled, interrupted, failed or done) with
+    some. Queued, ``left`` is the plan's estimate (:func:`estimate`).
     """
     order, records = steps_of(lesson), step_records(lesson)
     done = [s for s in order if (records[s] or {}).get("status") == "done"]
@@ -249,13 +248,27 @@ def status(lesson: dict) -> dict:
         left = max(p["eta_seconds"] - (now - p.get("at", now)), 0.0)
     # a lesson whose worker died has no end time: its last progress report is the last sign of life
     end = lesson.get("finished") or (p.get("at") if finished else now)
+    again = to_train(lesson, records)
     return {"status": lesson["status"], "steps": len(order), "step": order.index(p["step"]) + 1 if running else None,
             "now": p.get("now", "") if running else "", "fraction": 1.0 if finished else p.get("fraction", 0.0),
             "elapsed": end - lesson["started"] if lesson.get("started") and end else None,
             "left": left, "finished": finished, "failed": failed,
-            "classifiers": [records[s]["id"] for s in CLASSIFIERS if s in done],
-            "resumable": bool(lesson["steps"]) and (lesson["status"] in runs.RESUMABLE and bool(failed) or (
-                lesson["status"] == "done" and any((records[s] or {}).get("status") in runs.RESUMABLE for s in failed)))}
+            "classifiers": [records[s]["id"] for s in CLASSIFIERS if s in done], "to_train": again,
+            "resumable": bool(again) and lesson["status"] in (*runs.RESUMABLE, "done")}
+
+
+def to_train(lesson: dict, records: dict | None = None) -> list[str]:
+    """The steps a resume runs (:mod:`.lesson_run`), in order: each whose run is queued, interrupted, cancelled or
+    failed and whose inputs (:data:`NEEDS`) are done or run before it; a check not made yet too, once its model is,
+    unless its dataset refused it (in ``step_errors``: a refusal is not retried)."""
+    records = step_records(lesson) if records is None else records
+    done, out = {s for s, r in records.items() if (r or {}).get("status") == "done"}, []
+    for step in steps_of(lesson):
+        again = ((records[step] or {}).get("status") in ("queued", *runs.RESUMABLE) if step in lesson["steps"]
+                 else step not in (lesson.get("step_errors") or {}))
+        if again and all(need in done or need in out for need in NEEDS.get(step, ())):
+            out.append(step)
+    return out
 
 
 def _progress(lesson: dict, now: float) -> dict:
@@ -288,25 +301,6 @@ def estimate(lesson: dict, records: dict | None = None) -> float:
     lane = sum(v for s, v in seconds.items() if s in LANE)
     chain = sum(v for s, v in seconds.items() if s in STEPS and s not in LANE)
     return max(lane, chain) + sum(v for s, v in seconds.items() if s in CHECKS)
-
-
-def duration(seconds: float, rough: bool = False) -> str:
-    """'45 s', '3 min 20 s', '1 h 5 min': a time span for a person; ``rough`` (an estimate) to 10 s under two
-    minutes, to the minute above.
-
-    >>> duration(200.4), duration(45), duration(3900), duration(200.4, rough=True), duration(4, rough=True)
-    ('3 min 20 s', '45 s', '1 h 5 min', '3 min', 'a few seconds')
-    """
-    if rough:
-        if seconds < 10:
-            return "a few seconds"
-        seconds = round(seconds, -1) if seconds < 120 else round(seconds / 60) * 60
-    s = round(seconds)
-    if s < 60:
-        return f"{s} s"
-    if s < 3600:
-        return f"{s // 60} min {s % 60} s" if s % 60 else f"{s // 60} min"
-    return f"{s // 3600} h {s % 3600 // 60} min"
 
 
 def summary(lesson: dict, state: dict | None = None) -> list[str]:

@@ -188,8 +188,9 @@ def _step(lesson_id: str, report: Report, step: str) -> bool:
     if runs.cancel_requested(lesson_id):
         raise runs.Cancelled
     record = lesson.load(lesson_id)
-    if step in lesson.CHECKS and step not in record["steps"] and not _make_check(record, step):
-        return False
+    if step in lesson.CHECKS and step not in record["steps"] and (
+            step in (record.get("step_errors") or {}) or not _make_check(record, step)):
+        return False  # refused by its dataset before: not retried (:func:`core.orchestration.lesson.to_train`)
     run_id = lesson.load(lesson_id)["steps"][step]
     status = _status(run_id)
     if status in ("done", None):  # None: deleted meanwhile
@@ -227,13 +228,13 @@ def _status(run_id: str) -> str | None:
 
 
 def _make_check(record: dict, step: str) -> bool:
-    """Create the check ``step`` of the model it checks, if that model has finished; False if it cannot be made
-    (the reason is kept in the lesson's ``step_errors``)."""
+    """Create the check ``step`` of the model it checks, if that model has finished (if not, a resume makes it once
+    it has); False if it cannot be made now (a refusal by the dataset is kept in the lesson's ``step_errors``)."""
     model = record["steps"][lesson.CHECKS[step]]
     target = record["config"]["check_on"]
+    if _status(model) != "done":
+        return False
     try:
-        if runs.load(model)["status"] != "done":
-            raise runs.RunError(f"the {lesson.TITLES[lesson.CHECKS[step]]} did not finish")
         check_id = check.submit_check(model, target["root"], target["name"])
     except check.CHECK_ERRORS as err:  # e.g. no genre in common with the second dataset
         runs.update(record["id"], step_errors={**record.get("step_errors", {}),

@@ -8,7 +8,7 @@ import time
 import pytest
 import torch
 
-from core.base import config
+from core.base import config, progress
 from core.orchestration import check, execute, lesson, lesson_run, worker
 from core.storage import queue, runs
 
@@ -67,7 +67,7 @@ def test_a_lesson_is_one_queued_job_that_owns_its_step_runs(tone_dataset, no_wor
     assert state["status"] == "queued" and state["left"] == lesson.estimate(record) > 0
     assert (state["fraction"], state["step"], state["finished"], state["classifiers"]) == (0.0, None, False, [])
     assert lesson.summary(record) == ["Lesson on tones", "Waiting for the background worker; it takes about "
-                                      f"{lesson.duration(state['left'], rough=True)} on an idle machine."]
+                                      f"{progress.duration(state['left'], rough=True)} on an idle machine."]
     runs.update(lesson_id, status="cancelled")
     assert queue.is_orphan(runs.load(paper["id"]))  # nothing runs it any more
     with pytest.raises(lesson.LessonError):
@@ -323,6 +323,35 @@ def test_a_finished_lesson_whose_gan_failed_resumes_only_the_gan_and_what_needs_
     assert not lesson.status(record)["resumable"]
     with pytest.raises(runs.RunError, match="only a run that is interrupted, cancelled, failed can be resumed"):
         worker.reopen(lesson_id)  # nothing left to train: a finished lesson stays finished
+
+
+def test_resume_runs_exactly_the_steps_the_lesson_counts_to_train(tone_dataset, no_worker, fake_steps, tmp_path,
+                                                                  monkeypatch):
+    """Checks refused by their dataset are not retried, so they are not counted; a check not made because its model
+    failed is made once that model trains, so it is."""
+    ran, outcome = fake_steps
+    outcome["lesson: conditional GAN"] = "failed"
+    refused = lesson.submit(tone_dataset, "tones", check_on=("other", tmp_path / "missing"))
+    worker.work(idle_exit=0.1)
+    state = lesson.status(lesson.load(refused))
+    assert state["failed"] == ["gan", "augmented", *lesson.CHECKS] and state["to_train"] == ["gan", "augmented"]
+    outcome.clear()
+    outcome["lesson: recommended LSTM on"] = "failed"
+    monkeypatch.setattr(check, "submit_check", lambda run_id, root, name: runs.create(
+        "chk", f"check of {runs.load(run_id)['name']}", {"run": run_id, "map": {}},
+        dataset={"name": name, "root": str(root)}))
+    unmade = lesson.submit(tone_dataset, "tones", check_on=("again", tone_dataset), alongside=True)
+    worker.work(idle_exit=0.1)
+    record = lesson.load(unmade)
+    assert "check" not in record["steps"] and "check" not in record.get("step_errors", {})
+    assert lesson.status(record)["to_train"] == ["recommended", "augmented", "check"]
+    outcome.clear()
+    for lesson_id, count in ((refused, 2), (unmade, 3)):
+        ran.clear()
+        worker.resume(lesson_id, start_worker=False)
+        worker.work(idle_exit=0.1)
+        assert len(ran) == count, ran
+    assert lesson.status(lesson.load(unmade))["failed"] == []
 
 
 def test_a_step_deleted_before_the_lesson_ran_is_missing_not_a_crash(tone_dataset, no_worker, fake_steps):

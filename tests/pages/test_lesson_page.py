@@ -125,7 +125,9 @@ def test_a_stopped_lesson_or_one_with_a_failed_step_resumes_from_home_with_its_f
     record = running_lesson(tone_dataset)
     for step in ("gan", "augmented"):  # done: the GAN failed, so the classifier on its samples could not run
         runs.update(record["steps"][step], status=step_status, pid=None)
-    runs.update(record["id"], status=ended, pid=None, finished=time.time())
+    refused = {check: "it shares no genre with the model" for check in lesson.CHECKS}  # not retried, not counted
+    runs.update(record["id"], status=ended, pid=None, finished=time.time(), step_errors=refused,
+                config={**record["config"], "check_on": {"name": "other", "root": str(tone_dataset)}})
     for job in queue.queued():  # the worker had taken the lesson's job
         job.unlink()
     home.switch_page("app_pages/train.py").run()  # another page: the sidebar's card leads to Home's button
