@@ -218,7 +218,8 @@ def step_records(lesson: dict) -> dict[str, dict | None]:
 
 
 def expected_seconds(step: str, record: dict | None) -> float:
-    """What step ``step`` (its run's ``record``, if made) would take on the demo set on an idle machine (:data:`PACE`)."""
+    """Seconds step ``step`` (its run's ``record``, if made) would take on the demo set on an idle machine
+    (:data:`PACE`)."""
     fixed, per_epoch = PACE[step]
     return fixed + per_epoch * ((record or {}).get("config", {}).get("epochs") or 0)
 

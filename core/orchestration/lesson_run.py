@@ -9,11 +9,11 @@ expected_seconds`). A step whose inputs did not finish is not run (it fails, say
 Cancelling the lesson cancels the step running and the steps to come; running it again (resume) trains what did
 not finish.
 
-A quick lesson trains its :data:`~.lesson.LANE` steps in a second process beside the others (:class:`_Lane`), each process
-on one thread: on two cores two one-thread trainings end sooner than the same trainings one after the other on two
-threads, because an LSTM this small keeps a second thread less than half busy. Same recipes, seeds and epochs; a
-one-thread sum adds in another order than a two-thread one, so its figures may differ from a sequential run's in
-the last digits (the whole lesson stays sequential, so its figures do not move).
+A quick lesson trains its :data:`~.lesson.LANE` steps in a second process beside the others (:class:`_Lane`),
+each process on one thread: on two cores two one-thread trainings end sooner than the same trainings one after
+the other on two threads, because an LSTM this small keeps a second thread less than half busy. Same recipes, seeds
+and epochs; a one-thread sum adds in another order than a two-thread one, so its figures may differ from a
+sequential run's in the last digits (the whole lesson stays sequential, so its figures do not move).
 """
 
 from __future__ import annotations
@@ -84,7 +84,8 @@ class _Clock:
 
 class _Lane:
     """A quick lesson's second process (``python -m core.orchestration.lesson_run <lesson> <step>...``, one
-    thread), training the :data:`~.lesson.LANE` steps not yet done while this process, on one thread too, trains the rest.
+    thread), training the :data:`~.lesson.LANE` steps not yet done while this process, on one thread too, trains
+    the rest.
 
     A lesson that is not quick has no second process (``steps`` is empty) and trains on as many threads as before.
     """
