@@ -31,11 +31,11 @@ def format_p(p: float) -> str:
     return f"p = {p:.2g}" if p < 0.1 else f"p = {p:.2f}"
 
 
-def p_text(test: dict, family: str = "the ") -> str:
-    """A test's p-value as the pages print it (:func:`format_p`), 'p = 0.78 after Holm's adjustment for the card's
-    2 paired tests' when :func:`holm_adjusted` adjusted it together with others (``family``: "the card's ")."""
+def p_text(test: dict) -> str:
+    """A test's p-value as the pages print it (:func:`format_p`), 'p = 0.78 after Holm's adjustment for the runs' 3
+    paired tests' when :func:`holm_adjusted` adjusted it together with others (naming its ``family``)."""
     shown = format_p(test["p_value"])
-    return shown + (f" after Holm's adjustment for {family}{test['m']} paired tests" if test.get("m", 1) > 1 else "")
+    return shown + (f" after Holm's adjustment for {test['family']}" if test.get("m", 1) > 1 else "")
 
 
 def mcnemar_exact(correct_a, correct_b) -> dict:
@@ -80,22 +80,20 @@ def mcnemar_exact(correct_a, correct_b) -> dict:
             "correct_a": int(a.sum()), "correct_b": int(b_.sum())}
 
 
-def describe_difference(mcnemar: dict, name_a: str, name_b: str, alpha: float = 0.05, family: str = "the ") -> str:
+def describe_difference(mcnemar: dict, name_a: str, name_b: str, alpha: float = 0.05) -> str:
     """One plain sentence for a teacher about a :func:`mcnemar_exact` result.
 
     Parameters
     ----------
     mcnemar : dict
         Output of :func:`mcnemar_exact` (needs ``'b'``, ``'c'``, ``'p_value'``, ``'n'``; uses
-        ``'correct_a'``/``'correct_b'`` for the totals when present).
+        ``'correct_a'``/``'correct_b'`` for the totals when present), or of :func:`holm_adjusted`
+        (the sentence then names the family its p-value was adjusted over).
     name_a, name_b : str
         Display names of classifier A and B.
     alpha : float in (0, 1)
         Significance level: ``p < alpha`` is called "more than chance would explain",
         otherwise "no evidence of a real difference" (a large p never shows that there is none).
-    family : str
-        Whose tests a Holm-adjusted p-value (``'m'`` > 1, :func:`holm_adjusted`) was adjusted with, as
-        :func:`p_text` words it ("the runs' ").
 
     Returns
     -------
@@ -115,7 +113,7 @@ def describe_difference(mcnemar: dict, name_a: str, name_b: str, alpha: float = 
     if b == c:
         totals = f" ({mcnemar['correct_a']} of {n} paired clips each)" if have_totals else ""
         return (f"{name_a} and {name_b} got the same number of clips right{totals}; with {discordant}, "
-                f"an exact McNemar test gives {p_text(mcnemar, family)}: no evidence of a real difference.")
+                f"an exact McNemar test gives {p_text(mcnemar)}: no evidence of a real difference.")
 
     if c > b:
         better, worse = name_b, name_a
@@ -129,9 +127,9 @@ def describe_difference(mcnemar: dict, name_a: str, name_b: str, alpha: float = 
     else:
         head += f" (on {n} paired clips)"
     if p < alpha:
-        return (f"{head}, and with {discordant}, an exact McNemar test gives {p_text(mcnemar, family)} "
+        return (f"{head}, and with {discordant}, an exact McNemar test gives {p_text(mcnemar)} "
                 f"(below {alpha:g}): this difference is more than chance would explain.")
-    return (f"{head}, but with {discordant}, an exact McNemar test gives {p_text(mcnemar, family)} "
+    return (f"{head}, but with {discordant}, an exact McNemar test gives {p_text(mcnemar)} "
             f"(not below {alpha:g}): no evidence of a real difference.")
 
 
@@ -228,14 +226,16 @@ def pooled_mcnemar(results: list[dict]) -> dict:
     return out
 
 
-def holm_adjusted(tests: list[dict | None]) -> list[dict | None]:
+def holm_adjusted(tests: list[dict | None], family: str = "{m} paired tests") -> list[dict | None]:
     """Tests made together (None where there is none) with each ``p_value`` Holm-adjusted over all of them
     (:func:`holm`), so that the chance of calling any difference that is not there stays at alpha; ``p_raw`` keeps
-    a test's own p-value and ``m`` says how many were adjusted together."""
+    a test's own p-value, ``m`` says how many were adjusted together and ``family`` names them for a sentence
+    (:func:`p_text`): ``family`` with ``{m}`` filled in, e.g. "the runs' {m} paired tests"."""
     done = [t for t in tests if t is not None]
     adjusted = iter(holm([t["p_value"] for t in done]).tolist() if done else [])
-    return [None if t is None else {**t, "p_raw": t["p_value"], "p_value": next(adjusted), "m": len(done)}
-            for t in tests]
+    named = family.format(m=len(done))
+    return [None if t is None else {**t, "p_raw": t["p_value"], "p_value": next(adjusted), "m": len(done),
+                                    "family": named} for t in tests]
 
 
 def holm(p_values) -> np.ndarray:

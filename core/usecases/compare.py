@@ -133,28 +133,34 @@ def paired_correctness(a: Entry, b: Entry) -> tuple[np.ndarray, np.ndarray]:
     return correct_a, correct_b
 
 
+FAMILY = "the runs' {m} paired tests"
+"""The one family of tests Holm-adjusted together, as sentences name it: every pair of the compared runs tested on
+the same clips (:func:`compare_all`; the result card quotes these same adjusted tests)."""
+
+
 def compare_pair(a: Entry, b: Entry) -> dict:
     """Pairing verdict for two runs, plus McNemar's exact test and its plain sentence when paired."""
-    verdict = {"a": a.name, "b": b.name, "a_key": a.short, "b_key": b.short, **pairing(a, b), "mcnemar": None,
-               "sentence": ""}
-    if verdict["paired"]:
-        m = significance.mcnemar_exact(*paired_correctness(a, b))
-        verdict.update(mcnemar=m, sentence=significance.describe_difference(m, a.short, b.short))
-    return verdict
+    return compare_all([a, b])[0]
 
 
 def compare_all(entries: list[Entry]) -> list[dict]:
-    """:func:`compare_pair` for every pair of runs, in selection order, their McNemar tests Holm-adjusted together
-    (:func:`core.compute.significance.holm_adjusted`: ``p_value`` adjusted, ``p_raw`` the test's own, ``m`` how many)
-    so that the chance of calling any of the differences real when none is stays at 0.05; each sentence says so and
-    ``adjustment`` gives the test's own p-value ('' when there is one paired test or none)."""
-    verdicts = [compare_pair(a, b) for a, b in itertools.combinations(entries, 2)]
-    tests = significance.holm_adjusted([v["mcnemar"] for v in verdicts])
-    return [{**v, "adjustment": ""} if m is None or m["m"] == 1 else {
-        **v, "mcnemar": m, "sentence": significance.describe_difference(m, v["a_key"], v["b_key"], family="the runs' "),
-        "adjustment": (f" Before Holm's adjustment for the {m['m']} paired tests of these runs (as the card above "
-                       f"adjusts its own), this test alone gives {significance.format_p(m['p_raw'])}.")}
-        for v, m in zip(verdicts, tests)]
+    """Every pair of runs, in selection order: ``a``, ``b`` (names), ``a_key``, ``b_key``, ``paired`` and ``reason``
+    (:func:`pairing`), ``mcnemar`` (None when not paired), its ``sentence`` and ``adjustment``.
+
+    The McNemar tests are Holm-adjusted together (:data:`FAMILY`, :func:`core.compute.significance.holm_adjusted`:
+    ``p_value`` adjusted, ``p_raw`` the test's own, ``m`` how many), so that the chance of calling any of the
+    differences real when none is stays at 0.05; each sentence is made once, from the adjusted p-value, and says so,
+    and ``adjustment`` gives the test's own p-value ('' when there is one paired test or none)."""
+    pairs = list(itertools.combinations(entries, 2))
+    found = [pairing(a, b) for a, b in pairs]
+    tests = significance.holm_adjusted([significance.mcnemar_exact(*paired_correctness(a, b)) if f["paired"] else None
+                                        for (a, b), f in zip(pairs, found)], FAMILY)
+    return [{"a": a.name, "b": b.name, "a_key": a.short, "b_key": b.short, **f, "mcnemar": m,
+             "sentence": significance.describe_difference(m, a.short, b.short) if m else "",
+             "adjustment": "" if m is None or m["m"] == 1 else (
+                 f" Before Holm's adjustment for {m['family']} (the result card quotes the same adjusted p-values), "
+                 f"this test alone gives {significance.format_p(m['p_raw'])}.")}
+            for (a, b), f, m in zip(pairs, found, tests)]
 
 
 # --------------------------------------------------------------------------- tables

@@ -96,12 +96,6 @@ def study() -> tuple[list[dict], str]:
                   "repeat it over seeds, with paired tests.")
 
 
-def p_text(test: dict) -> str:
-    """'p = 0.39' (the paired test's p-value as the pages print it), 'p = 0.78 after Holm's adjustment for the
-    card's 2 paired tests' when :func:`core.compute.significance.holm_adjusted` adjusted it together with others."""
-    return significance.p_text(test, "the card's ")
-
-
 def verdict(a: dict, b: dict, test: dict | None, gain: bool = False) -> str:
     """The words after 'A 24 % → B 83 %': whether the intervals overlap and what the paired ``test`` says.
 
@@ -111,9 +105,9 @@ def verdict(a: dict, b: dict, test: dict | None, gain: bool = False) -> str:
     if not overlap(a, b):
         text = "the intervals do not overlap" + (": it helps" if gain and higher else ": it hurts" if gain else "")
         if test is not None:
-            text += (f" (paired test {p_text(test)})" if test["p_value"] < ALPHA else
+            text += (f" (paired test {significance.p_text(test)})" if test["p_value"] < ALPHA else
                      f", though the paired test on the same {test['n']} clips finds no evidence of a difference "
-                     f"({p_text(test)})")
+                     f"({significance.p_text(test)})")
         return text
     if test is None:
         return ("the intervals overlap and the runs were tested on different clips (no paired test): "
@@ -121,9 +115,9 @@ def verdict(a: dict, b: dict, test: dict | None, gain: bool = False) -> str:
     if test["p_value"] < ALPHA:
         change = ("it helps" if higher else "it hurts") if gain else "a real difference"
         return (f"the intervals overlap, but the paired test on the same {test['n']} clips finds "
-                f"{change} ({p_text(test)})")
+                f"{change} ({significance.p_text(test)})")
     return (f"the intervals overlap and the paired test on the same {test['n']} clips finds "
-            + ("no evidence it helps" if gain else "no evidence of a difference") + f" ({p_text(test)})")
+            + ("no evidence it helps" if gain else "no evidence of a difference") + f" ({significance.p_text(test)})")
 
 
 def pairs(facts: list[Facts]) -> list[tuple[Facts, Facts]]:
@@ -213,19 +207,23 @@ def measured(facts: list[Facts]) -> list[str]:
     return [f"{', '.join(keys)}: {where}" for where, keys in groups.items()]
 
 
+CHECKS_FAMILY = "the card's {m} paired tests on other collections"
+"""How the card names the family its tests on other collections are Holm-adjusted over (:func:`card`)."""
+
+
 def card(facts: list[Facts], tests: dict[tuple[str, str], dict | None]) -> Card:
     """The result card of runs ``facts`` (in the order shown), ``tests`` mapping (key A, key B) to the paired test
-    of A and B on their test clips, or None where they were tested on different clips. Every paired test the card
-    uses (its comparisons' and, per collection, the two best runs') is Holm-adjusted together
-    (:func:`core.compute.significance.holm_adjusted`, as the experiment table does)."""
+    of A and B on their test clips, or None where they were tested on different clips: quoted as given, so the card
+    and the pair verdicts read the same p-value (:func:`from_entries` passes
+    :func:`core.usecases.compare.compare_all`'s, Holm-adjusted over every pair of runs). Its tests on other
+    collections (per collection, of the two best runs there), another question on other clips, are Holm-adjusted
+    together (:data:`CHECKS_FAMILY`, :func:`core.compute.significance.holm_adjusted`)."""
     compared, collections = pairs(facts), list(by_collection(facts).values())
-    raw = [tests.get((a.key, b.key)) or tests.get((b.key, a.key)) for a, b in compared]
-    raw += [paired_check(*(c for _, c in leaders(checked)[:2])) if len(checked) > 1 else None
-            for checked in collections]
-    adjusted = significance.holm_adjusted(raw)
-    lines = [comparison(a, b, test) for (a, b), test in zip(compared, adjusted)]
+    elsewhere = significance.holm_adjusted([paired_check(*(c for _, c in leaders(checked)[:2]))
+                                            if len(checked) > 1 else None for checked in collections], CHECKS_FAMILY)
+    lines = [comparison(a, b, tests.get((a.key, b.key)) or tests.get((b.key, a.key))) for a, b in compared]
     best = ""
-    for checked, test in zip(collections, adjusted[len(compared):]):
+    for checked, test in zip(collections, elsewhere):
         line, winner = generalisation(checked, test)
         lines.append(line)
         best = best or winner
@@ -261,14 +259,9 @@ def facts_of(entries: list[compare.Entry]) -> list[Facts]:
 
 
 def from_entries(entries: list[compare.Entry]) -> Card:
-    """The result card of finished runs, their paired tests computed where they share their test clips."""
-    facts = facts_of(entries)
-    by_key = {e.short: e for e in entries}
-    tests = {}
-    for a, b in pairs(facts):
-        verdict_ab = compare.compare_pair(by_key[a.key], by_key[b.key])
-        tests[(a.key, b.key)] = verdict_ab["mcnemar"]
-    return card(facts, tests)
+    """The result card of finished runs, with the paired tests of :func:`core.usecases.compare.compare_all` (the
+    pair verdicts' own, Holm-adjusted over every pair) where they share their test clips."""
+    return card(facts_of(entries), {(v["a_key"], v["b_key"]): v["mcnemar"] for v in compare.compare_all(entries)})
 
 
 # --------------------------------------------------------------------------- GAN quality, one verdict per measure

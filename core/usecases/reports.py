@@ -73,7 +73,9 @@ def csv_table(rows: list[dict], columns: Sequence[str]) -> str:
 def csv_rows(entries: list[Entry]) -> list[dict]:
     """The whole comparison as one long table (:data:`CSV_COLUMNS`).
 
-    Sections: ``accuracy`` (one row per run), ``per_class`` (per run, genre and metric), ``paired`` (per pair).
+    Sections: ``accuracy`` (one row per run), ``per_class`` (per run, genre and metric), ``paired`` (per pair:
+    ``mcnemar_p``, the test's own p-value, and where several pairs were tested, ``mcnemar_p_holm`` too, adjusted over
+    all of them as :func:`core.usecases.compare.compare_all` does; ``not_paired`` for runs tested on other clips).
     """
     info = {e.name: {"run_id": e.id, "dataset": e.record.get("dataset", {}).get("name", ""),
                      "fingerprint": e.record.get("dataset", {}).get("fingerprint", ""),
@@ -85,10 +87,15 @@ def csv_rows(entries: list[Entry]) -> list[dict]:
             for r in compare.per_class_rows(entries) for metric in ("precision", "recall", "f1")]
     for c in compare.compare_all(entries):
         m = c["mcnemar"] or {}
-        out.append({"section": "paired", "run": c["a"], **info[c["a"]], "other_run": c["b"],
-                    "metric": ("mcnemar_p_holm" if m.get("m", 1) > 1 else "mcnemar_p") if c["paired"] else "not_paired",
-                    "value": m.get("p_value"),
-                    "correct": m.get("b"), "n": m.get("n"), "note": c["sentence"] or c["reason"]})
+        pair = {"section": "paired", "run": c["a"], **info[c["a"]], "other_run": c["b"], "correct": m.get("b"),
+                "n": m.get("n"), "note": c["sentence"] or c["reason"]}
+        if not c["paired"]:
+            out.append({**pair, "metric": "not_paired"})
+        elif m["m"] > 1:  # the test's own p-value, then the one adjusted over every pair (which the sentence uses)
+            out += [{**pair, "metric": "mcnemar_p", "value": m["p_raw"], "note": c["adjustment"].strip()},
+                    {**pair, "metric": "mcnemar_p_holm", "value": m["p_value"]}]
+        else:
+            out.append({**pair, "metric": "mcnemar_p", "value": m["p_value"]})
     return out
 
 

@@ -34,7 +34,12 @@ def test_the_pairwise_tests_are_holm_adjusted_together_and_say_so(data_dir):
             "difference") in ab["sentence"]
     assert "p = 0.047 after Holm's adjustment for the runs' 3 paired tests (below 0.05)" in ac["sentence"]
     assert ab["adjustment"].endswith("this test alone gives p = 0.031.")
-    assert {r["metric"] for r in reports.csv_rows(entries) if r["section"] == "paired"} == {"mcnemar_p_holm"}
+    paired = [(r["other_run"], r["metric"], round(r["value"], 3), r["note"]) for r in reports.csv_rows(entries)
+              if r["section"] == "paired"]  # each pair's own p-value, then the adjusted one its sentence uses
+    assert [p[:3] for p in paired] == [("b", "mcnemar_p", 0.031), ("b", "mcnemar_p_holm", 0.062),
+                                       ("c", "mcnemar_p", 0.016), ("c", "mcnemar_p_holm", 0.047),
+                                       ("c", "mcnemar_p", 1.0), ("c", "mcnemar_p_holm", 1.0)]
+    assert paired[0][3].startswith("Before Holm's adjustment") and paired[1][3] == ab["sentence"]
     two = compare.compare_all(compare.load_entries([fake_run("a2", a), fake_run("b2", b)]))
     assert two[0]["adjustment"] == "" and "Holm" not in two[0]["sentence"] and "p = 0.031" in two[0]["sentence"]
 

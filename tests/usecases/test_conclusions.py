@@ -59,19 +59,34 @@ def test_overlapping_intervals_defer_to_the_paired_test():
                              "no evidence of a difference.")
 
 
-def test_the_cards_paired_tests_are_holm_adjusted_together_and_the_card_says_so():
-    a = Facts("A", "the fixed recipe", acc(0.50, 0.40, 0.60, 101), "x")
-    b = Facts("B", "the pretrained ear", acc(0.58, 0.48, 0.67, 101), "x")
-    c = Facts("C", "the fixed recipe", acc(0.66, 0.56, 0.75, 101), "x", baseline="B", added="+70 GAN clips per genre")
-    ab, bc = conclusions.card([a, b, c], {("A", "B"): mcnemar(1, 9, 0.03, 101), ("B", "C"): mcnemar(2, 10, 0.04, 101)}
-                              ).lines
-    assert ab.endswith("the intervals overlap and the paired test on the same 101 clips finds no evidence of a "
-                       "difference (p = 0.06 after Holm's adjustment for the card's 2 paired tests).")
-    assert bc.endswith("finds no evidence it helps (p = 0.06 after Holm's adjustment for the card's 2 paired tests).")
-    strong = conclusions.card([a, b, c], {("A", "B"): mcnemar(0, 12, 0.001, 101),
-                                          ("B", "C"): mcnemar(2, 10, 0.04, 101)}).lines
-    assert "finds a real difference (p = 0.002 after Holm's adjustment" in strong[0]  # 0.001 × 2
-    assert "finds it helps (p = 0.04 after Holm's adjustment" in strong[1]  # Holm steps down: 0.04 × 1
+def test_the_card_quotes_its_paired_tests_as_given_and_the_pair_verdicts_read_the_same_family(data_dir):
+    """The card compares A → B and B → C; the pair verdicts test all three pairs. Both quote one family, the runs'
+    three tests (A → B: p = 0.016 alone, 0.047 over three; over the card's two it was 0.031)."""
+    a = np.zeros(40, bool)
+    a[:10] = True
+    b, c = a.copy(), a.copy()
+    b[10:16] = True  # 6 clips only this run got right: p = 0.031 on its own
+    c[10:17] = True  # 7: p = 0.016
+    entries = compare.load_entries([fake_run("a", a), fake_run("c", c), fake_run("b", b)])  # keys A, B, C
+    verdicts = compare.compare_all(entries)
+    first, second = conclusions.from_entries(entries).lines
+    quoted = "p = 0.047 after Holm's adjustment for the runs' 3 paired tests"
+    assert quoted in first and quoted in verdicts[0]["sentence"] and verdicts[0]["a_key"] + verdicts[0]["b_key"] == "AB"
+    assert second.endswith("finds no evidence of a difference (p = 1.0 after Holm's adjustment for the runs' 3 paired "
+                           "tests).")
+
+
+def test_the_cards_tests_on_other_collections_are_holm_adjusted_together_and_say_so():
+    def checked(name: str, right: int) -> Check:
+        """``right`` of 14 clips of collection ``name`` right, the first ones (intervals overlap on purpose)."""
+        correct = (True,) * right + (False,) * (14 - right)
+        return Check(name, name, acc(right / 14, 0.05, 0.95, 14), tuple(f"clip{i}" for i in range(14)), correct)
+
+    b = Facts("B", "the fixed recipe", FIXED.accuracy, "x", checks=(checked("m7", 2), checked("m8", 2)))
+    c = Facts("C", "the pretrained ear", FIXED.accuracy, "x", checks=(checked("m7", 9), checked("m8", 3)))
+    m7, m8 = conclusions.card([b, c], {}).lines[1:]
+    assert "(p = 0.031 after Holm's adjustment for the card's 2 paired tests on other collections)" in m7  # 0.016 × 2
+    assert "(p = 1.0 after Holm's adjustment for the card's 2 paired tests on other collections)" in m8
 
 
 def test_two_runs_of_one_recipe_are_named_by_their_keys():
