@@ -11,6 +11,10 @@ convergence is measured against the *original* segment's STFT magnitude. Our spe
 on the inversion before the 0.95 peak limit of ``mel_db_to_audio`` (librosa's output is not limited either),
 so a loud clip is not penalised for a level change. Timings are medians of warm calls, interleaved per
 segment with librosa's so that both see the same machine load; the 1-minute load average is printed too.
+``--threads N`` pins both sides to N threads (``bench/run_all.py`` passes 1): torch's pool, and through
+threadpoolctl (``common.pin_threads``) the BLAS and OpenMP pools librosa's reference runs on (numpy's and scipy's
+OpenBLAS: its NNLS and matrix products), which torch's setting does not reach; left at their two threads, librosa's
+time swung from 0.56 to 1.39 s between runs. The figures' note lists every pool's thread count.
 If ../shared/data/gtzan-mini is absent, synthetic harmonic signals are used (noted in every line).
 """
 
@@ -27,11 +31,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import librosa  # noqa: E402
+import scipy.optimize  # noqa: E402,F401  librosa's NNLS: its OpenBLAS loads here, before pin_threads
 import torch  # noqa: E402
 
 from core.compute import inversion  # noqa: E402
 from core.base.config import FeatureConfig  # noqa: E402
-from common import emit, settle  # noqa: E402
+from common import emit, pin_threads, pools, settle  # noqa: E402
 
 GTZAN_MINI = ROOT.parent / "shared" / "data" / "gtzan-mini"
 
@@ -75,10 +80,11 @@ def main() -> None:
     ap.add_argument("--librosa-n-iter", type=int, default=32, help="librosa's (its mel_to_audio default)")
     ap.add_argument("--repeats", type=int, default=7, help="warm timing repeats of ours")
     ap.add_argument("--lib-repeats", type=int, default=1, help="timing repeats of librosa (slow)")
-    ap.add_argument("--threads", type=int, default=0, help="torch intra-op threads (0 = torch's default)")
+    ap.add_argument("--threads", type=int, default=0,
+                    help="threads of torch and of the BLAS/OpenMP pools librosa uses (0 = each library's default)")
     args = ap.parse_args()
     if args.threads:
-        torch.set_num_threads(args.threads)
+        pin_threads(args.threads)
 
     cfg = FeatureConfig()
     sr, n_fft, hop, n_mels = cfg.sr, cfg.n_fft, cfg.hop_length, cfg.n_mels
@@ -124,7 +130,7 @@ def main() -> None:
     sc_lib = float(np.mean([r["sc_librosa"] for r in rows]))
     note = (f"{source}; {len(rows)} x {args.seconds:g} s, {rows[0]['frames']} frames, n_iter={args.n_iter} (librosa {args.librosa_n_iter}), "
             f"relaxation {inversion.RELAXATION}, {inversion.REFINE_ITERS} refinement steps, "
-            f"torch threads={torch.get_num_threads()}")
+            f"torch threads={torch.get_num_threads()}, BLAS/OpenMP pools: {pools()}")
 
     emit("griffinlim_3s_seconds", t_ours, "<= 0.2", timed=True, load_before=load,
          note=note + "; median over segments of median warm "

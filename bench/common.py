@@ -112,6 +112,27 @@ def emit(figure: str, value, target: str = "", timed: bool = False, load_before:
     return line
 
 
+def pin_threads(n: int):
+    """Run the rest of the process on ``n`` threads: torch's intra-op pool (when torch is imported) and every BLAS
+    and OpenMP pool loaded so far (numpy's and scipy's OpenBLAS, torch's OpenMP), through :mod:`threadpoolctl`, so
+    a library timed beside ours (librosa calls numpy and scipy) runs on as many threads as ours. A pool loaded after
+    this call is not pinned: import what the timing uses first. Returns the
+    :func:`threadpoolctl.threadpool_limits` in force (leaving it as a context manager restores the pools, not
+    torch's count)."""
+    from threadpoolctl import threadpool_limits
+
+    if "torch" in sys.modules:
+        sys.modules["torch"].set_num_threads(n)
+    return threadpool_limits(limits=n)
+
+
+def pools() -> str:
+    """'openblas 1, openblas 1, openmp 1': the threads of each BLAS and OpenMP pool loaded, for a figure's note."""
+    from threadpoolctl import threadpool_info
+
+    return ", ".join(f"{p['internal_api']} {p['num_threads']}" for p in threadpool_info())
+
+
 def scratch_dir(prefix: str = "genrelab-bench-") -> str:
     """A new temporary folder, removed with everything in it when the script exits.
 
