@@ -12,6 +12,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from ..base.audio import decode, display_waveform
 from ..base.config import preset
@@ -154,12 +155,14 @@ def pca_map(stats: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
     Computed as scikit-learn's ``StandardScaler`` then ``PCA(2, svd_solver="full")`` would (a constant feature is
     left at 0; each component's largest loading is positive), with numpy's SVD: importing scikit-learn's PCA took
-    about 1.5 s of the Dataset page's first visit.
+    about 1.5 s of the Dataset page's first visit. The SVD runs on one BLAS thread: a few ms for 200 clips, where
+    OpenBLAS's two threads took 60-1100 ms whenever another process (the browser drawing the page) held a core.
     """
     x = np.asarray(stats, dtype=np.float64)
     spread = x.std(axis=0)
     x = (x - x.mean(axis=0)) / np.where(spread > 0, spread, 1.0)
-    u, s, vt = np.linalg.svd(x, full_matrices=False)
+    with threadpool_limits(limits=1, user_api="blas"):
+        u, s, vt = np.linalg.svd(x, full_matrices=False)
     signs = np.sign(vt[np.arange(len(vt)), np.abs(vt).argmax(axis=1)])
     signs[signs == 0] = 1.0
     coords = (u * s * signs)[:, :2]

@@ -93,6 +93,23 @@ def test_pca_map_is_scikit_learns_standardised_pca(shape):
     assert explore.pca_map(np.ones((4, 3)))[1].tolist() == [0.0, 0.0]  # nothing varies: nothing explained
 
 
+def test_pca_map_runs_its_svd_on_one_blas_thread_and_restores_the_callers_threads(monkeypatch):
+    """OpenBLAS's two threads made the Dataset page's map take 60-1100 ms instead of a few when the browser drawing
+    the page held a core: the SVD is limited to one thread, and the caller's setting comes back after it."""
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    def blas_threads() -> set[int]:
+        return {pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"}
+
+    seen = []
+    svd = np.linalg.svd
+    monkeypatch.setattr(np.linalg, "svd", lambda *a, **k: seen.append(blas_threads()) or svd(*a, **k))
+    with threadpool_limits(limits=2, user_api="blas"):
+        explore.pca_map(np.random.default_rng(0).normal(size=(20, 8)))
+        after = blas_threads()
+    assert seen == [{1}] and after == {2}
+
+
 def test_clip_preview_plays_and_draws_the_clip(tone_dataset):
     fs = load_features(tone_dataset)
     preview = explore.clip_preview(fs, 0)
