@@ -8,7 +8,7 @@ Prints one JSON line per figure (``figure``, ``value``, ``target``, ``load_avera
   (decode → log-mel → model, as the Predict page does); accuracy with its Wilson 95 % interval and
   per-genre recall. Labels map by normalised name (``Hip-hop`` is ``hiphop``).
 - ``musifeast7_evaluate_seconds``: wall time of those 147 predictions, decoding included.
-- ``recommended_musifeast7_accuracy_seed1``, ``_seed2`` and ``recommended_musifeast7_seeds`` (mean, min, max):
+- ``recommended_musifeast7_accuracy_seed1``, ``_seed2`` and ``recommended_musifeast7_seeds`` (mean, min, max, ``n``):
   the same check of runs trained on the stratified splits of seeds 1 and 2 (``--seeds``).
 The preset's cross-validation on the untouched partition is ``bench_classifier.py``'s figure (pooled over
 clips); this script does not repeat it.
@@ -36,7 +36,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from common import emit, scratch_dir, settle  # noqa: E402
+from common import emit, emit_over_seeds, scratch_dir, settle  # noqa: E402
 os.environ.setdefault("GENRELAB_DATA_DIR", scratch_dir())
 
 import numpy as np  # noqa: E402
@@ -201,7 +201,7 @@ def headline(run_id: str | None = None, seeds: tuple[int, ...] = (0,)) -> None:
         result = generalise.check(rid, MUSIFEAST, "musifeast-7")
         cpu = time.process_time() - cpu_start
         report = summary(result)
-        accuracies.append(report["accuracy"])
+        accuracies.append(result["accuracy"])
         emit("recommended_musifeast7_accuracy" + (f"_seed{seed}" if i else ""), report["accuracy"],
              ">= 0.40, every genre's recall >= 0.20", **{k: v for k, v in report.items() if k != "accuracy"},
              trained_on=f"gtzan-mini, stratified 70/15/15, seed {seed}", checked_on=result["dataset"]["name"],
@@ -214,10 +214,8 @@ def headline(run_id: str | None = None, seeds: tuple[int, ...] = (0,)) -> None:
                  seconds=round(result["seconds"], 1), cpu_seconds=round(cpu, 1),
                  note="core.usecases.generalise.check: decode + log-mel + model, model load included")
     if len(seeds) > 1:
-        emit("recommended_musifeast7_seeds", {"mean": round(float(np.mean(accuracies)), 3),
-                                              "min": round(min(accuracies), 3), "max": round(max(accuracies), 3)},
-             "report", seeds=list(seeds), per_seed=accuracies, checked_on="musifeast-7",
-             trained_on="gtzan-mini, stratified 70/15/15")
+        emit_over_seeds("recommended_musifeast7_seeds", accuracies, seeds, checked_on="musifeast-7",
+                        trained_on="gtzan-mini, stratified 70/15/15")
 
 
 def main() -> None:

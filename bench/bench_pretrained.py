@@ -5,7 +5,8 @@ Prints one JSON line per figure (``bench/common.py``). ``--select`` first scores
 stratified seed-0 training part on musifeast-7 (never used to choose). Then, on ``REPORT_PARTITION``, the pooled
 5-fold CV; the timings (embedding one 30 s clip on two threads, a cached reload, training the preset from a cold
 and a warm cache, a cold ``python -m core predict``); and the check on musifeast-7 through ``python -m core
-evaluate`` for seeds 0-2 of the stratified split, cold (embeddings computed) and warm (cached).
+evaluate`` for seeds 0-2 of the stratified split, cold (embeddings computed) and warm (cached), and over the seeds
+(mean, range and ``n``, the clips checked).
 
     python bench/bench_pretrained.py [--data DIR] [--check DIR] [--select] [--seeds 0,1,2]
 """
@@ -21,7 +22,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
-from common import emit, scratch_dir, settle  # noqa: E402
+from common import emit, emit_over_seeds, scratch_dir, settle  # noqa: E402
 os.environ.setdefault("GENRELAB_DATA_DIR", scratch_dir())
 
 import numpy as np  # noqa: E402
@@ -157,7 +158,7 @@ def main() -> None:
         seconds, out = cli("evaluate", "--run", rid, "--data", str(args.check), "--json")
         found = json.loads(out)
         acc = found["accuracy"]
-        accuracies.append(acc["value"])
+        accuracies.append(acc)
         emit(f"pretrained_check_musifeast_seed{seed}", {**{k: round(acc[k], 3) for k in ("value", "lo", "hi")},
                                                         "correct": acc["correct"], "n": acc["n"]},
              ">= 0.55, every recall >= 0.25", seed=seed,
@@ -167,9 +168,8 @@ def main() -> None:
             emit(f"pretrained_evaluate_{'cold' if i == 0 else 'warm'}_seconds", round(seconds, 1),
                  "<= 180" if i == 0 else "<= 30", timed=True, clips=acc["n"],
                  note="embeddings computed and cached" if i == 0 else "another seed's head: embeddings from the cache")
-    emit("pretrained_check_musifeast_seeds", {"mean": round(float(np.mean(accuracies)), 3),
-                                              "min": round(min(accuracies), 3), "max": round(max(accuracies), 3)},
-         ">= 0.55", seeds=seeds, checked_on=args.check.name, trained_on=f"{args.data.name}, stratified 70/15/15")
+    emit_over_seeds("pretrained_check_musifeast_seeds", accuracies, seeds, ">= 0.55", checked_on=args.check.name,
+                    trained_on=f"{args.data.name}, stratified 70/15/15")
 
     if args.select:
         select(es, X, load_embeddings(args.check))

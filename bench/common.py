@@ -112,6 +112,17 @@ def emit(figure: str, value, target: str = "", timed: bool = False, load_before:
     return line
 
 
+def emit_over_seeds(figure: str, accuracies: list[dict], seeds, target: str = "report", **extra) -> dict:
+    """:func:`emit` an accuracy over several trainings, one per seed: ``value`` is the ``mean``, ``min`` and ``max``
+    of ``accuracies`` (each ``{"value", "n", ...}``: a fraction over ``n`` clips), recorded with ``seeds``,
+    ``per_seed`` (each seed's value, in the order of ``seeds``) and ``n``, the clips each seed was measured on (a
+    list, one per seed, when they differ)."""
+    values = [round(float(a["value"]), 3) for a in accuracies]
+    clips = [int(a["n"]) for a in accuracies]
+    return emit(figure, {"mean": round(sum(values) / len(values), 3), "min": min(values), "max": max(values)},
+                target, seeds=list(seeds), per_seed=values, n=clips[0] if len(set(clips)) == 1 else clips, **extra)
+
+
 def pin_threads(n: int):
     """Run the rest of the process on ``n`` threads: torch's intra-op pool (when torch is imported) and every BLAS
     and OpenMP pool loaded so far (numpy's and scipy's OpenBLAS, torch's OpenMP), through :mod:`threadpoolctl`, so
