@@ -29,6 +29,7 @@ from __future__ import annotations
 import atexit
 import json
 import os
+import platform
 import shutil
 import sys
 import tempfile
@@ -78,17 +79,40 @@ END_LOAD = ("started on a quiet machine; the load's rise during the timing count
 """The ``caveat`` of a timing marked under load by the load at its end only (its record holds both loads)."""
 
 
+def cpu() -> str:
+    """The CPU a timing ran on: ``"<logical CPUs> x <model name> (family F model M, <widest vector unit>)"`` from
+    Linux's /proc/cpuinfo (a virtual machine may show only "Intel(R) Xeon(R) Processor"; family and model still
+    tell the hosts apart), else the platform's processor name.
+
+    Sessions run on different machines, and the same code times differently on them: the paper preset's epoch read
+    6.43 s at 3a8ade9 and 13.5 s at 3fa6660, yet both commits take the same time side by side on one machine.
+    """
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as info:
+            first = info.read().split("\n\n")[0]
+    except OSError:
+        return f"{os.cpu_count()} x {platform.processor() or platform.machine()}"
+    fields = dict(line.split(":", 1) for line in first.splitlines() if ":" in line)
+    fields = {key.strip(): value.strip() for key, value in fields.items()}
+    flags = set(fields.get("flags", "").split())
+    vector = next((name for flag, name in (("amx_tile", "AMX"), ("avx512f", "AVX-512"), ("avx2", "AVX2"))
+                   if flag in flags), "no AVX2")
+    return (f"{os.cpu_count()} x {fields.get('model name', platform.machine())} "
+            f"(family {fields.get('cpu family', '?')} model {fields.get('model', '?')}, {vector})")
+
+
 def emit(figure: str, value, target: str = "", timed: bool = False, load_before: float | None = None,
          **extra) -> dict:
     """Print one figure as a JSON line and return it.
 
-    Floats are rounded to 4 significant digits. ``load_average`` is the 1-minute load at the moment of printing
-    (it counts the bench's own threads); ``torch_threads`` is added when the script imported torch. A wall-clock
-    figure passes ``timed=True``: it records ``load_before``, the load :func:`settle` read before the timing (or
-    the one given, e.g. the highest over the runs a mean covers), and ``under_load`` when that or the load at the
-    end of the timing exceeded :func:`max_load` (with a ``caveat`` saying which: a load that rose during the timing
-    may be the benchmark's own servers, browsers and workers). A timed figure with no :func:`settle` of its own (none yet, or the last one already recorded
-    by another timed figure) and no ``load_before`` is a programming error.
+    Floats are rounded to 4 significant digits. ``load_average`` is the 1-minute load at the moment of printing (it
+    counts the bench's own threads); ``torch_threads`` is added when the script imported torch. A wall-clock figure
+    passes ``timed=True``: it records the :func:`cpu` it ran on, ``load_before``, the load :func:`settle` read
+    before the timing (or the one given, e.g. the highest over the runs a mean covers), and ``under_load`` when that
+    or the load at the end of the timing exceeded :func:`max_load` (with a ``caveat`` saying which: a load that rose
+    during the timing may be the benchmark's own servers, browsers and workers). A timed figure with no
+    :func:`settle` of its own (none yet, or the last one already recorded by another timed figure) and no
+    ``load_before`` is a programming error.
     """
     global _settled
     line = {"figure": figure, "value": float(f"{value:.4g}") if isinstance(value, float) else value, "target": target,
@@ -102,7 +126,7 @@ def emit(figure: str, value, target: str = "", timed: bool = False, load_before:
                                f"reading was recorded by another figure), or pass load_before= for a shared timing")
         if load_before is None:
             _settled = None
-        line.update(timed=True, load_before=before)
+        line.update(timed=True, load_before=before, cpu=cpu())
         if max(before, line["load_average"]) > max_load():
             line["under_load"] = max(before, line["load_average"])
     line.update(extra)

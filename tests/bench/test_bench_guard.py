@@ -1,5 +1,6 @@
 """bench/common.py's load guard: a timed figure waits for a quiet machine or refuses it; accuracies are recorded."""
 
+import io
 import json
 import sys
 from pathlib import Path
@@ -62,6 +63,28 @@ def test_a_timing_that_ends_above_the_threshold_is_marked_with_both_loads(machin
     line = common.emit("lesson_seconds", 217.1, timed=True)
     assert line["load_before"] == 1.2 and line["load_average"] == 2.06 and line["under_load"] == 2.06
     assert line["caveat"] == common.END_LOAD
+
+
+def test_a_timing_names_the_cpu_it_ran_on_so_timings_from_different_machines_are_not_compared(machine,
+                                                                                              monkeypatch):
+    """Sessions run on different hosts whose virtual CPUs may share one model name: family, model and the widest
+    vector unit tell them apart (the paper epoch's 6.43 s and 13.5 s were the same code on two machines)."""
+    machine(1.0)
+    common.settle()
+    assert common.emit("epoch_seconds", 6.4, timed=True)["cpu"] == common.cpu()
+    assert "cpu" not in common.emit("accuracy", 0.75)
+    monkeypatch.setattr(common.os, "cpu_count", lambda: 2)
+
+    def cpu_of(cpuinfo: str) -> str:
+        monkeypatch.setattr(common, "open", lambda *args, **kwargs: io.StringIO(cpuinfo), raising=False)
+        return common.cpu()
+
+    xeon = "model name\t: Intel(R) Xeon(R) Processor\ncpu family\t: 6\nmodel\t\t: {}\nflags\t\t: fpu avx2 {}\n\n"
+    assert cpu_of(xeon.format(143, "avx512f amx_tile") * 2) == (
+        "2 x Intel(R) Xeon(R) Processor (family 6 model 143, AMX)")
+    assert cpu_of(xeon.format(85, "avx512f")) == "2 x Intel(R) Xeon(R) Processor (family 6 model 85, AVX-512)"
+    assert cpu_of("model name\t: AMD EPYC 7B13\ncpu family\t: 25\nmodel\t\t: 1\nflags\t\t: fpu avx avx2\n") == (
+        "2 x AMD EPYC 7B13 (family 25 model 1, AVX2)")
 
 
 def test_an_accuracy_figure_is_recorded_at_any_load_with_its_thread_count(machine):
