@@ -8,7 +8,10 @@ from core.storage import runs
 from core.usecases import charts, compare, conclusions, experiment_table, generalise, reports
 from core.base.config import ConfigError
 from app_pages import teaching
-from app_pages.common import cancel_button, check_form, dataset_selector, run_options, started_here
+from app_pages.check_panel import check_form
+from app_pages.data_picker import dataset_selector
+from app_pages.run_controls import cancel_button, started_here
+from app_pages.run_picker import run_options
 from core.base.percent import percent, with_interval
 from core.base.usertext import as_markdown
 

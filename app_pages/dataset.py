@@ -8,7 +8,7 @@ from core.base.audio import AUDIO_EXTENSIONS, AudioError
 from core.storage.extract import FeatureSet
 from core.usecases.unpack import UnpackError, unpack_zip
 from app_pages import teaching
-from app_pages.common import dataset_selector, features
+from app_pages.data_picker import dataset_selector, features
 from core.base.percent import percent
 from core.base.usertext import as_markdown
 

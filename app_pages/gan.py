@@ -10,9 +10,11 @@ from core.base import config
 from core.storage import runs
 from core.usecases import charts, conclusions
 from core.base.config import FeatureConfig, GANConfig
-from app_pages.common import (config_widgets, dataset_selector, features, job_progress, keep_open, manage_run,
-                              measured_on, own_run, preset_picker, reopen_picker, resume_button,
-                              run_provenance, settings_form, start_button, started_here)
+from app_pages.data_picker import dataset_selector, features
+from app_pages.run_controls import job_progress, keep_open, manage_run, resume_button, start_button, started_here
+from app_pages.run_picker import own_run, reopen_picker
+from app_pages.run_result import measured_on, run_provenance
+from app_pages.settings import config_widgets, preset_picker, settings_form
 from core.base.percent import percent
 from core.base.usertext import as_markdown
 

@@ -6,7 +6,8 @@ from app_pages import teaching
 from core.base import catalog, config
 from core.orchestration import lesson
 from core.storage import queue, runs
-from app_pages.common import cancel_button, dataset_selector, resume_button, started_here, status_line
+from app_pages.data_picker import dataset_selector
+from app_pages.run_controls import cancel_button, resume_button, started_here, status_line
 from app_pages.lesson_view import card, follow
 from core.base.usertext import as_markdown
 from core.usecases import charts, conclusions

@@ -10,7 +10,9 @@ from core.storage import runs
 from core.usecases import charts, model_choice, predict
 from core.base.audio import AUDIO_EXTENSIONS, AudioError
 from app_pages import teaching
-from app_pages.common import accuracy_metric, check_measured_on, dataset_selector, job_progress, started_here
+from app_pages.data_picker import dataset_selector
+from app_pages.run_controls import job_progress, started_here
+from app_pages.run_result import accuracy_metric, check_measured_on
 from core.base.percent import percent
 from core.base.usertext import as_markdown
 

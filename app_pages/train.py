@@ -3,8 +3,12 @@
 import streamlit as st
 
 from app_pages import teaching
-from app_pages.common import (check_form, dataset_selector, job_progress, keep_open, manage_run, own_run,
-                              preset_picker, reopen_picker, result_view, resume_button, settings_form, start_button)
+from app_pages.check_panel import check_form
+from app_pages.data_picker import dataset_selector
+from app_pages.run_controls import job_progress, keep_open, manage_run, resume_button, start_button
+from app_pages.run_picker import own_run, reopen_picker
+from app_pages.run_result import result_view
+from app_pages.settings import preset_picker, settings_form
 from core.base import catalog, config, splits
 from core.storage import runs
 from core.usecases import charts

@@ -191,7 +191,7 @@ def test_without_a_choice_compare_opens_on_the_newest_lesson(app, monkeypatch):
 def test_a_new_run_with_the_same_name_leaves_the_choice_on_the_runs_chosen(app):
     """Same-name runs are told apart by a number; a new one with that name renumbers none, and the pickers hold run
     ids, so what a student chose stays chosen."""
-    from app_pages.common import run_options
+    from app_pages.run_picker import run_options
 
     minute = 1_765_000_800.0  # made within one minute: the runs named alike share a label but for their number
     older, other = fake_run("baseline", np.ones(101, bool)), fake_run("plus 70", np.ones(101, bool))
