@@ -42,7 +42,7 @@ def show_lesson(record: dict) -> None:
             st.switch_page("app_pages/compare.py", query_params={"runs": ",".join(state["classifiers"])})
     if state["resumable"]:
         left = len(state["to_train"])
-        resume_button(record, f"Resume the lesson ({left} step{'s' * (left != 1)} to train, the finished ones kept)")
+        resume_button(record, f"Resume the lesson ({left} step{'s' * (left != 1)} to run, the finished ones kept)")
 
 
 st.subheader("Run the lesson")

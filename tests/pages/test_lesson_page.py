@@ -135,7 +135,7 @@ def test_a_stopped_lesson_or_one_with_a_failed_step_resumes_from_home_with_its_f
     assert link.proto.page == "home" and f"lesson={record['id']}" in link.proto.query_string
     home.switch_page("app_pages/home.py").run()
     resume = home.button(key=f"resume-{record['id']}")
-    assert resume.label == "Resume the lesson (2 steps to train, the finished ones kept)"
+    assert resume.label == "Resume the lesson (2 steps to run, the finished ones kept)"
     resume.click().run()
     assert not home.exception
     assert lesson.load(record["id"])["status"] == "queued" and queue.pending() == [record["id"]]
