@@ -90,12 +90,13 @@ def _value(entry: dict) -> str:
 
 def provenance(entry: dict) -> str:
     """When, where and how a figure was measured: date, commit, load (of a timing: when it started, which the guard
-    checked, and when it ended, which includes the benchmark's own servers and workers), quick run, and any
+    checked, and when it ended, which includes the benchmark's own servers and workers), the CPU a timing ran on
+    (timings from two machines do not compare), quick run, and any
     ``caveat`` or ``not_regenerated`` note stored with it."""
     load = entry.get("load_average", "?")
     if "load_before" in entry and entry["load_before"] != load:  # a timing: the guard read the load just before it
         load = f"{entry['load_before']} when the timing started ({load} when it ended)"
-    text = f"{entry['date']}, `{entry['commit']}`, load {load}"
+    text = f"{entry['date']}, `{entry['commit']}`, load {load}" + (f", on {entry['cpu']}" if entry.get("cpu") else "")
     if entry.get("quick"):
         args = " ".join(entry["args"])
         text += f"; quick run (`{args}`)" if args else "; quick run (this script at full size)"

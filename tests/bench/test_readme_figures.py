@@ -163,6 +163,13 @@ def test_a_figure_timed_under_load_is_marked_not_comparable():
                                                                                           STUDY, GAN)
 
 
+def test_a_timing_says_which_cpu_it_ran_on():
+    cpu = "2 x Intel(R) Xeon(R) Processor (family 6 model 167, AMX)"
+    timed = results(**{"bench_a/speed": {"value": 0.25, **STAMP, "timed": True, "load_before": 1.5, "cpu": cpu}})
+    assert f"`abc1234`, load 1.5, on {cpu} |" in readme_figures.update(README, timed, CATALOG, STUDY, GAN)
+    assert ", on " not in readme_figures.update(README, results(), CATALOG, STUDY, GAN)
+
+
 def test_run_all_all_runs_every_job_readme_shows_and_leaves_the_study_grid_out(capsys):
     stored = json.loads((BENCH / "results.json").read_text())
     feeding = {stored[k]["job"] for k in readme_figures.shown()}
