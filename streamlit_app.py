@@ -35,19 +35,20 @@ def wake_worker() -> None:
 wake_worker()
 
 
-def warm() -> None:
+def warm(root: Path | None) -> None:
     """Load what pages' first visits would otherwise load on the click: plotly's machinery for each chart type
-    (Dataset's six charts), pydantic's config models (Train's and GAN's forms) and Streamlit's emoji catalog (read,
-    with a regex that takes ~0.1 s to compile, by the first alert whose text is not plain ASCII). Only a speed-up: if
-    any of it fails (e.g. a Streamlit upgrade moves the private emoji helper), the error is logged and pages load
-    what they need themselves."""
+    (Dataset's six charts), pydantic's config models (Train's and GAN's forms), Streamlit's emoji catalog (read,
+    with a regex that takes ~0.1 s to compile, by the first alert whose text is not plain ASCII) and, when they are
+    cached, the log-mels of the dataset in ``root`` and Dataset's overview of them (data_picker.warm_dataset). Only a
+    speed-up: if any of it fails (e.g. a Streamlit upgrade moves the private emoji helper), the error is logged and
+    pages load what they need themselves."""
     try:
-        _warm()
+        _warm(root)
     except Exception:  # noqa: BLE001 - a warm-up must never take the app down
         logging.getLogger(__name__).exception("warm-up failed; pages will load what they need on first visit")
 
 
-def _warm() -> None:
+def _warm(root: Path | None) -> None:
     from streamlit.string_util import extract_leading_emoji
 
     charts.warm()
@@ -55,13 +56,19 @@ def _warm() -> None:
         config.preset(name)
     config.model(config.GANConfig)
     extract_leading_emoji("…")
+    if root is not None:
+        from app_pages import data_picker
+
+        data_picker.warm_dataset(root)
 
 
 @st.cache_resource
 def warm_up() -> None:
-    """Once per server process, after its first page is drawn: :func:`warm` in a background thread, while the
-    reader reads that page, so a page switch waits for none of it."""
-    threading.Thread(target=warm, name="warm-up", daemon=True).start()
+    """Once per server process, after its first page is drawn: :func:`warm` (of that session's dataset) in a background
+    thread, while the reader reads that page, so a page switch waits for none of it."""
+    from app_pages import data_picker
+
+    threading.Thread(target=warm, args=(data_picker.active_root(),), name="warm-up", daemon=True).start()
 
 
 PAGES = [

@@ -15,6 +15,7 @@ from app_pages.settings import query_default
 
 if TYPE_CHECKING:
     from core.storage.extract import FeatureSet
+    from core.usecases.explore import Overview
 
 # core.storage.extract (librosa) is imported where it is used, so Home and the other pages start without it: the
 # app's cold start.
@@ -62,3 +63,32 @@ def features(name: str, root: Path) -> FeatureSet | None:
     except DatasetError as err:
         st.error(f"This dataset cannot be used: {as_markdown(str(err))}")
         return None
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def dataset_overview(fingerprint: str, _fs: FeatureSet) -> Overview:
+    """The Dataset page's mean spectrograms and clip map of a dataset, once per server (read-only)."""
+    from core.usecases import explore
+
+    return explore.overview(_fs)
+
+
+def active_root() -> Path | None:
+    """The folder of this session's dataset, if it was resolved (the demo set is never generated here)."""
+    name = st.session_state.get("dataset")
+    if name == catalog.DEMO:
+        return Path(st.session_state["demo_root"]) if "demo_root" in st.session_state else None
+    try:
+        return catalog.resolve(name) if name else None
+    except KeyError:
+        return None
+
+
+def warm_dataset(root: Path) -> None:
+    """Load the cached log-mels of ``root`` and the Dataset page's overview of them, so that page's first visit finds
+    both ready; only when every log-mel is cached (extracting is the pages' work, under their spinner)."""
+    from core.storage.extract import features_cached
+
+    if features_cached(root):
+        fs = _features(str(root))
+        dataset_overview(fs.fingerprint, fs)

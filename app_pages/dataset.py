@@ -8,23 +8,13 @@ from core.base.audio import AUDIO_EXTENSIONS, AudioError
 from core.storage.extract import FeatureSet
 from core.usecases.unpack import UnpackError, unpack_zip
 from app_pages import teaching
-from app_pages.data_picker import dataset_selector, features
+from app_pages.data_picker import dataset_overview, dataset_selector, features
 from core.base.percent import percent
 from core.base.usertext import as_markdown
 
 st.title("Explore a dataset")
 teaching.words_popover("dataset")
 teaching.show("dataset", "intro", draw=st.caption)
-
-
-@st.cache_data(max_entries=4, show_spinner="Averaging spectrograms per genre…")
-def mean_spectrograms(fingerprint: str, _fs: FeatureSet) -> np.ndarray:
-    return explore.mean_spectrograms(_fs.mels, _fs.y, len(_fs.labels), step=explore.MEAN_STEP)
-
-
-@st.cache_data(max_entries=4, show_spinner="Placing the clips on a map…")
-def clip_map(fingerprint: str, _fs: FeatureSet) -> tuple[np.ndarray, np.ndarray]:
-    return explore.pca_map(explore.band_stats(_fs.mels))
 
 
 @st.cache_data(max_entries=4, show_spinner="Placing the clips as the pretrained ear hears them…")
@@ -133,7 +123,9 @@ clip = st.selectbox(f"Clip ({len(members)} in {as_markdown(genre)})", members, k
 show_clip(fs, clip, fingerprint, key="browse")
 
 st.subheader("Mean spectrogram per genre")
-means = mean_spectrograms(fingerprint, fs)
+with st.spinner("Averaging spectrograms per genre and placing the clips on a map…"):
+    overview = dataset_overview(fingerprint, fs)
+means = overview.means
 mean_genre = st.segmented_control("Genre", fs.labels, default=fs.labels[0], key="mean_genre",
                                   format_func=as_markdown) or fs.labels[0]
 k = fs.labels.index(mean_genre)
@@ -149,9 +141,9 @@ st.caption(f"Measured on {where}: dB averaged over each genre's clips, from thei
            "one colour scale for all genres.")
 
 st.subheader("Map of the clips")
-coords, explained = clip_map(fingerprint, fs)
+explained = overview.explained
 event = st.plotly_chart(
-    charts.clip_map(coords, list(fs.labels), fs.y, fs.keys,
+    charts.clip_map(overview.coords, list(fs.labels), fs.y, fs.keys,
                     axis_titles=(f"PC 1 ({percent(explained[0])} of variance)", f"PC 2 ({percent(explained[1])})")),
     on_select="rerun", selection_mode="points", key="clip_map")
 st.caption(f"Measured on {where}: each point is a clip, placed by PCA of each mel band's mean and spread over "

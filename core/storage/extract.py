@@ -166,6 +166,11 @@ class _Cache:
         except FileNotFoundError:
             return None
 
+    def has(self, digest: str) -> bool:
+        """Whether the file of this digest was seen: its array or the reason it was rejected is cached."""
+        stem = self._stem(digest)
+        return stem.with_suffix(".npy").is_file() or stem.with_suffix(".bad").is_file()
+
     def put(self, digest: str, result: np.ndarray | str) -> None:
         stem = self._stem(digest)
         if isinstance(result, str):
@@ -234,6 +239,26 @@ def load_features(root: str | Path, cfg: FeatureConfig = FeatureConfig(), progre
     listing, clips, mels, hashes, skipped, labels, y = _load(
         root, params_key(cfg), lambda path: compute_logmel(path, cfg).astype(np.float16), progress, workers)
     return FeatureSet(listing.root, listing.layout, labels, clips, y, mels, hashes, cfg, skipped)
+
+
+def features_cached(root: str | Path, cfg: FeatureConfig = FeatureConfig()) -> bool:
+    """Whether :func:`load_features` of ``root`` would decode nothing: every listed file is in the folder's index with
+    its size and modification time unchanged, and its log-mel (or why it was rejected) is cached. Reads no audio;
+    False for a folder that is not a dataset."""
+    try:
+        listing = list_clips(root)
+    except (DatasetError, OSError):
+        return False
+    cache, index = _Cache(params_key(cfg)), _read_index(listing.root)
+    for clip in listing.clips:
+        entry = index.get(str(clip.path.relative_to(listing.root)))
+        try:
+            stat = clip.path.stat()
+        except OSError:
+            return False
+        if not entry or entry[:2] != [stat.st_size, stat.st_mtime_ns] or not cache.has(entry[2]):
+            return False
+    return True
 
 
 def load_summaries(root: str | Path, cfg: FeatureConfig = FeatureConfig(), progress: Progress | None = None,

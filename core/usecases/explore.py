@@ -172,6 +172,25 @@ def pca_map(stats: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 @dataclass
+class Overview:
+    """What the Dataset page draws of a whole dataset: the per-genre mean spectrograms
+    (:func:`mean_spectrograms` in columns of :data:`MEAN_STEP` frames, (n_labels, n_mels, columns) dB) and the map of
+    its clips (:func:`pca_map` of :func:`band_stats`: ``coords`` (n_clips, 2), ``explained`` (2,))."""
+
+    means: np.ndarray
+    coords: np.ndarray
+    explained: np.ndarray
+
+
+def overview(fs: FeatureSet) -> Overview:
+    """The :class:`Overview` of ``fs``: about 0.1 s for 200 clips of 10 s, computed once per server by the page's
+    cache (or by the app's warm-up while the reader reads Home)."""
+    means = mean_spectrograms(fs.mels, fs.y, len(fs.labels), step=MEAN_STEP)
+    coords, explained = pca_map(band_stats(fs.mels))
+    return Overview(means, coords, explained)
+
+
+@dataclass
 class ClipPreview:
     """One clip ready to show: audio to play, a waveform to draw and its log-mel.
 

@@ -10,7 +10,7 @@ import soundfile as sf
 
 from core.base.audio import decode
 from core.base.config import FeatureConfig
-from core.storage.extract import file_digest, load_features
+from core.storage.extract import features_cached, file_digest, load_features
 from core.compute.features import (_mel_basis, _window, denormalise, first_frames, fit_normaliser, logmel,
                                    mel_frequencies, mel_power, normalise, seconds_to_frames, segment_starts, segments)
 from helpers import write_tone
@@ -170,6 +170,22 @@ def test_cache_keyed_by_content(tone_dataset, tmp_path):
     assert load_features(copy).fingerprint == first.fingerprint
     (copy / "low" / "low.00000.wav").write_bytes((tone_dataset / "high" / "high.00000.wav").read_bytes())
     assert load_features(copy).fingerprint != first.fingerprint
+
+
+def test_features_cached_says_whether_loading_would_decode_nothing(tone_dataset, tmp_path):
+    """The app's warm-up loads a dataset's log-mels only when they are all cached (extracting is a page's work)."""
+    assert not features_cached(tone_dataset)  # never extracted
+    load_features(tone_dataset)
+    assert features_cached(tone_dataset)
+    (tone_dataset / "low" / "notes.txt").write_text("not audio")  # not a clip: nothing to extract
+    assert features_cached(tone_dataset)
+    write_tone(tone_dataset / "mid" / "mid.00009.wav", freq=300.0)  # a new clip
+    assert not features_cached(tone_dataset)
+    load_features(tone_dataset)
+    assert features_cached(tone_dataset)
+    (tone_dataset / "mid" / "mid.00009.wav").write_bytes(b"broken" * 50)  # changed since: its digest is unknown
+    assert not features_cached(tone_dataset)
+    assert not features_cached(tmp_path / "nowhere")
 
 
 def test_progress_reported(tone_dataset):

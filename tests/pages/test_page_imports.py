@@ -78,3 +78,36 @@ def test_after_the_first_page_a_background_thread_loads_what_first_visits_would(
     out = subprocess.run([sys.executable, "-c", WARM_UP.format(app=str(REPO / "streamlit_app.py"))], cwd=REPO,
                          env=env, capture_output=True, text=True, check=True).stdout
     assert json.loads(out.strip().splitlines()[-1]) == ["bar/y", "heatmap/z", "pydantic", "streamlit.emojis"]
+
+
+WARMED_DATASET = """
+import threading
+from streamlit.testing.v1 import AppTest
+from core.usecases import explore
+
+at = AppTest.from_file({app!r}, default_timeout=120)
+at.query_params["dataset"] = "tones"
+at.run()
+for t in threading.enumerate():
+    if t.name == "warm-up":
+        t.join(timeout=60)
+def recomputed(fs):
+    raise AssertionError("the Dataset page recomputed the overview the warm-up made")
+explore.overview = recomputed
+at.switch_page("app_pages/dataset.py").run()
+assert not at.exception, at.exception
+print(sum('"customdata"' in c.proto.spec for c in at.get("plotly_chart")))
+"""
+
+
+@pytest.mark.slow
+def test_the_warm_up_makes_the_datasets_overview_the_dataset_page_then_reuses(tone_dataset):
+    """While the reader reads Home, the warm-up loads the session's dataset's cached log-mels and computes Dataset's
+    mean spectrograms and clip map (band statistics, SVD): a first visit of Dataset then recomputes neither (they
+    were ~0.8 s of its switch at load 6: the page's charts came in separate batches, each laid out again)."""
+    extract.load_features(tone_dataset)
+    env = {**os.environ, "GENRELAB_DATASETS": f"tones={tone_dataset}"}
+    out = subprocess.run([sys.executable, "-c", WARMED_DATASET.format(app=str(REPO / "streamlit_app.py"))], cwd=REPO,
+                         env=env, capture_output=True, text=True, check=True).stdout
+    assert out.strip().splitlines()[-1] == "1"  # the clip map (its points carry customdata) was drawn
+

@@ -136,6 +136,16 @@ def test_selected_clip_reads_customdata_and_ignores_bad_values(points, expected)
     assert explore.selected_clip(points, n_clips=10) == expected
 
 
+def test_overview_is_the_pages_mean_spectrograms_and_clip_map(tone_dataset):
+    fs = load_features(tone_dataset)
+    view = explore.overview(fs)
+    np.testing.assert_array_equal(view.means, explore.mean_spectrograms(fs.mels, fs.y, 3, step=explore.MEAN_STEP))
+    coords, explained = explore.pca_map(explore.band_stats(fs.mels))
+    np.testing.assert_array_equal(view.coords, coords)
+    np.testing.assert_array_equal(view.explained, explained)
+    assert view.coords.shape == (12, 2) and view.means.shape == (3, 128, -(-fs.mels[0].shape[1] // explore.MEAN_STEP))
+
+
 def test_the_pretrained_ears_map_reads_what_the_preset_reads(tone_dataset):
     from core.base.config import preset
     from core.compute import transfer
