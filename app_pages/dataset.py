@@ -69,8 +69,12 @@ def show_clip(fs: FeatureSet, index: int, fingerprint: str, key: str) -> None:
     st.caption(f"**{as_markdown(fs.clips[index].key)}** · {seconds:.1f} s"
                + (f" (the first {seconds:.0f} s of a longer file)" if preview.truncated else ""))
     st.plotly_chart(charts.waveform(preview.waveform, preview.waveform_rate), key=f"wave-{key}")
-    st.plotly_chart(charts.spectrogram(preview.S_db, fs.cfg.sr, fs.cfg.hop_length, title="log-mel spectrogram"),
+    shown, step = explore.in_columns(preview.S_db)
+    st.plotly_chart(charts.spectrogram(shown, fs.cfg.sr, fs.cfg.hop_length * step, title="log-mel spectrogram"),
                     key=f"spec-{key}")
+    if step > 1:
+        st.caption(f"Drawn in {shown.shape[1]} columns of its {preview.S_db.shape[1]} frames, each the mean dB of "
+                   f"{step} frames ({1000 * step / fs.cfg.frames_per_second:.0f} ms): about one column per pixel.")
 
 
 selected = dataset_selector()

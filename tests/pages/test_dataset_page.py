@@ -1,3 +1,4 @@
+import json
 import zipfile
 from pathlib import Path
 
@@ -54,6 +55,26 @@ def test_dataset_page_shows_balance_scan_report_and_clips(tone_dataset, monkeypa
     assert "Click a point to hear that clip." in [i.value for i in at.info]
     at.segmented_control(key="mean_genre").set_value("low").run()
     assert not at.exception and "low: mean of 4 clips" in " ".join(c.proto.spec for c in at.get("plotly_chart"))
+
+
+@pytest.mark.slow
+def test_a_long_clips_log_mel_is_drawn_in_fewer_columns_and_the_caption_says_so(tmp_path, monkeypatch):
+    """A 30 s clip's 1292 frames reach the browser as 431 columns of 3 frames (a third of the cells to send and
+    draw); the caption says how it was drawn. A short clip is drawn frame by frame, with no such caption."""
+    for label, freq in (("a", 220.0), ("b", 440.0)):
+        write_tone(tmp_path / "long" / label / f"{label}.1-long.wav", freq=freq, seconds=30.0)
+        write_tone(tmp_path / "long" / label / f"{label}.2-short.wav", freq=freq)
+    at = dataset_app(monkeypatch, f"long={tmp_path / 'long'}", "long")
+    assert not at.exception
+
+    def drawn_log_mel() -> dict:
+        spec = next(c for c in at.get("plotly_chart") if "log-mel spectrogram" in c.proto.spec)
+        return json.loads(spec.proto.spec)["data"][0]["z"]
+
+    assert drawn_log_mel()["shape"].replace(" ", "") == "128,431"
+    assert "Drawn in 431 columns of its 1292 frames, each the mean dB of 3 frames (70 ms)" in captions(at)
+    at.selectbox(key="browse_clip-a").select_index(1).run()
+    assert drawn_log_mel()["shape"].replace(" ", "") == "128,87" and "Drawn in" not in captions(at)
 
 
 def test_unusable_dataset_gets_a_helpful_empty_state(tmp_path, monkeypatch):
