@@ -72,9 +72,8 @@ def show_clip(fs: FeatureSet, index: int, fingerprint: str, key: str) -> None:
     shown, step = explore.in_columns(preview.S_db)
     st.plotly_chart(charts.spectrogram(shown, fs.cfg.sr, fs.cfg.hop_length * step, title="log-mel spectrogram"),
                     key=f"spec-{key}")
-    if step > 1:
-        st.caption(f"Drawn in {shown.shape[1]} columns of its {preview.S_db.shape[1]} frames, each the mean dB of "
-                   f"{step} frames ({1000 * step / fs.cfg.frames_per_second:.0f} ms): about one column per pixel.")
+    if note := explore.columns_note(shown, preview.S_db.shape[1], step, fs.cfg.frames_per_second):
+        st.caption(note)
 
 
 selected = dataset_selector()

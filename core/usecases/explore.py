@@ -113,6 +113,15 @@ def in_columns(S_db: np.ndarray, max_columns: int = CLIP_COLUMNS) -> tuple[np.nd
     return np.nanmean(padded.reshape(S_db.shape[0], columns, step), axis=2), step
 
 
+def columns_note(shown: np.ndarray, frames: int, step: int, frames_per_second: float) -> str:
+    """The caption of a log-mel :func:`in_columns` drew: how many columns of how many frames ('' when ``step`` is 1,
+    every frame drawn)."""
+    if step == 1:
+        return ""
+    return (f"Drawn in {shown.shape[1]} columns of its {frames} frames, each the mean dB of {step} frames "
+            f"({1000 * step / frames_per_second:.0f} ms): about one column per pixel.")
+
+
 def level_range(means: np.ndarray) -> tuple[float, float]:
     """Lowest and highest level (dB) in :func:`mean_spectrograms`' output, NaN ignored: one colour scale for all."""
     return float(np.nanmin(means)), float(np.nanmax(means))

@@ -1,4 +1,5 @@
 import io
+import json
 import re
 import shutil
 from pathlib import Path
@@ -185,6 +186,10 @@ def test_a_long_clip_is_bounded_with_a_note(app, run_id):
     at = upload(app.run(), "long.wav", wav_bytes(predict.MAX_SECONDS + 10, sr=8000))
     assert not at.exception and not at.error
     assert re.search(r"the file is 70\.0 s long: only its first 60 s were analysed", texts(at.info))
+    spec = next(c for c in at.get("plotly_chart") if "log-mel spectrogram" in c.proto.spec)
+    assert json.loads(spec.proto.spec)["data"][0]["z"]["shape"].replace(" ", "") == "128,517"  # not 2584 frames
+    assert any(re.match(r"Drawn in 517 columns of its 258\d frames, each the mean dB of 5 frames", c.value)
+               for c in at.caption)
 
 
 def test_timeline_and_saliency_charts():
