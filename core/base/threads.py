@@ -15,8 +15,10 @@ def passive_wait(env: MutableMapping[str, str]) -> MutableMapping[str, str]:
     training then spends its time spinning against them. Measured on one epoch of 300 random 30 s clips, two
     threads, load 3-7 (2026-12-07): recommended preset 10.6-145 s default against 15-17 s passive (paper preset
     6.4-31 s against 8.8-11.4 s); with a busy loop holding one core, 189 s against 22 s (paper 51 s against 14 s).
-    When the default run happened to get both cores (10.6 s, paper 6.4 s) passive's best was 15 s (8.8 s): a
-    training alone on free cores pays up to ~40% for not spinning. The thread count is unchanged, so the sums
+    Alone on two idle cores (load 1.2-1.4, three runs each, 15:07 UTC) it costs: recommended 11.4-13.4 s default
+    against 14.5-16.4 s passive (paper 6.5-7.0 against 7.9-8.0 s), ~25 %; ``GOMP_SPINCOUNT=200000`` matched the
+    default there but not beside a busy loop (58 s against passive's 5.7 s and the default's 40 s, 431-frame clips).
+    A classroom's trainings share the cores with a browser and a server, and a lesson's with its second training. The thread count is unchanged, so the sums
     and the trained weights are bit for bit the same.
 
     libgomp reads the variable once, when torch loads it: set it before ``import torch``, or in a child's env.
