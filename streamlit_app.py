@@ -10,18 +10,14 @@ font Streamlit bundles.
 """
 
 import logging
-import os
 import threading
 from pathlib import Path
 
 import streamlit as st
 
 from core.base import config
-from core.base.threads import passive_wait
 from core.storage import queue
 from core.usecases import charts
-
-passive_wait(os.environ)  # before any page loads torch: its threads sleep, not spin, beside the browser
 
 ICON = Path(__file__).resolve().parent / "assets" / "icon.png"
 

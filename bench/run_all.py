@@ -33,7 +33,6 @@ BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
 RESULTS = BENCH / "results.json"
 sys.path.insert(0, str(REPO))
-from core.base.threads import passive_wait  # noqa: E402
 from core.storage.store import atomic_write_bytes  # noqa: E402
 
 QUICK_EXPERIMENT = ["--epochs", "1", "--gan-epochs", "1", "--gan-set", "ref_epochs=1", "--per-genre", "0,70",
@@ -152,10 +151,8 @@ def selection(args) -> list[str]:
 
 
 def guard_env(args) -> dict:
-    """This process's environment with the load guard's settings (``bench/common.py``) for the scripts, and OpenMP
-    threads that sleep when idle, as in the app's worker (:func:`core.base.threads.passive_wait`): a script that
-    trains in its own process times what the app does."""
-    env = passive_wait(dict(os.environ))
+    """This process's environment with the load guard's settings (``bench/common.py``) for the scripts."""
+    env = dict(os.environ)
     if args.max_load is not None:
         env["GENRELAB_BENCH_MAX_LOAD"] = str(args.max_load)
     if args.load_wait is not None:

@@ -25,7 +25,6 @@ from pathlib import Path
 from typing import Iterator
 
 from ..base import paths
-from ..base.threads import passive_wait
 from . import runs
 from .store import atomic_write_bytes, read_json
 
@@ -178,7 +177,6 @@ def ensure_worker() -> None:
     A start counts until the worker reports itself ready (:func:`set_worker_state`); while it has not,
     another start waits :func:`backoff` seconds (2, 4, 8, … up to 5 min), so a worker that cannot start
     is not restarted on every enqueue, and calls in quick succession start one worker, not several.
-    The worker's OpenMP threads sleep when idle instead of spinning (:func:`~core.base.threads.passive_wait`).
     """
     _children[:] = [child for child in _children if child.poll() is None]
     if worker_alive():
@@ -191,7 +189,7 @@ def ensure_worker() -> None:
     log = open(paths.subdir("jobs") / "worker.log", "ab")
     _children.append(subprocess.Popen([sys.executable, "-m", "core", "worker"], cwd=paths.REPO_ROOT, stdout=log,
                                       stderr=log, stdin=subprocess.DEVNULL, start_new_session=True,
-                                      env=passive_wait(os.environ.copy())))
+                                      env=os.environ.copy()))
 
 
 def worker_problem() -> str | None:

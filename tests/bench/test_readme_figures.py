@@ -1,7 +1,6 @@
 """bench/readme_figures.py: the generated tables of README and docs/ round-trip, are idempotent and refuse missing
 figures."""
 
-import argparse
 import json
 import sys
 from pathlib import Path
@@ -219,11 +218,3 @@ def test_run_all_writes_results_atomically_keeping_the_old_file_when_the_write_f
     with pytest.raises(OSError):
         run_all.write_results(path, {"newer": 2})
     assert json.loads(path.read_text()) == {"new": "é"} and [p.name for p in tmp_path.iterdir()] == ["results.json"]
-
-
-def test_run_all_times_scripts_with_the_apps_sleeping_openmp_threads(monkeypatch):
-    monkeypatch.delenv("OMP_WAIT_POLICY", raising=False)
-    args = argparse.Namespace(max_load=None, load_wait=None, allow_load=False)
-    assert run_all.guard_env(args)["OMP_WAIT_POLICY"] == "PASSIVE"
-    monkeypatch.setenv("OMP_WAIT_POLICY", "ACTIVE")
-    assert run_all.guard_env(args)["OMP_WAIT_POLICY"] == "ACTIVE"

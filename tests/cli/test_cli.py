@@ -44,18 +44,6 @@ def test_help_runs_as_a_module():
     assert out.returncode == 0 and "train" in out.stdout and "scan" in out.stdout
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("policy, spin", [(None, "'0'"), ("ACTIVE", "'30000000000'")])
-def test_the_cli_loads_torch_with_passive_openmp_threads_unless_the_user_chose(tmp_path, policy, spin):
-    env = {k: v for k, v in os.environ.items() if k != "OMP_WAIT_POLICY"} | {"OMP_DISPLAY_ENV": "VERBOSE"}
-    if policy:
-        env["OMP_WAIT_POLICY"] = policy
-    out = subprocess.run([sys.executable, "-m", "core", "train", "--data", str(tmp_path / "nowhere")],
-                         capture_output=True, text=True, env=env, cwd=str(Path(__file__).resolve().parents[2]))
-    assert "is not a folder" in out.stderr  # torch was loaded before the dataset was checked
-    assert "GOMP_SPINCOUNT = " + spin in out.stderr  # libgomp's own report (passive: no spinning)
-
-
 def test_terminal_progress_draws_a_bar_on_stderr(capsys):
     bar = TerminalProgress("grid")
     bar(1, 4, "cell a")

@@ -91,20 +91,6 @@ def test_a_worker_that_did_not_get_ready_is_not_started_again_at_once(monkeypatc
     assert len(started) == 2
 
 
-def test_the_worker_starts_with_passive_openmp_threads_and_a_users_own_policy_is_kept(monkeypatch):
-    envs = []
-    monkeypatch.setattr(queue, "_children", [])
-    monkeypatch.setattr(queue.subprocess, "Popen", lambda *a, **kw: envs.append(kw["env"]) or FakeChild())
-    monkeypatch.delenv("OMP_WAIT_POLICY", raising=False)
-    queue.ensure_worker()
-    monkeypatch.setenv("OMP_WAIT_POLICY", "ACTIVE")
-    later = time.time() + queue.MAX_BACKOFF_SECONDS
-    monkeypatch.setattr(queue.time, "time", lambda: later)
-    queue.ensure_worker()
-    assert [env["OMP_WAIT_POLICY"] for env in envs] == ["PASSIVE", "ACTIVE"]
-    assert envs[0]["PATH"] == os.environ["PATH"]  # the rest of the environment is passed on
-
-
 class FakeChild:
     def poll(self):
         return None
