@@ -117,12 +117,14 @@ def _trained_and_checked(entry: dict, clips: str = "") -> list[str]:
 
 def _over_seeds(key: str, entry: dict) -> Figure:
     """Figure ``key`` over several trainings: the mean of its seeds with their range, and what they were measured
-    on, each seed's value (in the order of the seeds) when the entry records one per seed."""
+    on (with how many clips each seed was checked on, when that is one count), each seed's value (in the order of the
+    seeds) when the entry records one per seed."""
     value, seeds = entry["value"], tuple(entry.get("seeds") or ())
     v, lo, hi = value.get("mean"), value.get("min"), value.get("max")
     if not all(isinstance(x, (int, float)) for x in (v, lo, hi)) or not seeds:
         raise MissingFigure(key)
-    on = _trained_and_checked(entry)
+    n = entry.get("n")
+    on = _trained_and_checked(entry, f", {n} clips each" if isinstance(n, int) and n else "")
     each = entry.get("per_seed") or []
     by_seed = [percent(a, 1) for _, a in sorted(zip(seeds, each))] if len(each) == len(seeds) else []
     on.append(f"one training per seed, {_seed_list(seeds)}" + (": " + ", ".join(by_seed) if by_seed else ""))

@@ -56,6 +56,10 @@ def test_a_figure_over_seeds_reads_as_its_mean_with_its_range_and_says_which_tra
                                                "one training per seed, seeds 0, 2, 5; commit")
     with pytest.raises(measured.MissingFigure):  # a mean that does not say over which seeds is no figure
         measured.accuracy("b/no_seeds")
+    results_with(tmp_path, monkeypatch, {"b/counted": {**seeds, "n": 147}, "b/uneven": {**seeds, "n": [147, 140, 147]}})
+    assert measured.accuracy("b/counted").measured_on.startswith(
+        "trained on gtzan-mini, stratified 70/15/15; checked on musifeast-7, 147 clips each; one training per seed")
+    assert "clips" not in measured.accuracy("b/uneven").measured_on
 
 
 def test_each_seeds_value_is_listed_in_the_order_of_its_seed_and_only_when_there_is_one_per_seed(tmp_path, monkeypatch):
