@@ -69,10 +69,9 @@ def show_clip(fs: FeatureSet, index: int, fingerprint: str, key: str) -> None:
     st.caption(f"**{as_markdown(fs.clips[index].key)}** · {seconds:.1f} s"
                + (f" (the first {seconds:.0f} s of a longer file)" if preview.truncated else ""))
     st.plotly_chart(charts.waveform(preview.waveform, preview.waveform_rate), key=f"wave-{key}")
-    shown, step = explore.in_columns(preview.S_db)
-    st.plotly_chart(charts.spectrogram(shown, fs.cfg.sr, fs.cfg.hop_length * step, title="log-mel spectrogram"),
-                    key=f"spec-{key}")
-    if note := explore.columns_note(shown, preview.S_db.shape[1], step, fs.cfg.frames_per_second):
+    figure, note = charts.clip_spectrogram(preview.S_db, fs.cfg.sr, fs.cfg.hop_length)
+    st.plotly_chart(figure, key=f"spec-{key}")
+    if note:
         st.caption(note)
 
 

@@ -7,7 +7,7 @@ import streamlit as st
 
 from core.base import config
 from core.storage import runs
-from core.usecases import charts, explore, model_choice, predict
+from core.usecases import charts, model_choice, predict
 from core.base.audio import AUDIO_EXTENSIONS, AudioError
 from app_pages import teaching
 from app_pages.data_picker import dataset_selector
@@ -166,10 +166,9 @@ if len(prediction.segment_starts) > 1:
 st.subheader("What the model heard")
 fcfg = predictor.features
 st.plotly_chart(charts.waveform(prediction.waveform, prediction.waveform_sr), key="predict-wave")
-shown, step = explore.in_columns(prediction.logmel)
-st.plotly_chart(charts.spectrogram(shown, fcfg.sr, fcfg.hop_length * step, title="log-mel spectrogram"),
-                key="predict-spec")
-if note := explore.columns_note(shown, prediction.logmel.shape[1], step, fcfg.frames_per_second):
+figure, note = charts.clip_spectrogram(prediction.logmel, fcfg.sr, fcfg.hop_length)
+st.plotly_chart(figure, key="predict-spec")
+if note:
     st.caption(note)
 
 if prediction.clip_level:

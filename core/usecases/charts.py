@@ -21,6 +21,10 @@ LEGEND_ROW_PX = 26
 """Height (px) of one row of a horizontal legend."""
 AXIS_PX = 50
 """Height (px) below a plot that the x axis's tick labels and title take."""
+CLIP_COLUMNS = 640
+"""Most columns a clip's log-mel is drawn in, about one per pixel of the page's widest chart: a 10 s clip (431 frames)
+is drawn frame by frame, a 30 s one (1293) in columns of 3 frames, a 60 s preview (2584) of 5; the browser receives
+and draws a third to a fifth of the cells."""
 
 
 def run_colours(keys: list[str]) -> dict[str, str]:
@@ -130,6 +134,39 @@ def spectrogram(S_db: np.ndarray, sr: int = 22050, hop_length: int = 512, title:
     fig.update_yaxes(type="category", tickvals=[bands[t] for t in ticks], title_text="Hz (mel scale)")
     fig.update_xaxes(title_text="time (s)")
     return frame(fig, 280, title)
+
+
+def in_columns(S_db: np.ndarray, max_columns: int = CLIP_COLUMNS) -> tuple[np.ndarray, int]:
+    """A log-mel averaged in columns of ``step`` frames, the fewest that leave at most ``max_columns`` columns.
+
+    Parameters
+    ----------
+    S_db : np.ndarray, shape (n_mels, frames), dB
+
+    Returns
+    -------
+    shown : np.ndarray, float32, shape (n_mels, ceil(frames / step))
+        Mean dB of each column's frames (the last column may hold fewer); ``S_db`` itself when ``step`` is 1.
+    step : int
+    """
+    frames = S_db.shape[1]
+    step = max(1, -(-frames // max_columns))
+    if step == 1:
+        return np.asarray(S_db, dtype=np.float32), 1
+    columns = -(-frames // step)
+    padded = np.pad(np.asarray(S_db, dtype=np.float32), ((0, 0), (0, columns * step - frames)), constant_values=np.nan)
+    return np.nanmean(padded.reshape(S_db.shape[0], columns, step), axis=2), step
+
+
+def clip_spectrogram(S_db: np.ndarray, sr: int = 22050, hop_length: int = 512,
+                     title: str = "log-mel spectrogram") -> tuple[go.Figure, str]:
+    """A clip's log-mel ``S_db`` (n_mels, frames; dB) as :func:`spectrogram` draws it, in at most
+    :data:`CLIP_COLUMNS` columns (:func:`in_columns`), and the caption that says so ('' when every frame is drawn)."""
+    shown, step = in_columns(S_db)
+    note = "" if step == 1 else (f"Drawn in {shown.shape[1]} columns of its {S_db.shape[1]} frames, each the mean dB "
+                                 f"of {step} frames ({1000 * step * hop_length / sr:.0f} ms): about one column per "
+                                 "pixel.")
+    return spectrogram(shown, sr, hop_length * step, title=title), note
 
 
 def probabilities_bar(labels: list[str], probs: np.ndarray) -> go.Figure:

@@ -26,12 +26,6 @@ MEAN_STEP = 4
 keeps little finer than a beat, and a chart of a quarter of the columns draws in about a quarter of the time."""
 
 
-CLIP_COLUMNS = 640
-"""Most columns a clip's log-mel is drawn in, about one per pixel of the page's widest chart: a 10 s clip (431 frames)
-is drawn frame by frame, a 30 s one (1293) in columns of 3 frames, a 60 s preview (2584) of 5; the browser receives
-and draws a third to a fifth of the cells."""
-
-
 def class_counts(labels: tuple[str, ...] | list[str], y: np.ndarray) -> dict[str, int]:
     """Clips per label, in the order of ``labels``; ``y[i]`` is the label index of clip ``i``."""
     counts = np.bincount(np.asarray(y, dtype=np.int64), minlength=len(labels))
@@ -89,37 +83,6 @@ def mean_spectrograms(mels: list[np.ndarray], y: np.ndarray, n_labels: int,
     count = np.pad(count, pad).reshape(n_labels, 1, columns, step).sum(axis=-1)
     with np.errstate(invalid="ignore"):
         return (total / count).astype(np.float32)
-
-
-def in_columns(S_db: np.ndarray, max_columns: int = CLIP_COLUMNS) -> tuple[np.ndarray, int]:
-    """A log-mel averaged in columns of ``step`` frames, the fewest that leave at most ``max_columns`` columns.
-
-    Parameters
-    ----------
-    S_db : np.ndarray, shape (n_mels, frames), dB
-
-    Returns
-    -------
-    shown : np.ndarray, float32, shape (n_mels, ceil(frames / step))
-        Mean dB of each column's frames (the last column may hold fewer); ``S_db`` itself when ``step`` is 1.
-    step : int
-    """
-    frames = S_db.shape[1]
-    step = max(1, -(-frames // max_columns))
-    if step == 1:
-        return np.asarray(S_db, dtype=np.float32), 1
-    columns = -(-frames // step)
-    padded = np.pad(np.asarray(S_db, dtype=np.float32), ((0, 0), (0, columns * step - frames)), constant_values=np.nan)
-    return np.nanmean(padded.reshape(S_db.shape[0], columns, step), axis=2), step
-
-
-def columns_note(shown: np.ndarray, frames: int, step: int, frames_per_second: float) -> str:
-    """The caption of a log-mel :func:`in_columns` drew: how many columns of how many frames ('' when ``step`` is 1,
-    every frame drawn)."""
-    if step == 1:
-        return ""
-    return (f"Drawn in {shown.shape[1]} columns of its {frames} frames, each the mean dB of {step} frames "
-            f"({1000 * step / frames_per_second:.0f} ms): about one column per pixel.")
 
 
 def level_range(means: np.ndarray) -> tuple[float, float]:

@@ -71,3 +71,23 @@ def test_a_run_keeps_its_colour_in_both_learning_panels():
     for name, colour in (("A", "#111111"), ("B", "#222222")):
         assert {t.line.color for t in fig.data if t.legendgroup == name} == {colour}
         assert {t.xaxis for t in fig.data if t.legendgroup == name} == {"x", "x2"}
+
+
+def test_in_columns_averages_the_fewest_frames_that_fit_the_columns():
+    S = np.arange(14, dtype=np.float32).reshape(2, 7)
+    shown, step = charts.in_columns(S, max_columns=3)
+    assert step == 3 and shown.dtype == np.float32
+    np.testing.assert_allclose(shown, [[1.0, 4.0, 6.0], [8.0, 11.0, 13.0]])  # the last column holds one frame
+    same, one = charts.in_columns(S, max_columns=7)
+    assert one == 1 and np.array_equal(same, S)
+    assert charts.in_columns(np.zeros((128, 1293)))[0].shape == (128, 431)  # a 30 s clip: columns of 3 frames
+    assert charts.in_columns(np.zeros((128, 431)))[1] == 1  # a 10 s clip: every frame
+
+
+def test_a_clip_spectrogram_says_when_it_is_drawn_in_columns_and_how_long_each_is():
+    figure, note = charts.clip_spectrogram(np.zeros((128, 1293), dtype=np.float32), 22050, 512)
+    assert np.asarray(figure.data[0].z).shape == (128, 431)
+    assert note.startswith("Drawn in 431 columns of its 1293 frames, each the mean dB of 3 frames (70 ms)")
+    assert figure.data[0].x[1] == 3 * 512 / 22050  # a column's time is its first frame's
+    figure, note = charts.clip_spectrogram(np.zeros((128, 431), dtype=np.float32), 22050, 512)
+    assert note == "" and np.asarray(figure.data[0].z).shape == (128, 431)

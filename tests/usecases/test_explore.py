@@ -47,17 +47,6 @@ def test_mean_spectrograms_in_columns_of_several_frames_average_every_clip_frame
 
 
 
-def test_in_columns_averages_the_fewest_frames_that_fit_the_columns():
-    S = np.arange(14, dtype=np.float32).reshape(2, 7)
-    shown, step = explore.in_columns(S, max_columns=3)
-    assert step == 3 and shown.dtype == np.float32
-    np.testing.assert_allclose(shown, [[1.0, 4.0, 6.0], [8.0, 11.0, 13.0]])  # the last column holds one frame
-    same, one = explore.in_columns(S, max_columns=7)
-    assert one == 1 and np.array_equal(same, S)
-    assert explore.in_columns(np.zeros((128, 1293)))[0].shape == (128, 431)  # a 30 s clip: columns of 3 frames
-    assert explore.in_columns(np.zeros((128, 431)))[1] == 1  # a 10 s clip: every frame
-
-
 def test_level_range_and_band_levels_ignore_frames_no_clip_reached():
     mels = [np.array([[1.0, 3.0], [-4.0, -4.0]]), np.array([[5.0], [0.0]])]
     means = explore.mean_spectrograms(mels, np.array([0, 1]), n_labels=3)  # label 2 has no clip
