@@ -71,8 +71,8 @@ def check_form(record: dict, key: str) -> None:
     names = catalog.check_targets(record.get("dataset", {}).get("name", ""))
     left, right = st.columns(2)
     name = left.selectbox("Dataset to check on", names, key=f"check-data-{key}",
-                          help="Any dataset but the one it was trained on (for a model of real music, other real recordings "
-                               "come first). Genres match the model's by name, case "
+                          help="Any dataset but the one it was trained on (for a model of real music, other real "
+                               "recordings come first). Genres match the model's by name, case "
                                "and punctuation aside (Hip-hop is hiphop).")
     pairs = right.text_input("Genre mapping (optional)", key=f"check-map-{key}", placeholder="e.g. R&B=pop",
                              help="DATASET_GENRE=model_genre pairs, comma separated, for genres named differently")

@@ -35,8 +35,8 @@ data_name, data_root = selected
 preset_name = preset_picker(config.GAN_PRESETS, PRESET_LABELS, "conditional", key="gan_preset")
 if preset_name == "paper":
     st.warning("**The study's GAN, flaws included.** (1) It takes no genre input: its samples get genre labels by "
-               "position alone, so its 70 “rock” samples are no more rock than its 70 “jazz” ones. (2) Its tanh "
-               "output lives in [-1, 1], while the real log-mels it is judged against and added to are dB re the "
+               "position alone, so its 70 “rock” samples are no more rock than its 70 “jazz” ones. (2) Its "
+               "tanh output lives in [-1, 1], while the real log-mels it is judged against and added to are dB re the "
                "clip maximum in [-80, 0]: the samples sit on a different scale. (3) It only sees the first ≈4 s "
                "(174 frames) of each clip.")
 else:
@@ -48,7 +48,8 @@ cfg = settings_form(default, key=f"gan-{preset_name}", skip=("model",))
 
 
 def submit() -> str:
-    from core.orchestration import gan_run  # torch and scikit-learn load when a run starts, not on the page's first visit
+    # torch and scikit-learn load when a run starts, not on the page's first visit
+    from core.orchestration import gan_run
 
     return gan_run.submit_gan(cfg, data_root, data_name, preset=preset_name, enqueue=True)
 
@@ -155,8 +156,8 @@ def gallery_view(record: dict, cfg: GANConfig, result: dict) -> None:
         return
     if cfg.model == "paper":
         st.caption("The paper GAN's output is shown and played as dB re the clip maximum by mapping [-1, 1] linearly "
-                   "onto the [-80, 0] dB its training data spanned: dB = 40 · (x − 1). The study never did this; its "
-                   "classifier read the raw values, all within 1 dB of the loudest. Real examples: the first "
+                   "onto the [-80, 0] dB its training data spanned: dB = 40 · (x − 1). The study never did this; "
+                   "its classifier read the raw values, all within 1 dB of the loudest. Real examples: the first "
                    f"{cfg.first_frames} frames of training clips in dB re max, as the GAN saw them.")
     else:
         st.caption("Conditional samples are de-scaled and de-normalised to dB log-mels, exactly as they join a "
@@ -310,7 +311,8 @@ def augment_view(record: dict, cfg: GANConfig) -> None:
     per_genre = st.select_slider("Generated samples per genre", PER_GENRE, 70, key=f"aug-n-{record['id']}",
                                  help=teaching.text("gan", "per_genre_help")[0])
     if st.button("Train baseline and augmented classifier", key=f"aug-start-{record['id']}"):
-        from core.orchestration import classifier  # torch and scikit-learn load when a run starts, not on the page's first visit
+        # torch and scikit-learn load when a run starts, not on the page's first visit
+        from core.orchestration import classifier
 
         try:
             pair = classifier.submit_augmentation(clf_cfg, record["id"], per_genre, preset=clf_preset, enqueue=True)

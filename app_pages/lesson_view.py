@@ -42,8 +42,8 @@ def card(record: dict, resume_link: bool = False) -> dict:
 
 @st.fragment(run_every=2.0)
 def follow(lesson_id: str, draw: Callable[[dict], object] = card) -> None:
-    """``draw`` (by default :func:`card`) a queued or running lesson's record, every 2 s; once it ends, the page is drawn
-    again (so the refreshing stops and the page shows what the lesson made)."""
+    """``draw`` (by default :func:`card`) a queued or running lesson's record, every 2 s; once it ends, the page is
+    drawn again (so the refreshing stops and the page shows what the lesson made)."""
     try:
         record = lesson.load(lesson_id)
     except lesson.LessonError:

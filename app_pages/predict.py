@@ -70,7 +70,8 @@ if not on_active and not pending:
     st.info(f"No model has been trained on **{as_markdown(data_name)}** yet." if models else
             "No model has been trained yet: train one here (it runs in the background; you may leave the page).")
     if st.button(f"Train a default model on {as_markdown(data_name)}", type="primary"):
-        from core.orchestration import classifier  # torch and scikit-learn load when a run starts, not on the page's first visit
+        # torch and scikit-learn load when a run starts, not on the page's first visit
+        from core.orchestration import classifier
 
         try:
             started_here(classifier.submit_classifier(config.preset("recommended"), data_root, data_name,

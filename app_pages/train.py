@@ -49,7 +49,8 @@ cfg = settings_form(default, key=f"cfg-{preset_name}" + (f"-{advice.split}" if a
 
 
 def submit() -> str:
-    from core.orchestration import classifier  # torch and scikit-learn load when a run starts, not on the page's first visit
+    # torch and scikit-learn load when a run starts, not on the page's first visit
+    from core.orchestration import classifier
 
     return classifier.submit_classifier(cfg, data_root, data_name, preset=preset_name, enqueue=True)
 

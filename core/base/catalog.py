@@ -34,7 +34,8 @@ def uploads_dir() -> Path:
 
 def uploaded() -> dict[str, Path]:
     """Datasets unpacked from uploaded zips, name → folder."""
-    return {f"upload: {p.name}": p for p in sorted(uploads_dir().iterdir()) if p.is_dir() and not p.name.startswith(".")}
+    return {f"upload: {p.name}": p for p in sorted(uploads_dir().iterdir())
+            if p.is_dir() and not p.name.startswith(".")}
 
 
 def is_synthetic(name: str) -> bool:
@@ -50,7 +51,8 @@ def available() -> list[str]:
 def check_targets(trained_on: str) -> list[str]:
     """The datasets a model trained on ``trained_on`` can be checked on: every :func:`available` one but it, those
     of its own kind first (real recordings for a model of real music, so its check is on music from elsewhere)."""
-    return sorted((n for n in available() if n != trained_on), key=lambda n: is_synthetic(n) != is_synthetic(trained_on))
+    return sorted((n for n in available() if n != trained_on),
+                  key=lambda n: is_synthetic(n) != is_synthetic(trained_on))
 
 
 def lesson_check_target(trained_on: str) -> str | None:

@@ -145,10 +145,10 @@ PRESETS: dict[str, dict[str, Any]] = {
     # Before: time_pool 4 keeps 3 s segments at 32 steps (where the CPU time goes); two layers beat one; 96 units
     # match 128; lr 1e-3, onecycle. Then levers, each alone and combined, on folds 1-2 of the selection partition at
     # 15 epochs (a busy 2-core CPU: quick screening): level=segment 87.5 %, level=clip 85 %, eq_augment=6 77.5 %,
-    # level=segment + eq 6 + pitch 2 + mixup 0.4: 80 %, the same + conv_channels 16: 90 % (chosen, highest).
-    # Two folds of 20 clips spread by +-5 points: these are coarse. Reported (bench/bench_generalise.py, REPORT_PARTITION,
-    # load average 22-40): 79 % +- 9 (folds 75/85/65/85/85), 56 CPU-seconds a fold on one thread; musifeast-7, a
-    # check trained on the stratified seed-0 split: 22 % [16, 29] (rock 0 %): level is not the whole story.
+    # level=segment + eq 6 + pitch 2 + mixup 0.4: 80 %, the same + conv_channels 16: 90 % (chosen, highest). Two folds
+    # of 20 clips spread by +-5 points: these are coarse. Reported (bench/bench_generalise.py, REPORT_PARTITION, load
+    # average 22-40): 79 % +- 9 (folds 75/85/65/85/85), 56 CPU-seconds a fold on one thread; musifeast-7, a check
+    # trained on the stratified seed-0 split: 22 % [16, 29] (rock 0 %): level is not the whole story.
     "recommended": dict(framing="segments", normalise=True, segment_seconds=3.0, segment_overlap=0.5, time_pool=4,
                         level="segment", conv_channels=16, hidden_size=96, num_layers=2, bidirectional=True,
                         pooling="mean", dropout=0.3, epochs=15, batch_size=64, lr=1e-3, weight_decay=1e-2,
@@ -186,9 +186,10 @@ CLASSIC_PRESETS: dict[str, dict[str, Any]] = {
 
 @dataclass(frozen=True)
 class PretrainedConfig:
-    """A pretrained ear: a frozen music tagger (musicnn, trained on the Million Song Dataset; :mod:`core.compute.musicnn`)
-    hears every 3 s patch of a clip, and a standardised logistic regression on the clip's pooled features names
-    its genre (:mod:`core.compute.transfer`). Only the regression is trained: no epochs, one fit."""
+    """A pretrained ear: a frozen music tagger (musicnn, trained on the Million Song Dataset;
+    :mod:`core.compute.musicnn`) hears every 3 s patch of a clip, and a standardised logistic regression on the clip's
+    pooled features names its genre (:mod:`core.compute.transfer`). Only the regression is trained: no epochs, one
+    fit."""
 
     ear: str = param("musicnn-msd", help="the pretrained network that hears the audio: musicnn, which learnt to tag "
                      "the Million Song Dataset's songs (Pons & Serra 2019)", choices=("musicnn-msd",),
@@ -381,8 +382,8 @@ GAN_PRESETS: dict[str, dict[str, Any]] = {
     # 130 epochs, a decaying learning rate or an auxiliary genre head did no better. Nor did (seeds 0 and 1, one
     # thread) transposed convolutions in the generator, a Fourier path for its activations, or keeping the epoch
     # whose samples a C2ST within the training clips (half against half) told apart least often. The mode-seeking
-    # term on each band's movement only (core.compute.gan_train.mode_seeking) instead of whole segments lowered that C2ST on
-    # seeds 0-2 (one thread: 77 / 83 / 77 % against 78 / 91 / 88 %) at a like TSTR ratio (0.83 against 0.84).
+    # term on each band's movement only (core.compute.gan_train.mode_seeking) instead of whole segments lowered that
+    # C2ST on seeds 0-2 (one thread: 77 / 83 / 77 % against 78 / 91 / 88 %) at a like TSTR ratio (0.83 against 0.84).
     # Standardising the band statistics the discriminator reads on the real training inputs (raw, a band's spread
     # barely moved its score, and generated spreads drifted 2-3x wider than real) took that C2ST over seeds 0-4 to
     # 73.8 % (2 threads) and the Fréchet distance on seeds 0-1 from 386 / 352 to 63 / 133.

@@ -78,7 +78,8 @@ def add_commands(sub) -> None:
     p.add_argument("--first-seed", type=bounded(int, 0, MAX_SEED - MAX_SEEDS), default=0,
                    help="number of the first seed (default 0)")
     p.add_argument("--per-genre", type=bounded_list(int, 0, MAX_PER_GENRE), default=(0, 70, 150),
-                   help=f"generated clips per genre, comma separated, 0-{MAX_PER_GENRE}; 0 = baseline (default 0,70,150)")
+                   help=f"generated clips per genre, comma separated, 0-{MAX_PER_GENRE}; "
+                        "0 = baseline (default 0,70,150)")
     p.add_argument("--arms", help="keep only these classifier presets, e.g. 'paper' (default: all of the preset)")
     p.add_argument("--with-pretrained", action="store_true",
                    help="also train the pretrained ear (musicnn + linear head) on the same seeds and splits: "

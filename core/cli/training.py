@@ -90,7 +90,8 @@ def training_command(sub, name: str, func, help: str, presets: tuple[str, ...], 
     p = sub.add_parser(name, help=help)
     p.add_argument("--preset", choices=presets, default=presets[1], help=preset_help)
     p.add_argument("--data", help=data_help)
-    p.add_argument("--seed", type=bounded(int, 0, MAX_SEED), default=0, help="seed for split, initialisation and batching")
+    p.add_argument("--seed", type=bounded(int, 0, MAX_SEED), default=0,
+                   help="seed for split, initialisation and batching")
     p.add_argument("--set", action="append", metavar="KEY=VALUE",
                    help="override a config field, e.g. --set epochs=10 (repeatable)")
     p.add_argument("--queue", action="store_true", help="hand the run to the background worker and return")

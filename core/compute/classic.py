@@ -126,6 +126,7 @@ def from_tensors(obj: dict, vocabulary: list[str] | None = None) -> ClassicModel
     state = obj["state_dict"]
     mean, scale, coef, intercept = (state[k].numpy().astype(np.float64) for k in ("mean", "scale", "coef", "intercept"))
     unknown = sorted(set(names) - set(feature_names() if vocabulary is None else vocabulary))
-    if unknown or mean.shape != (len(names),) or scale.shape != mean.shape or coef.shape != (len(intercept), len(names)):
+    if (unknown or mean.shape != (len(names),) or scale.shape != mean.shape
+            or coef.shape != (len(intercept), len(names))):
         raise ValueError("the classic model's arrays do not fit its feature columns")
     return ClassicModel(names, mean, scale, coef, intercept)

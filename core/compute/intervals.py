@@ -20,7 +20,8 @@ from statistics import NormalDist
 
 import numpy as np
 
-# scipy is imported by the functions that compute a Student-t interval, so a page that shows stored ones loads none of it.
+# scipy is imported by the functions that compute a Student-t interval, so a page that shows stored ones loads none
+# of it.
 
 
 def check_confidence(confidence: float) -> float:

@@ -249,7 +249,8 @@ def griffinlim(magnitude: np.ndarray, n_fft: int = 2048, hop_length: int = 512, 
     if mag.shape[-1] < 2:
         raise ValueError(f"need at least 2 frames to invert, got {mag.shape[-1]}")
     if n_iter < 0 or momentum < 0 or not 0 < relaxation < 2:
-        raise ValueError(f"need n_iter >= 0 ({n_iter}), momentum >= 0 ({momentum}) and 0 < relaxation < 2 ({relaxation})")
+        raise ValueError(f"need n_iter >= 0 ({n_iter}), momentum >= 0 ({momentum}) "
+                         f"and 0 < relaxation < 2 ({relaxation})")
     single = mag.ndim == 2
     mag = np.nan_to_num(mag.reshape((-1,) + mag.shape[-2:]), nan=0.0, posinf=0.0, neginf=0.0)
     n_frames = mag.shape[-1]

@@ -1,5 +1,5 @@
-"""What a page plays: log-mels as WAV bytes (:func:`listenable`, through :func:`core.compute.inversion.mel_db_to_audio`),
-every clip of a gallery at one loudness (:func:`match_level`)."""
+"""What a page plays: log-mels as WAV bytes (:func:`listenable`, through
+:func:`core.compute.inversion.mel_db_to_audio`), every clip of a gallery at one loudness (:func:`match_level`)."""
 
 from __future__ import annotations
 

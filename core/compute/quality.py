@@ -123,8 +123,9 @@ def frechet_matched(train: np.ndarray, held_out: np.ndarray, gen: np.ndarray, tr
     (training vs held-out real) carry the same small-sample bias and can be read against each
     other. Intervals: 2.5th and 97.5th percentiles over ``n_boot`` resamples with replacement of
     both sets; repeated rows shrink a resample's covariance, so these intervals sit at or above the
-    point values by the same bias on both sides: compare the two intervals, not each with 0. Per genre only where both sides have more than ``d`` embeddings (otherwise the
-    covariances are singular by construction and the distance is mostly the bias of a small n).
+    point values by the same bias on both sides: compare the two intervals, not each with 0. Per genre only where both
+    sides have more than ``d`` embeddings (otherwise the covariances are singular by construction and the distance is
+    mostly the bias of a small n).
 
     Parameters
     ----------
@@ -240,7 +241,8 @@ def tstr(cfg: ClassifierConfig, gen: np.ndarray, gen_y: np.ndarray, data: Prepar
     """
     synthetic = Part(torch.from_numpy(np.ascontiguousarray(gen, dtype=np.float32)),
                      torch.from_numpy(gen_y.astype(np.int64)), torch.arange(len(gen_y)), gen_y.astype(np.int64))
-    model, _ = fit(dataclasses.replace(cfg, select="last"), Prepared(synthetic, data.val, data.test, data.mean, data.std, data.n_classes), on_epoch)
+    model, _ = fit(dataclasses.replace(cfg, select="last"),
+                   Prepared(synthetic, data.val, data.test, data.mean, data.std, data.n_classes), on_epoch)
     pred = predict_clips(model.cpu(), data.test).argmax(1)
     correct = int((pred == data.test.clip_y).sum())
     acc, lo, hi = intervals.accuracy_interval(correct, len(pred))
@@ -256,7 +258,8 @@ def generated_inputs(G: torch.nn.Module, cfg: GANConfig, y: np.ndarray, mean: np
 
 def train_on_samples(G: torch.nn.Module, cfg: GANConfig, recipe: ClassifierConfig, data: Prepared,
                      real_accuracy: float, reference: LSTMClassifier, on_epoch=None) -> dict:
-    """:func:`tstr` and two :func:`c2st` judges of generator ``G``, with as many samples per genre as ``data`` has real inputs.
+    """:func:`tstr` and two :func:`c2st` judges of generator ``G``, with as many samples per genre as ``data`` has real
+    inputs.
 
     ``data`` is the real data framed by ``recipe`` (the reference's): TSTR trains ``recipe`` on
     samples for the training part's genres and tests on the real test clips; each C2ST learns the

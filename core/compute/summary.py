@@ -34,7 +34,8 @@ def frame_names() -> list[str]:
 
 
 def feature_names() -> list[str]:
-    """Names of the columns of :func:`summary_features`: ``<frame feature>_mean``, ``<frame feature>_std``, ``tempo_bpm``."""
+    """Names of the columns of :func:`summary_features`: ``<frame feature>_mean``, ``<frame feature>_std``,
+    ``tempo_bpm``."""
     names = frame_names()
     return [f"{n}_mean" for n in names] + [f"{n}_std" for n in names] + ["tempo_bpm"]
 

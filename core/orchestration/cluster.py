@@ -60,7 +60,8 @@ def address() -> str | None:
 
 
 def host_port(where: str) -> tuple[str, int]:
-    """``'10.0.0.5:6379'`` (or ``ray://…``, ``[::1]:6379``) → ``('10.0.0.5', 6379)``; :class:`ClusterError` otherwise."""
+    """``'10.0.0.5:6379'`` (or ``ray://…``, ``[::1]:6379``) → ``('10.0.0.5', 6379)``; :class:`ClusterError`
+    otherwise."""
     host, sep, port = where.removeprefix("ray://").rpartition(":")
     host = host.strip("[]")
     if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
@@ -117,7 +118,8 @@ def pack(folder: Path, names: tuple[str, ...] | None = None) -> dict[str, bytes]
     """The files below ``folder`` (only ``names`` if given) as ``{relative posix path: bytes}``; hidden files (the
     run's lock, temporary files) stay behind."""
     files = [folder / n for n in names] if names else sorted(folder.rglob("*"))
-    return {f.relative_to(folder).as_posix(): f.read_bytes() for f in files if f.is_file() and not f.name.startswith(".")}
+    return {f.relative_to(folder).as_posix(): f.read_bytes() for f in files
+            if f.is_file() and not f.name.startswith(".")}
 
 
 def unpack(files: dict[str, bytes], folder: Path) -> None:

@@ -185,7 +185,8 @@ def _cluster_jobs(exp_id: str, p: Plan, todo: list[Cell]) -> list[cluster.Job]:
 
 def _waves(todo: list[Cell]) -> list[list[Cell]]:
     """Cells ``todo`` in the waves a cluster trains them in: controls after the cells they are matched to."""
-    return [wave for wave in ([c for c in todo if c["kind"] not in CONTROLS], [c for c in todo if c["kind"] in CONTROLS])
+    return [wave for wave in ([c for c in todo if c["kind"] not in CONTROLS],
+                              [c for c in todo if c["kind"] in CONTROLS])
             if wave]
 
 

@@ -42,7 +42,8 @@ Progress = Callable[[int, int], None]
 
 
 class _Identified:
-    """The identity of a set of clips with ``clips`` and content ``hashes`` (a :class:`FeatureSet` or :class:`SummarySet`)."""
+    """The identity of a set of clips with ``clips`` and content ``hashes`` (a :class:`FeatureSet` or
+    :class:`SummarySet`)."""
 
     clips: list[Clip]
     hashes: list[str]

@@ -89,7 +89,8 @@ def study() -> tuple[list[dict], str]:
         rows.append({"name": name, "value": acc, "lo": lo, "hi": hi, "correct": correct, "n": STUDY_TEST_CLIPS})
     base, gain = rows[0], rows[1]
     return rows, (f"The study tested each model once, on the same {STUDY_TEST_CLIPS} clips of one split. With the 95 % "
-                  f"intervals it did not report, its gain from {percent(base['value'], 1)} to {percent(gain['value'], 1)}"
+                  f"intervals it did not report, its gain from {percent(base['value'], 1)} to "
+                  f"{percent(gain['value'], 1)}"
                   " sits well inside both intervals. Overlapping intervals are not a test: a paired test on the same "
                   "clips could still find a difference, but the study did not publish its per-clip predictions, so its "
                   "gain is not shown to be more than the noise of one test set this size. The lesson and Compare "

@@ -91,7 +91,8 @@ def _summary_row(rows: list[dict]) -> dict:
                 "interval": f"Wilson over {acc['n']} clips ({len(rows)} folds of one cross-validation, pooled)"}
     stats = intervals.mean_interval(accs)
     return {**out, "unit": "seeds", "clips": None, "mean": stats["mean"], "std": stats["std"],
-            "lo": max(stats["lo"], 0.0), "hi": min(stats["hi"], 1.0), "interval": f"t over {stats['n']} seed{'s' if stats['n'] != 1 else ''}"}
+            "lo": max(stats["lo"], 0.0), "hi": min(stats["hi"], 1.0),
+            "interval": f"t over {stats['n']} seed{'s' if stats['n'] != 1 else ''}"}
 
 
 def _counts(r: dict, against: str) -> tuple[int | None, int | None]:

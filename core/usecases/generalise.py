@@ -57,7 +57,8 @@ PART_NAMES = {"train": "training", "val": "validation", "test": "test"}
 
 
 def label_key(name: str) -> str:
-    """A genre name with case, spaces and punctuation ignored: ``'Hip-hop'`` → ``'hiphop'``, ``'R&B'`` → ``'rb'``."""
+    """A genre name with case, spaces and punctuation ignored: ``'Hip-hop'`` → ``'hiphop'``,
+    ``'R&B'`` → ``'rb'``."""
     return "".join(ch for ch in name.casefold() if ch.isalnum())
 
 

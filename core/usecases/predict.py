@@ -215,7 +215,8 @@ def _notes(header: tuple[int, int, float], y_seconds: float, max_seconds: float,
            cfg: ClassifierConfig | ClassicConfig | PretrainedConfig, fcfg: FeatureConfig,
            active: float = 1.0) -> list[str]:
     """Sentences on what was done to the input: a bounded window, resampling, mixing down, padding, summarising;
-    and on a near-silent clip (sound in only ``active``, a share of its frames; see :func:`core.base.audio.active_fraction`)."""
+    and on a near-silent clip (sound in only ``active``, a share of its frames; see
+    :func:`core.base.audio.active_fraction`)."""
     rate, channels, seconds = header
     notes = []
     if active < NEAR_SILENT_FRACTION:

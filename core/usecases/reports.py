@@ -2,8 +2,8 @@
 
 Tables are built with :mod:`pandas` (``to_csv``, ``to_markdown`` via :mod:`tabulate`, ``Styler.to_html``);
 the figures for Markdown are small static SVGs, those for HTML the interactive plotly figures of
-:func:`core.usecases.compare.figures`. Every function returns a string (or the zip's bytes) a page or the CLI can offer as a download; every
-table of GenreLab is rendered here (:func:`markdown_table`, :func:`html_table`, :func:`csv_table`).
+:func:`core.usecases.compare.figures`. Every function returns a string (or the zip's bytes) a page or the CLI can offer
+as a download; every table of GenreLab is rendered here (:func:`markdown_table`, :func:`html_table`, :func:`csv_table`).
 The numbers come from :mod:`core.usecases.compare` (runs, pairing, McNemar verdicts).
 """
 
@@ -175,8 +175,8 @@ def _confusion_svg(entry: Entry, normalise: bool, zmax: float) -> str:
 
 LEGEND_COLUMNS = {"key": "short name", "run": "run", "measured_on": "measured on",
                   "fingerprint": "dataset fingerprint", "other_collections": "on other collections"}
-ACCURACY_COLUMNS = {"key": "run", "run": "name", "accuracy": "accuracy", "lo": "95 % low", "hi": "95 % high", "correct": "correct",
-                    "n": "test clips", "dataset": "dataset", "split": "split", "seed": "seed"}
+ACCURACY_COLUMNS = {"key": "run", "run": "name", "accuracy": "accuracy", "lo": "95 % low", "hi": "95 % high",
+                    "correct": "correct", "n": "test clips", "dataset": "dataset", "split": "split", "seed": "seed"}
 
 
 def per_class_columns(entries: list[Entry]) -> dict[str, str]:
@@ -283,12 +283,12 @@ PER_SEED_COLUMNS = {"cell": "setting", "seed": "seed", "epochs": "epochs", "accu
                     "n": "test clips", "split": "split", "p_vs_baseline": "McNemar p vs baseline (this seed)",
                     "run_id": "run"}
 GAN_COLUMNS = {"gan": "GAN", "seed": "seed", "tstr": "TSTR accuracy", "tstr_lo": "TSTR 95 % low",
-               "tstr_hi": "TSTR 95 % high", "real": "trained on real", "ratio": "TSTR ratio", "c2st": "C2ST on band statistics",
-               "c2st_lo": "C2ST 95 % low", "c2st_hi": "C2ST 95 % high",
+               "tstr_hi": "TSTR 95 % high", "real": "trained on real", "ratio": "TSTR ratio",
+               "c2st": "C2ST on band statistics", "c2st_lo": "C2ST 95 % low", "c2st_hi": "C2ST 95 % high",
                "c2st_embedding": "C2ST in the judge's embedding", "run_id": "run"}
-EXPERIMENT_CSV_COLUMNS = ("section", "cell", "preset", "per_genre", "seed", "seeds", "unit", "clips", "accuracy", "mean", "std",
-               "lo", "hi", "min", "max", "correct", "n", "split", "p_vs_baseline", "p_value", "p_holm", "interval",
-               "test", "run_id", "verdict")
+EXPERIMENT_CSV_COLUMNS = ("section", "cell", "preset", "per_genre", "seed", "seeds", "unit", "clips", "accuracy",
+                          "mean", "std", "lo", "hi", "min", "max", "correct", "n", "split", "p_vs_baseline", "p_value",
+                          "p_holm", "interval", "test", "run_id", "verdict")
 
 
 def experiment_csv(result: dict) -> str:
@@ -309,7 +309,8 @@ def experiment_markdown(result: dict, title: str) -> str:
     study = ", ".join(f"{'baseline' if n == 0 else f'+{n}/genre'} {v:.1%}" for n, v in STUDY.items())
     return "\n".join([
         f"# {title}", "", f"Measured on {result['measured_on']}; {result['cells_done']} of {result['cells_total']} "
-        f"cells finished. The study's single runs: {study}.", "", experiment_table.units_caption(result), "", "## Accuracy", "",
+        f"cells finished. The study's single runs: {study}.", "", experiment_table.units_caption(result), "",
+        "## Accuracy", "",
         markdown_table(result["summary"], SUMMARY_COLUMNS, PERCENT), "",
         svg_image(svg_intervals(spread_rows(result), "Accuracy, 95 % interval over clips or seeds"),
                           "Accuracy per setting"), "",

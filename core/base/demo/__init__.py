@@ -27,6 +27,7 @@ pitch-swept sines.
 SYNTH_VERSION = 1
 """Bumped whenever the synthesis changes, so cached demo folders are regenerated."""
 
-from .dataset import MANIFEST, clip_seed, default_root, make_demo_dataset  # noqa: E402 (after SYNTH_VERSION, which it reads)
+# after SYNTH_VERSION, which it reads
+from .dataset import MANIFEST, clip_seed, default_root, make_demo_dataset  # noqa: E402
 
 __all__ = ["MANIFEST", "SYNTH_VERSION", "clip_seed", "default_root", "make_demo_dataset"]

@@ -165,7 +165,8 @@ def keys_note(freq: float, seconds: float, sr: int, bright: float = 0.5, tine: b
             break
         amp = (bright ** (k - 1)) / k
         tau = 1.2 / (1 + 0.6 * (k - 1)) * (220.0 / max(freq, 110.0)) ** 0.3
-        y += np.float32(amp) * np.sin(np.float32(2 * np.pi * k * freq) * t + np.float32(k)) * np.exp(t * np.float32(-1.0 / tau))
+        y += (np.float32(amp) * np.sin(np.float32(2 * np.pi * k * freq) * t + np.float32(k))
+              * np.exp(t * np.float32(-1.0 / tau)))
     if tine and 7 * freq < 0.45 * sr:
         y += 0.15 * np.sin(np.float32(2 * np.pi * 7.0 * freq) * t) * np.exp(t * np.float32(-1.0 / 0.05))
     attack = min(n, int(0.004 * sr))
