@@ -210,8 +210,8 @@ def headline(run_id: str | None = None, seeds: tuple[int, ...] = (0,)) -> None:
              run=rid, path="core.orchestration.classifier.run_classifier, then core.usecases.generalise.check "
                            "(core.usecases.predict.listen + classify)")
         if i == 0:
-            emit("musifeast7_evaluate_seconds", round(result["seconds"], 1), "<= 30", timed=True, n_clips=result["accuracy"]["n"],
-                 seconds=round(result["seconds"], 1), cpu_seconds=round(cpu, 1),
+            emit("musifeast7_evaluate_seconds", round(result["seconds"], 1), "<= 30", timed=True,
+                 n_clips=result["accuracy"]["n"], seconds=round(result["seconds"], 1), cpu_seconds=round(cpu, 1),
                  note="core.usecases.generalise.check: decode + log-mel + model, model load included")
     if len(seeds) > 1:
         emit_over_seeds("recommended_musifeast7_seeds", accuracies, seeds, checked_on="musifeast-7",

@@ -50,7 +50,8 @@ def synthetic(seconds: float, sr: int, f0: float, seed: int) -> np.ndarray:
     return (0.3 * y / np.abs(y).max()).astype(np.float32)
 
 
-def load_segments(genres: list[str], seconds: float, offset: float, sr: int) -> tuple[list[tuple[str, np.ndarray]], str]:
+def load_segments(genres: list[str], seconds: float, offset: float,
+                  sr: int) -> tuple[list[tuple[str, np.ndarray]], str]:
     if GTZAN_MINI.is_dir():
         segs = []
         for g in genres:
@@ -128,7 +129,8 @@ def main() -> None:
     speedups = [r["librosa_s"] / r["ours_s"] for r in rows]
     sc_ours = float(np.mean([r["sc_ours"] for r in rows]))
     sc_lib = float(np.mean([r["sc_librosa"] for r in rows]))
-    note = (f"{source}; {len(rows)} x {args.seconds:g} s, {rows[0]['frames']} frames, n_iter={args.n_iter} (librosa {args.librosa_n_iter}), "
+    note = (f"{source}; {len(rows)} x {args.seconds:g} s, {rows[0]['frames']} frames, n_iter={args.n_iter} "
+            f"(librosa {args.librosa_n_iter}), "
             f"relaxation {inversion.RELAXATION}, {inversion.REFINE_ITERS} refinement steps, "
             f"torch threads={torch.get_num_threads()}, BLAS/OpenMP pools: {pools()}")
 
@@ -147,7 +149,8 @@ def main() -> None:
          note=f"mel_db_to_audio on a batch of {len(rows)} segments at once")
     emit("spectral_convergence_ours_mean", sc_ours, note="vs the original segment's STFT magnitude",
          per_segment={r["segment"]: round(r["sc_ours"], 4) for r in rows})
-    emit("spectral_convergence_librosa_mean", sc_lib, note=f"librosa.feature.inverse.mel_to_audio, n_iter={args.librosa_n_iter}",
+    emit("spectral_convergence_librosa_mean", sc_lib,
+         note=f"librosa.feature.inverse.mel_to_audio, n_iter={args.librosa_n_iter}",
          per_segment={r["segment"]: round(r["sc_librosa"], 4) for r in rows})
     emit("spectral_convergence_ratio_ours_over_librosa", sc_ours / sc_lib, "<= 1.1",
          worst_segment_ratio=round(max(r["sc_ours"] / r["sc_librosa"] for r in rows), 4))

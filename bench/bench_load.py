@@ -73,7 +73,8 @@ def main() -> None:
     from common import emit, scratch_dir, settle  # on sys.path when run as a script (tests import hold_sessions only)
 
     work = Path(scratch_dir("genrelab-load-"))
-    env = {**os.environ, "GENRELAB_DATA_DIR": str(work / "data"), "GENRELAB_DATASETS": f"tones={write_tones(work / 'tones')}"}
+    env = {**os.environ, "GENRELAB_DATA_DIR": str(work / "data"),
+           "GENRELAB_DATASETS": f"tones={write_tones(work / 'tones')}"}
     os.environ.update(env)
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -145,13 +145,14 @@ def main() -> None:
     song = next(c.path for c in list_clips(args.check).clips if c.label == "Rock")
     settle()
     seconds, out = cli("predict", str(song), "--run", run_id, "--json")
-    emit("pretrained_predict_cold_seconds", round(seconds, 2), "<= 3", timed=True, file=f"{args.check.name}/{song.name}",
-         top=json.loads(out)["top"][0], note="a new process: imports, model load, decode, embed, head")
+    emit("pretrained_predict_cold_seconds", round(seconds, 2), "<= 3", timed=True,
+         file=f"{args.check.name}/{song.name}", top=json.loads(out)["top"][0],
+         note="a new process: imports, model load, decode, embed, head")
 
     accuracies = []
     for i, seed in enumerate(seeds):
-        rid = run_id if i == 0 else classifier.submit_classifier(preset("pretrained", seed=seed), args.data, args.data.name,
-                                                            preset="pretrained")
+        rid = run_id if i == 0 else classifier.submit_classifier(preset("pretrained", seed=seed), args.data,
+                                                                 args.data.name, preset="pretrained")
         if i:
             classifier.run_classifier(rid)
         settle()

@@ -20,10 +20,11 @@ FIGURES: dict[str, tuple[str, str]] = {
                                              "report"),
     "bench_classifier/recommended_demo_test_accuracy": ("recommended preset on the demo set (stratified split, seed 0, "
                                                         "30 test clips)", "report"),
-    "bench_generalise/recommended_musifeast7_accuracy": ("recommended preset trained on gtzan-mini (stratified, seed 0), "
-                                                         "checked on musifeast-7 (147 real clips of 7 genres)",
+    "bench_generalise/recommended_musifeast7_accuracy": ("recommended preset trained on gtzan-mini (stratified, "
+                                                         "seed 0), checked on musifeast-7 (147 real clips of 7 genres)",
                                                          "≥ 40 %, every genre ≥ 20 %"),
-    "bench_generalise/musifeast7_evaluate_seconds": ("… seconds to check the 147 clips, decoding included (s)", "≤ 30 s"),
+    "bench_generalise/musifeast7_evaluate_seconds": ("… seconds to check the 147 clips, decoding included (s)",
+                                                     "≤ 30 s"),
     "bench_generalise/recommended_musifeast7_seeds": ("… the same over seeds 0–2 of the split", "report"),
     "bench_pretrained/pretrained_check_musifeast_seed0": ("pretrained preset (musicnn ear + logistic regression) "
                                                          "trained on gtzan-mini (stratified, seed 0), checked on "
@@ -37,8 +38,8 @@ FIGURES: dict[str, tuple[str, str]] = {
                                                                    "clips/s", "≥ 1000"),
     "bench_pretrained/pretrained_train_cold_seconds": ("… training on gtzan-mini from a cold cache (s)", "≤ 180 s"),
     "bench_pretrained/pretrained_train_warm_seconds": ("… training again, embeddings cached (s)", "≤ 10 s"),
-    "bench_pretrained/pretrained_predict_cold_seconds": ("… python -m core predict on a 30 s mp3 in a new process (s)",
-                                                         "≤ 3 s"),
+    "bench_pretrained/pretrained_predict_cold_seconds": (
+        "… python -m core predict on a 30 s mp3 in a new process (s)", "≤ 3 s"),
     "bench_pretrained/pretrained_evaluate_cold_seconds": ("… python -m core evaluate on musifeast-7, cold (s)",
                                                           "≤ 180 s"),
     "bench_pretrained/pretrained_evaluate_warm_seconds": ("… the same, embeddings cached (s)", "≤ 30 s"),
@@ -57,7 +58,8 @@ FIGURES: dict[str, tuple[str, str]] = {
                                                       "mean over seeds 0–4", "report"),
     "bench_gan/paper_gan_tstr_ratio_mean": ("paper GAN (the study's), TSTR ratio, mean over seeds 0–4",
                                             "report (expected: chance)"),
-    "bench_gan/paper_gan_c2st_mean": ("… C2ST on band statistics, mean over seeds 0–4", "report (expected: ≈ 100 %)"),
+    "bench_gan/paper_gan_c2st_mean": ("… C2ST on band statistics, mean over seeds 0–4",
+                                      "report (expected: ≈ 100 %)"),
     "bench_gan/paper_gan_fidelity_mean": ("… genre fidelity, mean over seeds 0–4", "report (chance: 10 %)"),
     "bench_gan/gtzan_mini_conditional_gan_tstr_ratio_mean": (
         "conditional GAN on gtzan-mini, TSTR ratio, mean over folds 5–9 (REPORT_PARTITION)", "report"),
@@ -135,7 +137,8 @@ HEADLINE: dict[str, tuple[str, str]] = {
         "seeds 0–4", "≥ 0.8"),
     "bench_gan/paper_gan_tstr_ratio_mean": ("the study's GAN, the same ratio", "report (expected: chance)"),
     "bench_app/app_cold_start_seconds": ("app cold start to an interactive Home page (s)", "≤ 3 s"),
-    "bench_lesson/lesson_demo_seconds": ("the lesson on the demo set, from the click to its last step (s)", "≤ 300 s"),
+    "bench_lesson/lesson_demo_seconds": ("the lesson on the demo set, from the click to its last step (s)",
+                                         "≤ 300 s"),
 }
 """README's figures: the handful a visitor needs, each standing alone (no "…" rows); every key is also in
 :data:`FIGURES`, where its neighbours give the context."""

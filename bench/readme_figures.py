@@ -130,8 +130,8 @@ def render_study(results: dict, study: dict[str, str] = STUDY) -> str:
     """The study's table: one column per experiment, Holm's adjustment over every comparison shown."""
     if not study:
         return ("*Not regenerated under the current statistics yet: no experiment is listed in `bench/figures.py`'s "
-                "`STUDY`. Run `python bench/run_all.py --only bench_experiment_controls` (the GAN against its controls) "
-                "or `--only bench_experiment_demo,bench_experiment_gtzan_mini` (the study's grid, "
+                "`STUDY`. Run `python bench/run_all.py --only bench_experiment_controls` (the GAN against its "
+                "controls) or `--only bench_experiment_demo,bench_experiment_gtzan_mini` (the study's grid, "
                 "hours), then list their table figures there.*")
     _require(results, study)
     tables = {name: results[key]["value"] for key, name in study.items()}

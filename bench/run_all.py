@@ -50,7 +50,8 @@ JOBS: dict[str, tuple[str, list[str], list[str] | None]] = {
                         ["--presets", "paper", "--seeds", "0", "--set", "epochs=2", "--set", "ref_epochs=1"]),
     # folds of REPORT_PARTITION (seeds 5-9 of split=fold5; the GAN's settings were chosen on the demo set only);
     # all five folds, several minutes each on two idle cores
-    "bench_gan_gtzan_mini": ("bench_gan.py", ["--data", "gtzan-mini", "--presets", "conditional", "--seeds", "5,6,7,8,9"],
+    "bench_gan_gtzan_mini": ("bench_gan.py",
+                             ["--data", "gtzan-mini", "--presets", "conditional", "--seeds", "5,6,7,8,9"],
                              ["--data", "gtzan-mini", "--presets", "conditional", "--seeds", "5", "--set", "epochs=2",
                               "--set", "ref_epochs=1"]),
     "bench_predict": ("bench_predict.py", [], ["--repeats", "3", "--cold-repeats", "1"]),
@@ -80,9 +81,9 @@ JOBS: dict[str, tuple[str, list[str], list[str] | None]] = {
 
 STUDY_GRID = ("bench_experiment_demo", "bench_experiment_gtzan_mini")
 """The study's full grid: hours of CPU, left out of ``--all`` (run it with ``--only``)."""
-ALL = ("bench_features", "bench_classifier", "bench_generalise", "bench_pretrained", "bench_inversion", "bench_gan", "bench_gan_paper",
-       "bench_gan_gtzan_mini", "bench_predict", "bench_app", "bench_memory", "bench_load", "bench_lesson", "bench_repro",
-       "bench_experiment_controls")
+ALL = ("bench_features", "bench_classifier", "bench_generalise", "bench_pretrained", "bench_inversion", "bench_gan",
+       "bench_gan_paper", "bench_gan_gtzan_mini", "bench_predict", "bench_app", "bench_memory", "bench_load",
+       "bench_lesson", "bench_repro", "bench_experiment_controls")
 """``--all``: every job whose figures README's tables show, plus the app's memory and eight browser sessions."""
 
 
