@@ -65,10 +65,12 @@ def fake_gan_tasks(monkeypatch) -> dict:
         seed = record["config"]["seed"]
         y = np.arange(10) % 2
         pred = np.where(np.arange(10) < 5 + len(log["trained"]) % 3, y, 1 - y)
-        res = scores.classification_result(np.eye(2)[pred], y, [f"c/{record['config']['split']}/{seed}-{i}" for i in range(10)], ("a", "b"))
+        res = scores.classification_result(np.eye(2)[pred], y, [f"c/{record['config']['split']}/{seed}-{i}"
+                                                                for i in range(10)], ("a", "b"))
         runs.write_json(runs.run_path(run_id) / "result.json", res)
-        runs.update(run_id, status="done", split_name=f"split of seed {seed}", train_inputs=100 + 10 * (
-                    (record.get("augment") or {}).get("per_genre", 0)), dataset={**record["dataset"], "fingerprint": "f"})
+        runs.update(run_id, status="done", split_name=f"split of seed {seed}",
+                    train_inputs=100 + 10 * (record.get("augment") or {}).get("per_genre", 0),
+                    dataset={**record["dataset"], "fingerprint": "f"})
         if progress:
             progress({"epoch": 1, "epochs": 1, "eta_seconds": 0.0})
         return res

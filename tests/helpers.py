@@ -45,7 +45,8 @@ def finished_run(root: Path, labels: tuple[str, ...] = ("high", "low", "mid"), a
     run_id = runs.create("clf", f"tiny model on {root.name}", to_dict(cfg), preset="recommended",
                          dataset={"name": root.name, "root": str(root), "fingerprint": "f00d", "n_clips": 12})
     runs.save_tensors(run_id, "model", {"state_dict": model.state_dict(), "mean": torch.full((128,), -40.0),
-                                        "std": torch.full((128,), 20.0), "labels": list(labels), "config": to_dict(cfg)})
+                                        "std": torch.full((128,), 20.0), "labels": list(labels),
+                                        "config": to_dict(cfg)})
     result = scores.classification_result(np.eye(len(labels))[[0, 1, 2, 2]], np.array([0, 1, 2, 0]),
                                          [f"{label}/0" for label in labels] + [f"{labels[0]}/1"], labels)
     runs.write_json(runs.run_path(run_id) / "result.json", result)
@@ -140,7 +141,8 @@ def checked(run_id: str, accuracy: float, dataset: str = "musifeast-7", n: int =
     runs.save_check(run_id, "".join(filter(str.isalnum, dataset)) + "fp", {
         "run": run_id, **result, "dataset": {"name": dataset, "fingerprint": "fp", "n_clips": n},
         "labels_used": {"high": "high"}, "labels_skipped": [], "skipped": [], "overlap": {"clips": 0},
-        "checked": time.time(), "sentence": f"Right on {accuracy:.0%} of {n} clips from another collection ({dataset})."})
+        "checked": time.time(),
+        "sentence": f"Right on {accuracy:.0%} of {n} clips from another collection ({dataset})."})
 
 
 FINGERPRINT = r"\b[0-9a-f]{16}\b"

@@ -29,7 +29,8 @@ def test_bounds_and_choices_come_from_the_fields():
 
 @pytest.mark.parametrize(("overrides", "message"), [
     (["epochs=0"], "epochs=0 is below its minimum 1"), ({"dropout": 0.9}, "dropout=0.9 is above its maximum 0.8"),
-    ({"lr": float("inf")}, "lr=inf is not a finite number"), (["hidden_size=big"], "hidden_size=big is not a valid int"),
+    ({"lr": float("inf")}, "lr=inf is not a finite number"),
+    (["hidden_size=big"], "hidden_size=big is not a valid int"),
     (["pooling=max"], "pooling=max: choose one of 'last' or 'mean'"), (["epochs"], "'epochs': expected key=value"),
     (["nope=1", "epochs=2"], "unknown setting(s) ['nope']; known: ['batch_size', "),
 ])

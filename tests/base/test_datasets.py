@@ -19,7 +19,8 @@ def test_layouts_detected(tmp_path):
     assert detect_layout(tmp_path / "m") == ("marsyas", marsyas)
     assert detect_layout(tmp_path / "k" / "Data" / "genres_original")[0] == "kaggle"
     listing = list_clips(tmp_path / "m")
-    assert listing.labels == ("blues", "rock") and [c.key for c in listing.clips] == ["blues/blues.00000", "rock/rock.00000"]
+    assert (listing.labels == ("blues", "rock")
+            and [c.key for c in listing.clips] == ["blues/blues.00000", "rock/rock.00000"])
 
 
 def test_non_audio_and_empty_files_reported_not_fatal(tone_dataset):

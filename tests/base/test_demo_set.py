@@ -233,8 +233,8 @@ def test_the_reference_holds_without_avx512(tmp_path):
     avx512 = [f for f, on in __cpu_features__.items() if on and f.startswith(("AVX512", "X86_V4"))]
     env = {**os.environ, "NPY_DISABLE_CPU_FEATURES": " ".join(avx512)}
     done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"{__file__}::"
-                           "test_clip_matches_version_1_within_rounding"], env=env, cwd=Path(__file__).resolve().parents[2],
-                          capture_output=True, text=True, timeout=300)
+                           "test_clip_matches_version_1_within_rounding"], env=env,
+                          cwd=Path(__file__).resolve().parents[2], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stdout[-2000:]
 
 

@@ -38,7 +38,8 @@ def test_a_figure_never_measured_skipped_or_unreadable_is_missing_and_a_page_may
     assert measured.fill("{fig:b/measured}", missing="(not measured yet)") == ("(not measured yet)", [])
 
 
-def test_a_figure_over_seeds_reads_as_its_mean_with_its_range_and_says_which_trainings_it_rests_on(tmp_path, monkeypatch):
+def test_a_figure_over_seeds_reads_as_its_mean_with_its_range_and_says_which_trainings_it_rests_on(
+        tmp_path, monkeypatch):
     seeds = {"value": {"mean": 0.227, "min": 0.19, "max": 0.259}, "seeds": [0, 1, 2], "per_seed": [0.259, 0.231, 0.19],
              "checked_on": "musifeast-7", "trained_on": "gtzan-mini, stratified 70/15/15", "commit": "09e8823",
              "date": "2026-12-07 05:47 UTC", "load_average": 1.57}

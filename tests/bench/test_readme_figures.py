@@ -127,7 +127,8 @@ def test_readme_headline_figures_stand_alone_and_are_in_the_full_table():
     assert not any(description.startswith("…") for description, _ in HEADLINE.values())
     text = readme_figures.update("<!-- headline:start -->\n<!-- headline:end -->\n", results(), CATALOG, STUDY, GAN,
                                  headline={"bench_b/accuracy": ("accuracy of b alone", "≥ 50 %")})
-    assert "| accuracy of b alone (`bench_b`) | ≥ 50 % | **76.0 %** (95 % CI 66.8–83.3 %, 76 of 100 clips) |" in text
+    assert ("| accuracy of b alone (`bench_b`) | ≥ 50 % | **76.0 %** (95 % CI 66.8–83.3 %, 76 of 100 clips) |"
+            in text)
 
 
 def test_an_accuracy_stored_as_a_number_shows_its_interval():

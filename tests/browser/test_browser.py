@@ -260,7 +260,8 @@ def test_check_a_tiny_run_on_another_dataset(page, browser_env, monkeypatch):
     (check,) = runs.checks(run_id)
     assert check["accuracy"]["n"] == 6 and check["labels_skipped"] == ["Noise"]
     expect(metric.locator("[data-testid='stMetricValue']")).to_have_text(percent(check['accuracy']['value'], 1))
-    expect(page.get_by_text(re.compile(r"of its own test clips \(tones\) and on \d+ % \(95 % CI [^)]*\) of 6 clips"))).to_be_visible()
+    expect(page.get_by_text(re.compile(r"of its own test clips \(tones\) and on \d+ % \(95 % CI [^)]*\) "
+                                       r"of 6 clips"))).to_be_visible()
 
 
 def test_an_oversized_upload_on_predict_is_named_on_the_page(page, browser_env, monkeypatch, tmp_path):

@@ -138,7 +138,8 @@ def test_a_classic_run_writes_model_result_and_history_and_caches_its_features(c
         raise AssertionError("the second read must come from the cache")
 
     monkeypatch.setattr(extract, "compute_summary", no_decoding)
-    again = classifier.run_classifier(classifier.submit_classifier(preset("classic"), tone_dataset, "tones", preset="classic"))
+    again = classifier.run_classifier(classifier.submit_classifier(preset("classic"), tone_dataset, "tones",
+                                                                   preset="classic"))
     assert again["y_pred"] == result["y_pred"]
     assert cli.main(["train", "--preset", "classic", "--data", str(tone_dataset), "--set", "C=0.5"]) == 0
     assert "test accuracy" in capsys.readouterr().out
@@ -177,8 +178,8 @@ def test_a_classic_model_file_that_does_not_fit_is_a_clear_error(classic_run):
 
 @pytest.mark.slow
 def test_compare_pairs_a_classic_run_with_an_lstm_run_on_the_same_split(classic_run, tone_dataset, monkeypatch):
-    lstm = classifier.submit_classifier(preset("recommended", epochs=1, hidden_size=16, num_layers=1, segment_seconds=1.0),
-                                   tone_dataset, "tones", preset="recommended")
+    lstm = classifier.submit_classifier(preset("recommended", epochs=1, hidden_size=16, num_layers=1,
+                                               segment_seconds=1.0), tone_dataset, "tones", preset="recommended")
     classifier.run_classifier(lstm)
     monkeypatch.setenv("GENRELAB_DATASETS", f"tones={tone_dataset}")
     at = AppTest.from_file(APP, default_timeout=60)
@@ -239,4 +240,5 @@ def test_a_copy_of_the_training_data_is_no_check_on_other_music(classic_run, ton
     removed, own = extract.file_digest(tone_dataset / "low" / "low.00000.wav"), runs.clips(classic_run[0])
     assert sum(map(len, own.values())) == 12
     assert out["overlap"] == {"clips": 11, **{part: len(d) - (removed in d) for part, d in own.items()}}
-    assert out["accuracy"]["n"] == 1 and "11 of the dataset's clips are copies of clips this run learnt from" in out["sentence"]
+    assert (out["accuracy"]["n"] == 1
+            and "11 of the dataset's clips are copies of clips this run learnt from" in out["sentence"])

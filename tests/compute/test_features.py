@@ -108,8 +108,8 @@ def test_a_cold_lstm_prediction_imports_no_scipy_sklearn_numba_or_pandas(tmp_pat
 
     wav = tmp_path / "tone.wav"
     sf.write(wav, 0.1 * np.sin(np.linspace(0, 2000, 22050 * 4)).astype(np.float32), 22050)
-    out = subprocess.run([sys.executable, "-c", COLD_PREDICTION.format(wav=wav)], cwd=Path(__file__).resolve().parents[2],
-                         capture_output=True, text=True, check=True).stdout
+    out = subprocess.run([sys.executable, "-c", COLD_PREDICTION.format(wav=wav)],
+                         cwd=Path(__file__).resolve().parents[2], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
 
 

@@ -92,7 +92,8 @@ def test_conditional_run_writes_history_checkpoint_samples_and_result(tone_datas
     tstr, c2st, emb = result["tstr"], result["c2st"], result["c2st_embedding"]
     assert {"accuracy", "ci95", "real_accuracy", "ratio"} <= set(tstr) and {"accuracy", "ci95", "n"} <= set(c2st)
     assert {"accuracy", "ci95", "n"} <= set(emb) and emb["n"] == c2st["n"] and 0 <= emb["accuracy"] <= 1
-    assert tstr["n"] == result["reference"]["accuracy"]["n"] and tstr["real_accuracy"] == result["reference"]["accuracy"]["value"]
+    assert (tstr["n"] == result["reference"]["accuracy"]["n"]
+            and tstr["real_accuracy"] == result["reference"]["accuracy"]["value"])
     assert 0 <= tstr["ci95"][0] <= tstr["accuracy"] <= tstr["ci95"][1] <= 1 and c2st["n"] == 2 * fd["n"]
     assert result["nearest"]["to_train"]["median"] > 0 and "held_out_to_train" in result["nearest"]
     assert len(result["real_fidelity"]["per_class"]) == 3
@@ -199,8 +200,8 @@ def test_ema_averages_weights_and_keeps_batchnorm_statistics_of_its_own():
     gan_train.recalibrate_batchnorm(G, torch.arange(3).repeat(20), 16, seed=0, batch_size=8)
     first = next(m for m in G.modules() if isinstance(m, torch.nn.modules.batchnorm._BatchNorm))
     assert not G.training and first.running_mean.mean() > 3.0 and first.momentum == 0.1
-    assert gan_samples.augment_settings(gan_preset("paper", seed=3)) == {"split": "paper", "seed": 3, "framing": "first_frames",
-                                                                 "first_frames": 174, "time_pool": 1}
+    assert gan_samples.augment_settings(gan_preset("paper", seed=3)) == {
+        "split": "paper", "seed": 3, "framing": "first_frames", "first_frames": 174, "time_pool": 1}
 
 
 def test_mode_seeking_term_charges_alike_time_structure_and_is_off_by_default():

@@ -127,7 +127,8 @@ def test_frame_domain_istft_matches_librosa_istft():
     for n_fft, hop in ((2048, 512), (2048, 300)):
         spec = rng.standard_normal((1 + n_fft // 2, 25)) + 1j * rng.standard_normal((1 + n_fft // 2, 25))
         gain, _ = inversion._ola_gain(n_fft, hop, 25)
-        frames = torch.fft.irfft(torch.from_numpy(spec.T[None].astype(np.complex64)), n=n_fft) * inversion._window(n_fft)
+        frames = (torch.fft.irfft(torch.from_numpy(spec.T[None].astype(np.complex64)), n=n_fft)
+                  * inversion._window(n_fft))
         ours = (inversion._overlap_add(frames, hop) * gain)[0, n_fft // 2: n_fft // 2 + 24 * hop].numpy()
         ref = librosa.istft(spec, hop_length=hop, n_fft=n_fft)
         assert ours.shape == ref.shape
@@ -136,8 +137,8 @@ def test_frame_domain_istft_matches_librosa_istft():
 
 def test_stft_magnitude_matches_librosa():
     y = harmonic(0.5)
-    np.testing.assert_allclose(inversion.stft_magnitude(y, N_FFT, HOP), np.abs(librosa.stft(y, n_fft=N_FFT, hop_length=HOP)),
-                               atol=1e-4)
+    np.testing.assert_allclose(inversion.stft_magnitude(y, N_FFT, HOP),
+                               np.abs(librosa.stft(y, n_fft=N_FFT, hop_length=HOP)), atol=1e-4)
 
 
 def test_mel_pinv_is_cached_and_inverts_the_filterbank():

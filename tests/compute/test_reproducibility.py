@@ -42,6 +42,7 @@ def test_same_seed_same_numbers_in_process_and_in_a_fresh_process(tone_dataset):
     fresh = out.split("run ", 1)[1].split()[0]
     assert numbers(fresh) == numbers(first)
 
-    other = classifier.submit_classifier(config.with_overrides(cfg, ["seed=4"]), tone_dataset, "tones", preset="recommended")
+    other = classifier.submit_classifier(config.with_overrides(cfg, ["seed=4"]), tone_dataset, "tones",
+                                         preset="recommended")
     classifier.run_classifier(other)
     assert numbers(other)["history"] != numbers(first)["history"]  # the seed matters: the test could fail

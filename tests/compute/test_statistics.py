@@ -1,4 +1,5 @@
-"""Tests for core.compute.intervals, .significance and .scores: statistics against hand-computed values, coverage by simulation, edge cases."""
+"""Tests for core.compute.intervals, .significance and .scores: statistics against hand-computed values, coverage by
+simulation, edge cases."""
 
 import math
 

@@ -39,7 +39,8 @@ def test_conv_front_end_keeps_time_steps_and_sees_neighbouring_frames():
 
 def test_presets_and_bounds():
     paper = preset("paper")
-    assert (paper.framing, paper.first_frames, paper.lr, paper.epochs, paper.normalise) == ("first_frames", 174, 5e-5, 120, False)
+    assert ((paper.framing, paper.first_frames, paper.lr, paper.epochs, paper.normalise)
+            == ("first_frames", 174, 5e-5, 120, False))
     assert preset("recommended").normalise
     with pytest.raises(ConfigError, match="above its maximum"):
         preset("paper", epochs=10_000)

@@ -149,7 +149,8 @@ def test_cancelled_grid_leaves_no_task_running(tone_dataset, on_ray):
 def test_worker_hands_queued_jobs_to_ray_and_honours_cancel(tone_dataset, on_ray, monkeypatch):
     monkeypatch.setenv(cluster.JOBS_VAR, "2")
     cfg = cfgs.with_overrides(cfgs.preset("paper"), list(TINY_PLAN))
-    ids = [classifier.submit_classifier(cfgs.with_overrides(cfg, [f"seed={s}"]), tone_dataset, "tones") for s in range(3)]
+    ids = [classifier.submit_classifier(cfgs.with_overrides(cfg, [f"seed={s}"]), tone_dataset, "tones")
+           for s in range(3)]
     for run_id in ids:
         queue.enqueue(run_id, "classifier", start_worker=False)
     runs.request_cancel(ids[2])
@@ -173,7 +174,8 @@ def test_cancelling_a_queued_job_training_on_ray_cancels_its_task(tone_dataset, 
 
 
 def test_a_pretrained_cell_on_ray_is_sent_its_embeddings_not_log_mels(tone_dataset, local_ray, monkeypatch):
-    p = experiment_plan.plan(seeds=2, per_genre=(0,), arms=("recommended", "pretrained"), overrides=TINY_PLAN, pretrained=True)
+    p = experiment_plan.plan(seeds=2, per_genre=(0,), arms=("recommended", "pretrained"), overrides=TINY_PLAN,
+                             pretrained=True)
     local = experiment.run_experiment(experiment.submit(p, tone_dataset, "tones"))
     loads, features, embeddings = [], execute.load_features, execute.LOADERS[cfgs.PretrainedConfig]
     monkeypatch.setattr(execute, "load_features", lambda root: loads.append("features") or features(root))

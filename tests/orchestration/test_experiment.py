@@ -55,7 +55,8 @@ def test_folds_of_one_cross_validation_are_pooled_over_clips():
     (d,) = out["differences"]
     assert d["unit"] == "clips" and d["p_value"] == pytest.approx(158 / 4096) and d["mean"] == pytest.approx(-0.08)
     assert d["lo"] is None and "exact McNemar over 100 clips" in d["verdict"] and "hurt" in d["verdict"]
-    assert "Wilson over 100 clips" in experiment_table.units_caption(out) and "Holm" in experiment_table.units_caption(out)
+    assert ("Wilson over 100 clips" in experiment_table.units_caption(out)
+            and "Holm" in experiment_table.units_caption(out))
     # folds of two partitions are not one cross-validation: back to seeds
     assert experiment_table.summarise(rows[:4] + [fold("paper", 0, 0, 10)])["summary"][0]["unit"] == "seeds"
 
@@ -84,7 +85,8 @@ def test_plan_validates_and_orders_cells():
     assert len(grid) == 2 * 2 * 3 and [c["key"] for c in grid[:4]] == ["paper/0/0", "paper/70/0", "paper/150/0",
                                                                        "paper/0/1"]
     cell = grid[-1]
-    assert experiment_plan.classifier_config(p, cell).epochs == 3 and experiment_plan.classifier_config(p, cell).seed == 1
+    assert (experiment_plan.classifier_config(p, cell).epochs == 3
+            and experiment_plan.classifier_config(p, cell).seed == 1)
     gan = experiment_plan.gan_config(p, cell)
     assert (gan.model, gan.split, gan.seed, gan.epochs) == ("conditional", "stratified", 1, 4)
     with pytest.raises(config.ConfigError, match="unknown setting"):

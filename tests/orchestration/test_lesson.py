@@ -161,7 +161,8 @@ def test_an_interrupted_lesson_took_until_its_last_report(tone_dataset, no_worke
      "10 s elapsed."),
     ({"fraction": "half", "at": 1e300, "now": None, "step": "gan", "eta_seconds": -50.0}, 0.0, 5, "Step 5 of 6: ",
      "10 s elapsed, about a few seconds left in all."),
-    ({"fraction": True, "at": None, "step": 3, "eta_seconds": float("nan")}, 0.0, None, "Starting…", "10 s elapsed.")])
+    ({"fraction": True, "at": None, "step": 3, "eta_seconds": float("nan")}, 0.0, None, "Starting…",
+     "10 s elapsed.")])
 def test_a_damaged_progress_does_not_break_the_lessons_status(tone_dataset, no_worker, progress, fraction, step,
                                                               doing, times):
     """Every page's sidebar reads the lesson: odd values in its run.json's progress are clamped or left out."""

@@ -39,8 +39,8 @@ REFERENCE = {
          -9.933921, -1.778803, -8.145706, -2.028572, -7.755531, -8.255791, -5.761611, -8.611529, -5.541352,
          -12.91811, -6.153102, -7.371985, -6.979887, -5.518223, -1.731126, -9.479836, -6.441934, -9.21121,
          -9.266705, -7.207325, -7.095317, -3.010343, -7.630223]]),
-    "penultimate": (10, [[0.6017988, 3.212499, 1.617039, 0.7288603, -0.1359465, 2.157428, -0.2498894, 0.5686857, 1.336294,
-         0.06836185, 1.000887, -0.4101044, -0.1574214, 3.948714, -0.4898214, 2.924424, -0.7558566, 2.950351,
+    "penultimate": (10, [[0.6017988, 3.212499, 1.617039, 0.7288603, -0.1359465, 2.157428, -0.2498894, 0.5686857,
+         1.336294, 0.06836185, 1.000887, -0.4101044, -0.1574214, 3.948714, -0.4898214, 2.924424, -0.7558566, 2.950351,
          2.933621, 0.3116218],
         [-0.1771756, 2.205925, 0.5779948, 1.207079, -0.1359465, 1.366831, -0.2498894, 1.506819, 1.353879,
          -0.3638552, -0.352639, -0.4101044, -0.1574214, 2.699286, -0.1051281, 2.581513, -0.7558566, 1.876635,
@@ -117,7 +117,8 @@ def test_second_load_embeds_nothing(tone_dataset, monkeypatch):
     monkeypatch.setattr(musicnn, "embed", lambda *a, **k: calls.append(1))
     again = extract.load_embeddings(tone_dataset)
     assert calls == []
-    assert again.hashes == first.hashes and all(np.array_equal(a, b) for a, b in zip(first.embeddings, again.embeddings))
+    assert (again.hashes == first.hashes
+            and all(np.array_equal(a, b) for a, b in zip(first.embeddings, again.embeddings)))
     assert first.embeddings[0].dtype == np.float16 and first.embeddings[0].shape == (1, 1756)
 
 

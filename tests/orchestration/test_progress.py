@@ -35,7 +35,8 @@ def test_eta_is_the_pace_so_far():
 
 
 @pytest.mark.slow
-def test_grid_progress_names_the_reference_classifier_the_gan_and_the_augmented_classifier(tmp_path, monkeypatch, fake_gan_tasks):
+def test_grid_progress_names_the_reference_classifier_the_gan_and_the_augmented_classifier(
+        tmp_path, monkeypatch, fake_gan_tasks):
 
     def run_gan(run_id, progress=None):
         for p in ({"phase": "reference", "epoch": 19, "epochs": 30}, {"phase": "gan", "epoch": 1, "epochs": 5},

@@ -153,8 +153,8 @@ def test_a_pretrained_run_compares_like_the_others_with_its_other_collection_fig
     from core.orchestration import classifier
     from helpers import checked
 
-    lstm = classifier.submit_classifier(preset("recommended", epochs=1, hidden_size=16, num_layers=1, segment_seconds=1.0),
-                                   tone_dataset, "tones", preset="recommended")
+    lstm = classifier.submit_classifier(preset("recommended", epochs=1, hidden_size=16, num_layers=1,
+                                               segment_seconds=1.0), tone_dataset, "tones", preset="recommended")
     ear = classifier.submit_classifier(preset("pretrained"), tone_dataset, "tones", preset="pretrained")
     for run_id in (lstm, ear):
         classifier.run_classifier(run_id)
@@ -205,6 +205,7 @@ def test_a_new_run_with_the_same_name_leaves_the_choice_on_the_runs_chosen(app):
     runs.update(newer, created=minute + 1)
     app.run()
     assert not app.exception
-    assert app.query_params["runs"] == f"{older},{other}" and app.multiselect(key="compare_runs").value == [older, other]
+    assert (app.query_params["runs"] == f"{older},{other}"
+            and app.multiselect(key="compare_runs").value == [older, other])
     labels = run_options("clf")
     assert labels[newer] == f"{labels[older]} (2)" and labels[older].startswith("baseline · ")

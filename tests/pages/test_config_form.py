@@ -13,10 +13,12 @@ def test_fields_are_grouped_and_know_when_they_apply():
     groups = form.groups(recommended, skip=("seed",))
     assert list(groups) == ["Data and framing", "Model", "Optimisation"]
     assert groups["Data and framing"][:2] == ["framing", "first_frames"] and "split" in groups["Data and framing"]
-    assert "hidden_size" in groups["Model"] and "lr" in groups["Optimisation"] and "seed" not in sum(groups.values(), [])
+    assert ("hidden_size" in groups["Model"] and "lr" in groups["Optimisation"]
+            and "seed" not in sum(groups.values(), []))
     assert not form.applies(recommended, "first_frames") and form.applies(paper, "first_frames")
     assert form.applies(recommended, "segment_overlap") and not form.applies(paper, "segment_seconds")
-    for model, unused in (("paper", {"segment_seconds", "width", "scale", "ema", "diversity"}), ("conditional", {"first_frames"})):
+    for model, unused in (("paper", {"segment_seconds", "width", "scale", "ema", "diversity"}),
+                          ("conditional", {"first_frames"})):
         gan = config.gan_preset(model)
         assert {f.name for f in config.fields(gan) if not form.applies(gan, f.name)} == unused
     assert form.changes(config.preset("recommended", epochs=5), recommended) == {"epochs": (recommended.epochs, 5)}

@@ -65,7 +65,8 @@ def test_a_finished_run_is_checked_on_another_dataset_from_the_train_page(app, d
     assert metric.value == percent(result['accuracy']['value'], 1) and result["accuracy"]["n"] == 6
     assert generalise.describe(result, fingerprint=False) in texts(at.caption)
     assert "Genres the model does not know, left out: Polka." in texts(at.caption)
-    assert "of its own test clips (tones) and on" in texts(at.info) and "of 6 clips from another collection" in texts(at.info)
+    assert ("of its own test clips (tones) and on" in texts(at.info)
+            and "of 6 clips from another collection" in texts(at.info))
     assert len(at.get("plotly_chart")) == 3  # learning curves, the run's confusion, the check's confusion
 
 

@@ -128,7 +128,8 @@ def test_the_train_page_says_not_measured_yet_when_results_json_lacks_a_figure(a
     at = app_on_tones.switch_page("app_pages/train.py").run()
     assert not at.exception
     carry = next(c.value for c in at.caption if "musifeast-7" in c.value)
-    assert "the recommended LSTM named (not measured yet) of the clips" in carry and "60.0 % mean over seeds 0–2 (range 52.0–67.0 %)" in carry
+    assert ("the recommended LSTM named (not measured yet) of the clips" in carry
+            and "60.0 % mean over seeds 0–2 (range 52.0–67.0 %)" in carry)
     results.unlink()
     at = app_on_tones.switch_page("app_pages/train.py").run()
     assert not at.exception and "the pretrained ear named (not measured yet)" in " ".join(c.value for c in at.caption)

@@ -19,7 +19,8 @@ BAD_IDS = ["x", "20261207-010203-clf-zzzz", "\x00", "a" * 10_000, "../etc", "202
 
 def test_markdown_specials_are_escaped_and_line_breaks_flattened():
     wj = "\u2060"  # GFM finds autolinks after escapes are undone: an invisible word joiner breaks them
-    assert as_markdown(HOSTILE) == (rf"!\[p\](http{wj}\://evil.invalid/x.png) \[Log in again\](http{wj}\://evil.invalid/p)")
+    assert as_markdown(HOSTILE) == (rf"!\[p\](http{wj}\://evil.invalid/x.png) "
+                                    rf"\[Log in again\](http{wj}\://evil.invalid/p)")
     assert as_markdown(":red[x] :smile: $y$ <img src=a> `c` *b* _i_ __init__ # h | t ~s~ &amp; a@b.co www.x.com") == (
         r"\:red\[x\] \:smile: \$y\$ \<img src=a\> \`c\` \*b\* \_i\_ \_\_init\_\_ \# h \| t \~s\~ \&amp; "
         f"a{wj}@b.co www{wj}.x.com")

@@ -171,9 +171,9 @@ def test_a_check_keeps_each_clip_so_two_checks_pair(data_dir):
 
 def test_each_gan_measure_opens_with_a_verdict_in_words():
     far = conclusions.c2st_verdict({"accuracy": 0.87, "ci95": [0.8, 0.92], "n": 200})
-    assert far == ("Told apart 87 % (95 % CI 80–92 %) by band statistics (50 % would mean it cannot tell them apart): "
-                   "a simple classifier separates generated from real clips easily (by band statistics) — the samples "
-                   "are far from real.")
+    assert far == ("Told apart 87 % (95 % CI 80–92 %) by band statistics (50 % would mean it cannot tell them "
+                   "apart): a simple classifier separates generated from real clips easily (by band statistics) — "
+                   "the samples are far from real.")
     assert "now and then" in conclusions.c2st_verdict({"accuracy": 0.62, "ci95": [0.55, 0.69], "n": 200})
     assert conclusions.tstr_verdict({"accuracy": 0.2, "real_accuracy": 0.8, "ratio": 0.25}) == (
         "Trained on samples only 20 %, on real clips 80 %: higher is better; the samples teach a classifier little of "
@@ -194,8 +194,8 @@ def test_a_c2st_interval_over_50_percent_is_no_evidence_and_the_clearer_judge_de
     both = conclusions.c2st_verdict(band, {"accuracy": 0.9, "ci95": [0.85, 0.94], "n": 200})
     assert both.startswith("Told apart 55 % (95 % CI 45–64 %) by band statistics and 90 % (95 % CI 85–94 %) in the "
                            "judge's embedding")
-    assert both.endswith("separates generated from real clips easily (in the judge's embedding) — the samples are far "
-                         "from real.")
+    assert both.endswith("separates generated from real clips easily (in the judge's embedding) — the samples are "
+                         "far from real.")
     assert "easily (by band" in conclusions.c2st_verdict({"accuracy": 0.8, "ci95": [0.75, 0.85], "n": 200}, band)
 
 

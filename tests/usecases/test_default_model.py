@@ -95,7 +95,8 @@ def test_without_checks_or_an_ear_the_most_accurate_model_is_the_default_not_the
     choice = model_choice.default_model(newest_first(paper, twin, recommended), "tones")
     assert choice.run_id == twin  # the newest among equals
     assert ("**twin**, the most accurate on held-out clips of its own collection: 83 % (95 % CI 10–99 %) of 30; "
-            "chosen by point estimate: its interval overlaps the next best's, 83 % (95 % CI 10–99 %).") in choice.reason
+            "chosen by point estimate: its interval overlaps the next best's, 83 % (95 % CI 10–99 %)."
+            in choice.reason)
     assert model_choice.default_model(newest_first(paper, recommended), "tones").run_id == recommended
 
 

@@ -30,5 +30,6 @@ def test_html_table_formats_and_escapes():
 def test_csv_table_keeps_exact_values_and_columns():
     rows = list(csv.DictReader(io.StringIO(reports.csv_table(ROWS, list(COLUMNS)))))
     assert list(rows[0]) == list(COLUMNS)
-    assert rows[0] == {"run": "a|b <x>", "accuracy": "0.5247", "correct": "53", "n": "1000", "seed": "", "f1": "0.123456"}
+    assert rows[0] == {"run": "a|b <x>", "accuracy": "0.5247", "correct": "53", "n": "1000", "seed": "",
+                       "f1": "0.123456"}
     assert rows[1]["accuracy"] == "" and rows[1]["seed"] == "3"
