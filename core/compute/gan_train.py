@@ -16,7 +16,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..base.config import GANConfig
-from .device import device
+from .device import device, reuse_freed_memory
 from .gan import OLDER_GAN, IncompatibleCheckpoint, ProjectionDiscriminator, build_gan
 from .train import check_losses
 
@@ -110,6 +110,7 @@ def fit(cfg: GANConfig, x: np.ndarray, y: np.ndarray, n_classes: int, on_epoch: 
     states, history); passing such a ``state`` back as ``resume`` continues after its epoch, and a
     state whose networks do not fit these raises :class:`IncompatibleCheckpoint`.
     """
+    reuse_freed_memory()
     torch.manual_seed(cfg.seed)
     gen = torch.Generator().manual_seed(cfg.seed)
     dev = device()
@@ -162,7 +163,8 @@ def _epoch(cfg: GANConfig, G: nn.Module, G_avg: nn.Module, D: nn.Module, opt_g: 
            opt_d: torch.optim.Optimizer, xs: torch.Tensor, ys: torch.Tensor, gen: torch.Generator) -> dict:
     """One pass over the shuffled inputs ``xs`` (n, steps, n_mels) and genres ``ys`` (n,), ``cfg.batch_size`` at a
     time: a discriminator step then a generator step per minibatch; the batch means of ``d_loss``, ``g_loss``,
-    ``d_real`` and ``d_fake``."""
+    ``d_real`` and ``d_fake``. The same numbers as the textbook steps (fakes detached for D, every gradient
+    computed), without the work whose result those throw away."""
     dev = next(G.parameters()).device
     G.train()
     D.train()
@@ -173,10 +175,13 @@ def _epoch(cfg: GANConfig, G: nn.Module, G_avg: nn.Module, D: nn.Module, opt_g: 
         if len(yb) < 2:  # BatchNorm needs two examples
             continue
         z = torch.randn(len(yb), cfg.z_dim, generator=gen).to(dev)
-        d_loss, d_real, d_fake = _losses(cfg.model, D(real, yb), D(G(z, yb).detach(), yb))
+        with torch.no_grad():  # the discriminator's step trains D alone: no graph through G
+            fake = G(z, yb)
+        d_loss, d_real, d_fake = _losses(cfg.model, D(real, yb), D(fake, yb))
         opt_d.zero_grad(set_to_none=True)
         d_loss.backward()
         opt_d.step()
+        D.requires_grad_(False)  # the generator's step needs gradients through D, not of D's weights
         z = torch.randn(len(yb), cfg.z_dim, generator=gen).to(dev)
         if cfg.diversity > 0:
             z2 = torch.randn(len(yb), cfg.z_dim, generator=gen).to(dev)
@@ -187,6 +192,7 @@ def _epoch(cfg: GANConfig, G: nn.Module, G_avg: nn.Module, D: nn.Module, opt_g: 
             g_loss = _g_loss(cfg.model, D(G(z, yb), yb))
         opt_g.zero_grad(set_to_none=True)
         g_loss.backward()
+        D.requires_grad_(True)
         opt_g.step()
         if cfg.ema > 0:
             ema_update(G_avg, G, cfg.ema)

@@ -19,7 +19,7 @@ import torch
 import torch.nn.functional as F
 
 from ..base.config import ClassifierConfig, FeatureConfig
-from .device import device
+from .device import device, reuse_freed_memory
 from .features import fit_normaliser, model_inputs, normalise
 from .models import LSTMClassifier, build_classifier
 
@@ -228,6 +228,7 @@ def fit(cfg: ClassifierConfig, data: Prepared, on_epoch: EpochCallback | None = 
     plain values only); passing such a ``state`` back as ``resume`` continues after its epoch as if
     training had never stopped.
     """
+    reuse_freed_memory()
     torch.manual_seed(cfg.seed)
     gen = torch.Generator().manual_seed(cfg.seed)
     mean, std = torch.from_numpy(data.mean), torch.from_numpy(data.std)  # augmentations work in dB
