@@ -120,9 +120,11 @@ with st.expander(f"Scan report: {len(fs.skipped)} of {n_clips + len(fs.skipped)}
 st.subheader("Listen and look")
 genre = st.selectbox("Genre", fs.labels, key="browse_genre")
 members = np.flatnonzero(fs.y == fs.labels.index(genre)).tolist()
-clip = st.selectbox(f"Clip ({len(members)} in {as_markdown(genre)})", members, key=f"browse_clip-{genre}",
+clip = st.selectbox(f"Clip ({len(members)} in {as_markdown(genre)})", members, index=None, key=f"browse_clip-{genre}",
+                    placeholder="Pick a clip to hear it and see its log-mel spectrogram",
                     format_func=lambda i: fs.clips[i].path.name)
-show_clip(fs, clip, fingerprint, key="browse")
+if clip is not None:  # drawn on request: a clip's player, waveform and log-mel were most of the page's first draw
+    show_clip(fs, clip, fingerprint, key="browse")
 
 st.subheader("Mean spectrogram per genre")
 with st.spinner("Averaging spectrograms per genre and placing the clips on a map…"):

@@ -28,6 +28,11 @@ def captions(at: AppTest) -> str:
     return " ".join(c.value for c in at.caption)
 
 
+def specs(at: AppTest) -> str:
+    """Every plotly chart's figure JSON on the page, joined."""
+    return " ".join(c.proto.spec for c in at.get("plotly_chart"))
+
+
 @pytest.mark.slow
 def test_dataset_page_shows_balance_scan_report_and_clips(tone_dataset, monkeypatch):
     (tone_dataset / "low" / "broken.wav").write_bytes(b"this is not audio" * 20)
@@ -46,15 +51,21 @@ def test_dataset_page_shows_balance_scan_report_and_clips(tone_dataset, monkeypa
     assert set(files["file"]) == {"low/broken.wav", "mid/notes.txt"}
     assert "not an audio file (.txt)" in set(files["reason"])
 
-    assert len(at.get("audio")) == 1 and "high/high.00000" in captions(at)  # the first clip, ready to play
+    picker = at.selectbox(key="browse_clip-high")
+    assert picker.value is None and picker.placeholder == "Pick a clip to hear it and see its log-mel spectrogram"
+    assert not at.get("audio") and "log-mel spectrogram" not in specs(at)  # drawn once a clip is picked
+    picker.select_index(0).run()
+    assert len(at.get("audio")) == 1 and "**high/high.00000** · 2.0 s" in captions(at)
+    assert "log-mel spectrogram" in specs(at)
     at.selectbox(key="browse_genre").set_value("mid").run()
+    assert not at.get("audio")  # another genre: its clip is picked anew
     at.selectbox(key="browse_clip-mid").select_index(2).run()
     assert not at.exception
     assert len(at.get("audio")) == 1 and "**mid/mid.00002** · 2.0 s" in captions(at)
 
     assert "Click a point to hear that clip." in [i.value for i in at.info]
     at.segmented_control(key="mean_genre").set_value("low").run()
-    assert not at.exception and "low: mean of 4 clips" in " ".join(c.proto.spec for c in at.get("plotly_chart"))
+    assert not at.exception and "low: mean of 4 clips" in specs(at)
 
 
 @pytest.mark.slow
@@ -65,6 +76,7 @@ def test_a_long_clips_log_mel_is_drawn_in_fewer_columns_and_the_caption_says_so(
         write_tone(tmp_path / "long" / label / f"{label}.1-long.wav", freq=freq, seconds=30.0)
         write_tone(tmp_path / "long" / label / f"{label}.2-short.wav", freq=freq)
     at = dataset_app(monkeypatch, f"long={tmp_path / 'long'}", "long")
+    at.selectbox(key="browse_clip-a").select_index(0).run()
     assert not at.exception
 
     def drawn_log_mel() -> dict:
