@@ -78,16 +78,20 @@ def show_clip(fs: FeatureSet, index: int, fingerprint: str, key: str) -> None:
 selected = dataset_selector()
 fs = features(*selected) if selected else None
 
-with st.expander("Add a dataset from a zip", expanded=fs is None):
-    st.markdown(f"One folder per genre, audio files inside ({', '.join(e[1:].upper() for e in AUDIO_EXTENSIONS)}), "
-                "e.g. `mydata/rock/song1.wav`, `mydata/jazz/song2.wav`. At least two genres; only audio files are kept.")
-    limit_mb = st.get_option("server.maxUploadSize")
-    st.file_uploader(f"Zip file (at most {limit_mb} MB)", type=["zip"], key="zip_upload", on_change=unpack_upload,
-                     help=f"The server accepts uploads of up to {limit_mb} MB; for a larger dataset, ask your "
-                          "operator to register its folder (GENRELAB_DATASETS).")
-    if "upload_message" in st.session_state:
-        kind, text = st.session_state.pop("upload_message")
-        (st.success if kind == "success" else st.error)(text)
+# Expanders that rerun on opening draw their content only when open: a closed one costs the first visit no uploader or
+# table code in the browser.
+with st.expander("Add a dataset from a zip", expanded=fs is None, key="zip_adder", on_change="rerun") as adder:
+    if adder.open:
+        st.markdown(f"One folder per genre, audio files inside ({', '.join(e[1:].upper() for e in AUDIO_EXTENSIONS)}), "
+                    "e.g. `mydata/rock/song1.wav`, `mydata/jazz/song2.wav`. At least two genres; only audio files are "
+                    "kept.")
+        limit_mb = st.get_option("server.maxUploadSize")
+        st.file_uploader(f"Zip file (at most {limit_mb} MB)", type=["zip"], key="zip_upload", on_change=unpack_upload,
+                         help=f"The server accepts uploads of up to {limit_mb} MB; for a larger dataset, ask your "
+                              "operator to register its folder (GENRELAB_DATASETS).")
+        if "upload_message" in st.session_state:
+            kind, text = st.session_state.pop("upload_message")
+            (st.success if kind == "success" else st.error)(text)
 
 if fs is None:
     st.info("Pick another dataset in the sidebar, or add one from a zip above.")
@@ -110,11 +114,12 @@ ratio = explore.imbalance_ratio(counts)
 st.caption(f"Measured on {where}: the largest genre has {ratio:.2f}× the clips of the smallest."
            + (" With classes this uneven, read per-genre recall, not only accuracy." if ratio > 1.5 else ""))
 
-with st.expander(f"Scan report: {len(fs.skipped)} of {n_clips + len(fs.skipped)} files skipped"):
-    if fs.skipped:
+with st.expander(f"Scan report: {len(fs.skipped)} of {n_clips + len(fs.skipped)} files skipped", key="scan_report",
+                 on_change="rerun") as report:
+    if report.open and fs.skipped:
         st.dataframe([{"reason": r, "files": n} for r, n in explore.skip_reasons(fs.skipped).items()], hide_index=True)
         st.dataframe([{"file": s.path, "reason": s.reason} for s in fs.skipped], hide_index=True)
-    else:
+    elif report.open:
         st.success(f"Every file found in {as_markdown(data_name)} was usable audio.")
 
 st.subheader("Listen and look")

@@ -47,6 +47,9 @@ def test_dataset_page_shows_balance_scan_report_and_clips(tone_dataset, monkeypa
 
     report = next(e for e in at.expander if e.label.startswith("Scan report"))
     assert report.label == "Scan report: 2 of 14 files skipped"
+    assert not at.dataframe  # a closed report's tables are drawn when it is opened
+    at.session_state["scan_report"] = True  # what a click on its label does
+    at.run()
     files = at.dataframe[1].value
     assert set(files["file"]) == {"low/broken.wav", "mid/notes.txt"}
     assert "not an audio file (.txt)" in set(files["reason"])
@@ -112,6 +115,16 @@ def test_uploaded_zip_is_offered_and_opens(tmp_path, monkeypatch):
     assert {m.label: m.value for m in at.metric}["Usable clips"] == "4"
     assert f"Measured on upload: {root.name} (4 clips)" in captions(at)
 
+
+
+@pytest.mark.slow
+def test_the_zip_uploader_is_drawn_when_its_expander_is_opened(tone_dataset, monkeypatch):
+    at = dataset_app(monkeypatch, f"tones={tone_dataset}", "tones")
+    assert [e.label for e in at.expander][0] == "Add a dataset from a zip" and not at.get("file_uploader")
+    at.session_state["zip_adder"] = True  # what a click on its label does
+    at.run()
+    assert not at.exception and len(at.get("file_uploader")) == 1
+    assert "At least two genres; only audio files are kept." in " ".join(m.value for m in at.markdown)
 
 
 @pytest.mark.slow
