@@ -291,3 +291,31 @@ def test_training_repeats_from_its_seed_bit_for_bit_and_matches_the_textbook_ste
     monkeypatch.setattr(gan_train, "_epoch", _textbook_epoch)
     textbook = weights(*gan_train.fit(cfg, x, y, 3)[:2])
     assert all(torch.equal(first[k], textbook[k]) for k in first)  # the fast steps change no number
+
+
+def test_a_checkpoint_is_due_once_writing_it_takes_at_most_its_share_of_the_time():
+    assert gan_run.checkpoint_due(0.0, None, 0.05)  # nothing written yet
+    assert not gan_run.checkpoint_due(18.0, 1.0, 0.05)  # 1 s of writing in 19 s: 5.3 %
+    assert gan_run.checkpoint_due(19.0, 1.0, 0.05)  # 1 s in 20 s: 5 %
+    assert not gan_run.checkpoint_due(1e6, 1e-3, 0.0)
+
+
+@pytest.mark.slow
+def test_checkpoints_skipped_between_epochs_are_written_when_the_run_stops_and_at_its_end(tone_dataset, monkeypatch):
+    monkeypatch.setattr(gan_run, "CHECKPOINT_SHARE", 0.0)  # every write counts as too dear: only the ones that must
+    written = []
+    save = runs.save_tensors
+    monkeypatch.setattr(runs, "save_tensors", lambda run_id, name, obj: (
+        written.append(obj["epoch"]) if name == "checkpoint" else None, save(run_id, name, obj))[1])
+    run_id, result = train_gan(tone_dataset, epochs=3)
+    assert written == [1, 3] and result["epoch"] == 3
+    written.clear()
+    cut = gan_run.submit_gan(gan_preset("conditional", **{**TINY, "epochs": 4}), tone_dataset, "tones")
+
+    def killed_after_the_second_epoch(p):
+        if p["phase"] == "gan" and p["epoch"] == 2:
+            raise SystemExit("killed")
+
+    with pytest.raises(SystemExit):
+        gan_run.run_gan(cut, progress=killed_after_the_second_epoch)
+    assert written == [1, 2] and runs.load_tensors(runs.run_path(cut) / "checkpoint.pt")["epoch"] == 2
