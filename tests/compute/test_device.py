@@ -1,4 +1,4 @@
-import resource
+import ctypes
 import threading
 
 import pytest
@@ -41,14 +41,21 @@ def test_one_thread_callers_do_not_overlap():
     assert overlap == [0, 0, 0]
 
 
-def test_a_freed_large_tensor_s_memory_serves_the_next_one_without_page_faults():
-    if not reuse_freed_memory():
+class MallInfo2(ctypes.Structure):
+    """glibc's ``struct mallinfo2``: the allocator's own counts, in bytes."""
+    _fields_ = [(name, ctypes.c_size_t) for name in ("arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks",
+                                                      "fsmblks", "uordblks", "fordblks", "keepcost")]
+
+
+def test_a_large_tensor_comes_from_the_heap_and_its_memory_stays_there_when_freed():
+    mallinfo2 = getattr(ctypes.CDLL(None), "mallinfo2", None)
+    if mallinfo2 is None or not reuse_freed_memory():
         pytest.skip("malloc is not glibc's")
-
-    def faults_filling_a_fresh_100_mb_tensor() -> int:
-        before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
-        torch.empty(25_000_000).fill_(1.0)
-        return resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before
-
-    faults_filling_a_fresh_100_mb_tensor()
-    assert faults_filling_a_fresh_100_mb_tensor() < 1000  # 24 400 pages of 4 kB when each block is mapped afresh
+    mallinfo2.restype = MallInfo2
+    before = mallinfo2()
+    x = torch.empty(25_000_000).fill_(1.0)  # 100 MB: glibc's default maps it afresh, and unmaps it when freed
+    during = mallinfo2()
+    del x
+    after = mallinfo2()
+    assert during.hblkhd == before.hblkhd  # no block of its own mapped for it
+    assert after.arena >= during.arena >= 100_000_000  # and the heap keeps its memory for the next one
