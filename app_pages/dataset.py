@@ -131,45 +131,51 @@ clip = st.selectbox(f"Clip ({len(members)} in {as_markdown(genre)})", members, i
 if clip is not None:  # drawn on request: a clip's player, waveform and log-mel were most of the page's first draw
     show_clip(fs, clip, fingerprint, key="browse")
 
-st.subheader("Mean spectrogram per genre")
+st.subheader("Genres side by side")
 with st.spinner("Averaging spectrograms per genre and placing the clips on a map…"):
     overview = dataset_overview(fingerprint, fs)
-means = overview.means
-mean_genre = st.segmented_control("Genre", fs.labels, default=fs.labels[0], key="mean_genre",
-                                  format_func=as_markdown) or fs.labels[0]
-k = fs.labels.index(mean_genre)
-zmin, zmax = explore.level_range(means)
-st.plotly_chart(charts.spectrogram(means[k], fs.cfg.sr, fs.cfg.hop_length * explore.MEAN_STEP,
-                                   title=f"{mean_genre}: mean of {counts[mean_genre]} clips", zmin=zmin, zmax=zmax),
-                key="mean-spec")
-st.plotly_chart(charts.mean_spectra(explore.band_levels(means), list(fs.labels), fs.cfg.sr,
-                                    title="Mean level per band, all genres"), key="mean-spectra")
-step_ms = 1000 * explore.MEAN_STEP / fs.cfg.frames_per_second
-st.caption(f"Measured on {where}: dB averaged over each genre's clips, from their start, in steps of {step_ms:.0f} ms, "
-           f"over at most the first {means.shape[2] * explore.MEAN_STEP / fs.cfg.frames_per_second:.0f} s; "
-           "one colour scale for all genres.")
-
-st.subheader("Map of the clips")
-explained = overview.explained
-event = st.plotly_chart(
-    charts.clip_map(overview.coords, list(fs.labels), fs.y, fs.keys,
-                    axis_titles=(f"PC 1 ({percent(explained[0])} of variance)", f"PC 2 ({percent(explained[1])})")),
-    on_select="rerun", selection_mode="points", key="clip_map")
-st.caption(f"Measured on {where}: each point is a clip, placed by PCA of each mel band's mean and spread over "
-           f"time ({2 * fs.cfg.n_mels} numbers, standardised). Clips that sound alike tend to land close; "
-           "genres that mix here are hard to tell apart.")
-if st.toggle("Also as the pretrained ear hears them", key="ear_map",
-             help="musicnn, a network pretrained on a million songs (the 'pretrained' preset's ear), listens to every "
-                  "clip: about 1 s per clip the first time, then it is cached"):
-    ear_coords, ear_explained, ear_y, ear_keys, ear_labels, width = ear_map(str(selected[1]), fingerprint)
-    st.plotly_chart(charts.clip_map(ear_coords, list(ear_labels), ear_y, ear_keys, axis_titles=(
-        f"PC 1 ({percent(ear_explained[0])} of variance)", f"PC 2 ({percent(ear_explained[1])})")), key="ear-map")
-    st.caption(f"Measured on {where}: the same clips placed by PCA of what the pretrained network heard "
-               f"({explore.ear_stats_text(width)}, standardised): "
-               "what the pretrained preset's classifier reads. Genres that form tighter groups here than on the "
-               "log-mel map are easier for it than for a model learning from the spectrogram alone.")
-picked = explore.selected_clip(event.selection.points, n_clips)
-if picked is None:
-    st.info("Click a point to hear that clip.")
-else:
-    show_clip(fs, picked, fingerprint, key="map")
+# Tabs that rerun on a switch draw only the open tab: the first visit draws the mean spectrograms, not the map too.
+means_tab, map_tab = st.tabs(["Mean spectrogram per genre", "Map of the clips"], key="genres_tab", on_change="rerun")
+if means_tab.open:
+    with means_tab:
+        means = overview.means
+        mean_genre = st.segmented_control("Genre", fs.labels, default=fs.labels[0], key="mean_genre",
+                                          format_func=as_markdown) or fs.labels[0]
+        k = fs.labels.index(mean_genre)
+        zmin, zmax = explore.level_range(means)
+        st.plotly_chart(charts.spectrogram(means[k], fs.cfg.sr, fs.cfg.hop_length * explore.MEAN_STEP,
+                                           title=f"{mean_genre}: mean of {counts[mean_genre]} clips", zmin=zmin,
+                                           zmax=zmax), key="mean-spec")
+        st.plotly_chart(charts.mean_spectra(explore.band_levels(means), list(fs.labels), fs.cfg.sr,
+                                            title="Mean level per band, all genres"), key="mean-spectra")
+        step_ms = 1000 * explore.MEAN_STEP / fs.cfg.frames_per_second
+        st.caption(f"Measured on {where}: dB averaged over each genre's clips, from their start, in steps of "
+                   f"{step_ms:.0f} ms, over at most the first "
+                   f"{means.shape[2] * explore.MEAN_STEP / fs.cfg.frames_per_second:.0f} s; one colour scale for all "
+                   "genres.")
+if map_tab.open:
+    with map_tab:
+        explained = overview.explained
+        event = st.plotly_chart(
+            charts.clip_map(overview.coords, list(fs.labels), fs.y, fs.keys, axis_titles=(
+                f"PC 1 ({percent(explained[0])} of variance)", f"PC 2 ({percent(explained[1])})")),
+            on_select="rerun", selection_mode="points", key="clip_map")
+        st.caption(f"Measured on {where}: each point is a clip, placed by PCA of each mel band's mean and spread over "
+                   f"time ({2 * fs.cfg.n_mels} numbers, standardised). Clips that sound alike tend to land close; "
+                   "genres that mix here are hard to tell apart.")
+        if st.toggle("Also as the pretrained ear hears them", key="ear_map",
+                     help="musicnn, a network pretrained on a million songs (the 'pretrained' preset's ear), listens "
+                          "to every clip: about 1 s per clip the first time, then it is cached"):
+            ear_coords, ear_explained, ear_y, ear_keys, ear_labels, width = ear_map(str(selected[1]), fingerprint)
+            st.plotly_chart(charts.clip_map(ear_coords, list(ear_labels), ear_y, ear_keys, axis_titles=(
+                f"PC 1 ({percent(ear_explained[0])} of variance)", f"PC 2 ({percent(ear_explained[1])})")),
+                key="ear-map")
+            st.caption(f"Measured on {where}: the same clips placed by PCA of what the pretrained network heard "
+                       f"({explore.ear_stats_text(width)}, standardised): "
+                       "what the pretrained preset's classifier reads. Genres that form tighter groups here than on "
+                       "the log-mel map are easier for it than for a model learning from the spectrogram alone.")
+        picked = explore.selected_clip(event.selection.points, n_clips)
+        if picked is None:
+            st.info("Click a point to hear that clip.")
+        else:
+            show_clip(fs, picked, fingerprint, key="map")

@@ -304,6 +304,36 @@ def test_every_page_opens_by_its_url_and_nothing_comes_from_another_host(page):
     assert outside == []
 
 
+def test_dataset_draws_a_clip_the_map_and_the_uploader_when_asked(page):
+    """A first visit of Dataset draws the class balance and the mean spectrograms only; a clip's player and log-mel,
+    the map of the clips and the zip uploader each come with the click that asks for them."""
+    page.goto(f"{page.app_url}/dataset?dataset=tones")
+    expect(page.get_by_role("heading", name="Explore a dataset")).to_be_visible(timeout=60_000)
+    settled(page)
+    charts = page.get_by_test_id("stPlotlyChart")
+    expect(charts).to_have_count(3, timeout=30_000)  # balance, one genre's mean spectrogram, mean level per band
+    expect(page.get_by_test_id("stAudio")).to_have_count(0)
+    expect(page.get_by_test_id("stFileUploader")).to_have_count(0)
+
+    picker = page.get_by_role("combobox", name=re.compile(r"^Clip \(4 in "))
+    picker.click()
+    page.keyboard.type(".00001")  # typing filters the options (and opens them, if a late redraw closed them)
+    page.keyboard.press("Enter")
+    expect(page.get_by_test_id("stAudio")).to_have_count(1, timeout=60_000)
+    expect(page.get_by_text(re.compile(r"\.00001 · 2\.0 s"))).to_be_visible()
+    expect(charts).to_have_count(5)  # and the clip's waveform and log-mel
+
+    settled(page)
+    page.get_by_role("tab", name="Map of the clips").click()
+    expect(page.get_by_text("Click a point to hear that clip.")).to_be_visible(timeout=60_000)
+    expect(page.get_by_role("tab", name="Map of the clips")).to_have_attribute("aria-selected", "true")
+    expect(page.get_by_text(re.compile(r": mean of \d+ clips"))).to_have_count(0)
+
+    settled(page)
+    page.get_by_text("Add a dataset from a zip").click()
+    expect(page.get_by_test_id("stFileUploader")).to_be_visible(timeout=60_000)
+
+
 @pytest.mark.slow
 def test_the_lesson_goes_on_while_the_teacher_browses_and_ends_on_compare(page, browser_env, monkeypatch):
     """Start the quick lesson (tiny here), leave Home through the sidebar to Dataset and Train: the lesson's status

@@ -66,9 +66,14 @@ def test_dataset_page_shows_balance_scan_report_and_clips(tone_dataset, monkeypa
     assert not at.exception
     assert len(at.get("audio")) == 1 and "**mid/mid.00002** · 2.0 s" in captions(at)
 
-    assert "Click a point to hear that clip." in [i.value for i in at.info]
+    assert [t.label for t in at.tabs] == ["Mean spectrogram per genre", "Map of the clips"]
+    assert "high: mean of 4 clips" in specs(at) and '"customdata"' not in specs(at)  # the open tab only
     at.segmented_control(key="mean_genre").set_value("low").run()
     assert not at.exception and "low: mean of 4 clips" in specs(at)
+    at.session_state["genres_tab"] = "Map of the clips"  # what a click on the tab does
+    at.run()
+    assert not at.exception and '"customdata"' in specs(at) and "mean of" not in specs(at)
+    assert "Click a point to hear that clip." in [i.value for i in at.info]
 
 
 @pytest.mark.slow
@@ -139,6 +144,8 @@ def test_the_zip_uploader_states_the_upload_limit(tmp_path, monkeypatch):
 @pytest.mark.slow
 def test_the_pretrained_ears_map_is_drawn_on_request(tone_dataset, monkeypatch):
     at = dataset_app(monkeypatch, f"tones={tone_dataset}", "tones")
+    at.session_state["genres_tab"] = "Map of the clips"
+    at.run()
     assert not at.exception and not any("pretrained network heard" in c for c in captions(at).split(". "))
     charts = len(at.get("plotly_chart"))
     at.toggle(key="ear_map").set_value(True).run()
