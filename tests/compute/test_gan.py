@@ -1,3 +1,4 @@
+import copy
 import dataclasses
 
 import numpy as np
@@ -319,3 +320,23 @@ def test_checkpoints_skipped_between_epochs_are_written_when_the_run_stops_and_a
     with pytest.raises(SystemExit):
         gan_run.run_gan(cut, progress=killed_after_the_second_epoch)
     assert written == [1, 2] and runs.load_tensors(runs.run_path(cut) / "checkpoint.pt")["epoch"] == 2
+
+
+def test_only_the_paper_gan_s_large_networks_take_fused_adam():
+    x = np.random.default_rng(0).uniform(-1, 1, (8, 16, 12)).astype(np.float32)
+    for name, fused in (("paper", True), ("conditional", None)):
+        states: list[dict] = []
+        gan_train.fit(gan_preset(name, **{**TINY, "first_frames": 16, "epochs": 1}), x, np.repeat(np.arange(2), 4), 2,
+                      checkpoint=states.append)
+        assert [states[-1][k]["param_groups"][0]["fused"] or None for k in ("opt_g", "opt_d")] == [fused, fused]
+
+
+def test_a_paper_gan_resumed_from_its_first_epoch_ends_as_one_trained_without_a_stop():
+    cfg = gan_preset("paper", **{**TINY, "first_frames": 16, "epochs": 2})
+    x = np.random.default_rng(0).uniform(-1, 1, (8, 16, 12)).astype(np.float32)
+    y = np.repeat(np.arange(2), 4)
+    states: list[dict] = []
+    G, D, _ = gan_train.fit(cfg, x, y, 2, checkpoint=lambda s: states.append(copy.deepcopy(s)))
+    G2, D2, _ = gan_train.fit(cfg, x, y, 2, resume=states[0])
+    assert all(torch.equal(a, b) for a, b in zip([*G.state_dict().values(), *D.state_dict().values()],
+                                                 [*G2.state_dict().values(), *D2.state_dict().values()]))
