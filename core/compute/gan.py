@@ -142,8 +142,8 @@ class ProjectionDiscriminator(nn.Module):
     so onsets and their absence are in plain view; strided convolutions over time and a sum over
     time give a summary, and a second branch reads :func:`band_statistics` (each band's level,
     spread and step-to-step change), which a sum over time cannot compute, standardised with the real
-    training inputs' statistics (:meth:`standardise_on`, which :func:`core.compute.gan_train.fit` calls). With ``h`` both
-    summaries side by side, the score is ``linear(h) + <embed(y), h>``, so the discriminator judges
+    training inputs' statistics (:meth:`standardise_on`, which :func:`core.compute.gan_train.fit` calls). With
+    ``h`` both summaries side by side, the score is ``linear(h) + <embed(y), h>``, so the discriminator judges
     whether a segment is real *for that genre*. Input ``(batch, steps, n_mels)``; output scores ``(batch,)``.
     """
 

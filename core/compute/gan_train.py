@@ -36,7 +36,8 @@ def _g_loss(model: str, fake: torch.Tensor) -> torch.Tensor:
     return -fake.mean()
 
 
-def mode_seeking(a: torch.Tensor, b: torch.Tensor, za: torch.Tensor, zb: torch.Tensor, eps: float = 1e-5) -> torch.Tensor:
+def mode_seeking(a: torch.Tensor, b: torch.Tensor, za: torch.Tensor, zb: torch.Tensor,
+                 eps: float = 1e-5) -> torch.Tensor:
     """Mode-seeking term (Mao et al., 2019) on the segments' movement: ``mean|zₐ − z_b| / mean|d − d̄|``,
     small when samples differ, with ``d = a − b`` and ``d̄`` its mean over time.
 

@@ -117,9 +117,11 @@ def mix(x: torch.Tensor, alpha: float, gen: torch.Generator) -> tuple[torch.Tens
     """Mixup (Zhang et al. 2018): ``lam * x + (1 - lam) * x[perm]`` with ``lam ~ Beta(alpha, alpha)``, kept >= 0.5.
 
     Every draw comes from ``gen`` (``lam`` by inverting Beta's distribution function), so a run resumed
-    from a checkpoint of ``gen``'s state mixes exactly as an uninterrupted one. Returns the blended inputs (same shape as ``x``), ``perm`` (whose labels carry weight ``1 - lam``) and ``lam``.
+    from a checkpoint of ``gen``'s state mixes exactly as an uninterrupted one. Returns the blended inputs
+    (same shape as ``x``), ``perm`` (whose labels carry weight ``1 - lam``) and ``lam``.
     """
-    from scipy import stats  # here, not at the top: a prediction (core.usecases.predict imports this module) needs no scipy
+    # here, not at the top: a prediction (core.usecases.predict imports this module) needs no scipy
+    from scipy import stats
 
     perm = torch.randperm(len(x), generator=gen)
     lam = float(stats.beta.ppf(float(torch.rand((), generator=gen)), alpha, alpha))
