@@ -75,6 +75,12 @@ def show_clip(fs: FeatureSet, index: int, fingerprint: str, key: str) -> None:
         st.caption(note)
 
 
+def keep(key: str) -> None:
+    """Copy widget ``key``'s value to ``key-kept``, which Streamlit keeps while the widget is not drawn (its tab is
+    closed), so the widget comes back as the user left it."""
+    st.session_state[f"{key}-kept"] = st.session_state[key]
+
+
 selected = dataset_selector()
 fs = features(*selected) if selected else None
 
@@ -138,8 +144,10 @@ means_tab, map_tab = st.tabs(["Mean spectrogram per genre", "Map of the clips"],
 if means_tab.open:
     with means_tab:
         means = overview.means
-        mean_genre = st.segmented_control("Genre", fs.labels, default=fs.labels[0], key="mean_genre",
-                                          format_func=as_markdown) or fs.labels[0]
+        kept_genre = st.session_state.get("mean_genre-kept")
+        mean_genre = st.segmented_control("Genre", fs.labels, key="mean_genre", format_func=as_markdown,
+                                          default=kept_genre if kept_genre in fs.labels else fs.labels[0],
+                                          on_change=keep, args=("mean_genre",)) or fs.labels[0]
         k = fs.labels.index(mean_genre)
         zmin, zmax = explore.level_range(means)
         st.plotly_chart(charts.spectrogram(means[k], fs.cfg.sr, fs.cfg.hop_length * explore.MEAN_STEP,
@@ -162,7 +170,8 @@ if map_tab.open:
         st.caption(f"Measured on {where}: each point is a clip, placed by PCA of each mel band's mean and spread over "
                    f"time ({2 * fs.cfg.n_mels} numbers, standardised). Clips that sound alike tend to land close; "
                    "genres that mix here are hard to tell apart.")
-        if st.toggle("Also as the pretrained ear hears them", key="ear_map",
+        if st.toggle("Also as the pretrained ear hears them", key="ear_map", on_change=keep, args=("ear_map",),
+                     value=st.session_state.get("ear_map-kept", False),
                      help="musicnn, a network pretrained on a million songs (the 'pretrained' preset's ear), listens "
                           "to every clip: about 1 s per clip the first time, then it is cached"):
             ear_coords, ear_explained, ear_y, ear_keys, ear_labels, width = ear_map(str(selected[1]), fingerprint)

@@ -77,6 +77,9 @@ def test_dataset_page_shows_balance_scan_report_and_clips(tone_dataset, monkeypa
     at.run()
     assert not at.exception and '"customdata"' in specs(at) and "mean of" not in specs(at)
     assert "Click a point to hear that clip." in [i.value for i in at.info]
+    at.session_state["genres_tab"] = "Mean spectrogram per genre"
+    at.run()
+    assert not at.exception and "low: mean of 4 clips" in specs(at)  # the genre picked before is kept
 
 
 @pytest.mark.slow
@@ -154,5 +157,9 @@ def test_the_pretrained_ears_map_is_drawn_on_request(tone_dataset, monkeypatch):
     at.toggle(key="ear_map").set_value(True).run()
     assert not at.exception
     assert len(at.get("plotly_chart")) == charts + 1
+    for tab in ("Mean spectrogram per genre", "Map of the clips"):
+        at.session_state["genres_tab"] = tab
+        at.run()
+    assert at.toggle(key="ear_map").value and len(at.get("plotly_chart")) == charts + 1  # kept while the tab was shut
     assert ("Measured on tones (12 clips): the same clips placed by PCA of what the pretrained network heard (the "
             "penultimate layer's") in captions(at)
