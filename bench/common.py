@@ -76,9 +76,7 @@ def settle() -> float:
 
 END_LOAD = ("started on a quiet machine; the load's rise during the timing counts the benchmark's own processes "
             "(server, browsers, worker) and possibly others")
-"""The ``caveat`` of a timing that started at most at :func:`max_load` and ended above it (its record holds both
-loads). Not a mark of a busy machine: a two-thread training of a few minutes on two cores takes the 1-minute load
-to ~2 by itself, so every such timing, however alone, would be marked."""
+"""The ``caveat`` of a timing marked under load by the load at its end only (its record holds both loads)."""
 
 
 def cpu() -> str:
@@ -111,9 +109,8 @@ def emit(figure: str, value, target: str = "", timed: bool = False, load_before:
     counts the bench's own threads); ``torch_threads`` is added when the script imported torch. A wall-clock figure
     passes ``timed=True``: it records the :func:`cpu` it ran on, ``load_before``, the load :func:`settle` read
     before the timing (or the one given, e.g. the highest over the runs a mean covers), and ``under_load`` when that
-    exceeded :func:`max_load` (the guard let the timing start on a busy machine); a timing that started quiet and
-    ended above it carries the ``caveat`` :data:`END_LOAD` instead (the rise may be the benchmark's own servers,
-    browsers and workers). A timed figure with no
+    or the load at the end of the timing exceeded :func:`max_load` (with a ``caveat`` saying which: a load that rose
+    during the timing may be the benchmark's own servers, browsers and workers). A timed figure with no
     :func:`settle` of its own (none yet, or the last one already recorded by another timed figure) and no
     ``load_before`` is a programming error.
     """
@@ -130,8 +127,8 @@ def emit(figure: str, value, target: str = "", timed: bool = False, load_before:
         if load_before is None:
             _settled = None
         line.update(timed=True, load_before=before, cpu=cpu())
-        if before > max_load():
-            line["under_load"] = before
+        if max(before, line["load_average"]) > max_load():
+            line["under_load"] = max(before, line["load_average"])
     line.update(extra)
     if timed and before <= max_load() < line["load_average"]:
         line["caveat"] = "; ".join(filter(None, [line.get("caveat"), END_LOAD]))
