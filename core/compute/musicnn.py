@@ -10,14 +10,13 @@ parts. A musically motivated front end: two timbral convolutions (7 frames × 38
 three temporal ones (128, 64 and 32 frames × 1 band), each max-pooled over frequency. A mid end of
 three 1-D convolutions over time with residual connections. A back end that pools over time (max and
 mean), a 200-unit dense layer (the *penultimate* features) and 50 tag logits. The weights come from
-musicnn's own wheel through ``tools/convert_musicnn.py`` and match its TensorFlow graph within 1e-4.
+musicnn's own package (:mod:`core.compute.musicnn_checkpoint`) and match its TensorFlow graph within 1e-4.
 """
 
 from __future__ import annotations
 
 import hashlib
 from functools import lru_cache
-from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
@@ -25,9 +24,9 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from . import musicnn_checkpoint
 from .features import mel_power
 
-WEIGHTS = Path(__file__).resolve().parents[2] / "assets" / "models" / "musicnn_msd.pt"
 SAMPLE_RATE = 16000  # Hz
 N_FFT = 512
 HOP = 256  # samples, 16 ms
@@ -163,10 +162,10 @@ class Musicnn(nn.Module):
         return Features(self.tags(penultimate), penultimate, mean_pool, max_pool)
 
 
-def load(path: Path = WEIGHTS) -> Musicnn:
-    """The pretrained network in eval mode with frozen weights (read with ``weights_only=True``)."""
+def load() -> Musicnn:
+    """The pretrained network in eval mode with frozen weights, read from the musicnn package's checkpoint."""
     model = Musicnn()
-    model.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
+    model.load_state_dict(musicnn_checkpoint.read(model.state_dict()))
     model.eval()
     model.requires_grad_(False)
     return model
@@ -174,14 +173,14 @@ def load(path: Path = WEIGHTS) -> Musicnn:
 
 @lru_cache(maxsize=1)
 def pretrained() -> Musicnn:
-    """The shipped network, loaded once per process."""
+    """The pretrained network, loaded once per process."""
     return load()
 
 
 @lru_cache(maxsize=1)
-def weights_version(path: Path = WEIGHTS) -> str:
-    """8 hex digits of the weights file's BLAKE2b digest: cached embeddings are keyed by it."""
-    return hashlib.blake2b(path.read_bytes(), digest_size=4).hexdigest()
+def weights_version() -> str:
+    """8 hex digits of the checkpoint's data shard's BLAKE2b digest: cached embeddings are keyed by it."""
+    return hashlib.blake2b(musicnn_checkpoint.checkpoint_files()[1].read_bytes(), digest_size=4).hexdigest()
 
 
 def embed(y: np.ndarray, model: Musicnn | None = None) -> np.ndarray:
@@ -192,7 +191,7 @@ def embed(y: np.ndarray, model: Musicnn | None = None) -> np.ndarray:
     y : np.ndarray [shape=(n,)], float
         Mono audio at :data:`SAMPLE_RATE`.
     model : Musicnn, optional
-        The network; the shipped one (:func:`pretrained`) when omitted.
+        The network; the pretrained one (:func:`pretrained`) when omitted.
 
     Returns
     -------

@@ -9,7 +9,7 @@ import torch
 
 from core import cli
 from core.base.config import preset
-from core.compute import musicnn, transfer
+from core.compute import musicnn, musicnn_checkpoint, transfer
 from core.orchestration import classifier
 from core.storage import extract, runs
 from core.usecases import predict
@@ -68,10 +68,19 @@ def test_port_reproduces_tensorflow(layer):
     np.testing.assert_allclose(got, np.array(expected), rtol=1e-5, atol=1e-4)
 
 
-def test_shipped_weights_are_the_whole_network():
-    state = torch.load(musicnn.WEIGHTS, weights_only=True)
-    assert sum(t.numel() for k, t in state.items() if "num_batches" not in k) == 792_079
-    assert set(state) == set(musicnn.Musicnn().state_dict())
+def test_the_packages_checkpoint_fills_the_whole_network():
+    blank = {k: torch.full_like(v, float("nan")) if v.is_floating_point() else v
+             for k, v in musicnn.Musicnn().state_dict().items()}
+    state = musicnn_checkpoint.read(blank)
+    weights = [t for t in state.values() if t.is_floating_point()]
+    assert sum(t.numel() for t in weights) == 792_079
+    assert not any(t.isnan().any() for t in weights)
+
+
+def test_without_the_musicnn_package_the_error_names_the_install_command(monkeypatch):
+    monkeypatch.setattr(musicnn_checkpoint.importlib.util, "find_spec", lambda name: None)
+    with pytest.raises(FileNotFoundError, match="pip install --no-deps -r requirements-weights.txt"):
+        musicnn_checkpoint.read(musicnn.Musicnn().state_dict())
 
 
 def test_log_mel_is_musicnns_representation():

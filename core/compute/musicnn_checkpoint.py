@@ -1,32 +1,40 @@
-"""Convert musicnn's MSD_musicnn TensorFlow checkpoint into the torch state dict GenreLab ships.
+"""musicnn's MSD_musicnn weights, read from the ``musicnn`` package's TensorFlow checkpoint.
 
 musicnn 0.1.0 (ISC licence; Pons & Serra, ISMIR 2019 LBD) carries its trained checkpoints inside its
-wheel, but its code and metadata need TensorFlow 1 and ``numpy<1.17``. This script reads the checkpoint
-bundle directly (a LevelDB-style table of tensor entries, ``.index``, beside one data shard) and writes
-``assets/models/musicnn_msd.pt`` in the layout of :class:`core.compute.musicnn.Musicnn`, so nothing of
-TensorFlow is needed, here or at run time. Run it once after downloading the wheel::
-
-    pip download --no-deps musicnn==0.1.0 -d /tmp/musicnn
-    python tools/convert_musicnn.py /tmp/musicnn/musicnn-0.1.0-py3-none-any.whl
+wheel, but its code and metadata need TensorFlow 1 and ``numpy<1.17``: GenreLab installs it with
+``pip install --no-deps -r requirements-weights.txt`` and reads only the checkpoint files. A checkpoint
+bundle is a LevelDB-style table of tensor entries (``.index``) beside one data shard; this module parses
+it and renames the tensors into the layout of :class:`core.compute.musicnn.Musicnn`, so nothing of
+TensorFlow is needed.
 """
 
 from __future__ import annotations
 
-import argparse
+import importlib.util
 import struct
-import sys
-import zipfile
 from pathlib import Path
 
 import numpy as np
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from core.compute.musicnn import WEIGHTS, Musicnn  # noqa: E402
-
 FOOTER_BYTES = 48
 TABLE_MAGIC = 0xDB4775248B80FB57
 FLOAT32 = 1  # TensorFlow's DT_FLOAT
+MODEL = "MSD_musicnn"
+INSTALL = "pip install --no-deps -r requirements-weights.txt"
+
+
+def checkpoint_files(model: str = MODEL) -> tuple[Path, Path]:
+    """The ``.index`` table and data shard of one of the installed musicnn package's checkpoints.
+
+    Raises FileNotFoundError naming the install command when the package is missing. The package is
+    located, not imported (its code needs TensorFlow 1).
+    """
+    spec = importlib.util.find_spec("musicnn")
+    folder = Path(next(iter(spec.submodule_search_locations or ())), model) if spec else None
+    if folder is None or not (folder / ".index").is_file():
+        raise FileNotFoundError(f"the pretrained ear's weights come from the musicnn package: run `{INSTALL}`")
+    return folder / ".index", folder / ".data-00000-of-00001"
 
 
 def _varint(buf: bytes, pos: int) -> tuple[int, int]:
@@ -80,7 +88,7 @@ def _fields(msg: bytes):
 
 def read_bundle(index: bytes, data: bytes) -> dict[str, np.ndarray]:
     """Every float32 tensor of a TensorFlow checkpoint bundle (``.index`` table bytes, one data shard)."""
-    meta_offset, pos = _varint(index, len(index) - FOOTER_BYTES)
+    _, pos = _varint(index, len(index) - FOOTER_BYTES)  # the metaindex handle, not needed
     _, pos = _varint(index, pos)
     index_offset, pos = _varint(index, pos)
     index_size, _ = _varint(index, pos)
@@ -102,20 +110,15 @@ def read_bundle(index: bytes, data: bytes) -> dict[str, np.ndarray]:
     return tensors
 
 
-def from_wheel(wheel: Path, model: str = "MSD_musicnn") -> dict[str, np.ndarray]:
-    """The tensors of one of the checkpoints inside musicnn's wheel."""
-    with zipfile.ZipFile(wheel) as z:
-        return read_bundle(z.read(f"musicnn/{model}/.index"), z.read(f"musicnn/{model}/.data-00000-of-00001"))
-
-
 def _bn(name: str) -> dict[str, str]:
     return {"weight": f"{name}/gamma", "bias": f"{name}/beta", "running_mean": f"{name}/moving_mean",
             "running_var": f"{name}/moving_variance"}
 
 
-def torch_state(tensors: dict[str, np.ndarray]) -> dict[str, torch.Tensor]:
-    """:class:`core.compute.musicnn.Musicnn`'s state dict from the checkpoint's tensors (named as TensorFlow 1's
-    ``tf.layers`` numbered them, in the order the graph created them)."""
+def torch_state(tensors: dict[str, np.ndarray], state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """Fill ``state``, a :class:`core.compute.musicnn.Musicnn` state dict, with the checkpoint's tensors (named
+    as TensorFlow 1's ``tf.layers`` numbered them, in the order the graph created them) and return it; the
+    checkpoint's Adam slots are left out, the batch-norm counters stay as they were."""
     convs = ["timbral.0", "timbral.1", "temporal.0", "temporal.1", "temporal.2", "mid.0", "mid.1", "mid.2"]
     names = {f"bn_input.{k}": v for k, v in _bn("batch_normalization").items()}
     kernels = {}
@@ -126,7 +129,6 @@ def torch_state(tensors: dict[str, np.ndarray]) -> dict[str, torch.Tensor]:
     names.update({f"bn_pool.{k}": v for k, v in _bn("batch_normalization_9").items()})
     names.update({f"bn_dense.{k}": v for k, v in _bn("batch_normalization_10").items()})
     names.update({"dense.bias": "dense/bias", "tags.bias": "dense_1/bias"})
-    state = Musicnn().state_dict()
     for name, tf_name in names.items():
         state[name] = torch.from_numpy(tensors[tf_name])
     for name, tf_name in kernels.items():
@@ -138,16 +140,7 @@ def torch_state(tensors: dict[str, np.ndarray]) -> dict[str, torch.Tensor]:
     return state
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("wheel", type=Path, help="musicnn-0.1.0-py3-none-any.whl")
-    parser.add_argument("-o", "--out", type=Path, default=WEIGHTS)
-    args = parser.parse_args(argv)
-    state = torch_state(from_wheel(args.wheel))
-    Musicnn().load_state_dict(state)
-    torch.save(state, args.out)
-    print(f"{args.out}: {sum(t.numel() for k, t in state.items() if 'num_batches' not in k):,} values")
-
-
-if __name__ == "__main__":
-    main()
+def read(state: dict[str, torch.Tensor], model: str = MODEL) -> dict[str, torch.Tensor]:
+    """``state`` filled with the installed checkpoint's weights (see :func:`torch_state`)."""
+    index, data = checkpoint_files(model)
+    return torch_state(read_bundle(index.read_bytes(), data.read_bytes()), state)
